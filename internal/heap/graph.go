@@ -1,0 +1,157 @@
+// Package heap turns a decoded HPROF dump into a compact object graph:
+// dense int32 object indices, per-object attributes in parallel slices, and
+// outgoing references in compressed sparse row (CSR) form.
+//
+// Sizes, for N objects and E non-null references (instance → its class is
+// implicit, not stored): class 4N, shallow size 4N, record offset 8N, CSR
+// offsets 4(N+1), references 4E, plus a rank bitmap of one bit per possible
+// object address (about 1 byte per object on HotSpot heaps). Object indices
+// are int32, so a graph holds at most 2^31-1 objects, and CSR offsets are
+// uint32, so at most 2^32-1 references; larger dumps are refused with an
+// error saying so.
+package heap
+
+import (
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// ObjectIndex is the dense index of an object; indices follow object id
+// order (address order for HotSpot dumps).
+type ObjectIndex int32
+
+// None is the ObjectIndex of no object.
+const None ObjectIndex = -1
+
+// ClassIndex is the index of a class in Graph.Classes.
+type ClassIndex int32
+
+// ObjectKind says what sort of record an object came from.
+type ObjectKind uint8
+
+// Object kinds.
+const (
+	KindInstance ObjectKind = iota
+	KindObjectArray
+	KindPrimitiveArray
+	KindClass // a class object (java.lang.Class mirror) from a CLASS DUMP
+)
+
+// Graph is the object graph of one heap dump.
+type Graph struct {
+	File    *hprof.File
+	Catalog *hprof.Catalog
+	Dump    int // which heap dump of the file (0-based)
+	Model   Model
+	// ModelReason says how Model was decided.
+	ModelReason string
+
+	Classes []Class
+	// ClassClass is java.lang.Class's index, or -1.
+	ClassClass ClassIndex
+
+	classIDs  *idMap                          // class object id → ClassIndex
+	primClass [hprof.TypeLong + 1]ClassIndex  // primitive array class by element type
+	unknown   [ClassPrimitiveArray]ClassIndex // stand-ins for undescribed classes
+
+	ids       *idIndex
+	class     []ClassIndex
+	size      []uint32 // shallow size in units of 8 bytes
+	offset    []int64  // file offset of the object's record
+	edgeStart []uint32 // len N+1; references of i are edges[edgeStart[i]:edgeStart[i+1]]
+	edges     []ObjectIndex
+	// referentFirst marks objects whose first stored reference is
+	// java.lang.ref.Reference.referent.
+	referentFirst []uint64
+	// mirror[i] is set when object i is a class object.
+	mirror []uint64
+
+	Roots   []Root
+	Threads []Thread
+	Stats   Stats
+	// Warnings are things the user should know about the dump.
+	Warnings []string
+}
+
+// Stats counts what the dump holds.
+type Stats struct {
+	Instances, ObjectArrays, PrimitiveArrays, ClassObjects int64
+	References                                             int64 // stored, non-null, resolved
+	// Dangling counts references to ids that no object in the dump has.
+	Dangling int64
+	// DanglingRoots counts GC roots naming ids that no object has.
+	DanglingRoots int64
+	// Duplicates counts object records whose id an earlier record had.
+	Duplicates int64
+	// RecordsByTag counts heap-dump sub-records.
+	RecordsByTag map[hprof.SubTag]int64
+}
+
+// NumObjects is the number of objects.
+func (g *Graph) NumObjects() int { return len(g.class) }
+
+// ClassOf returns the class of object i (java.lang.Class for class
+// objects).
+func (g *Graph) ClassOf(i ObjectIndex) ClassIndex { return g.class[i] }
+
+// ShallowSize returns the bytes object i occupies in the JVM heap.
+func (g *Graph) ShallowSize(i ObjectIndex) uint64 { return uint64(g.size[i]) << 3 }
+
+// ID returns the id (address) of object i.
+func (g *Graph) ID(i ObjectIndex) uint64 { return g.ids.id(int32(i)) }
+
+// Lookup returns the object with the given id, or None.
+func (g *Graph) Lookup(id uint64) ObjectIndex { return ObjectIndex(g.ids.lookup(id)) }
+
+// RecordOffset returns the file offset of object i's record.
+func (g *Graph) RecordOffset(i ObjectIndex) int64 { return g.offset[i] }
+
+// Refs returns the stored outgoing references of object i, in record
+// order: instance fields (java.lang.ref.Reference.referent first, see
+// ReferentFirst), array elements, or for class objects the superclass,
+// loader, signers, protection domain and object-valued statics. The
+// implicit reference from an object to its class is not included; see
+// ClassObject. The slice aliases the graph and must not be modified.
+func (g *Graph) Refs(i ObjectIndex) []ObjectIndex {
+	return g.edges[g.edgeStart[i]:g.edgeStart[i+1]]
+}
+
+// ReferentFirst reports whether object i's first stored reference is the
+// referent of a java.lang.ref.Reference (Weak, Soft, Phantom, Final...).
+func (g *Graph) ReferentFirst(i ObjectIndex) bool {
+	return g.referentFirst[i>>6]&(1<<(uint(i)&63)) != 0
+}
+
+// IsClassObject reports whether object i is a class object.
+func (g *Graph) IsClassObject(i ObjectIndex) bool { return g.mirror[i>>6]&(1<<(uint(i)&63)) != 0 }
+
+// ClassObject returns the class object of object i's class (the implicit
+// instance → class reference), or None when the dump lacks it.
+func (g *Graph) ClassObject(i ObjectIndex) ObjectIndex {
+	return g.Classes[g.class[i]].Object
+}
+
+// Kind returns what sort of object i is.
+func (g *Graph) Kind(i ObjectIndex) ObjectKind {
+	if g.IsClassObject(i) {
+		return KindClass
+	}
+	switch g.Classes[g.class[i]].Kind {
+	case ClassObjectArray:
+		return KindObjectArray
+	case ClassPrimitiveArray:
+		return KindPrimitiveArray
+	}
+	return KindInstance
+}
+
+// NumEdges is the number of stored references.
+func (g *Graph) NumEdges() int { return len(g.edges) }
+
+// MemoryBytes estimates the memory the graph's per-object arrays hold.
+func (g *Graph) MemoryBytes() int64 {
+	n := int64(len(g.class))
+	return n*(4+4+8+4) + int64(len(g.edges))*4 + int64(len(g.referentFirst)+len(g.mirror))*8 + g.ids.bytes()
+}
+
+// Close releases the dump file.
+func (g *Graph) Close() error { return g.File.Close() }

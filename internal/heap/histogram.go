@@ -1,0 +1,61 @@
+package heap
+
+import (
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// ClassStats is one histogram row.
+type ClassStats struct {
+	Class        ClassIndex
+	Instances    int64
+	ShallowBytes uint64
+}
+
+// Histogram counts objects and shallow bytes per class, biggest first
+// (ties by class name, then index). Class objects count as instances of
+// java.lang.Class.
+func (g *Graph) Histogram() []ClassStats {
+	workers := runtime.GOMAXPROCS(0)
+	n := len(g.class)
+	parts := make([][]ClassStats, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows := make([]ClassStats, len(g.Classes))
+			lo, hi := n*w/workers, n*(w+1)/workers
+			for i := lo; i < hi; i++ {
+				r := &rows[g.class[i]]
+				r.Instances++
+				r.ShallowBytes += uint64(g.size[i]) << 3
+			}
+			parts[w] = rows
+		}()
+	}
+	wg.Wait()
+	out := make([]ClassStats, 0, len(g.Classes))
+	for c := range g.Classes {
+		row := ClassStats{Class: ClassIndex(c)}
+		for _, p := range parts {
+			row.Instances += p[c].Instances
+			row.ShallowBytes += p[c].ShallowBytes
+		}
+		if row.Instances > 0 {
+			out = append(out, row)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.ShallowBytes != b.ShallowBytes {
+			return a.ShallowBytes > b.ShallowBytes
+		}
+		if na, nb := g.Classes[a.Class].Name, g.Classes[b.Class].Name; na != nb {
+			return na < nb
+		}
+		return a.Class < b.Class
+	})
+	return out
+}

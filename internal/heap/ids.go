@@ -1,0 +1,145 @@
+package heap
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// idIndex translates object ids into dense indices. Indices follow id
+// order, so index order is address order for HotSpot dumps.
+//
+// HotSpot ids are addresses, aligned and packed densely, so the common case
+// is a rank bitmap: one bit per possible aligned address between the lowest
+// and highest id, in 64-byte blocks of a running count plus 448 bits. A
+// lookup reads one cache line: no binary search, no hash. When ids are too
+// sparse for that (more than 512 bits of bitmap per object), the ids are
+// kept sorted and looked up by interpolation-guided binary search.
+type idIndex struct {
+	n      int
+	base   uint64 // lowest id
+	shift  uint   // ids are multiples of 1<<shift (relative to base)
+	blocks []rankBlock
+	sorted []uint64 // sparse mode only
+}
+
+const bitsPerBlock = 7 * 64
+
+// rankBlock covers 448 consecutive bit positions; rank is the number of
+// set bits in all earlier blocks.
+type rankBlock struct {
+	rank uint64
+	bits [7]uint64
+}
+
+// maxBitsPerObject bounds the bitmap's size relative to the object count.
+const maxBitsPerObject = 512
+
+// newIDIndex builds the index from ids in any order (duplicates allowed),
+// and returns how many distinct ids there are.
+func newIDIndex(ids []uint64) *idIndex {
+	x := &idIndex{}
+	if len(ids) == 0 {
+		return x
+	}
+	lo, hi, or := ids[0], ids[0], uint64(0)
+	for _, id := range ids {
+		lo = min(lo, id)
+		hi = max(hi, id)
+	}
+	for _, id := range ids {
+		or |= id - lo
+	}
+	x.base = lo
+	if or != 0 {
+		x.shift = uint(min(bits.TrailingZeros64(or), 16))
+	}
+	span := (hi-lo)>>x.shift + 1
+	if span/uint64(len(ids)) > maxBitsPerObject {
+		s := slices.Clone(ids)
+		slices.Sort(s)
+		x.sorted = slices.Compact(s)
+		x.n = len(x.sorted)
+		return x
+	}
+	x.blocks = make([]rankBlock, span/bitsPerBlock+1)
+	for _, id := range ids {
+		p := (id - lo) >> x.shift
+		b := &x.blocks[p/bitsPerBlock]
+		r := p % bitsPerBlock
+		b.bits[r/64] |= 1 << (r % 64)
+	}
+	var rank uint64
+	for i := range x.blocks {
+		x.blocks[i].rank = rank
+		for _, w := range x.blocks[i].bits {
+			rank += uint64(bits.OnesCount64(w))
+		}
+	}
+	x.n = int(rank)
+	return x
+}
+
+// lookup returns the index of id, or -1 when no object has that id.
+func (x *idIndex) lookup(id uint64) int32 {
+	if x.sorted != nil {
+		i, ok := slices.BinarySearch(x.sorted, id)
+		if !ok {
+			return -1
+		}
+		return int32(i)
+	}
+	d := id - x.base
+	if id < x.base || d&(1<<x.shift-1) != 0 {
+		return -1
+	}
+	p := d >> x.shift
+	bi := p / bitsPerBlock
+	if bi >= uint64(len(x.blocks)) {
+		return -1
+	}
+	b := &x.blocks[bi]
+	r := p % bitsPerBlock
+	w, bit := r/64, r%64
+	if b.bits[w]&(1<<bit) == 0 {
+		return -1
+	}
+	rank := b.rank + uint64(bits.OnesCount64(b.bits[w]&(1<<bit-1)))
+	for i := uint64(0); i < w; i++ {
+		rank += uint64(bits.OnesCount64(b.bits[i]))
+	}
+	return int32(rank)
+}
+
+// id returns the id of the object with index i (0 <= i < n).
+func (x *idIndex) id(i int32) uint64 {
+	if x.sorted != nil {
+		return x.sorted[i]
+	}
+	target := uint64(i)
+	bi, _ := slices.BinarySearchFunc(x.blocks, target+1, func(b rankBlock, t uint64) int {
+		if b.rank < t {
+			return -1
+		}
+		return 1
+	})
+	bi-- // the last block whose rank <= i
+	b := &x.blocks[bi]
+	left := target - b.rank
+	for w, word := range b.bits {
+		c := uint64(bits.OnesCount64(word))
+		if left < c {
+			for ; ; word &= word - 1 {
+				if left == 0 {
+					p := uint64(bi)*bitsPerBlock + uint64(w)*64 + uint64(bits.TrailingZeros64(word))
+					return x.base + p<<x.shift
+				}
+				left--
+			}
+		}
+		left -= c
+	}
+	panic("heap: id index out of range")
+}
+
+// bytes is the memory the index holds.
+func (x *idIndex) bytes() int64 { return int64(len(x.blocks))*64 + int64(len(x.sorted))*8 }

@@ -1,0 +1,156 @@
+package heap
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unicode/utf16"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// FieldValue is one instance field of an object with its value's raw bits
+// (an id for reference fields).
+type FieldValue struct {
+	Name  string
+	Type  hprof.BasicType
+	Value uint64
+	// Declaring is the class that declares the field.
+	Declaring ClassIndex
+}
+
+// Record reads object i's sub-record from the dump. Its Body is valid
+// until the next read.
+func (g *Graph) Record(i ObjectIndex) (hprof.SubRecord, error) {
+	return g.File.RecordAt(g.offset[i])
+}
+
+// InstanceFields reads the field values of instance i, own class first.
+func (g *Graph) InstanceFields(i ObjectIndex) ([]FieldValue, error) {
+	rec, err := g.Record(i)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Tag != hprof.SubInstanceDump {
+		return nil, fmt.Errorf("object 0x%x is not an instance", g.ID(i))
+	}
+	idSize := g.Model.IDSize
+	var out []FieldValue
+	off := 0
+	for c, steps := g.class[i], 0; c >= 0 && steps < len(g.Classes); c, steps = g.Classes[c].Super, steps+1 {
+		for _, f := range g.Classes[c].Fields {
+			n := f.Type.Size(idSize)
+			if off+n > len(rec.Body) {
+				return out, nil
+			}
+			out = append(out, FieldValue{Name: f.Name, Type: f.Type, Value: hprof.ReadValue(rec.Body[off:], f.Type, idSize), Declaring: c})
+			off += n
+		}
+	}
+	return out, nil
+}
+
+// Field returns the value of the first field called name of instance i.
+func (g *Graph) Field(i ObjectIndex, name string) (FieldValue, bool) {
+	fs, err := g.InstanceFields(i)
+	if err != nil {
+		return FieldValue{}, false
+	}
+	for _, f := range fs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return FieldValue{}, false
+}
+
+// maxStringChars bounds how much of a string is decoded.
+const maxStringChars = 1 << 16
+
+// StringValue decodes a java.lang.String (JDK 6–8 char[] with offset and
+// count, JDK 9+ byte[] with a coder), or a char[] or byte[] directly.
+func (g *Graph) StringValue(i ObjectIndex) (string, bool) {
+	if i == None {
+		return "", false
+	}
+	switch g.Classes[g.class[i]].Name {
+	case "[C":
+		return g.charArray(i, 0, -1, 0)
+	case "java.lang.String":
+	default:
+		return "", false
+	}
+	fs, err := g.InstanceFields(i)
+	if err != nil {
+		return "", false
+	}
+	var value uint64
+	offset, count, coder := 0, -1, 0
+	for _, f := range fs {
+		switch f.Name {
+		case "value":
+			value = f.Value
+		case "offset":
+			offset = int(int32(f.Value))
+		case "count":
+			count = int(int32(f.Value))
+		case "coder":
+			coder = int(f.Value)
+		}
+	}
+	if value == 0 {
+		return "", true
+	}
+	return g.charArray(g.Lookup(value), offset, count, coder)
+}
+
+// charArray decodes count chars from offset of a char[] (big-endian in the
+// dump) or a compact-strings byte[] (coder 0 Latin-1, 1 UTF-16 little-endian
+// as HotSpot stores it on x86).
+func (g *Graph) charArray(a ObjectIndex, offset, count, coder int) (string, bool) {
+	if a == None {
+		return "", false
+	}
+	rec, err := g.Record(a)
+	if err != nil || rec.Tag != hprof.SubPrimArrayDump {
+		return "", false
+	}
+	b := rec.Body
+	switch rec.ElemType {
+	case hprof.TypeChar:
+		n := len(b) / 2
+		if count < 0 || offset+count > n || offset < 0 {
+			offset, count = 0, n
+		}
+		count = min(count, maxStringChars)
+		u := make([]uint16, count)
+		for k := range u {
+			u[k] = binary.BigEndian.Uint16(b[2*(offset+k):])
+		}
+		return string(utf16.Decode(u)), true
+	case hprof.TypeByte:
+		if coder == 1 {
+			n := min(len(b)/2, maxStringChars)
+			u := make([]uint16, n)
+			for k := range u {
+				u[k] = binary.LittleEndian.Uint16(b[2*k:])
+			}
+			return string(utf16.Decode(u)), true
+		}
+		n := min(len(b), maxStringChars)
+		r := make([]rune, n)
+		for k := range r {
+			r[k] = rune(b[k])
+		}
+		return string(r), true
+	}
+	return "", false
+}
+
+// ThreadName reads the name of a java.lang.Thread object.
+func (g *Graph) ThreadName(t ObjectIndex) (string, bool) {
+	f, ok := g.Field(t, "name")
+	if !ok || f.Type != hprof.TypeObject || f.Value == 0 {
+		return "", false
+	}
+	return g.StringValue(g.Lookup(f.Value))
+}

@@ -1,0 +1,223 @@
+package hprof
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+)
+
+// recordHeaderSize is tag (1) + time (4) + length (4).
+const recordHeaderSize = 9
+
+// LoadClass is a LOAD CLASS record.
+type LoadClass struct {
+	Serial      uint32
+	ClassID     uint64
+	StackSerial uint32
+	NameID      uint64
+}
+
+// StackFrame is a STACK FRAME record.
+type StackFrame struct {
+	ID           uint64
+	MethodID     uint64 // UTF8 id of the method name
+	SignatureID  uint64
+	SourceFileID uint64
+	ClassSerial  uint32
+	// Line is the line number (> 0), or 0 (none), -1 (unknown),
+	// -2 (compiled method), -3 (native method).
+	Line int32
+}
+
+// StackTrace is a STACK TRACE record.
+type StackTrace struct {
+	Serial       uint32
+	ThreadSerial uint32
+	FrameIDs     []uint64 // innermost frame first
+}
+
+// StartThread is a START THREAD record (written by the old agent).
+type StartThread struct {
+	Serial       uint32
+	ObjectID     uint64
+	StackSerial  uint32
+	NameID       uint64
+	GroupNameID  uint64
+	ParentNameID uint64
+}
+
+// Dump is the extent of one heap dump in the file: a HEAP DUMP record, or
+// HEAP DUMP SEGMENT records up to a HEAP DUMP END. Other records may lie in
+// between (the old agent interleaves them).
+type Dump struct {
+	Start, End int64 // file offsets: first record, and end of the last one
+	Records    int   // HEAP DUMP or HEAP DUMP SEGMENT records
+}
+
+// Catalog holds what the top-level records say; the heap dumps themselves
+// are decoded with HeapRecords.
+type Catalog struct {
+	Strings      map[uint64]string
+	LoadClasses  []LoadClass
+	Frames       map[uint64]StackFrame
+	Traces       map[uint32]StackTrace
+	Threads      []StartThread
+	Dumps        []Dump
+	RecordCounts map[Tag]int
+	// UnknownTags counts records skipped because their tag is not known.
+	UnknownTags map[Tag]int
+	Warnings    []string
+}
+
+// String returns the UTF8 record with the given id, or "" when absent.
+func (c *Catalog) String(id uint64) string { return c.Strings[id] }
+
+// ReadCatalog walks the top-level records once, keeping strings, classes,
+// stack traces and threads, and locating the heap dumps.
+func (f *File) ReadCatalog() (*Catalog, error) {
+	c := &Catalog{
+		Strings:      make(map[uint64]string),
+		Frames:       make(map[uint64]StackFrame),
+		Traces:       make(map[uint32]StackTrace),
+		RecordCounts: make(map[Tag]int),
+		UnknownTags:  make(map[Tag]int),
+	}
+	w := newWindow(f.src, f.size)
+	idSize := f.Header.IDSize
+	off := f.Header.Size
+	openSegmented := -1 // index in c.Dumps of a segmented dump without HEAP DUMP END yet
+	for off < f.size {
+		h, ok := w.get(off, recordHeaderSize)
+		if !ok {
+			if f.opts.AllowTruncated {
+				f.Truncated = off
+				c.Warnings = append(c.Warnings, fmt.Sprintf("dump truncated at offset %d: a record header is cut off", off))
+				break
+			}
+			return nil, f.truncatedf(off, "expected a %d-byte record header, the file ends after %d bytes (truncated dump? try --allow-truncated)", recordHeaderSize, f.size-off)
+		}
+		tag := Tag(h[0])
+		length := int64(binary.BigEndian.Uint32(h[5:]))
+		body := off + recordHeaderSize
+		end := body + length
+		if end > f.size {
+			if !f.opts.AllowTruncated {
+				return nil, f.truncatedf(off, "%s record declares %d bytes of body, only %d remain in the file (truncated dump? try --allow-truncated)", tag, length, f.size-body)
+			}
+			f.Truncated = off
+			c.Warnings = append(c.Warnings, fmt.Sprintf("dump truncated at offset %d: %s record declares %d bytes, %d remain", off, tag, length, f.size-body))
+			if tag == TagHeapDump || tag == TagHeapDumpSegment {
+				end = f.size // keep the complete sub-records
+			} else {
+				break
+			}
+		}
+		c.RecordCounts[tag]++
+		switch tag {
+		case TagHeapDump:
+			c.Dumps = append(c.Dumps, Dump{Start: off, End: end, Records: 1})
+			openSegmented = -1
+		case TagHeapDumpSegment:
+			if openSegmented < 0 {
+				c.Dumps = append(c.Dumps, Dump{Start: off})
+				openSegmented = len(c.Dumps) - 1
+			}
+			c.Dumps[openSegmented].End = end
+			c.Dumps[openSegmented].Records++
+		case TagHeapDumpEnd:
+			if openSegmented >= 0 {
+				c.Dumps[openSegmented].End = end
+			}
+			openSegmented = -1
+		default:
+			b, ok := w.get(body, length)
+			if !ok {
+				return nil, f.truncatedf(body, "cannot read %d bytes of %s record body", length, tag)
+			}
+			if err := c.decodeRecord(f, tag, off, b, idSize); err != nil {
+				return nil, err
+			}
+		}
+		off = end
+	}
+	// Old agents may leave several START THREAD / STACK TRACE orders; keep
+	// the output deterministic.
+	sort.SliceStable(c.Threads, func(i, j int) bool { return c.Threads[i].Serial < c.Threads[j].Serial })
+	for tag, n := range c.UnknownTags {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("skipped %d record(s) with unknown %s", n, tag))
+	}
+	sort.Strings(c.Warnings)
+	return c, nil
+}
+
+func (c *Catalog) decodeRecord(f *File, tag Tag, off int64, b []byte, idSize int) error {
+	cur := cursor{b: b, idSize: idSize}
+	want := -1 // exact body length when the record has one
+	switch tag {
+	case TagUTF8:
+		id := cur.id()
+		if !cur.short {
+			c.Strings[id] = string(b[cur.pos:])
+		}
+	case TagLoadClass:
+		c.LoadClasses = append(c.LoadClasses, LoadClass{Serial: cur.u4(), ClassID: cur.id(), StackSerial: cur.u4(), NameID: cur.id()})
+		want = 8 + 2*idSize
+	case TagUnloadClass:
+		cur.u4()
+		want = 4
+	case TagStackFrame:
+		fr := StackFrame{ID: cur.id(), MethodID: cur.id(), SignatureID: cur.id(), SourceFileID: cur.id(), ClassSerial: cur.u4(), Line: int32(cur.u4())}
+		c.Frames[fr.ID] = fr
+		want = 8 + 4*idSize
+	case TagStackTrace:
+		tr := StackTrace{Serial: cur.u4(), ThreadSerial: cur.u4()}
+		n := int(cur.u4())
+		if !cur.short && n > (len(b)-cur.pos)/idSize {
+			return f.errorf(off, "STACK TRACE record declares %d frames, its body holds at most %d", n, (len(b)-cur.pos)/idSize)
+		}
+		tr.FrameIDs = make([]uint64, 0, n)
+		for i := 0; i < n && !cur.short; i++ {
+			tr.FrameIDs = append(tr.FrameIDs, cur.id())
+		}
+		c.Traces[tr.Serial] = tr
+		want = 12 + n*idSize
+	case TagAllocSites:
+		cur.skip(2 + 4 + 4 + 4 + 8 + 8)
+		n := int(cur.u4())
+		want = 34 + 25*n
+		if n > len(b)/25 {
+			want = -2
+		}
+	case TagHeapSummary:
+		want = 24
+	case TagStartThread:
+		c.Threads = append(c.Threads, StartThread{Serial: cur.u4(), ObjectID: cur.id(), StackSerial: cur.u4(), NameID: cur.id(), GroupNameID: cur.id(), ParentNameID: cur.id()})
+		want = 8 + 4*idSize
+	case TagEndThread:
+		want = 4
+	case TagCPUSamples:
+		cur.u4()
+		n := int(cur.u4())
+		want = 8 + 8*n
+		if n > len(b)/8 {
+			want = -2
+		}
+	case TagControlSettings:
+		want = 6
+	default:
+		c.UnknownTags[tag]++
+		delete(c.RecordCounts, tag)
+		return nil
+	}
+	if cur.short || want == -2 || (want >= 0 && want != len(b)) {
+		return f.errorf(off, "%s record has a %d-byte body, which does not fit its fields (expected %s)", tag, len(b), expectLen(want))
+	}
+	return nil
+}
+
+func expectLen(want int) string {
+	if want < 0 {
+		return "a longer body"
+	}
+	return fmt.Sprintf("%d bytes", want)
+}

@@ -1,0 +1,45 @@
+package hprof
+
+import "io"
+
+// windowSize is how many bytes a window reads from the mapping at once.
+const windowSize = 8 << 20
+
+// window serves byte ranges of the file from a large buffer refilled from
+// the mapping, so that decoding works on plain slices.
+type window struct {
+	src   io.ReaderAt
+	limit int64 // bytes past this offset are never read
+	buf   []byte
+	start int64 // file offset of buf[0]
+}
+
+func newWindow(src io.ReaderAt, limit int64) window {
+	return window{src: src, limit: limit}
+}
+
+// get returns the n bytes at off, or ok=false when they lie past the limit.
+// The slice is valid until the next call.
+func (w *window) get(off, n int64) (b []byte, ok bool) {
+	if off >= w.start && off+n <= w.start+int64(len(w.buf)) {
+		return w.buf[off-w.start : off-w.start+n], true
+	}
+	if n < 0 || off < 0 || off+n > w.limit {
+		return nil, false
+	}
+	want := max(n, windowSize)
+	if off+want > w.limit {
+		want = w.limit - off
+	}
+	if int64(cap(w.buf)) < want {
+		w.buf = make([]byte, want)
+	}
+	w.buf = w.buf[:want]
+	m, _ := w.src.ReadAt(w.buf, off)
+	w.buf = w.buf[:m]
+	w.start = off
+	if int64(m) < n {
+		return nil, false
+	}
+	return w.buf[:n], true
+}
