@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"sync"
-	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 )
@@ -43,11 +41,6 @@ func Open(path string, fopts hprof.Options, opts Options) (*Graph, error) {
 	return g, nil
 }
 
-// checkpointEvery is how many object records a parallel work unit holds.
-const checkpointEvery = 1 << 16
-
-type checkpoint struct{ pos, segEnd int64 }
-
 // Build decodes one heap dump of f into a graph, in three passes over the
 // dump: (A) collect ids, classes and roots; (B1) per object: class, size,
 // record offset and reference count; (B2) references, translated to
@@ -81,14 +74,14 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	total := d.End - d.Start
 
 	// Pass A.
-	a, err := g.passA(d, progress)
+	a, err := g.passA(d, workers, progress)
 	if err != nil {
 		return nil, err
 	}
 	g.buildClasses(a.classDumps)
 	g.ids = newIDIndex(a.ids)
 	n := g.ids.n
-	g.Stats.Duplicates = int64(len(a.ids) - n)
+	g.Stats.Duplicates = int64(a.objects - n)
 	if g.Stats.Duplicates > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d object records repeat an id an earlier record had; the first one is kept", g.Stats.Duplicates))
 		workers = 1 // first-wins needs file order
@@ -105,65 +98,16 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 
 	g.class = make([]ClassIndex, n)
 	g.size = make([]uint32, n)
-	g.offset = make([]int64, n)
 	g.edgeStart = make([]uint32, n+1)
 	g.referentFirst = make([]uint64, (n+63)/64)
 	g.mirror = make([]uint64, (n+63)/64)
-
-	// Pass B1: per-object attributes and reference counts.
-	var b1Err error
-	var errMu sync.Mutex
-	var done atomic.Int64
-	chunks := a.chunks(d)
-	runChunks(chunks, workers, func(w int, c chunk) {
-		if err := g.passB1(c); err != nil {
-			errMu.Lock()
-			if b1Err == nil {
-				b1Err = err
-			}
-			errMu.Unlock()
-		}
-		progress("objects", done.Add(c.end-c.pos), total)
-	})
-	if b1Err != nil {
-		return nil, b1Err
+	if g.Stats.Duplicates > 0 {
+		g.claimed = make([]uint64, (n+63)/64)
 	}
-	var sum uint64
-	for i := 0; i < n; i++ {
-		c := uint64(g.edgeStart[i+1])
-		g.edgeStart[i] = uint32(sum)
-		sum += c
-		if sum > math.MaxUint32 {
-			return nil, fmt.Errorf("%s: more than 2^32-1 references: larger than a graph can hold", f.Path)
-		}
-	}
-	g.edgeStart[n] = uint32(sum)
-	g.edges = make([]ObjectIndex, sum)
-
-	// Pass B2: references.
-	done.Store(0)
-	dangling := make([]int64, workers)
-	var b2Err error
-	runChunks(chunks, workers, func(w int, c chunk) {
-		nd, err := g.passB2(c)
-		dangling[w] += nd
-		if err != nil {
-			errMu.Lock()
-			if b2Err == nil {
-				b2Err = err
-			}
-			errMu.Unlock()
-		}
-		progress("references", done.Add(c.end-c.pos), total)
-	})
-	if b2Err != nil {
-		return nil, b2Err
-	}
-	for _, nd := range dangling {
-		g.Stats.Dangling += nd
+	if err := g.passB(a.chunks(d, g.ids), workers, progress, total); err != nil {
+		return nil, err
 	}
 	if g.Stats.Dangling > 0 {
-		g.compactEdges()
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d references name ids that no object in the dump has; they are left out", g.Stats.Dangling))
 	}
 	g.Stats.References = int64(len(g.edges))
@@ -175,99 +119,6 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 		}
 	}
 	return g, nil
-}
-
-// passAResult is what the first pass collects.
-type passAResult struct {
-	ids         []uint64 // object ids in file order
-	checkpoints []checkpoint
-	classDumps  []*hprof.ClassDump
-	roots       []hprof.SubRecord
-	samples     []objectShape
-}
-
-type chunk struct{ pos, segEnd, end int64 }
-
-func (a *passAResult) chunks(d hprof.Dump) []chunk {
-	out := make([]chunk, len(a.checkpoints))
-	for i, cp := range a.checkpoints {
-		end := d.End
-		if i+1 < len(a.checkpoints) {
-			end = a.checkpoints[i+1].pos
-		}
-		out[i] = chunk{cp.pos, cp.segEnd, end}
-	}
-	return out
-}
-
-func runChunks(chunks []chunk, workers int, fn func(worker int, c chunk)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(chunks)) {
-					return
-				}
-				fn(w, chunks[i])
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// minObjectRecord is the smallest object sub-record (a PRIM ARRAY NODATA
-// with 4-byte ids); it bounds how many objects a dump of a given size can
-// hold, and so what pass A may allocate.
-const minObjectRecord = 14
-
-func (g *Graph) passA(d hprof.Dump, progress func(string, int64, int64)) (*passAResult, error) {
-	a := &passAResult{}
-	a.ids = make([]uint64, 0, (d.End-d.Start)/minObjectRecord+1)
-	g.Stats.RecordsByTag = make(map[hprof.SubTag]int64)
-	var counts [256]int64
-	r := g.File.HeapRecords(d)
-	total := d.End - d.Start
-	for r.Next() {
-		rec := &r.Rec
-		counts[rec.Tag]++
-		switch rec.Tag {
-		case hprof.SubInstanceDump, hprof.SubObjArrayDump, hprof.SubPrimArrayDump, hprof.SubPrimArrayNoData, hprof.SubClassDump:
-			if len(a.ids)%checkpointEvery == 0 {
-				_, segEnd := r.Position()
-				a.checkpoints = append(a.checkpoints, checkpoint{rec.Offset, segEnd})
-				progress("scanning", rec.Offset-d.Start, total)
-			}
-			a.ids = append(a.ids, rec.ID)
-			if rec.Tag == hprof.SubClassDump {
-				a.classDumps = append(a.classDumps, rec.Class)
-			} else if len(a.samples) < modelSamples {
-				a.samples = append(a.samples, objectShape{id: rec.ID, tag: rec.Tag, classID: rec.ClassID, length: rec.Length, elemType: rec.ElemType})
-			}
-		case hprof.SubHeapDumpInfo:
-		default:
-			if rec.Tag.IsRoot() {
-				a.roots = append(a.roots, *rec)
-			}
-		}
-	}
-	if err := r.Err(); err != nil {
-		return nil, err
-	}
-	progress("scanning", total, total)
-	for t, c := range counts {
-		if c > 0 {
-			g.Stats.RecordsByTag[hprof.SubTag(t)] = c
-		}
-	}
-	g.Stats.Instances = counts[hprof.SubInstanceDump]
-	g.Stats.ObjectArrays = counts[hprof.SubObjArrayDump]
-	g.Stats.PrimitiveArrays = counts[hprof.SubPrimArrayDump] + counts[hprof.SubPrimArrayNoData]
-	g.Stats.ClassObjects = counts[hprof.SubClassDump]
-	return a, nil
 }
 
 func (g *Graph) classIndexByID(id uint64) (ClassIndex, bool) {
@@ -425,171 +276,6 @@ func (g *Graph) recordClass(rec *hprof.SubRecord) ClassIndex {
 		return g.unknown[ClassObjectArray]
 	}
 	return g.unknown[ClassInstance]
-}
-
-func (g *Graph) passB1(c chunk) error {
-	r := g.File.HeapRecordsAt(c.pos, c.segEnd, c.end)
-	m := g.Model
-	idSize := g.File.Header.IDSize
-	for r.Next() {
-		rec := &r.Rec
-		var count int
-		var size uint64
-		switch rec.Tag {
-		case hprof.SubInstanceDump:
-			cl := g.recordClass(rec)
-			size = uint64(g.Classes[cl].InstanceSize)
-			if size == 0 {
-				size = uint64(m.objectSize(m.HeaderSize + int(rec.Length)))
-			}
-			body := rec.Body
-			for _, off := range g.Classes[cl].refOffsets {
-				if int(off)+idSize <= len(body) && hprof.ReadID(body[off:], idSize) != 0 {
-					count++
-				}
-			}
-			if ro := g.Classes[cl].referentOffset; ro >= 0 && int(ro)+idSize <= len(body) && hprof.ReadID(body[ro:], idSize) != 0 {
-				count++
-			}
-			if !g.claim(rec, cl, size, count) {
-				continue
-			}
-		case hprof.SubObjArrayDump:
-			cl := g.recordClass(rec)
-			size = m.ArraySize(m.RefSize, rec.Length)
-			for k := 0; k+idSize <= len(rec.Body); k += idSize {
-				if hprof.ReadID(rec.Body[k:], idSize) != 0 {
-					count++
-				}
-			}
-			g.claim(rec, cl, size, count)
-		case hprof.SubPrimArrayDump, hprof.SubPrimArrayNoData:
-			size = m.ArraySize(rec.ElemType.Size(idSize), rec.Length)
-			g.claim(rec, g.primClass[rec.ElemType], size, 0)
-		case hprof.SubClassDump:
-			ci, _ := g.classIndexByID(rec.ID)
-			cl := &g.Classes[ci]
-			size = uint64(cl.MirrorSize)
-			for _, id := range []uint64{rec.Class.SuperID, cl.LoaderID, cl.SignersID, cl.ProtectionDomainID} {
-				if id != 0 {
-					count++
-				}
-			}
-			for _, st := range cl.Statics {
-				if st.Type == hprof.TypeObject && st.Value != 0 {
-					count++
-				}
-			}
-			if g.claim(rec, g.ClassClass, size, count) {
-				i := g.ids.lookup(rec.ID)
-				atomicSetBit(g.mirror, int(i))
-			}
-		}
-	}
-	return r.Err()
-}
-
-// claim records object attributes at the object's index; with duplicate
-// ids (single-threaded then) the first record wins.
-func (g *Graph) claim(rec *hprof.SubRecord, cl ClassIndex, size uint64, count int) bool {
-	i := g.ids.lookup(rec.ID)
-	if g.offset[i] != 0 {
-		return false
-	}
-	g.class[i] = cl
-	units := (size + 7) >> 3
-	if units > math.MaxUint32 {
-		units = math.MaxUint32
-	}
-	g.size[i] = uint32(units)
-	g.offset[i] = rec.Offset
-	g.edgeStart[i+1] = uint32(count)
-	return true
-}
-
-func atomicSetBit(bits []uint64, i int) {
-	atomic.OrUint64(&bits[i>>6], 1<<(uint(i)&63))
-}
-
-func (g *Graph) passB2(c chunk) (dangling int64, err error) {
-	r := g.File.HeapRecordsAt(c.pos, c.segEnd, c.end)
-	idSize := g.File.Header.IDSize
-	for r.Next() {
-		rec := &r.Rec
-		switch rec.Tag {
-		case hprof.SubInstanceDump, hprof.SubObjArrayDump, hprof.SubClassDump:
-		default:
-			continue
-		}
-		i := g.ids.lookup(rec.ID)
-		if g.offset[i] != rec.Offset {
-			continue // a duplicate id
-		}
-		out := g.edges[g.edgeStart[i]:g.edgeStart[i+1]]
-		k := 0
-		put := func(id uint64) {
-			if id == 0 {
-				return
-			}
-			t := g.ids.lookup(id)
-			if t < 0 {
-				dangling++
-			}
-			out[k] = ObjectIndex(t)
-			k++
-		}
-		switch rec.Tag {
-		case hprof.SubInstanceDump:
-			cl := &g.Classes[g.class[i]]
-			body := rec.Body
-			if ro := cl.referentOffset; ro >= 0 && int(ro)+idSize <= len(body) {
-				if id := hprof.ReadID(body[ro:], idSize); id != 0 {
-					put(id)
-					atomicSetBit(g.referentFirst, int(i))
-				}
-			}
-			for _, off := range cl.refOffsets {
-				if int(off)+idSize <= len(body) {
-					put(hprof.ReadID(body[off:], idSize))
-				}
-			}
-		case hprof.SubObjArrayDump:
-			for p := 0; p+idSize <= len(rec.Body); p += idSize {
-				put(hprof.ReadID(rec.Body[p:], idSize))
-			}
-		case hprof.SubClassDump:
-			ci, _ := g.classIndexByID(rec.ID)
-			c := &g.Classes[ci]
-			for _, id := range []uint64{rec.Class.SuperID, c.LoaderID, c.SignersID, c.ProtectionDomainID} {
-				put(id)
-			}
-			for _, st := range c.Statics {
-				if st.Type == hprof.TypeObject {
-					put(st.Value)
-				}
-			}
-		}
-	}
-	return dangling, r.Err()
-}
-
-// compactEdges drops references to missing objects (stored as None).
-func (g *Graph) compactEdges() {
-	w := uint32(0)
-	start := uint32(0)
-	for i := 0; i < len(g.class); i++ {
-		end := g.edgeStart[i+1]
-		g.edgeStart[i] = w
-		for _, t := range g.edges[start:end] {
-			if t != None {
-				g.edges[w] = t
-				w++
-			}
-		}
-		start = end
-	}
-	g.edgeStart[len(g.class)] = w
-	g.edges = g.edges[:w:w]
 }
 
 func (g *Graph) resolveRoots(raw []hprof.SubRecord) {

@@ -133,6 +133,37 @@ func (g *Graph) AllFields(c ClassIndex) (fields []Field, offsets []int) {
 	return fields, offsets
 }
 
-// jvmName turns a LOAD CLASS name ("java/lang/String") into the JVM's
-// dotted form.
-func jvmName(s string) string { return strings.ReplaceAll(s, "/", ".") }
+// jvmName turns a LOAD CLASS name into the JVM's dotted form: HotSpot
+// writes "java/lang/String" and "[Ljava/lang/Object;", the old hprof agent
+// "java.lang.Object[]" and "int[]".
+func jvmName(s string) string {
+	s = strings.ReplaceAll(s, "/", ".")
+	dims := 0
+	for strings.HasSuffix(s, "[]") {
+		s = s[:len(s)-2]
+		dims++
+	}
+	if dims == 0 {
+		return s
+	}
+	elem := "L" + s + ";"
+	switch s {
+	case "boolean":
+		elem = "Z"
+	case "char":
+		elem = "C"
+	case "float":
+		elem = "F"
+	case "double":
+		elem = "D"
+	case "byte":
+		elem = "B"
+	case "short":
+		elem = "S"
+	case "int":
+		elem = "I"
+	case "long":
+		elem = "J"
+	}
+	return strings.Repeat("[", dims) + elem
+}

@@ -3,8 +3,8 @@
 // outgoing references in compressed sparse row (CSR) form.
 //
 // Sizes, for N objects and E non-null references (instance → its class is
-// implicit, not stored): class 4N, shallow size 4N, record offset 8N, CSR
-// offsets 4(N+1), references 4E, plus a rank bitmap of one bit per possible
+// implicit, not stored): class 4N, shallow size 4N, CSR offsets 4(N+1),
+// references 4E, plus a rank bitmap of one bit per possible
 // object address (about 1 byte per object on HotSpot heaps). Object indices
 // are int32, so a graph holds at most 2^31-1 objects, and CSR offsets are
 // uint32, so at most 2^32-1 references; larger dumps are refused with an
@@ -12,6 +12,8 @@
 package heap
 
 import (
+	"sync"
+
 	"github.com/leakscan/leakscan/internal/hprof"
 )
 
@@ -56,7 +58,6 @@ type Graph struct {
 	ids       *idIndex
 	class     []ClassIndex
 	size      []uint32 // shallow size in units of 8 bytes
-	offset    []int64  // file offset of the object's record
 	edgeStart []uint32 // len N+1; references of i are edges[edgeStart[i]:edgeStart[i+1]]
 	edges     []ObjectIndex
 	// referentFirst marks objects whose first stored reference is
@@ -64,6 +65,17 @@ type Graph struct {
 	referentFirst []uint64
 	// mirror[i] is set when object i is a class object.
 	mirror []uint64
+	// claimed marks objects already decoded when ids repeat.
+	claimed []uint64
+
+	// Where records are: chunks numbered from a base index (sorted by
+	// base), and the offsets of all other objects (sorted by index).
+	chunks      []chunk
+	loose       []looseOffset
+	walkMu      sync.Mutex
+	walker      *hprof.HeapReader
+	walkChunk   int
+	walkOffsets []int64
 
 	Roots   []Root
 	Threads []Thread
@@ -101,9 +113,6 @@ func (g *Graph) ID(i ObjectIndex) uint64 { return g.ids.id(int32(i)) }
 
 // Lookup returns the object with the given id, or None.
 func (g *Graph) Lookup(id uint64) ObjectIndex { return ObjectIndex(g.ids.lookup(id)) }
-
-// RecordOffset returns the file offset of object i's record.
-func (g *Graph) RecordOffset(i ObjectIndex) int64 { return g.offset[i] }
 
 // Refs returns the stored outgoing references of object i, in record
 // order: instance fields (java.lang.ref.Reference.referent first, see
@@ -150,7 +159,7 @@ func (g *Graph) NumEdges() int { return len(g.edges) }
 // MemoryBytes estimates the memory the graph's per-object arrays hold.
 func (g *Graph) MemoryBytes() int64 {
 	n := int64(len(g.class))
-	return n*(4+4+8+4) + int64(len(g.edges))*4 + int64(len(g.referentFirst)+len(g.mirror))*8 + g.ids.bytes()
+	return n*(4+4+4) + int64(len(g.edges))*4 + int64(len(g.loose))*16 + int64(len(g.referentFirst)+len(g.mirror))*8 + g.ids.bytes()
 }
 
 // Close releases the dump file.

@@ -12,8 +12,8 @@ import (
 // is a rank bitmap: one bit per possible aligned address between the lowest
 // and highest id, in 64-byte blocks of a running count plus 448 bits. A
 // lookup reads one cache line: no binary search, no hash. When ids are too
-// sparse for that (more than 512 bits of bitmap per object), the ids are
-// kept sorted and looked up by interpolation-guided binary search.
+// sparse for that (more than 64 bits of bitmap per object), the ids are
+// kept sorted and looked up by binary search.
 type idIndex struct {
 	n      int
 	base   uint64 // lowest id
@@ -31,42 +31,52 @@ type rankBlock struct {
 	bits [7]uint64
 }
 
-// maxBitsPerObject bounds the bitmap's size relative to the object count.
-const maxBitsPerObject = 512
+// maxBitsPerObject bounds the bitmap's size relative to the object count:
+// at most the 8 bytes per object a sorted id array would take. HotSpot
+// heaps need about 6 bits per object.
+const maxBitsPerObject = 64
 
 // newIDIndex builds the index from ids in any order (duplicates allowed),
 // and returns how many distinct ids there are.
-func newIDIndex(ids []uint64) *idIndex {
+func newIDIndex(parts [][]uint64) *idIndex {
 	x := &idIndex{}
-	if len(ids) == 0 {
+	total := 0
+	lo, hi, or := uint64(1<<64-1), uint64(0), uint64(0)
+	for _, ids := range parts {
+		total += len(ids)
+		for _, id := range ids {
+			lo = min(lo, id)
+			hi = max(hi, id)
+		}
+	}
+	if total == 0 {
 		return x
 	}
-	lo, hi, or := ids[0], ids[0], uint64(0)
-	for _, id := range ids {
-		lo = min(lo, id)
-		hi = max(hi, id)
-	}
-	for _, id := range ids {
-		or |= id - lo
+	for _, ids := range parts {
+		for _, id := range ids {
+			or |= id - lo
+		}
 	}
 	x.base = lo
 	if or != 0 {
 		x.shift = uint(min(bits.TrailingZeros64(or), 16))
 	}
 	span := (hi-lo)>>x.shift + 1
-	if span/uint64(len(ids)) > maxBitsPerObject {
-		s := slices.Clone(ids)
+	if span/uint64(total) > maxBitsPerObject {
+		s := slices.Concat(parts...)
 		slices.Sort(s)
 		x.sorted = slices.Compact(s)
 		x.n = len(x.sorted)
 		return x
 	}
 	x.blocks = make([]rankBlock, span/bitsPerBlock+1)
-	for _, id := range ids {
-		p := (id - lo) >> x.shift
-		b := &x.blocks[p/bitsPerBlock]
-		r := p % bitsPerBlock
-		b.bits[r/64] |= 1 << (r % 64)
+	for _, ids := range parts {
+		for _, id := range ids {
+			p := (id - lo) >> x.shift
+			b := &x.blocks[p/bitsPerBlock]
+			r := p % bitsPerBlock
+			b.bits[r/64] |= 1 << (r % 64)
+		}
 	}
 	var rank uint64
 	for i := range x.blocks {

@@ -18,7 +18,7 @@ func TestIDIndexAgainstSortedSearch(t *testing.T) {
 	}
 	for name, ids := range cases {
 		t.Run(name, func(t *testing.T) {
-			x := newIDIndex(ids)
+			x := newIDIndex([][]uint64{ids[:len(ids)/2], ids[len(ids)/2:]})
 			want := slices.Compact(slices.Sorted(slices.Values(ids)))
 			if x.n != len(want) {
 				t.Fatalf("n = %d, want %d", x.n, len(want))

@@ -21,7 +21,11 @@ type FieldValue struct {
 // Record reads object i's sub-record from the dump. Its Body is valid
 // until the next read.
 func (g *Graph) Record(i ObjectIndex) (hprof.SubRecord, error) {
-	return g.File.RecordAt(g.offset[i])
+	off := g.RecordOffset(i)
+	if off < 0 {
+		return hprof.SubRecord{}, fmt.Errorf("object %d: record not found", i)
+	}
+	return g.File.RecordAt(off)
 }
 
 // InstanceFields reads the field values of instance i, own class first.

@@ -23,11 +23,11 @@ type Model struct {
 }
 
 // CompressedOops reports whether references are 4 bytes on a 64-bit JVM.
-func (m Model) CompressedOops() bool { return m.IDSize == 8 && m.RefSize == 4 }
+func (m Model) CompressedOops() bool { return m.WordSize == 8 && m.RefSize == 4 }
 
 // CompressedClassPointers reports whether the class pointer is 4 bytes on
 // a 64-bit JVM.
-func (m Model) CompressedClassPointers() bool { return m.IDSize == 8 && m.HeaderSize == 12 }
+func (m Model) CompressedClassPointers() bool { return m.WordSize == 8 && m.HeaderSize == 12 }
 
 // newFieldLayout reports whether instance fields follow JDK 15's
 // FieldLayoutBuilder (JDK-8237767) rather than the older classFileParser

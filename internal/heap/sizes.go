@@ -306,6 +306,29 @@ func (m Model) layoutOopsFirst(super *classLayout, fields []fieldSpec, fakeClass
 	return out
 }
 
+// unsafeArrayLayout reads the JVM's own statement of its array layout:
+// the static ints sun.misc.Unsafe (JDK 5-8) and jdk.internal.misc.Unsafe
+// (JDK 9+) initialise from arrayIndexScale and arrayBaseOffset.
+func (g *Graph) unsafeArrayLayout() (scale, base int, where string, ok bool) {
+	for _, name := range []string{"jdk.internal.misc.Unsafe", "sun.misc.Unsafe"} {
+		for _, c := range g.ClassByName(name) {
+			scale, base = -1, -1
+			for _, st := range g.Classes[c].Statics {
+				switch st.Name {
+				case "ARRAY_OBJECT_INDEX_SCALE":
+					scale = int(int32(st.Value))
+				case "ARRAY_OBJECT_BASE_OFFSET":
+					base = int(int32(st.Value))
+				}
+			}
+			if (scale == 4 || scale == 8) && base > 0 {
+				return scale, base, name, true
+			}
+		}
+	}
+	return 0, 0, "", false
+}
+
 // objectShape is what the size of one object depends on; a sample of
 // address-adjacent objects decides the model.
 type objectShape struct {
@@ -353,14 +376,25 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 		return wide, "no compressed oops: set with --compressed-oops=off"
 	case idSize == 4 && addresses:
 		return m32, "32-bit JVM: 4-byte identifiers"
-	case idSize == 4:
-		return m32, "4-byte identifiers that are not addresses (the old hprof agent): assumed a 32-bit JVM; use --compressed-oops=on|off for a 64-bit one"
 	case !addresses:
-		return compressed, "identifiers are not addresses, so nothing in the dump tells: assumed compressed oops (HotSpot's default below 32 GB of heap); use --compressed-oops=off to override"
+		candidates = nil // only the Unsafe statics can tell
 	case jdk >= 15:
 		candidates = []Model{compressed, wideCCP, wide}
 	default:
 		candidates = []Model{compressed, wide}
+	}
+	if scale, base, where, ok := g.unsafeArrayLayout(); ok {
+		why := fmt.Sprintf("%s.ARRAY_OBJECT_INDEX_SCALE = %d and ARRAY_OBJECT_BASE_OFFSET = %d", where, scale, base)
+		switch {
+		case scale == 4 && base == 12:
+			return m32, why + ": a 32-bit JVM"
+		case scale == 4:
+			return compressed, why + ": compressed oops"
+		case scale == 8 && base == 16:
+			return wideCCP, why + ": no compressed oops, compressed class pointers"
+		case scale == 8:
+			return wide, why + ": no compressed oops"
+		}
 	}
 	names := map[Model]string{compressed: "compressed oops", wide: "no compressed oops", wideCCP: "no compressed oops with compressed class pointers"}
 	best, bestExact, bestOver, pairs := 0, -1, 0, 0
@@ -399,6 +433,12 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 		if exact > bestExact || (exact == bestExact && over < bestOver) {
 			best, bestExact, bestOver = ci, exact, over
 		}
+	}
+	if len(candidates) == 0 {
+		if idSize == 4 {
+			return m32, "4-byte identifiers that are not addresses (the old hprof agent) and no Unsafe array statics: assumed a 32-bit JVM; use --compressed-oops=on|off for a 64-bit one"
+		}
+		return compressed, "identifiers are not addresses and there are no Unsafe array statics: assumed compressed oops (HotSpot's default below 32 GB of heap); use --compressed-oops=off to override"
 	}
 	if bestExact <= 0 {
 		return compressed, fmt.Sprintf("no adjacent objects to measure (%d pairs): assumed compressed oops; use --compressed-oops=off to override", pairs)

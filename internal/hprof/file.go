@@ -43,8 +43,36 @@ type File struct {
 	Truncated int64
 	opts      Options
 
-	src  *mmap.ReaderAt
+	src  source
 	size int64
+}
+
+// source is the uncompressed dump: a mapping, or bytes in memory.
+type source interface {
+	io.ReaderAt
+	Len() int
+	Close() error
+}
+
+type bytesSource []byte
+
+func (b bytesSource) Len() int     { return len(b) }
+func (b bytesSource) Close() error { return nil }
+func (b bytesSource) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// OpenBytes reads a dump held in memory; name is used in errors. Compressed
+// dumps are inflated to a temporary file as with Open.
+func OpenBytes(name string, data []byte, opts Options) (*File, error) {
+	return open(name, bytesSource(data), opts)
 }
 
 // Size returns the number of (uncompressed) bytes in the dump.
@@ -69,10 +97,14 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // Open maps the dump at path and reads its header. Compressed dumps are
 // recognised by their magic bytes and inflated first.
 func Open(path string, opts Options) (*File, error) {
-	src, err := mmap.Open(path)
+	m, err := mmap.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	return open(path, m, opts)
+}
+
+func open(path string, src source, opts Options) (*File, error) {
 	f := &File{Path: path, src: src, size: int64(src.Len()), opts: opts, Truncated: -1}
 	var magic [2]byte
 	if f.size >= 2 {

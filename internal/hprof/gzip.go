@@ -27,7 +27,7 @@ const chunkedComment = "HPROF BLOCKSIZE="
 
 // inflate writes the decompressed dump to an unlinked temporary file and
 // maps it.
-func inflate(path string, src *mmap.ReaderAt, opts Options) (*mmap.ReaderAt, string, error) {
+func inflate(path string, src source, opts Options) (*mmap.ReaderAt, string, error) {
 	size := int64(src.Len())
 	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(src, 0, size)))
 	if err != nil {

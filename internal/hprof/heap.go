@@ -92,6 +92,7 @@ type HeapReader struct {
 // values, for looking at one object. Bounds are checked against the file.
 func (f *File) RecordAt(off int64) (SubRecord, error) {
 	r := f.HeapRecordsAt(off, f.size, f.size)
+	r.w.refill = 64 // one object: read what it needs
 	r.WantPrimData = true
 	if !r.Next() {
 		if r.err != nil {
@@ -111,7 +112,16 @@ func (f *File) HeapRecords(d Dump) *HeapReader {
 // record whose body ends at segEnd, up to end. With pos == segEnd, pos is
 // taken to be the start of a top-level record.
 func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
-	return &HeapReader{f: f, w: newWindow(f.src, f.size), idSize: f.Header.IDSize, pos: pos, segEnd: segEnd, end: end}
+	w := newWindow(f.src, f.size)
+	w.refill = max(min(windowSize, end-pos), 64)
+	return &HeapReader{f: f, w: w, idSize: f.Header.IDSize, pos: pos, segEnd: segEnd, end: end}
+}
+
+// Reset makes r read another range, as HeapRecordsAt would, keeping its
+// buffer.
+func (r *HeapReader) Reset(pos, segEnd, end int64) {
+	r.pos, r.segEnd, r.end, r.err = pos, segEnd, end, nil
+	r.w.refill = max(min(windowSize, end-pos), 64)
 }
 
 // Position returns where the next sub-record starts and the end of the heap
@@ -307,19 +317,42 @@ func (r *HeapReader) decode() bool {
 const maxClassDump = 1 + 7*8 + 10 + 3*65535*(2+8+1+8)
 
 func (r *HeapReader) decodeClass() bool {
-	pos := r.pos
-	n := min(r.segEnd-pos, maxClassDump)
-	b, ok := r.w.get(pos, n)
-	if !ok {
-		return r.short(SubClassDump, n)
+	// A CLASS DUMP's length is only known by decoding it: start small and
+	// read more while the decoder runs short.
+	limit := min(r.segEnd-r.pos, maxClassDump)
+	for n := min(limit, 4096); ; n = min(2*n, limit) {
+		b, ok := r.w.get(r.pos, n)
+		if !ok {
+			return r.short(SubClassDump, n)
+		}
+		cd, used, short, err := r.parseClass(b)
+		if err != nil {
+			return r.fail(err)
+		}
+		if !short {
+			r.Rec.ID = cd.ID
+			r.Rec.StackSerial = cd.StackSerial
+			r.Rec.ClassID = cd.SuperID
+			r.Rec.Class = cd
+			r.pos += int64(used)
+			return true
+		}
+		if n == limit {
+			return r.short(SubClassDump, n+1)
+		}
 	}
+}
+
+// parseClass decodes a CLASS DUMP from b; short reports that b ended first.
+func (r *HeapReader) parseClass(b []byte) (cd *ClassDump, used int, short bool, err error) {
+	pos := r.pos
 	c := cursor{b: b, pos: 1, idSize: r.idSize}
-	cd := &ClassDump{ID: c.id(), StackSerial: c.u4(), SuperID: c.id(), LoaderID: c.id(), SignersID: c.id(), ProtectionDomainID: c.id()}
+	cd = &ClassDump{ID: c.id(), StackSerial: c.u4(), SuperID: c.id(), LoaderID: c.id(), SignersID: c.id(), ProtectionDomainID: c.id()}
 	c.id()
 	c.id()
 	cd.InstanceSize = c.u4()
-	badType := func(t BasicType, what string) bool {
-		return r.fail(r.f.errorf(pos+int64(c.pos)-1, "CLASS DUMP 0x%x: %s has type %d, expected a basic type (2, 4-11)", cd.ID, what, t))
+	badType := func(t BasicType, what string) (*ClassDump, int, bool, error) {
+		return nil, 0, false, r.f.errorf(pos+int64(c.pos)-1, "CLASS DUMP 0x%x: %s has type %d, expected a basic type (2, 4-11)", cd.ID, what, t)
 	}
 	nc := int(c.u2())
 	if nc > 0 {
@@ -356,13 +389,5 @@ func (r *HeapReader) decodeClass() bool {
 		}
 		cd.Fields = append(cd.Fields, fd)
 	}
-	if c.short {
-		return r.short(SubClassDump, int64(len(b))+1)
-	}
-	r.Rec.ID = cd.ID
-	r.Rec.StackSerial = cd.StackSerial
-	r.Rec.ClassID = cd.SuperID
-	r.Rec.Class = cd
-	r.pos = pos + int64(c.pos)
-	return true
+	return cd, c.pos, c.short, nil
 }

@@ -52,6 +52,15 @@ type StartThread struct {
 type Dump struct {
 	Start, End int64 // file offsets: first record, and end of the last one
 	Records    int   // HEAP DUMP or HEAP DUMP SEGMENT records
+	// Segments are the HEAP DUMP (SEGMENT) records, in file order: no
+	// sub-record spans two, so each can be decoded on its own.
+	Segments []Segment
+}
+
+// Segment is one HEAP DUMP or HEAP DUMP SEGMENT record.
+type Segment struct {
+	Offset int64 // the record's tag byte
+	End    int64 // end of its body (clamped to the file in truncated dumps)
 }
 
 // Catalog holds what the top-level records say; the heap dumps themselves
@@ -115,7 +124,7 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 		c.RecordCounts[tag]++
 		switch tag {
 		case TagHeapDump:
-			c.Dumps = append(c.Dumps, Dump{Start: off, End: end, Records: 1})
+			c.Dumps = append(c.Dumps, Dump{Start: off, End: end, Records: 1, Segments: []Segment{{off, end}}})
 			openSegmented = -1
 		case TagHeapDumpSegment:
 			if openSegmented < 0 {
@@ -124,6 +133,7 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 			}
 			c.Dumps[openSegmented].End = end
 			c.Dumps[openSegmented].Records++
+			c.Dumps[openSegmented].Segments = append(c.Dumps[openSegmented].Segments, Segment{off, end})
 		case TagHeapDumpEnd:
 			if openSegmented >= 0 {
 				c.Dumps[openSegmented].End = end

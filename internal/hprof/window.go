@@ -8,10 +8,12 @@ const windowSize = 8 << 20
 // window serves byte ranges of the file from a large buffer refilled from
 // the mapping, so that decoding works on plain slices.
 type window struct {
-	src   io.ReaderAt
-	limit int64 // bytes past this offset are never read
-	buf   []byte
-	start int64 // file offset of buf[0]
+	// refill is how much to read at once (windowSize when 0).
+	refill int64
+	src    io.ReaderAt
+	limit  int64 // bytes past this offset are never read
+	buf    []byte
+	start  int64 // file offset of buf[0]
 }
 
 func newWindow(src io.ReaderAt, limit int64) window {
@@ -27,7 +29,11 @@ func (w *window) get(off, n int64) (b []byte, ok bool) {
 	if n < 0 || off < 0 || off+n > w.limit {
 		return nil, false
 	}
-	want := max(n, windowSize)
+	refill := w.refill
+	if refill == 0 {
+		refill = windowSize
+	}
+	want := max(n, refill)
 	if off+want > w.limit {
 		want = w.limit - off
 	}

@@ -1,0 +1,37 @@
+# leakscan — see README.md. Targets: build test demo bench fixtures fuzz.
+GO      ?= go
+BIN     := bin/leakscan
+BENCH   ?= $(HOME)/.cache/leakscan-bench
+FUZZTIME ?= 10s
+
+.PHONY: build test demo bench fixtures fuzz vet
+
+build:
+	$(GO) build -o $(BIN) ./cmd/leakscan
+
+vet:
+	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
+	$(GO) vet ./...
+
+# The unit, golden, ground-truth and live-JVM tests (JVM tests skip without
+# a JDK), then a short run of the reader's fuzz test on its committed corpus.
+test: vet
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzBuild -fuzztime $(FUZZTIME) ./internal/heap
+
+demo: build
+	$(BIN) info testdata/dumps/Basic.hprof
+	@echo
+	$(BIN) histogram testdata/dumps/Basic.hprof --top 15
+
+# Regenerate the committed fixture dumps (needs a JDK).
+fixtures:
+	$(GO) run ./internal/testjvm/capture -program Basic -src testdata/java -out testdata/dumps -gz -flags "-Xmx64m -XX:+UseSerialGC -Xshare:off"
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzBuild -fuzztime 5m ./internal/heap
+
+# Speed and memory on a ~1.5 GB, 30-million-object dump (made once, cached
+# in $(BENCH)); prints the figures BENCHMARKS.md records.
+bench: build
+	BENCH=$(BENCH) bash scripts/bench.sh

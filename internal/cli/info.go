@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+type infoOptions struct {
+	format string
+}
+
+// infoReport is what `leakscan info` reports; its JSON form is stable.
+type infoReport struct {
+	File            string           `json:"file"`
+	FileBytes       int64            `json:"file_bytes"`
+	Compressed      string           `json:"compressed,omitempty"`
+	DumpBytes       int64            `json:"dump_bytes"`
+	Version         string           `json:"version"`
+	IDSize          int              `json:"id_size"`
+	Timestamp       time.Time        `json:"timestamp"`
+	HeapDumps       int              `json:"heap_dumps"`
+	Dump            int              `json:"dump"`
+	Objects         int              `json:"objects"`
+	Instances       int64            `json:"instances"`
+	ObjectArrays    int64            `json:"object_arrays"`
+	PrimitiveArrays int64            `json:"primitive_arrays"`
+	ClassObjects    int64            `json:"class_objects"`
+	Classes         int              `json:"classes"`
+	ShallowBytes    uint64           `json:"shallow_bytes"`
+	References      int64            `json:"references"`
+	Dangling        int64            `json:"dangling_references"`
+	DanglingRoots   int64            `json:"dangling_roots"`
+	Duplicates      int64            `json:"duplicate_ids"`
+	Roots           map[string]int   `json:"roots"`
+	Threads         int              `json:"threads"`
+	Records         map[string]int   `json:"records"`
+	SubRecords      map[string]int64 `json:"sub_records"`
+	CompressedOops  bool             `json:"compressed_oops"`
+	ReferenceSize   int              `json:"reference_size"`
+	HeaderSize      int              `json:"object_header_size"`
+	Alignment       int              `json:"object_alignment"`
+	JDK             int              `json:"jdk_layout"`
+	ModelReason     string           `json:"layout_reason"`
+	GraphBytes      int64            `json:"graph_memory_bytes"`
+	Truncated       int64            `json:"truncated_at,omitempty"`
+	Warnings        []string         `json:"warnings"`
+}
+
+func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &infoOptions{}
+	cmd := &cobra.Command{
+		Use:   "info DUMP",
+		Short: "What a dump holds: format, counts, roots, pointer layout, warnings",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			if err != nil {
+				return err
+			}
+			graph, err := g.openGraph(s, args[0])
+			if err != nil {
+				return err
+			}
+			defer graph.Close()
+			r := buildInfo(graph)
+			if format == render.JSON {
+				return render.WriteJSON(s.Out, r)
+			}
+			writeInfo(s, r)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.format, "format", "table", "table or json")
+	return cmd
+}
+
+func buildInfo(g *heap.Graph) *infoReport {
+	f := g.File
+	r := &infoReport{
+		File: f.Path, FileBytes: f.Size(), Compressed: f.Compressed, DumpBytes: f.Size(),
+		Version: f.Header.Version, IDSize: f.Header.IDSize, Timestamp: f.Header.Timestamp,
+		HeapDumps: len(g.Catalog.Dumps), Dump: g.Dump, Objects: g.NumObjects(),
+		Instances: g.Stats.Instances, ObjectArrays: g.Stats.ObjectArrays, PrimitiveArrays: g.Stats.PrimitiveArrays,
+		ClassObjects: g.Stats.ClassObjects, Classes: len(g.Classes), References: g.Stats.References,
+		Dangling: g.Stats.Dangling, DanglingRoots: g.Stats.DanglingRoots, Duplicates: g.Stats.Duplicates,
+		Roots: map[string]int{}, Threads: len(g.Threads), Records: map[string]int{}, SubRecords: map[string]int64{},
+		CompressedOops: g.Model.CompressedOops(), ReferenceSize: g.Model.RefSize, HeaderSize: g.Model.HeaderSize,
+		Alignment: g.Model.Alignment, JDK: g.Model.JDK, ModelReason: g.ModelReason, GraphBytes: g.MemoryBytes(),
+		Warnings: append([]string{}, g.Warnings...),
+	}
+	if f.Compressed != "" {
+		r.FileBytes = f.CompressedSize
+	}
+	if f.Truncated >= 0 {
+		r.Truncated = f.Truncated
+	}
+	for i := 0; i < g.NumObjects(); i++ {
+		r.ShallowBytes += g.ShallowSize(heap.ObjectIndex(i))
+	}
+	for _, root := range g.Roots {
+		r.Roots[heap.RootKindName(root.Kind)]++
+	}
+	for tag, n := range g.Catalog.RecordCounts {
+		r.Records[tag.String()] = n
+	}
+	for tag, n := range g.Stats.RecordsByTag {
+		r.SubRecords[tag.String()] = n
+	}
+	return r
+}
+
+func writeInfo(s *IOStreams, r *infoReport) {
+	file := humanize.IBytes(uint64(r.FileBytes))
+	if r.Compressed != "" {
+		file += fmt.Sprintf(" %s, %s inflated", r.Compressed, humanize.IBytes(uint64(r.DumpBytes)))
+	}
+	oops := "off"
+	if r.CompressedOops {
+		oops = "on"
+	}
+	pairs := [][2]string{
+		{"File", fmt.Sprintf("%s (%s)", r.File, file)},
+		{"Format", fmt.Sprintf("%s, %d-byte identifiers", r.Version, r.IDSize)},
+		{"Written", r.Timestamp.Format(time.RFC3339)},
+		{"Heap dumps", fmt.Sprintf("%d (analysing dump %d)", r.HeapDumps, r.Dump)},
+		{"Objects", fmt.Sprintf("%s: %s instances, %s object arrays, %s primitive arrays, %s class objects",
+			commas(int64(r.Objects)), commas(r.Instances), commas(r.ObjectArrays), commas(r.PrimitiveArrays), commas(r.ClassObjects))},
+		{"Classes", commas(int64(r.Classes))},
+		{"Shallow heap", fmt.Sprintf("%s (%s bytes)", render.Size(r.ShallowBytes), commas(int64(r.ShallowBytes)))},
+		{"References", fmt.Sprintf("%s (%s dangling, %s duplicate ids)", commas(r.References), commas(r.Dangling), commas(r.Duplicates))},
+		{"Threads", commas(int64(r.Threads))},
+		{"Layout", fmt.Sprintf("compressed oops %s; %d-byte references, %d-byte headers, %d-byte alignment, JDK %d rules", oops, r.ReferenceSize, r.HeaderSize, r.Alignment, r.JDK)},
+		{"Why", r.ModelReason},
+		{"Graph memory", render.Size(uint64(r.GraphBytes))},
+	}
+	var roots []string
+	for k, n := range r.Roots {
+		roots = append(roots, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(roots)
+	pairs = append(pairs, [2]string{"GC roots", strings.Join(roots, ", ")})
+	var recs []string
+	for k, n := range r.Records {
+		recs = append(recs, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(recs)
+	pairs = append(pairs, [2]string{"Records", strings.Join(recs, ", ")})
+	if r.Truncated > 0 {
+		pairs = append(pairs, [2]string{"Truncated at", commas(r.Truncated)})
+	}
+	for _, w := range r.Warnings {
+		pairs = append(pairs, [2]string{"Warning", w})
+	}
+	render.KeyValues(s.Out, pairs)
+}
+
+func commas(n int64) string { return humanize.Comma(n) }

@@ -1,0 +1,159 @@
+// Package cli holds leakscan's commands. Each command has an options
+// struct and a constructor that takes the I/O streams; nothing is global,
+// so tests run commands in-process.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/progress"
+)
+
+// IOStreams are a command's standard streams.
+type IOStreams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+	// Progress enables the progress bar (stderr is a terminal).
+	Progress bool
+}
+
+// System returns the process's streams.
+func System() *IOStreams {
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Progress: progress.IsTerminal(os.Stderr)}
+}
+
+// ExitError carries an exit status other than the default 2 for errors.
+type ExitError struct {
+	Code int
+	Err  error // nil: nothing more to print
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+// Exit statuses.
+const (
+	ExitOK       = 0
+	ExitFindings = 1 // a check found an error-severity problem
+	ExitError2   = 2 // usage or input error
+)
+
+// Main runs leakscan with args and returns the exit status.
+func Main(args []string, s *IOStreams) int {
+	root := NewRoot(s)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintln(s.Err, "leakscan:", ee.Err)
+		}
+		return ee.Code
+	}
+	fmt.Fprintln(s.Err, "leakscan:", err)
+	return ExitError2
+}
+
+// globalOptions are the flags every command that reads a dump shares.
+type globalOptions struct {
+	quiet          bool
+	compressedOops string
+	allowTruncated bool
+	dump           int
+	tempDir        string
+	cpuProfile     string
+}
+
+// NewRoot builds the command tree.
+func NewRoot(s *IOStreams) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "leakscan",
+		Short: "Find what holds the memory in JVM heap dumps (HPROF)",
+		Long: `leakscan analyses JVM heap dumps (HPROF files written by jcmd GC.heap_dump,
+jmap, -XX:+HeapDumpOnOutOfMemoryError, the old hprof agent and Android), plain
+or gzip-compressed.
+
+Exit status: 0 success, 1 a check found an error-severity problem, 2 a usage
+or input error (one line on stderr names the file, byte offset and what was
+expected).`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	pf := root.PersistentFlags()
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bar")
+	pf.StringVar(&g.compressedOops, "compressed-oops", "auto", "pointer layout of the JVM that wrote the dump: auto, on or off")
+	pf.BoolVar(&g.allowTruncated, "allow-truncated", false, "analyse a dump that ends early (a JVM killed mid-dump) as far as it goes")
+	pf.IntVar(&g.dump, "dump", -1, "which heap dump of a file holding several (0-based; default the last)")
+	pf.StringVar(&g.tempDir, "tmp-dir", "", "where to inflate compressed dumps (default the system temp folder)")
+	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	pf.MarkHidden("cpuprofile")
+	var profile *os.File
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if g.cpuProfile == "" {
+			return nil
+		}
+		var err error
+		if profile, err = os.Create(g.cpuProfile); err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(profile)
+	}
+	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
+		if profile != nil {
+			pprof.StopCPUProfile()
+			profile.Close()
+		}
+	}
+	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g))
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+	})
+	return root
+}
+
+// openGraph opens and decodes a dump with the shared flags, drawing a
+// progress bar when stderr is a terminal.
+func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error) {
+	var oops heap.CompressedOopsMode
+	switch g.compressedOops {
+	case "auto":
+	case "on":
+		oops = heap.OopsOn
+	case "off":
+		oops = heap.OopsOff
+	default:
+		return nil, fmt.Errorf("--compressed-oops %q: expected auto, on or off", g.compressedOops)
+	}
+	bar := progress.New(s.Err, s.Progress && !g.quiet)
+	defer bar.Done()
+	fopts := hprof.Options{AllowTruncated: g.allowTruncated, TempDir: g.tempDir,
+		Progress: func(done, total int64) { bar.Update("inflating", done, total) }}
+	graph, err := heap.Open(path, fopts, heap.Options{Dump: g.dump, CompressedOops: oops, Progress: bar.Update})
+	if err != nil {
+		return nil, err
+	}
+	bar.Done()
+	if graph.File.Truncated >= 0 {
+		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated at offset %d; results cover the part before it\n", path, graph.File.Truncated)
+	}
+	return graph, nil
+}

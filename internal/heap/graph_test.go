@@ -1,0 +1,164 @@
+package heap
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+)
+
+func buildBytes(t testing.TB, data []byte, opts Options) *Graph {
+	t.Helper()
+	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Dump == 0 {
+		opts.Dump = -1
+	}
+	g, err := Build(f, cat, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestSyntheticGraph(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}, {Name: "queue", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	node := w.Class("Node", obj, 0, nil, []hproftest.Field{{Name: "flag", Type: hprof.TypeBoolean}, {Name: "next", Type: hprof.TypeObject}, {Name: "other", Type: hprof.TypeObject}})
+	holder := w.Class("Holder", obj, 0, []hproftest.Static{{Name: "INSTANCE", Type: hprof.TypeObject}, {Name: "n", Type: hprof.TypeInt, Value: 3}}, nil)
+	arrClass := w.ObjectArrayClass()
+	a, b, c, wr, arr, ints := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	nodeTypes := []hprof.BasicType{hprof.TypeBoolean, hprof.TypeObject, hprof.TypeObject}
+	w.Instance(a, node, nodeTypes, []uint64{1, b, 0xdead0})                                       // other is dangling
+	w.Instance(b, node, nodeTypes, []uint64{0, c, a})                                             // a cycle back to a
+	w.Instance(c, node, nodeTypes, []uint64{0, 0, 0})                                             // no references
+	w.Instance(wr, weak, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{c, arr}) // referent c, queue arr
+	w.ObjArray(arr, arrClass, []uint64{a, 0, c, 0xbeef0})
+	w.PrimArray(ints, hprof.TypeInt, 5, nil)
+	w.Root(hprof.SubRootStickyClass, holder, 0, 0)
+	w.Root(hprof.SubRootJavaFrame, a, 1, 2)
+	w.Root(hprof.SubRootJNIGlobal, 0x77770, 0, 0)
+	g := buildBytes(t, w.Bytes(), Options{})
+	_ = holder
+
+	at := func(id uint64) ObjectIndex {
+		i := g.Lookup(id)
+		if i == None {
+			t.Fatalf("no object 0x%x", id)
+		}
+		if g.ID(i) != id {
+			t.Fatalf("ID(Lookup(0x%x)) = 0x%x", id, g.ID(i))
+		}
+		return i
+	}
+	refs := func(id uint64) []uint64 {
+		var out []uint64
+		for _, r := range g.Refs(at(id)) {
+			out = append(out, g.ID(r))
+		}
+		return out
+	}
+	if got := refs(a); !slices.Equal(got, []uint64{b}) {
+		t.Errorf("refs(a) = %x, want [b] (dangling left out)", got)
+	}
+	if got := refs(b); !slices.Equal(got, []uint64{c, a}) {
+		t.Errorf("refs(b) = %x", got)
+	}
+	if got := refs(wr); !slices.Equal(got, []uint64{c, arr}) || !g.ReferentFirst(at(wr)) || g.ReferentFirst(at(a)) {
+		t.Errorf("refs(weak) = %x, referent first %v", got, g.ReferentFirst(at(wr)))
+	}
+	if got := refs(arr); !slices.Equal(got, []uint64{a, c}) {
+		t.Errorf("refs(arr) = %x", got)
+	}
+	if got := refs(node); !slices.Equal(got, []uint64{obj}) {
+		t.Errorf("class Node refs = %x, want its superclass", got)
+	}
+	if g.Stats.Dangling != 2 || g.Stats.DanglingRoots != 1 {
+		t.Errorf("dangling %d, dangling roots %d; want 2 and 1", g.Stats.Dangling, g.Stats.DanglingRoots)
+	}
+	if g.Kind(at(a)) != KindInstance || g.Kind(at(arr)) != KindObjectArray || g.Kind(at(ints)) != KindPrimitiveArray || g.Kind(at(node)) != KindClass {
+		t.Error("kinds wrong")
+	}
+	if g.ClassObject(at(a)) != at(node) {
+		t.Error("ClassObject(a) is not Node's class object")
+	}
+	// Sizes with the compressed-oops default: Node = 12 header + boolean,
+	// two 4-byte references → 24 (JDK 6 rules here: no classData field).
+	if s := g.ShallowSize(at(a)); s != 24 {
+		t.Errorf("Node size %d, want 24", s)
+	}
+	if s := g.ShallowSize(at(ints)); s != 16+20+4 {
+		t.Errorf("int[5] size %d, want 40", s)
+	}
+	if s := g.ShallowSize(at(arr)); s != 32 {
+		t.Errorf("Object[4] size %d, want 32", s)
+	}
+	if len(g.Roots) != 3 || g.Roots[1].Kind != hprof.SubRootJavaFrame || g.Roots[1].ThreadSerial != 1 || g.Roots[1].Frame != 2 {
+		t.Errorf("roots %+v", g.Roots)
+	}
+	fields, err := g.InstanceFields(at(b))
+	if err != nil || len(fields) != 3 || fields[1].Name != "next" || fields[1].Value != c {
+		t.Errorf("fields of b: %+v %v", fields, err)
+	}
+	h := g.Histogram()
+	if g.Classes[h[0].Class].Name != "java.lang.Class" {
+		t.Errorf("biggest class %s", g.Classes[h[0].Class].Name)
+	}
+}
+
+func TestStringValue(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "hash", Type: hprof.TypeInt}, {Name: "coder", Type: hprof.TypeByte}})
+	w.Class("[B", obj, 0, nil, nil)
+	latin, utf16, s1, s2 := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.PrimArray(latin, hprof.TypeByte, 5, []byte("h\xe9llo"))
+	w.PrimArray(utf16, hprof.TypeByte, 4, []byte{0x3b, 0x04, 0x41, 0x00}) // "лA" little-endian
+	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeInt, hprof.TypeByte}
+	w.Instance(s1, str, types, []uint64{latin, 0, 0})
+	w.Instance(s2, str, types, []uint64{utf16, 0, 1})
+	g := buildBytes(t, w.Bytes(), Options{})
+	if s, ok := g.StringValue(g.Lookup(s1)); !ok || s != "héllo" {
+		t.Errorf("latin-1 string %q %v", s, ok)
+	}
+	if s, ok := g.StringValue(g.Lookup(s2)); !ok || s != "лA" {
+		t.Errorf("utf-16 string %q %v", s, ok)
+	}
+}
+
+func TestDuplicateIDsFirstWins(t *testing.T) {
+	w := hproftest.New(8, "")
+	arrClass := w.ObjectArrayClass()
+	a, b := w.NewID(), w.NewID()
+	w.ObjArray(a, arrClass, []uint64{b})
+	w.ObjArray(b, arrClass, nil)
+	w.ObjArray(a, arrClass, []uint64{a, b, a}) // the same id again
+	g := buildBytes(t, w.Bytes(), Options{})
+	if g.Stats.Duplicates != 1 || len(g.Refs(g.Lookup(a))) != 1 {
+		t.Errorf("duplicates %d, refs(a) %v", g.Stats.Duplicates, g.Refs(g.Lookup(a)))
+	}
+}
+
+func TestSourceNames(t *testing.T) {
+	for jvm, src := range map[string]string{"[B": "byte[]", "[[I": "int[][]", "[Ljava.lang.Object;": "java.lang.Object[]",
+		"java.util.HashMap$Node": "java.util.HashMap$Node", "[[Ljava.lang.String;": "java.lang.String[][]"} {
+		if got := SourceName(jvm); got != src {
+			t.Errorf("SourceName(%q) = %q, want %q", jvm, got, src)
+		}
+	}
+	for in, want := range map[string]string{"java/lang/String": "java.lang.String", "[Ljava/lang/Object;": "[Ljava.lang.Object;",
+		"java.lang.Object[]": "[Ljava.lang.Object;", "int[][]": "[[I", "byte[]": "[B"} {
+		if got := jvmName(in); got != want {
+			t.Errorf("jvmName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package heap
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/testjvm"
+)
+
+// jvmRow is a histogram row keyed by the JVM's class name.
+type jvmRow struct{ instances, bytes int64 }
+
+func ourHistogram(g *Graph) map[string]jvmRow {
+	out := map[string]jvmRow{}
+	for _, r := range g.Histogram() {
+		n := g.Classes[r.Class].Name
+		o := out[n]
+		o.instances += r.Instances
+		o.bytes += int64(r.ShallowBytes)
+		out[n] = o
+	}
+	return out
+}
+
+func readHistogram(t *testing.T, path string) map[string]jvmRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := testjvm.ParseHistogram(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]jvmRow{}
+	for _, r := range rows {
+		o := out[r.Class]
+		o.instances += r.Instances
+		o.bytes += r.Bytes
+		out[r.Class] = o
+	}
+	return out
+}
+
+// notInDump says why a JVM histogram row may legitimately differ from
+// what the dump holds, or "" when it must match exactly. This is the
+// complete list; the README's "Shallow sizes" section explains each entry.
+func notInDump(class string, jdk int) string {
+	switch {
+	case strings.HasPrefix(class, "<"):
+		return "JVM metadata (PermGen klasses), not heap objects"
+	case strings.Contains(class, "$$Lambda") || strings.Contains(class, "/0x"):
+		return "hidden class: HotSpot leaves hidden classes out of dumps"
+	case jdk <= 6 && class == "[[I":
+		return "JDK 6: int[][] in PermGen, which the HotSpot 6 dumper skips"
+	case jdk <= 6 && class == "java.lang.Class":
+		return "JDK 6: mirrors of classes outside the system dictionary, which the dumper skips"
+	case jdk <= 6 && class == "java.lang.Object":
+		return "JDK 6: the deleted-JNI-handle sentinel, which the dumper hides"
+	}
+	return ""
+}
+
+// compareHistograms checks every JVM row against the graph: exact unless
+// notInDump explains it, in which case the dump may hold fewer objects but
+// never more.
+func compareHistograms(t *testing.T, g *Graph, jvm map[string]jvmRow) {
+	t.Helper()
+	ours := ourHistogram(g)
+	checked := 0
+	for class, want := range jvm {
+		got := ours[class]
+		if why := notInDump(class, g.Model.JDK); why != "" {
+			if got.instances > want.instances {
+				t.Errorf("%s: dump has %d instances, more than the JVM's %d (%s)", class, got.instances, want.instances, why)
+			}
+			continue
+		}
+		checked++
+		if got != want {
+			t.Errorf("%s: ours %d instances %d bytes, JVM %d instances %d bytes", class, got.instances, got.bytes, want.instances, want.bytes)
+		}
+	}
+	for class, got := range ours {
+		if _, ok := jvm[class]; !ok && !strings.HasPrefix(class, "<unknown") {
+			t.Errorf("%s: %d instances in the dump, none in the JVM's histogram", class, got.instances)
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("only %d classes compared", checked)
+	}
+	t.Logf("%d classes equal the JVM's histogram", checked)
+}
+
+func repoFile(t *testing.T, rel string) string {
+	t.Helper()
+	root, err := testjvm.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, rel)
+}
+
+// TestCommittedFixtureHistogram runs everywhere: a JDK 17 dump made by
+// testdata/java/Basic.java, plain and gzip (jcmd -gz=1), with the JVM's
+// GC.class_histogram of the same heap.
+func TestCommittedFixtureHistogram(t *testing.T) {
+	jvm := readHistogram(t, repoFile(t, "testdata/dumps/Basic.histo.txt"))
+	for _, name := range []string{"Basic.hprof", "Basic.hprof.gz"} {
+		t.Run(name, func(t *testing.T) {
+			g, err := Open(repoFile(t, "testdata/dumps/"+name), hprof.Options{}, Options{Dump: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			if g.Model.JDK != 17 || !g.Model.CompressedOops() || g.Stats.Dangling != 0 {
+				t.Errorf("model %+v (%s), dangling %d", g.Model, g.ModelReason, g.Stats.Dangling)
+			}
+			compareHistograms(t, g, jvm)
+		})
+	}
+}
+
+// TestLiveJVMHistograms dumps the Basic fixture from the local JDK under
+// several pointer layouts and compares with the JVM's own histogram.
+func TestLiveJVMHistograms(t *testing.T) {
+	if ok, why := testjvm.Available(); !ok {
+		t.Skip(why)
+	}
+	if testing.Short() {
+		t.Skip("starts JVMs; skipped with -short")
+	}
+	variants := map[string][]string{
+		"default":                      nil,
+		"no compressed oops":           {"-XX:-UseCompressedOops"},
+		"no compressed class pointers": {"-XX:-UseCompressedOops", "-XX:-UseCompressedClassPointers"},
+		"16-byte alignment":            {"-XX:ObjectAlignmentInBytes=16"},
+		"parallel gc":                  {"-XX:+UseParallelGC"},
+	}
+	for name, flags := range variants {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			dir := t.TempDir()
+			capt, err := testjvm.Run(ctx, testjvm.Options{Program: "Basic", SourceDir: repoFile(t, "testdata/java"),
+				JVMFlags: append([]string{"-Xmx64m", "-Xshare:off"}, flags...), OutDir: dir, Gzip: name == "default"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			jvm := map[string]jvmRow{}
+			for _, r := range capt.Histogram {
+				o := jvm[r.Class]
+				o.instances += r.Instances
+				o.bytes += r.Bytes
+				jvm[r.Class] = o
+			}
+			dumps := []string{capt.Dump}
+			if capt.GzDump != "" {
+				dumps = append(dumps, capt.GzDump)
+			}
+			for _, d := range dumps {
+				g, err := Open(d, hprof.Options{}, Options{Dump: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				compareHistograms(t, g, jvm)
+				g.Close()
+			}
+		})
+	}
+}
+
+// TestMATDumps: every dump from Eclipse MAT's test suite builds; the two
+// jcmd-era JDK 6 dumps whose histograms were taken from the same heap
+// match the JVM's numbers.
+func TestMATDumps(t *testing.T) {
+	dir := filepath.Join(repoFile(t, ".."), "shared", "dumps", "mat")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("reference dumps not present (%s)", dir)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.hprof*"))
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			g, err := Open(path, hprof.Options{}, Options{Dump: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			if g.NumObjects() == 0 || len(g.Histogram()) == 0 {
+				t.Fatal("empty graph")
+			}
+			histo := map[string]string{
+				"sun_jdk6_30_x64_compressedOops.hprof":   "sun_jdk6_30_x64_compressedOops.notes.txt",
+				"sun_jdk6_30_x64_nocompressedOops.hprof": "sun_jdk6_30_x64_nocompressedOops.notes.txt",
+			}[filepath.Base(path)]
+			if histo != "" {
+				compareHistograms(t, g, readHistogram(t, filepath.Join(dir, histo)))
+			}
+		})
+	}
+}
+
+func ExampleSourceName() {
+	fmt.Println(SourceName("[[Ljava.lang.String;"), SourceName("[J"))
+	// Output: java.lang.String[][] long[]
+}

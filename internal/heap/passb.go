@@ -1,0 +1,237 @@
+package heap
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// Pass B decodes every object record once more, now that ids have indices:
+// it writes each object's class and size, and translates its references
+// into a buffer of its chunk; a gather step then lays the buffers out as
+// CSR in index order. Chunks run on all cores.
+
+// chunkOut is what pass B produces for one chunk.
+type chunkOut struct {
+	edges    []ObjectIndex // references of the chunk's objects, in record order
+	objs     []int32       // indices of the chunk's objects, when it has no base
+	loose    []looseOffset // their record offsets
+	dangling int64
+	err      error
+}
+
+// looseOffset is the record offset of an object whose chunk cannot number
+// its objects from a base index.
+type looseOffset struct {
+	index  int32
+	offset int64
+}
+
+func (g *Graph) passB(chunks []chunk, workers int, progress func(string, int64, int64), total int64) error {
+	outs := make([]chunkOut, len(chunks))
+	readers := make([]*hprof.HeapReader, workers)
+	for w := range readers {
+		readers[w] = g.File.HeapRecordsAt(0, 0, 0)
+	}
+	var done atomic.Int64
+	runChunks(len(chunks), workers, func(w, ci int) {
+		g.decodeChunk(readers[w], &chunks[ci], &outs[ci])
+		progress("objects", done.Add(chunks[ci].end-chunks[ci].pos), total)
+	})
+	var loose []looseOffset
+	for i := range outs {
+		if outs[i].err != nil {
+			return outs[i].err
+		}
+		g.Stats.Dangling += outs[i].dangling
+		loose = append(loose, outs[i].loose...)
+		outs[i].loose = nil
+	}
+	slices.SortFunc(loose, func(a, b looseOffset) int { return int(a.index) - int(b.index) })
+	g.loose = loose
+	for _, c := range chunks {
+		if c.base >= 0 {
+			g.chunks = append(g.chunks, c)
+		}
+	}
+	slices.SortFunc(g.chunks, func(a, b chunk) int { return int(a.base) - int(b.base) })
+
+	// CSR offsets from the counts pass B left in edgeStart[i+1].
+	n := len(g.class)
+	var sum uint64
+	for i := 0; i < n; i++ {
+		c := uint64(g.edgeStart[i+1])
+		g.edgeStart[i] = uint32(sum)
+		sum += c
+		if sum > math.MaxUint32 {
+			return fmt.Errorf("%s: more than 2^32-1 references: larger than a graph can hold", g.File.Path)
+		}
+	}
+	g.edgeStart[n] = uint32(sum)
+	g.edges = make([]ObjectIndex, sum)
+	runChunks(len(chunks), workers, func(w, ci int) {
+		out := &outs[ci]
+		p := uint32(0)
+		place := func(i int32) {
+			cnt := g.edgeStart[i+1] - g.edgeStart[i]
+			copy(g.edges[g.edgeStart[i]:g.edgeStart[i+1]], out.edges[p:p+cnt])
+			p += cnt
+		}
+		if c := chunks[ci]; c.base >= 0 {
+			for i := c.base; i < c.base+c.n; i++ {
+				place(i)
+			}
+		} else {
+			for _, i := range out.objs {
+				place(i)
+			}
+		}
+		*out = chunkOut{}
+	})
+	g.Stats.References = int64(len(g.edges))
+	return nil
+}
+
+// objectIndex returns the index of the k-th object record of chunk c.
+func (g *Graph) objectIndex(c *chunk, k int32, id uint64) int32 {
+	if c.base >= 0 {
+		return c.base + k
+	}
+	return g.ids.lookup(id)
+}
+
+func atomicSetBit(bits []uint64, i int32) {
+	atomic.OrUint64(&bits[i>>6], 1<<(uint(i)&63))
+}
+
+func (g *Graph) decodeChunk(r *hprof.HeapReader, c *chunk, out *chunkOut) {
+	r.Reset(c.pos, c.segEnd, c.end)
+	m := g.Model
+	idSize := m.IDSize
+	out.edges = make([]ObjectIndex, 0, (c.end-c.pos)/32)
+	var mu sync.Mutex // guards claimed when duplicates force one worker anyway
+	k := int32(-1)
+	put := func(id uint64) {
+		if id == 0 {
+			return
+		}
+		if t := g.ids.lookup(id); t >= 0 {
+			out.edges = append(out.edges, ObjectIndex(t))
+		} else {
+			out.dangling++
+		}
+	}
+	for r.Next() {
+		rec := &r.Rec
+		if !isObject(rec.Tag) {
+			continue
+		}
+		k++
+		i := g.objectIndex(c, k, rec.ID)
+		if g.claimed != nil {
+			mu.Lock()
+			dup := g.claimed[i>>6]&(1<<(uint(i)&63)) != 0
+			g.claimed[i>>6] |= 1 << (uint(i) & 63)
+			mu.Unlock()
+			if dup {
+				continue // the first record with an id wins
+			}
+		}
+		if c.base < 0 {
+			out.objs = append(out.objs, i)
+			out.loose = append(out.loose, looseOffset{i, rec.Offset})
+		}
+		before := len(out.edges)
+		var cl ClassIndex
+		var size uint64
+		switch rec.Tag {
+		case hprof.SubInstanceDump:
+			cl = g.recordClass(rec)
+			class := &g.Classes[cl]
+			size = uint64(class.InstanceSize)
+			if size == 0 {
+				size = uint64(m.objectSize(m.HeaderSize + int(rec.Length)))
+			}
+			body := rec.Body
+			if ro := class.referentOffset; ro >= 0 && int(ro)+idSize <= len(body) {
+				if id := hprof.ReadID(body[ro:], idSize); id != 0 {
+					put(id)
+					if len(out.edges) > before {
+						atomicSetBit(g.referentFirst, i)
+					}
+				}
+			}
+			for _, off := range class.refOffsets {
+				if int(off)+idSize <= len(body) {
+					put(hprof.ReadID(body[off:], idSize))
+				}
+			}
+		case hprof.SubObjArrayDump:
+			cl = g.recordClass(rec)
+			size = m.ArraySize(m.RefSize, rec.Length)
+			for p := 0; p+idSize <= len(rec.Body); p += idSize {
+				put(hprof.ReadID(rec.Body[p:], idSize))
+			}
+		case hprof.SubPrimArrayDump, hprof.SubPrimArrayNoData:
+			cl = g.primClass[rec.ElemType]
+			size = m.ArraySize(rec.ElemType.Size(idSize), rec.Length)
+		case hprof.SubClassDump:
+			cl = g.ClassClass
+			ci, _ := g.classIndexByID(rec.ID)
+			class := &g.Classes[ci]
+			size = uint64(class.MirrorSize)
+			for _, id := range []uint64{rec.Class.SuperID, class.LoaderID, class.SignersID, class.ProtectionDomainID} {
+				put(id)
+			}
+			for _, st := range class.Statics {
+				if st.Type == hprof.TypeObject {
+					put(st.Value)
+				}
+			}
+			atomicSetBit(g.mirror, i)
+		}
+		g.class[i] = cl
+		g.size[i] = uint32(min((size+7)>>3, math.MaxUint32))
+		g.edgeStart[i+1] = uint32(len(out.edges) - before)
+	}
+	out.err = r.Err()
+}
+
+// RecordOffset returns the file offset of object i's record. Objects of
+// chunks numbered from a base index are found by walking their chunk (at
+// most checkpointEvery records); the last chunk walked is remembered.
+func (g *Graph) RecordOffset(i ObjectIndex) int64 {
+	idx := int32(i)
+	if k, ok := slices.BinarySearchFunc(g.loose, idx, func(l looseOffset, t int32) int { return int(l.index) - int(t) }); ok {
+		return g.loose[k].offset
+	}
+	j, _ := slices.BinarySearchFunc(g.chunks, idx+1, func(c chunk, t int32) int { return int(c.base) - int(t) })
+	j--
+	if j < 0 || idx >= g.chunks[j].base+g.chunks[j].n {
+		return -1
+	}
+	g.walkMu.Lock()
+	defer g.walkMu.Unlock()
+	c := &g.chunks[j]
+	if g.walkChunk != j || g.walkOffsets == nil {
+		if g.walker == nil {
+			g.walker = g.File.HeapRecordsAt(0, 0, 0)
+		}
+		g.walker.Reset(c.pos, c.segEnd, c.end)
+		g.walkOffsets = g.walkOffsets[:0]
+		for g.walker.Next() {
+			if isObject(g.walker.Rec.Tag) {
+				g.walkOffsets = append(g.walkOffsets, g.walker.Rec.Offset)
+			}
+		}
+		g.walkChunk = j
+	}
+	if k := int(idx - c.base); k < len(g.walkOffsets) {
+		return g.walkOffsets[k]
+	}
+	return -1
+}

@@ -1,0 +1,78 @@
+// Package progress draws a one-line progress bar on a terminal, and
+// nothing at all when its output is not one.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bar reports phases of long work. The zero value and nil are silent.
+type Bar struct {
+	mu      sync.Mutex
+	w       io.Writer
+	phase   string
+	started time.Time
+	last    time.Time
+	drawn   bool
+}
+
+// IsTerminal reports whether f is a character device (a terminal).
+func IsTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// New returns a bar writing to w, or a silent one when enabled is false.
+func New(w io.Writer, enabled bool) *Bar {
+	if !enabled {
+		return nil
+	}
+	return &Bar{w: w}
+}
+
+const width = 30
+
+// Update shows that phase has done of total units (bytes).
+func (b *Bar) Update(phase string, done, total int64) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	if phase != b.phase {
+		b.phase, b.started = phase, now
+	} else if now.Sub(b.last) < 100*time.Millisecond && done < total {
+		return
+	}
+	b.last = now
+	frac := 0.0
+	if total > 0 {
+		frac = min(float64(done)/float64(total), 1)
+	}
+	filled := int(frac * width)
+	rate := ""
+	if s := now.Sub(b.started).Seconds(); s > 0.05 {
+		rate = fmt.Sprintf(" %6.0f MB/s", float64(done)/s/1e6)
+	}
+	fmt.Fprintf(b.w, "\r%-12s [%s%s] %3.0f%%%s\x1b[K", phase, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), frac*100, rate)
+	b.drawn = true
+}
+
+// Done clears the bar.
+func (b *Bar) Done() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\x1b[K")
+		b.drawn = false
+	}
+}

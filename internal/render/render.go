@@ -1,0 +1,207 @@
+// Package render writes analysis results as tables for people (human
+// sizes), or as JSON and CSV for programs (exact bytes). Analyses hand over
+// plain data; the format is chosen once, here.
+package render
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/olekukonko/tablewriter"
+)
+
+// Format is an output format.
+type Format string
+
+// Formats.
+const (
+	Table Format = "table"
+	JSON  Format = "json"
+	CSV   Format = "csv"
+)
+
+// ParseFormat checks a --format value against the formats a command has.
+func ParseFormat(s string, allowed ...Format) (Format, error) {
+	var names []string
+	for _, f := range allowed {
+		if string(f) == s {
+			return f, nil
+		}
+		names = append(names, string(f))
+	}
+	return "", fmt.Errorf("--format %q: expected one of %s", s, strings.Join(names, ", "))
+}
+
+// Kind says how a column's values are shown.
+type Kind int
+
+// Column kinds.
+const (
+	Text    Kind = iota
+	Count        // an integer
+	Bytes        // a byte count: human-readable in tables, exact elsewhere
+	Percent      // a float64 percentage
+)
+
+// Column describes one column: its title in tables and its key in JSON and
+// CSV.
+type Column struct {
+	Title string
+	Key   string
+	Kind  Kind
+}
+
+// Grid is tabular data: values are string, int64/int, uint64 or float64.
+type Grid struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// Write renders the grid.
+func (g *Grid) Write(w io.Writer, f Format) error {
+	switch f {
+	case JSON:
+		rows := make([]map[string]any, 0, len(g.Rows))
+		for _, r := range g.Rows {
+			m := make(map[string]any, len(r))
+			for i, c := range g.Columns {
+				m[c.Key] = r[i]
+			}
+			rows = append(rows, m)
+		}
+		return WriteJSON(w, rows)
+	case CSV:
+		cw := csv.NewWriter(w)
+		head := make([]string, len(g.Columns))
+		for i, c := range g.Columns {
+			head[i] = c.Key
+		}
+		cw.Write(head)
+		for _, r := range g.Rows {
+			rec := make([]string, len(r))
+			for i, v := range r {
+				rec[i] = exact(v)
+			}
+			cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	tw := newTable(w)
+	head := make([]string, len(g.Columns))
+	aligns := make([]int, len(g.Columns))
+	for i, c := range g.Columns {
+		head[i] = c.Title
+		aligns[i] = tablewriter.ALIGN_LEFT
+		if c.Kind != Text {
+			aligns[i] = tablewriter.ALIGN_RIGHT
+		}
+	}
+	tw.SetHeader(head)
+	tw.SetColumnAlignment(aligns)
+	for _, r := range g.Rows {
+		rec := make([]string, len(r))
+		for i, v := range r {
+			rec[i] = human(v, g.Columns[i].Kind)
+		}
+		tw.Append(rec)
+	}
+	tw.Render()
+	return nil
+}
+
+func newTable(w io.Writer) *tablewriter.Table {
+	tw := tablewriter.NewWriter(w)
+	tw.SetAutoFormatHeaders(false)
+	tw.SetAutoWrapText(false)
+	tw.SetBorder(false)
+	tw.SetHeaderLine(true)
+	tw.SetColumnSeparator("")
+	tw.SetCenterSeparator("")
+	tw.SetRowSeparator("-")
+	tw.SetHeaderAlignment(tablewriter.ALIGN_LEFT)
+	tw.SetTablePadding("  ")
+	tw.SetNoWhiteSpace(true)
+	return tw
+}
+
+// KeyValues renders label/value pairs as an aligned two-column list.
+func KeyValues(w io.Writer, pairs [][2]string) {
+	width := 0
+	for _, p := range pairs {
+		width = max(width, len(p[0]))
+	}
+	for _, p := range pairs {
+		if p[0] == "" {
+			fmt.Fprintln(w, p[1])
+			continue
+		}
+		fmt.Fprintf(w, "%-*s  %s\n", width+1, p[0]+":", p[1])
+	}
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func exact(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func human(v any, k Kind) string {
+	switch k {
+	case Bytes:
+		switch x := v.(type) {
+		case uint64:
+			return Size(x)
+		case int64:
+			return Size(uint64(max(x, 0)))
+		}
+	case Count:
+		switch x := v.(type) {
+		case int64:
+			return humanize.Comma(x)
+		case int:
+			return humanize.Comma(int64(x))
+		case uint64:
+			return humanize.Comma(int64(x))
+		}
+	case Percent:
+		if x, ok := v.(float64); ok {
+			return strconv.FormatFloat(x, 'f', 2, 64) + "%"
+		}
+	}
+	return exact(v)
+}
+
+// Size formats a byte count for people: "1.5 GiB", "312 B".
+func Size(b uint64) string { return humanize.IBytes(b) }
+
+// SignedSize formats a byte delta with its sign.
+func SignedSize(b int64) string {
+	if b < 0 {
+		return "-" + humanize.IBytes(uint64(-b))
+	}
+	return "+" + humanize.IBytes(uint64(b))
+}
