@@ -37,12 +37,11 @@ count as java.lang.Class. Rows are sorted by shallow bytes, then name.`,
 					return fmt.Errorf("--match: %w", err)
 				}
 			}
-			graph, err := g.openGraph(s, args[0])
+			census, err := g.census(s, args[0])
 			if err != nil {
 				return err
 			}
-			defer graph.Close()
-			return o.run(s, graph, re, format)
+			return o.run(s, census, re, format)
 		},
 	}
 	f := cmd.Flags()
@@ -53,14 +52,14 @@ count as java.lang.Class. Rows are sorted by shallow bytes, then name.`,
 	return cmd
 }
 
-func (o *histogramOptions) className(graph *heap.Graph, c heap.ClassIndex) string {
+func (o *histogramOptions) className(classes []heap.Class, c heap.ClassIndex) string {
 	if o.jvmNames {
-		return graph.Classes[c].Name
+		return classes[c].Name
 	}
-	return heap.SourceName(graph.Classes[c].Name)
+	return heap.SourceName(classes[c].Name)
 }
 
-func (o *histogramOptions) run(s *IOStreams, graph *heap.Graph, re *regexp.Regexp, format render.Format) error {
+func (o *histogramOptions) run(s *IOStreams, census *heap.Census, re *regexp.Regexp, format render.Format) error {
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Class", Key: "class", Kind: render.Text},
 		{Title: "Instances", Key: "instances", Kind: render.Count},
@@ -68,9 +67,9 @@ func (o *histogramOptions) run(s *IOStreams, graph *heap.Graph, re *regexp.Regex
 	}}
 	var totalN int64
 	var totalB uint64
-	for _, row := range graph.Histogram() {
-		name := o.className(graph, row.Class)
-		if re != nil && !re.MatchString(name) && !re.MatchString(graph.Classes[row.Class].Name) {
+	for _, row := range census.Rows {
+		name := o.className(census.Classes, row.Class)
+		if re != nil && !re.MatchString(name) && !re.MatchString(census.Classes[row.Class].Name) {
 			continue
 		}
 		totalN += row.Instances

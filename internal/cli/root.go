@@ -130,9 +130,8 @@ expected).`,
 	return root
 }
 
-// openGraph opens and decodes a dump with the shared flags, drawing a
-// progress bar when stderr is a terminal.
-func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error) {
+// options turns the shared flags into reader and graph options.
+func (g *globalOptions) options(bar *progress.Bar) (hprof.Options, heap.Options, error) {
 	var oops heap.CompressedOopsMode
 	switch g.compressedOops {
 	case "auto":
@@ -141,19 +140,59 @@ func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error
 	case "off":
 		oops = heap.OopsOff
 	default:
-		return nil, fmt.Errorf("--compressed-oops %q: expected auto, on or off", g.compressedOops)
+		return hprof.Options{}, heap.Options{}, fmt.Errorf("--compressed-oops %q: expected auto, on or off", g.compressedOops)
 	}
-	bar := progress.New(s.Err, s.Progress && !g.quiet)
-	defer bar.Done()
 	fopts := hprof.Options{AllowTruncated: g.allowTruncated, TempDir: g.tempDir,
 		Progress: func(done, total int64) { bar.Update("inflating", done, total) }}
-	graph, err := heap.Open(path, fopts, heap.Options{Dump: g.dump, CompressedOops: oops, Progress: bar.Update})
+	return fopts, heap.Options{Dump: g.dump, CompressedOops: oops, Progress: bar.Update}, nil
+}
+
+// census computes the class histogram in one pass, without the graph.
+func (g *globalOptions) census(s *IOStreams, path string) (*heap.Census, error) {
+	bar := progress.New(s.Err, s.Progress && !g.quiet)
+	defer bar.Done()
+	fopts, hopts, err := g.options(bar)
+	if err != nil {
+		return nil, err
+	}
+	f, err := hprof.Open(path, fopts)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	c, err := heap.ScanCensus(f, cat, hopts)
 	if err != nil {
 		return nil, err
 	}
 	bar.Done()
-	if graph.File.Truncated >= 0 {
-		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated at offset %d; results cover the part before it\n", path, graph.File.Truncated)
+	g.warnTruncated(s, f)
+	return c, nil
+}
+
+func (g *globalOptions) warnTruncated(s *IOStreams, f *hprof.File) {
+	if f.Truncated >= 0 {
+		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated at offset %d; results cover the part before it\n", f.Path, f.Truncated)
 	}
+}
+
+// openGraph opens and decodes a dump with the shared flags, drawing a
+// progress bar when stderr is a terminal.
+func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error) {
+	bar := progress.New(s.Err, s.Progress && !g.quiet)
+	defer bar.Done()
+	fopts, hopts, err := g.options(bar)
+	if err != nil {
+		return nil, err
+	}
+	graph, err := heap.Open(path, fopts, hopts)
+	if err != nil {
+		return nil, err
+	}
+	bar.Done()
+	g.warnTruncated(s, graph.File)
 	return graph, nil
 }

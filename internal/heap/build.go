@@ -41,28 +41,21 @@ func Open(path string, fopts hprof.Options, opts Options) (*Graph, error) {
 	return g, nil
 }
 
-// Build decodes one heap dump of f into a graph, in three passes over the
-// dump: (A) collect ids, classes and roots; (B1) per object: class, size,
-// record offset and reference count; (B2) references, translated to
-// indices. B1 and B2 run on all cores over independent ranges of records.
-func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
+// newGraph checks the options and starts a graph for the chosen dump.
+func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Dump, int, error) {
 	if len(cat.Dumps) == 0 {
-		return nil, &hprof.FormatError{File: f.Path, Offset: f.Header.Size, Msg: "no HEAP DUMP or HEAP DUMP SEGMENT record: the file holds no heap dump"}
+		return nil, hprof.Dump{}, 0, &hprof.FormatError{File: f.Path, Offset: f.Header.Size, Msg: "no HEAP DUMP or HEAP DUMP SEGMENT record: the file holds no heap dump"}
 	}
 	di := opts.Dump
 	if di < 0 {
 		di = len(cat.Dumps) - 1
 	}
 	if di >= len(cat.Dumps) {
-		return nil, fmt.Errorf("%s: --dump %d: the file holds %d heap dump(s), numbered 0 to %d", f.Path, di, len(cat.Dumps), len(cat.Dumps)-1)
+		return nil, hprof.Dump{}, 0, fmt.Errorf("%s: --dump %d: the file holds %d heap dump(s), numbered 0 to %d", f.Path, di, len(cat.Dumps), len(cat.Dumps)-1)
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
-	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, int64, int64) {}
 	}
 	g := &Graph{File: f, Catalog: cat, Dump: di, ClassClass: -1}
 	g.Model.IDSize = f.Header.IDSize
@@ -70,7 +63,22 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	if len(cat.Dumps) > 1 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("the file holds %d heap dumps; analysing dump %d (choose with --dump)", len(cat.Dumps), di))
 	}
-	d := cat.Dumps[di]
+	return g, cat.Dumps[di], workers, nil
+}
+
+// Build decodes one heap dump of f into a graph, in three passes over the
+// dump: (A) collect ids, classes and roots; (B1) per object: class, size,
+// record offset and reference count; (B2) references, translated to
+// indices. B1 and B2 run on all cores over independent ranges of records.
+func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
+	g, d, workers, err := newGraph(f, cat, opts)
+	if err != nil {
+		return nil, err
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int64, int64) {}
+	}
 	total := d.End - d.Start
 
 	// Pass A.

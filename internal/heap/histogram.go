@@ -2,7 +2,6 @@ package heap
 
 import (
 	"runtime"
-	"sort"
 	"sync"
 )
 
@@ -47,15 +46,6 @@ func (g *Graph) Histogram() []ClassStats {
 			out = append(out, row)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.ShallowBytes != b.ShallowBytes {
-			return a.ShallowBytes > b.ShallowBytes
-		}
-		if na, nb := g.Classes[a.Class].Name, g.Classes[b.Class].Name; na != nb {
-			return na < nb
-		}
-		return a.Class < b.Class
-	})
+	sortCensus(g.Classes, out)
 	return out
 }

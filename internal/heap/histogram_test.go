@@ -212,3 +212,43 @@ func ExampleSourceName() {
 	fmt.Println(SourceName("[[Ljava.lang.String;"), SourceName("[J"))
 	// Output: java.lang.String[][] long[]
 }
+
+// TestCensusEqualsGraph: the one-pass histogram and the graph's agree on
+// every dump at hand.
+func TestCensusEqualsGraph(t *testing.T) {
+	paths := []string{repoFile(t, "testdata/dumps/Basic.hprof"), repoFile(t, "testdata/dumps/Basic.hprof.gz")}
+	if m, _ := filepath.Glob(filepath.Join(repoFile(t, ".."), "shared", "dumps", "*", "*.hprof*")); len(m) > 0 {
+		paths = append(paths, m...)
+	}
+	for _, path := range paths {
+		f, err := hprof.Open(path, hprof.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, err := f.ReadCatalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		census, err := ScanCensus(f, cat, Options{Dump: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Build(f, cat, Options{Dump: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := g.Histogram()
+		if len(want) != len(census.Rows) {
+			t.Errorf("%s: %d rows, graph has %d", path, len(census.Rows), len(want))
+		}
+		for i := range min(len(want), len(census.Rows)) {
+			a, b := census.Rows[i], want[i]
+			if census.Classes[a.Class].Name != g.Classes[b.Class].Name || a.Instances != b.Instances || a.ShallowBytes != b.ShallowBytes {
+				t.Errorf("%s row %d: census %s %d %d, graph %s %d %d", filepath.Base(path), i, census.Classes[a.Class].Name, a.Instances, a.ShallowBytes,
+					g.Classes[b.Class].Name, b.Instances, b.ShallowBytes)
+				break
+			}
+		}
+		f.Close()
+	}
+}

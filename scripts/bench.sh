@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Benchmarks leakscan on a ~1.5 GB, 30-million-object dump of a PageRank-like
+# program (testdata/java/PageRank.java), made once and cached in $BENCH.
+# Prints the median wall time and peak RSS of several runs of each command;
+# BENCHMARKS.md records the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH=${BENCH:-$HOME/.cache/leakscan-bench}
+RUNS=${RUNS:-5}
+DUMP=$BENCH/PageRank.hprof
+BIN=bin/leakscan
+
+if [ ! -f "$DUMP" ]; then
+	command -v javac >/dev/null && command -v jcmd >/dev/null || { echo "bench: no JDK (javac, jcmd) to make $DUMP" >&2; exit 2; }
+	echo "bench: making $DUMP (once; about a minute)" >&2
+	go run ./internal/testjvm/capture -program PageRank -src testdata/java -out "$BENCH" -flags "-Xmx6g -Xshare:off" -- 3750000 >&2
+fi
+size=$(stat -c %s "$DUMP")
+# Warm the page cache so every run reads from memory.
+cat "$DUMP" >/dev/null
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+measure() { # name, command...
+	local name=$1; shift
+	local walls=() rss=()
+	for _ in $(seq "$RUNS"); do
+		/usr/bin/time -o "$BENCH/.time" -f '%e %M' "$@" >/dev/null 2>&1
+		out=$(tail -1 "$BENCH/.time")
+		walls+=("${out% *}")
+		rss+=("${out#* }")
+	done
+	local w r
+	w=$(printf '%s\n' "${walls[@]}" | median)
+	r=$(printf '%s\n' "${rss[@]}" | median)
+	printf '| %s | %s s | %.0f MB/s | %s MB | %s |\n' "$name" "$w" "$(echo "$size / $w / 1000000" | bc -l)" "$((r / 1024))" "$(printf '%s ' "${walls[@]}")"
+}
+
+echo "dump: $DUMP ($((size / 1000000)) MB), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), runs: $RUNS"
+echo
+echo "| command | median wall | throughput | median peak RSS | all runs (s) |"
+echo "|---|---|---|---|---|"
+measure "leakscan histogram" $BIN histogram "$DUMP" -q
+measure "leakscan info (full graph build)" $BIN info "$DUMP" -q
