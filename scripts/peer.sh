@@ -17,6 +17,7 @@ if [ $# -lt 2 ] || [ $# -gt 3 ]; then
 	exit 2
 fi
 mode=$1 dump=$2 n=${3:-10}
+case $mode in histogram | retained) ;; *) echo "peer: unknown mode $mode (histogram or retained)" >&2; exit 2 ;; esac
 [ -f "$dump" ] || { echo "peer: no dump $dump" >&2; exit 2; }
 command -v javac >/dev/null && command -v java >/dev/null || { echo "peer: needs a JDK (java, javac)" >&2; exit 2; }
 

@@ -78,6 +78,15 @@ type globalOptions struct {
 	dump           int
 	tempDir        string
 	cpuProfile     string
+	timings        bool
+}
+
+// bar returns the progress reporter for a command.
+func (g *globalOptions) bar(s *IOStreams) *progress.Bar {
+	if g.timings {
+		return progress.NewTimings(s.Err)
+	}
+	return progress.New(s.Err, s.Progress && !g.quiet)
 }
 
 // NewRoot builds the command tree.
@@ -106,6 +115,8 @@ expected).`,
 	pf.StringVar(&g.tempDir, "tmp-dir", "", "where to inflate compressed dumps (default the system temp folder)")
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	pf.MarkHidden("cpuprofile")
+	pf.BoolVar(&g.timings, "timings", false, "print how long each phase took")
+	pf.MarkHidden("timings")
 	var profile *os.File
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if g.cpuProfile == "" {
@@ -123,7 +134,7 @@ expected).`,
 			profile.Close()
 		}
 	}
-	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g))
+	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
@@ -149,7 +160,7 @@ func (g *globalOptions) options(bar *progress.Bar) (hprof.Options, heap.Options,
 
 // census computes the class histogram in one pass, without the graph.
 func (g *globalOptions) census(s *IOStreams, path string) (*heap.Census, error) {
-	bar := progress.New(s.Err, s.Progress && !g.quiet)
+	bar := g.bar(s)
 	defer bar.Done()
 	fopts, hopts, err := g.options(bar)
 	if err != nil {
@@ -182,7 +193,7 @@ func (g *globalOptions) warnTruncated(s *IOStreams, f *hprof.File) {
 // openGraph opens and decodes a dump with the shared flags, drawing a
 // progress bar when stderr is a terminal.
 func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error) {
-	bar := progress.New(s.Err, s.Progress && !g.quiet)
+	bar := g.bar(s)
 	defer bar.Done()
 	fopts, hopts, err := g.options(bar)
 	if err != nil {

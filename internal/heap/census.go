@@ -135,8 +135,14 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 	var done int64
 	var mu = make(chan struct{}, 1)
 	runChunks(len(us), workers, func(w, i int) {
-		readers[w].Reset(us[i][0], us[i][0], us[i][1])
+		m, err := f.Map()
+		if err != nil {
+			tallies[i].err = err
+			return
+		}
+		readers[w].ResetIn(m, us[i][0], us[i][0], us[i][1])
 		tallies[i].scan(readers[w], max(4096, modelSamples/len(us)))
+		m.Close()
 		mu <- struct{}{}
 		done += us[i][1] - us[i][0]
 		progress("scanning", done, total)

@@ -77,6 +77,9 @@ type Graph struct {
 	walkChunk   int
 	walkOffsets []int64
 
+	rootIndexOnce sync.Once
+	rootIndex     map[ObjectIndex][]int
+
 	Roots   []Root
 	Threads []Thread
 	Stats   Stats
@@ -153,6 +156,17 @@ func (g *Graph) Kind(i ObjectIndex) ObjectKind {
 	return KindInstance
 }
 
+// EdgeArrays returns the CSR arrays: the references of object i are
+// edges[start[i]:start[i+1]]. The slices alias the graph; do not modify.
+func (g *Graph) EdgeArrays() (start []uint32, edges []ObjectIndex) { return g.edgeStart, g.edges }
+
+// ClassArray returns every object's class, indexed by object. Read-only.
+func (g *Graph) ClassArray() []ClassIndex { return g.class }
+
+// ReferentBits returns the ReferentFirst bitset, indexed by object.
+// Read-only.
+func (g *Graph) ReferentBits() []uint64 { return g.referentFirst }
+
 // NumEdges is the number of stored references.
 func (g *Graph) NumEdges() int { return len(g.edges) }
 
@@ -160,6 +174,16 @@ func (g *Graph) NumEdges() int { return len(g.edges) }
 func (g *Graph) MemoryBytes() int64 {
 	n := int64(len(g.class))
 	return n*(4+4+4) + int64(len(g.edges))*4 + int64(len(g.loose))*16 + int64(len(g.referentFirst)+len(g.mirror))*8 + g.ids.bytes()
+}
+
+// ReleaseFile unmaps the dump while only the graph is needed (see
+// hprof.File.Release); reading records maps it again.
+func (g *Graph) ReleaseFile() {
+	g.walkMu.Lock()
+	defer g.walkMu.Unlock()
+	g.walker = nil
+	g.walkOffsets = nil
+	g.File.Release()
 }
 
 // Close releases the dump file.

@@ -88,8 +88,14 @@ func (g *Graph) passA(d hprof.Dump, workers int, progress func(string, int64, in
 	runChunks(len(us), workers, func(w, i int) {
 		u := us[i]
 		r := readers[w]
-		r.Reset(u[0], u[0], u[1])
+		m, err := g.File.Map()
+		if err != nil {
+			results[i].err = err
+			return
+		}
+		r.ResetIn(m, u[0], u[0], u[1])
 		g.scanUnit(r, &results[i], u[1]-u[0], max(4096, modelSamples/len(us)))
+		m.Close()
 		mu.Lock()
 		done += u[1] - u[0]
 		progress("scanning", done, total)

@@ -39,7 +39,13 @@ func (g *Graph) passB(chunks []chunk, workers int, progress func(string, int64, 
 	}
 	var done atomic.Int64
 	runChunks(len(chunks), workers, func(w, ci int) {
-		g.decodeChunk(readers[w], &chunks[ci], &outs[ci])
+		m, err := g.File.Map()
+		if err != nil {
+			outs[ci].err = err
+			return
+		}
+		g.decodeChunk(readers[w], m, &chunks[ci], &outs[ci])
+		m.Close()
 		progress("objects", done.Add(chunks[ci].end-chunks[ci].pos), total)
 	})
 	var loose []looseOffset
@@ -108,8 +114,8 @@ func atomicSetBit(bits []uint64, i int32) {
 	atomic.OrUint64(&bits[i>>6], 1<<(uint(i)&63))
 }
 
-func (g *Graph) decodeChunk(r *hprof.HeapReader, c *chunk, out *chunkOut) {
-	r.Reset(c.pos, c.segEnd, c.end)
+func (g *Graph) decodeChunk(r *hprof.HeapReader, mapping *hprof.Mapping, c *chunk, out *chunkOut) {
+	r.ResetIn(mapping, c.pos, c.segEnd, c.end)
 	m := g.Model
 	idSize := m.IDSize
 	out.edges = make([]ObjectIndex, 0, (c.end-c.pos)/32)

@@ -45,6 +45,10 @@ type File struct {
 
 	src  source
 	size int64
+	// reopen maps the dump again after Release; nil when it cannot be.
+	reopen func() (source, error)
+	// keep holds the unlinked temporary file of an inflated dump open.
+	keep *os.File
 }
 
 // source is the uncompressed dump: a mapping, or bytes in memory.
@@ -79,10 +83,79 @@ func OpenBytes(name string, data []byte, opts Options) (*File, error) {
 func (f *File) Size() int64 { return f.size }
 
 // ReadAt reads uncompressed dump bytes.
-func (f *File) ReadAt(p []byte, off int64) (int, error) { return f.src.ReadAt(p, off) }
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	src, err := f.source()
+	if err != nil {
+		return 0, err
+	}
+	return src.ReadAt(p, off)
+}
+
+// source returns the mapping, mapping the dump again after Release.
+func (f *File) source() (source, error) {
+	if f.src == nil {
+		if f.reopen == nil {
+			return nil, fmt.Errorf("%s: released and cannot be mapped again", f.Path)
+		}
+		src, err := f.reopen()
+		if err != nil {
+			return nil, err
+		}
+		f.src = src
+	}
+	return f.src, nil
+}
+
+// Mapping is a mapping of the dump for one stretch of work. Closing it
+// drops the pages it touched from the process's resident set, so a pass
+// over a dump larger than memory keeps only its current chunk resident.
+type Mapping struct {
+	src source
+	own bool
+}
+
+// Map returns a new mapping of the dump, or the file's own when the dump
+// cannot be mapped again (in-memory dumps).
+func (f *File) Map() (*Mapping, error) {
+	if f.reopen == nil {
+		src, err := f.source()
+		return &Mapping{src: src}, err
+	}
+	src, err := f.reopen()
+	if err != nil {
+		return nil, err
+	}
+	return &Mapping{src: src, own: true}, nil
+}
+
+// Close unmaps a mapping made by Map.
+func (m *Mapping) Close() {
+	if m != nil && m.own {
+		m.src.Close()
+	}
+}
+
+// Release unmaps the dump so that its pages leave the process's resident
+// set during long computations that need only the graph; the next read
+// maps it again. Readers made before Release must not be used after it.
+// In-memory dumps are not released.
+func (f *File) Release() {
+	if f.reopen != nil && f.src != nil {
+		f.src.Close()
+		f.src = nil
+	}
+}
 
 // Close unmaps the file.
-func (f *File) Close() error { return f.src.Close() }
+func (f *File) Close() error {
+	if f.keep != nil {
+		f.keep.Close()
+	}
+	if f.src == nil {
+		return nil
+	}
+	return f.src.Close()
+}
 
 func (f *File) errorf(off int64, format string, args ...any) error {
 	return &FormatError{File: f.Path, Offset: off, Msg: fmt.Sprintf(format, args...)}
@@ -101,7 +174,11 @@ func Open(path string, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(path, m, opts)
+	f, err := open(path, m, opts)
+	if err == nil && f.reopen == nil {
+		f.reopen = func() (source, error) { return mmap.Open(path) }
+	}
+	return f, err
 }
 
 func open(path string, src source, opts Options) (*File, error) {
@@ -111,13 +188,19 @@ func open(path string, src source, opts Options) (*File, error) {
 		src.ReadAt(magic[:], 0)
 	}
 	if bytes.Equal(magic[:], gzipMagic) {
-		inflated, kind, err := inflate(path, src, opts)
+		inflated, tmp, kind, err := inflate(path, src, opts)
 		src.Close()
 		if err != nil {
 			return nil, err
 		}
 		f.Compressed, f.CompressedSize = kind, f.size
 		f.src, f.size = inflated, int64(inflated.Len())
+		if tmp != nil {
+			// The inflated copy is unlinked; its open descriptor maps it again.
+			f.keep = tmp
+			fdPath := fmt.Sprintf("/proc/self/fd/%d", tmp.Fd())
+			f.reopen = func() (source, error) { return mmap.Open(fdPath) }
+		}
 	}
 	if err := f.readHeader(); err != nil {
 		f.Close()

@@ -26,12 +26,12 @@ import (
 const chunkedComment = "HPROF BLOCKSIZE="
 
 // inflate writes the decompressed dump to an unlinked temporary file and
-// maps it.
-func inflate(path string, src source, opts Options) (*mmap.ReaderAt, string, error) {
+// maps it; the file stays open (returned) so that it can be mapped again.
+func inflate(path string, src source, opts Options) (*mmap.ReaderAt, *os.File, string, error) {
 	size := int64(src.Len())
 	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(src, 0, size)))
 	if err != nil {
-		return nil, "", &FormatError{File: path, Offset: 0, Msg: "gzip header: " + err.Error()}
+		return nil, nil, "", &FormatError{File: path, Offset: 0, Msg: "gzip header: " + err.Error()}
 	}
 	blockSize := int64(0)
 	if strings.HasPrefix(zr.Comment, chunkedComment) {
@@ -39,10 +39,15 @@ func inflate(path string, src source, opts Options) (*mmap.ReaderAt, string, err
 	}
 	tmp, err := tempFile(opts)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			tmp.Close()
+		}
+	}()
 	kind := "gzip"
 	if blockSize > 0 && blockSize <= 1<<30 {
 		kind = "gzip (chunked)"
@@ -51,13 +56,17 @@ func inflate(path string, src source, opts Options) (*mmap.ReaderAt, string, err
 		err = inflateStream(path, src, size, tmp, opts)
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, "", fmt.Errorf("writing inflated dump to %s: %w", tmp.Name(), err)
+		return nil, nil, "", fmt.Errorf("writing inflated dump to %s: %w", tmp.Name(), err)
 	}
 	m, err := mmap.Open(tmp.Name())
-	return m, kind, err
+	if err != nil {
+		return nil, nil, "", err
+	}
+	keep = true
+	return m, tmp, kind, nil
 }
 
 // countingReader reads from a ReaderAt and knows how many bytes it has

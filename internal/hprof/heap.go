@@ -112,7 +112,11 @@ func (f *File) HeapRecords(d Dump) *HeapReader {
 // record whose body ends at segEnd, up to end. With pos == segEnd, pos is
 // taken to be the start of a top-level record.
 func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
-	w := newWindow(f.src, f.size)
+	src, err := f.source()
+	w := newWindow(src, f.size)
+	if err != nil {
+		return &HeapReader{f: f, w: w, err: err}
+	}
 	w.refill = max(min(windowSize, end-pos), 64)
 	return &HeapReader{f: f, w: w, idSize: f.Header.IDSize, pos: pos, segEnd: segEnd, end: end}
 }
@@ -122,6 +126,13 @@ func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
 func (r *HeapReader) Reset(pos, segEnd, end int64) {
 	r.pos, r.segEnd, r.end, r.err = pos, segEnd, end, nil
 	r.w.refill = max(min(windowSize, end-pos), 64)
+}
+
+// ResetIn is Reset reading through mapping m.
+func (r *HeapReader) ResetIn(m *Mapping, pos, segEnd, end int64) {
+	r.Reset(pos, segEnd, end)
+	r.w.src = m.src
+	r.w.start, r.w.buf = 0, r.w.buf[:0] // the buffer's bytes came from another mapping
 }
 
 // Position returns where the next sub-record starts and the end of the heap

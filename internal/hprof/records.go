@@ -9,6 +9,10 @@ import (
 // recordHeaderSize is tag (1) + time (4) + length (4).
 const recordHeaderSize = 9
 
+// remapEvery is how much of the file the catalog walk reads through one
+// mapping.
+const remapEvery = 32 << 20
+
 // LoadClass is a LOAD CLASS record.
 type LoadClass struct {
 	Serial      uint32
@@ -91,11 +95,33 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 		RecordCounts: make(map[Tag]int),
 		UnknownTags:  make(map[Tag]int),
 	}
-	w := newWindow(f.src, f.size)
+	// A mapping of its own: the kernel maps in far more around each record
+	// header than is read, and those pages leave with the mapping.
+	m, err := f.Map()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { m.Close() }()
+	w := newWindow(m.src, f.size)
+	remapAt := f.Header.Size + remapEvery
+	// Hopping from record to record needs little of each: a big window
+	// would copy the whole heap dump.
+	w.refill = 64 << 10
 	idSize := f.Header.IDSize
 	off := f.Header.Size
 	openSegmented := -1 // index in c.Dumps of a segmented dump without HEAP DUMP END yet
 	for off < f.size {
+		if off >= remapAt && m.own {
+			// Read-around on each fault maps in much more than a record
+			// header; a fresh mapping now and then keeps that from piling up.
+			m.Close()
+			if m, err = f.Map(); err != nil {
+				return nil, err
+			}
+			w = newWindow(m.src, f.size)
+			w.refill = 64 << 10
+			remapAt = off + remapEvery
+		}
 		h, ok := w.get(off, recordHeaderSize)
 		if !ok {
 			if f.opts.AllowTruncated {

@@ -13,6 +13,12 @@ import (
 
 // Bar reports phases of long work. The zero value and nil are silent.
 type Bar struct {
+	// Timings, if set, receives one line per finished phase with its
+	// duration (the hidden --timings flag).
+	Timings io.Writer
+	tphase  string
+	tstart  time.Time
+
 	mu      sync.Mutex
 	w       io.Writer
 	phase   string
@@ -35,6 +41,10 @@ func New(w io.Writer, enabled bool) *Bar {
 	return &Bar{w: w}
 }
 
+// NewTimings returns a bar that draws nothing but reports phase durations
+// to w.
+func NewTimings(w io.Writer) *Bar { return &Bar{Timings: w} }
+
 const width = 30
 
 // Update shows that phase has done of total units (bytes).
@@ -44,6 +54,15 @@ func (b *Bar) Update(phase string, done, total int64) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.Timings != nil {
+		if phase != b.tphase {
+			b.flushTiming()
+			b.tphase, b.tstart = phase, time.Now()
+		}
+		if b.w == nil {
+			return
+		}
+	}
 	now := time.Now()
 	if phase != b.phase {
 		b.phase, b.started = phase, now
@@ -64,6 +83,13 @@ func (b *Bar) Update(phase string, done, total int64) {
 	b.drawn = true
 }
 
+func (b *Bar) flushTiming() {
+	if b.Timings != nil && b.tphase != "" {
+		fmt.Fprintf(b.Timings, "timing: %-12s %6.3f s\n", b.tphase, time.Since(b.tstart).Seconds())
+		b.tphase = ""
+	}
+}
+
 // Done clears the bar.
 func (b *Bar) Done() {
 	if b == nil {
@@ -71,6 +97,10 @@ func (b *Bar) Done() {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.flushTiming()
+	if b.w == nil {
+		return
+	}
 	if b.drawn {
 		fmt.Fprint(b.w, "\r\x1b[K")
 		b.drawn = false

@@ -46,9 +46,16 @@ func Available() (ok bool, reason string) {
 
 // Options describes one fixture run.
 type Options struct {
-	// Program is the fixture name, e.g. "Basic": the file <SourceDir>/Basic.java
-	// with main class Basic (no package).
+	// Program is the fixture name, e.g. "Basic". It names either the single
+	// file <SourceDir>/Basic.java (main class Basic, no package), or, when
+	// <SourceDir>/<Program> is a directory (e.g. testdata/java/Spark22713),
+	// a multi-file, multi-package program: every .java file under that
+	// directory, recursively, is compiled together. The output files are
+	// named after Program either way.
 	Program string
+	// MainClass is the fully qualified name of the class to run, e.g.
+	// "org.apache.spark.executor.Executor". It defaults to Program.
+	MainClass string
 	// SourceDir is the folder holding the .java files. When empty it defaults
 	// to <repo root>/testdata/java (the repo root is found by walking up
 	// from the working directory to go.mod).
@@ -88,7 +95,70 @@ type HistoRow struct {
 	Bytes     int64
 }
 
-var programRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+var (
+	programRe   = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+	mainClassRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$`)
+)
+
+// Sources returns the .java files that make up program o.Program and the
+// fully qualified main class to run. srcDir is the folder holding the
+// fixtures (Options.SourceDir, already defaulted).
+//
+// When <srcDir>/<Program> is a directory, the files are all .java files
+// under it, recursively, in lexical order; otherwise the single file
+// <srcDir>/<Program>.java. The directory may also be spelt in lower case,
+// like a Java package folder: program Spark22713 is the directory
+// <srcDir>/spark22713 when there is no <srcDir>/Spark22713. The main class
+// is o.MainClass, or o.Program when that is empty. Having both
+// <Program>.java and a program directory is an error, as is a directory
+// without .java files.
+func Sources(srcDir string, o Options) (files []string, mainClass string, err error) {
+	if !programRe.MatchString(o.Program) {
+		return nil, "", fmt.Errorf("testjvm: invalid program name %q", o.Program)
+	}
+	mainClass = o.MainClass
+	if mainClass == "" {
+		mainClass = o.Program
+	}
+	if !mainClassRe.MatchString(mainClass) {
+		return nil, "", fmt.Errorf("testjvm: invalid main class %q", mainClass)
+	}
+	file := filepath.Join(srcDir, o.Program+".java")
+	dir := ""
+	for _, name := range []string{o.Program, strings.ToLower(o.Program)} {
+		if st, err := os.Stat(filepath.Join(srcDir, name)); err == nil && st.IsDir() {
+			dir = filepath.Join(srcDir, name)
+			break
+		}
+	}
+	if dir == "" {
+		if _, err := os.Stat(file); err != nil {
+			return nil, "", fmt.Errorf("testjvm: program %s: neither %s nor a directory %s: %w",
+				o.Program, file, filepath.Join(srcDir, o.Program), err)
+		}
+		return []string{file}, mainClass, nil
+	}
+	if _, err := os.Stat(file); err == nil {
+		return nil, "", fmt.Errorf("testjvm: program %s is ambiguous: both %s and the directory %s exist",
+			o.Program, file, dir)
+	}
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".java") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("testjvm: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, "", fmt.Errorf("testjvm: program %s: no .java files under %s", o.Program, dir)
+	}
+	return files, mainClass, nil
+}
 
 // RepoRoot returns the directory holding go.mod, searching upwards from the
 // working directory.
@@ -109,8 +179,10 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// Run compiles <SourceDir>/<Program>.java into a temporary directory, starts
-// it with java, waits for it to print a line READY on stdout, and then takes,
+// Run compiles the program's sources (<SourceDir>/<Program>.java, or every
+// .java file under the directory <SourceDir>/<Program>; see Sources) into a
+// temporary directory, starts its main class with java, waits for it to
+// print a line READY on stdout, and then takes,
 // with jcmd: a class histogram, a heap dump, optionally a gzipped heap dump,
 // and a second class histogram. The JVM is killed before Run returns.
 //
@@ -134,9 +206,9 @@ func Run(ctx context.Context, o Options) (*Capture, error) {
 		}
 		srcDir = filepath.Join(root, "testdata", "java")
 	}
-	src := filepath.Join(srcDir, o.Program+".java")
-	if _, err := os.Stat(src); err != nil {
-		return nil, fmt.Errorf("testjvm: %w", err)
+	srcs, mainClass, err := Sources(srcDir, o)
+	if err != nil {
+		return nil, err
 	}
 	outDir, err := filepath.Abs(o.OutDir)
 	if err != nil {
@@ -154,16 +226,19 @@ func Run(ctx context.Context, o Options) (*Capture, error) {
 
 	// Compile. -XDstringConcat=inline: string concatenation becomes plain
 	// StringBuilder code instead of invokedynamic, so no hidden classes.
-	javac := exec.CommandContext(ctx, "javac",
-		"-XDstringConcat=inline", "-encoding", "UTF-8", "-nowarn",
-		"-d", classDir, src)
+	javacArgs := []string{"-XDstringConcat=inline", "-encoding", "UTF-8", "-nowarn", "-d", classDir}
+	javac := exec.CommandContext(ctx, "javac", append(javacArgs, srcs...)...)
 	if out, err := javac.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("testjvm: javac %s: %v\n%s", src, err, out)
+		what := srcs[0]
+		if len(srcs) > 1 {
+			what = fmt.Sprintf("%s (%d files)", filepath.Join(srcDir, o.Program), len(srcs))
+		}
+		return nil, fmt.Errorf("testjvm: javac %s: %v\n%s", what, err, out)
 	}
 
 	// Start the program.
 	args := append([]string(nil), o.JVMFlags...)
-	args = append(args, "-cp", classDir, o.Program)
+	args = append(args, "-cp", classDir, mainClass)
 	args = append(args, o.Args...)
 	java := exec.Command("java", args...)
 	stdout, err := java.StdoutPipe()

@@ -4,6 +4,11 @@
 //
 //	go run ./internal/testjvm/capture -program Basic -out testdata/dumps -gz -flags "-Xmx64m -XX:+UseSerialGC"
 //	go run ./internal/testjvm/capture -program PageRank -out ~/.cache/leakscan-bench -flags "-Xmx6g" -- <N>
+//	go run ./internal/testjvm/capture -program Spark22713 -main org.apache.spark.executor.Executor -out testdata/dumps -gz -flags "-Xmx128m -XX:+UseSerialGC -Xshare:off"
+//
+// A program is either the single file <src>/<program>.java or, when
+// <src>/<program> is a directory, every .java file under it (then -main
+// names the main class, e.g. org.apache.spark.executor.Executor).
 //
 // Arguments after "--" are passed to the Java program.
 package main
@@ -21,7 +26,8 @@ import (
 )
 
 func main() {
-	program := flag.String("program", "", "fixture program name, e.g. Basic (file <src>/Basic.java)")
+	program := flag.String("program", "", "fixture program name, e.g. Basic (file <src>/Basic.java, or all .java files under the directory <src>/Basic)")
+	mainClass := flag.String("main", "", "fully qualified main class (default: the program name)")
 	out := flag.String("out", "", "output directory for <program>.hprof and <program>.histo.txt")
 	src := flag.String("src", "", "directory holding the .java files (default <repo root>/testdata/java)")
 	gz := flag.Bool("gz", false, "also write <program>.hprof.gz (jcmd GC.heap_dump -gz=1)")
@@ -29,7 +35,7 @@ func main() {
 	timeout := flag.Duration("timeout", 30*time.Minute, "overall time limit")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(),
-			"usage: capture -program NAME -out DIR [-gz] [-flags \"JVM FLAGS\"] [-src DIR] [-- program args]\n")
+			"usage: capture -program NAME -out DIR [-main CLASS] [-gz] [-flags \"JVM FLAGS\"] [-src DIR] [-- program args]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -49,6 +55,7 @@ func main() {
 	start := time.Now()
 	c, err := testjvm.Run(ctx, testjvm.Options{
 		Program:   *program,
+		MainClass: *mainClass,
 		SourceDir: *src,
 		Args:      flag.Args(),
 		JVMFlags:  strings.Fields(*jvmFlags),

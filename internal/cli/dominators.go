@@ -1,0 +1,323 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+// treeOptions are the dominator semantics flags shared by the commands
+// that need retained sizes.
+type treeOptions struct {
+	weak            string
+	keepUnreachable bool
+}
+
+func (t *treeOptions) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&t.weak, "weak", "follow", "referents of Weak/Soft/Phantom/Final references: follow (they retain, as in MAT) or ignore")
+	cmd.Flags().BoolVar(&t.keepUnreachable, "keep-unreachable", false, "treat objects no GC root reaches as roots instead of leaving them out")
+}
+
+func (t *treeOptions) options() (dominator.Options, error) {
+	o := dominator.Options{KeepUnreachable: t.keepUnreachable}
+	switch t.weak {
+	case "follow":
+	case "ignore":
+		o.IgnoreWeak = true
+	default:
+		return o, fmt.Errorf("--weak %q: expected follow or ignore", t.weak)
+	}
+	return o, nil
+}
+
+// openTree reads a dump and computes its dominator tree.
+func (g *globalOptions) openTree(s *IOStreams, path string, t *treeOptions) (*dominator.Tree, error) {
+	dopts, err := t.options()
+	if err != nil {
+		return nil, err
+	}
+	graph, err := g.openGraph(s, path)
+	if err != nil {
+		return nil, err
+	}
+	graph.ReleaseFile() // the dump's pages need not stay resident meanwhile
+	bar := g.bar(s)
+	dopts.Progress = bar.Update
+	tree := dominator.Compute(graph, dopts)
+	bar.Done()
+	return tree, nil
+}
+
+type dominatorsOptions struct {
+	tree        treeOptions
+	top         int
+	depth       int
+	children    int
+	minRetained string
+	groupBy     string
+	format      string
+	jvmNames    bool
+}
+
+func newDominatorsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &dominatorsOptions{}
+	cmd := &cobra.Command{
+		Use:   "dominators DUMP",
+		Short: "The biggest objects by retained size: the top of the dominator tree",
+		Long: `Prints the objects that keep the most memory alive: the top of the dominator
+tree, biggest retained size first (ties by object index). An object's retained
+size is what the GC would free if it were gone: itself and everything only it
+keeps reachable.
+
+Semantics follow Eclipse MAT: a virtual super-root's children are the GC
+roots; a GC-root object is dominated only by the super-root; a local variable
+of a known thread (JAVA FRAME / JNI LOCAL root) is an edge from that thread,
+so a thread retains what only its stack holds; every object references its
+class; referents of java.lang.ref.Reference count unless --weak=ignore;
+objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
+			if err != nil {
+				return err
+			}
+			if o.groupBy != "" && o.groupBy != "class" && o.groupBy != "package" && o.groupBy != "classloader" {
+				return fmt.Errorf("--group-by %q: expected class, package or classloader", o.groupBy)
+			}
+			tree, err := g.openTree(s, args[0], &o.tree)
+			if err != nil {
+				return err
+			}
+			defer tree.Graph().Close()
+			min, err := parseMinRetained(o.minRetained, tree.ReachableBytes)
+			if err != nil {
+				return err
+			}
+			if o.groupBy != "" {
+				return o.writeGroups(s, tree, min, format)
+			}
+			return o.write(s, tree, min, format)
+		},
+	}
+	o.tree.register(cmd)
+	f := cmd.Flags()
+	f.IntVar(&o.top, "top", 20, "how many top-level objects (0 = all)")
+	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view)")
+	f.IntVar(&o.children, "children", 5, "with --depth, how many children per object")
+	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap (1%)")
+	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader")
+	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
+	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
+	return cmd
+}
+
+// parseMinRetained reads "10MB", "512 KiB", "1%" (of the reachable heap).
+func parseMinRetained(s string, reachable uint64) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if p, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f < 0 {
+			return 0, fmt.Errorf("--min-retained %q: expected a size (10MB) or a percentage (1%%)", s)
+		}
+		return uint64(f / 100 * float64(reachable)), nil
+	}
+	b, err := humanize.ParseBytes(s)
+	if err != nil {
+		return 0, fmt.Errorf("--min-retained %q: expected a size (10MB) or a percentage (1%%)", s)
+	}
+	return b, nil
+}
+
+// domNode is one printed object; JSON nests children.
+type domNode struct {
+	ID       string     `json:"id"`
+	Class    string     `json:"class"`
+	Shallow  uint64     `json:"shallow_bytes"`
+	Retained uint64     `json:"retained_bytes"`
+	Percent  float64    `json:"percent"`
+	Root     string     `json:"root,omitempty"`
+	Children []*domNode `json:"children,omitempty"`
+	depth    int
+}
+
+// domReport is the JSON form of `leakscan dominators`.
+type domReport struct {
+	ReachableObjects   int64      `json:"reachable_objects"`
+	ReachableBytes     uint64     `json:"reachable_bytes"`
+	UnreachableObjects int64      `json:"unreachable_objects"`
+	UnreachableBytes   uint64     `json:"unreachable_bytes"`
+	Objects            []*domNode `json:"objects"`
+}
+
+func percent(part, whole uint64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) * 100 / float64(whole)
+}
+
+func (o *dominatorsOptions) node(t *dominator.Tree, x heap.ObjectIndex, depth int) *domNode {
+	g := t.Graph()
+	n := &domNode{ID: fmt.Sprintf("0x%x", g.ID(x)), Class: g.ObjectLabel(x, !o.jvmNames), Shallow: g.ShallowSize(x),
+		Retained: t.Retained(x), Percent: percent(t.Retained(x), t.ReachableBytes), depth: depth}
+	if t.Idom(x) == dominator.TopLevel {
+		// Empty for objects that are no root themselves but are reached
+		// from several roots with no common dominator.
+		n.Root = g.DescribeRoot(x)
+	}
+	return n
+}
+
+func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
+	var build func(x heap.ObjectIndex, depth int) *domNode
+	build = func(x heap.ObjectIndex, depth int) *domNode { // depth is bounded by --depth
+		n := o.node(t, x, depth)
+		if depth < o.depth {
+			for i, c := range t.Children(x) {
+				if i >= o.children || t.Retained(c) < min {
+					break
+				}
+				n.Children = append(n.Children, build(c, depth+1))
+			}
+		}
+		return n
+	}
+	var out []*domNode
+	for _, x := range t.Children(heap.None) {
+		if (o.top > 0 && len(out) >= o.top) || t.Retained(x) < min {
+			break
+		}
+		out = append(out, build(x, 0))
+	}
+	return out
+}
+
+func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, format render.Format) error {
+	nodes := o.collect(t, min)
+	if format == render.JSON {
+		return render.WriteJSON(s.Out, &domReport{ReachableObjects: t.ReachableObjects, ReachableBytes: t.ReachableBytes,
+			UnreachableObjects: t.UnreachableObjects, UnreachableBytes: t.UnreachableBytes, Objects: nodes})
+	}
+	grid := &render.Grid{Columns: []render.Column{
+		{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"},
+		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
+		{Title: "%", Key: "percent", Kind: render.Percent}, {Title: "GC root", Key: "root"},
+	}}
+	if format == render.CSV {
+		grid.Columns = append([]render.Column{{Title: "Depth", Key: "depth", Kind: render.Count}, {Title: "Parent", Key: "parent"}}, grid.Columns...)
+	}
+	var walk func(n *domNode, parent string)
+	walk = func(n *domNode, parent string) {
+		class := n.Class
+		if format == render.Table {
+			class = strings.Repeat("  ", n.depth) + class
+		}
+		row := []any{n.ID, class, n.Shallow, n.Retained, n.Percent, n.Root}
+		if format == render.CSV {
+			row = append([]any{n.depth, parent}, row...)
+		}
+		grid.Rows = append(grid.Rows, row)
+		for _, c := range n.Children {
+			walk(c, n.ID)
+		}
+	}
+	for _, n := range nodes {
+		walk(n, "")
+	}
+	if err := grid.Write(s.Out, format); err != nil {
+		return err
+	}
+	if format == render.Table {
+		fmt.Fprintf(s.Out, "\nreachable: %s objects, %s", commas(t.ReachableObjects), render.Size(t.ReachableBytes))
+		if t.UnreachableObjects > 0 {
+			fmt.Fprintf(s.Out, "; unreachable (left out): %s objects, %s", commas(t.UnreachableObjects), render.Size(t.UnreachableBytes))
+		}
+		fmt.Fprintln(s.Out)
+	}
+	return nil
+}
+
+func (o *dominatorsOptions) groupKey(t *dominator.Tree, x heap.ObjectIndex) string {
+	g := t.Graph()
+	switch o.groupBy {
+	case "package":
+		name := g.Classes[g.ClassOf(x)].Name
+		if g.IsClassObject(x) {
+			name = g.ClassNameOfMirror(x)
+		}
+		name = strings.TrimRight(strings.TrimLeft(heap.SourceName(name), "["), "[]")
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			return name[:i]
+		}
+		return "<default package>"
+	case "classloader":
+		loader := g.Classes[g.ClassOf(x)].LoaderID
+		if c, ok := g.MirrorClass(x); ok {
+			loader = g.Classes[c].LoaderID
+		}
+		if loader == 0 {
+			return "<bootstrap>"
+		}
+		if l := g.Lookup(loader); l != heap.None {
+			return fmt.Sprintf("%s @ 0x%x", g.ObjectLabel(l, !o.jvmNames), loader)
+		}
+		return fmt.Sprintf("0x%x", loader)
+	}
+	return g.ObjectLabel(x, !o.jvmNames)
+}
+
+func (o *dominatorsOptions) writeGroups(s *IOStreams, t *dominator.Tree, min uint64, format render.Format) error {
+	type group struct {
+		key               string
+		objects           int64
+		shallow, retained uint64
+	}
+	groups := map[string]*group{}
+	g := t.Graph()
+	for _, x := range t.Children(heap.None) {
+		k := o.groupKey(t, x)
+		gr := groups[k]
+		if gr == nil {
+			gr = &group{key: k}
+			groups[k] = gr
+		}
+		gr.objects++
+		gr.shallow += g.ShallowSize(x)
+		gr.retained += t.Retained(x)
+	}
+	list := make([]*group, 0, len(groups))
+	for _, gr := range groups {
+		if gr.retained >= min {
+			list = append(list, gr)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].retained != list[j].retained {
+			return list[i].retained > list[j].retained
+		}
+		return list[i].key < list[j].key
+	})
+	if o.top > 0 && len(list) > o.top {
+		list = list[:o.top]
+	}
+	title := map[string]string{"class": "Class", "package": "Package", "classloader": "Class loader"}[o.groupBy]
+	grid := &render.Grid{Columns: []render.Column{
+		{Title: title, Key: o.groupBy}, {Title: "Objects", Key: "objects", Kind: render.Count},
+		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
+		{Title: "%", Key: "percent", Kind: render.Percent},
+	}}
+	for _, gr := range list {
+		grid.Rows = append(grid.Rows, []any{gr.key, gr.objects, gr.shallow, gr.retained, percent(gr.retained, t.ReachableBytes)})
+	}
+	return grid.Write(s.Out, format)
+}

@@ -1,0 +1,342 @@
+// Package dominator computes the dominator tree of a heap's object graph
+// and every object's retained size.
+//
+// The algorithm is Semi-NCA: Lengauer and Tarjan's semidominators
+// ("A fast algorithm for finding dominators in a flowgraph", TOPLAS 1979),
+// with immediate dominators found as nearest common ancestors in the DFS
+// tree as described by Georgiadis ("Linear-Time Algorithms for Dominators
+// and Related Problems", PhD thesis, Princeton 2005) and used by LLVM.
+// Everything is iterative: Java heaps hold reference chains millions deep.
+//
+// Vertex numbering: 0 is the virtual super-root, whose children are the GC
+// roots; objects reachable from it are numbered 1..R in DFS preorder. Work
+// arrays are indexed by preorder number unless their comment says "object".
+package dominator
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Results of dominators, indexed by object.
+const (
+	// TopLevel is the idom of an object dominated only by the super-root.
+	TopLevel int32 = -2
+	// Unreachable is the idom of an object no GC root reaches.
+	Unreachable int32 = -1
+)
+
+// dfsFrame is one level of the iterative depth-first search.
+type dfsFrame struct {
+	v    int32 // object
+	next int32 // next successor position to explore
+}
+
+// preSemi holds, per object, its preorder number (0 = not reached) and,
+// while predecessors are folded in, its semidominator; kept together so
+// that each edge costs one cache miss.
+type preSemi struct{ pre, semi uint32 }
+
+// forSuccessors calls fn for every successor of object v, in position
+// order: class object, stored references (less a skipped first one),
+// extra edges. It stops early when fn returns false.
+func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
+	if g.classOf != nil {
+		if c := g.classObject[g.classOf[v]]; c >= 0 && !fn(c) {
+			return
+		}
+	}
+	s, e := g.start[v], g.start[v+1]
+	if s < e && bit(g.skipFirst, v) {
+		s++
+	}
+	for _, w := range g.edges[s:e] {
+		if !fn(int32(w)) {
+			return
+		}
+	}
+	if bit(g.hasExtra, v) {
+		for _, w := range g.extra[v] {
+			if !fn(w) {
+				return
+			}
+		}
+	}
+}
+
+// dominators returns idom[v] for every object v: the object index of its
+// immediate dominator, TopLevel, or Unreachable; and order, the objects in
+// DFS preorder (order[p-1] has preorder number p).
+func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idomOut []int32, order []int32) {
+	n := g.numVertices()
+	idomOut = make([]int32, n)
+	for i := range idomOut {
+		idomOut[i] = Unreachable
+	}
+	rootList := g.roots()
+	progress("dfs", 0, int64(n))
+	ps := make([]preSemi, n) // object-indexed
+	order = make([]int32, 0, n)
+	// parent[p]: preorder number of p's DFS-tree parent (0 = super-root).
+	// It becomes idom[p] in place in the NCA step.
+	parent := make([]uint32, 1, n+1)
+
+	// Depth-first search from the super-root. A frame's next counts
+	// successor positions: 0 the class object (when there are class
+	// edges), then stored references, then extra edges.
+	var stack []dfsFrame
+	hasClass := g.classOf != nil
+	visit := func(v int32, from uint32) {
+		order = append(order, v)
+		parent = append(parent, from)
+		ps[v] = preSemi{pre: uint32(len(order)), semi: from}
+		stack = append(stack, dfsFrame{v: v})
+	}
+	search := func(rootList []int32) {
+		for _, r := range rootList {
+			if r < 0 || ps[r].pre != 0 {
+				continue
+			}
+			visit(r, 0)
+			for len(stack) > 0 {
+				top := len(stack) - 1
+				v, k := stack[top].v, stack[top].next
+				next := int32(-1)
+				if hasClass {
+					if k == 0 {
+						k++
+						if c := g.classObject[g.classOf[v]]; c >= 0 && ps[c].pre == 0 {
+							next = c
+						}
+					}
+					k--
+				}
+				if next < 0 {
+					s, e := g.start[v], g.start[v+1]
+					i := s + uint32(k)
+					if i == s && i < e && bit(g.skipFirst, v) {
+						i++
+					}
+					for ; i < e; i++ {
+						if w := int32(g.edges[i]); ps[w].pre == 0 {
+							next = w
+							i++
+							break
+						}
+					}
+					k = int32(i - s)
+					if next < 0 && bit(g.hasExtra, v) {
+						x := g.extra[v]
+						j := k - int32(e-s)
+						for ; int(j) < len(x); j++ {
+							if w := x[j]; ps[w].pre == 0 {
+								next = w
+								j++
+								break
+							}
+						}
+						k = int32(e-s) + j
+					}
+				}
+				if hasClass {
+					k++
+				}
+				if next < 0 {
+					stack = stack[:top]
+					continue
+				}
+				stack[top].next = k
+				visit(next, ps[v].pre) // may move the stack
+				if len(order)&0xfffff == 0 {
+					progress("dfs", int64(len(order)), int64(n))
+				}
+			}
+		}
+	}
+	search(rootList)
+	if extraRoots != nil {
+		search(extraRoots(func(v int32) bool { return ps[v].pre != 0 }))
+	}
+	stack = nil
+	r := len(order) // reachable objects, numbered 1..r
+
+	// Semidominator candidates. A root has the super-root as predecessor:
+	// semi 0, and nothing else matters. Predecessors numbered below w fold
+	// into semi right away; those numbered above w are kept as pairs and
+	// sorted into CSR (upperStart/upper) for the EVAL phase.
+	for _, v := range rootList {
+		if v >= 0 && ps[v].pre != 0 {
+			ps[v].semi = 0
+		}
+	}
+	progress("predecessors", 0, int64(n))
+	pairs := foldPredecessors(g, ps, workers)
+	progress("sort preds", 0, int64(n))
+	// semi[p]: preorder number of p's semidominator (so far).
+	semi := make([]uint32, r+1)
+	for p := 1; p <= r; p++ {
+		semi[p] = ps[order[p-1]].semi
+	}
+	ps = nil
+	upperStart := make([]uint32, r+2)
+	for _, part := range pairs {
+		for _, block := range part {
+			for _, e := range block {
+				upperStart[e>>32+1]++
+			}
+		}
+	}
+	for p := 1; p <= r+1; p++ {
+		upperStart[p] += upperStart[p-1]
+	}
+	upper := make([]uint32, upperStart[r+1])
+	fill := slices.Clone(upperStart[:r+1])
+	for _, part := range pairs {
+		for _, block := range part {
+			for _, e := range block {
+				pw := e >> 32
+				upper[fill[pw]] = uint32(e)
+				fill[pw]++
+			}
+		}
+	}
+	pairs, fill = nil, nil
+	if n > 1<<20 {
+		runtime.GC() // reuse what ps and the pairs held for the forest
+	}
+	progress("semi (eval)", 0, int64(n))
+
+	// forest[p]: p's node in the LINK-EVAL forest: its parent there
+	// (noAncestor for a forest root; the super-root, 0, is a real vertex
+	// whose children link to it and below which EVAL's paths stop), and
+	// the vertex of least semi on the compressed path above p with that
+	// semi. Only linked vertices, whose semi is final, are ever labels, so
+	// caching the semi beside the label is safe and saves a random read.
+	const noAncestor = ^uint32(0)
+	type forestNode struct{ ancestor, label, labelSemi uint32 }
+	forest := make([]forestNode, r+1)
+	for p := range forest {
+		forest[p] = forestNode{ancestor: noAncestor, label: uint32(p), labelSemi: semi[p]}
+	}
+	var path []uint32
+	for w := uint32(r); w >= 1; w-- {
+		s := semi[w]
+		for _, v := range upper[upperStart[w]:upperStart[w+1]] {
+			// EVAL(v) with path compression.
+			if forest[v].ancestor != noAncestor {
+				path = path[:0]
+				for x := v; forest[forest[x].ancestor].ancestor != noAncestor; x = forest[x].ancestor {
+					path = append(path, x)
+				}
+				for i := len(path) - 1; i >= 0; i-- {
+					x := &forest[path[i]]
+					a := &forest[x.ancestor]
+					if a.labelSemi < x.labelSemi {
+						x.label, x.labelSemi = a.label, a.labelSemi
+					}
+					x.ancestor = a.ancestor
+				}
+			}
+			s = min(s, forest[v].labelSemi)
+		}
+		semi[w] = s
+		forest[w].labelSemi = s        // w is its own label: its semi is final now
+		forest[w].ancestor = parent[w] // LINK
+	}
+	upper, upperStart, forest, path = nil, nil, nil, nil
+	if n > 1<<20 {
+		runtime.GC()
+	}
+
+	progress("nca", 0, int64(n))
+	// NCA: idom[w] is the nearest ancestor of parent[w] in the dominator
+	// tree numbered at most semi[w]; parent becomes idom in place.
+	idom := parent
+	for w := 1; w <= r; w++ {
+		d := idom[w]
+		for d > semi[w] {
+			d = idom[d]
+		}
+		idom[w] = d
+	}
+	semi = nil
+
+	for p := 1; p <= r; p++ {
+		if d := idom[p]; d == 0 {
+			idomOut[order[p-1]] = TopLevel
+		} else {
+			idomOut[order[p-1]] = order[d-1]
+		}
+	}
+	return idomOut, order
+}
+
+// pairBlocks collects pairs in fixed blocks: no copying as it grows, no
+// garbage twice its size.
+type pairBlocks struct{ blocks [][]uint64 }
+
+const pairBlock = 1 << 20
+
+func (p *pairBlocks) add(x uint64) {
+	if n := len(p.blocks); n == 0 || len(p.blocks[n-1]) == pairBlock {
+		p.blocks = append(p.blocks, make([]uint64, 0, pairBlock))
+	}
+	last := &p.blocks[len(p.blocks)-1]
+	*last = append(*last, x)
+}
+
+// foldPredecessors walks every edge v → w between reached objects, on
+// several goroutines over ranges of v. A predecessor numbered below w
+// lowers ps[w].semi at once (atomically: edges into one w come from every
+// range); one numbered above w is returned as a pair pw<<32 | pv, one list
+// per range, in object order. Roots (semi 0) need nothing.
+func foldPredecessors(g *view, ps []preSemi, workers int) [][][]uint64 {
+	n := len(ps)
+	parts := workers * 8
+	out := make([][][]uint64, parts)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= parts {
+					return
+				}
+				var pairs pairBlocks
+				for v := int32(n * k / parts); v < int32(n*(k+1)/parts); v++ {
+					pv := ps[v].pre
+					if pv == 0 {
+						continue
+					}
+					g.forSuccessors(v, func(w int32) bool {
+						x := &ps[w]
+						pw := x.pre
+						if pw == 0 || pw == pv {
+							return true
+						}
+						if pv > pw {
+							if atomic.LoadUint32(&x.semi) != 0 {
+								pairs.add(uint64(pw)<<32 | uint64(pv))
+							}
+							return true
+						}
+						for old := atomic.LoadUint32(&x.semi); pv < old; old = atomic.LoadUint32(&x.semi) {
+							if atomic.CompareAndSwapUint32(&x.semi, old, pv) {
+								break
+							}
+						}
+						return true
+					})
+				}
+				out[k] = pairs.blocks
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}

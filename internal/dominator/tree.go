@@ -1,0 +1,273 @@
+package dominator
+
+import (
+	"runtime"
+	"slices"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// Options choose the semantics; the defaults follow Eclipse MAT.
+type Options struct {
+	// IgnoreWeak leaves out the referent of java.lang.ref.Reference and its
+	// subclasses (Weak, Soft, Phantom, Final); by default it counts.
+	IgnoreWeak bool
+	// KeepUnreachable makes objects no GC root reaches into roots of their
+	// own (the first unreached object of each unreachable part, in index
+	// order), instead of leaving them out.
+	KeepUnreachable bool
+	Progress        func(phase string, done, total int64)
+}
+
+// Tree is the dominator tree of a graph with retained sizes.
+type Tree struct {
+	g *heap.Graph
+	// idom[o]: object index of o's immediate dominator, TopLevel or
+	// Unreachable.
+	idom []int32
+	// retained[o]: bytes freed if o were: o and everything it dominates.
+	retained []uint64
+	// ReachableObjects and ReachableBytes count what the GC roots keep
+	// alive (with KeepUnreachable, everything).
+	ReachableObjects int64
+	ReachableBytes   uint64
+	// UnreachableObjects and UnreachableBytes are left out of the tree.
+	UnreachableObjects int64
+	UnreachableBytes   uint64
+	// ThreadLocals maps a thread object to the objects its stack frames
+	// hold (JAVA FRAME and JNI LOCAL roots of a known thread), which the
+	// tree treats as referenced by the thread rather than as roots.
+	ThreadLocals map[heap.ObjectIndex][]heap.ObjectIndex
+
+	childStart []uint32 // dominator-tree children CSR, built on demand
+	children   []heap.ObjectIndex
+	sorted     []uint64           // bitset over child lists already sorted
+	topLevel   []heap.ObjectIndex // the super-root's children, sorted
+}
+
+// Compute builds the dominator tree of g.
+func Compute(g *heap.Graph, opts Options) *Tree {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int64, int64) {}
+	}
+	n := g.NumObjects()
+	start, edges := g.EdgeArrays()
+	v := &view{n: n, start: start, edges: edges, classOf: g.ClassArray(), extra: map[int32][]int32{}}
+	v.classObject = make([]int32, len(g.Classes))
+	for i := range g.Classes {
+		v.classObject[i] = int32(g.Classes[i].Object)
+	}
+	if opts.IgnoreWeak {
+		v.skipFirst = g.ReferentBits()
+	}
+	t := &Tree{g: g, ThreadLocals: map[heap.ObjectIndex][]heap.ObjectIndex{}}
+
+	// Roots: every root object, except stack locals of a known thread,
+	// which become edges thread → local.
+	threadBySerial := map[uint32]heap.ObjectIndex{}
+	for _, th := range g.Threads {
+		if th.Object != heap.None {
+			threadBySerial[th.Serial] = th.Object
+		}
+	}
+	otherRoot := map[heap.ObjectIndex]bool{}
+	for _, r := range g.Roots {
+		if r.Object == heap.None {
+			continue
+		}
+		if r.Kind == hprof.SubRootJavaFrame || r.Kind == hprof.SubRootJNILocal {
+			if th, ok := threadBySerial[r.ThreadSerial]; ok {
+				if !slices.Contains(t.ThreadLocals[th], r.Object) {
+					t.ThreadLocals[th] = append(t.ThreadLocals[th], r.Object)
+				}
+				continue
+			}
+		}
+		otherRoot[r.Object] = true
+	}
+	seen := map[heap.ObjectIndex]bool{}
+	for _, r := range g.Roots {
+		if otherRoot[r.Object] && !seen[r.Object] {
+			seen[r.Object] = true
+			v.rootList = append(v.rootList, int32(r.Object))
+		}
+	}
+	if len(t.ThreadLocals) > 0 {
+		v.hasExtra = make([]uint64, (n+63)/64)
+		for th, locals := range t.ThreadLocals {
+			for _, l := range locals {
+				v.extra[int32(th)] = append(v.extra[int32(th)], int32(l))
+			}
+			v.hasExtra[th>>6] |= 1 << (uint(th) & 63)
+		}
+	}
+	var extraRoots func(func(int32) bool) []int32
+	if opts.KeepUnreachable {
+		extraRoots = func(visited func(int32) bool) []int32 {
+			var out []int32
+			for o := 0; o < n; o++ {
+				if !visited(int32(o)) {
+					out = append(out, int32(o))
+				}
+			}
+			return out
+		}
+	}
+	idom, order := dominators(v, extraRoots, runtime.GOMAXPROCS(0), progress)
+	t.idom = idom
+	progress("retained", 0, int64(n))
+
+	// Retained sizes: in reverse preorder every object comes after all it
+	// dominates.
+	t.retained = make([]uint64, n)
+	for p := len(order) - 1; p >= 0; p-- {
+		o := order[p]
+		t.retained[o] += g.ShallowSize(heap.ObjectIndex(o))
+		if d := idom[o]; d >= 0 {
+			t.retained[d] += t.retained[o]
+		} else {
+			t.ReachableBytes += t.retained[o]
+		}
+	}
+	t.ReachableObjects = int64(len(order))
+	for o := 0; o < n; o++ {
+		if idom[o] == Unreachable {
+			t.UnreachableObjects++
+			t.UnreachableBytes += g.ShallowSize(heap.ObjectIndex(o))
+		}
+	}
+	order = nil
+	if n > 1<<20 {
+		runtime.GC()
+	}
+	progress("dominators", int64(n), int64(n))
+	return t
+}
+
+// Graph returns the graph the tree was computed on.
+func (t *Tree) Graph() *heap.Graph { return t.g }
+
+// Idom returns o's immediate dominator, or TopLevel, or Unreachable.
+func (t *Tree) Idom(o heap.ObjectIndex) int32 { return t.idom[o] }
+
+// Retained returns o's retained size in bytes (0 when unreachable).
+func (t *Tree) Retained(o heap.ObjectIndex) uint64 { return t.retained[o] }
+
+// Children returns the objects o immediately dominates, biggest retained
+// first (then index); heap.None asks for the top-level objects. The
+// children table is built on the first call.
+func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
+	if o == heap.None && t.childStart == nil {
+		// The top level alone needs no children table.
+		if t.topLevel == nil {
+			t.topLevel = []heap.ObjectIndex{}
+			for x, d := range t.idom {
+				if d == TopLevel {
+					t.topLevel = append(t.topLevel, heap.ObjectIndex(x))
+				}
+			}
+			t.sortByRetained(t.topLevel)
+		}
+		return t.topLevel
+	}
+	if t.childStart == nil {
+		t.buildChildren()
+	}
+	k := int(o) + 1 // slot 0 is the super-root
+	c := t.children[t.childStart[k]:t.childStart[k+1]]
+	if t.sorted[k>>6]&(1<<(uint(k)&63)) == 0 {
+		t.sorted[k>>6] |= 1 << (uint(k) & 63)
+		t.sortByRetained(c)
+	}
+	return c
+}
+
+// sortByRetained orders objects biggest retained size first, then by
+// index.
+func (t *Tree) sortByRetained(c []heap.ObjectIndex) {
+	slices.SortFunc(c, func(a, b heap.ObjectIndex) int {
+		ra, rb := t.retained[a], t.retained[b]
+		switch {
+		case ra > rb:
+			return -1
+		case ra < rb:
+			return 1
+		}
+		return int(a - b)
+	})
+}
+
+func (t *Tree) buildChildren() {
+	n := len(t.idom)
+	start := make([]uint32, n+2)
+	slot := func(d int32) int { return int(d) + 1 } // object d's list; the super-root's is 0
+	for _, d := range t.idom {
+		switch {
+		case d == TopLevel:
+			start[1]++
+		case d >= 0:
+			start[slot(d)+1]++
+		}
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	children := make([]heap.ObjectIndex, start[n+1])
+	fill := make([]uint32, n+1)
+	copy(fill, start[:n+1])
+	for o, d := range t.idom {
+		k := -1
+		switch {
+		case d == TopLevel:
+			k = 0
+		case d >= 0:
+			k = slot(d)
+		}
+		if k >= 0 {
+			children[fill[k]] = heap.ObjectIndex(o)
+			fill[k]++
+		}
+	}
+	t.childStart, t.children = start, children
+	t.sorted = make([]uint64, (n+2+63)/64)
+}
+
+// ClassRetained returns, per class, the retained size of its objects that
+// no other object of the same class dominates (MAT's retained size of a
+// class), and the number of objects per class.
+func (t *Tree) ClassRetained() []uint64 {
+	out := make([]uint64, len(t.g.Classes))
+	active := make([]int32, len(t.g.Classes))
+	classes := t.g.ClassArray()
+	type frame struct {
+		o    heap.ObjectIndex
+		next int
+	}
+	stack := []frame{}
+	push := func(o heap.ObjectIndex) {
+		c := classes[o]
+		if active[c] == 0 {
+			out[c] += t.retained[o]
+		}
+		active[c]++
+		stack = append(stack, frame{o: o})
+	}
+	for _, top := range t.Children(heap.None) {
+		push(top)
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			kids := t.Children(f.o)
+			if f.next < len(kids) {
+				k := kids[f.next]
+				f.next++
+				push(k)
+				continue
+			}
+			active[classes[f.o]]--
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return out
+}

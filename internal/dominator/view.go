@@ -1,0 +1,39 @@
+package dominator
+
+import (
+	"math/bits"
+
+	"github.com/leakscan/leakscan/internal/heap"
+)
+
+// view presents a heap graph to the algorithm without copying it: an
+// object's successors are its class object (the implicit instance → class
+// reference), its stored references (less a skipped first one, the
+// referent of a java.lang.ref.Reference when weak references are not
+// followed), and extra edges (thread → the locals of its stack frames).
+type view struct {
+	n     int
+	start []uint32           // CSR offsets, len n+1
+	edges []heap.ObjectIndex // CSR targets
+	// classOf[v] and classObject[c]: the class object reached from v, or
+	// -1. classOf is nil when there are no implicit class edges.
+	classOf     []heap.ClassIndex
+	classObject []int32
+	skipFirst   []uint64 // bitset: ignore v's first stored edge; nil = none
+	hasExtra    []uint64 // bitset: v has extra edges
+	extra       map[int32][]int32
+	rootList    []int32
+}
+
+func (g *view) numVertices() int { return g.n }
+func (g *view) roots() []int32   { return g.rootList }
+
+func bit(b []uint64, v int32) bool { return b != nil && b[v>>6]&(1<<(uint(v)&63)) != 0 }
+
+// popcount counts set bits, for tests.
+func popcount(b []uint64) (n int) {
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}

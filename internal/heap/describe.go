@@ -1,0 +1,123 @@
+package heap
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// rootsOf returns the GC roots naming object o.
+func (g *Graph) rootsOf(o ObjectIndex) []Root {
+	g.rootIndexOnce.Do(func() {
+		g.rootIndex = map[ObjectIndex][]int{}
+		for i, r := range g.Roots {
+			if r.Object != None {
+				g.rootIndex[r.Object] = append(g.rootIndex[r.Object], i)
+			}
+		}
+	})
+	var out []Root
+	for _, i := range g.rootIndex[o] {
+		out = append(out, g.Roots[i])
+	}
+	return out
+}
+
+// IsRoot reports whether some GC root names object o.
+func (g *Graph) IsRoot(o ObjectIndex) bool { return len(g.rootsOf(o)) > 0 }
+
+// ThreadBySerial returns the thread with the given serial number.
+func (g *Graph) ThreadBySerial(serial uint32) (Thread, bool) {
+	for _, t := range g.Threads {
+		if t.Serial == serial {
+			return t, true
+		}
+	}
+	return Thread{}, false
+}
+
+// ThreadOf returns the thread whose object is o.
+func (g *Graph) ThreadOf(o ObjectIndex) (Thread, bool) {
+	for _, t := range g.Threads {
+		if t.Object == o && o != None {
+			return t, true
+		}
+	}
+	return Thread{}, false
+}
+
+// DescribeRoot says what kind of GC root object o is, as MAT users read
+// it: `Thread "main"`, `<System Class> java.lang.ref.Finalizer`,
+// `<JNI Global>`, `<Java Local> of Thread "worker"`; "" when o is no root.
+func (g *Graph) DescribeRoot(o ObjectIndex) string {
+	var parts []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			parts = append(parts, s)
+		}
+	}
+	for _, r := range g.rootsOf(o) {
+		switch r.Kind {
+		case hprof.SubRootThreadObject:
+			if t, ok := g.ThreadOf(o); ok && t.Name != "" {
+				add(fmt.Sprintf("Thread %q", t.Name))
+			} else {
+				add("<Thread>")
+			}
+		case hprof.SubRootStickyClass:
+			if g.IsClassObject(o) {
+				add("<System Class> " + g.ClassNameOfMirror(o))
+			} else {
+				add("<System Class>")
+			}
+		case hprof.SubRootJavaFrame, hprof.SubRootJNILocal, hprof.SubRootNativeStack, hprof.SubRootThreadBlock, hprof.SubRootJNIMonitor:
+			label := "<" + RootKindName(r.Kind) + ">"
+			if t, ok := g.ThreadBySerial(r.ThreadSerial); ok && t.Name != "" {
+				label += fmt.Sprintf(" of Thread %q", t.Name)
+			}
+			add(label)
+		default:
+			add("<" + RootKindName(r.Kind) + ">")
+		}
+	}
+	sort.SliceStable(parts, func(i, j int) bool {
+		return strings.HasPrefix(parts[i], "Thread") && !strings.HasPrefix(parts[j], "Thread")
+	})
+	return strings.Join(parts, ", ")
+}
+
+// ClassNameOfMirror returns the name of the class whose class object is o.
+func (g *Graph) ClassNameOfMirror(o ObjectIndex) string {
+	if c, ok := g.classIndexByID(g.ID(o)); ok {
+		return g.Classes[c].Name
+	}
+	return "?"
+}
+
+// MirrorClass returns the class whose class object is o.
+func (g *Graph) MirrorClass(o ObjectIndex) (ClassIndex, bool) {
+	if !g.IsClassObject(o) {
+		return -1, false
+	}
+	return g.classIndexByID(g.ID(o))
+}
+
+// ObjectLabel names object o's class for display ("java.util.HashMap",
+// "class java.lang.String" for class objects); sourceNames turns "[B"
+// into "byte[]".
+func (g *Graph) ObjectLabel(o ObjectIndex, sourceNames bool) string {
+	name := func(n string) string {
+		if sourceNames {
+			return SourceName(n)
+		}
+		return n
+	}
+	if g.IsClassObject(o) {
+		return "class " + name(g.ClassNameOfMirror(o))
+	}
+	return name(g.Classes[g.class[o]].Name)
+}
