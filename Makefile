@@ -20,13 +20,16 @@ test: vet
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzBuild -fuzztime $(FUZZTIME) ./internal/heap
 
 demo: build
-	$(BIN) info testdata/dumps/Basic.hprof
+	$(BIN) info testdata/dumps/Spark22713.hprof
 	@echo
-	$(BIN) histogram testdata/dumps/Basic.hprof --top 15
+	$(BIN) histogram testdata/dumps/Spark22713.hprof --top 10
+	@echo
+	$(BIN) dominators testdata/dumps/Spark22713.hprof --top 1 --depth 10 --children 2 --min-retained 100KB
 
 # Regenerate the committed fixture dumps (needs a JDK).
 fixtures:
 	$(GO) run ./internal/testjvm/capture -program Basic -src testdata/java -out testdata/dumps -gz -flags "-Xmx64m -XX:+UseSerialGC -Xshare:off"
+	$(GO) run ./internal/testjvm/capture -program Spark22713 -main org.apache.spark.executor.Executor -src testdata/java -out testdata/dumps -gz -flags "-Xmx128m -XX:+UseSerialGC -Xshare:off"
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzBuild -fuzztime 5m ./internal/heap

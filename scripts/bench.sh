@@ -42,3 +42,16 @@ echo "| command | median wall | throughput | median peak RSS | all runs (s) |"
 echo "|---|---|---|---|---|"
 measure "leakscan histogram" $BIN histogram "$DUMP" -q
 measure "leakscan info (full graph build)" $BIN info "$DUMP" -q
+measure "leakscan dominators" $BIN dominators "$DUMP" -q --top 10
+echo
+echo "phases of one dominators run:"
+$BIN dominators "$DUMP" --timings --top 1 2>&1 >/dev/null | sed 's/^/    /'
+
+# The peer, VisualVM's heap library (Debian package visualvm): slow, so
+# once each and only when asked.
+if [ "${PEER:-0}" = 1 ]; then
+	RUNS=1
+	echo
+	measure "VisualVM heap library: histogram" bash scripts/peer.sh histogram "$DUMP" 10
+	measure "VisualVM heap library: 10 biggest by retained size" bash scripts/peer.sh retained "$DUMP" 10
+fi

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,11 +51,17 @@ func golden(t *testing.T, name, got string) {
 
 func TestGolden(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
 	cases := map[string][]string{
-		"histogram.txt":       {"histogram", dump, "--top", "15"},
-		"histogram.json":      {"histogram", dump, "--top", "5", "--format", "json"},
-		"histogram.csv":       {"histogram", dump, "--top", "5", "--format", "csv", "--jvm-names"},
-		"histogram-match.txt": {"histogram", dump, "--match", `^java\.util\.HashMap`},
+		"histogram.txt":          {"histogram", dump, "--top", "15"},
+		"histogram.json":         {"histogram", dump, "--top", "5", "--format", "json"},
+		"histogram.csv":          {"histogram", dump, "--top", "5", "--format", "csv", "--jvm-names"},
+		"histogram-match.txt":    {"histogram", dump, "--match", `^java\.util\.HashMap`},
+		"histogram-retained.txt": {"histogram", spark, "--retained", "--top", "12"},
+		"dominators.txt":         {"dominators", dump, "--top", "10"},
+		"dominators-spark.txt":   {"dominators", spark, "--top", "1", "--depth", "10", "--children", "2", "--min-retained", "100KB"},
+		"dominators-spark.json":  {"dominators", spark, "--top", "2", "--depth", "2", "--children", "1", "--format", "json"},
+		"dominators-group.txt":   {"dominators", spark, "--group-by", "package", "--top", "8"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -117,5 +124,43 @@ func TestErrors(t *testing.T) {
 	out, errOut, code := run(t, "histogram", cut, "--allow-truncated", "--top", "3")
 	if code != 0 || !strings.Contains(errOut, "truncated at offset") || !strings.Contains(out, "Instances") {
 		t.Errorf("--allow-truncated: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestSpark22713 checks the story the golden file tells: the spilled map
+// retains its data through its reading iterator and more than the live one.
+func TestSpark22713(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof.gz")
+	out, errOut, code := run(t, "dominators", spark, "--top", "1", "--depth", "10", "--children", "2", "--min-retained", "100KB", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var chain []string
+	var retained []int64
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		chain = append(chain, f[3])
+		n, _ := strconv.ParseInt(f[5], 10, 64)
+		retained = append(retained, n)
+	}
+	want := []string{"java.lang.Thread", "org.apache.spark.memory.TaskMemoryManager", "java.util.HashSet", "java.util.HashMap",
+		"java.util.HashMap$Node[]", "java.util.HashMap$Node", "org.apache.spark.util.collection.ExternalAppendOnlyMap",
+		"org.apache.spark.util.collection.ExternalAppendOnlyMap$SpillableIterator", "org.apache.spark.util.collection.AppendOnlyMap$$anon$1",
+		"org.apache.spark.util.collection.SizeTrackingAppendOnlyMap", "java.lang.Object[]"}
+	if len(chain) < len(want) {
+		t.Fatalf("chain %v", chain)
+	}
+	for i, c := range want {
+		if chain[i] != c {
+			t.Fatalf("step %d: %s, want %s (chain %v)", i, chain[i], c, chain)
+		}
+	}
+	if !strings.Contains(lines[1], `Thread ""Executor task launch worker for task 223""`) {
+		t.Errorf("top line does not name the task thread: %s", lines[1])
+	}
+	// The live map comes after the spilled one, with less retained.
+	if len(chain) < 13 || chain[12] != "org.apache.spark.util.collection.ExternalAppendOnlyMap" || retained[12] >= retained[6] || retained[6] < 3<<20 {
+		t.Errorf("live map not after and smaller than the spilled one: %v %v", chain, retained)
 	}
 }

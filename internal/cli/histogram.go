@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +17,8 @@ type histogramOptions struct {
 	match    string
 	format   string
 	jvmNames bool
+	retained bool
+	tree     treeOptions
 }
 
 func newHistogramCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -24,7 +28,9 @@ func newHistogramCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 		Short: "Instances and shallow bytes per class, biggest first",
 		Long: `Counts objects and their shallow sizes per class, as the JVM lays them out
 (the numbers jcmd GC.class_histogram prints for the same heap). Class objects
-count as java.lang.Class. Rows are sorted by shallow bytes, then name.`,
+count as java.lang.Class. Rows are sorted by shallow bytes, then name; with
+--retained, by retained size (which needs the whole graph and dominator tree,
+where the plain histogram is one pass over the dump).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -37,11 +43,19 @@ count as java.lang.Class. Rows are sorted by shallow bytes, then name.`,
 					return fmt.Errorf("--match: %w", err)
 				}
 			}
-			census, err := g.census(s, args[0])
+			if !o.retained {
+				census, err := g.census(s, args[0])
+				if err != nil {
+					return err
+				}
+				return o.run(s, census, nil, re, format)
+			}
+			tree, err := g.openTree(s, args[0], &o.tree)
 			if err != nil {
 				return err
 			}
-			return o.run(s, census, re, format)
+			defer tree.Graph().Close()
+			return o.run(s, tree.Graph().Census(), tree.ClassRetained(), re, format)
 		},
 	}
 	f := cmd.Flags()
@@ -49,6 +63,8 @@ count as java.lang.Class. Rows are sorted by shallow bytes, then name.`,
 	f.StringVar(&o.match, "match", "", "only classes whose name matches this regular expression")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B, [Ljava.lang.Object;)")
+	f.BoolVar(&o.retained, "retained", false, "add each class's retained size (its objects not dominated by another object of the class); builds the dominator tree")
+	o.tree.register(cmd)
 	return cmd
 }
 
@@ -59,15 +75,21 @@ func (o *histogramOptions) className(classes []heap.Class, c heap.ClassIndex) st
 	return heap.SourceName(classes[c].Name)
 }
 
-func (o *histogramOptions) run(s *IOStreams, census *heap.Census, re *regexp.Regexp, format render.Format) error {
+func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uint64, re *regexp.Regexp, format render.Format) error {
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Class", Key: "class", Kind: render.Text},
 		{Title: "Instances", Key: "instances", Kind: render.Count},
 		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes},
 	}}
+	rows := census.Rows
+	if retained != nil {
+		grid.Columns = append(grid.Columns, render.Column{Title: "Retained", Key: "retained_bytes", Kind: render.Bytes})
+		rows = slices.Clone(rows)
+		slices.SortStableFunc(rows, func(a, b heap.ClassStats) int { return cmp.Compare(retained[b.Class], retained[a.Class]) })
+	}
 	var totalN int64
 	var totalB uint64
-	for _, row := range census.Rows {
+	for _, row := range rows {
 		name := o.className(census.Classes, row.Class)
 		if re != nil && !re.MatchString(name) && !re.MatchString(census.Classes[row.Class].Name) {
 			continue
@@ -77,7 +99,11 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, re *regexp.Reg
 		if o.top > 0 && len(grid.Rows) >= o.top {
 			continue
 		}
-		grid.Rows = append(grid.Rows, []any{name, row.Instances, row.ShallowBytes})
+		r := []any{name, row.Instances, row.ShallowBytes}
+		if retained != nil {
+			r = append(r, retained[row.Class])
+		}
+		grid.Rows = append(grid.Rows, r)
 	}
 	if err := grid.Write(s.Out, format); err != nil {
 		return err

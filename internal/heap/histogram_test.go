@@ -112,9 +112,9 @@ func repoFile(t *testing.T, rel string) string {
 // testdata/java/Basic.java, plain and gzip (jcmd -gz=1), with the JVM's
 // GC.class_histogram of the same heap.
 func TestCommittedFixtureHistogram(t *testing.T) {
-	jvm := readHistogram(t, repoFile(t, "testdata/dumps/Basic.histo.txt"))
-	for _, name := range []string{"Basic.hprof", "Basic.hprof.gz"} {
+	for _, name := range []string{"Basic.hprof", "Basic.hprof.gz", "Spark22713.hprof", "Spark22713.hprof.gz"} {
 		t.Run(name, func(t *testing.T) {
+			jvm := readHistogram(t, repoFile(t, "testdata/dumps/"+strings.Split(name, ".")[0]+".histo.txt"))
 			g, err := Open(repoFile(t, "testdata/dumps/"+name), hprof.Options{}, Options{Dump: -1})
 			if err != nil {
 				t.Fatal(err)
