@@ -252,3 +252,51 @@ func TestCensusEqualsGraph(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestMATPerInstanceSizes: the other MAT dumps' jmap histograms were not
+// taken from the dumped heap (they list fewer objects than even the
+// reachable part of the dump), so counts cannot match; but every instance
+// class both have must have the JVM's instance size. That checks the layout
+// model on JDK 5 and 6, 32- and 64-bit, and the old agent's dumps.
+func TestMATPerInstanceSizes(t *testing.T) {
+	dir := filepath.Join(repoFile(t, ".."), "shared", "dumps", "mat")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("reference dumps not present (%s)", dir)
+	}
+	cases := []struct {
+		dump, histo string
+		oops        CompressedOopsMode
+	}{
+		{"sun_jdk6_18_x64.hprof", "histogram_sun_jdk6_18_x64.txt", OopsAuto},
+		{"sun_jdk6_18_x32.hprof", "histogram_sun_jdk6_18_x32.txt", OopsAuto},
+		{"sun_jdk5_13_x32.hprof", "histogram_sun_jdk5_13_x32.txt", OopsAuto},
+		{"sun_jdk6_31_hprofagent_compressedOops.hprof", "sun_jdk6_31_hprofagent_compressedOops.txt", OopsOn},
+		{"sun_jdk6_31_hprofagent_nocompressedOops.hprof", "sun_jdk6_31_hprofagent_nocompressedOops.txt", OopsOff},
+	}
+	for _, c := range cases {
+		t.Run(c.dump, func(t *testing.T) {
+			g, err := Open(filepath.Join(dir, c.dump), hprof.Options{}, Options{Dump: -1, CompressedOops: c.oops})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			jvm := readHistogram(t, filepath.Join(dir, c.histo))
+			checked := 0
+			for _, r := range g.Histogram() {
+				cl := g.Classes[r.Class]
+				want, ok := jvm[cl.Name]
+				if !ok || cl.Kind != ClassInstance || cl.Name == "java.lang.Class" || want.instances == 0 {
+					continue
+				}
+				checked++
+				if got := r.ShallowBytes / uint64(r.Instances); int64(got)*want.instances != want.bytes {
+					t.Errorf("%s: instance size %d, JVM %d bytes / %d instances", cl.Name, got, want.bytes, want.instances)
+				}
+			}
+			t.Logf("%d instance classes have the JVM's size", checked)
+			if checked < 20 {
+				t.Fatalf("only %d classes compared", checked)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package heap
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -120,6 +121,11 @@ func (g *Graph) fieldSpecs(c ClassIndex, m Model) (specs []fieldSpec, classConte
 	for _, f := range cl.Fields {
 		s := fieldSpec{size: f.Type.Size(m.RefSize), oop: f.Type == hprof.TypeObject, group: groups[f.Name]}
 		specs = append(specs, s)
+	}
+	if boot && cl.Name == "java.lang.Throwable" && !slices.ContainsFunc(cl.Fields, func(f Field) bool { return f.Name == "backtrace" }) {
+		// The old hprof agent sees fields through JVMTI, which hides
+		// Throwable.backtrace; the VM's layout has it all the same.
+		specs = append(specs, fieldSpec{size: m.RefSize, oop: true})
 	}
 	if boot {
 		for _, inj := range injectedFields {
