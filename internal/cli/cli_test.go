@@ -14,6 +14,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// TestMain keeps the tests' dump history out of the user's cache folder.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "leakscan-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 func root(t *testing.T) string {
 	t.Helper()
 	r, err := testjvm.RepoRoot()
@@ -62,6 +74,11 @@ func TestGolden(t *testing.T) {
 		"dominators-spark.txt":   {"dominators", spark, "--top", "1", "--depth", "10", "--children", "2", "--min-retained", "100KB"},
 		"dominators-spark.json":  {"dominators", spark, "--top", "2", "--depth", "2", "--children", "1", "--format", "json"},
 		"dominators-group.txt":   {"dominators", spark, "--group-by", "package", "--top", "8"},
+		"paths-spark.txt":        {"paths", spark, "--class", "ExternalAppendOnlyMap"},
+		"paths-spark.json":       {"paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator", "--format", "json"},
+		"paths-regex.txt":        {"paths", spark, "--class", `^org\.apache\.spark\.storage\..*BlockId$`, "--regex"},
+		"inspect.txt":            {"inspect", spark, "0xfab1e388", "--limit", "5"},
+		"inspect-array.json":     {"inspect", spark, "0xfab5a9c0", "--limit", "4", "--format", "json"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -93,6 +110,7 @@ func TestInfo(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	os.Remove(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "leakscan", "history.json")) // no dump analysed from here yet
 	dir := t.TempDir()
 	notDump := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notDump, []byte("hello, this is not a heap dump"), 0o644)
@@ -110,7 +128,8 @@ func TestErrors(t *testing.T) {
 		{[]string{"histogram", notDump}, 2, notDump + ": offset 0: not an HPROF heap dump"},
 		{[]string{"histogram", cut}, 2, "try --allow-truncated"},
 		{[]string{"histogram", filepath.Join(dir, "missing.hprof")}, 2, "no such file"},
-		{[]string{"histogram"}, 2, "accepts 1 arg"},
+		{[]string{"histogram"}, 2, "no DUMP given and no .hprof or .hprof.gz file in this folder"},
+		{[]string{"histogram", "a", "b"}, 2, "accepts at most 1 arg"},
 		{[]string{"histogram", cut, "--format", "xml"}, 2, `--format "xml": expected one of table, json, csv`},
 		{[]string{"histogram", cut, "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"info", cut, "--compressed-oops", "maybe"}, 2, "expected auto, on or off"},
@@ -162,5 +181,36 @@ func TestSpark22713(t *testing.T) {
 	// The live map comes after the spilled one, with less retained.
 	if len(chain) < 13 || chain[12] != "org.apache.spark.util.collection.ExternalAppendOnlyMap" || retained[12] >= retained[6] || retained[6] < 3<<20 {
 		t.Errorf("live map not after and smaller than the spilled one: %v %v", chain, retained)
+	}
+}
+
+func TestDumpResolution(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv("HOME", dir)
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	work := filepath.Join(dir, "work")
+	os.MkdirAll(work, 0o755)
+	os.Chdir(work)
+	_, errOut, code := run(t, "histogram", "--top", "1")
+	if code != 2 || !strings.Contains(errOut, "no .hprof or .hprof.gz file in this folder") {
+		t.Errorf("no dump: exit %d, %q", code, errOut)
+	}
+	data, _ := os.ReadFile(basic)
+	os.WriteFile("a.hprof", data, 0o644)
+	out, errOut, code := run(t, "paths", "--class", "ChainNode", "--max-paths", "1")
+	if code != 0 || !strings.Contains(errOut, "using a.hprof, the only heap dump") || !strings.Contains(out, "ChainNode") {
+		t.Errorf("one dump: exit %d, %q", code, errOut)
+	}
+	os.WriteFile("b.hprof", data, 0o644)
+	// a.hprof was analysed last from here.
+	if _, errOut, code = run(t, "paths", "--class", "ChainNode", "--max-paths", "1"); code != 0 || !strings.Contains(errOut, "a.hprof, the dump analysed last") {
+		t.Errorf("history: exit %d, %q", code, errOut)
+	}
+	os.Remove(filepath.Join(dir, "cache", "leakscan", "history.json"))
+	if _, errOut, code = run(t, "paths", "--class", "ChainNode"); code != 2 || !strings.Contains(errOut, "a.hprof, b.hprof") {
+		t.Errorf("two dumps, no history: exit %d, %q", code, errOut)
 	}
 }

@@ -70,7 +70,7 @@ type dominatorsOptions struct {
 func newDominatorsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &dominatorsOptions{}
 	cmd := &cobra.Command{
-		Use:   "dominators DUMP",
+		Use:   "dominators [DUMP]",
 		Short: "The biggest objects by retained size: the top of the dominator tree",
 		Long: `Prints the objects that keep the most memory alive: the top of the dominator
 tree, biggest retained size first (ties by object index). An object's retained
@@ -83,8 +83,12 @@ of a known thread (JAVA FRAME / JNI LOCAL root) is an edge from that thread,
 so a thread retains what only its stack holds; every object references its
 class; referents of java.lang.ref.Reference count unless --weak=ignore;
 objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
@@ -92,7 +96,7 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 			if o.groupBy != "" && o.groupBy != "class" && o.groupBy != "package" && o.groupBy != "classloader" {
 				return fmt.Errorf("--group-by %q: expected class, package or classloader", o.groupBy)
 			}
-			tree, err := g.openTree(s, args[0], &o.tree)
+			tree, err := g.openTree(s, dump, &o.tree)
 			if err != nil {
 				return err
 			}

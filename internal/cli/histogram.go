@@ -24,15 +24,19 @@ type histogramOptions struct {
 func newHistogramCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &histogramOptions{}
 	cmd := &cobra.Command{
-		Use:   "histogram DUMP",
+		Use:   "histogram [DUMP]",
 		Short: "Instances and shallow bytes per class, biggest first",
 		Long: `Counts objects and their shallow sizes per class, as the JVM lays them out
 (the numbers jcmd GC.class_histogram prints for the same heap). Class objects
 count as java.lang.Class. Rows are sorted by shallow bytes, then name; with
 --retained, by retained size (which needs the whole graph and dominator tree,
 where the plain histogram is one pass over the dump).`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
@@ -44,13 +48,13 @@ where the plain histogram is one pass over the dump).`,
 				}
 			}
 			if !o.retained {
-				census, err := g.census(s, args[0])
+				census, err := g.census(s, dump)
 				if err != nil {
 					return err
 				}
 				return o.run(s, census, nil, re, format)
 			}
-			tree, err := g.openTree(s, args[0], &o.tree)
+			tree, err := g.openTree(s, dump, &o.tree)
 			if err != nil {
 				return err
 			}

@@ -57,15 +57,19 @@ type infoReport struct {
 func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &infoOptions{}
 	cmd := &cobra.Command{
-		Use:   "info DUMP",
+		Use:   "info [DUMP]",
 		Short: "What a dump holds: format, counts, roots, pointer layout, warnings",
-		Args:  cobra.ExactArgs(1),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
 			if err != nil {
 				return err
 			}
-			graph, err := g.openGraph(s, args[0])
+			graph, err := g.openGraph(s, dump)
 			if err != nil {
 				return err
 			}

@@ -134,7 +134,7 @@ expected).`,
 			profile.Close()
 		}
 	}
-	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g))
+	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
@@ -179,6 +179,7 @@ func (g *globalOptions) census(s *IOStreams, path string) (*heap.Census, error) 
 	if err != nil {
 		return nil, err
 	}
+	remember(path)
 	bar.Done()
 	g.warnTruncated(s, f)
 	return c, nil
@@ -203,6 +204,7 @@ func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error
 	if err != nil {
 		return nil, err
 	}
+	remember(path)
 	bar.Done()
 	g.warnTruncated(s, graph.File)
 	return graph, nil

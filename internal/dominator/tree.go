@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/leakscan/leakscan/internal/heap"
-	"github.com/leakscan/leakscan/internal/hprof"
 )
 
 // Options choose the semantics; the defaults follow Eclipse MAT.
@@ -64,41 +63,16 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 	}
 	t := &Tree{g: g, ThreadLocals: map[heap.ObjectIndex][]heap.ObjectIndex{}}
 
-	// Roots: every root object, except stack locals of a known thread,
-	// which become edges thread → local.
-	threadBySerial := map[uint32]heap.ObjectIndex{}
-	for _, th := range g.Threads {
-		if th.Object != heap.None {
-			threadBySerial[th.Serial] = th.Object
-		}
+	roots, locals := g.RootSet()
+	for _, r := range roots {
+		v.rootList = append(v.rootList, int32(r))
 	}
-	otherRoot := map[heap.ObjectIndex]bool{}
-	for _, r := range g.Roots {
-		if r.Object == heap.None {
-			continue
-		}
-		if r.Kind == hprof.SubRootJavaFrame || r.Kind == hprof.SubRootJNILocal {
-			if th, ok := threadBySerial[r.ThreadSerial]; ok {
-				if !slices.Contains(t.ThreadLocals[th], r.Object) {
-					t.ThreadLocals[th] = append(t.ThreadLocals[th], r.Object)
-				}
-				continue
-			}
-		}
-		otherRoot[r.Object] = true
-	}
-	seen := map[heap.ObjectIndex]bool{}
-	for _, r := range g.Roots {
-		if otherRoot[r.Object] && !seen[r.Object] {
-			seen[r.Object] = true
-			v.rootList = append(v.rootList, int32(r.Object))
-		}
-	}
-	if len(t.ThreadLocals) > 0 {
+	if len(locals) > 0 {
 		v.hasExtra = make([]uint64, (n+63)/64)
-		for th, locals := range t.ThreadLocals {
-			for _, l := range locals {
-				v.extra[int32(th)] = append(v.extra[int32(th)], int32(l))
+		for th, ls := range locals {
+			for _, l := range ls {
+				v.extra[int32(th)] = append(v.extra[int32(th)], int32(l.Object))
+				t.ThreadLocals[th] = append(t.ThreadLocals[th], l.Object)
 			}
 			v.hasExtra[th>>6] |= 1 << (uint(th) & 63)
 		}

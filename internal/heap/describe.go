@@ -84,9 +84,14 @@ func (g *Graph) DescribeRoot(o ObjectIndex) string {
 			add("<" + RootKindName(r.Kind) + ">")
 		}
 	}
-	sort.SliceStable(parts, func(i, j int) bool {
-		return strings.HasPrefix(parts[i], "Thread") && !strings.HasPrefix(parts[j], "Thread")
-	})
+	// A thread is a thread first: that it is also some frame's local says
+	// little next to that.
+	for _, p := range parts {
+		if strings.HasPrefix(p, "Thread ") || p == "<Thread>" {
+			return p
+		}
+	}
+	sort.Strings(parts)
 	return strings.Join(parts, ", ")
 }
 

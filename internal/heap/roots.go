@@ -1,6 +1,10 @@
 package heap
 
-import "github.com/leakscan/leakscan/internal/hprof"
+import (
+	"fmt"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+)
 
 // Root is a GC root as the dump declares it.
 type Root struct {
@@ -65,4 +69,104 @@ func RootKindName(k hprof.SubTag) string {
 		return "Unreachable"
 	}
 	return k.String()
+}
+
+// LocalRoot is an object a thread's stack holds: a JAVA FRAME or JNI
+// LOCAL root of a known thread.
+type LocalRoot struct {
+	Object ObjectIndex
+	Kind   hprof.SubTag
+	Frame  int32 // frame number in the thread's stack trace (0 = innermost), -1 unknown
+}
+
+// RootSet returns what the analyses start from, with Eclipse MAT's rule:
+// every object a GC root names, except that stack locals of a known thread
+// are not roots of their own but objects the thread references (locals,
+// keyed by thread object), so a thread retains what only its stack holds.
+// Roots come in dump order, each once.
+func (g *Graph) RootSet() (roots []ObjectIndex, locals map[ObjectIndex][]LocalRoot) {
+	threadBySerial := map[uint32]ObjectIndex{}
+	for _, th := range g.Threads {
+		if th.Object != None {
+			threadBySerial[th.Serial] = th.Object
+		}
+	}
+	locals = map[ObjectIndex][]LocalRoot{}
+	other := map[ObjectIndex]bool{}
+	for _, r := range g.Roots {
+		if r.Object == None {
+			continue
+		}
+		if r.Kind == hprof.SubRootJavaFrame || r.Kind == hprof.SubRootJNILocal {
+			if th, ok := threadBySerial[r.ThreadSerial]; ok {
+				dup := false
+				for _, l := range locals[th] {
+					dup = dup || l.Object == r.Object
+				}
+				if !dup {
+					locals[th] = append(locals[th], LocalRoot{Object: r.Object, Kind: r.Kind, Frame: r.Frame})
+				}
+				continue
+			}
+		}
+		other[r.Object] = true
+	}
+	seen := map[ObjectIndex]bool{}
+	for _, r := range g.Roots {
+		if other[r.Object] && !seen[r.Object] {
+			seen[r.Object] = true
+			roots = append(roots, r.Object)
+		}
+	}
+	return roots, locals
+}
+
+// FrameDescription names frame number frame of the given thread's stack
+// as class.method(File:line), or "" when the dump does not tell.
+func (g *Graph) FrameDescription(threadSerial uint32, frame int32) string {
+	th, ok := g.ThreadBySerial(threadSerial)
+	if !ok || frame < 0 {
+		return ""
+	}
+	tr, ok := g.Catalog.Traces[th.StackSerial]
+	if !ok || int(frame) >= len(tr.FrameIDs) {
+		return ""
+	}
+	fr, ok := g.Catalog.Frames[tr.FrameIDs[frame]]
+	if !ok {
+		return ""
+	}
+	class := ""
+	for _, lc := range g.Catalog.LoadClasses {
+		if lc.Serial == fr.ClassSerial {
+			class = jvmName(g.Catalog.String(lc.NameID))
+			break
+		}
+	}
+	where := g.Catalog.String(fr.SourceFileID)
+	switch {
+	case fr.Line > 0:
+		where = fmt.Sprintf("%s:%d", where, fr.Line)
+	case fr.Line == -2:
+		where += ", compiled"
+	case fr.Line == -3:
+		where = "Native Method"
+	}
+	if where == "" {
+		where = "Unknown Source"
+	}
+	return fmt.Sprintf("%s.%s(%s)", class, g.Catalog.String(fr.MethodID), where)
+}
+
+// StackTrace returns a thread's frames, innermost first.
+func (g *Graph) StackTrace(t Thread) []string {
+	tr, ok := g.Catalog.Traces[t.StackSerial]
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(tr.FrameIDs))
+	for i := range tr.FrameIDs {
+		out = append(out, g.FrameDescription(t.Serial, int32(i)))
+	}
+	return out
 }

@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+type inspectOptions struct {
+	limit    int
+	format   string
+	jvmNames bool
+	tree     treeOptions
+}
+
+func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &inspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect [DUMP] 0xID",
+		Short: "One object: class, sizes, dominator, GC-root status, fields, and who refers to it",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			if err != nil {
+				return err
+			}
+			idArg := args[len(args)-1]
+			id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(idArg), "0x"), 16, 64)
+			if err != nil {
+				return fmt.Errorf("%q: expected a hexadecimal object id such as 0x7f3a1c20", idArg)
+			}
+			dump, err := resolveDump(s, args[:len(args)-1])
+			if err != nil {
+				return err
+			}
+			tree, err := g.openTree(s, dump, &o.tree)
+			if err != nil {
+				return err
+			}
+			defer tree.Graph().Close()
+			x := tree.Graph().Lookup(id)
+			if x == heap.None {
+				return fmt.Errorf("no object 0x%x in %s", id, dump)
+			}
+			r := o.build(tree, x)
+			if format == render.JSON {
+				return render.WriteJSON(s.Out, r)
+			}
+			o.writeText(s, r)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.limit, "limit", 20, "array elements and referrers to show")
+	f.StringVar(&o.format, "format", "table", "table or json")
+	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
+	o.tree.register(cmd)
+	return cmd
+}
+
+// objectRef is a reference shown with what it points at.
+type objectRef struct {
+	ID       string `json:"id"`
+	Class    string `json:"class"`
+	Retained uint64 `json:"retained_bytes"`
+}
+
+type fieldView struct {
+	Name  string     `json:"name"`
+	Type  string     `json:"type"`
+	Value string     `json:"value"`
+	Ref   *objectRef `json:"ref,omitempty"`
+}
+
+type referrer struct {
+	objectRef
+	Field string `json:"field"`
+}
+
+type inspectReport struct {
+	objectRef
+	Shallow   uint64      `json:"shallow_bytes"`
+	Dominator *objectRef  `json:"immediate_dominator,omitempty"`
+	Status    string      `json:"reachability"`
+	GCRoot    string      `json:"gc_root,omitempty"`
+	String    *string     `json:"string,omitempty"`
+	Length    *int        `json:"length,omitempty"`
+	Fields    []fieldView `json:"fields,omitempty"`
+	Statics   []fieldView `json:"statics,omitempty"`
+	Elements  []fieldView `json:"elements,omitempty"`
+	Referrers []referrer  `json:"referrers"`
+	More      int         `json:"more_referrers,omitempty"`
+}
+
+func (o *inspectOptions) ref(t *dominator.Tree, x heap.ObjectIndex) *objectRef {
+	g := t.Graph()
+	return &objectRef{ID: fmt.Sprintf("0x%x", g.ID(x)), Class: g.ObjectLabel(x, !o.jvmNames), Retained: t.Retained(x)}
+}
+
+// value renders a field value: primitives as numbers, references as ids
+// (with what they point at), strings as their text.
+func (o *inspectOptions) value(t *dominator.Tree, typ hprof.BasicType, bits uint64) fieldView {
+	g := t.Graph()
+	v := fieldView{Type: typ.String()}
+	switch typ {
+	case hprof.TypeObject:
+		if bits == 0 {
+			v.Value = "null"
+			return v
+		}
+		x := g.Lookup(bits)
+		if x == heap.None {
+			v.Value = fmt.Sprintf("0x%x (not in the dump)", bits)
+			return v
+		}
+		v.Ref = o.ref(t, x)
+		v.Value = v.Ref.ID
+		if str, ok := g.StringValue(x); ok && g.Classes[g.ClassOf(x)].Name == "java.lang.String" {
+			v.Value += " " + strconv.Quote(truncate(str, 80))
+		}
+	case hprof.TypeBoolean:
+		v.Value = strconv.FormatBool(bits != 0)
+	case hprof.TypeChar:
+		v.Value = strconv.QuoteRune(rune(bits))
+	case hprof.TypeFloat:
+		v.Value = strconv.FormatFloat(float64(math.Float32frombits(uint32(bits))), 'g', -1, 32)
+	case hprof.TypeDouble:
+		v.Value = strconv.FormatFloat(math.Float64frombits(bits), 'g', -1, 64)
+	case hprof.TypeByte:
+		v.Value = strconv.Itoa(int(int8(bits)))
+	case hprof.TypeShort:
+		v.Value = strconv.Itoa(int(int16(bits)))
+	case hprof.TypeInt:
+		v.Value = strconv.Itoa(int(int32(bits)))
+	case hprof.TypeLong:
+		v.Value = strconv.FormatInt(int64(bits), 10)
+	}
+	return v
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectReport {
+	g := t.Graph()
+	r := &inspectReport{objectRef: *o.ref(t, x), Shallow: g.ShallowSize(x), GCRoot: g.DescribeRoot(x)}
+	switch d := t.Idom(x); {
+	case d == dominator.Unreachable:
+		r.Status = "unreachable from GC roots"
+	case d == dominator.TopLevel:
+		r.Status = "reachable; dominated only by the GC roots"
+	default:
+		r.Status = "reachable"
+		r.Dominator = o.ref(t, heap.ObjectIndex(d))
+	}
+	if str, ok := g.StringValue(x); ok {
+		r.String = &str
+	}
+	if c, ok := g.MirrorClass(x); ok {
+		for _, st := range g.Classes[c].Statics {
+			v := o.value(t, st.Type, st.Value)
+			v.Name = st.Name
+			r.Statics = append(r.Statics, v)
+		}
+	} else {
+		switch g.Kind(x) {
+		case heap.KindInstance:
+			fs, _ := g.InstanceFields(x)
+			for _, f := range fs {
+				v := o.value(t, f.Type, f.Value)
+				v.Name = f.Name
+				r.Fields = append(r.Fields, v)
+			}
+		case heap.KindObjectArray, heap.KindPrimitiveArray:
+			if rec, err := g.Record(x); err == nil {
+				n := int(rec.Length)
+				r.Length = &n
+				typ := rec.ElemType
+				size := typ.Size(g.Model.IDSize)
+				if g.Kind(x) == heap.KindObjectArray {
+					typ, size = hprof.TypeObject, g.Model.IDSize
+				}
+				for i := 0; i < min(n, o.limit) && (i+1)*size <= len(rec.Body); i++ {
+					v := o.value(t, typ, hprof.ReadValue(rec.Body[i*size:], typ, g.Model.IDSize))
+					v.Name = fmt.Sprintf("[%d]", i)
+					r.Elements = append(r.Elements, v)
+				}
+			}
+		}
+	}
+	in := g.Referrers(x)
+	r.Referrers = []referrer{}
+	for i, from := range in {
+		if i >= o.limit {
+			r.More = len(in) - i
+			break
+		}
+		r.Referrers = append(r.Referrers, referrer{objectRef: *o.ref(t, from), Field: referenceLabel(g, from, x)})
+	}
+	return r
+}
+
+// referenceLabel says how from refers to to.
+func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
+	if c, ok := g.MirrorClass(from); ok {
+		for _, st := range g.Classes[c].Statics {
+			if st.Type == hprof.TypeObject && g.Lookup(st.Value) == to {
+				return "static " + st.Name
+			}
+		}
+		return "<class>"
+	}
+	switch g.Kind(from) {
+	case heap.KindInstance:
+		fs, _ := g.InstanceFields(from)
+		for _, f := range fs {
+			if f.Type == hprof.TypeObject && f.Value != 0 && g.Lookup(f.Value) == to {
+				return f.Name
+			}
+		}
+	case heap.KindObjectArray:
+		if rec, err := g.Record(from); err == nil {
+			idSize := g.Model.IDSize
+			for i := 0; i+idSize <= len(rec.Body); i += idSize {
+				if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 && g.Lookup(id) == to {
+					return fmt.Sprintf("[%d]", i/idSize)
+				}
+			}
+		}
+	}
+	if g.ClassObject(from) == to {
+		return "<class>"
+	}
+	return "?"
+}
+
+func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
+	pairs := [][2]string{
+		{"Object", r.ID + "  " + r.Class},
+		{"Shallow", fmt.Sprintf("%s (%d bytes)", render.Size(r.Shallow), r.Shallow)},
+		{"Retained", fmt.Sprintf("%s (%d bytes)", render.Size(r.Retained), r.Retained)},
+		{"Status", r.Status},
+	}
+	if r.Dominator != nil {
+		pairs = append(pairs, [2]string{"Dominator", fmt.Sprintf("%s  %s  (retains %s)", r.Dominator.ID, r.Dominator.Class, render.Size(r.Dominator.Retained))})
+	}
+	if r.GCRoot != "" {
+		pairs = append(pairs, [2]string{"GC root", r.GCRoot})
+	}
+	if r.String != nil {
+		pairs = append(pairs, [2]string{"Text", strconv.Quote(truncate(*r.String, 200))})
+	}
+	if r.Length != nil {
+		pairs = append(pairs, [2]string{"Length", strconv.Itoa(*r.Length)})
+	}
+	render.KeyValues(s.Out, pairs)
+	section := func(title string, vs []fieldView) {
+		if len(vs) == 0 {
+			return
+		}
+		fmt.Fprintf(s.Out, "\n%s:\n", title)
+		grid := &render.Grid{Columns: []render.Column{{Title: "Name", Key: "name"}, {Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Points at", Key: "class"}, {Title: "Retained", Key: "retained", Kind: render.Text}}}
+		for _, v := range vs {
+			cls, ret := "", ""
+			if v.Ref != nil {
+				cls, ret = v.Ref.Class, render.Size(v.Ref.Retained)
+			}
+			grid.Rows = append(grid.Rows, []any{v.Name, v.Type, v.Value, cls, ret})
+		}
+		grid.Write(s.Out, render.Table)
+	}
+	section("Fields", r.Fields)
+	section("Static fields", r.Statics)
+	section("Elements", r.Elements)
+	fmt.Fprintf(s.Out, "\nReferred to by %d object(s):\n", len(r.Referrers)+r.More)
+	grid := &render.Grid{Columns: []render.Column{{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"}, {Title: "Through", Key: "field"}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
+	for _, ref := range r.Referrers {
+		grid.Rows = append(grid.Rows, []any{ref.ID, ref.Class, ref.Field, ref.Retained})
+	}
+	grid.Write(s.Out, render.Table)
+	if r.More > 0 {
+		fmt.Fprintf(s.Out, "… and %d more (--limit)\n", r.More)
+	}
+}

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/paths"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+type pathsOptions struct {
+	class       string
+	regex       bool
+	objects     []string
+	maxPaths    int
+	includeWeak bool
+	exclude     []string
+	format      string
+	jvmNames    bool
+	tree        treeOptions
+}
+
+// keepsRatio is how much of an object's retained size one dominated child
+// must hold for the output to follow it below a matching object: where the
+// memory really sits (the accumulation point).
+const keepsRatio = 0.8
+
+func newPathsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &pathsOptions{}
+	cmd := &cobra.Command{
+		Use:   "paths [DUMP] --class NAME | --object 0xID",
+		Short: "Merged shortest paths from GC roots to the objects of a class: who holds them",
+		Long: `Prints the shortest reference paths from the GC roots to every object of a
+class (or to single objects), merged into one tree as Eclipse MAT's "merge
+shortest paths to GC roots": each line is an object, the field or array slot
+that leads to it, how many of the matching objects are reached through it and
+their retained size. Below each matching object the output follows the objects
+it dominates while one of them keeps at least 80% of its retained size.
+
+NAME is a simple name (ExternalAppendOnlyMap), a qualified one, an inner class
+(ExternalAppendOnlyMap$SpillableIterator) or, with --regex, a regular
+expression. Referents of java.lang.ref.Reference and the static
+java.lang.ref.Finalizer.unfinalized keep nothing alive and are not followed
+unless --include-weak.
+
+Without DUMP, the only .hprof/.hprof.gz in the folder is used, or else the
+dump analysed last from this folder.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			if err != nil {
+				return err
+			}
+			if o.class == "" && len(o.objects) == 0 {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("name what to find: --class NAME or --object 0xID")}
+			}
+			var re *regexp.Regexp
+			if o.regex {
+				if re, err = regexp.Compile(o.class); err != nil {
+					return fmt.Errorf("--class: %w", err)
+				}
+			}
+			popts := paths.Options{IncludeWeak: o.includeWeak}
+			for _, e := range o.exclude {
+				ref, err := paths.ParseFieldRef(e)
+				if err != nil {
+					return err
+				}
+				popts.Exclude = append(popts.Exclude, ref)
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			tree, err := g.openTree(s, dump, &o.tree)
+			if err != nil {
+				return err
+			}
+			defer tree.Graph().Close()
+			targets, err := o.targets(tree.Graph(), re)
+			if err != nil {
+				return err
+			}
+			search := paths.Find(tree.Graph(), popts)
+			merged := search.Merge(targets, tree.Retained)
+			return o.write(s, tree, search, merged, len(targets), format)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.class, "class", "", "the class whose objects to find")
+	f.BoolVar(&o.regex, "regex", false, "--class is a regular expression over class names")
+	f.StringArrayVar(&o.objects, "object", nil, "an object id (0x…); repeatable")
+	f.IntVar(&o.maxPaths, "max-paths", 20, "show at most this many matching objects (biggest retained first); counts and sizes cover all")
+	f.BoolVar(&o.includeWeak, "include-weak", false, "follow Reference.referent and Finalizer.unfinalized too")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "do not follow this field: Class:field (repeatable)")
+	f.StringVar(&o.format, "format", "table", "table or json")
+	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
+	o.tree.register(cmd)
+	return cmd
+}
+
+// matchClass reports whether a class name matches NAME: equal, a simple
+// or inner-class suffix after '.', or the source form of an array.
+func matchClass(name, want string) bool {
+	if name == want || heap.SourceName(name) == want {
+		return true
+	}
+	return strings.HasSuffix(name, "."+want) || strings.HasSuffix(heap.SourceName(name), "."+want)
+}
+
+func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectIndex, error) {
+	var out []heap.ObjectIndex
+	for _, s := range o.objects {
+		id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
+		if err != nil {
+			return nil, fmt.Errorf("--object %q: expected a hexadecimal id such as 0x7f3a1c20", s)
+		}
+		x := g.Lookup(id)
+		if x == heap.None {
+			return nil, fmt.Errorf("--object %s: no object with that id in %s", s, g.File.Path)
+		}
+		out = append(out, x)
+	}
+	if o.class == "" {
+		return out, nil
+	}
+	match := make([]bool, len(g.Classes))
+	any := false
+	for i, c := range g.Classes {
+		if re != nil {
+			match[i] = re.MatchString(c.Name) || re.MatchString(heap.SourceName(c.Name))
+		} else {
+			match[i] = matchClass(c.Name, o.class)
+		}
+		any = any || match[i]
+	}
+	if !any {
+		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.File.Path)
+	}
+	classes := g.ClassArray()
+	for i, c := range classes {
+		if match[c] && !g.IsClassObject(heap.ObjectIndex(i)) {
+			out = append(out, heap.ObjectIndex(i))
+		}
+	}
+	return out, nil
+}
+
+// pathNode is one printed line; JSON nests children.
+type pathNode struct {
+	ID       string      `json:"id"`
+	Class    string      `json:"class"`
+	Label    string      `json:"field,omitempty"`
+	Root     string      `json:"root,omitempty"`
+	Objects  int         `json:"objects,omitempty"`
+	Retained uint64      `json:"retained_bytes"`
+	Match    bool        `json:"match,omitempty"`
+	Keeps    bool        `json:"dominated,omitempty"` // followed below a match
+	Children []*pathNode `json:"children,omitempty"`
+	depth    int
+}
+
+type pathsReport struct {
+	Matching  int         `json:"matching_objects"`
+	Unreached int         `json:"unreached_objects"`
+	Shown     int         `json:"shown_objects"`
+	Paths     []*pathNode `json:"paths"`
+}
+
+func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Search, m *paths.Tree, matching int, format render.Format) error {
+	g := t.Graph()
+	shown := 0
+	label := func(x heap.ObjectIndex) string { return g.ObjectLabel(x, !o.jvmNames) }
+	var build func(k int32, depth int) *pathNode
+	build = func(k int32, depth int) *pathNode { // depth is bounded by the path length
+		nd := &m.Nodes[k]
+		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: m.Label(search, k),
+			Objects: nd.Targets, Retained: nd.Retained, Match: nd.Target, depth: depth}
+		if nd.Parent < 0 {
+			p.Root = g.DescribeRoot(nd.Object)
+		}
+		if nd.Target {
+			shown++
+			p.Children = append(p.Children, o.keeps(t, search, nd.Object, depth+1)...)
+		}
+		for _, c := range m.Children(k, o.maxPaths-shown) {
+			if shown >= o.maxPaths {
+				break
+			}
+			p.Children = append(p.Children, build(c, depth+1))
+		}
+		return p
+	}
+	report := &pathsReport{Matching: matching, Unreached: m.Unreached}
+	for _, r := range m.Roots {
+		if shown >= o.maxPaths {
+			break
+		}
+		report.Paths = append(report.Paths, build(r, 0))
+	}
+	report.Shown = shown
+	if format == render.JSON {
+		return render.WriteJSON(s.Out, report)
+	}
+	grid := &render.Grid{Columns: []render.Column{
+		{Title: "Path from GC roots", Key: "path"}, {Title: "Object", Key: "id"},
+		{Title: "Objects", Key: "objects", Kind: render.Count}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
+	}}
+	var walk func(p *pathNode)
+	walk = func(p *pathNode) {
+		text := p.Class
+		switch {
+		case p.Root != "" && strings.Contains(p.Root, p.Class[strings.LastIndexByte(p.Class, ' ')+1:]):
+			text = p.Root
+		case p.Root != "":
+			text = p.Root + " " + p.Class
+		case p.Label != "":
+			text = p.Label + "  " + p.Class
+		}
+		if p.Match {
+			text += "  ◀"
+		}
+		objects := any(p.Objects)
+		if p.Keeps {
+			objects = ""
+		}
+		grid.Rows = append(grid.Rows, []any{strings.Repeat("  ", p.depth) + text, p.ID, objects, p.Retained})
+		for _, c := range p.Children {
+			walk(c)
+		}
+	}
+	for _, p := range report.Paths {
+		walk(p)
+	}
+	if err := grid.Write(s.Out, format); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "\n%d matching objects; %d shown", matching, shown)
+	if m.Unreached > 0 {
+		fmt.Fprintf(s.Out, "; %d not reachable from any GC root (through strong references)", m.Unreached)
+	}
+	fmt.Fprintln(s.Out, "; ◀ marks a matching object")
+	return nil
+}
+
+// keeps follows x's dominated objects while one child holds keepsRatio of
+// the retained size: where a matching object's memory actually sits.
+func (o *pathsOptions) keeps(t *dominator.Tree, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
+	g := t.Graph()
+	var out []*pathNode
+	for steps := 0; steps < 64; steps++ {
+		kids := t.Children(x)
+		if len(kids) == 0 || float64(t.Retained(kids[0])) < keepsRatio*float64(t.Retained(x)) {
+			break
+		}
+		c := kids[0]
+		lbl := search.Label(x, c)
+		if lbl == "?" {
+			lbl = "(dominated)"
+		}
+		out = append(out, &pathNode{ID: fmt.Sprintf("0x%x", g.ID(c)), Class: g.ObjectLabel(c, !o.jvmNames), Label: lbl,
+			Retained: t.Retained(c), Keeps: true, depth: depth})
+		x = c
+		depth++
+	}
+	return out
+}

@@ -1,0 +1,175 @@
+package paths
+
+import (
+	"slices"
+
+	"github.com/leakscan/leakscan/internal/heap"
+)
+
+// Node is an object on the merged paths.
+type Node struct {
+	Object   heap.ObjectIndex
+	Parent   int32 // index in Tree.Nodes, -1 for a root
+	Children []int32
+	// Targets counts the matching objects reached through this node (itself
+	// included); Retained sums their retained sizes.
+	Targets  int
+	Retained uint64
+	Target   bool // the object itself matches
+	sorted   int  // how many Children are in display order at the front
+}
+
+// Tree is the merge of the shortest paths to a set of objects: since all
+// paths come from one BFS tree, two paths that share an object share all of
+// the path above it.
+type Tree struct {
+	Nodes []Node
+	Roots []int32 // nodes without a parent, biggest first; see Children
+	// Unreached counts matching objects no GC root reaches.
+	Unreached int
+}
+
+// Label says how node k's parent references it ("" for roots); computed
+// on demand, as it decodes the parent's record.
+func (t *Tree) Label(s *Search, k int32) string {
+	p := t.Nodes[k].Parent
+	if p < 0 {
+		return ""
+	}
+	return s.Label(t.Nodes[p].Object, t.Nodes[k].Object)
+}
+
+// Merge builds the tree of shortest paths to targets. retained gives each
+// target's retained size (0 when unknown).
+func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectIndex) uint64) *Tree {
+	t := &Tree{}
+	index := newNodeIndex(len(s.parent), len(targets))
+	var node func(o heap.ObjectIndex) int32
+	node = func(o heap.ObjectIndex) int32 {
+		if k, ok := index.get(o); ok {
+			return k
+		}
+		// Walk up to the first object already in the tree (or a root),
+		// then add the ones below it in order.
+		var chain []heap.ObjectIndex
+		parent := int32(-1)
+		for x := int32(o); ; {
+			chain = append(chain, heap.ObjectIndex(x))
+			p := s.parent[x]
+			if p == rootParent {
+				break
+			}
+			if k, ok := index.get(heap.ObjectIndex(p)); ok {
+				parent = k
+				break
+			}
+			x = p
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			k := int32(len(t.Nodes))
+			t.Nodes = append(t.Nodes, Node{Object: chain[i], Parent: parent})
+			index.put(chain[i], k)
+			if parent >= 0 {
+				t.Nodes[parent].Children = append(t.Nodes[parent].Children, k)
+			} else {
+				t.Roots = append(t.Roots, k)
+			}
+			parent = k
+		}
+		return parent
+	}
+	for _, o := range targets {
+		if !s.Reached(o) {
+			t.Unreached++
+			continue
+		}
+		k := node(o)
+		t.Nodes[k].Target = true
+		r := retained(o)
+		for x := k; x >= 0; x = t.Nodes[x].Parent {
+			t.Nodes[x].Targets++
+			t.Nodes[x].Retained += r
+		}
+	}
+	t.sortChildren(t.Roots)
+	return t
+}
+
+// Children returns node k's first limit children (all when limit <= 0),
+// biggest retained first (then most targets, then object index). Only what
+// is asked for is ordered: a node may have millions of children.
+func (t *Tree) Children(k int32, limit int) []int32 {
+	c := t.Nodes[k].Children
+	if limit <= 0 || limit >= len(c) {
+		if t.Nodes[k].sorted < len(c) {
+			t.sortChildren(c)
+			t.Nodes[k].sorted = len(c)
+		}
+		return c
+	}
+	if t.Nodes[k].sorted < limit {
+		// Keep the limit biggest, in order, at the front: a child that
+		// beats the last of them swaps places with it and is inserted.
+		h := c[:limit]
+		slices.SortFunc(h, t.cmp)
+		for j := limit; j < len(c); j++ {
+			if t.cmp(c[j], h[limit-1]) < 0 {
+				c[j], h[limit-1] = h[limit-1], c[j]
+				for i := limit - 1; i > 0 && t.cmp(h[i], h[i-1]) < 0; i-- {
+					h[i], h[i-1] = h[i-1], h[i]
+				}
+			}
+		}
+		t.Nodes[k].sorted = limit
+	}
+	return c[:limit]
+}
+
+func (t *Tree) sortChildren(ks []int32) { slices.SortFunc(ks, t.cmp) }
+
+// cmp orders nodes biggest retained first, then most targets, then
+// object index.
+func (t *Tree) cmp(a, b int32) int {
+	na, nb := &t.Nodes[a], &t.Nodes[b]
+	switch {
+	case na.Retained != nb.Retained:
+		if na.Retained > nb.Retained {
+			return -1
+		}
+		return 1
+	case na.Targets != nb.Targets:
+		return nb.Targets - na.Targets
+	}
+	return int(na.Object - nb.Object)
+}
+
+// nodeIndex maps objects to tree nodes: a map for a few targets, an array
+// over all objects for many.
+type nodeIndex struct {
+	small map[heap.ObjectIndex]int32
+	dense []int32 // node+1, 0 = none
+}
+
+func newNodeIndex(objects, targets int) *nodeIndex {
+	if targets > 1<<14 {
+		return &nodeIndex{dense: make([]int32, objects)}
+	}
+	return &nodeIndex{small: map[heap.ObjectIndex]int32{}}
+}
+
+func (x *nodeIndex) get(o heap.ObjectIndex) (int32, bool) {
+	if x.dense != nil {
+		k := x.dense[o]
+		return k - 1, k != 0
+	}
+	k, ok := x.small[o]
+	return k, ok
+}
+
+func (x *nodeIndex) put(o heap.ObjectIndex, k int32) {
+	if x.dense != nil {
+		x.dense[o] = k + 1
+		return
+	}
+	x.small[o] = k
+}

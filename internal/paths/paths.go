@@ -1,0 +1,261 @@
+// Package paths finds shortest reference paths from GC roots to objects
+// and merges them into one tree, as Eclipse MAT's "merge shortest paths to
+// GC roots" does.
+//
+// Shortest means fewest references: one breadth-first search from all GC
+// roots at once, iterative, recording each object's BFS parent in one
+// int32 array (no per-object maps). The successors are those the dominator
+// tree uses (class object, stored references, a thread's stack locals),
+// less what does not keep anything alive: by default the referent of
+// java.lang.ref.Reference (Weak, Soft, Phantom, Final) and the static
+// java.lang.ref.Finalizer.unfinalized, plus any field excluded by name.
+package paths
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// FieldRef names a field to leave out: a class (JVM name, or a simple
+// name) and a field of it or of its subclasses, or a static of it.
+type FieldRef struct{ Class, Field string }
+
+// ParseFieldRef reads "Class:field".
+func ParseFieldRef(s string) (FieldRef, error) {
+	c, f, ok := strings.Cut(s, ":")
+	if !ok || c == "" || f == "" {
+		return FieldRef{}, fmt.Errorf("--exclude %q: expected Class:field, e.g. java.lang.ref.Finalizer:unfinalized", s)
+	}
+	return FieldRef{c, f}, nil
+}
+
+// DefaultExcludes are left out unless weak references are included.
+var DefaultExcludes = []FieldRef{{"java.lang.ref.Finalizer", "unfinalized"}}
+
+// Options choose what the search follows.
+type Options struct {
+	// IncludeWeak follows Reference.referent and Finalizer.unfinalized.
+	IncludeWeak bool
+	Exclude     []FieldRef
+}
+
+// Search is the result of the breadth-first search.
+type Search struct {
+	g *heap.Graph
+	// parent[o]: the object o was first reached from, rootParent for a GC
+	// root, or unreached.
+	parent []int32
+	locals map[heap.ObjectIndex][]heap.LocalRoot
+	// excluded[c]: field names of class c (instance, with inherited ones,
+	// or static) not followed.
+	excluded map[heap.ClassIndex]map[string]bool
+	opts     Options
+}
+
+const (
+	unreached  int32 = -1
+	rootParent int32 = -2
+)
+
+// classMatches reports whether class name matches ref's class: equal, or
+// equal after the last '.' (a simple name).
+func classMatches(name, ref string) bool {
+	return name == ref || strings.HasSuffix(name, "."+ref)
+}
+
+// Find runs the search.
+func Find(g *heap.Graph, opts Options) *Search {
+	s := &Search{g: g, opts: opts, excluded: map[heap.ClassIndex]map[string]bool{}}
+	ex := opts.Exclude
+	if !opts.IncludeWeak {
+		ex = append(append([]FieldRef{}, ex...), DefaultExcludes...)
+	}
+	for _, ref := range ex {
+		for c := range g.Classes {
+			for a := heap.ClassIndex(c); a >= 0; a = g.Classes[a].Super {
+				if classMatches(g.Classes[a].Name, ref.Class) {
+					if s.excluded[heap.ClassIndex(c)] == nil {
+						s.excluded[heap.ClassIndex(c)] = map[string]bool{}
+					}
+					s.excluded[heap.ClassIndex(c)][ref.Field] = true
+					break
+				}
+			}
+		}
+	}
+	n := g.NumObjects()
+	s.parent = make([]int32, n)
+	for i := range s.parent {
+		s.parent[i] = unreached
+	}
+	roots, locals := g.RootSet()
+	s.locals = locals
+	queue := make([]int32, 0, n) // every object enters at most once
+	for _, r := range roots {
+		if s.parent[r] == unreached {
+			s.parent[r] = rootParent
+			queue = append(queue, int32(r))
+		}
+	}
+	for head := 0; head < len(queue); head++ {
+		v := queue[head]
+		s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) {
+			if s.parent[w] == unreached {
+				s.parent[w] = v
+				queue = append(queue, int32(w))
+			}
+		})
+	}
+	return s
+}
+
+// successors calls fn for v's successors in the search.
+func (s *Search) successors(v heap.ObjectIndex, fn func(heap.ObjectIndex)) {
+	g := s.g
+	if c := g.ClassObject(v); c != heap.None {
+		fn(c)
+	}
+	if s.hasExclusions(v) {
+		for _, e := range s.fieldEdges(v) {
+			if !e.excluded {
+				fn(e.target)
+			}
+		}
+	} else {
+		refs := g.Refs(v)
+		if len(refs) > 0 && g.ReferentFirst(v) && !s.opts.IncludeWeak {
+			refs = refs[1:]
+		}
+		for _, w := range refs {
+			fn(w)
+		}
+	}
+	for _, l := range s.locals[v] {
+		fn(l.Object)
+	}
+}
+
+func (s *Search) hasExclusions(v heap.ObjectIndex) bool {
+	if len(s.excluded) == 0 {
+		return false
+	}
+	if c, ok := s.g.MirrorClass(v); ok {
+		return s.excluded[c] != nil
+	}
+	return s.excluded[s.g.ClassOf(v)] != nil && s.g.Kind(v) == heap.KindInstance
+}
+
+// edge is one reference out of an object, with what leads along it.
+type edge struct {
+	target   heap.ObjectIndex
+	label    string
+	excluded bool
+}
+
+// fieldEdges decodes the references of v from its record, labelled.
+func (s *Search) fieldEdges(v heap.ObjectIndex) []edge {
+	g := s.g
+	var out []edge
+	if c, ok := g.MirrorClass(v); ok {
+		cl := &g.Classes[c]
+		add := func(id uint64, label string, excluded bool) {
+			if id != 0 {
+				if t := g.Lookup(id); t != heap.None {
+					out = append(out, edge{t, label, excluded})
+				}
+			}
+		}
+		if cl.Super >= 0 {
+			add(g.Classes[cl.Super].ID, "<super>", false)
+		}
+		add(cl.LoaderID, "<classloader>", false)
+		add(cl.SignersID, "<signers>", false)
+		add(cl.ProtectionDomainID, "<protection domain>", false)
+		for _, st := range cl.Statics {
+			if st.Type == hprof.TypeObject {
+				add(st.Value, "static "+st.Name, s.excluded[c][st.Name])
+			}
+		}
+		return out
+	}
+	switch g.Kind(v) {
+	case heap.KindInstance:
+		fields, err := g.InstanceFields(v)
+		if err != nil {
+			return nil
+		}
+		ex := s.excluded[g.ClassOf(v)]
+		for _, f := range fields {
+			if f.Type != hprof.TypeObject || f.Value == 0 {
+				continue
+			}
+			if t := g.Lookup(f.Value); t != heap.None {
+				weak := f.Name == "referent" && !s.opts.IncludeWeak && g.ReferentFirst(v)
+				out = append(out, edge{t, f.Name, ex[f.Name] || weak})
+			}
+		}
+	case heap.KindObjectArray:
+		rec, err := g.Record(v)
+		if err != nil {
+			return nil
+		}
+		idSize := g.Model.IDSize
+		for i := 0; i+idSize <= len(rec.Body); i += idSize {
+			if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 {
+				if t := g.Lookup(id); t != heap.None {
+					out = append(out, edge{t, fmt.Sprintf("[%d]", i/idSize), false})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Reached reports whether the search reached o.
+func (s *Search) Reached(o heap.ObjectIndex) bool { return s.parent[o] != unreached }
+
+// Path returns the objects from a GC root to o, root first; nil when o is
+// not reached.
+func (s *Search) Path(o heap.ObjectIndex) []heap.ObjectIndex {
+	if !s.Reached(o) {
+		return nil
+	}
+	var path []heap.ObjectIndex
+	for x := int32(o); x != rootParent; x = s.parent[x] {
+		path = append(path, heap.ObjectIndex(x))
+	}
+	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+		path[i], path[j] = path[j], path[i]
+	}
+	return path
+}
+
+// Label says how from references to: a field name, an array slot "[6]",
+// "static NAME", "<class>", "<classloader>", "<super>", or "<Java Local>"
+// with the frame that holds it.
+func (s *Search) Label(from, to heap.ObjectIndex) string {
+	g := s.g
+	for _, l := range s.locals[from] {
+		if l.Object == to {
+			label := "<" + heap.RootKindName(l.Kind) + ">"
+			if t, ok := g.ThreadOf(from); ok {
+				if fr := g.FrameDescription(t.Serial, l.Frame); fr != "" {
+					label += " in " + fr
+				}
+			}
+			return label
+		}
+	}
+	for _, e := range s.fieldEdges(from) {
+		if e.target == to {
+			return e.label
+		}
+	}
+	if g.ClassObject(from) == to {
+		return "<class>"
+	}
+	return "?"
+}

@@ -1,0 +1,160 @@
+package paths
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+)
+
+func build(t *testing.T, data []byte) *heap.Graph {
+	t.Helper()
+	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := heap.Build(f, cat, heap.Options{Dump: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestShortestAgainstBFS: on random heaps of object arrays, every path is
+// a real chain of references from a root, and as short as a plain BFS
+// over the same edges says.
+func TestShortestAgainstBFS(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for iter := 0; iter < 300; iter++ {
+		w := hproftest.New(8, "")
+		arr := w.ObjectArrayClass()
+		n := 2 + r.IntN(30)
+		ids := make([]uint64, n)
+		for i := range ids {
+			ids[i] = w.NewID()
+		}
+		for i := range ids {
+			var elems []uint64
+			for k := r.IntN(3); k > 0; k-- {
+				elems = append(elems, ids[r.IntN(n)])
+			}
+			w.ObjArray(ids[i], arr, elems)
+		}
+		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+		if r.IntN(2) == 0 {
+			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
+		}
+		g := build(t, w.Bytes())
+		s := Find(g, Options{})
+		// Reference BFS distances from the roots.
+		dist := map[heap.ObjectIndex]int{}
+		var queue []heap.ObjectIndex
+		roots, _ := g.RootSet()
+		for _, x := range roots {
+			if _, ok := dist[x]; !ok {
+				dist[x] = 0
+				queue = append(queue, x)
+			}
+		}
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			next := append([]heap.ObjectIndex{}, g.Refs(v)...)
+			if c := g.ClassObject(v); c != heap.None {
+				next = append(next, c)
+			}
+			for _, x := range next {
+				if _, ok := dist[x]; !ok {
+					dist[x] = dist[v] + 1
+					queue = append(queue, x)
+				}
+			}
+		}
+		for o := 0; o < g.NumObjects(); o++ {
+			x := heap.ObjectIndex(o)
+			p := s.Path(x)
+			d, reached := dist[x]
+			if reached != (p != nil) {
+				t.Fatalf("heap %d: object %d reached=%v, path %v", iter, o, reached, p)
+			}
+			if !reached {
+				continue
+			}
+			if len(p)-1 != d {
+				t.Fatalf("heap %d: path to %d has %d references, shortest is %d", iter, o, len(p)-1, d)
+			}
+			for i := 1; i < len(p); i++ {
+				if s.Label(p[i-1], p[i]) == "?" {
+					t.Fatalf("heap %d: no reference %d -> %d on the path", iter, p[i-1], p[i])
+				}
+			}
+		}
+	}
+}
+
+func TestWeakAndExcluded(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	holder := w.Class("com/example/Holder", obj, 0, nil, []hproftest.Field{{Name: "cache", Type: hprof.TypeObject}, {Name: "keep", Type: hprof.TypeObject}})
+	wr, a, h, b, c := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(wr, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{a})
+	w.PrimArray(a, hprof.TypeInt, 1, nil)
+	w.Instance(h, holder, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{b, c})
+	w.PrimArray(b, hprof.TypeInt, 1, nil)
+	w.PrimArray(c, hprof.TypeInt, 1, nil)
+	w.Root(hprof.SubRootJNIGlobal, wr, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
+	g := build(t, w.Bytes())
+	at := g.Lookup
+	if Find(g, Options{}).Reached(at(a)) {
+		t.Error("reached a weak referent by default")
+	}
+	s := Find(g, Options{IncludeWeak: true})
+	if !s.Reached(at(a)) || s.Label(at(wr), at(a)) != "referent" {
+		t.Error("--include-weak did not follow the referent")
+	}
+	s = Find(g, Options{Exclude: []FieldRef{{"Holder", "cache"}}})
+	if s.Reached(at(b)) || !s.Reached(at(c)) {
+		t.Errorf("exclude Holder:cache: reached b=%v c=%v", s.Reached(at(b)), s.Reached(at(c)))
+	}
+	m := s.Merge([]heap.ObjectIndex{at(c), at(b)}, func(heap.ObjectIndex) uint64 { return 10 })
+	if m.Unreached != 1 || len(m.Roots) != 1 || m.Nodes[m.Roots[0]].Targets != 1 || m.Nodes[m.Roots[0]].Retained != 10 {
+		t.Errorf("merge: %+v", m)
+	}
+	if _, err := ParseFieldRef("nocolon"); err == nil {
+		t.Error("ParseFieldRef accepted a bad value")
+	}
+}
+
+func TestChildrenTopK(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for iter := 0; iter < 200; iter++ {
+		n := 1 + r.IntN(50)
+		tr := &Tree{Nodes: []Node{{Parent: -1}}}
+		for i := 0; i < n; i++ {
+			tr.Nodes = append(tr.Nodes, Node{Object: heap.ObjectIndex(i), Parent: 0, Retained: uint64(r.IntN(10)), Targets: 1 + r.IntN(3)})
+			tr.Nodes[0].Children = append(tr.Nodes[0].Children, int32(i+1))
+		}
+		full := &Tree{Nodes: append([]Node{}, tr.Nodes...)}
+		full.Nodes[0].Children = append([]int32{}, tr.Nodes[0].Children...)
+		want := full.Children(0, 0)
+		k := 1 + r.IntN(n)
+		got := tr.Children(0, k)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("top %d of %d: %v, want %v", k, n, got, want[:k])
+			}
+		}
+		if all := tr.Children(0, 0); len(all) != n {
+			t.Fatalf("children lost: %d of %d", len(all), n)
+		}
+	}
+}
