@@ -15,6 +15,8 @@ package dominator
 
 import (
 	"runtime"
+
+	"github.com/leakscan/leakscan/internal/mem"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -71,17 +73,17 @@ func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
 // DFS preorder (order[p-1] has preorder number p).
 func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idomOut []int32, order []int32) {
 	n := g.numVertices()
-	idomOut = make([]int32, n)
+	idomOut = mem.Make[int32](n)
 	for i := range idomOut {
 		idomOut[i] = Unreachable
 	}
 	rootList := g.roots()
 	progress("dfs", 0, int64(n))
-	ps := make([]preSemi, n) // object-indexed
-	order = make([]int32, 0, n)
+	ps := mem.Make[preSemi](n) // object-indexed
+	order = mem.Make[int32](n)[:0]
 	// parent[p]: preorder number of p's DFS-tree parent (0 = super-root).
 	// It becomes idom[p] in place in the NCA step.
-	parent := make([]uint32, 1, n+1)
+	parent := mem.Make[uint32](n + 1)[:1]
 
 	// Depth-first search from the super-root. A frame's next counts
 	// successor positions: 0 the class object (when there are class
@@ -175,12 +177,12 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	pairs := foldPredecessors(g, ps, workers)
 	progress("sort preds", 0, int64(n))
 	// semi[p]: preorder number of p's semidominator (so far).
-	semi := make([]uint32, r+1)
+	semi := mem.Make[uint32](r + 1)
 	for p := 1; p <= r; p++ {
 		semi[p] = ps[order[p-1]].semi
 	}
 	ps = nil
-	upperStart := make([]uint32, r+2)
+	upperStart := mem.Make[uint32](r + 2)
 	for _, part := range pairs {
 		for _, block := range part {
 			for _, e := range block {
@@ -191,7 +193,7 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	for p := 1; p <= r+1; p++ {
 		upperStart[p] += upperStart[p-1]
 	}
-	upper := make([]uint32, upperStart[r+1])
+	upper := mem.Make[uint32](int(upperStart[r+1]))
 	fill := slices.Clone(upperStart[:r+1])
 	for _, part := range pairs {
 		for _, block := range part {
@@ -216,7 +218,7 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	// caching the semi beside the label is safe and saves a random read.
 	const noAncestor = ^uint32(0)
 	type forestNode struct{ ancestor, label, labelSemi uint32 }
-	forest := make([]forestNode, r+1)
+	forest := mem.Make[forestNode](r + 1)
 	for p := range forest {
 		forest[p] = forestNode{ancestor: noAncestor, label: uint32(p), labelSemi: semi[p]}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/mem"
 )
 
 // Options choose the semantics; the defaults follow Eclipse MAT.
@@ -95,7 +96,7 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 
 	// Retained sizes: in reverse preorder every object comes after all it
 	// dominates.
-	t.retained = make([]uint64, n)
+	t.retained = mem.Make[uint64](n)
 	for p := len(order) - 1; p >= 0; p-- {
 		o := order[p]
 		t.retained[o] += g.ShallowSize(heap.ObjectIndex(o))

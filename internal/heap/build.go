@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/mem"
 )
 
 // Options control how a graph is built.
@@ -104,9 +105,9 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	g.ModelReason = jdkReason + "; " + g.ModelReason
 	g.sizeClasses()
 
-	g.class = make([]ClassIndex, n)
-	g.size = make([]uint32, n)
-	g.edgeStart = make([]uint32, n+1)
+	g.class = mem.Make[ClassIndex](n)
+	g.size = mem.Make[uint32](n)
+	g.edgeStart = mem.Make[uint32](n + 1)
 	g.referentFirst = make([]uint64, (n+63)/64)
 	g.mirror = make([]uint64, (n+63)/64)
 	if g.Stats.Duplicates > 0 {

@@ -3,6 +3,8 @@ package heap
 import (
 	"math/bits"
 	"slices"
+
+	"github.com/leakscan/leakscan/internal/mem"
 )
 
 // idIndex translates object ids into dense indices. Indices follow id
@@ -69,7 +71,7 @@ func newIDIndex(parts [][]uint64) *idIndex {
 		x.n = len(x.sorted)
 		return x
 	}
-	x.blocks = make([]rankBlock, span/bitsPerBlock+1)
+	x.blocks = mem.Make[rankBlock](int(span/bitsPerBlock + 1))
 	for _, ids := range parts {
 		for _, id := range ids {
 			p := (id - lo) >> x.shift

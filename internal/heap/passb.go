@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/mem"
 )
 
 // Pass B decodes every object record once more, now that ids have indices:
@@ -78,7 +79,7 @@ func (g *Graph) passB(chunks []chunk, workers int, progress func(string, int64, 
 		}
 	}
 	g.edgeStart[n] = uint32(sum)
-	g.edges = make([]ObjectIndex, sum)
+	g.edges = mem.Make[ObjectIndex](int(sum))
 	runChunks(len(chunks), workers, func(w, ci int) {
 		out := &outs[ci]
 		p := uint32(0)
