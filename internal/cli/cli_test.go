@@ -16,6 +16,10 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestMain keeps the tests' dump history out of the user's cache folder.
 func TestMain(m *testing.M) {
+	if os.Getenv("LEAKSCAN_TEST_MAIN") == "1" {
+		// Re-executed by a test as the leakscan command itself.
+		os.Exit(Main(os.Args[1:], System()))
+	}
 	dir, err := os.MkdirTemp("", "leakscan-cli-test")
 	if err != nil {
 		panic(err)
@@ -35,8 +39,16 @@ func root(t *testing.T) string {
 	return r
 }
 
-// run executes leakscan in-process and returns stdout, stderr and status.
+// run executes leakscan in-process without an index (so that the
+// committed dumps get no index folders beside them) and returns stdout,
+// stderr and status.
 func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	return runIndexed(t, append(args, "--no-index")...)
+}
+
+// runIndexed is run with the index in use.
+func runIndexed(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Main(args, &IOStreams{In: strings.NewReader(""), Out: &out, Err: &errb})

@@ -38,24 +38,6 @@ func (t *treeOptions) options() (dominator.Options, error) {
 	return o, nil
 }
 
-// openTree reads a dump and computes its dominator tree.
-func (g *globalOptions) openTree(s *IOStreams, path string, t *treeOptions) (*dominator.Tree, error) {
-	dopts, err := t.options()
-	if err != nil {
-		return nil, err
-	}
-	graph, err := g.openGraph(s, path)
-	if err != nil {
-		return nil, err
-	}
-	graph.ReleaseFile() // the dump's pages need not stay resident meanwhile
-	bar := g.bar(s)
-	dopts.Progress = bar.Update
-	tree := dominator.Compute(graph, dopts)
-	bar.Done()
-	return tree, nil
-}
-
 type dominatorsOptions struct {
 	tree        treeOptions
 	top         int
@@ -96,11 +78,12 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 			if o.groupBy != "" && o.groupBy != "class" && o.groupBy != "package" && o.groupBy != "classloader" {
 				return fmt.Errorf("--group-by %q: expected class, package or classloader", o.groupBy)
 			}
-			tree, err := g.openTree(s, dump, &o.tree)
+			x := g.newSession(s, dump)
+			defer x.Close()
+			tree, err := x.Tree(&o.tree)
 			if err != nil {
 				return err
 			}
-			defer tree.Graph().Close()
 			min, err := parseMinRetained(o.minRetained, tree.ReachableBytes)
 			if err != nil {
 				return err

@@ -47,18 +47,19 @@ where the plain histogram is one pass over the dump).`,
 					return fmt.Errorf("--match: %w", err)
 				}
 			}
+			x := g.newSession(s, dump)
+			defer x.Close()
 			if !o.retained {
-				census, err := g.census(s, dump)
+				census, err := x.Census()
 				if err != nil {
 					return err
 				}
 				return o.run(s, census, nil, re, format)
 			}
-			tree, err := g.openTree(s, dump, &o.tree)
+			tree, err := x.Tree(&o.tree)
 			if err != nil {
 				return err
 			}
-			defer tree.Graph().Close()
 			return o.run(s, tree.Graph().Census(), tree.ClassRetained(), re, format)
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -51,6 +52,7 @@ type infoReport struct {
 	ModelReason     string           `json:"layout_reason"`
 	GraphBytes      int64            `json:"graph_memory_bytes"`
 	Truncated       int64            `json:"truncated_at,omitempty"`
+	Index           indexInfo        `json:"index"`
 	Warnings        []string         `json:"warnings"`
 }
 
@@ -69,12 +71,14 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			graph, err := g.openGraph(s, dump)
+			x := g.newSession(s, dump)
+			defer x.Close()
+			graph, err := x.Graph()
 			if err != nil {
 				return err
 			}
-			defer graph.Close()
 			r := buildInfo(graph)
+			r.Index = indexReport(x)
 			if format == render.JSON {
 				return render.WriteJSON(s.Out, r)
 			}
@@ -87,33 +91,30 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 }
 
 func buildInfo(g *heap.Graph) *infoReport {
-	f := g.File
+	src := g.Source
 	r := &infoReport{
-		File: f.Path, FileBytes: f.Size(), Compressed: f.Compressed, DumpBytes: f.Size(),
-		Version: f.Header.Version, IDSize: f.Header.IDSize, Timestamp: f.Header.Timestamp,
-		HeapDumps: len(g.Catalog.Dumps), Dump: g.Dump, Objects: g.NumObjects(),
+		File: src.Path, FileBytes: src.DumpBytes, Compressed: src.Compressed, DumpBytes: src.DumpBytes,
+		Version: src.Header.Version, IDSize: src.Header.IDSize, Timestamp: src.Header.Timestamp,
+		HeapDumps: src.HeapDumps, Dump: g.Dump, Objects: g.NumObjects(),
 		Instances: g.Stats.Instances, ObjectArrays: g.Stats.ObjectArrays, PrimitiveArrays: g.Stats.PrimitiveArrays,
 		ClassObjects: g.Stats.ClassObjects, Classes: len(g.Classes), References: g.Stats.References,
 		Dangling: g.Stats.Dangling, DanglingRoots: g.Stats.DanglingRoots, Duplicates: g.Stats.Duplicates,
-		Roots: map[string]int{}, Threads: len(g.Threads), Records: map[string]int{}, SubRecords: map[string]int64{},
+		Roots: map[string]int{}, Threads: len(g.Threads), Records: src.RecordCounts, SubRecords: map[string]int64{},
 		CompressedOops: g.Model.CompressedOops(), ReferenceSize: g.Model.RefSize, HeaderSize: g.Model.HeaderSize,
 		Alignment: g.Model.Alignment, JDK: g.Model.JDK, ModelReason: g.ModelReason, GraphBytes: g.MemoryBytes(),
 		Warnings: append([]string{}, g.Warnings...),
 	}
-	if f.Compressed != "" {
-		r.FileBytes = f.CompressedSize
+	if src.Compressed != "" {
+		r.FileBytes = src.CompressedSize
 	}
-	if f.Truncated >= 0 {
-		r.Truncated = f.Truncated
+	if src.Truncated >= 0 {
+		r.Truncated = src.Truncated
 	}
 	for i := 0; i < g.NumObjects(); i++ {
 		r.ShallowBytes += g.ShallowSize(heap.ObjectIndex(i))
 	}
 	for _, root := range g.Roots {
 		r.Roots[heap.RootKindName(root.Kind)]++
-	}
-	for tag, n := range g.Catalog.RecordCounts {
-		r.Records[tag.String()] = n
 	}
 	for tag, n := range g.Stats.RecordsByTag {
 		r.SubRecords[tag.String()] = n
@@ -160,6 +161,14 @@ func writeInfo(s *IOStreams, r *infoReport) {
 	if r.Truncated > 0 {
 		pairs = append(pairs, [2]string{"Truncated at", commas(r.Truncated)})
 	}
+	switch {
+	case r.Index.Dir == "":
+		pairs = append(pairs, [2]string{"Index", "none (--no-index)"})
+	case len(r.Index.Loaded) > 0:
+		pairs = append(pairs, [2]string{"Index", fmt.Sprintf("used %s (%s)", r.Index.Dir, humanize.IBytes(uint64(r.Index.Bytes)))})
+	default:
+		pairs = append(pairs, [2]string{"Index", fmt.Sprintf("written to %s (%s)", r.Index.Dir, humanize.IBytes(uint64(r.Index.Bytes)))})
+	}
 	for _, w := range r.Warnings {
 		pairs = append(pairs, [2]string{"Warning", w})
 	}
@@ -167,3 +176,26 @@ func writeInfo(s *IOStreams, r *infoReport) {
 }
 
 func commas(n int64) string { return humanize.Comma(n) }
+
+// indexInfo says whether an index was used and where it is.
+type indexInfo struct {
+	Dir     string   `json:"dir,omitempty"`
+	Bytes   int64    `json:"bytes"`
+	Loaded  []string `json:"loaded"`
+	Written []string `json:"written"`
+}
+
+func indexReport(x *session) indexInfo {
+	x.writes.Wait() // report the index as it is on disk
+	r := indexInfo{Dir: x.dir, Loaded: x.Loaded, Written: x.Written}
+	if r.Loaded == nil {
+		r.Loaded = []string{}
+	}
+	if r.Written == nil {
+		r.Written = []string{}
+	}
+	if x.dir != "" {
+		r.Bytes = index.Size(x.dir)
+	}
+	return r
+}

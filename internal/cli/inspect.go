@@ -41,11 +41,12 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tree, err := g.openTree(s, dump, &o.tree)
+			sess := g.newSession(s, dump)
+			defer sess.Close()
+			tree, err := sess.Tree(&o.tree)
 			if err != nil {
 				return err
 			}
-			defer tree.Graph().Close()
 			x := tree.Graph().Lookup(id)
 			if x == heap.None {
 				return fmt.Errorf("no object 0x%x in %s", id, dump)

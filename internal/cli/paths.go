@@ -78,16 +78,20 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err
 			}
-			tree, err := g.openTree(s, dump, &o.tree)
+			x := g.newSession(s, dump)
+			defer x.Close()
+			tree, err := x.Tree(&o.tree)
 			if err != nil {
 				return err
 			}
-			defer tree.Graph().Close()
 			targets, err := o.targets(tree.Graph(), re)
 			if err != nil {
 				return err
 			}
-			search := paths.Find(tree.Graph(), popts)
+			search, err := x.Search(popts)
+			if err != nil {
+				return err
+			}
 			merged := search.Merge(targets, tree.Retained)
 			return o.write(s, tree, search, merged, len(targets), format)
 		},
@@ -123,7 +127,7 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 		}
 		x := g.Lookup(id)
 		if x == heap.None {
-			return nil, fmt.Errorf("--object %s: no object with that id in %s", s, g.File.Path)
+			return nil, fmt.Errorf("--object %s: no object with that id in %s", s, g.Source.Path)
 		}
 		out = append(out, x)
 	}
@@ -141,7 +145,7 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 		any = any || match[i]
 	}
 	if !any {
-		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.File.Path)
+		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.Source.Path)
 	}
 	classes := g.ClassArray()
 	for i, c := range classes {
@@ -250,20 +254,26 @@ func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Sear
 }
 
 // keeps follows x's dominated objects while one child holds keepsRatio of
-// the retained size: where a matching object's memory actually sits.
+// the retained size: where a matching object's memory actually sits. Such
+// a child is unique (siblings' retained sizes add up to at most their
+// parent's), and it is looked for among the objects x refers to directly,
+// which needs no table of all dominator-tree children; a child x reaches
+// only through others ends the walk early.
 func (o *pathsOptions) keeps(t *dominator.Tree, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	var out []*pathNode
 	for steps := 0; steps < 64; steps++ {
-		kids := t.Children(x)
-		if len(kids) == 0 || float64(t.Retained(kids[0])) < keepsRatio*float64(t.Retained(x)) {
+		c := heap.None
+		for _, r := range g.Refs(x) {
+			if t.Idom(r) == int32(x) && float64(t.Retained(r)) >= keepsRatio*float64(t.Retained(x)) {
+				c = r
+				break
+			}
+		}
+		if c == heap.None {
 			break
 		}
-		c := kids[0]
 		lbl := search.Label(x, c)
-		if lbl == "?" {
-			lbl = "(dominated)"
-		}
 		out = append(out, &pathNode{ID: fmt.Sprintf("0x%x", g.ID(c)), Class: g.ObjectLabel(c, !o.jvmNames), Label: lbl,
 			Retained: t.Retained(c), Keeps: true, depth: depth})
 		x = c

@@ -79,6 +79,8 @@ type globalOptions struct {
 	tempDir        string
 	cpuProfile     string
 	timings        bool
+	noIndex        bool
+	indexDir       string
 }
 
 // bar returns the progress reporter for a command.
@@ -113,6 +115,8 @@ expected).`,
 	pf.BoolVar(&g.allowTruncated, "allow-truncated", false, "analyse a dump that ends early (a JVM killed mid-dump) as far as it goes")
 	pf.IntVar(&g.dump, "dump", -1, "which heap dump of a file holding several (0-based; default the last)")
 	pf.StringVar(&g.tempDir, "tmp-dir", "", "where to inflate compressed dumps (default the system temp folder)")
+	pf.BoolVar(&g.noIndex, "no-index", false, "neither read nor write the dump's index")
+	pf.StringVar(&g.indexDir, "index-dir", "", "keep the dump's index here (default DUMP.leakscan beside the dump, or the user cache folder)")
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	pf.MarkHidden("cpuprofile")
 	pf.BoolVar(&g.timings, "timings", false, "print how long each phase took")
@@ -134,7 +138,7 @@ expected).`,
 			profile.Close()
 		}
 	}
-	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g))
+	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g), newIndexCmd(s, g))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
@@ -181,13 +185,13 @@ func (g *globalOptions) census(s *IOStreams, path string) (*heap.Census, error) 
 	}
 	remember(path)
 	bar.Done()
-	g.warnTruncated(s, f)
+	g.warnTruncated(s, f.Path, f.Truncated)
 	return c, nil
 }
 
-func (g *globalOptions) warnTruncated(s *IOStreams, f *hprof.File) {
-	if f.Truncated >= 0 {
-		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated at offset %d; results cover the part before it\n", f.Path, f.Truncated)
+func (g *globalOptions) warnTruncated(s *IOStreams, path string, truncated int64) {
+	if truncated >= 0 {
+		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated at offset %d; results cover the part before it\n", path, truncated)
 	}
 }
 
@@ -206,6 +210,6 @@ func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error
 	}
 	remember(path)
 	bar.Done()
-	g.warnTruncated(s, graph.File)
+	g.warnTruncated(s, graph.Source.Path, graph.Source.Truncated)
 	return graph, nil
 }

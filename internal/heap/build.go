@@ -58,7 +58,7 @@ func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Du
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	g := &Graph{File: f, Catalog: cat, Dump: di, ClassClass: -1}
+	g := &Graph{File: f, Catalog: cat, Dump: di, ClassClass: -1, Source: sourceOf(f, cat)}
 	g.Model.IDSize = f.Header.IDSize
 	g.Warnings = append(g.Warnings, cat.Warnings...)
 	if len(cat.Dumps) > 1 {

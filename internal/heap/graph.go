@@ -12,6 +12,7 @@
 package heap
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -40,7 +41,12 @@ const (
 
 // Graph is the object graph of one heap dump.
 type Graph struct {
-	File    *hprof.File
+	// File is the dump, for reading records; nil in a graph loaded from an
+	// index until a record is first needed (see file).
+	File     *hprof.File
+	openFile func() (*hprof.File, error)
+	// Source describes the dump the graph came from.
+	Source  Source
 	Catalog *hprof.Catalog
 	Dump    int // which heap dump of the file (0-based)
 	Model   Model
@@ -180,6 +186,49 @@ func (g *Graph) MemoryBytes() int64 {
 	return n*(4+4+4) + int64(len(g.edges))*4 + int64(len(g.loose))*16 + int64(len(g.referentFirst)+len(g.mirror))*8 + g.ids.bytes()
 }
 
+// Source describes the dump a graph came from.
+type Source struct {
+	Path           string
+	Header         hprof.Header
+	Compressed     string // "", "gzip", "gzip (chunked)"
+	CompressedSize int64
+	DumpBytes      int64 // uncompressed
+	Truncated      int64 // offset where a truncated dump ends, or -1
+	HeapDumps      int
+	RecordCounts   map[string]int
+}
+
+func sourceOf(f *hprof.File, cat *hprof.Catalog) Source {
+	s := Source{Path: f.Path, Header: f.Header, Compressed: f.Compressed, CompressedSize: f.CompressedSize,
+		DumpBytes: f.Size(), Truncated: f.Truncated, HeapDumps: len(cat.Dumps), RecordCounts: map[string]int{}}
+	for tag, n := range cat.RecordCounts {
+		s.RecordCounts[tag.String()] = n
+	}
+	return s
+}
+
+// file returns the dump for reading records, opening it on first use in a
+// graph loaded from an index.
+func (g *Graph) file() (*hprof.File, error) {
+	g.walkMu.Lock()
+	defer g.walkMu.Unlock()
+	return g.fileLocked()
+}
+
+func (g *Graph) fileLocked() (*hprof.File, error) {
+	if g.File == nil {
+		if g.openFile == nil {
+			return nil, fmt.Errorf("%s: the dump is not open", g.Source.Path)
+		}
+		f, err := g.openFile()
+		if err != nil {
+			return nil, err
+		}
+		g.File = f
+	}
+	return g.File, nil
+}
+
 // ReleaseFile unmaps the dump while only the graph is needed (see
 // hprof.File.Release); reading records maps it again.
 func (g *Graph) ReleaseFile() {
@@ -187,8 +236,15 @@ func (g *Graph) ReleaseFile() {
 	defer g.walkMu.Unlock()
 	g.walker = nil
 	g.walkOffsets = nil
-	g.File.Release()
+	if g.File != nil {
+		g.File.Release()
+	}
 }
 
 // Close releases the dump file.
-func (g *Graph) Close() error { return g.File.Close() }
+func (g *Graph) Close() error {
+	if g.File == nil {
+		return nil
+	}
+	return g.File.Close()
+}

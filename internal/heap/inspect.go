@@ -25,7 +25,11 @@ func (g *Graph) Record(i ObjectIndex) (hprof.SubRecord, error) {
 	if off < 0 {
 		return hprof.SubRecord{}, fmt.Errorf("object %d: record not found", i)
 	}
-	return g.File.RecordAt(off)
+	f, err := g.file()
+	if err != nil {
+		return hprof.SubRecord{}, err
+	}
+	return f.RecordAt(off)
 }
 
 // InstanceFields reads the field values of instance i, own class first.

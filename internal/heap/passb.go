@@ -226,7 +226,11 @@ func (g *Graph) RecordOffset(i ObjectIndex) int64 {
 	c := &g.chunks[j]
 	if g.walkChunk != j || g.walkOffsets == nil {
 		if g.walker == nil {
-			g.walker = g.File.HeapRecordsAt(0, 0, 0)
+			f, err := g.fileLocked()
+			if err != nil {
+				return -1
+			}
+			g.walker = f.HeapRecordsAt(0, 0, 0)
 		}
 		g.walker.Reset(c.pos, c.segEnd, c.end)
 		g.walkOffsets = g.walkOffsets[:0]

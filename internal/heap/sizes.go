@@ -362,7 +362,7 @@ const (
 // between the ids of consecutive objects is the first one's size: the
 // model under which most gaps equal the computed size wins.
 func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode CompressedOopsMode) (Model, string) {
-	idSize := g.File.Header.IDSize
+	idSize := g.Source.Header.IDSize
 	alignment := 8
 	addresses := shift >= 3
 	if addresses && shift > 3 && shift <= 8 {

@@ -66,8 +66,8 @@ func classMatches(name, ref string) bool {
 	return name == ref || strings.HasSuffix(name, "."+ref)
 }
 
-// Find runs the search.
-func Find(g *heap.Graph, opts Options) *Search {
+// newSearch prepares a search: exclusions and the thread locals.
+func newSearch(g *heap.Graph, opts Options) *Search {
 	s := &Search{g: g, opts: opts, excluded: map[heap.ClassIndex]map[string]bool{}}
 	ex := opts.Exclude
 	if !opts.IncludeWeak {
@@ -86,13 +86,19 @@ func Find(g *heap.Graph, opts Options) *Search {
 			}
 		}
 	}
+	_, s.locals = g.RootSet()
+	return s
+}
+
+// Find runs the search.
+func Find(g *heap.Graph, opts Options) *Search {
+	s := newSearch(g, opts)
 	n := g.NumObjects()
 	s.parent = make([]int32, n)
 	for i := range s.parent {
 		s.parent[i] = unreached
 	}
-	roots, locals := g.RootSet()
-	s.locals = locals
+	roots, _ := g.RootSet()
 	queue := make([]int32, 0, n) // every object enters at most once
 	for _, r := range roots {
 		if s.parent[r] == unreached {

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sparkCopy copies the SPARK-22713 dump into a fresh folder.
+func sparkCopy(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := filepath.Join(t.TempDir(), "spark.hprof")
+	if err := os.WriteFile(dump, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dump
+}
+
+func indexParts(t *testing.T, dump string) (loaded, written []string) {
+	t.Helper()
+	out, errOut, code := runIndexed(t, "info", dump, "--format", "json")
+	if code != 0 {
+		t.Fatalf("info: %d %s", code, errOut)
+	}
+	var r struct {
+		Index struct{ Loaded, Written []string }
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Index.Loaded, r.Index.Written
+}
+
+func TestIndexReuse(t *testing.T) {
+	dump := sparkCopy(t)
+	cmds := [][]string{
+		{"dominators", dump, "--top", "5", "--depth", "2"},
+		{"paths", dump, "--class", "ExternalAppendOnlyMap"},
+		{"histogram", dump, "--top", "5"},
+		{"histogram", dump, "--top", "5", "--retained"},
+		{"inspect", dump, "0xfab1e388"},
+	}
+	var first []string
+	for _, c := range cmds {
+		out, errOut, code := runIndexed(t, c...)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d, stderr %q", c, code, errOut)
+		}
+		plain, _, _ := run(t, c...)
+		if out != plain {
+			t.Errorf("%v: output with the index being written differs from --no-index", c)
+		}
+		first = append(first, out)
+	}
+	for _, part := range []string{"graph", "dominators", "paths", "census"} {
+		if _, err := os.Stat(filepath.Join(dump+".leakscan", part+".idx")); err != nil {
+			t.Errorf("part %s not written: %v", part, err)
+		}
+	}
+	for i, c := range cmds {
+		out, errOut, code := runIndexed(t, c...)
+		if code != 0 || errOut != "" || out != first[i] {
+			t.Errorf("%v from the index: exit %d, stderr %q, same output %v", c, code, errOut, out == first[i])
+		}
+	}
+	if loaded, written := indexParts(t, dump); len(loaded) != 1 || loaded[0] != "graph" || len(written) != 0 {
+		t.Errorf("info: loaded %v, written %v", loaded, written)
+	}
+
+	// A changed dump (here only its time) makes every part stale.
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(dump, later, later)
+	out, errOut, code := runIndexed(t, cmds[0]...)
+	if code != 0 || !strings.Contains(errOut, "stale") || out != first[0] {
+		t.Errorf("stale: exit %d, stderr %q", code, errOut)
+	}
+
+	// A damaged part is detected and rebuilt.
+	part := filepath.Join(dump+".leakscan", "dominators.idx")
+	data, _ := os.ReadFile(part)
+	data[len(data)-100] ^= 0x40
+	os.WriteFile(part, data, 0o644)
+	out, errOut, code = runIndexed(t, cmds[0]...)
+	if code != 0 || !strings.Contains(errOut, "damaged") || out != first[0] {
+		t.Errorf("corrupt: exit %d, stderr %q", code, errOut)
+	}
+	// So is a truncated one.
+	os.Truncate(filepath.Join(dump+".leakscan", "graph.idx"), 1000)
+	out, errOut, code = runIndexed(t, cmds[0]...)
+	if code != 0 || !strings.Contains(errOut, "damaged") || out != first[0] {
+		t.Errorf("truncated: exit %d, stderr %q", code, errOut)
+	}
+	if out, errOut, code = runIndexed(t, cmds[0]...); code != 0 || errOut != "" || out != first[0] {
+		t.Errorf("after rebuilding: exit %d, stderr %q", code, errOut)
+	}
+
+	out, _, code = runIndexed(t, "index", "--rm", dump)
+	if _, err := os.Stat(dump + ".leakscan"); code != 0 || err == nil || !strings.Contains(out, "removed") {
+		t.Errorf("index --rm: exit %d, %q", code, out)
+	}
+	dir := filepath.Join(t.TempDir(), "elsewhere")
+	if out, errOut, code = runIndexed(t, "index", dump, "--index-dir", dir); code != 0 || !strings.Contains(out, "parts written") {
+		t.Errorf("index --index-dir: exit %d, %q %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "graph.idx")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(dump + ".leakscan"); err == nil {
+		t.Error("--index-dir still wrote beside the dump")
+	}
+}
+
+// TestIndexConcurrentProcesses starts two leakscan processes on one dump
+// at the same moment: both build and write the index, both must finish
+// with the right answer, and the index must be valid afterwards.
+func TestIndexConcurrentProcesses(t *testing.T) {
+	dump := sparkCopy(t)
+	want, _, _ := run(t, "paths", dump, "--class", "ExternalAppendOnlyMap")
+	var wg sync.WaitGroup
+	outs := make([]string, 3)
+	errs := make([]error, 3)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "paths", dump, "--class", "ExternalAppendOnlyMap")
+			cmd.Env = append(os.Environ(), "LEAKSCAN_TEST_MAIN=1")
+			out, err := cmd.Output()
+			outs[i], errs[i] = string(out), err
+		}()
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || outs[i] != want {
+			t.Errorf("process %d: %v, same output %v", i, errs[i], outs[i] == want)
+		}
+	}
+	out, errOut, code := runIndexed(t, "paths", dump, "--class", "ExternalAppendOnlyMap")
+	if code != 0 || errOut != "" || out != want {
+		t.Errorf("after the race: exit %d, stderr %q", code, errOut)
+	}
+	if loaded, _ := indexParts(t, dump); len(loaded) == 0 {
+		t.Error("the index left by the racing processes was not used")
+	}
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/paths"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+type indexOptions struct {
+	rm   bool
+	tree treeOptions
+}
+
+func newIndexCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &indexOptions{}
+	cmd := &cobra.Command{
+		Use:   "index [DUMP]",
+		Short: "Analyse a dump once and keep the results, so later commands answer at once",
+		Long: `Builds the dump's index: the graph, the class histogram, the dominator tree
+with retained sizes and the shortest-path search, kept beside the dump in
+DUMP.leakscan/ (or under the user cache folder when that is not writable, or in
+--index-dir). Every command reads the index when it is there and writes the
+parts it computed when it is not; this command computes them all, e.g. in CI
+right after a capture. The index is used only for the same dump (size,
+modification time, sampled content) and format version, and each part is
+checked against its checksums: a stale or damaged index is rebuilt with a
+warning. --rm removes it.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			if o.rm {
+				dir := index.Exists(dump, g.indexDir)
+				if dir == "" {
+					fmt.Fprintf(s.Out, "%s has no index\n", dump)
+					return nil
+				}
+				if err := index.Remove(dir); err != nil {
+					return err
+				}
+				fmt.Fprintf(s.Out, "removed %s\n", dir)
+				return nil
+			}
+			if g.noIndex {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("--no-index: nothing to build")}
+			}
+			x := g.newSession(s, dump)
+			defer x.Close()
+			if _, err := x.Census(); err != nil {
+				return err
+			}
+			if _, err := x.Tree(&o.tree); err != nil {
+				return err
+			}
+			if _, err := x.Search(paths.Options{}); err != nil {
+				return err
+			}
+			r := indexReport(x)
+			fmt.Fprintf(s.Out, "%s: index in %s (%s); parts written: %v, already there: %v\n", dump, r.Dir, render.Size(uint64(r.Bytes)), r.Written, r.Loaded)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&o.rm, "rm", false, "remove the dump's index")
+	o.tree.register(cmd)
+	return cmd
+}

@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/paths"
+)
+
+// session is what one command has open for one dump: the graph, the
+// dominator tree and searches it computed or mapped from the dump's index,
+// and the index parts it writes. Close waits for those writes.
+type session struct {
+	g    *globalOptions
+	s    *IOStreams
+	dump string
+
+	indexed bool // the index may be read and written
+	id      index.Identity
+	dir     string // index folder, "" until known
+	parts   []*index.Part
+	writes  sync.WaitGroup
+	mu      sync.Mutex
+	// Loaded and Written name the parts read from and written to the index.
+	Loaded, Written []string
+
+	graph *heap.Graph
+}
+
+func (g *globalOptions) newSession(s *IOStreams, dump string) *session {
+	x := &session{g: g, s: s, dump: dump, indexed: !g.noIndex}
+	if x.indexed {
+		id, err := index.Identify(dump)
+		if err != nil {
+			x.indexed = false // the dump cannot be read: opening it will say why
+		}
+		x.id = id
+		x.dir = index.Exists(dump, g.indexDir)
+	}
+	return x
+}
+
+func (x *session) warn(format string, args ...any) {
+	fmt.Fprintf(x.s.Err, "leakscan: warning: "+format+"\n", args...)
+}
+
+// load maps an index part, or returns nil when there is none to use (a
+// stale or damaged one is reported and will be rebuilt).
+func (x *session) load(part string) *index.Part {
+	if !x.indexed || x.dir == "" {
+		return nil
+	}
+	p, err := index.Open(x.dir, part, x.id)
+	switch {
+	case err == nil:
+		x.parts = append(x.parts, p)
+		return p
+	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, index.ErrStale):
+		x.warn("the %s index of %s is stale (%v); rebuilding it", part, x.dump, err)
+	default:
+		x.warn("the %s index of %s is damaged (%v); rebuilding it", part, x.dump, err)
+	}
+	return nil
+}
+
+// used records that a part was read, or reports a part that failed to load.
+func (x *session) used(part string, err error) bool {
+	if err != nil {
+		x.warn("the %s index of %s is damaged (%v); rebuilding it", part, x.dump, err)
+		return false
+	}
+	x.Loaded = append(x.Loaded, part)
+	return true
+}
+
+// save writes an index part, in the background unless wait is set; fill
+// adds the sections, whose memory must not change until Close.
+func (x *session) save(part string, wait bool, fill func(*index.Writer) error) {
+	if !x.indexed {
+		return
+	}
+	if x.dir == "" {
+		dir, err := index.Dir(x.dump, x.g.indexDir)
+		if err != nil {
+			x.warn("no index written: %v", err)
+			x.indexed = false
+			return
+		}
+		x.dir = dir
+	}
+	write := func() {
+		var w index.Writer
+		err := fill(&w)
+		if err == nil {
+			err = w.Commit(x.dir, part, x.id)
+		}
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if err != nil {
+			x.warn("index part %s not written: %v", part, err)
+			return
+		}
+		x.Written = append(x.Written, part)
+	}
+	if wait {
+		write()
+		return
+	}
+	x.writes.Add(1)
+	go func() {
+		defer x.writes.Done()
+		write()
+	}()
+}
+
+// Close waits for index writes, then releases the graph and the parts.
+func (x *session) Close() {
+	x.writes.Wait()
+	if x.graph != nil {
+		x.graph.Close()
+	}
+	for _, p := range x.parts {
+		p.Close()
+	}
+}
+
+// Graph returns the dump's graph, from the index when it has one.
+func (x *session) Graph() (*heap.Graph, error) {
+	if x.graph != nil {
+		return x.graph, nil
+	}
+	if p := x.load("graph"); p != nil {
+		fopts, _, err := x.g.options(nil)
+		if err != nil {
+			return nil, err
+		}
+		g, err := heap.LoadIndex(p, func() (*hprof.File, error) { return hprof.Open(x.dump, fopts) })
+		if x.used("graph", err) {
+			remember(x.dump)
+			x.graph = g
+			return g, nil
+		}
+	}
+	g, err := x.g.openGraph(x.s, x.dump)
+	if err != nil {
+		return nil, err
+	}
+	x.graph = g
+	x.save("graph", false, g.SaveIndex)
+	return g, nil
+}
+
+// Tree returns the dominator tree, from the index when it has one made
+// with the same options.
+func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
+	dopts, err := t.options()
+	if err != nil {
+		return nil, err
+	}
+	g, err := x.Graph()
+	if err != nil {
+		return nil, err
+	}
+	if p := x.load("dominators"); p != nil {
+		tree, ok, err := dominator.LoadIndex(p, g, dopts)
+		if ok || err != nil {
+			if x.used("dominators", err) {
+				return tree, nil
+			}
+		}
+	}
+	g.ReleaseFile() // the dump's pages need not stay resident meanwhile
+	bar := x.g.bar(x.s)
+	dopts.Progress = bar.Update
+	tree := dominator.Compute(g, dopts)
+	bar.Done()
+	tree.Children(heap.None) // computed here, not while the writer reads it
+	x.save("dominators", false, func(w *index.Writer) error { return tree.SaveIndex(w, dopts) })
+	return tree, nil
+}
+
+// Census returns the class histogram, from the index when it has one.
+func (x *session) Census() (*heap.Census, error) {
+	if p := x.load("census"); p != nil {
+		c, err := heap.LoadCensus(p)
+		if x.used("census", err) {
+			remember(x.dump)
+			return c, nil
+		}
+	}
+	c, err := x.g.census(x.s, x.dump)
+	if err != nil {
+		return nil, err
+	}
+	x.save("census", true, c.SaveIndex)
+	return c, nil
+}
+
+// Search returns the shortest-path search, from the index for the default
+// options.
+func (x *session) Search(opts paths.Options) (*paths.Search, error) {
+	g, err := x.Graph()
+	if err != nil {
+		return nil, err
+	}
+	if !opts.IsDefault() {
+		return paths.Find(g, opts), nil
+	}
+	if p := x.load("paths"); p != nil {
+		s, err := paths.LoadIndex(p, g)
+		if x.used("paths", err) {
+			return s, nil
+		}
+	}
+	s := paths.Find(g, opts)
+	x.save("paths", false, func(w *index.Writer) error { s.SaveIndex(w); return nil })
+	return s, nil
+}

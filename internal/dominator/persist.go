@@ -1,0 +1,74 @@
+package dominator
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/index"
+)
+
+// treeMeta is the JSON section of the dominators part.
+type treeMeta struct {
+	IgnoreWeak, KeepUnreachable          bool
+	ReachableObjects, UnreachableObjects int64
+	ReachableBytes, UnreachableBytes     uint64
+	ThreadLocals                         map[heap.ObjectIndex][]heap.ObjectIndex
+}
+
+// SaveIndex adds the tree's sections to w: idom and retained sizes per
+// object, and the top level in display order.
+func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
+	meta, err := json.Marshal(&treeMeta{IgnoreWeak: opts.IgnoreWeak, KeepUnreachable: opts.KeepUnreachable, ReachableObjects: t.ReachableObjects, UnreachableObjects: t.UnreachableObjects,
+		ReachableBytes: t.ReachableBytes, UnreachableBytes: t.UnreachableBytes, ThreadLocals: t.ThreadLocals})
+	if err != nil {
+		return err
+	}
+	w.Add("meta", meta)
+	w.Add("idom", index.AsBytes(t.idom))
+	w.Add("retained", index.AsBytes(t.retained))
+	w.Add("topLevel", index.AsBytes(t.Children(heap.None)))
+	return nil
+}
+
+// LoadIndex rebuilds the tree of g from a dominators part made with the
+// same options; ok is false when the part was made with others.
+func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, err error) {
+	raw, err := p.Bytes("meta")
+	if err != nil {
+		return nil, false, err
+	}
+	var m treeMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, false, fmt.Errorf("index dominators part: %w", err)
+	}
+	if m.IgnoreWeak != opts.IgnoreWeak || m.KeepUnreachable != opts.KeepUnreachable {
+		return nil, false, nil
+	}
+	t = &Tree{g: g, ReachableObjects: m.ReachableObjects, UnreachableObjects: m.UnreachableObjects,
+		ReachableBytes: m.ReachableBytes, UnreachableBytes: m.UnreachableBytes, ThreadLocals: m.ThreadLocals}
+	n := g.NumObjects()
+	for _, s := range []struct {
+		name string
+		into func([]byte) bool
+	}{
+		{"idom", func(b []byte) bool { t.idom = index.As[int32](b); return len(t.idom) == n }},
+		{"retained", func(b []byte) bool { t.retained = index.As[uint64](b); return len(t.retained) == n }},
+		{"topLevel", func(b []byte) bool {
+			t.topLevel = index.As[heap.ObjectIndex](b)
+			return t.topLevel != nil || len(b) == 0
+		}},
+	} {
+		b, err := p.Bytes(s.name)
+		if err != nil {
+			return nil, false, err
+		}
+		if !s.into(b) {
+			return nil, false, fmt.Errorf("index dominators part: section %s has the wrong length", s.name)
+		}
+	}
+	if t.topLevel == nil {
+		t.topLevel = []heap.ObjectIndex{}
+	}
+	return t, true, nil
+}

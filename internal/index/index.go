@@ -1,0 +1,394 @@
+// Package index stores what an analysis computed about a dump so that
+// later commands map it back instead of parsing the dump again.
+//
+// An index is a folder (DUMP.leakscan beside the dump, or one under the
+// user's cache folder) of part files, each written by the command that
+// computed it: graph, dominators, census, paths. A part file is
+//
+//	magic "LKSCIDX\n" | u32 format version | u32 section count |
+//	identity of the dump (size, modification time, SHA-256 of the header
+//	and of sampled blocks) |
+//	section table: (name [16]byte, offset u64, length u64, CRC-32C u32) ... |
+//	sections, each 64-byte aligned
+//
+// all little-endian. A part is used only when its magic, version and
+// identity match and each section it hands out passes its CRC; otherwise it
+// is stale or corrupt, and the caller rebuilds it. Parts are written to a
+// temporary name and renamed into place, so readers never see half a part
+// and two processes building the same part at once both finish.
+package index
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+// Version is the index format version; bump it when any part changes.
+const Version = 1
+
+var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
+
+// Identity tells one dump from another.
+type Identity struct {
+	Size    int64
+	ModTime int64 // nanoseconds since the epoch
+	Hash    [32]byte
+}
+
+// sampleBlocks and sampleSize choose what of the dump is hashed: the first
+// block and evenly spaced ones, so that identifying a dump reads 256 KiB
+// whatever its size.
+const (
+	sampleBlocks = 64
+	sampleSize   = 4096
+)
+
+// Identify computes a dump's identity.
+func Identify(path string) (Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Identity{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Identity{}, err
+	}
+	id := Identity{Size: st.Size(), ModTime: st.ModTime().UnixNano()}
+	h := sha256.New()
+	buf := make([]byte, sampleSize)
+	for i := int64(0); i < sampleBlocks; i++ {
+		off := i * (id.Size / sampleBlocks)
+		n, _ := f.ReadAt(buf, off)
+		binary.Write(h, binary.LittleEndian, off)
+		h.Write(buf[:n])
+	}
+	copy(id.Hash[:], h.Sum(nil))
+	return id, nil
+}
+
+// Dir returns the index folder for a dump: override if given, else
+// DUMP.leakscan beside the dump when that can be written, else a folder
+// under the user's cache folder named by the dump's absolute path.
+func Dir(dump, override string) (string, error) {
+	if override != "" {
+		return override, os.MkdirAll(override, 0o755)
+	}
+	beside := dump + ".leakscan"
+	if err := os.MkdirAll(beside, 0o755); err == nil {
+		probe, err := os.CreateTemp(beside, ".probe-*")
+		if err == nil {
+			probe.Close()
+			os.Remove(probe.Name())
+			return beside, nil
+		}
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no writable folder for the index of %s: %w", dump, err)
+	}
+	abs, _ := filepath.Abs(dump)
+	sum := sha256.Sum256([]byte(abs))
+	dir := filepath.Join(cache, "leakscan", fmt.Sprintf("%x-%s", sum[:8], filepath.Base(dump)))
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// Exists returns where an index folder for dump would be found, or "".
+func Exists(dump, override string) string {
+	candidates := []string{override}
+	if override == "" {
+		candidates = []string{dump + ".leakscan"}
+		if cache, err := os.UserCacheDir(); err == nil {
+			abs, _ := filepath.Abs(dump)
+			sum := sha256.Sum256([]byte(abs))
+			candidates = append(candidates, filepath.Join(cache, "leakscan", fmt.Sprintf("%x-%s", sum[:8], filepath.Base(dump))))
+		}
+	}
+	for _, c := range candidates {
+		if entries, err := os.ReadDir(c); err == nil && len(entries) > 0 {
+			for _, e := range entries {
+				if strings.HasSuffix(e.Name(), ".idx") {
+					return c
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// Size returns the bytes of the part files in dir.
+func Size(dir string) int64 {
+	var n int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".idx") {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
+// Remove deletes an index folder's parts (and the folder when empty).
+func Remove(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".idx") || strings.HasPrefix(e.Name(), ".tmp-") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	os.Remove(dir)
+	return nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+const (
+	headerSize = 8 + 4 + 4 + 8 + 8 + 32
+	entrySize  = 16 + 8 + 8 + 4
+	align      = 64
+)
+
+// Writer collects the sections of a part.
+type Writer struct {
+	names []string
+	data  [][]byte
+}
+
+// Add appends a section. The bytes must stay unchanged until Commit.
+func (w *Writer) Add(name string, data []byte) {
+	if len(name) > 16 {
+		panic("index: section name longer than 16 bytes: " + name)
+	}
+	w.names = append(w.names, name)
+	w.data = append(w.data, data)
+}
+
+// Commit writes the part to dir/part.idx through a temporary file and a
+// rename.
+func (w *Writer) Commit(dir, part string, id Identity) error {
+	tmp, err := os.CreateTemp(dir, ".tmp-"+part+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	head := make([]byte, 0, headerSize+len(w.names)*entrySize)
+	head = append(head, magic[:]...)
+	head = binary.LittleEndian.AppendUint32(head, Version)
+	head = binary.LittleEndian.AppendUint32(head, uint32(len(w.names)))
+	head = binary.LittleEndian.AppendUint64(head, uint64(id.Size))
+	head = binary.LittleEndian.AppendUint64(head, uint64(id.ModTime))
+	head = append(head, id.Hash[:]...)
+	off := alignUp(uint64(headerSize + len(w.names)*entrySize))
+	for i, name := range w.names {
+		var nb [16]byte
+		copy(nb[:], name)
+		head = append(head, nb[:]...)
+		head = binary.LittleEndian.AppendUint64(head, off)
+		head = binary.LittleEndian.AppendUint64(head, uint64(len(w.data[i])))
+		head = binary.LittleEndian.AppendUint32(head, crc32.Checksum(w.data[i], castagnoli))
+		off = alignUp(off + uint64(len(w.data[i])))
+	}
+	bw := &countingWriter{w: tmp}
+	bw.Write(head)
+	for _, d := range w.data {
+		bw.pad()
+		bw.Write(d)
+	}
+	if bw.err == nil {
+		bw.err = tmp.Sync()
+	}
+	if err := tmp.Close(); bw.err == nil {
+		bw.err = err
+	}
+	if bw.err != nil {
+		return fmt.Errorf("writing index part %s: %w", part, bw.err)
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, part+".idx"))
+}
+
+func alignUp(n uint64) uint64 { return (n + align - 1) &^ (align - 1) }
+
+type countingWriter struct {
+	w   io.Writer
+	n   uint64
+	err error
+}
+
+func (c *countingWriter) Write(b []byte) {
+	if c.err != nil {
+		return
+	}
+	var n int
+	n, c.err = c.w.Write(b)
+	c.n += uint64(n)
+}
+
+func (c *countingWriter) pad() {
+	if p := alignUp(c.n) - c.n; p > 0 {
+		c.Write(make([]byte, p))
+	}
+}
+
+// ErrStale says a part does not belong to this dump or this version.
+var ErrStale = errors.New("index part is stale")
+
+// Part is a mapped part file.
+type Part struct {
+	path     string
+	file     *os.File // for checking sections without touching the mapping
+	data     []byte
+	sections map[string]section
+}
+
+type section struct {
+	off, n   uint64
+	crc      uint32
+	verified bool
+}
+
+// Open maps dir/part.idx and checks its header against the dump's
+// identity. A missing part is os.ErrNotExist; a stale one ErrStale; a
+// damaged one another error.
+func Open(dir, part string, id Identity) (*Part, error) {
+	path := filepath.Join(dir, part+".idx")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.Size() < headerSize {
+		f.Close()
+		return nil, fmt.Errorf("%s: %d bytes, shorter than a header (truncated)", path, st.Size())
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	p := &Part{path: path, file: f, data: data, sections: map[string]section{}}
+	if err := p.readHeader(id); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Part) readHeader(id Identity) error {
+	d := p.data
+	if !bytes.Equal(d[:8], magic[:]) {
+		return fmt.Errorf("%s: not a leakscan index part", p.path)
+	}
+	if v := binary.LittleEndian.Uint32(d[8:]); v != Version {
+		return fmt.Errorf("%s: format version %d, this leakscan writes %d: %w", p.path, v, Version, ErrStale)
+	}
+	count := int(binary.LittleEndian.Uint32(d[12:]))
+	var got Identity
+	got.Size = int64(binary.LittleEndian.Uint64(d[16:]))
+	got.ModTime = int64(binary.LittleEndian.Uint64(d[24:]))
+	copy(got.Hash[:], d[32:64])
+	if got != id {
+		return fmt.Errorf("%s: made for another version of the dump (size, time or content differ): %w", p.path, ErrStale)
+	}
+	if headerSize+count*entrySize > len(d) {
+		return fmt.Errorf("%s: section table past the end (truncated)", p.path)
+	}
+	for i := 0; i < count; i++ {
+		e := d[headerSize+i*entrySize:]
+		name := strings.TrimRight(string(e[:16]), "\x00")
+		s := section{off: binary.LittleEndian.Uint64(e[16:]), n: binary.LittleEndian.Uint64(e[24:]), crc: binary.LittleEndian.Uint32(e[32:])}
+		if s.off > uint64(len(d)) || s.n > uint64(len(d))-s.off {
+			return fmt.Errorf("%s: section %s runs past the end (truncated)", p.path, name)
+		}
+		p.sections[name] = s
+	}
+	return nil
+}
+
+// Bytes returns a section, checking its CRC the first time. The check
+// reads the file rather than the mapping, so that only the pages a command
+// then uses count in its resident memory.
+func (p *Part) Bytes(name string) ([]byte, error) {
+	s, ok := p.sections[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: no section %s", p.path, name)
+	}
+	if !s.verified {
+		crc, err := p.checksum(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: section %s: %w", p.path, name, err)
+		}
+		if crc != s.crc {
+			return nil, fmt.Errorf("%s: section %s fails its checksum (corrupt)", p.path, name)
+		}
+		s.verified = true
+		p.sections[name] = s
+	}
+	return p.data[s.off : s.off+s.n], nil
+}
+
+func (p *Part) checksum(s section) (uint32, error) {
+	buf := make([]byte, min(s.n, 1<<20))
+	var crc uint32
+	for off := s.off; off < s.off+s.n; {
+		n := min(uint64(len(buf)), s.off+s.n-off)
+		if _, err := p.file.ReadAt(buf[:n], int64(off)); err != nil {
+			return 0, err
+		}
+		crc = crc32.Update(crc, castagnoli, buf[:n])
+		off += n
+	}
+	return crc, nil
+}
+
+// Close unmaps the part; slices from it must not be used afterwards.
+func (p *Part) Close() error {
+	if p.file != nil {
+		p.file.Close()
+		p.file = nil
+	}
+	if p.data == nil {
+		return nil
+	}
+	err := syscall.Munmap(p.data)
+	p.data = nil
+	return err
+}
+
+// AsBytes views a slice of fixed-size values as bytes, for writing.
+func AsBytes[T any](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	var zero T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero)))
+}
+
+// As views section bytes as a slice of fixed-size values (aligned: sections
+// start on 64-byte boundaries of a page-aligned mapping).
+func As[T any](b []byte) []T {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	if len(b) == 0 || len(b)%size != 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/size)
+}
