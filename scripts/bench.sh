@@ -40,12 +40,26 @@ echo "dump: $DUMP ($((size / 1000000)) MB), $(nproc) cores, $(grep -m1 'model na
 echo
 echo "| command | median wall | throughput | median peak RSS | all runs (s) |"
 echo "|---|---|---|---|---|"
-measure "leakscan histogram" $BIN histogram "$DUMP" -q
-measure "leakscan info (full graph build)" $BIN info "$DUMP" -q
-measure "leakscan dominators" $BIN dominators "$DUMP" -q --top 10
+measure "leakscan histogram" $BIN histogram "$DUMP" -q --no-index
+measure "leakscan info (full graph build)" $BIN info "$DUMP" -q --no-index
+measure "leakscan dominators" $BIN dominators "$DUMP" -q --top 10 --no-index
+measure "leakscan paths --class double[] (1 object)" $BIN paths "$DUMP" -q --class 'double[]' --no-index
+measure "leakscan paths --class java.util.ArrayList (3.75 M objects)" $BIN paths "$DUMP" -q --class java.util.ArrayList --max-paths 3 --no-index
 echo
 echo "phases of one dominators run:"
-$BIN dominators "$DUMP" --timings --top 1 2>&1 >/dev/null | sed 's/^/    /'
+$BIN dominators "$DUMP" --timings --top 1 --no-index 2>&1 >/dev/null | sed 's/^/    /'
+
+# The persistent index: a first run that writes it, then runs that read it.
+echo
+measure "leakscan dominators, first run writing the index" bash -c "rm -rf '$DUMP.leakscan' && exec $BIN dominators '$DUMP' -q --top 10"
+$BIN index "$DUMP" -q >/dev/null
+echo "index: $(du -sb "$DUMP.leakscan" | cut -f1) bytes, $(ls "$DUMP.leakscan")" | tr '\n' ' '
+echo
+measure "leakscan dominators (index)" $BIN dominators "$DUMP" -q --top 10
+measure "leakscan histogram (index)" $BIN histogram "$DUMP" -q
+measure "leakscan info (index)" $BIN info "$DUMP" -q
+measure "leakscan paths --class double[] (index)" $BIN paths "$DUMP" -q --class 'double[]'
+measure "leakscan paths --class java.util.ArrayList (index)" $BIN paths "$DUMP" -q --class java.util.ArrayList --max-paths 3
 
 # The peer, VisualVM's heap library (Debian package visualvm): slow, so
 # once each and only when asked.

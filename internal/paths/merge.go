@@ -24,7 +24,11 @@ type Node struct {
 // the path above it.
 type Tree struct {
 	Nodes []Node
-	Roots []int32 // nodes without a parent, biggest first; see Children
+	// childStart/children: node k's children are
+	// children[childStart[k]:childStart[k+1]], built once all nodes are in.
+	childStart []int32
+	children   []int32
+	Roots      []int32 // nodes without a parent, biggest first; see Children
 	// Unreached counts matching objects no GC root reaches.
 	Unreached int
 }
@@ -69,9 +73,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 			k := int32(len(t.Nodes))
 			t.Nodes = append(t.Nodes, Node{Object: chain[i], Parent: parent})
 			index.put(chain[i], k)
-			if parent >= 0 {
-				t.Nodes[parent].Children = append(t.Nodes[parent].Children, k)
-			} else {
+			if parent < 0 {
 				t.Roots = append(t.Roots, k)
 			}
 			parent = k
@@ -91,6 +93,23 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 			t.Nodes[x].Retained += r
 		}
 	}
+	t.childStart = make([]int32, len(t.Nodes)+1)
+	for _, nd := range t.Nodes {
+		if nd.Parent >= 0 {
+			t.childStart[nd.Parent+1]++
+		}
+	}
+	for k := 1; k < len(t.childStart); k++ {
+		t.childStart[k] += t.childStart[k-1]
+	}
+	t.children = make([]int32, t.childStart[len(t.Nodes)])
+	fill := slices.Clone(t.childStart[:len(t.Nodes)])
+	for k, nd := range t.Nodes {
+		if p := nd.Parent; p >= 0 {
+			t.children[fill[p]] = int32(k)
+			fill[p]++
+		}
+	}
 	t.sortChildren(t.Roots)
 	return t
 }
@@ -99,7 +118,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 // biggest retained first (then most targets, then object index). Only what
 // is asked for is ordered: a node may have millions of children.
 func (t *Tree) Children(k int32, limit int) []int32 {
-	c := t.Nodes[k].Children
+	c := t.children[t.childStart[k]:t.childStart[k+1]]
 	if limit <= 0 || limit >= len(c) {
 		if t.Nodes[k].sorted < len(c) {
 			t.sortChildren(c)

@@ -2,6 +2,7 @@ package paths
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -138,13 +139,13 @@ func TestChildrenTopK(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for iter := 0; iter < 200; iter++ {
 		n := 1 + r.IntN(50)
-		tr := &Tree{Nodes: []Node{{Parent: -1}}}
+		tr := &Tree{Nodes: []Node{{Parent: -1}}, childStart: []int32{0, int32(n)}}
 		for i := 0; i < n; i++ {
 			tr.Nodes = append(tr.Nodes, Node{Object: heap.ObjectIndex(i), Parent: 0, Retained: uint64(r.IntN(10)), Targets: 1 + r.IntN(3)})
-			tr.Nodes[0].Children = append(tr.Nodes[0].Children, int32(i+1))
+			tr.children = append(tr.children, int32(i+1))
+			tr.childStart = append(tr.childStart, int32(n))
 		}
-		full := &Tree{Nodes: append([]Node{}, tr.Nodes...)}
-		full.Nodes[0].Children = append([]int32{}, tr.Nodes[0].Children...)
+		full := &Tree{Nodes: append([]Node{}, tr.Nodes...), childStart: tr.childStart, children: slices.Clone(tr.children)}
 		want := full.Children(0, 0)
 		k := 1 + r.IntN(n)
 		got := tr.Children(0, k)
