@@ -5,26 +5,10 @@ import (
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
-
-func build(t *testing.T, data []byte) *heap.Graph {
-	t.Helper()
-	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := f.ReadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := heap.Build(f, cat, heap.Options{Dump: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
 
 func TestSemantics(t *testing.T) {
 	w := hproftest.New(8, "")
@@ -46,7 +30,7 @@ func TestSemantics(t *testing.T) {
 	w.Root(hprof.SubRootThreadObject, th, 7, 0)
 	w.Root(hprof.SubRootJavaFrame, local, 7, 0)
 	w.Root(hprof.SubRootJNIGlobal, wr, 0, 0)
-	g := build(t, w.Bytes())
+	g := heaptest.Build(t, w.Bytes())
 	at := func(id uint64) heap.ObjectIndex { return g.Lookup(id) }
 
 	tr := Compute(g, Options{})
@@ -119,7 +103,7 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 		for k := 1 + r.IntN(2); k > 0; k-- {
 			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
 		}
-		g := build(t, w.Bytes())
+		g := heaptest.Build(t, w.Bytes())
 		tr := Compute(g, Options{})
 		// The same graph as adjacency lists, class edges included.
 		m := g.NumObjects()

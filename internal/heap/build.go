@@ -67,19 +67,25 @@ func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Du
 	return g, cat.Dumps[di], workers, nil
 }
 
-// Build decodes one heap dump of f into a graph, in three passes over the
-// dump: (A) collect ids, classes and roots; (B1) per object: class, size,
-// record offset and reference count; (B2) references, translated to
-// indices. B1 and B2 run on all cores over independent ranges of records.
+// progress returns the progress callback, or one that does nothing.
+func (o Options) progress() func(string, int64, int64) {
+	if o.Progress == nil {
+		return func(string, int64, int64) {}
+	}
+	return o.Progress
+}
+
+// Build decodes one heap dump of f into a graph in two passes over the
+// dump, both on all cores over independent runs of records: (A) collect
+// ids, classes, roots and a sample for the layout decision; (B) per object
+// its class and size, and its references translated to indices, gathered
+// into CSR.
 func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	g, d, workers, err := newGraph(f, cat, opts)
 	if err != nil {
 		return nil, err
 	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, int64, int64) {}
-	}
+	progress := opts.progress()
 	total := d.End - d.Start
 
 	// Pass A.

@@ -121,10 +121,7 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 	if err != nil {
 		return nil, err
 	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, int64, int64) {}
-	}
+	progress := opts.progress()
 	us := units(d)
 	tallies := make([]tally, len(us))
 	readers := make([]*hprof.HeapReader, workers)

@@ -6,26 +6,10 @@ import (
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
-
-func build(t *testing.T, data []byte) *heap.Graph {
-	t.Helper()
-	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := f.ReadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := heap.Build(f, cat, heap.Options{Dump: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
 
 // TestShortestAgainstBFS: on random heaps of object arrays, every path is
 // a real chain of references from a root, and as short as a plain BFS
@@ -51,7 +35,7 @@ func TestShortestAgainstBFS(t *testing.T) {
 		if r.IntN(2) == 0 {
 			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
 		}
-		g := build(t, w.Bytes())
+		g := heaptest.Build(t, w.Bytes())
 		s := Find(g, Options{})
 		// Reference BFS distances from the roots.
 		dist := map[heap.ObjectIndex]int{}
@@ -113,7 +97,7 @@ func TestWeakAndExcluded(t *testing.T) {
 	w.PrimArray(c, hprof.TypeInt, 1, nil)
 	w.Root(hprof.SubRootJNIGlobal, wr, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
-	g := build(t, w.Bytes())
+	g := heaptest.Build(t, w.Bytes())
 	at := g.Lookup
 	if Find(g, Options{}).Reached(at(a)) {
 		t.Error("reached a weak referent by default")

@@ -1,0 +1,97 @@
+package index
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestPartRoundTripAndDamage(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "x.hprof")
+	os.WriteFile(dump, []byte(strings.Repeat("JAVA PROFILE 1.0.2\x00", 1000)), 0o644)
+	id, err := Identify(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nums := []uint32{1, 2, 3, 5, 8, 13}
+	var w Writer
+	w.Add("meta", []byte(`{"a":1}`))
+	w.Add("nums", AsBytes(nums))
+	w.Add("empty", nil)
+	if err := w.Commit(dir, "p", id); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(dir, "p", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Bytes("nums")
+	if err != nil || !slices.Equal(As[uint32](b), nums) {
+		t.Fatalf("nums %v %v", As[uint32](b), err)
+	}
+	if e, err := p.Bytes("empty"); err != nil || len(e) != 0 {
+		t.Errorf("empty section: %v %v", e, err)
+	}
+	if _, err := p.Bytes("nope"); err == nil {
+		t.Error("missing section not reported")
+	}
+	p.Close()
+
+	// Another dump (one changed byte) makes the part stale.
+	other := id
+	other.Hash[0] ^= 1
+	if _, err := Open(dir, "p", other); !errors.Is(err, ErrStale) {
+		t.Errorf("stale: %v", err)
+	}
+	// A flipped bit in a section fails its checksum.
+	path := filepath.Join(dir, "p.idx")
+	data, _ := os.ReadFile(path)
+	flipped := slices.Clone(data)
+	at := strings.Index(string(flipped), string(AsBytes(nums)))
+	if at < 0 {
+		t.Fatal("section bytes not found in the part")
+	}
+	flipped[at+9] ^= 0x10
+	os.WriteFile(path, flipped, 0o644)
+	p, err = Open(dir, "p", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Bytes("nums"); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupt: %v", err)
+	}
+	p.Close()
+	// A cut one is refused when opened.
+	os.WriteFile(path, data[:len(data)-10], 0o644)
+	if _, err := Open(dir, "p", id); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("truncated: %v", err)
+	}
+	os.WriteFile(path, []byte("nonsense"), 0o644)
+	if _, err := Open(dir, "p", id); err == nil {
+		t.Error("garbage accepted")
+	}
+	if err := Remove(dir); err != nil || Size(dir) != 0 {
+		t.Errorf("remove: %v, %d bytes left", err, Size(dir))
+	}
+}
+
+func TestIdentityChanges(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "x.hprof")
+	data := make([]byte, 1<<20)
+	os.WriteFile(dump, data, 0o644)
+	a, _ := Identify(dump)
+	data[512<<10] = 1 // inside a sampled block
+	os.WriteFile(dump, data, 0o644)
+	b, _ := Identify(dump)
+	if a.Hash == b.Hash {
+		t.Error("a changed sampled block left the hash the same")
+	}
+	if d, err := Dir(dump, ""); err != nil || d != dump+".leakscan" {
+		t.Errorf("Dir = %q, %v", d, err)
+	}
+}
