@@ -46,8 +46,9 @@ func (t *Tree) Label(s *Search, k int32) string {
 // Merge builds the tree of shortest paths to targets. retained gives each
 // target's retained size (0 when unknown).
 func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectIndex) uint64) *Tree {
-	t := &Tree{}
+	t := &Tree{Nodes: make([]Node, 0, 2*len(targets)+16)}
 	index := newNodeIndex(len(s.parent), len(targets))
+	var chain []heap.ObjectIndex
 	var node func(o heap.ObjectIndex) int32
 	node = func(o heap.ObjectIndex) int32 {
 		if k, ok := index.get(o); ok {
@@ -55,7 +56,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 		}
 		// Walk up to the first object already in the tree (or a root),
 		// then add the ones below it in order.
-		var chain []heap.ObjectIndex
+		chain = chain[:0]
 		parent := int32(-1)
 		for x := int32(o); ; {
 			chain = append(chain, heap.ObjectIndex(x))

@@ -255,9 +255,21 @@ func (s *Search) Label(from, to heap.ObjectIndex) string {
 			return label
 		}
 	}
-	for _, e := range s.fieldEdges(from) {
-		if e.target == to {
-			return e.label
+	if g.Kind(from) == heap.KindObjectArray {
+		// Arrays can hold millions of elements: look for the one id.
+		if rec, err := g.Record(from); err == nil {
+			idSize, want := g.Model.IDSize, g.ID(to)
+			for i := 0; i+idSize <= len(rec.Body); i += idSize {
+				if hprof.ReadID(rec.Body[i:], idSize) == want {
+					return fmt.Sprintf("[%d]", i/idSize)
+				}
+			}
+		}
+	} else {
+		for _, e := range s.fieldEdges(from) {
+			if e.target == to {
+				return e.label
+			}
 		}
 	}
 	if g.ClassObject(from) == to {
