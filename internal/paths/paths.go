@@ -118,6 +118,10 @@ func Find(g *heap.Graph, opts Options) *Search {
 	return s
 }
 
+// Successors calls fn for v's successors in the search: the references it
+// follows from v.
+func (s *Search) Successors(v heap.ObjectIndex, fn func(heap.ObjectIndex)) { s.successors(v, fn) }
+
 // successors calls fn for v's successors in the search.
 func (s *Search) successors(v heap.ObjectIndex, fn func(heap.ObjectIndex)) {
 	g := s.g

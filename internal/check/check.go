@@ -1,0 +1,522 @@
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/paths"
+)
+
+// ObjectRef is an object a finding names.
+type ObjectRef struct {
+	ID       string `json:"id"`
+	Class    string `json:"class"`
+	Retained uint64 `json:"retained_bytes"`
+}
+
+// Step is one reference on a path from a GC root.
+type Step struct {
+	Field  string `json:"field,omitempty"` // how the previous object refers to this one
+	ID     string `json:"id"`
+	Class  string `json:"class"`
+	GCRoot string `json:"gc_root,omitempty"` // the first step's kind of root
+}
+
+// Finding is one violation of a rule.
+type Finding struct {
+	Rule     string      `json:"rule"`
+	Severity string      `json:"severity"`
+	Message  string      `json:"message"`
+	Objects  []ObjectRef `json:"objects"`
+	Path     []Step      `json:"path,omitempty"`
+}
+
+// RuleResult is a rule with its findings.
+type RuleResult struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	Severity    string    `json:"severity"`
+	Description string    `json:"description"`
+	Findings    []Finding `json:"findings"`
+	// More counts violations beyond the findings listed.
+	More int `json:"more,omitempty"`
+}
+
+// Result is the outcome of a check.
+type Result struct {
+	Dump     string       `json:"dump"`
+	Rules    []RuleResult `json:"rules"`
+	Errors   int          `json:"errors"`
+	Warnings int          `json:"warnings"`
+}
+
+// Inputs are the analyses rules are evaluated against.
+type Inputs struct {
+	Graph  *heap.Graph
+	Tree   *dominator.Tree
+	Search *paths.Search // strong references only
+}
+
+// maxFindings bounds the findings listed per rule, biggest first.
+const maxFindings = 10
+
+// Run evaluates the rules.
+func Run(f *File, in Inputs) *Result {
+	r := &Result{Dump: in.Graph.Source.Path}
+	for i := range f.Rules {
+		rule := &f.Rules[i]
+		c := &checker{in: in, rule: rule}
+		rr := RuleResult{ID: rule.ID, Kind: rule.Kind(), Severity: rule.Severity, Description: strings.TrimSpace(rule.Description), Findings: []Finding{}}
+		switch rule.Kind() {
+		case "retained":
+			c.retained()
+		case "instances":
+			c.instances()
+		case "path":
+			c.path()
+		case "accounting":
+			c.accounting()
+		case "duplicate-classes":
+			c.duplicates()
+		case "direct-memory":
+			c.direct()
+		}
+		slices.SortStableFunc(c.found, func(a, b candidate) int {
+			switch {
+			case a.weight > b.weight:
+				return -1
+			case a.weight < b.weight:
+				return 1
+			}
+			return 0
+		})
+		for i, cand := range c.found {
+			if i >= maxFindings {
+				rr.More = len(c.found) - maxFindings
+				break
+			}
+			fnd := Finding{Rule: rule.ID, Severity: rule.Severity, Message: cand.message, Objects: cand.objects, Path: cand.path}
+			if fnd.Path == nil && cand.pathTo != heap.None {
+				fnd.Path = c.steps(cand.pathTo)
+			}
+			rr.Findings = append(rr.Findings, fnd)
+			if rule.Severity == "error" {
+				r.Errors++
+			} else {
+				r.Warnings++
+			}
+		}
+		r.Rules = append(r.Rules, rr)
+	}
+	return r
+}
+
+// candidate is a violation before the biggest are picked.
+type candidate struct {
+	weight  uint64
+	message string
+	objects []ObjectRef
+	pathTo  heap.ObjectIndex // the object whose root path the finding shows
+	path    []Step           // or a path made by the rule itself
+}
+
+type checker struct {
+	in    Inputs
+	rule  *Rule
+	found []candidate
+}
+
+func (c *checker) ref(o heap.ObjectIndex) ObjectRef {
+	g := c.in.Graph
+	return ObjectRef{ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, false), Retained: c.in.Tree.Retained(o)}
+}
+
+func (c *checker) step(o heap.ObjectIndex, field string) Step {
+	g := c.in.Graph
+	return Step{Field: field, ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, false)}
+}
+
+// steps is the shortest strong path from a GC root to o.
+func (c *checker) steps(o heap.ObjectIndex) []Step {
+	p := c.in.Search.Path(o)
+	out := make([]Step, 0, len(p))
+	for i, x := range p {
+		field := ""
+		if i > 0 {
+			field = c.in.Search.Label(p[i-1], x)
+		}
+		s := c.step(x, field)
+		if i == 0 {
+			s.GCRoot = c.in.Graph.DescribeRoot(x)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// classMatch marks the classes whose name matches the pattern.
+func (c *checker) classMatch(pattern string) []bool {
+	re, _ := Pattern(pattern)
+	return matchClasses(c.in.Graph, re)
+}
+
+func matchClasses(g *heap.Graph, re *regexp.Regexp) []bool {
+	out := make([]bool, len(g.Classes))
+	for i, cl := range g.Classes {
+		out[i] = re.MatchString(cl.Name) || re.MatchString(heap.SourceName(cl.Name))
+	}
+	return out
+}
+
+func (c *checker) limit(s string) uint64 {
+	b, pct, _ := ParseLimit(s)
+	if pct >= 0 {
+		return uint64(pct / 100 * float64(c.in.Tree.ReachableBytes))
+	}
+	return b
+}
+
+func size(b uint64) string { return fmt.Sprintf("%s (%d bytes)", humanBytes(b), b) }
+
+func (c *checker) retained() {
+	r := c.rule.Retained
+	g, t := c.in.Graph, c.in.Tree
+	var match []bool
+	if r.Package != "" {
+		match = make([]bool, len(g.Classes))
+		for i, cl := range g.Classes {
+			name := strings.TrimLeft(heap.SourceName(cl.Name), "[")
+			match[i] = strings.HasPrefix(name, r.Package+".")
+		}
+	} else {
+		match = c.classMatch(r.Class)
+	}
+	max := c.limit(r.Max)
+	classes := g.ClassArray()
+	if r.Per == "class" {
+		byClass := t.ClassRetained()
+		biggest := map[heap.ClassIndex]heap.ObjectIndex{}
+		for o, cl := range classes {
+			if match[cl] && byClass[cl] > max {
+				if b, ok := biggest[cl]; !ok || t.Retained(heap.ObjectIndex(o)) > t.Retained(b) {
+					biggest[cl] = heap.ObjectIndex(o)
+				}
+			}
+		}
+		for cl, o := range biggest {
+			c.found = append(c.found, candidate{weight: byClass[cl], pathTo: o, objects: []ObjectRef{c.ref(o)},
+				message: fmt.Sprintf("the objects of %s retain %s, more than %s", g.Classes[cl].Name, size(byClass[cl]), r.Max)})
+		}
+		return
+	}
+	for o, cl := range classes {
+		x := heap.ObjectIndex(o)
+		if match[cl] && t.Retained(x) > max {
+			c.found = append(c.found, candidate{weight: t.Retained(x), pathTo: x, objects: []ObjectRef{c.ref(x)},
+				message: fmt.Sprintf("%s 0x%x retains %s, more than %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Max)})
+		}
+	}
+}
+
+func (c *checker) instances() {
+	r := c.rule.Instances
+	g, t := c.in.Graph, c.in.Tree
+	match := c.classMatch(r.Class)
+	count := make([]int64, len(g.Classes))
+	biggest := make([]heap.ObjectIndex, len(g.Classes))
+	for o, cl := range g.ClassArray() {
+		x := heap.ObjectIndex(o)
+		if match[cl] && !g.IsClassObject(x) {
+			if count[cl] == 0 || t.Retained(x) > t.Retained(biggest[cl]) {
+				biggest[cl] = x
+			}
+			count[cl]++
+		}
+	}
+	for cl, n := range count {
+		if n > r.Max {
+			c.found = append(c.found, candidate{weight: uint64(n), pathTo: biggest[cl], objects: []ObjectRef{c.ref(biggest[cl])},
+				message: fmt.Sprintf("%s has %d instances, more than %d (the biggest is shown)", g.Classes[cl].Name, n, r.Max)})
+		}
+	}
+}
+
+// path: objects of Class reachable from a GC root through Through.
+func (c *checker) path() {
+	r := c.rule.Path
+	g, t, s := c.in.Graph, c.in.Tree, c.in.Search
+	through, field := r.Through, ""
+	if i := strings.LastIndexByte(through, '.'); i > 0 {
+		// "Y.f" names a field when what follows the last dot is lower-case
+		// or the rest still matches a class.
+		cls, f := through[:i], through[i+1:]
+		if f != "" && (f[0] >= 'a' && f[0] <= 'z' || f[0] == '$' || f[0] == '_') {
+			if re, _ := Pattern(cls); slices.Contains(matchClasses(g, re), true) {
+				through, field = cls, f
+			}
+		}
+	}
+	via := c.classMatch(through)
+	target := c.classMatch(r.Class)
+	// Start from what the Y objects (or their field f) refer to, among
+	// objects the roots reach.
+	n := g.NumObjects()
+	from := make([]int32, n) // 0 unseen; -1 a start; else 1 + the object it was reached from
+	start := map[heap.ObjectIndex]heap.ObjectIndex{}
+	var queue []heap.ObjectIndex
+	classes := g.ClassArray()
+	for o, cl := range classes {
+		y := heap.ObjectIndex(o)
+		if !via[cl] || !s.Reached(y) {
+			continue
+		}
+		var next []heap.ObjectIndex
+		if field == "" {
+			next = []heap.ObjectIndex{y}
+		} else if fs, err := g.InstanceFields(y); err == nil {
+			for _, f := range fs {
+				if f.Name == field && f.Type == hprof.TypeObject && f.Value != 0 {
+					if x := g.Lookup(f.Value); x != heap.None {
+						next = append(next, x)
+					}
+				}
+			}
+		}
+		for _, x := range next {
+			if from[x] == 0 {
+				from[x] = -1
+				start[x] = y
+				queue = append(queue, x)
+			}
+		}
+	}
+	queue = c.spread(queue, from)
+	for _, x := range queue {
+		if !target[classes[x]] || g.IsClassObject(x) {
+			continue
+		}
+		// root → y, then y → … → x.
+		var tail []heap.ObjectIndex
+		for v := x; ; v = heap.ObjectIndex(from[v] - 1) {
+			tail = append(tail, v)
+			if from[v] == -1 {
+				break
+			}
+		}
+		slices.Reverse(tail)
+		y := start[tail[0]]
+		steps := c.steps(y)
+		label := field
+		if label == "" {
+			label = s.Label(y, tail[0])
+		}
+		if field == "" {
+			tail = tail[1:] // the start is y itself
+			label = ""
+		}
+		prev := y
+		for i, v := range tail {
+			l := s.Label(prev, v)
+			if i == 0 && label != "" {
+				l = label
+			}
+			steps = append(steps, c.step(v, l))
+			prev = v
+		}
+		c.found = append(c.found, candidate{weight: t.Retained(x), path: steps, objects: []ObjectRef{c.ref(x)},
+			message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Through)})
+	}
+}
+
+func (c *checker) accounting() {
+	r := c.rule.Accounting
+	g, t := c.in.Graph, c.in.Tree
+	re, _ := Pattern(r.Class)
+	base := matchClasses(g, re)
+	match := make([]bool, len(g.Classes))
+	for cl := range g.Classes {
+		for a := heap.ClassIndex(cl); a >= 0; a = g.Classes[a].Super {
+			if base[a] {
+				match[cl] = true
+				break
+			}
+		}
+	}
+	excess, pct, _ := ParseLimit(r.MaxExcess)
+	for o, cl := range g.ClassArray() {
+		x := heap.ObjectIndex(o)
+		if !match[cl] || g.IsClassObject(x) || g.Kind(x) != heap.KindInstance || t.Idom(x) == dominator.Unreachable {
+			continue
+		}
+		f, ok := g.Field(x, r.Field)
+		if !ok {
+			continue
+		}
+		var claimed int64
+		switch f.Type {
+		case hprof.TypeLong:
+			claimed = int64(f.Value)
+		case hprof.TypeInt:
+			claimed = int64(int32(f.Value))
+		case hprof.TypeShort:
+			claimed = int64(int16(f.Value))
+		default:
+			continue
+		}
+		allowed := excess
+		if pct >= 0 {
+			allowed = uint64(pct / 100 * float64(max(claimed, 0)))
+		}
+		ret := t.Retained(x)
+		if claimed < 0 {
+			claimed = 0
+		}
+		if ret > uint64(claimed)+allowed {
+			c.found = append(c.found, candidate{weight: ret - uint64(claimed), pathTo: x, objects: []ObjectRef{c.ref(x)},
+				message: fmt.Sprintf("%s 0x%x claims %s in %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, false), g.ID(x),
+					size(uint64(claimed)), r.Field, size(ret), size(ret-uint64(claimed)), r.MaxExcess)})
+		}
+	}
+}
+
+func (c *checker) duplicates() {
+	r := c.rule.DuplicateClasses
+	g := c.in.Graph
+	match := c.classMatch(r.Class)
+	loaders := map[string][]uint64{}
+	for cl, k := range g.Classes {
+		if !match[cl] || k.ID == 0 || k.Kind != heap.ClassInstance {
+			continue
+		}
+		if !slices.Contains(loaders[k.Name], k.LoaderID) {
+			loaders[k.Name] = append(loaders[k.Name], k.LoaderID)
+		}
+	}
+	for name, ls := range loaders {
+		if len(ls) <= r.MaxLoaders {
+			continue
+		}
+		cand := candidate{weight: uint64(len(ls)), pathTo: heap.None,
+			message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", name, len(ls), r.MaxLoaders)}
+		for _, l := range ls {
+			if o := g.Lookup(l); o != heap.None {
+				cand.objects = append(cand.objects, c.ref(o))
+				if cand.pathTo == heap.None && l != 0 {
+					cand.pathTo = o
+				}
+			}
+		}
+		c.found = append(c.found, cand)
+	}
+}
+
+// direct sums the capacity of reachable direct byte buffers, each memory
+// block once: slices and duplicates (a non-null att) share their parent's.
+func (c *checker) direct() {
+	r := c.rule.DirectMemory
+	g, t := c.in.Graph, c.in.Tree
+	var direct heap.ClassIndex = -1
+	for _, cl := range g.ClassByName("java.nio.DirectByteBuffer") {
+		direct = cl
+	}
+	if direct < 0 {
+		return
+	}
+	var held []int32
+	if r.Owner != "" {
+		held = c.heldBy(c.classMatch(r.Owner))
+	}
+	var total uint64
+	var buffers []heap.ObjectIndex
+	capacity := map[heap.ObjectIndex]uint64{}
+	for o, cl := range g.ClassArray() {
+		x := heap.ObjectIndex(o)
+		if !g.IsSubclassOf(cl, direct) || g.IsClassObject(x) || t.Idom(x) == dominator.Unreachable {
+			continue
+		}
+		fs, err := g.InstanceFields(x)
+		if err != nil {
+			continue
+		}
+		var capBytes uint64
+		shared := false
+		for _, f := range fs {
+			switch {
+			case f.Name == "capacity" && f.Type == hprof.TypeInt:
+				capBytes = uint64(max(int32(f.Value), 0))
+			case f.Name == "att" && f.Type == hprof.TypeObject && f.Value != 0:
+				shared = true
+			}
+		}
+		if shared || (held != nil && held[x] == 0) {
+			continue
+		}
+		total += capBytes
+		capacity[x] = capBytes
+		buffers = append(buffers, x)
+	}
+	max := c.limit(r.Max)
+	if total <= max {
+		return
+	}
+	slices.SortFunc(buffers, func(a, b heap.ObjectIndex) int {
+		switch {
+		case capacity[a] > capacity[b]:
+			return -1
+		case capacity[a] < capacity[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	cand := candidate{weight: total, pathTo: buffers[0],
+		message: fmt.Sprintf("%d direct buffers hold %s off the heap, more than %s", len(buffers), size(total), r.Max)}
+	for i, b := range buffers {
+		if i >= maxFindings {
+			break
+		}
+		cand.objects = append(cand.objects, c.ref(b))
+	}
+	c.found = append(c.found, cand)
+}
+
+// spread extends queue (objects marked in from as -1) with everything
+// they reach through strong references, recording in from each object's
+// predecessor plus one. It does not go through class objects: being held
+// "through" an object means through its fields and elements, not through
+// its class, its loader and every class that loader defined.
+func (c *checker) spread(queue []heap.ObjectIndex, from []int32) []heap.ObjectIndex {
+	g, s := c.in.Graph, c.in.Search
+	for head := 0; head < len(queue); head++ {
+		v := queue[head]
+		if g.IsClassObject(v) {
+			continue
+		}
+		s.Successors(v, func(w heap.ObjectIndex) {
+			if from[w] == 0 && !g.IsClassObject(w) {
+				from[w] = int32(v) + 1
+				queue = append(queue, w)
+			}
+		})
+	}
+	return queue
+}
+
+// heldBy marks the objects reachable from objects of matching classes.
+func (c *checker) heldBy(match []bool) []int32 {
+	g := c.in.Graph
+	from := make([]int32, g.NumObjects())
+	var queue []heap.ObjectIndex
+	for o, cl := range g.ClassArray() {
+		if match[cl] && c.in.Search.Reached(heap.ObjectIndex(o)) && !g.IsClassObject(heap.ObjectIndex(o)) {
+			from[o] = -1
+			queue = append(queue, heap.ObjectIndex(o))
+		}
+	}
+	c.spread(queue, from)
+	return from
+}

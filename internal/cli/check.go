@@ -1,0 +1,334 @@
+package cli
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/check"
+	"github.com/leakscan/leakscan/internal/paths"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+type checkOptions struct {
+	rules  string
+	format string
+	junit  string
+	sarif  string
+	init   bool
+}
+
+func newCheckCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check [DUMP] --rules FILE|builtin:spark",
+		Short: "Fail CI when a dump shows a leak: evaluate rules, exit 1 on an error-severity finding",
+		Long: `Evaluates the rules of a YAML file against the dump and reports every
+violation with the objects involved and the shortest strong path from a GC
+root. Rule kinds: retained, instances, path, accounting, duplicate-classes,
+direct-memory (see leakscan check --init for a commented example).
+--rules builtin:spark checks Spark executors: memory consumers retaining more
+than MemoryConsumer.used says (SPARK-22713), Spark/Hive classes defined by
+several class loaders, netty direct arenas over 2 GB.
+
+Exit status: 0 no error-severity finding; 1 at least one; 2 a usage or input
+error (bad rules, unreadable dump). Besides the summary on stdout (or
+--format json): --junit FILE writes JUnit XML (a test case per rule),
+--sarif FILE writes SARIF 2.1.0, and with GITHUB_ACTIONS=true each finding
+is also printed as a GitHub Actions ::error / ::warning annotation.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.init {
+				return o.writeExample(s)
+			}
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			if err != nil {
+				return err
+			}
+			if o.rules == "" {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("give the rules: --rules FILE or --rules builtin:spark (leakscan check --init writes an example)")}
+			}
+			rules, err := check.Load(o.rules)
+			if err != nil {
+				return err
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			x := g.newSession(s, dump)
+			defer x.Close()
+			tree, err := x.Tree(&treeOptions{weak: "follow"})
+			if err != nil {
+				return err
+			}
+			search, err := x.Search(paths.Options{})
+			if err != nil {
+				return err
+			}
+			res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search})
+			if o.junit != "" {
+				if err := writeFile(o.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {
+					return err
+				}
+			}
+			if o.sarif != "" {
+				if err := writeFile(o.sarif, func(w io.Writer) error { return writeSARIF(w, res, rules) }); err != nil {
+					return err
+				}
+			}
+			if format == render.JSON {
+				if err := render.WriteJSON(s.Out, res); err != nil {
+					return err
+				}
+			} else {
+				writeCheckText(s.Out, res)
+			}
+			if os.Getenv("GITHUB_ACTIONS") == "true" {
+				writeAnnotations(s.Out, res)
+			}
+			if res.Errors > 0 {
+				return &ExitError{Code: ExitFindings}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.rules, "rules", "", "the rules: a YAML file, or builtin:spark")
+	f.StringVar(&o.format, "format", "table", "table (a readable summary) or json")
+	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file")
+	f.StringVar(&o.sarif, "sarif", "", "also write SARIF 2.1.0 to this file")
+	f.BoolVar(&o.init, "init", false, "write a commented example rules file (to --rules, default leakscan-rules.yaml) and stop")
+	return cmd
+}
+
+func (o *checkOptions) writeExample(s *IOStreams) error {
+	path := o.rules
+	if path == "" {
+		path = "leakscan-rules.yaml"
+	}
+	if _, err := os.Stat(path); err == nil {
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s exists; not overwriting it", path)}
+	}
+	if err := os.WriteFile(path, check.Example(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "wrote %s\n", path)
+	return nil
+}
+
+func writeFile(path string, fn func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// pathText renders a root path on one line.
+func pathText(steps []check.Step) string {
+	var b strings.Builder
+	for i, st := range steps {
+		if i == 0 {
+			if st.GCRoot != "" {
+				b.WriteString(st.GCRoot + " ")
+			}
+			b.WriteString(st.Class)
+			continue
+		}
+		fmt.Fprintf(&b, " → %s %s", st.Field, st.Class)
+	}
+	return b.String()
+}
+
+func writeCheckText(w io.Writer, r *check.Result) {
+	fmt.Fprintf(w, "leakscan check %s: %d rules\n\n", r.Dump, len(r.Rules))
+	for _, rule := range r.Rules {
+		status := "ok  "
+		if len(rule.Findings) > 0 {
+			status = map[string]string{"error": "FAIL", "warning": "WARN"}[rule.Severity]
+		}
+		fmt.Fprintf(w, "%s  %s (%s, %s)", status, rule.ID, rule.Severity, rule.Kind)
+		if n := len(rule.Findings) + rule.More; n > 0 {
+			fmt.Fprintf(w, ": %d finding(s)", n)
+		}
+		fmt.Fprintln(w)
+		for _, f := range rule.Findings {
+			fmt.Fprintf(w, "      %s\n", f.Message)
+			if len(f.Path) > 0 {
+				fmt.Fprintf(w, "      path: %s\n", pathText(f.Path))
+			}
+		}
+		if rule.More > 0 {
+			fmt.Fprintf(w, "      … and %d more\n", rule.More)
+		}
+	}
+	fmt.Fprintf(w, "\n%d error(s), %d warning(s)\n", r.Errors, r.Warnings)
+}
+
+// writeAnnotations prints GitHub Actions workflow commands.
+func writeAnnotations(w io.Writer, r *check.Result) {
+	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	escProp := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	for _, rule := range r.Rules {
+		for _, f := range rule.Findings {
+			msg := f.Message
+			if len(f.Path) > 0 {
+				msg += "\npath: " + pathText(f.Path)
+			}
+			fmt.Fprintf(w, "::%s title=%s::%s\n", f.Severity, escProp.Replace("leakscan "+rule.ID), esc.Replace(msg))
+		}
+	}
+}
+
+// JUnit XML: one test case per rule; error findings fail it, warnings go
+// to its output.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(w io.Writer, r *check.Result) error {
+	suite := junitSuite{Name: "leakscan check " + filepath.Base(r.Dump)}
+	for _, rule := range r.Rules {
+		c := junitCase{Name: rule.ID, Classname: "leakscan." + rule.Kind}
+		var details strings.Builder
+		for _, f := range rule.Findings {
+			fmt.Fprintf(&details, "%s\n", f.Message)
+			if len(f.Path) > 0 {
+				fmt.Fprintf(&details, "  path: %s\n", pathText(f.Path))
+			}
+		}
+		if rule.More > 0 {
+			fmt.Fprintf(&details, "… and %d more\n", rule.More)
+		}
+		if len(rule.Findings) > 0 {
+			if rule.Severity == "error" {
+				c.Failure = &junitFailure{Message: rule.Findings[0].Message, Type: rule.Kind, Text: details.String()}
+				suite.Failures++
+			} else {
+				c.SystemOut = "warning: " + details.String()
+			}
+		}
+		suite.Cases = append(suite.Cases, c)
+		suite.Tests++
+	}
+	doc := junitSuites{Name: "leakscan check", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	io.WriteString(w, xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// SARIF 2.1.0: the tool's rules, and a result per finding located at the
+// dump with the objects as logical locations.
+func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
+	type text struct {
+		Text string `json:"text"`
+	}
+	type rule struct {
+		ID                   string         `json:"id"`
+		Name                 string         `json:"name"`
+		ShortDescription     text           `json:"shortDescription"`
+		FullDescription      *text          `json:"fullDescription,omitempty"`
+		DefaultConfiguration map[string]any `json:"defaultConfiguration"`
+	}
+	type logical struct {
+		Name               string `json:"name"`
+		FullyQualifiedName string `json:"fullyQualifiedName"`
+		Kind               string `json:"kind"`
+	}
+	type location struct {
+		PhysicalLocation map[string]any `json:"physicalLocation"`
+		LogicalLocations []logical      `json:"logicalLocations,omitempty"`
+	}
+	type result struct {
+		RuleID    string     `json:"ruleId"`
+		RuleIndex int        `json:"ruleIndex"`
+		Level     string     `json:"level"`
+		Message   text       `json:"message"`
+		Locations []location `json:"locations"`
+	}
+	var driverRules []rule
+	var results []result
+	for i, rr := range r.Rules {
+		short := rr.Description
+		if short == "" {
+			short = rr.ID
+		}
+		if j := strings.IndexAny(short, ".\n"); j > 0 {
+			short = short[:j+1]
+		}
+		dr := rule{ID: rr.ID, Name: rr.Kind, ShortDescription: text{short}, DefaultConfiguration: map[string]any{"level": rr.Severity}}
+		if rr.Description != "" {
+			dr.FullDescription = &text{rr.Description}
+		}
+		driverRules = append(driverRules, dr)
+		for _, f := range rr.Findings {
+			msg := f.Message
+			if len(f.Path) > 0 {
+				msg += "\nPath from a GC root: " + pathText(f.Path)
+			}
+			loc := location{PhysicalLocation: map[string]any{"artifactLocation": map[string]any{"uri": filepath.ToSlash(r.Dump), "index": 0}}}
+			for _, o := range f.Objects {
+				loc.LogicalLocations = append(loc.LogicalLocations, logical{Name: o.ID, FullyQualifiedName: o.Class + "@" + o.ID, Kind: "object"})
+			}
+			results = append(results, result{RuleID: rr.ID, RuleIndex: i, Level: f.Severity, Message: text{msg}, Locations: []location{loc}})
+		}
+	}
+	if results == nil {
+		results = []result{}
+	}
+	doc := map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs": []any{map[string]any{
+			"tool": map[string]any{"driver": map[string]any{
+				"name": "leakscan", "informationUri": "https://github.com/leakscan/leakscan", "rules": driverRules,
+			}},
+			"artifacts": []any{map[string]any{"location": map[string]any{"uri": filepath.ToSlash(r.Dump)}}},
+			"results":   results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
