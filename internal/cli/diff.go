@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/check"
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+type diffOptions struct {
+	top          int
+	format       string
+	failOnGrowth string
+	jvmNames     bool
+}
+
+func newDiffCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	o := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff BASE NEW",
+		Short: "What grew between two dumps: per class, and class loaders (Metaspace)",
+		Long: `Compares two dumps of the same application: per class the change in
+instances, shallow and retained bytes, biggest growth first; then class
+loaders by their class, with how many loaders and how many classes they
+define before and after (a job server that leaks a class loader per job shows
+here). --fail-on-growth SIZE|PERCENT exits 1 when the reachable heap grew by
+more, for CI. With --format csv only the class table is written.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
+			if err != nil {
+				return err
+			}
+			if o.failOnGrowth != "" {
+				if _, _, err := check.ParseLimit(o.failOnGrowth); err != nil {
+					return fmt.Errorf("--fail-on-growth: %w", err)
+				}
+			}
+			var trees [2]*dominator.Tree
+			for i, dump := range args {
+				x := g.newSession(s, dump)
+				defer x.Close()
+				if trees[i], err = x.Tree(&treeOptions{weak: "follow"}); err != nil {
+					return err
+				}
+			}
+			d := o.compute(trees[0], trees[1])
+			if err := o.write(s.Out, d, format); err != nil {
+				return err
+			}
+			if o.failOnGrowth != "" {
+				b, pct, _ := check.ParseLimit(o.failOnGrowth)
+				limit := b
+				if pct >= 0 {
+					limit = uint64(pct / 100 * float64(d.Base.ReachableBytes))
+				}
+				if d.Growth > 0 && uint64(d.Growth) > limit {
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("the reachable heap grew by %s, more than %s", render.Size(uint64(d.Growth)), o.failOnGrowth)}
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.top, "top", 30, "classes to show (0 = all that changed)")
+	f.StringVar(&o.format, "format", "table", "table, json or csv")
+	f.StringVar(&o.failOnGrowth, "fail-on-growth", "", "exit 1 when the reachable heap grew by more than this: a size (100MB) or a share of BASE's (10%)")
+	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
+	return cmd
+}
+
+// side is one dump's totals.
+type side struct {
+	Dump             string `json:"dump"`
+	ReachableObjects int64  `json:"reachable_objects"`
+	ReachableBytes   uint64 `json:"reachable_bytes"`
+}
+
+// classDelta is one class's change; classes are matched by name.
+type classDelta struct {
+	Class                            string `json:"class"`
+	InstancesBase, InstancesNew      int64  `json:"-"`
+	ShallowBase, ShallowNew          uint64 `json:"-"`
+	RetainedBase, RetainedNew        uint64 `json:"-"`
+	Instances, Shallow, RetainedDiff int64
+}
+
+// loaderDelta is the class loaders of one loader class.
+type loaderDelta struct {
+	LoaderClass string `json:"loader_class"`
+	LoadersBase int    `json:"loaders_base"`
+	LoadersNew  int    `json:"loaders_new"`
+	ClassesBase int    `json:"classes_base"`
+	ClassesNew  int    `json:"classes_new"`
+}
+
+type diffReport struct {
+	Base    side          `json:"base"`
+	New     side          `json:"new"`
+	Growth  int64         `json:"reachable_growth_bytes"`
+	Classes []classDelta  `json:"classes"`
+	Loaders []loaderDelta `json:"class_loaders"`
+}
+
+type classTotals struct {
+	instances         int64
+	shallow, retained uint64
+}
+
+func (o *diffOptions) totals(t *dominator.Tree) map[string]classTotals {
+	g := t.Graph()
+	retained := t.ClassRetained()
+	out := map[string]classTotals{}
+	for _, r := range g.Histogram() {
+		name := g.Classes[r.Class].Name
+		if !o.jvmNames {
+			name = heap.SourceName(name)
+		}
+		c := out[name]
+		c.instances += r.Instances
+		c.shallow += r.ShallowBytes
+		c.retained += retained[r.Class]
+		out[name] = c
+	}
+	return out
+}
+
+// loaders counts, per class of class loader, the loaders and the classes
+// they define (the bootstrap loader as "<bootstrap>").
+func loaders(t *dominator.Tree) map[string][2]int {
+	g := t.Graph()
+	per := map[uint64]int{}
+	for _, c := range g.Classes {
+		if c.ID != 0 {
+			per[c.LoaderID]++
+		}
+	}
+	out := map[string][2]int{}
+	for id, n := range per {
+		name := "<bootstrap>"
+		if id != 0 {
+			if o := g.Lookup(id); o != heap.None {
+				name = g.ObjectLabel(o, false)
+			} else {
+				name = fmt.Sprintf("<loader 0x%x not in the dump>", id)
+			}
+		}
+		v := out[name]
+		v[0]++
+		v[1] += n
+		out[name] = v
+	}
+	return out
+}
+
+func (o *diffOptions) compute(base, next *dominator.Tree) *diffReport {
+	d := &diffReport{
+		Base: side{Dump: base.Graph().Source.Path, ReachableObjects: base.ReachableObjects, ReachableBytes: base.ReachableBytes},
+		New:  side{Dump: next.Graph().Source.Path, ReachableObjects: next.ReachableObjects, ReachableBytes: next.ReachableBytes},
+	}
+	d.Growth = int64(next.ReachableBytes) - int64(base.ReachableBytes)
+	a, b := o.totals(base), o.totals(next)
+	names := map[string]bool{}
+	for n := range a {
+		names[n] = true
+	}
+	for n := range b {
+		names[n] = true
+	}
+	for n := range names {
+		x, y := a[n], b[n]
+		c := classDelta{Class: n, InstancesBase: x.instances, InstancesNew: y.instances, ShallowBase: x.shallow, ShallowNew: y.shallow,
+			RetainedBase: x.retained, RetainedNew: y.retained, Instances: y.instances - x.instances,
+			Shallow: int64(y.shallow) - int64(x.shallow), RetainedDiff: int64(y.retained) - int64(x.retained)}
+		if c.Instances != 0 || c.Shallow != 0 || c.RetainedDiff != 0 {
+			d.Classes = append(d.Classes, c)
+		}
+	}
+	slices.SortFunc(d.Classes, func(p, q classDelta) int {
+		if c := cmp.Compare(q.RetainedDiff, p.RetainedDiff); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(q.Shallow, p.Shallow); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.Class, q.Class)
+	})
+	if o.top > 0 && len(d.Classes) > o.top {
+		d.Classes = d.Classes[:o.top]
+	}
+	la, lb := loaders(base), loaders(next)
+	lnames := map[string]bool{}
+	for n := range la {
+		lnames[n] = true
+	}
+	for n := range lb {
+		lnames[n] = true
+	}
+	for n := range lnames {
+		d.Loaders = append(d.Loaders, loaderDelta{LoaderClass: n, LoadersBase: la[n][0], LoadersNew: lb[n][0], ClassesBase: la[n][1], ClassesNew: lb[n][1]})
+	}
+	slices.SortFunc(d.Loaders, func(p, q loaderDelta) int {
+		if c := cmp.Compare(q.ClassesNew-q.ClassesBase, p.ClassesNew-p.ClassesBase); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.LoaderClass, q.LoaderClass)
+	})
+	return d
+}
+
+func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) error {
+	if format == render.JSON {
+		return render.WriteJSON(w, d)
+	}
+	grid := &render.Grid{Columns: []render.Column{
+		{Title: "Class", Key: "class"},
+		{Title: "Instances", Key: "instances_delta", Kind: render.Count}, {Title: "Shallow", Key: "shallow_delta_bytes", Kind: render.Text},
+		{Title: "Retained", Key: "retained_delta_bytes", Kind: render.Text},
+		{Title: "Instances (new)", Key: "instances_new", Kind: render.Count}, {Title: "Retained (new)", Key: "retained_new_bytes", Kind: render.Bytes},
+	}}
+	for _, c := range d.Classes {
+		shallow, retained := any(c.Shallow), any(c.RetainedDiff)
+		if format == render.Table {
+			shallow, retained = render.SignedSize(c.Shallow), render.SignedSize(c.RetainedDiff)
+		}
+		grid.Rows = append(grid.Rows, []any{c.Class, c.Instances, shallow, retained, c.InstancesNew, c.RetainedNew})
+	}
+	if format == render.CSV {
+		return grid.Write(w, format)
+	}
+	fmt.Fprintf(w, "reachable heap: %s → %s (%s); objects %s → %s\n\n", render.Size(d.Base.ReachableBytes), render.Size(d.New.ReachableBytes),
+		render.SignedSize(d.Growth), commas(d.Base.ReachableObjects), commas(d.New.ReachableObjects))
+	if err := grid.Write(w, format); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nClass loaders:")
+	lg := &render.Grid{Columns: []render.Column{
+		{Title: "Loader class", Key: "loader_class"}, {Title: "Loaders", Key: "loaders", Kind: render.Text}, {Title: "Classes defined", Key: "classes", Kind: render.Text},
+	}}
+	for _, l := range d.Loaders {
+		lg.Rows = append(lg.Rows, []any{l.LoaderClass, fmt.Sprintf("%d → %d", l.LoadersBase, l.LoadersNew), fmt.Sprintf("%d → %d", l.ClassesBase, l.ClassesNew)})
+	}
+	return lg.Write(w, format)
+}

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+)
+
+// jobServer writes a dump of a job server that keeps every job's
+// IsolatedClientLoader alive through a static registry: jobs loaders, each
+// defining the same three classes, each with one client object of 1 KiB.
+func jobServer(t *testing.T, jobs int) string {
+	t.Helper()
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loaderClass := w.Class("com/example/IsolatedClientLoader", obj, 0, nil, nil)
+	arr := w.ObjectArrayClass()
+	var clients []uint64
+	for j := 0; j < jobs; j++ {
+		loader := w.NewID()
+		w.Instance(loader, loaderClass, nil, nil)
+		var client uint64
+		for _, name := range []string{"com/example/hive/Client", "com/example/hive/Session", "com/example/hive/Conf"} {
+			c := w.Class(name, obj, loader, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}, {Name: "loader", Type: hprof.TypeObject}})
+			if client == 0 {
+				client = w.NewID()
+				data := w.NewID()
+				w.PrimArray(data, hprof.TypeByte, 1024, nil)
+				w.Instance(client, c, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{data, loader})
+			}
+		}
+		clients = append(clients, client)
+	}
+	list := w.NewID()
+	w.ObjArray(list, arr, clients)
+	registry := w.Class("com/example/Registry", obj, 0, []hproftest.Static{{Name: "JOBS", Type: hprof.TypeObject, Value: list}}, nil)
+	w.Root(hprof.SubRootStickyClass, registry, 0, 0)
+	path := filepath.Join(t.TempDir(), "jobs.hprof")
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDiff(t *testing.T) {
+	base, next := jobServer(t, 2), jobServer(t, 10)
+	out, errOut, code := run(t, "diff", base, next)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"com.example.IsolatedClientLoader  2 → 10", "6 → 30", "com.example.hive.Client", "+8"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = run(t, "diff", base, next, "--format", "json")
+	var d struct {
+		Growth  int64 `json:"reachable_growth_bytes"`
+		Classes []struct {
+			Class        string
+			Instances    int64
+			RetainedDiff int64
+		}
+		Loaders []struct {
+			LoaderClass string `json:"loader_class"`
+			Base        int    `json:"loaders_base"`
+			New         int    `json:"loaders_new"`
+		} `json:"class_loaders"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if d.Growth <= 8*1024 || d.Classes[0].RetainedDiff <= 0 || d.Loaders[0].LoaderClass != "com.example.IsolatedClientLoader" || d.Loaders[0].New != 10 {
+		t.Errorf("json report: %+v", d)
+	}
+	// The biggest growth comes first and the byte arrays grew by 8.
+	found := false
+	for _, c := range d.Classes {
+		if c.Class == "byte[]" && c.Instances == 8 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("byte[] not +8: %+v", d.Classes)
+	}
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "1KB"); code != 1 || !strings.Contains(errOut, "grew by") {
+		t.Errorf("--fail-on-growth 1KB: exit %d %q", code, errOut)
+	}
+	if _, _, code := run(t, "diff", base, next, "--fail-on-growth", "500%"); code != 0 {
+		t.Errorf("--fail-on-growth 500%%: exit %d", code)
+	}
+	if out, _, code := run(t, "diff", base, next, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "class,instances_delta,") {
+		t.Errorf("csv: %q", out)
+	}
+}
