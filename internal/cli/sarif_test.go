@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// sarifSchemaPath is the OASIS SARIF 2.1.0 JSON schema, vendored as test
+// data (see testdata/sarif/README.md).
+const sarifSchemaPath = "testdata/sarif/sarif-schema-2.1.0.json"
+
+// offlineLoader refuses every load: the SARIF schema is added to the
+// compiler as a resource and its draft-07 meta-schema is built into the
+// library, so nothing should ever be fetched.
+type offlineLoader struct{}
+
+func (offlineLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("refusing to load %s: the SARIF test runs offline", url)
+}
+
+// sarifSchema compiles the vendored SARIF schema without any network or
+// file loading beyond reading the schema itself.
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root(t), filepath.FromSlash(sarifSchemaPath)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("%s: %v", sarifSchemaPath, err)
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		t.Fatalf("%s: not a JSON object", sarifSchemaPath)
+	}
+	id, _ := obj["$id"].(string)
+	if id == "" {
+		t.Fatalf("%s: no $id", sarifSchemaPath)
+	}
+	if s, _ := obj["$schema"].(string); s != "http://json-schema.org/draft-07/schema#" {
+		t.Fatalf("%s: $schema is %q, want draft-07", sarifSchemaPath, s)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	c.UseLoader(offlineLoader{})
+	if err := c.AddResource(id, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(id)
+	if err != nil {
+		t.Fatalf("compiling %s: %v", sarifSchemaPath, err)
+	}
+	return sch
+}
+
+// validateSARIF checks a SARIF file against the schema, failing the test
+// with the validation errors and the file's content when it does not
+// validate.
+func validateSARIF(t *testing.T, sch *jsonschema.Schema, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s is not JSON: %v", path, err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("%s does not validate against the SARIF 2.1.0 schema:\n%#v\n--- SARIF ---\n%s", filepath.Base(path), err, data)
+	}
+}
+
+// sarifLog is the part of a SARIF log the test looks at.
+type sarifLog struct {
+	Version string `json:"version"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name  string `json:"name"`
+				Rules []struct {
+					ID string `json:"id"`
+				} `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		Results []struct {
+			RuleID string `json:"ruleId"`
+			Level  string `json:"level"`
+		} `json:"results"`
+	} `json:"runs"`
+}
+
+func TestSARIFValidates(t *testing.T) {
+	sch := sarifSchema(t)
+	dir := t.TempDir()
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+
+	// builtin:spark finds the SPARK-22713 leak: exit 1, results present.
+	found := filepath.Join(dir, "spark.sarif")
+	stdout, stderr, code := run(t, "check", spark, "--rules", "builtin:spark", "--sarif", found)
+	if code != 1 {
+		t.Fatalf("check --rules builtin:spark: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	validateSARIF(t, sch, found)
+
+	data, err := os.ReadFile(found)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" {
+		t.Errorf("version %q, want 2.1.0", log.Version)
+	}
+	if len(log.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(log.Runs))
+	}
+	r := log.Runs[0]
+	if r.Tool.Driver.Name != "leakscan" {
+		t.Errorf("driver name %q, want leakscan", r.Tool.Driver.Name)
+	}
+	if len(r.Tool.Driver.Rules) != 3 {
+		t.Errorf("%d driver rules, want 3 (the builtin:spark rules)", len(r.Tool.Driver.Rules))
+	}
+	accounting := false
+	for _, res := range r.Results {
+		if res.RuleID == "spark-memory-accounting" && res.Level == "error" {
+			accounting = true
+		}
+	}
+	if !accounting {
+		t.Errorf("no error-level result for spark-memory-accounting among %d results", len(r.Results))
+	}
+
+	// A rule that holds: exit 0, no results, still valid SARIF.
+	rules := filepath.Join(dir, "quiet.yaml")
+	yaml := "rules: [{id: quiet, description: d, severity: error, instances: {class: java.lang.Thread, max: 1000}}]\n"
+	if err := os.WriteFile(rules, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	quiet := filepath.Join(dir, "quiet.sarif")
+	stdout, stderr, code = run(t, "check", spark, "--rules", rules, "--sarif", quiet)
+	if code != 0 {
+		t.Fatalf("check --rules quiet.yaml: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	validateSARIF(t, sch, quiet)
+}
+
+// TestSARIFSchemaRejects makes sure the compiled schema is not vacuous: a
+// log with an unknown result level must fail validation.
+func TestSARIFSchemaRejects(t *testing.T) {
+	sch := sarifSchema(t)
+	bad := `{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "leakscan"}},
+		"results": [{"ruleId": "x", "level": "fatal", "message": {"text": "m"}}]}]}`
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(bad)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err == nil {
+		t.Error("a result with level \"fatal\" validated; the schema is not being enforced")
+	}
+}
