@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/paths"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+// leakCommand builds a command that runs one analysis of internal/leaks
+// on the dump's graph, dominator tree and strong-path search.
+func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
+	run func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := render.ParseFormat(format, render.Table, render.JSON)
+			if err != nil {
+				return err
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			x := g.newSession(s, dump)
+			defer x.Close()
+			tree, err := x.Tree(&treeOptions{weak: "follow"})
+			if err != nil {
+				return err
+			}
+			search, err := x.Search(paths.Options{})
+			if err != nil {
+				return err
+			}
+			return run(s.Out, tree, search, f)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	return cmd
+}
+
+func newClassLoadersCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	return leakCommand(s, g, "classloaders [DUMP]", "Class loaders, the classes they define, duplicate classes, and what keeps loaders alive",
+		`Lists every class loader (the bootstrap and system loaders included): its
+class, id, parent, how many classes it defined, how many instances those have,
+and its retained size. Then every class name more than one loader defines
+(Metaspace/PermGen leaks: a loader per job, never released), and for each
+loader that is not the JDK's the shortest strong path from a GC root that
+keeps it alive, grouped by the shape of the path.`,
+		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
+			r := leaks.ClassLoaders(t.Graph(), t, search)
+			if format == render.JSON {
+				return render.WriteJSON(w, r)
+			}
+			grid := &render.Grid{Columns: []render.Column{{Title: "Class loader", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Parent", Key: "parent"},
+				{Title: "Classes", Key: "classes", Kind: render.Count}, {Title: "Instances", Key: "instances", Kind: render.Count}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
+			for _, l := range r.Loaders {
+				parent := ""
+				if l.Parent != nil {
+					parent = l.Parent.Class + " " + l.Parent.ID
+				}
+				grid.Rows = append(grid.Rows, []any{l.Class, l.ID, parent, l.Classes, l.Instances, l.Retained})
+			}
+			if err := grid.Write(w, format); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\n%d class names are defined by more than one loader", len(r.Duplicates))
+			if len(r.Duplicates) == 0 {
+				fmt.Fprintln(w, ".")
+			} else {
+				fmt.Fprintln(w, ":")
+				dg := &render.Grid{Columns: []render.Column{{Title: "Class", Key: "class"}, {Title: "Loaders", Key: "loaders", Kind: render.Count}, {Title: "Defined by", Key: "by"}}}
+				for _, d := range r.Duplicates {
+					dg.Rows = append(dg.Rows, []any{d.Class, len(d.Loaders), countClasses(d.Loaders)})
+				}
+				dg.Write(w, format)
+			}
+			// Paths to the loaders that are not the JDK's, one per shape.
+			type shape struct {
+				n    int
+				path []leaks.Step
+			}
+			shapes := map[string]*shape{}
+			var order []string
+			for _, l := range r.Loaders {
+				if l.Builtin || len(l.Path) == 0 {
+					continue
+				}
+				key := pathShape(l.Path)
+				if shapes[key] == nil {
+					shapes[key] = &shape{path: l.Path}
+					order = append(order, key)
+				}
+				shapes[key].n++
+			}
+			if len(order) > 0 {
+				fmt.Fprintln(w, "\nWhat keeps the loaders that are not the JDK's alive (shortest strong path from a GC root):")
+				for _, k := range order {
+					fmt.Fprintf(w, "  %d loader(s):\n", shapes[k].n)
+					for i, st := range shapes[k].path {
+						line := st.Object.Class + " " + st.Object.ID
+						if i == 0 && st.GCRoot != "" {
+							line = st.GCRoot + "  " + line
+						}
+						if st.Field != "" {
+							line = st.Field + "  " + line
+						}
+						fmt.Fprintf(w, "    %s%s\n", strings.Repeat("  ", i), line)
+					}
+				}
+			}
+			return nil
+		})
+}
+
+var slotRE = regexp.MustCompile(`\[\d+\]`)
+
+// pathShape is a path with ids and array slots left out.
+func pathShape(p []leaks.Step) string {
+	var b strings.Builder
+	for _, st := range p {
+		b.WriteString(slotRE.ReplaceAllString(st.Field, "[]") + ">" + st.Object.Class + "|")
+	}
+	return b.String()
+}
+
+// countClasses summarises objects by class: "IsolatedClientLoader ×40".
+func countClasses(objs []leaks.Object) string {
+	n := map[string]int{}
+	for _, o := range objs {
+		n[o.Class]++
+	}
+	var parts []string
+	for c, k := range n {
+		parts = append(parts, fmt.Sprintf("%s ×%d", c, k))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func newOffHeapCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	return leakCommand(s, g, "offheap [DUMP]", "Direct (off-heap) memory the heap points at, by owner",
+		`Sums the capacity of java.nio.DirectByteBuffer (and mapped buffers): strongly
+reachable, or reachable only through a Cleaner (phantom reference: freed at the
+next reference processing). Slices and duplicates share the memory of the
+buffer they view (their att field) and are counted once with it. Buffers are
+grouped by what holds them: the nearest object outside the JDK on their
+shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk) — every
+buffer is also reachable through its Cleaner, so no application object
+dominates it in MAT's sense. A heap histogram shows this memory as a few
+bytes per buffer.`,
+		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
+			r := leaks.OffHeap(t.Graph(), t, search)
+			if format == render.JSON {
+				return render.WriteJSON(w, r)
+			}
+			fmt.Fprintf(w, "Direct memory: %s in %d buffers (strongly reachable %s; waiting to be freed %s); %d slices and duplicates counted with their buffers.\n\n",
+				render.Size(r.Total), len(r.Buffers), render.Size(r.Strong), render.Size(r.PendingFree), r.Views)
+			og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity", Kind: render.Bytes}}}
+			for _, o := range r.Owners {
+				og.Rows = append(og.Rows, []any{o.Owner, o.Buffers, o.Capacity})
+			}
+			og.Write(w, format)
+			fmt.Fprintln(w)
+			bg := &render.Grid{Columns: []render.Column{{Title: "Buffer", Key: "id"}, {Title: "Capacity", Key: "capacity", Kind: render.Bytes}, {Title: "Views", Key: "views", Kind: render.Count},
+				{Title: "Owner", Key: "owner"}, {Title: "Address", Key: "address"}}}
+			for i, b := range r.Buffers {
+				if i >= 50 {
+					fmt.Fprintf(w, "… %d more buffers (--format json lists them all)\n", len(r.Buffers)-i)
+					break
+				}
+				bg.Rows = append(bg.Rows, []any{b.ID, b.Capacity, b.Views, b.Owner, fmt.Sprintf("0x%x", b.Address)})
+			}
+			return bg.Write(w, format)
+		})
+}
+
+func newThreadsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	return leakCommand(s, g, "threads [DUMP]", "Threads: stacks, the objects each frame holds, retained sizes",
+		`Every thread with its name, daemon flag and state (where the dump has them),
+its stack (class.method(File:line)), the objects each frame holds as locals
+(JAVA FRAME roots) with class and retained size, and the thread's retained
+size, biggest first, like MAT's thread overview.`,
+		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
+			ts := leaks.Threads(t.Graph(), t)
+			if format == render.JSON {
+				return render.WriteJSON(w, ts)
+			}
+			for _, th := range ts {
+				var flags []string
+				if th.Daemon != nil && *th.Daemon {
+					flags = append(flags, "daemon")
+				}
+				if th.State != "" {
+					flags = append(flags, th.State)
+				}
+				fmt.Fprintf(w, "Thread %q %s  %s  retains %s\n", th.Name, th.ID, strings.Join(flags, ", "), render.Size(th.Retained))
+				for _, f := range th.Stack {
+					fmt.Fprintf(w, "    at %s\n", f.Method)
+					for _, l := range f.Locals {
+						fmt.Fprintf(w, "        local %s %s  retains %s\n", l.Class, l.ID, render.Size(l.Retained))
+					}
+				}
+				for _, l := range th.Unplaced {
+					fmt.Fprintf(w, "    local (frame unknown) %s %s  retains %s\n", l.Class, l.ID, render.Size(l.Retained))
+				}
+				fmt.Fprintln(w)
+			}
+			return nil
+		})
+}
+
+func newSparkCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	return leakCommand(s, g, "spark [DUMP]", "A Spark executor's memory: tasks' consumers, memory pools, cached blocks, netty arenas",
+		`Reads an executor's memory accounting from its heap, with Spark 2.x/3.x class
+and field names: for every TaskMemoryManager the task attempt and its memory
+consumers, each with the bytes it claims (MemoryConsumer.used) beside the
+bytes it retains, flagging consumers that retain over 1 MiB more than they
+claim (SPARK-22713); the memory manager's pools (max heap memory, storage
+region, on-heap storage and execution pools with their size and use,
+memoryForTask) next to what the heap really holds; the blocks cached in
+MemoryStore.entries; netty's direct arenas (see leakscan offheap).`,
+		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
+			r := leaks.Spark(t.Graph(), t, search)
+			if format == render.JSON {
+				return render.WriteJSON(w, r)
+			}
+			if !r.Found {
+				fmt.Fprintln(w, "No Spark classes found: this does not look like a Spark executor's heap.")
+				return nil
+			}
+			fmt.Fprintf(w, "Tasks (%d):\n", len(r.Tasks))
+			for _, task := range r.Tasks {
+				exec := "unknown"
+				if task.ExecutionMemory >= 0 {
+					exec = render.Size(uint64(task.ExecutionMemory))
+				}
+				fmt.Fprintf(w, "  task attempt %d  TaskMemoryManager %s  retains %s; execution memory granted: %s\n", task.TaskAttemptID, task.ID, render.Size(task.Retained), exec)
+				cg := &render.Grid{Columns: []render.Column{{Title: "    Consumer", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Claims (used)", Key: "used", Kind: render.Bytes},
+					{Title: "Retains", Key: "retained", Kind: render.Bytes}, {Title: "", Key: "flag"}}}
+				for _, c := range task.Consumers {
+					flag := ""
+					if c.Unaccounted {
+						flag = "◀ retains far more than it claims (SPARK-22713)"
+					}
+					cg.Rows = append(cg.Rows, []any{"    " + c.Class, c.ID, uint64(max(c.Used, 0)), c.Retained, flag})
+				}
+				cg.Write(w, format)
+			}
+			for _, m := range r.Managers {
+				fmt.Fprintf(w, "\n%s %s: max heap memory %s, storage region %s\n", m.Class, m.ID, render.Size(uint64(max(m.MaxHeapMemory, 0))), render.Size(uint64(max(m.StorageRegionSize, 0))))
+				pg := &render.Grid{Columns: []render.Column{{Title: "  Pool", Key: "pool"}, {Title: "Size", Key: "size", Kind: render.Bytes}, {Title: "Used (accounted)", Key: "used", Kind: render.Bytes}, {Title: "Heap holds", Key: "holds", Kind: render.Bytes}}}
+				for _, p := range m.Pools {
+					pg.Rows = append(pg.Rows, []any{"  " + p.Name, uint64(max(p.PoolSize, 0)), uint64(max(p.Used, 0)), p.HeapHolds})
+				}
+				pg.Write(w, format)
+				var tasks []int64
+				for k := range m.MemoryForTask {
+					tasks = append(tasks, k)
+				}
+				sort.Slice(tasks, func(i, j int) bool { return tasks[i] < tasks[j] })
+				for _, k := range tasks {
+					fmt.Fprintf(w, "  memoryForTask[%d] = %s\n", k, render.Size(uint64(max(m.MemoryForTask[k], 0))))
+				}
+			}
+			fmt.Fprintf(w, "\nCached blocks (%d):\n", len(r.Blocks))
+			bg := &render.Grid{Columns: []render.Column{{Title: "  Block", Key: "block"}, {Title: "Entry", Key: "class"}, {Title: "Size (said)", Key: "size", Kind: render.Bytes}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
+			for _, b := range r.Blocks {
+				bg.Rows = append(bg.Rows, []any{"  " + b.ID, b.Entry.Class, uint64(max(b.Size, 0)), b.Entry.Retained})
+			}
+			bg.Write(w, format)
+			if len(r.Netty) > 0 {
+				fmt.Fprintln(w, "\nNetty direct memory:")
+				for _, n := range r.Netty {
+					fmt.Fprintf(w, "  %s: %d buffers, %s\n", n.Owner, n.Buffers, render.Size(n.Capacity))
+				}
+			}
+			return nil
+		})
+}

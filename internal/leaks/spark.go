@@ -1,0 +1,188 @@
+package leaks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/paths"
+)
+
+// Consumer is a Spark MemoryConsumer of a task.
+type Consumer struct {
+	Object
+	Used int64 `json:"used_bytes"` // what MemoryConsumer.used claims
+	// Unaccounted is set when the consumer retains more than it claims by
+	// more than SparkSlack: memory the task memory manager does not know of
+	// (SPARK-22713).
+	Unaccounted bool `json:"unaccounted"`
+}
+
+// Task is one TaskMemoryManager.
+type Task struct {
+	Object
+	TaskAttemptID int64      `json:"task_attempt_id"`
+	Consumers     []Consumer `json:"consumers"`
+	// ExecutionMemory is what the execution pool's memoryForTask says the
+	// task holds (-1 when unknown).
+	ExecutionMemory int64 `json:"execution_memory_bytes"`
+}
+
+// Pool is a memory pool's size and use.
+type Pool struct {
+	Name     string `json:"name"`
+	Object   Object `json:"object"`
+	PoolSize int64  `json:"pool_size_bytes"`
+	Used     int64  `json:"used_bytes"`
+	// HeapHolds is what the heap really holds for the pool: the retained
+	// size of the consumers (execution) or of the cached blocks (storage).
+	HeapHolds uint64 `json:"heap_holds_bytes"`
+}
+
+// MemoryManager is a UnifiedMemoryManager (or StaticMemoryManager).
+type MemoryManager struct {
+	Object
+	MaxHeapMemory     int64 `json:"max_heap_memory_bytes"`
+	StorageRegionSize int64 `json:"storage_region_bytes"`
+	Pools             []Pool
+	MemoryForTask     map[int64]int64 `json:"memory_for_task"`
+}
+
+// Block is a cached block in the MemoryStore.
+type Block struct {
+	ID    string `json:"block_id"`
+	Entry Object `json:"entry"`
+	Size  int64  `json:"size_bytes"` // what the entry says
+}
+
+// SparkReport is what `leakscan spark` prints.
+type SparkReport struct {
+	Found    bool            `json:"spark_found"`
+	Tasks    []Task          `json:"tasks"`
+	Managers []MemoryManager `json:"memory_managers"`
+	Blocks   []Block         `json:"cached_blocks"`
+	Netty    []OwnerGroup    `json:"netty_direct_memory"`
+}
+
+// SparkSlack is how much more than MemoryConsumer.used a consumer may
+// retain before it is flagged (the same bound as builtin:spark).
+const SparkSlack = 1 << 20
+
+// maxEntries bounds the collections walked.
+const maxEntries = 1 << 20
+
+// Spark reads an executor's memory accounting from its heap.
+func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
+	r := &SparkReport{Tasks: []Task{}, Managers: []MemoryManager{}, Blocks: []Block{}, Netty: []OwnerGroup{}}
+	for _, c := range g.Classes {
+		if strings.HasPrefix(c.Name, "org.apache.spark.") {
+			r.Found = true
+			break
+		}
+	}
+	if !r.Found {
+		return r
+	}
+	// Pools first: memoryForTask tells what each task holds.
+	for _, o := range instancesOf(g, "org.apache.spark.memory.MemoryManager") {
+		f := readFields(g, o)
+		m := MemoryManager{Object: objectOf(g, t, o), MemoryForTask: map[int64]int64{}}
+		m.MaxHeapMemory, _ = f.num("maxHeapMemory")
+		m.StorageRegionSize, _ = f.num("onHeapStorageRegionSize")
+		for _, name := range []string{"onHeapStorageMemoryPool", "onHeapExecutionMemoryPool", "offHeapStorageMemoryPool", "offHeapExecutionMemoryPool"} {
+			p := f.ref(name)
+			if p == heap.None {
+				continue
+			}
+			pf := readFields(g, p)
+			pool := Pool{Name: name, Object: objectOf(g, t, p)}
+			pool.PoolSize, _ = pf.num("_poolSize")
+			pool.Used, _ = pf.num("_memoryUsed")
+			if mft := pf.ref("memoryForTask"); mft != heap.None {
+				pool.Used = 0
+				for _, e := range elements(g, mft, maxEntries) {
+					task, _ := readFields(g, e.key).num("value")
+					bytes, _ := readFields(g, e.value).num("value")
+					m.MemoryForTask[task] += bytes
+					pool.Used += bytes
+				}
+			}
+			m.Pools = append(m.Pools, pool)
+		}
+		r.Managers = append(r.Managers, m)
+	}
+	var consumersHold uint64
+	for _, o := range instancesOf(g, "org.apache.spark.memory.TaskMemoryManager") {
+		f := readFields(g, o)
+		task := Task{Object: objectOf(g, t, o), ExecutionMemory: -1}
+		task.TaskAttemptID, _ = f.num("taskAttemptId")
+		for _, m := range r.Managers {
+			if v, ok := m.MemoryForTask[task.TaskAttemptID]; ok {
+				task.ExecutionMemory = v
+			}
+		}
+		for _, e := range elements(g, f.ref("consumers"), maxEntries) {
+			used, _ := readFields(g, e.key).num("used")
+			c := Consumer{Object: objectOf(g, t, e.key), Used: used}
+			c.Unaccounted = c.Retained > uint64(max(used, 0))+SparkSlack
+			consumersHold += c.Retained
+			task.Consumers = append(task.Consumers, c)
+		}
+		slices.SortStableFunc(task.Consumers, func(a, b Consumer) int {
+			if a.Retained != b.Retained {
+				if a.Retained > b.Retained {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		r.Tasks = append(r.Tasks, task)
+	}
+	var blocksHold uint64
+	for _, o := range instancesOf(g, "org.apache.spark.storage.memory.MemoryStore") {
+		for _, e := range elements(g, readFields(g, o).ref("entries"), maxEntries) {
+			b := Block{ID: blockName(g, e.key), Entry: objectOf(g, t, e.value)}
+			b.Size, _ = readFields(g, e.value).num("size")
+			blocksHold += b.Entry.Retained
+			r.Blocks = append(r.Blocks, b)
+		}
+	}
+	for i := range r.Managers {
+		for j := range r.Managers[i].Pools {
+			p := &r.Managers[i].Pools[j]
+			switch {
+			case strings.Contains(p.Name, "onHeapExecution"):
+				p.HeapHolds = consumersHold
+			case strings.Contains(p.Name, "onHeapStorage"):
+				p.HeapHolds = blocksHold
+			}
+		}
+	}
+	for _, og := range OffHeap(g, t, s).Owners {
+		if strings.HasPrefix(og.Owner, "io.netty.") {
+			r.Netty = append(r.Netty, og)
+		}
+	}
+	return r
+}
+
+// blockName names a BlockId as Spark does (rdd_2_7); other kinds by class.
+func blockName(g *heap.Graph, o heap.ObjectIndex) string {
+	if o == heap.None {
+		return "?"
+	}
+	f := readFields(g, o)
+	name := g.Classes[g.ClassOf(o)].Name
+	if strings.HasSuffix(name, ".RDDBlockId") {
+		rdd, _ := f.num("rddId")
+		split, _ := f.num("splitIndex")
+		return fmt.Sprintf("rdd_%d_%d", rdd, split)
+	}
+	if s := f.str("name"); s != "" {
+		return s
+	}
+	return name[strings.LastIndexByte(name, '.')+1:] + fmt.Sprintf("@0x%x", g.ID(o))
+}
