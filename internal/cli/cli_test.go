@@ -76,6 +76,7 @@ func golden(t *testing.T, name, got string) {
 func TestGolden(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
 	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	netty := filepath.Join(root(t), "testdata", "dumps", "Netty.hprof")
 	cases := map[string][]string{
 		"histogram.txt":          {"histogram", dump, "--top", "15"},
 		"histogram.json":         {"histogram", dump, "--top", "5", "--format", "json"},
@@ -91,6 +92,11 @@ func TestGolden(t *testing.T) {
 		"paths-regex.txt":        {"paths", spark, "--class", `^org\.apache\.spark\.storage\..*BlockId$`, "--regex"},
 		"inspect.txt":            {"inspect", spark, "0xfab1e388", "--limit", "5"},
 		"inspect-array.json":     {"inspect", spark, "0xfab5a9c0", "--limit", "4", "--format", "json"},
+		"spark.txt":              {"spark", spark},
+		"threads.txt":            {"threads", spark},
+		"offheap.txt":            {"offheap", netty},
+		"offheap.json":           {"offheap", netty, "--format", "json"},
+		"spark-none.txt":         {"spark", netty},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
