@@ -30,6 +30,7 @@ demo: build
 fixtures:
 	$(GO) run ./internal/testjvm/capture -program Basic -src testdata/java -out testdata/dumps -gz -flags "-Xmx64m -XX:+UseSerialGC -Xshare:off"
 	$(GO) run ./internal/testjvm/capture -program Spark22713 -main org.apache.spark.executor.Executor -src testdata/java -out testdata/dumps -gz -flags "-Xmx128m -XX:+UseSerialGC -Xshare:off"
+	$(GO) run ./internal/testjvm/capture -program JobServer -main spark.jobserver.JobServer -src testdata/java -out testdata/dumps -gz -flags "-Xmx128m -XX:+UseSerialGC -Xshare:off"
 	$(GO) run ./internal/testjvm/capture -program Netty -main io.netty.buffer.NettyFixture -src testdata/java -out testdata/dumps -gz -flags "-Xmx64m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC -Xshare:off"
 
 fuzz:

@@ -77,26 +77,28 @@ func TestGolden(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
 	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
 	netty := filepath.Join(root(t), "testdata", "dumps", "Netty.hprof")
+	jobs := filepath.Join(root(t), "testdata", "dumps", "JobServer.hprof")
 	cases := map[string][]string{
-		"histogram.txt":          {"histogram", dump, "--top", "15"},
-		"histogram.json":         {"histogram", dump, "--top", "5", "--format", "json"},
-		"histogram.csv":          {"histogram", dump, "--top", "5", "--format", "csv", "--jvm-names"},
-		"histogram-match.txt":    {"histogram", dump, "--match", `^java\.util\.HashMap`},
-		"histogram-retained.txt": {"histogram", spark, "--retained", "--top", "12"},
-		"dominators.txt":         {"dominators", dump, "--top", "10"},
-		"dominators-spark.txt":   {"dominators", spark, "--top", "1", "--depth", "10", "--children", "2", "--min-retained", "100KB"},
-		"dominators-spark.json":  {"dominators", spark, "--top", "2", "--depth", "2", "--children", "1", "--format", "json"},
-		"dominators-group.txt":   {"dominators", spark, "--group-by", "package", "--top", "8"},
-		"paths-spark.txt":        {"paths", spark, "--class", "ExternalAppendOnlyMap"},
-		"paths-spark.json":       {"paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator", "--format", "json"},
-		"paths-regex.txt":        {"paths", spark, "--class", `^org\.apache\.spark\.storage\..*BlockId$`, "--regex"},
-		"inspect.txt":            {"inspect", spark, "0xfab1e388", "--limit", "5"},
-		"inspect-array.json":     {"inspect", spark, "0xfab5a9c0", "--limit", "4", "--format", "json"},
-		"spark.txt":              {"spark", spark},
-		"threads.txt":            {"threads", spark},
-		"offheap.txt":            {"offheap", netty},
-		"offheap.json":           {"offheap", netty, "--format", "json"},
-		"spark-none.txt":         {"spark", netty},
+		"histogram.txt":              {"histogram", dump, "--top", "15"},
+		"histogram.json":             {"histogram", dump, "--top", "5", "--format", "json"},
+		"histogram.csv":              {"histogram", dump, "--top", "5", "--format", "csv", "--jvm-names"},
+		"histogram-match.txt":        {"histogram", dump, "--match", `^java\.util\.HashMap`},
+		"histogram-retained.txt":     {"histogram", spark, "--retained", "--top", "12"},
+		"dominators.txt":             {"dominators", dump, "--top", "10"},
+		"dominators-spark.txt":       {"dominators", spark, "--top", "1", "--depth", "10", "--children", "2", "--min-retained", "100KB"},
+		"dominators-spark.json":      {"dominators", spark, "--top", "2", "--depth", "2", "--children", "1", "--format", "json"},
+		"dominators-group.txt":       {"dominators", spark, "--group-by", "package", "--top", "8"},
+		"paths-spark.txt":            {"paths", spark, "--class", "ExternalAppendOnlyMap"},
+		"paths-spark.json":           {"paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator", "--format", "json"},
+		"paths-regex.txt":            {"paths", spark, "--class", `^org\.apache\.spark\.storage\..*BlockId$`, "--regex"},
+		"inspect.txt":                {"inspect", spark, "0xfab1e388", "--limit", "5"},
+		"inspect-array.json":         {"inspect", spark, "0xfab5a9c0", "--limit", "4", "--format", "json"},
+		"spark.txt":                  {"spark", spark},
+		"threads.txt":                {"threads", spark},
+		"offheap.txt":                {"offheap", netty},
+		"offheap.json":               {"offheap", netty, "--format", "json"},
+		"spark-none.txt":             {"spark", netty},
+		"classloaders-jobserver.txt": {"classloaders", jobs},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -138,6 +138,12 @@ func (g *Graph) AllFields(c ClassIndex) (fields []Field, offsets []int) {
 // "java.lang.Object[]" and "int[]".
 func jvmName(s string) string {
 	s = strings.ReplaceAll(s, "/", ".")
+	// Hidden classes (lambdas, JDK 15+) are "Outer$$Lambda$60+0x0000000100..."
+	// inside HotSpot; Class.getName() and the JVM's histograms say
+	// "Outer$$Lambda$60/0x0000000100...".
+	if i := strings.LastIndex(s, "+0x"); i > 0 {
+		s = s[:i] + "/" + s[i+1:]
+	}
 	dims := 0
 	for strings.HasSuffix(s, "[]") {
 		s = s[:len(s)-2]

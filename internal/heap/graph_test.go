@@ -156,7 +156,8 @@ func TestSourceNames(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"java/lang/String": "java.lang.String", "[Ljava/lang/Object;": "[Ljava.lang.Object;",
-		"java.lang.Object[]": "[Ljava.lang.Object;", "int[][]": "[[I", "byte[]": "[B"} {
+		"java.lang.Object[]": "[Ljava.lang.Object;", "int[][]": "[[I", "byte[]": "[B",
+		"java/util/stream/Collectors$$Lambda$114+0x00000001000bba70": "java.util.stream.Collectors$$Lambda$114/0x00000001000bba70"} {
 		if got := jvmName(in); got != want {
 			t.Errorf("jvmName(%q) = %q, want %q", in, got, want)
 		}

@@ -148,3 +148,36 @@ func TestClassLoadersBasic(t *testing.T) {
 		t.Error("no bootstrap loader row")
 	}
 }
+
+// TestJobServerLeak: 40 jobs, each with its own IsolatedClientLoader that
+// defined the same 25 classes, kept alive through JobRegistry.CLIENTS.
+func TestJobServerLeak(t *testing.T) {
+	a := fixture(t, "JobServer.hprof")
+	r := ClassLoaders(a.g, a.t, a.s)
+	isolated := 0
+	for _, l := range r.Loaders {
+		if l.Class != "org.apache.spark.sql.hive.client.IsolatedClientLoader" {
+			continue
+		}
+		isolated++
+		if l.Classes != 25 || l.Builtin || len(l.Path) == 0 {
+			t.Fatalf("loader %+v", l)
+		}
+		fields := ""
+		for _, st := range l.Path {
+			fields += st.Field + " "
+		}
+		if !strings.Contains(fields, "static CLIENTS") {
+			t.Errorf("path to %s does not go through the registry's static field: %s", l.ID, fields)
+		}
+	}
+	dup := 0
+	for _, d := range r.Duplicates {
+		if strings.HasPrefix(d.Class, "org.apache.spark.sql.hive.client.") && len(d.Loaders) == 40 {
+			dup++
+		}
+	}
+	if isolated != 40 || dup != 25 {
+		t.Errorf("%d isolated loaders, %d classes defined 40 times; want 40 and 25", isolated, dup)
+	}
+}
