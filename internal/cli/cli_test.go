@@ -99,6 +99,8 @@ func TestGolden(t *testing.T) {
 		"offheap.json":               {"offheap", netty, "--format", "json"},
 		"spark-none.txt":             {"spark", netty},
 		"classloaders-jobserver.txt": {"classloaders", jobs},
+		"suspects-spark.txt":         {"suspects", spark},
+		"suspects-spark.json":        {"suspects", spark, "--format", "json"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

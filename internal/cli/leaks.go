@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -289,4 +290,88 @@ MemoryStore.entries; netty's direct arenas (see leakscan offheap).`,
 			}
 			return nil
 		})
+}
+
+func newSuspectsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	var threshold string
+	var format string
+	cmd := &cobra.Command{
+		Use:   "suspects [DUMP]",
+		Short: "Leak suspects, explained: what holds at least 10% of the heap, where, and through what",
+		Long: `Finds objects, or the objects of one class together, whose retained size is
+at least --threshold of the reachable heap. For each: the accumulation point
+(the dominator tree walked down while the biggest child keeps at least 70% of
+its parent's retained size — Eclipse MAT's big_drop_ratio: a bigger drop
+means the memory fans out, so the object above it is where it accumulates),
+the shortest strong path from a GC root, the biggest classes it retains, and
+a sentence saying it in plain words.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := render.ParseFormat(format, render.Format("text"), render.JSON)
+			if err != nil {
+				return err
+			}
+			pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(threshold), "%"), 64)
+			if err != nil || pct <= 0 || pct > 100 {
+				return fmt.Errorf("--threshold %q: expected a percentage such as 10%%", threshold)
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			x := g.newSession(s, dump)
+			defer x.Close()
+			tree, err := x.Tree(&treeOptions{weak: "follow"})
+			if err != nil {
+				return err
+			}
+			search, err := x.Search(paths.Options{})
+			if err != nil {
+				return err
+			}
+			sus := leaks.Suspects(tree.Graph(), tree, search, pct/100)
+			if f == render.JSON {
+				return render.WriteJSON(s.Out, sus)
+			}
+			writeSuspects(s.Out, sus, tree.ReachableBytes, threshold)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&threshold, "threshold", "10%", "report what retains at least this share of the reachable heap")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold string) {
+	if len(sus) == 0 {
+		fmt.Fprintf(w, "No suspect: nothing retains %s or more of the reachable heap (%s).\n", threshold, render.Size(reachable))
+		return
+	}
+	for i, sp := range sus {
+		fmt.Fprintf(w, "Suspect %d: %s\n\n", i+1, sp.Sentence)
+		fmt.Fprintln(w, "  Path from a GC root:")
+		for j, st := range sp.Path {
+			line := st.Object.Class + " " + st.Object.ID
+			if j == 0 && st.GCRoot != "" {
+				line = st.GCRoot + "  " + line
+			}
+			if st.Field != "" {
+				line = st.Field + "  " + line
+			}
+			fmt.Fprintf(w, "    %s%s\n", strings.Repeat("  ", j), line)
+		}
+		fmt.Fprintln(w, "  Accumulation (each step keeps ≥ 70% of the one above):")
+		for j, st := range sp.Chain {
+			line := fmt.Sprintf("%s %s  retains %s", st.Object.Class, st.Object.ID, render.Size(st.Object.Retained))
+			if st.Field != "" {
+				line = st.Field + "  " + line
+			}
+			fmt.Fprintf(w, "    %s%s\n", strings.Repeat("  ", j), line)
+		}
+		fmt.Fprintln(w, "  Biggest classes it retains:")
+		for _, c := range sp.Retains {
+			fmt.Fprintf(w, "    %-60s %10s objects  %s\n", c.Class, commas(c.Instances), render.Size(c.Shallow))
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -181,3 +181,46 @@ func TestJobServerLeak(t *testing.T) {
 		t.Errorf("%d isolated loaders, %d classes defined 40 times; want 40 and 25", isolated, dup)
 	}
 }
+
+func TestSuspectsSpark(t *testing.T) {
+	a := fixture(t, "Spark22713.hprof")
+	sus := Suspects(a.g, a.t, a.s, 0.10)
+	if len(sus) == 0 {
+		t.Fatal("no suspect")
+	}
+	top := sus[0]
+	acc := top.Chain[len(top.Chain)-1]
+	if top.Kind != "object" || top.Percent < 80 || acc.Object.Class != "java.lang.Object[]" || acc.Field != "data" {
+		t.Errorf("top suspect %+v, accumulation %+v", top, acc)
+	}
+	for _, want := range []string{`reached from thread "Executor task launch worker for task 223"`, "through TaskMemoryManager.consumers",
+		"accumulates in one Object[]", "byte[]"} {
+		if !strings.Contains(top.Sentence, want) {
+			t.Errorf("sentence %q lacks %q", top.Sentence, want)
+		}
+	}
+	// Each step of the chain keeps at least AccumulationRatio.
+	for i := 1; i < len(top.Chain); i++ {
+		if float64(top.Chain[i].Object.Retained) < AccumulationRatio*float64(top.Chain[i-1].Object.Retained) {
+			t.Errorf("step %d keeps less than %.0f%%", i, AccumulationRatio*100)
+		}
+	}
+	// Nothing the first suspect retains comes back as a class group.
+	for _, sp := range sus[1:] {
+		if sp.Kind == "class" && (sp.Class == "byte[]" && sp.Retained > 1<<20) {
+			t.Errorf("class group repeats the first suspect's memory: %+v", sp)
+		}
+	}
+	if none := Suspects(a.g, a.t, a.s, 0.95); len(none) != 0 {
+		t.Errorf("threshold 95%%: %d suspects", len(none))
+	}
+}
+
+func TestSuspectsLinkedListHead(t *testing.T) {
+	a := fixture(t, "Basic.hprof")
+	sp := Suspects(a.g, a.t, a.s, 0.10)[0]
+	acc := sp.Chain[len(sp.Chain)-1]
+	if acc.Object.Class != "ChainNode" || len(sp.Chain) > 5 || !strings.HasPrefix(sp.Sentence, "The static fields of class Basic") {
+		t.Errorf("chain %d long ending at %+v; %q", len(sp.Chain), acc, sp.Sentence)
+	}
+}

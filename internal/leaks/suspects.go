@@ -1,0 +1,268 @@
+package leaks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/paths"
+)
+
+// AccumulationRatio is how much of its parent's retained size the biggest
+// dominated child must keep for the walk to go on down to it. Below that,
+// the memory fans out over many objects, so the parent is where it
+// accumulates. 0.7 is Eclipse MAT's big_drop_ratio: a drop of more than
+// 30% at one step marks the accumulation point, and users who know MAT's
+// reports get the same answer.
+const AccumulationRatio = 0.7
+
+// ClassShare is a class's part of what a suspect retains.
+type ClassShare struct {
+	Class     string `json:"class"`
+	Instances int64  `json:"instances"`
+	Shallow   uint64 `json:"shallow_bytes"`
+}
+
+// Suspect is a leak suspect.
+type Suspect struct {
+	// Kind is "object" (one object retains the share) or "class" (the
+	// objects of one class do together).
+	Kind      string  `json:"kind"`
+	Class     string  `json:"class"`
+	Instances int64   `json:"instances"`
+	Retained  uint64  `json:"retained_bytes"`
+	Percent   float64 `json:"percent"`
+	Object    Object  `json:"object"` // the object, or the class's biggest
+	// Chain is the dominator-tree walk from Object to the accumulation
+	// point (its last element), each keeping at least AccumulationRatio.
+	Chain    []Step       `json:"accumulation_chain"`
+	Path     []Step       `json:"path_from_gc_root"`
+	Retains  []ClassShare `json:"biggest_classes"`
+	Sentence string       `json:"explanation"`
+}
+
+// Suspects finds objects, or the objects of one class, that retain at
+// least threshold (a fraction of the reachable heap), biggest first.
+func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float64) []Suspect {
+	min := uint64(threshold * float64(t.ReachableBytes))
+	if min == 0 {
+		min = 1
+	}
+	var out []Suspect
+	// inside marks what the object suspects retain, so that the class
+	// groups below do not report the same memory again.
+	inside := make([]bool, g.NumObjects())
+	for _, x := range t.Children(heap.None) {
+		if t.Retained(x) < min {
+			break
+		}
+		sp := suspectAt(g, t, s, x, "object")
+		sp.Instances = 1
+		out = append(out, sp)
+		stack := []heap.ObjectIndex{x}
+		for len(stack) > 0 {
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			inside[o] = true
+			stack = append(stack, t.Children(o)...)
+		}
+	}
+	// Classes whose objects together cross the threshold, none of them
+	// alone: many small objects of one kind. A class's share is what its
+	// objects retain that no other object of the class dominates.
+	byClass := make([]uint64, len(g.Classes))
+	counts := make([]int64, len(g.Classes))
+	biggest := make([]heap.ObjectIndex, len(g.Classes))
+	classes := g.ClassArray()
+	for o, c := range classes {
+		x := heap.ObjectIndex(o)
+		if inside[x] || t.Idom(x) == dominator.Unreachable || g.IsClassObject(x) {
+			continue
+		}
+		if counts[c] == 0 || t.Retained(x) > t.Retained(biggest[c]) {
+			biggest[c] = x
+		}
+		counts[c]++
+		if !dominatedBySame(t, classes, x) {
+			byClass[c] += t.Retained(x)
+		}
+	}
+	for c := range g.Classes {
+		if byClass[c] < min || counts[c] < 2 {
+			continue
+		}
+		sp := suspectAt(g, t, s, biggest[c], "class")
+		sp.Class = heap.SourceName(g.Classes[c].Name)
+		sp.Instances = counts[c]
+		sp.Retained = byClass[c]
+		sp.Percent = percentOf(byClass[c], t.ReachableBytes)
+		sp.Chain = sp.Chain[:1]
+		var shallow uint64
+		for o, cl := range classes {
+			if int(cl) == c && !inside[o] && !g.IsClassObject(heap.ObjectIndex(o)) {
+				shallow += g.ShallowSize(heap.ObjectIndex(o))
+			}
+		}
+		sp.Retains = []ClassShare{{Class: sp.Class, Instances: counts[c], Shallow: shallow}}
+		sp.Sentence = sentence(g, sp)
+		out = append(out, sp)
+	}
+	slices.SortStableFunc(out, func(a, b Suspect) int {
+		if a.Retained != b.Retained {
+			if a.Retained > b.Retained {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Object.ID, b.Object.ID)
+	})
+	return out
+}
+
+// dominatedBySame reports whether an object of x's class dominates x.
+func dominatedBySame(t *dominator.Tree, classes []heap.ClassIndex, x heap.ObjectIndex) bool {
+	for d := t.Idom(x); d >= 0; d = t.Idom(heap.ObjectIndex(d)) {
+		if classes[d] == classes[x] {
+			return true
+		}
+	}
+	return false
+}
+
+func percentOf(part, whole uint64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) * 100 / float64(whole)
+}
+
+func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectIndex, kind string) Suspect {
+	sp := Suspect{Kind: kind, Class: g.ObjectLabel(x, true), Retained: t.Retained(x),
+		Percent: percentOf(t.Retained(x), t.ReachableBytes), Object: objectOf(g, t, x), Path: PathTo(g, t, s, x)}
+	// The accumulation chain.
+	sp.Chain = []Step{{Object: sp.Object}}
+	cur := x
+	for steps := 0; steps < 10000; steps++ {
+		kids := t.Children(cur)
+		if len(kids) == 0 || float64(t.Retained(kids[0])) < AccumulationRatio*float64(t.Retained(cur)) {
+			break
+		}
+		next := kids[0]
+		if g.ClassOf(next) == g.ClassOf(cur) && !g.IsClassObject(next) {
+			break // a linked structure: its head is where it accumulates
+		}
+		label := s.Label(cur, next)
+		if label == "?" {
+			label = ""
+		}
+		sp.Chain = append(sp.Chain, Step{Field: label, Object: objectOf(g, t, next)})
+		cur = next
+	}
+	sp.Retains = retainedClasses(g, t, x, 5)
+	sp.Sentence = sentence(g, sp)
+	return sp
+}
+
+// retainedClasses sums, per class, the objects x dominates (its retained
+// set), biggest shallow total first.
+func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int) []ClassShare {
+	per := map[string]*ClassShare{}
+	stack := []heap.ObjectIndex{x}
+	for len(stack) > 0 {
+		o := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		name := g.ObjectLabel(o, true)
+		c := per[name]
+		if c == nil {
+			c = &ClassShare{Class: name}
+			per[name] = c
+		}
+		c.Instances++
+		c.Shallow += g.ShallowSize(o)
+		stack = append(stack, t.Children(o)...)
+	}
+	var out []ClassShare
+	for _, c := range per {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b ClassShare) int {
+		if a.Shallow != b.Shallow {
+			if a.Shallow > b.Shallow {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Class, b.Class)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+func simpleName(class string) string {
+	class = heap.SourceName(strings.TrimPrefix(class, "class "))
+	if i := strings.LastIndexByte(class, '.'); i >= 0 {
+		return class[i+1:]
+	}
+	return class
+}
+
+// sentence explains a suspect in plain words.
+func sentence(g *heap.Graph, sp Suspect) string {
+	var b strings.Builder
+	// Name the suspect by the most telling object on its chain: the last
+	// one outside the JDK before the accumulation point, else the first.
+	named := sp.Chain[0].Object
+	for _, st := range sp.Chain[:len(sp.Chain)-1] {
+		if !systemPackage(strings.TrimPrefix(st.Object.Class, "class ")) {
+			named = st.Object
+		}
+	}
+	if sp.Kind == "class" {
+		fmt.Fprintf(&b, "%s instances of %s (the biggest", humanize.Comma(sp.Instances), simpleName(sp.Class))
+	} else if strings.HasPrefix(named.Class, "class ") {
+		fmt.Fprintf(&b, "The static fields of class %s", simpleName(named.Class))
+	} else {
+		fmt.Fprintf(&b, "One instance of %s", simpleName(named.Class))
+	}
+	if len(sp.Path) > 0 {
+		root := sp.Path[0]
+		switch {
+		case strings.HasPrefix(root.GCRoot, "Thread "):
+			fmt.Fprintf(&b, ", reached from thread %s", strings.TrimPrefix(root.GCRoot, "Thread "))
+		case root.GCRoot != "":
+			fmt.Fprintf(&b, ", reached from %s", root.GCRoot)
+		}
+		// The first field on the way down (the path, then the chain) that
+		// is not a local or an array slot.
+		way := append(append([]Step{}, sp.Path...), sp.Chain[1:]...)
+		for i := 1; i < len(way); i++ {
+			f := way[i].Field
+			if f != "" && !strings.HasPrefix(f, "<") && !strings.HasPrefix(f, "[") {
+				fmt.Fprintf(&b, " through %s.%s", simpleName(way[i-1].Object.Class), strings.TrimPrefix(f, "static "))
+				break
+			}
+		}
+	}
+	verb := "retains"
+	if sp.Kind == "class" {
+		verb = "together retain"
+		b.WriteString(")")
+	}
+	fmt.Fprintf(&b, ", %s %s (%.0f%% of the reachable heap)", verb, humanize.IBytes(sp.Retained), sp.Percent)
+	acc := sp.Chain[len(sp.Chain)-1].Object
+	if len(sp.Chain) > 1 {
+		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
+	}
+	if len(sp.Retains) > 0 && sp.Kind == "object" {
+		top := sp.Retains[0]
+		fmt.Fprintf(&b, ", mostly %s %s (%s)", humanize.Comma(top.Instances), top.Class, humanize.IBytes(top.Shallow))
+	}
+	b.WriteString(".")
+	return b.String()
+}
