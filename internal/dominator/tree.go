@@ -159,6 +159,39 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 	return c
 }
 
+// BiggestChild returns the object o immediately dominates that retains the
+// most (the first of Children), or heap.None when o dominates nothing,
+// without sorting o's children.
+func (t *Tree) BiggestChild(o heap.ObjectIndex) heap.ObjectIndex {
+	if t.childStart == nil {
+		t.buildChildren()
+	}
+	k := int(o) + 1
+	best := heap.None
+	for _, c := range t.children[t.childStart[k]:t.childStart[k+1]] {
+		if best == heap.None || t.retained[c] > t.retained[best] || (t.retained[c] == t.retained[best] && c < best) {
+			best = c
+		}
+	}
+	return best
+}
+
+// Subtree calls visit for o and every object it dominates, depth first, in
+// no particular order (for sums over a retained set: it sorts nothing).
+func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
+	if t.childStart == nil {
+		t.buildChildren()
+	}
+	stack := []heap.ObjectIndex{o}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		visit(x)
+		k := int(x) + 1
+		stack = append(stack, t.children[t.childStart[k]:t.childStart[k+1]]...)
+	}
+}
+
 // sortByRetained orders objects biggest retained size first, then by
 // index.
 func (t *Tree) sortByRetained(c []heap.ObjectIndex) {

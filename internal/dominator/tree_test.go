@@ -131,6 +131,22 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 			if got := tr.Retained(heap.ObjectIndex(d)); got != want {
 				t.Fatalf("heap %d: retained(%d) = %d, want %d", iter, d, got, want)
 			}
+			if want == 0 {
+				continue // unreachable: no dominator tree under it
+			}
+			if kids, b := tr.Children(heap.ObjectIndex(d)), tr.BiggestChild(heap.ObjectIndex(d)); (len(kids) == 0) != (b == heap.None) || len(kids) > 0 && kids[0] != b {
+				t.Fatalf("heap %d: BiggestChild(%d) = %d, children %v", iter, d, b, kids)
+			}
+			var sum uint64
+			tr.Subtree(heap.ObjectIndex(d), func(x heap.ObjectIndex) {
+				if !doms[x][d] {
+					t.Fatalf("heap %d: Subtree(%d) visits %d, which it does not dominate", iter, d, x)
+				}
+				sum += g.ShallowSize(x)
+			})
+			if sum != want {
+				t.Fatalf("heap %d: Subtree(%d) sums %d, want %d", iter, d, sum, want)
+			}
 		}
 	}
 }

@@ -63,13 +63,7 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		sp := suspectAt(g, t, s, x, "object")
 		sp.Instances = 1
 		out = append(out, sp)
-		stack := []heap.ObjectIndex{x}
-		for len(stack) > 0 {
-			o := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			inside[o] = true
-			stack = append(stack, t.Children(o)...)
-		}
+		t.Subtree(x, func(o heap.ObjectIndex) { inside[o] = true })
 	}
 	// Classes whose objects together cross the threshold, none of them
 	// alone: many small objects of one kind. A class's share is what its
@@ -147,11 +141,10 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 	sp.Chain = []Step{{Object: sp.Object}}
 	cur := x
 	for steps := 0; steps < 10000; steps++ {
-		kids := t.Children(cur)
-		if len(kids) == 0 || float64(t.Retained(kids[0])) < AccumulationRatio*float64(t.Retained(cur)) {
+		next := t.BiggestChild(cur)
+		if next == heap.None || float64(t.Retained(next)) < AccumulationRatio*float64(t.Retained(cur)) {
 			break
 		}
-		next := kids[0]
 		if g.ClassOf(next) == g.ClassOf(cur) && !g.IsClassObject(next) {
 			break // a linked structure: its head is where it accumulates
 		}
@@ -171,20 +164,22 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 // set), biggest shallow total first.
 func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int) []ClassShare {
 	per := map[string]*ClassShare{}
-	stack := []heap.ObjectIndex{x}
-	for len(stack) > 0 {
-		o := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		name := g.ObjectLabel(o, true)
-		c := per[name]
-		if c == nil {
-			c = &ClassShare{Class: name}
-			per[name] = c
+	byClass := make([]*ClassShare, len(g.Classes)) // per, by class index: no label per object
+	t.Subtree(x, func(o heap.ObjectIndex) {
+		c := byClass[g.ClassOf(o)]
+		if g.IsClassObject(o) || c == nil {
+			name := g.ObjectLabel(o, true)
+			if c = per[name]; c == nil {
+				c = &ClassShare{Class: name}
+				per[name] = c
+			}
+			if !g.IsClassObject(o) {
+				byClass[g.ClassOf(o)] = c
+			}
 		}
 		c.Instances++
 		c.Shallow += g.ShallowSize(o)
-		stack = append(stack, t.Children(o)...)
-	}
+	})
 	var out []ClassShare
 	for _, c := range per {
 		out = append(out, *c)
@@ -254,7 +249,12 @@ func sentence(g *heap.Graph, sp Suspect) string {
 		verb = "together retain"
 		b.WriteString(")")
 	}
-	fmt.Fprintf(&b, ", %s %s (%.0f%% of the reachable heap)", verb, humanize.IBytes(sp.Retained), sp.Percent)
+	retained, percent := sp.Retained, sp.Percent
+	if sp.Kind == "object" && named.ID != sp.Object.ID && sp.Retained > 0 {
+		retained = named.Retained
+		percent = sp.Percent * float64(named.Retained) / float64(sp.Retained)
+	}
+	fmt.Fprintf(&b, ", %s %s (%.0f%% of the reachable heap)", verb, humanize.IBytes(retained), percent)
 	acc := sp.Chain[len(sp.Chain)-1].Object
 	if len(sp.Chain) > 1 {
 		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
@@ -264,5 +264,8 @@ func sentence(g *heap.Graph, sp Suspect) string {
 		fmt.Fprintf(&b, ", mostly %s %s (%s)", humanize.Comma(top.Instances), top.Class, humanize.IBytes(top.Shallow))
 	}
 	b.WriteString(".")
+	if retained != sp.Retained {
+		fmt.Fprintf(&b, " The %s %s that holds it retains %s (%.0f%%) in all.", simpleName(sp.Object.Class), sp.Object.ID, humanize.IBytes(sp.Retained), sp.Percent)
+	}
 	return b.String()
 }
