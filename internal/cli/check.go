@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakscan/leakscan/internal/check"
-	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -64,11 +63,7 @@ is also printed as a GitHub Actions ::error / ::warning annotation.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
-			tree, err := x.Tree(&treeOptions{weak: "follow"})
-			if err != nil {
-				return err
-			}
-			search, err := x.Search(paths.Options{})
+			tree, search, err := x.TreeAndSearch()
 			if err != nil {
 				return err
 			}

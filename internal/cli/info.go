@@ -123,6 +123,12 @@ func buildInfo(g *heap.Graph) *infoReport {
 }
 
 func writeInfo(s *IOStreams, r *infoReport) {
+	render.KeyValues(s.Out, infoPairs(r))
+}
+
+// infoPairs is the info report as labelled lines (also the HTML report's
+// summary).
+func infoPairs(r *infoReport) [][2]string {
 	file := humanize.IBytes(uint64(r.FileBytes))
 	if r.Compressed != "" {
 		file += fmt.Sprintf(" %s, %s inflated", r.Compressed, humanize.IBytes(uint64(r.DumpBytes)))
@@ -172,7 +178,7 @@ func writeInfo(s *IOStreams, r *infoReport) {
 	for _, w := range r.Warnings {
 		pairs = append(pairs, [2]string{"Warning", w})
 	}
-	render.KeyValues(s.Out, pairs)
+	return pairs
 }
 
 func commas(n int64) string { return humanize.Comma(n) }

@@ -37,11 +37,7 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
-			tree, err := x.Tree(&treeOptions{weak: "follow"})
-			if err != nil {
-				return err
-			}
-			search, err := x.Search(paths.Options{})
+			tree, search, err := x.TreeAndSearch()
 			if err != nil {
 				return err
 			}
@@ -321,11 +317,7 @@ a sentence saying it in plain words.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
-			tree, err := x.Tree(&treeOptions{weak: "follow"})
-			if err != nil {
-				return err
-			}
-			search, err := x.Search(paths.Options{})
+			tree, search, err := x.TreeAndSearch()
 			if err != nil {
 				return err
 			}

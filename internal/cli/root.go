@@ -139,7 +139,7 @@ expected).`,
 		}
 	}
 	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g), newIndexCmd(s, g), newCheckCmd(s, g), newDiffCmd(s, g),
-		newClassLoadersCmd(s, g), newOffHeapCmd(s, g), newThreadsCmd(s, g), newSparkCmd(s, g), newSuspectsCmd(s, g))
+		newClassLoadersCmd(s, g), newOffHeapCmd(s, g), newThreadsCmd(s, g), newSparkCmd(s, g), newSuspectsCmd(s, g), newReportCmd(s, g))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})

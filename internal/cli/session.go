@@ -223,3 +223,17 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	x.save("paths", false, func(w *index.Writer) error { s.SaveIndex(w); return nil })
 	return s, nil
 }
+
+// TreeAndSearch returns the dominator tree (MAT's semantics: weak
+// references followed) and the strong-path search the leak analyses need.
+func (x *session) TreeAndSearch() (*dominator.Tree, *paths.Search, error) {
+	tree, err := x.Tree(&treeOptions{weak: "follow"})
+	if err != nil {
+		return nil, nil, err
+	}
+	search, err := x.Search(paths.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return tree, search, nil
+}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/report"
+)
+
+// Limits that keep the report a few MB whatever the dump's size (the
+// treemap prunes itself, see internal/report).
+const (
+	reportHistogramRows = 1000
+	reportThreads       = 50
+)
+
+func newReportCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	var out string
+	var threshold float64
+	cmd := &cobra.Command{
+		Use:   "report [DUMP]",
+		Short: "One self-contained HTML page: summary, suspects, dominator treemap, histogram, loaders, off-heap, threads",
+		Long: `Writes one HTML file that needs nothing else (no network, no external
+scripts or fonts): the summary from info, the leak suspects with their paths
+from GC roots, a zoomable treemap of the dominator tree (click a box to zoom
+in, coloured by package, subtrees under 0.1% of the heap folded into
+"other"), the histogram with retained sizes (the biggest 1000 classes,
+sortable), class loaders and duplicate classes, off-heap buffers and the
+threads. Strings from the dump are escaped. -o - writes to stdout.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if threshold <= 0 || threshold > 100 {
+				return fmt.Errorf("--threshold %g: expected a percentage between 0 and 100", threshold)
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				base := filepath.Base(dump)
+				base = strings.TrimSuffix(strings.TrimSuffix(base, ".gz"), ".hprof")
+				out = base + ".report.html"
+			}
+			x := g.newSession(s, dump)
+			defer x.Close()
+			tree, search, err := x.TreeAndSearch()
+			if err != nil {
+				return err
+			}
+			graph := tree.Graph()
+			info := buildInfo(graph)
+			info.Index = indexReport(x)
+			d := &report.Data{
+				Title:     dump,
+				Summary:   infoPairs(info),
+				Threshold: threshold,
+				Suspects:  leaks.Suspects(graph, tree, search, threshold/100),
+				Tree:      report.BuildTree(tree),
+				Loaders:   leaks.ClassLoaders(graph, tree, search),
+				OffHeap:   leaks.OffHeap(graph, tree, search),
+				Threads:   leaks.Threads(graph, tree),
+				Reachable: tree.ReachableBytes,
+			}
+			if len(d.Threads) > reportThreads {
+				d.MoreThreads = len(d.Threads) - reportThreads
+				d.Threads = d.Threads[:reportThreads]
+			}
+			retained := tree.ClassRetained()
+			rows := slices.Clone(graph.Histogram())
+			slices.SortStableFunc(rows, func(a, b heap.ClassStats) int { return cmp.Compare(retained[b.Class], retained[a.Class]) })
+			for i, r := range rows {
+				if i >= reportHistogramRows {
+					d.MoreRows = len(rows) - i
+					break
+				}
+				d.Histogram = append(d.Histogram, report.HistRow{Class: heap.SourceName(graph.Classes[r.Class].Name),
+					Instances: r.Instances, Shallow: r.ShallowBytes, Retained: retained[r.Class]})
+			}
+			return writeReport(s, out, d)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the HTML file to write (default: the dump's name with .report.html, in the current directory; - for stdout)")
+	cmd.Flags().Float64Var(&threshold, "threshold", 10, "suspects retain at least this percentage of the reachable heap")
+	return cmd
+}
+
+// writeReport writes the page to a temporary file beside out and renames
+// it, so that a failed run leaves no half-written report.
+func writeReport(s *IOStreams, out string, d *report.Data) error {
+	if out == "-" {
+		w := bufio.NewWriter(s.Out)
+		if err := report.Write(w, d); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), ".leakscan-report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	w := bufio.NewWriter(f)
+	err = report.Write(w, d)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	if err := os.Rename(f.Name(), out); err != nil {
+		return err
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Err, "wrote %s (%s)\n", out, humanize.IBytes(uint64(st.Size())))
+	return nil
+}

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+)
+
+// The payloads an attacker could put in a dump: a class name, a field name,
+// a thread name (a String's bytes). Each would run script if it reached the
+// page unescaped; the img one even under the report's CSP, which allows
+// inline handlers.
+const (
+	evilClass  = `com/evil/X<script>document.body.dataset.pwned="class"</script>`
+	evilField  = `<img src=x onerror="document.body.dataset.pwned='field'">`
+	evilThread = `</script><script>document.body.dataset.pwned="thread"</script>`
+)
+
+// evilDump writes a dump whose strings are the payloads above: a thread
+// named evilThread holds, as a local, an instance of evilClass whose field
+// evilField points at a 1 MiB byte[] (a leak suspect).
+func evilDump(t *testing.T) string {
+	t.Helper()
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
+	thread := w.Class("java/lang/Thread", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}})
+	evil := w.Class(evilClass, obj, 0, nil, []hproftest.Field{{Name: evilField, Type: hprof.TypeObject}})
+	chars, name, th, x, data := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.PrimArray(chars, hprof.TypeByte, len(evilThread), []byte(evilThread))
+	w.Instance(name, str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, []uint64{chars, 0})
+	w.Instance(th, thread, []hprof.BasicType{hprof.TypeObject}, []uint64{name})
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	w.Instance(x, evil, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+	w.Root(hprof.SubRootThreadObject, th, 1, 0)
+	w.Root(hprof.SubRootJavaFrame, x, 1, -1)
+	path := filepath.Join(t.TempDir(), "evil.hprof")
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writeTestReport(t *testing.T, dump string) (string, string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "report.html")
+	_, errOut, code := run(t, "report", dump, "-o", out)
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, string(b)
+}
+
+func TestReportEscapesDumpStrings(t *testing.T) {
+	_, page := writeTestReport(t, evilDump(t))
+	lower := strings.ToLower(page)
+	if n := strings.Count(lower, "<script"); n != 1 {
+		t.Errorf("the page has %d <script tags, want only its own", n)
+	}
+	if n := strings.Count(lower, "</script"); n != 1 {
+		t.Errorf("the page has %d </script tags, want 1", n)
+	}
+	if strings.Contains(lower, "<img") {
+		t.Error("an <img> from the dump reached the page")
+	}
+	// The payloads are shown, escaped: in the suspects, the threads, the
+	// histogram.
+	for _, want := range []string{"com.evil.X&lt;script&gt;", "&lt;img src=x onerror=", "&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+}
+
+func TestReportSizeIsBounded(t *testing.T) {
+	_, page := writeTestReport(t, filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof"))
+	// 85,431 objects; the treemap is pruned to subtrees of 0.1% and the
+	// histogram to 1000 rows.
+	if len(page) > 512<<10 {
+		t.Errorf("report is %d bytes", len(page))
+	}
+	for _, want := range []string{"SizeTrackingAppendOnlyMap", "Executor task launch worker for task 223", "java.util.HashMap$Node", "Class loaders", "Off-heap"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// chromium finds a headless browser or skips the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no chromium on PATH (Debian package chromium): the report is not rendered")
+	return ""
+}
+
+// renderDOM loads page in headless Chromium and returns the DOM after its
+// scripts ran, failing on uncaught errors in the browser's console log.
+func renderDOM(t *testing.T, browser, page string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu",
+		"--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync",
+		"--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
+		"--user-data-dir="+t.TempDir(), "--window-size=1400,1800", "--dump-dom", "file://"+page)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "CONSOLE") && (strings.Contains(line, "Uncaught") || strings.Contains(line, "rror")) {
+			t.Errorf("console: %s", line)
+		}
+	}
+	return string(dom)
+}
+
+var bodyRE = regexp.MustCompile(`<body([^>]*)>`)
+
+// bodyData returns the data- attributes of the rendered page's body.
+func bodyData(t *testing.T, dom string) map[string]string {
+	t.Helper()
+	m := bodyRE.FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("no <body> in the rendered DOM:\n%.2000s", dom)
+	}
+	out := map[string]string{}
+	for _, a := range regexp.MustCompile(`data-([a-z-]+)="([^"]*)"`).FindAllStringSubmatch(m[1], -1) {
+		out[a[1]] = a[2]
+	}
+	return out
+}
+
+func TestReportRendersInChromium(t *testing.T) {
+	browser := chromium(t)
+	path, page := writeTestReport(t, filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof"))
+	data := bodyData(t, renderDOM(t, browser, path))
+	if data["ready"] != "yes" || data["js-errors"] != "" || data["scripts"] != "1" {
+		t.Errorf("page state %v", data)
+	}
+	if n, _ := strconv.Atoi(data["treemap-nodes"]); n < 5 {
+		t.Errorf("treemap drew %q nodes", data["treemap-nodes"])
+	}
+	// Click into the biggest box, then sort the histogram by instances.
+	probe := `<script>
+document.querySelector(".tm.zoom").click();
+document.body.dataset.zoomed = document.body.dataset.treemapDepth + ":" + document.body.dataset.treemapNodes;
+document.querySelector("#histogram th.sort:nth-child(2)").click();
+document.body.dataset.firstRow = document.querySelector("#histogram tbody tr td").textContent;
+</script></body>`
+	zoomed := filepath.Join(t.TempDir(), "zoom.html")
+	if err := os.WriteFile(zoomed, []byte(strings.Replace(page, "</body>", probe, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data = bodyData(t, renderDOM(t, browser, zoomed))
+	if depth, nodes, _ := strings.Cut(data["zoomed"], ":"); depth != "2" || nodes == "0" || nodes == "" {
+		t.Errorf("after a click the treemap is %q (depth:nodes)", data["zoomed"])
+	}
+	if data["first-row"] != "byte[]" { // 51,968 instances, the most
+		t.Errorf("sorted by instances, the histogram starts with %q", data["first-row"])
+	}
+	if data["js-errors"] != "" {
+		t.Errorf("script errors: %v", data)
+	}
+}
+
+func TestReportEscapesInChromium(t *testing.T) {
+	browser := chromium(t)
+	path, _ := writeTestReport(t, evilDump(t))
+	data := bodyData(t, renderDOM(t, browser, path))
+	if data["pwned"] != "" {
+		t.Errorf("a payload from the dump ran: pwned=%q", data["pwned"])
+	}
+	if data["ready"] != "yes" || data["scripts"] != "1" || data["js-errors"] != "" {
+		t.Errorf("page state %v", data)
+	}
+}

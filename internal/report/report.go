@@ -1,0 +1,177 @@
+// Package report writes one self-contained HTML file about a dump: the
+// summary, the leak suspects with their paths, a zoomable treemap of the
+// dominator tree, the histogram, class loaders, off-heap buffers and
+// threads. Nothing is fetched from the network. Every string from the dump
+// is attacker-controlled: tables go through html/template's escaping, the
+// treemap's data is a JavaScript string literal escaped by the template and
+// parsed with JSON.parse, and the script writes text only with
+// textContent.
+package report
+
+import (
+	"cmp"
+	_ "embed"
+	"encoding/json"
+	"html/template"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/leaks"
+)
+
+// Node is a node of the treemap: a subtree of the dominator tree.
+type Node struct {
+	Name     string  `json:"n"`
+	Size     uint64  `json:"s"`
+	Package  string  `json:"p"`
+	ID       string  `json:"i,omitempty"`
+	Children []*Node `json:"c,omitempty"`
+}
+
+// HistRow is a histogram row.
+type HistRow struct {
+	Class     string
+	Instances int64
+	Shallow   uint64
+	Retained  uint64
+}
+
+// Data is what the report shows.
+type Data struct {
+	Title     string
+	Summary   [][2]string
+	Threshold float64 // suspects' threshold, percent of Reachable
+	Suspects  []leaks.Suspect
+	Tree      *Node
+	Histogram []HistRow // biggest retained first
+	MoreRows  int       // classes left out of Histogram
+	Loaders   *leaks.LoaderReport
+	OffHeap   *leaks.OffHeapReport
+	Threads   []leaks.ThreadInfo
+	// MoreThreads is how many threads were left out of Threads.
+	MoreThreads int
+	Reachable   uint64
+}
+
+// pruneShare is the share of the reachable heap below which subtrees are
+// folded into "other", and maxDepth how deep the treemap goes: together
+// they keep the report to a few MB whatever the dump's size.
+const (
+	pruneShare = 0.001
+	maxDepth   = 8
+	maxKids    = 40
+)
+
+func packageOf(class string) string {
+	class = strings.TrimPrefix(class, "class ")
+	class = strings.TrimSuffix(heap.SourceName(class), "[]")
+	for strings.HasSuffix(class, "[]") {
+		class = strings.TrimSuffix(class, "[]")
+	}
+	if i := strings.LastIndexByte(class, '.'); i > 0 {
+		return class[:i]
+	}
+	return ""
+}
+
+// BuildTree turns the top of the dominator tree into treemap nodes. Under
+// each node, children that retain less than pruneShare of the heap are
+// grouped by class ("6,335,731 × java.util.HashMap$Node"), so that a
+// table of millions of small entries still shows what it holds; groups
+// that are small too are folded into "other".
+func BuildTree(t *dominator.Tree) *Node {
+	g := t.Graph()
+	min := uint64(pruneShare * float64(t.ReachableBytes))
+	type group struct {
+		n    int64
+		size uint64
+	}
+	var build func(kids []heap.ObjectIndex, depth int) []*Node
+	build = func(kids []heap.ObjectIndex, depth int) []*Node { // depth ≤ maxDepth
+		var out []*Node
+		groups := map[heap.ClassIndex]*group{}
+		for i, k := range kids {
+			r := t.Retained(k)
+			if r < min || i >= maxKids {
+				c := g.ClassOf(k)
+				if groups[c] == nil {
+					groups[c] = &group{}
+				}
+				groups[c].n++
+				groups[c].size += r
+				continue
+			}
+			label := g.ObjectLabel(k, true)
+			n := &Node{Name: label, Size: r, Package: packageOf(label), ID: "0x" + strings.TrimLeft(hex(g.ID(k)), "0")}
+			if depth < maxDepth {
+				n.Children = build(t.Children(k), depth+1)
+			}
+			out = append(out, n)
+		}
+		classes := slices.Collect(maps.Keys(groups))
+		slices.SortFunc(classes, func(a, b heap.ClassIndex) int {
+			return cmp.Or(cmp.Compare(groups[b].size, groups[a].size), cmp.Compare(a, b))
+		})
+		var other uint64
+		var otherN int64
+		for _, c := range classes {
+			gr := groups[c]
+			if gr.size < min || len(out) >= 2*maxKids {
+				other += gr.size
+				otherN += gr.n
+				continue
+			}
+			name := heap.SourceName(g.Classes[c].Name)
+			out = append(out, &Node{Name: humanize.Comma(gr.n) + " × " + name, Size: gr.size, Package: packageOf(name)})
+		}
+		if other > 0 {
+			out = append(out, &Node{Name: "other (" + humanize.Comma(otherN) + " objects)", Size: other, Package: "~other"})
+		}
+		slices.SortStableFunc(out, func(a, b *Node) int { return cmp.Compare(b.Size, a.Size) })
+		return out
+	}
+	return &Node{Name: "all reachable objects", Size: t.ReachableBytes, Children: build(t.Children(heap.None), 0)}
+}
+
+func hex(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&15]
+		v >>= 4
+	}
+	return string(b[:])
+}
+
+//go:embed report.html.tmpl
+var pageText string
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"size":  func(b uint64) string { return humanize.IBytes(b) },
+	"comma": func(n int64) string { return humanize.Comma(n) },
+	"inc":   func(i int) int { return i + 1 },
+	"pct": func(f float64) string {
+		return strings.TrimRight(strings.TrimRight(humanize.FormatFloat("#.#", f), "0"), ".") + "%"
+	},
+	"indent": func(n int) string {
+		return strings.Repeat("\u00a0\u00a0", n)
+	},
+}).Parse(pageText))
+
+// Write renders the report.
+func Write(w io.Writer, d *Data) error {
+	tree, err := json.Marshal(d.Tree)
+	if err != nil {
+		return err
+	}
+	return page.Execute(w, struct {
+		*Data
+		TreeJSON string
+	}{d, string(tree)})
+}
