@@ -25,6 +25,9 @@ demo: build
 	$(BIN) histogram testdata/dumps/Spark22713.hprof --top 10
 	@echo
 	$(BIN) dominators testdata/dumps/Spark22713.hprof --top 1 --depth 10 --children 2 --min-retained 100KB
+	@echo
+	$(BIN) suspects testdata/dumps/Spark22713.hprof
+	$(BIN) report testdata/dumps/Spark22713.hprof -o bin/report.html
 
 # Regenerate the committed fixture dumps (needs a JDK).
 fixtures:

@@ -45,6 +45,8 @@ measure "leakscan info (full graph build)" $BIN info "$DUMP" -q --no-index
 measure "leakscan dominators" $BIN dominators "$DUMP" -q --top 10 --no-index
 measure "leakscan paths --class double[] (1 object)" $BIN paths "$DUMP" -q --class 'double[]' --no-index
 measure "leakscan paths --class java.util.ArrayList (3.75 M objects)" $BIN paths "$DUMP" -q --class java.util.ArrayList --max-paths 3 --no-index
+measure "leakscan suspects" $BIN suspects "$DUMP" -q --no-index
+measure "leakscan report" $BIN report "$DUMP" -q --no-index -o "$(mktemp -d)/report.html"
 echo
 echo "phases of one dominators run:"
 $BIN dominators "$DUMP" --timings --top 1 --no-index 2>&1 >/dev/null | sed 's/^/    /'
@@ -60,6 +62,8 @@ measure "leakscan histogram (index)" $BIN histogram "$DUMP" -q
 measure "leakscan info (index)" $BIN info "$DUMP" -q
 measure "leakscan paths --class double[] (index)" $BIN paths "$DUMP" -q --class 'double[]'
 measure "leakscan paths --class java.util.ArrayList (index)" $BIN paths "$DUMP" -q --class java.util.ArrayList --max-paths 3
+measure "leakscan suspects (index)" $BIN suspects "$DUMP" -q
+measure "leakscan report (index)" $BIN report "$DUMP" -q -o "$(mktemp -d)/report.html"
 
 # The peer, VisualVM's heap library (Debian package visualvm): slow, so
 # once each and only when asked.

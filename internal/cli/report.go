@@ -86,7 +86,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				d.Histogram = append(d.Histogram, report.HistRow{Class: heap.SourceName(graph.Classes[r.Class].Name),
 					Instances: r.Instances, Shallow: r.ShallowBytes, Retained: retained[r.Class]})
 			}
-			return writeReport(s, out, d)
+			return writeReport(s, out, d, g.quiet)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the HTML file to write (default: the dump's name with .report.html, in the current directory; - for stdout)")
@@ -96,7 +96,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 
 // writeReport writes the page to a temporary file beside out and renames
 // it, so that a failed run leaves no half-written report.
-func writeReport(s *IOStreams, out string, d *report.Data) error {
+func writeReport(s *IOStreams, out string, d *report.Data, quiet bool) error {
 	if out == "-" {
 		w := bufio.NewWriter(s.Out)
 		if err := report.Write(w, d); err != nil {
@@ -127,7 +127,7 @@ func writeReport(s *IOStreams, out string, d *report.Data) error {
 		return err
 	}
 	st, err := os.Stat(out)
-	if err != nil {
+	if err != nil || quiet {
 		return err
 	}
 	fmt.Fprintf(s.Err, "wrote %s (%s)\n", out, humanize.IBytes(uint64(st.Size())))
