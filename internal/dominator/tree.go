@@ -163,17 +163,23 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 // most (the first of Children), or heap.None when o dominates nothing,
 // without sorting o's children.
 func (t *Tree) BiggestChild(o heap.ObjectIndex) heap.ObjectIndex {
-	if t.childStart == nil {
-		t.buildChildren()
-	}
-	k := int(o) + 1
 	best := heap.None
-	for _, c := range t.children[t.childStart[k]:t.childStart[k+1]] {
+	for _, c := range t.UnorderedChildren(o) {
 		if best == heap.None || t.retained[c] > t.retained[best] || (t.retained[c] == t.retained[best] && c < best) {
 			best = c
 		}
 	}
 	return best
+}
+
+// UnorderedChildren returns the objects o immediately dominates (heap.None: the
+// top level) in no particular order, sorting nothing.
+func (t *Tree) UnorderedChildren(o heap.ObjectIndex) []heap.ObjectIndex {
+	if t.childStart == nil {
+		t.buildChildren()
+	}
+	k := int(o) + 1
+	return t.children[t.childStart[k]:t.childStart[k+1]]
 }
 
 // Subtree calls visit for o and every object it dominates, depth first, in
@@ -187,8 +193,7 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		visit(x)
-		k := int(x) + 1
-		stack = append(stack, t.children[t.childStart[k]:t.childStart[k+1]]...)
+		stack = append(stack, t.UnorderedChildren(x)...)
 	}
 }
 
@@ -262,11 +267,11 @@ func (t *Tree) ClassRetained() []uint64 {
 		active[c]++
 		stack = append(stack, frame{o: o})
 	}
-	for _, top := range t.Children(heap.None) {
+	for _, top := range t.UnorderedChildren(heap.None) {
 		push(top)
 		for len(stack) > 0 {
 			f := &stack[len(stack)-1]
-			kids := t.Children(f.o)
+			kids := t.UnorderedChildren(f.o)
 			if f.next < len(kids) {
 				k := kids[f.next]
 				f.next++

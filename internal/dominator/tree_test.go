@@ -2,6 +2,7 @@ package dominator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -121,6 +122,23 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 			roots = append(roots, int32(root.Object))
 		}
 		_, doms := naiveDominators(m, adj, roots)
+		// A class's retained size: its objects that no other object of
+		// the class dominates.
+		wantClass := make([]uint64, len(g.Classes))
+		for x := 0; x < m; x++ {
+			own := true
+			for d := 0; d < m; d++ {
+				if d != x && doms[x][d] && g.ClassOf(heap.ObjectIndex(d)) == g.ClassOf(heap.ObjectIndex(x)) {
+					own = false
+				}
+			}
+			if own {
+				wantClass[g.ClassOf(heap.ObjectIndex(x))] += tr.Retained(heap.ObjectIndex(x))
+			}
+		}
+		if got := tr.ClassRetained(); !slices.Equal(got, wantClass) {
+			t.Fatalf("heap %d: ClassRetained = %v, want %v", iter, got, wantClass)
+		}
 		for d := 0; d < m; d++ {
 			var want uint64
 			for x := 0; x < m; x++ {

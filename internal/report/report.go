@@ -94,23 +94,38 @@ func BuildTree(t *dominator.Tree) *Node {
 	}
 	var build func(kids []heap.ObjectIndex, depth int) []*Node
 	build = func(kids []heap.ObjectIndex, depth int) []*Node { // depth ≤ maxDepth
-		var out []*Node
+		// Only the big children are sorted: a table's millions of small
+		// entries are grouped in whatever order they come.
 		groups := map[heap.ClassIndex]*group{}
-		for i, k := range kids {
-			r := t.Retained(k)
-			if r < min || i >= maxKids {
-				c := g.ClassOf(k)
-				if groups[c] == nil {
-					groups[c] = &group{}
-				}
-				groups[c].n++
-				groups[c].size += r
+		fold := func(k heap.ObjectIndex) {
+			c := g.ClassOf(k)
+			if groups[c] == nil {
+				groups[c] = &group{}
+			}
+			groups[c].n++
+			groups[c].size += t.Retained(k)
+		}
+		var big []heap.ObjectIndex
+		for _, k := range kids {
+			if t.Retained(k) >= min {
+				big = append(big, k)
+			} else {
+				fold(k)
+			}
+		}
+		slices.SortFunc(big, func(a, b heap.ObjectIndex) int {
+			return cmp.Or(cmp.Compare(t.Retained(b), t.Retained(a)), cmp.Compare(a, b))
+		})
+		var out []*Node
+		for i, k := range big {
+			if i >= maxKids {
+				fold(k)
 				continue
 			}
 			label := g.ObjectLabel(k, true)
-			n := &Node{Name: label, Size: r, Package: packageOf(label), ID: "0x" + strings.TrimLeft(hex(g.ID(k)), "0")}
+			n := &Node{Name: label, Size: t.Retained(k), Package: packageOf(label), ID: "0x" + strings.TrimLeft(hex(g.ID(k)), "0")}
 			if depth < maxDepth {
-				n.Children = build(t.Children(k), depth+1)
+				n.Children = build(t.UnorderedChildren(k), depth+1)
 			}
 			out = append(out, n)
 		}
@@ -136,7 +151,7 @@ func BuildTree(t *dominator.Tree) *Node {
 		slices.SortStableFunc(out, func(a, b *Node) int { return cmp.Compare(b.Size, a.Size) })
 		return out
 	}
-	return &Node{Name: "all reachable objects", Size: t.ReachableBytes, Children: build(t.Children(heap.None), 0)}
+	return &Node{Name: "all reachable objects", Size: t.ReachableBytes, Children: build(t.UnorderedChildren(heap.None), 0)}
 }
 
 func hex(v uint64) string {
