@@ -39,7 +39,7 @@ sortable), class loaders and duplicate classes, off-heap buffers and the
 threads. Strings from the dump are escaped. -o - writes to stdout.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if threshold <= 0 || threshold > 100 {
+			if !(threshold > 0 && threshold <= 100) { // NaN too
 				return fmt.Errorf("--threshold %g: expected a percentage between 0 and 100", threshold)
 			}
 			dump, err := resolveDump(s, args)

@@ -166,6 +166,10 @@ func TestReportRendersInChromium(t *testing.T) {
 document.querySelector(".tm.zoom").click();
 document.body.dataset.zoomed = document.body.dataset.treemapDepth + ":" + document.body.dataset.treemapNodes;
 document.querySelector("#histogram th.sort:nth-child(2)").click();
+document.querySelector("#crumbs a").click();
+var nested = Array.prototype.filter.call(document.querySelectorAll(".tm.zoom"), function (d) { return d.style.zIndex === "3"; })[0];
+nested.click();
+document.body.dataset.nested = document.body.dataset.treemapDepth + ":" + document.querySelectorAll("#crumbs a, #crumbs span").length;
 document.body.dataset.firstRow = document.querySelector("#histogram tbody tr td").textContent;
 </script></body>`
 	zoomed := filepath.Join(t.TempDir(), "zoom.html")
@@ -175,6 +179,10 @@ document.body.dataset.firstRow = document.querySelector("#histogram tbody tr td"
 	data = bodyData(t, renderDOM(t, browser, zoomed))
 	if depth, nodes, _ := strings.Cut(data["zoomed"], ":"); depth != "2" || nodes == "0" || nodes == "" {
 		t.Errorf("after a click the treemap is %q (depth:nodes)", data["zoomed"])
+	}
+	// A box two levels down zooms in with its ancestors kept as crumbs.
+	if data["nested"] != "4:4" {
+		t.Errorf("after a click on a nested box: %q (depth:crumbs), want 4:4", data["nested"])
 	}
 	if data["first-row"] != "byte[]" { // 51,968 instances, the most
 		t.Errorf("sorted by instances, the histogram starts with %q", data["first-row"])

@@ -12,6 +12,7 @@ import (
 	"cmp"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"maps"
@@ -123,7 +124,7 @@ func BuildTree(t *dominator.Tree) *Node {
 				continue
 			}
 			label := g.ObjectLabel(k, true)
-			n := &Node{Name: label, Size: t.Retained(k), Package: packageOf(label), ID: "0x" + strings.TrimLeft(hex(g.ID(k)), "0")}
+			n := &Node{Name: label, Size: t.Retained(k), Package: packageOf(label), ID: fmt.Sprintf("0x%x", g.ID(k))}
 			if depth < maxDepth {
 				n.Children = build(t.UnorderedChildren(k), depth+1)
 			}
@@ -152,16 +153,6 @@ func BuildTree(t *dominator.Tree) *Node {
 		return out
 	}
 	return &Node{Name: "all reachable objects", Size: t.ReachableBytes, Children: build(t.UnorderedChildren(heap.None), 0)}
-}
-
-func hex(v uint64) string {
-	const digits = "0123456789abcdef"
-	var b [16]byte
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[v&15]
-		v >>= 4
-	}
-	return string(b[:])
 }
 
 //go:embed report.html.tmpl
