@@ -238,13 +238,8 @@ func (o *dominatorsOptions) groupKey(t *dominator.Tree, x heap.ObjectIndex) stri
 	g := t.Graph()
 	switch o.groupBy {
 	case "package":
-		name := g.Classes[g.ClassOf(x)].Name
-		if g.IsClassObject(x) {
-			name = g.ClassNameOfMirror(x)
-		}
-		name = strings.TrimRight(strings.TrimLeft(heap.SourceName(name), "["), "[]")
-		if i := strings.LastIndexByte(name, '.'); i >= 0 {
-			return name[:i]
+		if p := g.Package(x); p != "" {
+			return p
 		}
 		return "<default package>"
 	case "classloader":

@@ -111,6 +111,27 @@ func (g *Graph) MirrorClass(o ObjectIndex) (ClassIndex, bool) {
 	return g.classIndexByID(g.ID(o))
 }
 
+// Package returns the package of object o's class, or of the class it is
+// the class object of ("java.util" for a HashMap$Node[]); "" for the
+// default package.
+func (g *Graph) Package(o ObjectIndex) string {
+	name := g.Classes[g.class[o]].Name
+	if g.IsClassObject(o) {
+		name = g.ClassNameOfMirror(o)
+	}
+	return PackageOf(name)
+}
+
+// PackageOf returns the package of a class given by its JVM name, array
+// dimensions left out; "" for the default package.
+func PackageOf(jvm string) string {
+	name := strings.TrimRight(strings.TrimLeft(SourceName(jvm), "["), "[]")
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[:i]
+	}
+	return ""
+}
+
 // ObjectLabel names object o's class for display ("java.util.HashMap",
 // "class java.lang.String" for class objects); sourceNames turns "[B"
 // into "byte[]".

@@ -148,6 +148,15 @@ func TestDuplicateIDsFirstWins(t *testing.T) {
 	}
 }
 
+func TestPackageOf(t *testing.T) {
+	for jvm, want := range map[string]string{"[B": "", "Main": "", "[[Ljava.util.HashMap$Node;": "java.util",
+		"org.apache.spark.memory.TaskMemoryManager": "org.apache.spark.memory", "[LMain;": ""} {
+		if got := PackageOf(jvm); got != want {
+			t.Errorf("PackageOf(%q) = %q, want %q", jvm, got, want)
+		}
+	}
+}
+
 func TestSourceNames(t *testing.T) {
 	for jvm, src := range map[string]string{"[B": "byte[]", "[[I": "int[][]", "[Ljava.lang.Object;": "java.lang.Object[]",
 		"java.util.HashMap$Node": "java.util.HashMap$Node", "[[Ljava.lang.String;": "java.lang.String[][]"} {

@@ -69,18 +69,6 @@ const (
 	maxKids    = 40
 )
 
-func packageOf(class string) string {
-	class = strings.TrimPrefix(class, "class ")
-	class = strings.TrimSuffix(heap.SourceName(class), "[]")
-	for strings.HasSuffix(class, "[]") {
-		class = strings.TrimSuffix(class, "[]")
-	}
-	if i := strings.LastIndexByte(class, '.'); i > 0 {
-		return class[:i]
-	}
-	return ""
-}
-
 // BuildTree turns the top of the dominator tree into treemap nodes. Under
 // each node, children that retain less than pruneShare of the heap are
 // grouped by class ("6,335,731 × java.util.HashMap$Node"), so that a
@@ -124,7 +112,7 @@ func BuildTree(t *dominator.Tree) *Node {
 				continue
 			}
 			label := g.ObjectLabel(k, true)
-			n := &Node{Name: label, Size: t.Retained(k), Package: packageOf(label), ID: fmt.Sprintf("0x%x", g.ID(k))}
+			n := &Node{Name: label, Size: t.Retained(k), Package: g.Package(k), ID: fmt.Sprintf("0x%x", g.ID(k))}
 			if depth < maxDepth {
 				n.Children = build(t.UnorderedChildren(k), depth+1)
 			}
@@ -143,8 +131,8 @@ func BuildTree(t *dominator.Tree) *Node {
 				otherN += gr.n
 				continue
 			}
-			name := heap.SourceName(g.Classes[c].Name)
-			out = append(out, &Node{Name: humanize.Comma(gr.n) + " × " + name, Size: gr.size, Package: packageOf(name)})
+			name := g.Classes[c].Name
+			out = append(out, &Node{Name: humanize.Comma(gr.n) + " × " + heap.SourceName(name), Size: gr.size, Package: heap.PackageOf(name)})
 		}
 		if other > 0 {
 			out = append(out, &Node{Name: "other (" + humanize.Comma(otherN) + " objects)", Size: other, Package: "~other"})
