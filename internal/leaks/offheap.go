@@ -1,6 +1,7 @@
 package leaks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -138,22 +139,10 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 		r.Owners = append(r.Owners, *og)
 	}
 	slices.SortFunc(r.Owners, func(a, b OwnerGroup) int {
-		if a.Capacity != b.Capacity {
-			if a.Capacity > b.Capacity {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Owner, b.Owner)
+		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.Owner, b.Owner)) // biggest first
 	})
 	slices.SortFunc(r.Buffers, func(a, b Buffer) int {
-		if a.Capacity != b.Capacity {
-			if a.Capacity > b.Capacity {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.ID, b.ID)
+		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.ID, b.ID)) // biggest first
 	})
 	return r
 }

@@ -1,6 +1,7 @@
 package leaks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -131,13 +132,7 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 			task.Consumers = append(task.Consumers, c)
 		}
 		slices.SortStableFunc(task.Consumers, func(a, b Consumer) int {
-			if a.Retained != b.Retained {
-				if a.Retained > b.Retained {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.ID, b.ID)
+			return cmp.Or(cmp.Compare(b.Retained, a.Retained), strings.Compare(a.ID, b.ID)) // biggest first
 		})
 		r.Tasks = append(r.Tasks, task)
 	}

@@ -1,6 +1,7 @@
 package leaks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -106,13 +107,7 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		out = append(out, sp)
 	}
 	slices.SortStableFunc(out, func(a, b Suspect) int {
-		if a.Retained != b.Retained {
-			if a.Retained > b.Retained {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Object.ID, b.Object.ID)
+		return cmp.Or(cmp.Compare(b.Retained, a.Retained), strings.Compare(a.Object.ID, b.Object.ID)) // biggest first
 	})
 	return out
 }
@@ -185,13 +180,7 @@ func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int
 		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b ClassShare) int {
-		if a.Shallow != b.Shallow {
-			if a.Shallow > b.Shallow {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Class, b.Class)
+		return cmp.Or(cmp.Compare(b.Shallow, a.Shallow), strings.Compare(a.Class, b.Class)) // biggest first
 	})
 	if len(out) > n {
 		out = out[:n]

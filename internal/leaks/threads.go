@@ -1,6 +1,7 @@
 package leaks
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/leakscan/leakscan/internal/dominator"
@@ -78,13 +79,7 @@ func Threads(g *heap.Graph, t *dominator.Tree) []ThreadInfo {
 		out = append(out, info)
 	}
 	slices.SortStableFunc(out, func(a, b ThreadInfo) int {
-		if a.Retained != b.Retained {
-			if a.Retained > b.Retained {
-				return -1
-			}
-			return 1
-		}
-		return 0
+		return cmp.Compare(b.Retained, a.Retained) // biggest first
 	})
 	return out
 }
