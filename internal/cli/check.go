@@ -57,16 +57,11 @@ is also printed as a GitHub Actions ::error / ::warning annotation.`,
 			if err != nil {
 				return err
 			}
-			dump, err := resolveDump(s, args)
+			x, tree, search, err := g.analyse(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
-			tree, search, err := x.TreeAndSearch()
-			if err != nil {
-				return err
-			}
 			res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search})
 			if o.junit != "" {
 				if err := writeFile(o.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {

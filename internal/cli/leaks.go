@@ -31,16 +31,11 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 			if err != nil {
 				return err
 			}
-			dump, err := resolveDump(s, args)
+			x, tree, search, err := g.analyse(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
-			tree, search, err := x.TreeAndSearch()
-			if err != nil {
-				return err
-			}
 			return run(s.Out, tree, search, f)
 		},
 	}
@@ -311,16 +306,11 @@ a sentence saying it in plain words.`,
 			if err != nil || pct <= 0 || pct > 100 {
 				return fmt.Errorf("--threshold %q: expected a percentage such as 10%%", threshold)
 			}
-			dump, err := resolveDump(s, args)
+			x, tree, search, err := g.analyse(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
-			tree, search, err := x.TreeAndSearch()
-			if err != nil {
-				return err
-			}
 			sus := leaks.Suspects(tree.Graph(), tree, search, pct/100)
 			if f == render.JSON {
 				return render.WriteJSON(s.Out, sus)

@@ -42,26 +42,21 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 			if !(threshold > 0 && threshold <= 100) { // NaN too
 				return fmt.Errorf("--threshold %g: expected a percentage between 0 and 100", threshold)
 			}
-			dump, err := resolveDump(s, args)
+			x, tree, search, err := g.analyse(s, args)
 			if err != nil {
 				return err
 			}
+			defer x.Close()
 			if out == "" {
-				base := filepath.Base(dump)
+				base := filepath.Base(x.dump)
 				base = strings.TrimSuffix(strings.TrimSuffix(base, ".gz"), ".hprof")
 				out = base + ".report.html"
-			}
-			x := g.newSession(s, dump)
-			defer x.Close()
-			tree, search, err := x.TreeAndSearch()
-			if err != nil {
-				return err
 			}
 			graph := tree.Graph()
 			info := buildInfo(graph)
 			info.Index = indexReport(x)
 			d := &report.Data{
-				Title:     dump,
+				Title:     x.dump,
 				Summary:   infoPairs(info),
 				Threshold: threshold,
 				Suspects:  leaks.Suspects(graph, tree, search, threshold/100),

@@ -224,16 +224,25 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	return s, nil
 }
 
-// TreeAndSearch returns the dominator tree (MAT's semantics: weak
-// references followed) and the strong-path search the leak analyses need.
-func (x *session) TreeAndSearch() (*dominator.Tree, *paths.Search, error) {
+// analyse opens the dump the arguments name (see resolveDump) and returns
+// its session, dominator tree (MAT's semantics: weak references followed)
+// and the strong-path search the leak analyses need. The caller closes the
+// session.
+func (g *globalOptions) analyse(s *IOStreams, args []string) (*session, *dominator.Tree, *paths.Search, error) {
+	dump, err := resolveDump(s, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	x := g.newSession(s, dump)
 	tree, err := x.Tree(&treeOptions{weak: "follow"})
 	if err != nil {
-		return nil, nil, err
+		x.Close()
+		return nil, nil, nil, err
 	}
 	search, err := x.Search(paths.Options{})
 	if err != nil {
-		return nil, nil, err
+		x.Close()
+		return nil, nil, nil, err
 	}
-	return tree, search, nil
+	return x, tree, search, nil
 }
