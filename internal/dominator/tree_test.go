@@ -88,19 +88,8 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
 	for iter := 0; iter < 200; iter++ {
 		w := hproftest.New(8, "")
-		arr := w.ObjectArrayClass()
 		n := 2 + r.IntN(25)
-		ids := make([]uint64, n)
-		for i := range ids {
-			ids[i] = w.NewID()
-		}
-		for i := range ids {
-			var elems []uint64
-			for k := r.IntN(4); k > 0; k-- {
-				elems = append(elems, ids[r.IntN(n)])
-			}
-			w.ObjArray(ids[i], arr, elems)
-		}
+		ids := w.RandomArrays(r, n, 4)
 		for k := 1 + r.IntN(2); k > 0; k-- {
 			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
 		}

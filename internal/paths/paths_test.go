@@ -18,19 +18,8 @@ func TestShortestAgainstBFS(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
 	for iter := 0; iter < 300; iter++ {
 		w := hproftest.New(8, "")
-		arr := w.ObjectArrayClass()
 		n := 2 + r.IntN(30)
-		ids := make([]uint64, n)
-		for i := range ids {
-			ids[i] = w.NewID()
-		}
-		for i := range ids {
-			var elems []uint64
-			for k := r.IntN(3); k > 0; k-- {
-				elems = append(elems, ids[r.IntN(n)])
-			}
-			w.ObjArray(ids[i], arr, elems)
-		}
+		ids := w.RandomArrays(r, n, 3)
 		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
 		if r.IntN(2) == 0 {
 			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)

@@ -4,6 +4,7 @@ package hproftest
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 )
@@ -231,4 +232,23 @@ func (w *Writer) ObjectArrayClass() uint64 {
 	id := w.Class("[Ljava/lang/Object;", obj, 0, nil, nil)
 	w.names["\x00objarray"] = id
 	return id
+}
+
+// RandomArrays writes n object arrays, each holding fewer than maxRefs
+// references to arrays picked at random among them, and returns their
+// ids: a random heap for checking an algorithm against a naive one.
+func (w *Writer) RandomArrays(r *rand.Rand, n, maxRefs int) []uint64 {
+	arr := w.ObjectArrayClass()
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	for i := range ids {
+		var elems []uint64
+		for k := r.IntN(maxRefs); k > 0; k-- {
+			elems = append(elems, ids[r.IntN(n)])
+		}
+		w.ObjArray(ids[i], arr, elems)
+	}
+	return ids
 }
