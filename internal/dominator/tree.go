@@ -147,11 +147,8 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 		}
 		return t.topLevel
 	}
-	if t.childStart == nil {
-		t.buildChildren()
-	}
+	c := t.UnorderedChildren(o)
 	k := int(o) + 1 // slot 0 is the super-root
-	c := t.children[t.childStart[k]:t.childStart[k+1]]
 	if t.sorted[k>>6]&(1<<(uint(k)&63)) == 0 {
 		t.sorted[k>>6] |= 1 << (uint(k) & 63)
 		t.sortByRetained(c)
