@@ -113,18 +113,6 @@ func (o *checkOptions) writeExample(s *IOStreams) error {
 	return nil
 }
 
-func writeFile(path string, fn func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 // pathText renders a root path on one line.
 func pathText(steps []check.Step) string {
 	var b strings.Builder

@@ -89,8 +89,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 	rows := census.Rows
 	if retained != nil {
 		grid.Columns = append(grid.Columns, render.Column{Title: "Retained", Key: "retained_bytes", Kind: render.Bytes})
-		rows = slices.Clone(rows)
-		slices.SortStableFunc(rows, func(a, b heap.ClassStats) int { return cmp.Compare(retained[b.Class], retained[a.Class]) })
+		rows = byRetained(rows, retained)
 	}
 	var totalN int64
 	var totalB uint64
@@ -117,4 +116,12 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		fmt.Fprintf(s.Out, "\n%d classes shown; total %s objects, %s\n", len(grid.Rows), commas(totalN), render.Size(totalB))
 	}
 	return nil
+}
+
+// byRetained returns a copy of the histogram's rows, biggest retained size
+// first (rows of equal size keep their order).
+func byRetained(rows []heap.ClassStats, retained []uint64) []heap.ClassStats {
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b heap.ClassStats) int { return cmp.Compare(retained[b.Class], retained[a.Class]) })
+	return rows
 }

@@ -302,9 +302,9 @@ a sentence saying it in plain words.`,
 			if err != nil {
 				return err
 			}
-			pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(threshold), "%"), 64)
-			if err != nil || pct <= 0 || pct > 100 {
-				return fmt.Errorf("--threshold %q: expected a percentage such as 10%%", threshold)
+			pct, err := parseThreshold(threshold)
+			if err != nil {
+				return err
 			}
 			x, tree, search, err := g.analyse(s, args)
 			if err != nil {
@@ -356,4 +356,14 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// parseThreshold reads --threshold: a percentage of the reachable heap,
+// "10%" or "10", above 0 and at most 100.
+func parseThreshold(v string) (float64, error) {
+	pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), "%"), 64)
+	if err != nil || !(pct > 0 && pct <= 100) { // NaN too
+		return 0, fmt.Errorf("--threshold %q: expected a percentage such as 10%%", v)
+	}
+	return pct, nil
 }

@@ -2,11 +2,10 @@ package cli
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/dustin/go-humanize"
@@ -26,21 +25,22 @@ const (
 
 func newReportCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	var out string
-	var threshold float64
+	var threshold string
 	cmd := &cobra.Command{
 		Use:   "report [DUMP]",
 		Short: "One self-contained HTML page: summary, suspects, dominator treemap, histogram, loaders, off-heap, threads",
 		Long: `Writes one HTML file that needs nothing else (no network, no external
 scripts or fonts): the summary from info, the leak suspects with their paths
 from GC roots, a zoomable treemap of the dominator tree (click a box to zoom
-in, coloured by package, subtrees under 0.1% of the heap folded into
-"other"), the histogram with retained sizes (the biggest 1000 classes,
+in, coloured by package; objects under 0.1% of the heap grouped by class,
+small groups folded into "other"), the histogram with retained sizes (the biggest 1000 classes,
 sortable), class loaders and duplicate classes, off-heap buffers and the
 threads. Strings from the dump are escaped. -o - writes to stdout.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !(threshold > 0 && threshold <= 100) { // NaN too
-				return fmt.Errorf("--threshold %g: expected a percentage between 0 and 100", threshold)
+			pct, err := parseThreshold(threshold)
+			if err != nil {
+				return err
 			}
 			x, tree, search, err := g.analyse(s, args)
 			if err != nil {
@@ -58,8 +58,8 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 			d := &report.Data{
 				Title:     x.dump,
 				Summary:   infoPairs(info),
-				Threshold: threshold,
-				Suspects:  leaks.Suspects(graph, tree, search, threshold/100),
+				Threshold: pct,
+				Suspects:  leaks.Suspects(graph, tree, search, pct/100),
 				Tree:      report.BuildTree(tree),
 				Loaders:   leaks.ClassLoaders(graph, tree, search),
 				OffHeap:   leaks.OffHeap(graph, tree, search),
@@ -71,8 +71,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				d.Threads = d.Threads[:reportThreads]
 			}
 			retained := tree.ClassRetained()
-			rows := slices.Clone(graph.Histogram())
-			slices.SortStableFunc(rows, func(a, b heap.ClassStats) int { return cmp.Compare(retained[b.Class], retained[a.Class]) })
+			rows := byRetained(graph.Histogram(), retained)
 			for i, r := range rows {
 				if i >= reportHistogramRows {
 					d.MoreRows = len(rows) - i
@@ -85,12 +84,11 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the HTML file to write (default: the dump's name with .report.html, in the current directory; - for stdout)")
-	cmd.Flags().Float64Var(&threshold, "threshold", 10, "suspects retain at least this percentage of the reachable heap")
+	cmd.Flags().StringVar(&threshold, "threshold", "10%", "suspects retain at least this share of the reachable heap")
 	return cmd
 }
 
-// writeReport writes the page to a temporary file beside out and renames
-// it, so that a failed run leaves no half-written report.
+// writeReport writes the page to out (- for stdout) and says so on stderr.
 func writeReport(s *IOStreams, out string, d *report.Data, quiet bool) error {
 	if out == "-" {
 		w := bufio.NewWriter(s.Out)
@@ -99,26 +97,7 @@ func writeReport(s *IOStreams, out string, d *report.Data, quiet bool) error {
 		}
 		return w.Flush()
 	}
-	f, err := os.CreateTemp(filepath.Dir(out), ".leakscan-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	w := bufio.NewWriter(f)
-	err = report.Write(w, d)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := os.Rename(f.Name(), out); err != nil {
+	if err := writeFile(out, func(w io.Writer) error { return report.Write(w, d) }); err != nil {
 		return err
 	}
 	st, err := os.Stat(out)

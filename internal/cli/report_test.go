@@ -203,3 +203,16 @@ func TestReportEscapesInChromium(t *testing.T) {
 		t.Errorf("page state %v", data)
 	}
 }
+
+func TestParseThreshold(t *testing.T) {
+	for in, want := range map[string]float64{"10%": 10, "10": 10, " 2.5% ": 2.5, "100%": 100} {
+		if got, err := parseThreshold(in); err != nil || got != want {
+			t.Errorf("parseThreshold(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"0", "0%", "101%", "-5", "NaN", "Inf", "ten", ""} {
+		if got, err := parseThreshold(in); err == nil {
+			t.Errorf("parseThreshold(%q) = %v, want an error", in, got)
+		}
+	}
+}

@@ -4,10 +4,12 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 
 	"github.com/spf13/cobra"
@@ -213,4 +215,32 @@ func (g *globalOptions) openGraph(s *IOStreams, path string) (*heap.Graph, error
 	bar.Done()
 	g.warnTruncated(s, graph.Source.Path, graph.Source.Truncated)
 	return graph, nil
+}
+
+// writeFile writes path through fn, buffered, into a temporary file beside
+// it that is renamed into place: a failed run leaves no half-written file.
+func writeFile(path string, fn func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".leakscan-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename, nothing is there
+	w := bufio.NewWriter(f)
+	err = fn(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }

@@ -143,7 +143,7 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 					t.topLevel = append(t.topLevel, heap.ObjectIndex(x))
 				}
 			}
-			t.sortByRetained(t.topLevel)
+			t.SortByRetained(t.topLevel)
 		}
 		return t.topLevel
 	}
@@ -151,7 +151,7 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 	k := int(o) + 1 // slot 0 is the super-root
 	if t.sorted[k>>6]&(1<<(uint(k)&63)) == 0 {
 		t.sorted[k>>6] |= 1 << (uint(k) & 63)
-		t.sortByRetained(c)
+		t.SortByRetained(c)
 	}
 	return c
 }
@@ -194,9 +194,9 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 	}
 }
 
-// sortByRetained orders objects biggest retained size first, then by
-// index.
-func (t *Tree) sortByRetained(c []heap.ObjectIndex) {
+// SortByRetained orders objects as Children does: biggest retained size
+// first, then by index.
+func (t *Tree) SortByRetained(c []heap.ObjectIndex) {
 	slices.SortFunc(c, func(a, b heap.ObjectIndex) int {
 		ra, rb := t.retained[a], t.retained[b]
 		switch {

@@ -61,7 +61,8 @@ type Data struct {
 }
 
 // pruneShare is the share of the reachable heap below which subtrees are
-// folded into "other", and maxDepth how deep the treemap goes: together
+// grouped by class (and small groups folded into "other"), maxKids how many
+// subtrees a node shows, and maxDepth how deep the treemap goes: together
 // they keep the report to a few MB whatever the dump's size.
 const (
 	pruneShare = 0.001
@@ -102,9 +103,7 @@ func BuildTree(t *dominator.Tree) *Node {
 				fold(k)
 			}
 		}
-		slices.SortFunc(big, func(a, b heap.ObjectIndex) int {
-			return cmp.Or(cmp.Compare(t.Retained(b), t.Retained(a)), cmp.Compare(a, b))
-		})
+		t.SortByRetained(big)
 		var out []*Node
 		for i, k := range big {
 			if i >= maxKids {
