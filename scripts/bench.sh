@@ -33,7 +33,11 @@ measure() { # name, command...
 	local w r
 	w=$(printf '%s\n' "${walls[@]}" | median)
 	r=$(printf '%s\n' "${rss[@]}" | median)
-	printf '| %s | %s s | %.0f MB/s | %s MB | %s |\n' "$name" "$w" "$(echo "$size / $w / 1000000" | bc -l)" "$((r / 1024))" "$(printf '%s ' "${walls[@]}")"
+	local tput="-" # below the timer's 10 ms resolution
+	if [ "$(echo "$w > 0" | bc)" = 1 ]; then
+		tput=$(printf '%.0f' "$(echo "$size / $w / 1000000" | bc -l)")
+	fi
+	printf '| %s | %s s | %s MB/s | %s MB | %s |\n' "$name" "$w" "$tput" "$((r / 1024))" "$(printf '%s ' "${walls[@]}")"
 }
 
 echo "dump: $DUMP ($((size / 1000000)) MB), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), runs: $RUNS"
