@@ -17,7 +17,6 @@ import (
 	"runtime"
 
 	"github.com/leakscan/leakscan/internal/mem"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -182,31 +181,16 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 		semi[p] = ps[order[p-1]].semi
 	}
 	ps = nil
-	upperStart := mem.Make[uint32](r + 2)
+	var runs [][]uint64
 	for _, part := range pairs {
-		for _, block := range part {
-			for _, e := range block {
-				upperStart[e>>32+1]++
-			}
-		}
+		runs = append(runs, part...)
 	}
-	for p := 1; p <= r+1; p++ {
-		upperStart[p] += upperStart[p-1]
-	}
-	upper := mem.Make[uint32](int(upperStart[r+1]))
-	fill := slices.Clone(upperStart[:r+1])
-	for _, part := range pairs {
-		for _, block := range part {
-			for _, e := range block {
-				pw := e >> 32
-				upper[fill[pw]] = uint32(e)
-				fill[pw]++
-			}
-		}
-	}
-	pairs, fill = nil, nil
+	pairs = nil
+	// upper: the pairs sorted by w, walked from the end below.
+	upper := sortByHigh(runs, keyBitsFor(r), workers)
+	runs = nil
 	if n > 1<<20 {
-		runtime.GC() // reuse what ps and the pairs held for the forest
+		runtime.GC() // reuse what ps and the radix sort held for the forest
 	}
 	progress("semi (eval)", 0, int64(n))
 
@@ -223,9 +207,14 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 		forest[p] = forestNode{ancestor: noAncestor, label: uint32(p), labelSemi: semi[p]}
 	}
 	var path []uint32
+	k := len(upper)
 	for w := uint32(r); w >= 1; w-- {
 		s := semi[w]
-		for _, v := range upper[upperStart[w]:upperStart[w+1]] {
+		for ; k > 0 && uint32(upper[k-1]>>32) == w; k-- {
+			if s == 0 {
+				continue // no predecessor can lower it further
+			}
+			v := uint32(upper[k-1])
 			// EVAL(v) with path compression.
 			if forest[v].ancestor != noAncestor {
 				path = path[:0]
@@ -247,7 +236,7 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 		forest[w].labelSemi = s        // w is its own label: its semi is final now
 		forest[w].ancestor = parent[w] // LINK
 	}
-	upper, upperStart, forest, path = nil, nil, nil, nil
+	upper, forest, path = nil, nil, nil
 	if n > 1<<20 {
 		runtime.GC()
 	}
