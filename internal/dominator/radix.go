@@ -31,6 +31,7 @@ func sortByHigh(runs [][]uint64, keyBits, workers int) []uint64 {
 		radixPass(src, dst, 32+uint(pass*digit), uint(digit), workers)
 		if pass == 0 {
 			clear(runs)
+			mem.Release(8 * total) // the runs, before the spare is made
 		} else {
 			spare = out
 		}

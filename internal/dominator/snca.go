@@ -14,8 +14,6 @@
 package dominator
 
 import (
-	"runtime"
-
 	"github.com/leakscan/leakscan/internal/mem"
 	"sync"
 	"sync/atomic"
@@ -72,10 +70,6 @@ func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
 // DFS preorder (order[p-1] has preorder number p).
 func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idomOut []int32, order []int32) {
 	n := g.numVertices()
-	idomOut = mem.Make[int32](n)
-	for i := range idomOut {
-		idomOut[i] = Unreachable
-	}
 	rootList := g.roots()
 	progress("dfs", 0, int64(n))
 	ps := mem.Make[preSemi](n) // object-indexed
@@ -181,10 +175,13 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	progress("sort preds", 0, int64(n))
 	// semi[p]: preorder number of p's semidominator (so far).
 	semi := mem.Make[uint32](r + 1)
-	for p := 1; p <= r; p++ {
-		semi[p] = ps[order[p-1]].semi
-	}
+	parallel(r, workers, func(lo, hi int) {
+		for p := lo + 1; p <= hi; p++ {
+			semi[p] = ps[order[p-1]].semi
+		}
+	})
 	ps = nil
+	mem.Release(8 * n)
 	var runs [][]uint64
 	for _, part := range pairs {
 		runs = append(runs, part...)
@@ -193,22 +190,20 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	// upper: the pairs sorted by w, walked from the end below.
 	upper := sortByHigh(runs, keyBitsFor(r), workers)
 	runs = nil
-	if n > 1<<20 {
-		runtime.GC() // reuse what ps and the radix sort held for the forest
-	}
+	mem.Release(8 * len(upper)) // the radix sort's spare, before the forest
 	progress("semi (eval)", 0, int64(n))
 
 	// forest[p]: p's node in the LINK-EVAL forest: its parent there
 	// (noAncestor for a forest root; the super-root, 0, is a real vertex
 	// whose children link to it and below which EVAL's paths stop), and
-	// the vertex of least semi on the compressed path above p with that
-	// semi. Only linked vertices, whose semi is final, are ever labels, so
-	// caching the semi beside the label is safe and saves a random read.
+	// the least semi on the compressed path from p up to it. Semi-NCA
+	// needs only that value from EVAL, not the vertex that has it (which
+	// Lengauer-Tarjan keeps as the label).
 	const noAncestor = ^uint32(0)
-	type forestNode struct{ ancestor, label, labelSemi uint32 }
+	type forestNode struct{ ancestor, minSemi uint32 }
 	forest := mem.Make[forestNode](r + 1)
 	for p := range forest {
-		forest[p] = forestNode{ancestor: noAncestor, label: uint32(p), labelSemi: semi[p]}
+		forest[p] = forestNode{ancestor: noAncestor, minSemi: semi[p]}
 	}
 	var path []uint32
 	k := len(upper)
@@ -228,22 +223,18 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 				for i := len(path) - 1; i >= 0; i-- {
 					x := &forest[path[i]]
 					a := &forest[x.ancestor]
-					if a.labelSemi < x.labelSemi {
-						x.label, x.labelSemi = a.label, a.labelSemi
-					}
+					x.minSemi = min(x.minSemi, a.minSemi)
 					x.ancestor = a.ancestor
 				}
 			}
-			s = min(s, forest[v].labelSemi)
+			s = min(s, forest[v].minSemi)
 		}
 		semi[w] = s
-		forest[w].labelSemi = s        // w is its own label: its semi is final now
+		forest[w].minSemi = s          // w's semi is final now
 		forest[w].ancestor = parent[w] // LINK
 	}
 	upper, forest, path = nil, nil, nil
-	if n > 1<<20 {
-		runtime.GC()
-	}
+	mem.Release(16 * r)
 
 	progress("nca", 0, int64(n))
 	// NCA: idom[w] is the nearest ancestor of parent[w] in the dominator
@@ -258,6 +249,10 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	}
 	semi = nil
 
+	idomOut = mem.Make[int32](n)
+	for i := range idomOut {
+		idomOut[i] = Unreachable
+	}
 	for p := 1; p <= r; p++ {
 		if d := idom[p]; d == 0 {
 			idomOut[order[p-1]] = TopLevel
@@ -334,4 +329,18 @@ func foldPredecessors(g *view, ps []preSemi, workers int) [][][]uint64 {
 	}
 	wg.Wait()
 	return out
+}
+
+// parallel calls fn on workers contiguous shares of [0, n).
+func parallel(n, workers int, fn func(lo, hi int)) {
+	workers = max(1, min(workers, n/(1<<16)))
+	var wg sync.WaitGroup
+	for t := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(t*n/workers, (t+1)*n/workers)
+		}()
+	}
+	wg.Wait()
 }

@@ -114,9 +114,7 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 		}
 	}
 	order = nil
-	if n > 1<<20 {
-		runtime.GC()
-	}
+	mem.Release(4 * n)
 	progress("dominators", int64(n), int64(n))
 	return t
 }

@@ -122,6 +122,7 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	if err := g.passB(a.chunks(d, g.ids), workers, progress, total); err != nil {
 		return nil, err
 	}
+	mem.Release(len(g.edges) * 4) // pass B's per-chunk reference buffers
 	if g.Stats.Dangling > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d references name ids that no object in the dump has; they are left out", g.Stats.Dangling))
 	}

@@ -4,7 +4,10 @@
 // misses the TLB.
 package mem
 
-import "unsafe"
+import (
+	"runtime/debug"
+	"unsafe"
+)
 
 // hugeMin is the size from which an array is worth huge pages.
 const hugeMin = 8 << 20
@@ -21,3 +24,18 @@ func Make[T any](n int) []T {
 	}
 	return s
 }
+
+// Release returns the memory of arrays that are no longer referenced to
+// the system. Between phases that free one big array and allocate
+// another, the garbage collector would otherwise run late, and the new
+// array could not reuse the old one's scattered pages: both would count
+// in the resident set at once. It costs one collection, which is quick
+// when the heap holds only a few pointer-free arrays.
+func Release(bytes int) {
+	if bytes >= releaseMin {
+		debug.FreeOSMemory()
+	}
+}
+
+// releaseMin is the size below which Release does nothing.
+const releaseMin = 64 << 20
