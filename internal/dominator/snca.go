@@ -16,7 +16,6 @@ package dominator
 import (
 	"github.com/leakscan/leakscan/internal/mem"
 	"sync"
-	"sync/atomic"
 )
 
 // Results of dominators, indexed by object.
@@ -29,8 +28,9 @@ const (
 
 // dfsFrame is one level of the iterative depth-first search.
 type dfsFrame struct {
-	v    int32 // object
-	next int32 // next successor position to explore
+	v    int32  // object
+	next int32  // next successor position to explore
+	pv   uint32 // v's preorder number
 }
 
 // preSemi holds, per object, its preorder number (0 = not reached) and,
@@ -86,13 +86,32 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	// The search tests a bitset, not ps: at 1 bit per object it stays in
 	// cache, where ps, read at random once per edge, would not.
 	visited := make([]uint64, (n+63)/64)
+	// A GC root has the super-root as a predecessor: semi 0 from the
+	// start, whatever parent the search gives it, and nothing else matters.
+	isRoot := make([]uint64, (n+63)/64)
+	for _, v := range rootList {
+		if v >= 0 {
+			isRoot[v>>6] |= 1 << (uint(v) & 63)
+		}
+	}
 	visit := func(v int32, from uint32) {
 		visited[v>>6] |= 1 << (uint(v) & 63)
 		order = append(order, v)
 		parent = append(parent, from)
-		ps[v] = preSemi{pre: uint32(len(order)), semi: from}
-		stack = append(stack, dfsFrame{v: v})
+		pv := uint32(len(order))
+		semi := from
+		if bit(isRoot, v) {
+			semi = 0
+		}
+		ps[v] = preSemi{pre: pv, semi: semi}
+		stack = append(stack, dfsFrame{v: v, pv: pv})
 	}
+	// Once the search leaves v, every successor of v has its number: a
+	// folder goroutine takes finished objects in batches and sorts out
+	// their edges while the search goes on (the search itself uses one
+	// core).
+	fold := startFolder(g, ps)
+	batch := fold.batch()
 	search := func(rootList []int32) {
 		for _, r := range rootList {
 			if r < 0 || bit(visited, r) {
@@ -143,11 +162,14 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 					k++
 				}
 				if next < 0 {
+					if batch = append(batch, uint64(stack[top].pv)<<32|uint64(v)); len(batch) == cap(batch) {
+						batch = fold.send(batch)
+					}
 					stack = stack[:top]
 					continue
 				}
 				stack[top].next = k
-				visit(next, ps[v].pre) // may move the stack
+				visit(next, stack[top].pv) // may move the stack
 				if len(order)&0xfffff == 0 {
 					progress("dfs", int64(len(order)), int64(n))
 				}
@@ -158,20 +180,14 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	if extraRoots != nil {
 		search(extraRoots(func(v int32) bool { return bit(visited, v) }))
 	}
-	stack, visited = nil, nil
+	stack, visited, isRoot = nil, nil, nil
 	r := len(order) // reachable objects, numbered 1..r
 
-	// Semidominator candidates. A root has the super-root as predecessor:
-	// semi 0, and nothing else matters. Predecessors numbered below w fold
-	// into semi right away; those numbered above w are kept as pairs and
-	// sorted into CSR (upperStart/upper) for the EVAL phase.
-	for _, v := range rootList {
-		if v >= 0 && ps[v].pre != 0 {
-			ps[v].semi = 0
-		}
-	}
+	// Semidominator candidates: predecessors numbered below w folded into
+	// semi right away; those numbered above w are pairs, sorted by w for
+	// the EVAL phase.
 	progress("predecessors", 0, int64(n))
-	pairs := foldPredecessors(g, ps, workers)
+	pairs := fold.finish(batch)
 	progress("sort preds", 0, int64(n))
 	// semi[p]: preorder number of p's semidominator (so far).
 	semi := mem.Make[uint32](r + 1)
@@ -182,14 +198,9 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	})
 	ps = nil
 	mem.Release(8 * n)
-	var runs [][]uint64
-	for _, part := range pairs {
-		runs = append(runs, part...)
-	}
-	pairs = nil
 	// upper: the pairs sorted by w, walked from the end below.
-	upper := sortByHigh(runs, keyBitsFor(r), workers)
-	runs = nil
+	upper := sortByHigh(pairs, keyBitsFor(r), workers)
+	pairs = nil
 	mem.Release(8 * len(upper)) // the radix sort's spare, before the forest
 	progress("semi (eval)", 0, int64(n))
 
@@ -277,58 +288,77 @@ func (p *pairBlocks) add(x uint64) {
 	*last = append(*last, x)
 }
 
-// foldPredecessors walks every edge v → w between reached objects, on
-// several goroutines over ranges of v. A predecessor numbered below w
-// lowers ps[w].semi at once (atomically: edges into one w come from every
-// range); one numbered above w is returned as a pair pw<<32 | pv, one list
-// per range, in object order. Roots (semi 0) need nothing.
-func foldPredecessors(g *view, ps []preSemi, workers int) [][][]uint64 {
-	n := len(ps)
-	parts := workers * 8
-	out := make([][][]uint64, parts)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= parts {
-					return
-				}
-				var pairs pairBlocks
-				for v := int32(n * k / parts); v < int32(n*(k+1)/parts); v++ {
-					pv := ps[v].pre
-					if pv == 0 {
-						continue
-					}
-					g.forSuccessors(v, func(w int32) bool {
-						x := &ps[w]
-						pw := x.pre
-						if pw == 0 || pw == pv {
-							return true
-						}
-						if pv > pw {
-							if atomic.LoadUint32(&x.semi) != 0 {
-								pairs.add(uint64(pw)<<32 | uint64(pv))
-							}
-							return true
-						}
-						for old := atomic.LoadUint32(&x.semi); pv < old; old = atomic.LoadUint32(&x.semi) {
-							if atomic.CompareAndSwapUint32(&x.semi, old, pv) {
-								break
-							}
-						}
-						return true
-					})
-				}
-				out[k] = pairs.blocks
+// folder sorts out the edges of objects the search has finished, on a
+// goroutine of its own: an edge v → w where v is numbered below w lowers
+// ps[w].semi at once; one where v is numbered above w is a pair
+// pw<<32 | pv for EVAL, unless w is a root. It alone writes semi of
+// reached objects; the search writes ps only for objects it reaches, and
+// those are never finished yet, so the two do not race.
+type folder struct {
+	g     *view
+	ps    []preSemi
+	full  chan []uint64 // batches of pv<<32 | v
+	empty chan []uint64
+	done  chan struct{}
+	pairs pairBlocks
+}
+
+const foldBatch = 1 << 14
+
+func startFolder(g *view, ps []preSemi) *folder {
+	f := &folder{g: g, ps: ps, full: make(chan []uint64, 8), empty: make(chan []uint64, 8), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		for b := range f.full {
+			for _, e := range b {
+				f.edges(int32(uint32(e)), uint32(e>>32))
 			}
-		}()
+			select {
+			case f.empty <- b[:0]:
+			default:
+			}
+		}
+	}()
+	return f
+}
+
+// batch returns an empty batch.
+func (f *folder) batch() []uint64 {
+	select {
+	case b := <-f.empty:
+		return b
+	default:
+		return make([]uint64, 0, foldBatch)
 	}
-	wg.Wait()
-	return out
+}
+
+// send hands over a full batch and returns an empty one.
+func (f *folder) send(b []uint64) []uint64 {
+	f.full <- b
+	return f.batch()
+}
+
+// finish hands over the last batch, waits for the folder, and returns the
+// pairs.
+func (f *folder) finish(b []uint64) [][]uint64 {
+	f.full <- b
+	close(f.full)
+	<-f.done
+	return f.pairs.blocks
+}
+
+// edges sorts out the edges of v, numbered pv.
+func (f *folder) edges(v int32, pv uint32) {
+	f.g.forSuccessors(v, func(w int32) bool {
+		x := &f.ps[w]
+		switch pw := x.pre; {
+		case pw > pv:
+			x.semi = min(x.semi, pv)
+		case pw < pv && x.semi != 0:
+			f.pairs.add(uint64(pw)<<32 | uint64(pv))
+		}
+		return true
+	})
 }
 
 // parallel calls fn on workers contiguous shares of [0, n).
