@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"golang.org/x/exp/mmap"
 )
 
 // Options control how a dump is opened.
@@ -58,10 +56,14 @@ type source interface {
 	Close() error
 }
 
+// inPlace is a source whose bytes can be read where they lie.
+type inPlace interface{ bytes() []byte }
+
 type bytesSource []byte
 
-func (b bytesSource) Len() int     { return len(b) }
-func (b bytesSource) Close() error { return nil }
+func (b bytesSource) Len() int      { return len(b) }
+func (b bytesSource) bytes() []byte { return b }
+func (b bytesSource) Close() error  { return nil }
 func (b bytesSource) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(len(b)) {
 		return 0, io.EOF
@@ -170,13 +172,13 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // Open maps the dump at path and reads its header. Compressed dumps are
 // recognised by their magic bytes and inflated first.
 func Open(path string, opts Options) (*File, error) {
-	m, err := mmap.Open(path)
+	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
 	f, err := open(path, m, opts)
 	if err == nil && f.reopen == nil {
-		f.reopen = func() (source, error) { return mmap.Open(path) }
+		f.reopen = func() (source, error) { return mapFile(path) }
 	}
 	return f, err
 }
@@ -199,7 +201,7 @@ func open(path string, src source, opts Options) (*File, error) {
 			// The inflated copy is unlinked; its open descriptor maps it again.
 			f.keep = tmp
 			fdPath := fmt.Sprintf("/proc/self/fd/%d", tmp.Fd())
-			f.reopen = func() (source, error) { return mmap.Open(fdPath) }
+			f.reopen = func() (source, error) { return mapFile(fdPath) }
 		}
 	}
 	if err := f.readHeader(); err != nil {

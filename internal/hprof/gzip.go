@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"golang.org/x/exp/mmap"
 )
 
 // HotSpot's jcmd GC.heap_dump -gz=N writes a chain of independent gzip
@@ -27,7 +25,7 @@ const chunkedComment = "HPROF BLOCKSIZE="
 
 // inflate writes the decompressed dump to an unlinked temporary file and
 // maps it; the file stays open (returned) so that it can be mapped again.
-func inflate(path string, src source, opts Options) (*mmap.ReaderAt, *os.File, string, error) {
+func inflate(path string, src source, opts Options) (source, *os.File, string, error) {
 	size := int64(src.Len())
 	zr, err := gzip.NewReader(bufio.NewReader(io.NewSectionReader(src, 0, size)))
 	if err != nil {
@@ -61,7 +59,7 @@ func inflate(path string, src source, opts Options) (*mmap.ReaderAt, *os.File, s
 	if err := tmp.Sync(); err != nil {
 		return nil, nil, "", fmt.Errorf("writing inflated dump to %s: %w", tmp.Name(), err)
 	}
-	m, err := mmap.Open(tmp.Name())
+	m, err := mapFile(tmp.Name())
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -128,11 +128,17 @@ func (r *HeapReader) Reset(pos, segEnd, end int64) {
 	r.w.refill = max(min(windowSize, end-pos), 64)
 }
 
-// ResetIn is Reset reading through mapping m.
+// ResetIn is Reset reading through mapping m. Where m's bytes can be read
+// in place, records are decoded there without a copy, and Rec.Body slices
+// stay valid until m is closed (not beyond: the pages are unmapped).
 func (r *HeapReader) ResetIn(m *Mapping, pos, segEnd, end int64) {
 	r.Reset(pos, segEnd, end)
 	r.w.src = m.src
 	r.w.start, r.w.buf = 0, r.w.buf[:0] // the buffer's bytes came from another mapping
+	r.w.whole = nil
+	if b, ok := m.src.(inPlace); ok {
+		r.w.whole = b.bytes()
+	}
 }
 
 // Position returns where the next sub-record starts and the end of the heap

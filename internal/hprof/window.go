@@ -14,6 +14,9 @@ type window struct {
 	limit  int64 // bytes past this offset are never read
 	buf    []byte
 	start  int64 // file offset of buf[0]
+	// whole, when set, is the entire file, served in place: slices stay
+	// valid as long as its mapping, not just until the next call.
+	whole []byte
 }
 
 func newWindow(src io.ReaderAt, limit int64) window {
@@ -23,6 +26,12 @@ func newWindow(src io.ReaderAt, limit int64) window {
 // get returns the n bytes at off, or ok=false when they lie past the limit.
 // The slice is valid until the next call.
 func (w *window) get(off, n int64) (b []byte, ok bool) {
+	if w.whole != nil {
+		if n < 0 || off < 0 || off+n > w.limit || off+n > int64(len(w.whole)) {
+			return nil, false
+		}
+		return w.whole[off : off+n : off+n], true
+	}
 	if off >= w.start && off+n <= w.start+int64(len(w.buf)) {
 		return w.buf[off-w.start : off-w.start+n], true
 	}

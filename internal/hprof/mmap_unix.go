@@ -1,0 +1,68 @@
+//go:build unix
+
+package hprof
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// fileMapping is a read-only mapping of a whole file. Unlike
+// golang.org/x/exp/mmap (used where there is no mmap system call) it hands
+// its bytes to the readers of a Mapping, which decode records in place
+// instead of copying the dump through a buffer.
+type fileMapping struct{ data []byte }
+
+// mapFile maps the file at path.
+func mapFile(path string) (source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return &fileMapping{}, nil
+	}
+	if size < 0 || int64(int(size)) != size {
+		return nil, fmt.Errorf("%s: %d bytes: too large to map", path, size)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("mapping %s: %w", path, err)
+	}
+	m := &fileMapping{data: data}
+	runtime.SetFinalizer(m, (*fileMapping).Close)
+	return m, nil
+}
+
+func (m *fileMapping) Len() int      { return len(m.data) }
+func (m *fileMapping) bytes() []byte { return m.data }
+
+func (m *fileMapping) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(m.data)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.data[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (m *fileMapping) Close() error {
+	if m.data == nil {
+		return nil
+	}
+	data := m.data
+	m.data = nil
+	runtime.SetFinalizer(m, nil)
+	return syscall.Munmap(data)
+}
