@@ -68,7 +68,35 @@ func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
 // dominators returns idom[v] for every object v: the object index of its
 // immediate dominator, TopLevel, or Unreachable; and order, the objects in
 // DFS preorder (order[p-1] has preorder number p).
-func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idomOut []int32, order []int32) {
+func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idom []int32, order []int32) {
+	idomPre, order := semiNCA(g, extraRoots, workers, progress)
+	return objectIdoms(idomPre, order, g.numVertices(), workers), order
+}
+
+// objectIdoms turns idoms by preorder number into idoms by object.
+func objectIdoms(idomPre []uint32, order []int32, n, workers int) []int32 {
+	idom := mem.Make[int32](n)
+	parallel(n, workers, func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			idom[o] = Unreachable
+		}
+	})
+	parallel(len(order), workers, func(lo, hi int) {
+		for p := lo + 1; p <= hi; p++ {
+			if d := idomPre[p]; d == 0 {
+				idom[order[p-1]] = TopLevel
+			} else {
+				idom[order[p-1]] = order[d-1]
+			}
+		}
+	})
+	return idom
+}
+
+// semiNCA numbers the objects the GC roots reach 1..r in DFS preorder and
+// returns idom[p], the preorder number of p's immediate dominator (0 = the
+// super-root; idom[0] unused), and order (order[p-1] has number p).
+func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idom []uint32, order []int32) {
 	n := g.numVertices()
 	rootList := g.roots()
 	progress("dfs", 0, int64(n))
@@ -250,7 +278,7 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 	progress("nca", 0, int64(n))
 	// NCA: idom[w] is the nearest ancestor of parent[w] in the dominator
 	// tree numbered at most semi[w]; parent becomes idom in place.
-	idom := parent
+	idom = parent
 	for w := 1; w <= r; w++ {
 		d := idom[w]
 		for d > semi[w] {
@@ -258,20 +286,7 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 		}
 		idom[w] = d
 	}
-	semi = nil
-
-	idomOut = mem.Make[int32](n)
-	for i := range idomOut {
-		idomOut[i] = Unreachable
-	}
-	for p := 1; p <= r; p++ {
-		if d := idom[p]; d == 0 {
-			idomOut[order[p-1]] = TopLevel
-		} else {
-			idomOut[order[p-1]] = order[d-1]
-		}
-	}
-	return idomOut, order
+	return idom, order
 }
 
 // pairBlocks collects pairs in fixed blocks: no copying as it grows, no

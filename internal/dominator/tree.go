@@ -90,25 +90,38 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 			return out
 		}
 	}
-	idom, order := dominators(v, extraRoots, runtime.GOMAXPROCS(0), progress)
-	t.idom = idom
+	workers := runtime.GOMAXPROCS(0)
+	idomPre, order := semiNCA(v, extraRoots, workers, progress)
 	progress("retained", 0, int64(n))
 
-	// Retained sizes: in reverse preorder every object comes after all it
-	// dominates.
-	t.retained = mem.Make[uint64](n)
-	for p := len(order) - 1; p >= 0; p-- {
-		o := order[p]
-		t.retained[o] += g.ShallowSize(heap.ObjectIndex(o))
-		if d := idom[o]; d >= 0 {
-			t.retained[d] += t.retained[o]
-		} else {
-			t.ReachableBytes += t.retained[o]
+	// Retained sizes, by preorder number: in reverse preorder every object
+	// comes after all it dominates, and its idom's number is below its
+	// own, so the sums run over arrays in that order, not at random by
+	// object. ret[0], the super-root, ends with all that is reachable.
+	r := len(order)
+	ret := mem.Make[uint64](r + 1)
+	parallel(r, workers, func(lo, hi int) {
+		for p := lo + 1; p <= hi; p++ {
+			ret[p] = g.ShallowSize(heap.ObjectIndex(order[p-1]))
 		}
+	})
+	for p := r; p >= 1; p-- {
+		ret[idomPre[p]] += ret[p]
 	}
+	t.ReachableBytes = ret[0]
+	t.retained = mem.Make[uint64](n)
+	parallel(r, workers, func(lo, hi int) {
+		for p := lo + 1; p <= hi; p++ {
+			t.retained[order[p-1]] = ret[p]
+		}
+	})
+	ret = nil
+	mem.Release(8 * r) // ret, and semi from the NCA step
+	t.idom = objectIdoms(idomPre, order, n, workers)
+	idomPre = nil
 	t.ReachableObjects = int64(len(order))
 	for o := 0; o < n; o++ {
-		if idom[o] == Unreachable {
+		if t.idom[o] == Unreachable {
 			t.UnreachableObjects++
 			t.UnreachableBytes += g.ShallowSize(heap.ObjectIndex(o))
 		}
