@@ -232,18 +232,15 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	mem.Release(8 * len(upper)) // the radix sort's spare, before the forest
 	progress("semi (eval)", 0, int64(n))
 
-	// forest[p]: p's node in the LINK-EVAL forest: its parent there
-	// (noAncestor for a forest root; the super-root, 0, is a real vertex
-	// whose children link to it and below which EVAL's paths stop), and
-	// the least semi on the compressed path from p up to it. Semi-NCA
-	// needs only that value from EVAL, not the vertex that has it (which
-	// Lengauer-Tarjan keeps as the label).
-	const noAncestor = ^uint32(0)
+	// forest[p]: p's node in the LINK-EVAL forest, set when p is linked:
+	// its parent there, and the least semi on the compressed path from p
+	// up to it. Semi-NCA needs only that value from EVAL, not the vertex
+	// that has it (which Lengauer-Tarjan keeps as the label). Vertices are
+	// linked in decreasing order, so while w is processed exactly those
+	// numbered above w are linked: whether a path goes on is a comparison
+	// with w, not a read of the next node.
 	type forestNode struct{ ancestor, minSemi uint32 }
 	forest := mem.Make[forestNode](r + 1)
-	for p := range forest {
-		forest[p] = forestNode{ancestor: noAncestor, minSemi: semi[p]}
-	}
 	var path []uint32
 	k := len(upper)
 	for w := uint32(r); w >= 1; w-- {
@@ -252,11 +249,11 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 			if s == 0 {
 				continue // no predecessor can lower it further
 			}
+			// EVAL(v) with path compression; v > w is linked.
 			v := uint32(upper[k-1])
-			// EVAL(v) with path compression.
-			if forest[v].ancestor != noAncestor {
+			if forest[v].ancestor > w {
 				path = path[:0]
-				for x := v; forest[forest[x].ancestor].ancestor != noAncestor; x = forest[x].ancestor {
+				for x := v; forest[x].ancestor > w; x = forest[x].ancestor {
 					path = append(path, x)
 				}
 				for i := len(path) - 1; i >= 0; i-- {
@@ -269,8 +266,7 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 			s = min(s, forest[v].minSemi)
 		}
 		semi[w] = s
-		forest[w].minSemi = s          // w's semi is final now
-		forest[w].ancestor = parent[w] // LINK
+		forest[w] = forestNode{ancestor: parent[w], minSemi: s} // LINK; w's semi is final
 	}
 	upper, forest, path = nil, nil, nil
 	mem.Release(16 * r)
