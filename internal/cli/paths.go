@@ -185,7 +185,7 @@ func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Sear
 	build = func(k int32, depth int) *pathNode { // depth is bounded by the path length
 		nd := &m.Nodes[k]
 		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: m.Label(search, k),
-			Objects: nd.Targets, Retained: nd.Retained, Match: nd.Target, depth: depth}
+			Objects: int(nd.Targets), Retained: nd.Retained, Match: nd.Target, depth: depth}
 		if nd.Parent < 0 {
 			p.Root = g.DescribeRoot(nd.Object)
 		}

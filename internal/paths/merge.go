@@ -8,15 +8,14 @@ import (
 
 // Node is an object on the merged paths.
 type Node struct {
-	Object   heap.ObjectIndex
-	Parent   int32 // index in Tree.Nodes, -1 for a root
-	Children []int32
+	Object heap.ObjectIndex
+	Parent int32 // index in Tree.Nodes, -1 for a root
 	// Targets counts the matching objects reached through this node (itself
 	// included); Retained sums their retained sizes.
-	Targets  int
+	Targets  int32
+	sorted   int32 // how many children are in display order at the front
 	Retained uint64
 	Target   bool // the object itself matches
-	sorted   int  // how many Children are in display order at the front
 }
 
 // Tree is the merge of the shortest paths to a set of objects: since all
@@ -87,11 +86,17 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 			continue
 		}
 		k := node(o)
-		t.Nodes[k].Target = true
-		r := retained(o)
-		for x := k; x >= 0; x = t.Nodes[x].Parent {
-			t.Nodes[x].Targets++
-			t.Nodes[x].Retained += r
+		if nd := &t.Nodes[k]; !nd.Target {
+			nd.Target, nd.Targets, nd.Retained = true, 1, retained(o)
+		}
+	}
+	// A node comes after its parent: one pass from the end adds every
+	// node's sums into its parent's.
+	for k := len(t.Nodes) - 1; k >= 0; k-- {
+		if nd := &t.Nodes[k]; nd.Parent >= 0 {
+			p := &t.Nodes[nd.Parent]
+			p.Targets += nd.Targets
+			p.Retained += nd.Retained
 		}
 	}
 	t.childStart = make([]int32, len(t.Nodes)+1)
@@ -121,13 +126,13 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 func (t *Tree) Children(k int32, limit int) []int32 {
 	c := t.children[t.childStart[k]:t.childStart[k+1]]
 	if limit <= 0 || limit >= len(c) {
-		if t.Nodes[k].sorted < len(c) {
+		if int(t.Nodes[k].sorted) < len(c) {
 			t.sortChildren(c)
-			t.Nodes[k].sorted = len(c)
+			t.Nodes[k].sorted = int32(len(c))
 		}
 		return c
 	}
-	if t.Nodes[k].sorted < limit {
+	if int(t.Nodes[k].sorted) < limit {
 		// Keep the limit biggest, in order, at the front: a child that
 		// beats the last of them swaps places with it and is inserted.
 		h := c[:limit]
@@ -140,7 +145,7 @@ func (t *Tree) Children(k int32, limit int) []int32 {
 				}
 			}
 		}
-		t.Nodes[k].sorted = limit
+		t.Nodes[k].sorted = int32(limit)
 	}
 	return c[:limit]
 }
@@ -158,7 +163,7 @@ func (t *Tree) cmp(a, b int32) int {
 		}
 		return 1
 	case na.Targets != nb.Targets:
-		return nb.Targets - na.Targets
+		return int(nb.Targets) - int(na.Targets)
 	}
 	return int(na.Object - nb.Object)
 }

@@ -114,7 +114,7 @@ func TestChildrenTopK(t *testing.T) {
 		n := 1 + r.IntN(50)
 		tr := &Tree{Nodes: []Node{{Parent: -1}}, childStart: []int32{0, int32(n)}}
 		for i := 0; i < n; i++ {
-			tr.Nodes = append(tr.Nodes, Node{Object: heap.ObjectIndex(i), Parent: 0, Retained: uint64(r.IntN(10)), Targets: 1 + r.IntN(3)})
+			tr.Nodes = append(tr.Nodes, Node{Object: heap.ObjectIndex(i), Parent: 0, Retained: uint64(r.IntN(10)), Targets: int32(1 + r.IntN(3))})
 			tr.children = append(tr.children, int32(i+1))
 			tr.childStart = append(tr.childStart, int32(n))
 		}
