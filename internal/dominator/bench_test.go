@@ -1,0 +1,52 @@
+package dominator
+
+import (
+	"os"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// BenchmarkCompute times the dominator tree of the dump named by
+// LEAKSCAN_BENCH_DUMP (make bench's dump), phase by phase, on a graph
+// built once: repeated runs in one process show what a change to the
+// algorithm does without the noise of a whole command's runs.
+func BenchmarkCompute(b *testing.B) {
+	path := os.Getenv("LEAKSCAN_BENCH_DUMP")
+	if path == "" {
+		b.Skip("LEAKSCAN_BENCH_DUMP names no dump (make bench fetches one)")
+	}
+	g, err := heap.Open(path, hprof.Options{}, heap.Options{Dump: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	phases := map[string][]time.Duration{}
+	var names []string
+	b.ResetTimer()
+	for range b.N {
+		last, at := "", time.Now()
+		Compute(g, Options{Progress: func(phase string, done, total int64) {
+			if phase == last {
+				return
+			}
+			if last != "" {
+				if _, ok := phases[last]; !ok {
+					names = append(names, last)
+				}
+				phases[last] = append(phases[last], time.Since(at))
+			}
+			last, at = phase, time.Now()
+		}})
+	}
+	b.StopTimer()
+	for _, name := range names {
+		d := slices.Clone(phases[name])
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		b.Logf("%-14s median %6.3f s  min %6.3f s  (%d runs)", name, d[len(d)/2].Seconds(), d[0].Seconds(), len(d))
+	}
+}
