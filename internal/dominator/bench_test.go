@@ -1,6 +1,7 @@
 package dominator
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"sort"
@@ -47,6 +48,7 @@ func BenchmarkCompute(b *testing.B) {
 	for _, name := range names {
 		d := slices.Clone(phases[name])
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-		b.Logf("%-14s median %6.3f s  min %6.3f s  (%d runs)", name, d[len(d)/2].Seconds(), d[0].Seconds(), len(d))
+		// b.Logf output is cut after a few lines: print every phase.
+		fmt.Fprintf(os.Stderr, "%-14s median %6.3f s  min %6.3f s  (%d runs)\n", name, d[len(d)/2].Seconds(), d[0].Seconds(), len(d))
 	}
 }

@@ -133,6 +133,8 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 		}
 		ps[v] = preSemi{pre: pv, semi: semi}
 		stack = append(stack, dfsFrame{v: v, pv: pv})
+		// The search will look at these objects' edge offsets soon.
+		prefetchTargets(&g.start[0], g.edges[g.start[v]:g.start[v+1]])
 	}
 	// Once the search leaves v, every successor of v has its number: a
 	// folder goroutine takes finished objects in batches and sorts out
