@@ -2,7 +2,10 @@ package heap
 
 import (
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/mem"
 )
@@ -39,29 +42,46 @@ type rankBlock struct {
 const maxBitsPerObject = 64
 
 // newIDIndex builds the index from ids in any order (duplicates allowed),
-// and returns how many distinct ids there are.
+// and returns how many distinct ids there are. The work is spread over all
+// cores: parts are summarised in parallel, and each core sets the bits of
+// its own range of blocks, reading only the parts that reach into it.
 func newIDIndex(parts [][]uint64) *idIndex {
 	x := &idIndex{}
+	type summary struct {
+		lo, hi uint64
+		diff   uint64 // OR of id ^ ref: which low bits ever differ from ref
+	}
+	var ref uint64
 	total := 0
-	lo, hi, or := uint64(1<<64-1), uint64(0), uint64(0)
 	for _, ids := range parts {
-		total += len(ids)
-		for _, id := range ids {
-			lo = min(lo, id)
-			hi = max(hi, id)
+		if total == 0 && len(ids) > 0 {
+			ref = ids[0]
 		}
+		total += len(ids)
 	}
 	if total == 0 {
 		return x
 	}
-	for _, ids := range parts {
-		for _, id := range ids {
-			or |= id - lo
+	workers := runtime.GOMAXPROCS(0)
+	sums := make([]summary, len(parts))
+	forEach(len(parts), workers, func(i int) {
+		sm := summary{lo: 1<<64 - 1}
+		for _, id := range parts[i] {
+			sm.lo = min(sm.lo, id)
+			sm.hi = max(sm.hi, id)
+			sm.diff |= id ^ ref
 		}
+		sums[i] = sm
+	})
+	lo, hi, diff := uint64(1<<64-1), uint64(0), uint64(0)
+	for _, sm := range sums {
+		lo, hi, diff = min(lo, sm.lo), max(hi, sm.hi), diff|sm.diff
 	}
 	x.base = lo
-	if or != 0 {
-		x.shift = uint(min(bits.TrailingZeros64(or), 16))
+	// Every id - lo is a multiple of 1<<shift exactly when all ids agree
+	// with one of them (ref) in their low shift bits.
+	if diff != 0 {
+		x.shift = uint(min(bits.TrailingZeros64(diff), 16))
 	}
 	span := (hi-lo)>>x.shift + 1
 	if span/uint64(total) > maxBitsPerObject {
@@ -72,14 +92,23 @@ func newIDIndex(parts [][]uint64) *idIndex {
 		return x
 	}
 	x.blocks = mem.Make[rankBlock](int(span/bitsPerBlock + 1))
-	for _, ids := range parts {
-		for _, id := range ids {
-			p := (id - lo) >> x.shift
-			b := &x.blocks[p/bitsPerBlock]
-			r := p % bitsPerBlock
-			b.bits[r/64] |= 1 << (r % 64)
+	nb := uint64(len(x.blocks))
+	forEach(workers, workers, func(k int) {
+		// Block range [from, to) of this core, as a range of ids.
+		from, to := nb*uint64(k)/uint64(workers), nb*uint64(k+1)/uint64(workers)
+		for i, ids := range parts {
+			if len(ids) == 0 || (sums[i].hi-lo)>>x.shift/bitsPerBlock < from || (sums[i].lo-lo)>>x.shift/bitsPerBlock >= to {
+				continue
+			}
+			for _, id := range ids {
+				p := (id - lo) >> x.shift
+				if bi := p / bitsPerBlock; bi >= from && bi < to {
+					r := p % bitsPerBlock
+					x.blocks[bi].bits[r/64] |= 1 << (r % 64)
+				}
+			}
 		}
-	}
+	})
 	var rank uint64
 	for i := range x.blocks {
 		x.blocks[i].rank = rank
@@ -89,6 +118,22 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	}
 	x.n = int(rank)
 	return x
+}
+
+// forEach calls fn(i) for i in [0, n) on up to workers goroutines.
+func forEach(n, workers int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // lookup returns the index of id, or -1 when no object has that id.
