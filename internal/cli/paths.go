@@ -80,6 +80,7 @@ dump analysed last from this folder.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
+			x.searchAhead(popts)
 			tree, err := x.Tree(&o.tree)
 			if err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/dominator"
@@ -31,6 +32,17 @@ type session struct {
 	Loaded, Written []string
 
 	graph *heap.Graph
+	// ahead is a search started while the dominator tree is computed,
+	// on the core its EVAL phase leaves idle (see searchAhead).
+	ahead *aheadSearch
+}
+
+// aheadSearch is a search running beside the dominator tree.
+type aheadSearch struct {
+	opts    paths.Options
+	started bool
+	done    chan struct{}
+	result  *paths.Search
 }
 
 func (g *globalOptions) newSession(s *IOStreams, dump string) *session {
@@ -122,6 +134,9 @@ func (x *session) save(part string, wait bool, fill func(*index.Writer) error) {
 
 // Close waits for index writes, then releases the graph and the parts.
 func (x *session) Close() {
+	if a := x.ahead; a != nil && a.started {
+		<-a.done // it reads the graph and the dump
+	}
 	x.writes.Wait()
 	if x.graph != nil {
 		x.graph.Close()
@@ -179,6 +194,13 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	g.ReleaseFile() // the dump's pages need not stay resident meanwhile
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
+	if a := x.ahead; a != nil {
+		dopts.Spare = func() {
+			defer close(a.done)
+			a.result = paths.Find(g, a.opts)
+		}
+		a.started = true
+	}
 	tree := dominator.Compute(g, dopts)
 	bar.Done()
 	tree.Children(heap.None) // computed here, not while the writer reads it
@@ -210,6 +232,14 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a := x.ahead; a != nil && a.started && reflect.DeepEqual(a.opts, opts) {
+		x.ahead = nil
+		<-a.done
+		if opts.IsDefault() {
+			x.save("paths", false, func(w *index.Writer) error { a.result.SaveIndex(w); return nil })
+		}
+		return a.result, nil
+	}
 	if !opts.IsDefault() {
 		return paths.Find(g, opts), nil
 	}
@@ -224,6 +254,17 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	return s, nil
 }
 
+// searchAhead says that Search(opts) will follow Tree: when no index
+// could hold them (none exists yet, or --no-index), Tree runs the search
+// on the core the dominator computation leaves idle in its last phases.
+// It costs the search's memory (8 bytes per object) beside the tree's.
+func (x *session) searchAhead(opts paths.Options) {
+	if x.indexed && x.dir != "" {
+		return // the index may hold both
+	}
+	x.ahead = &aheadSearch{opts: opts, done: make(chan struct{})}
+}
+
 // analyse opens the dump the arguments name (see resolveDump) and returns
 // its session, dominator tree (MAT's semantics: weak references followed)
 // and the strong-path search the leak analyses need. The caller closes the
@@ -234,6 +275,7 @@ func (g *globalOptions) analyse(s *IOStreams, args []string) (*session, *dominat
 		return nil, nil, nil, err
 	}
 	x := g.newSession(s, dump)
+	x.searchAhead(paths.Options{})
 	tree, err := x.Tree(&treeOptions{weak: "follow"})
 	if err != nil {
 		x.Close()

@@ -69,7 +69,7 @@ func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
 // immediate dominator, TopLevel, or Unreachable; and order, the objects in
 // DFS preorder (order[p-1] has preorder number p).
 func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idom []int32, order []int32) {
-	idomPre, order := semiNCA(g, extraRoots, workers, progress)
+	idomPre, order := semiNCA(g, extraRoots, workers, progress, nil)
 	return objectIdoms(idomPre, order, g.numVertices(), workers), order
 }
 
@@ -96,7 +96,8 @@ func objectIdoms(idomPre []uint32, order []int32, n, workers int) []int32 {
 // semiNCA numbers the objects the GC roots reach 1..r in DFS preorder and
 // returns idom[p], the preorder number of p's immediate dominator (0 = the
 // super-root; idom[0] unused), and order (order[p-1] has number p).
-func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64)) (idom []uint32, order []int32) {
+// spare, if set, is started on its own goroutine when EVAL begins.
+func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers int, progress func(string, int64, int64), spare func()) (idom []uint32, order []int32) {
 	n := g.numVertices()
 	rootList := g.roots()
 	progress("dfs", 0, int64(n))
@@ -233,6 +234,9 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	pairs = nil
 	mem.Release(8 * len(upper)) // the radix sort's spare, before the forest
 	progress("semi (eval)", 0, int64(n))
+	if spare != nil {
+		go spare()
+	}
 
 	// forest[p]: p's node in the LINK-EVAL forest, set when p is linked:
 	// its parent there, and the least semi on the compressed path from p

@@ -18,6 +18,10 @@ type Options struct {
 	// order), instead of leaving them out.
 	KeepUnreachable bool
 	Progress        func(phase string, done, total int64)
+	// Spare, if set, is started on a goroutine of its own when the
+	// computation has a core to spare (from the EVAL phase on, which runs
+	// on one); Compute does not wait for it.
+	Spare func()
 }
 
 // Tree is the dominator tree of a graph with retained sizes.
@@ -91,7 +95,7 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
-	idomPre, order := semiNCA(v, extraRoots, workers, progress)
+	idomPre, order := semiNCA(v, extraRoots, workers, progress, opts.Spare)
 	progress("retained", 0, int64(n))
 
 	// Retained sizes, by preorder number: in reverse preorder every object

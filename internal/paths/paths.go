@@ -49,10 +49,14 @@ type Search struct {
 	// root, or unreached.
 	parent []int32
 	locals map[heap.ObjectIndex][]heap.LocalRoot
+	// hasLocals: bitset of the threads in locals, tested before the map
+	// is read, once per object searched.
+	hasLocals []uint64
 	// excluded[c]: field names of class c (instance, with inherited ones,
-	// or static) not followed.
-	excluded map[heap.ClassIndex]map[string]bool
-	opts     Options
+	// or static) not followed; isExcluded[c] says whether there are any.
+	excluded   map[heap.ClassIndex]map[string]bool
+	isExcluded []bool
+	opts       Options
 }
 
 const (
@@ -86,8 +90,24 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 			}
 		}
 	}
+	s.isExcluded = make([]bool, len(g.Classes))
+	for c := range s.excluded {
+		s.isExcluded[c] = true
+	}
 	_, s.locals = g.RootSet()
+	s.hasLocals = make([]uint64, (g.NumObjects()+63)/64)
+	for th := range s.locals {
+		s.hasLocals[th>>6] |= 1 << (uint(th) & 63)
+	}
 	return s
+}
+
+// threadLocals returns the locals of thread v's stack frames.
+func (s *Search) threadLocals(v heap.ObjectIndex) []heap.LocalRoot {
+	if s.hasLocals[v>>6]&(1<<(uint(v)&63)) == 0 {
+		return nil
+	}
+	return s.locals[v]
 }
 
 // Find runs the search.
@@ -100,20 +120,23 @@ func Find(g *heap.Graph, opts Options) *Search {
 	}
 	roots, _ := g.RootSet()
 	queue := make([]int32, 0, n) // every object enters at most once
-	for _, r := range roots {
-		if s.parent[r] == unreached {
-			s.parent[r] = rootParent
-			queue = append(queue, int32(r))
+	// The search tests a bitset, not parent: at one bit per object it
+	// stays in cache, where parent, read at random once per edge, would
+	// not.
+	seen := make([]uint64, (n+63)/64)
+	reach := func(w heap.ObjectIndex, from int32) {
+		if seen[w>>6]&(1<<(uint(w)&63)) == 0 {
+			seen[w>>6] |= 1 << (uint(w) & 63)
+			s.parent[w] = from
+			queue = append(queue, int32(w))
 		}
+	}
+	for _, r := range roots {
+		reach(r, rootParent)
 	}
 	for head := 0; head < len(queue); head++ {
 		v := queue[head]
-		s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) {
-			if s.parent[w] == unreached {
-				s.parent[w] = v
-				queue = append(queue, int32(w))
-			}
-		})
+		s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) { reach(w, v) })
 	}
 	return s
 }
@@ -143,7 +166,7 @@ func (s *Search) successors(v heap.ObjectIndex, fn func(heap.ObjectIndex)) {
 			fn(w)
 		}
 	}
-	for _, l := range s.locals[v] {
+	for _, l := range s.threadLocals(v) {
 		fn(l.Object)
 	}
 }
@@ -153,9 +176,9 @@ func (s *Search) hasExclusions(v heap.ObjectIndex) bool {
 		return false
 	}
 	if c, ok := s.g.MirrorClass(v); ok {
-		return s.excluded[c] != nil
+		return s.isExcluded[c]
 	}
-	return s.excluded[s.g.ClassOf(v)] != nil && s.g.Kind(v) == heap.KindInstance
+	return s.isExcluded[s.g.ClassOf(v)] && s.g.Kind(v) == heap.KindInstance
 }
 
 // edge is one reference out of an object, with what leads along it.
