@@ -16,6 +16,7 @@ package dominator
 import (
 	"github.com/leakscan/leakscan/internal/mem"
 	"sync"
+	"unsafe"
 )
 
 // Results of dominators, indexed by object.
@@ -135,7 +136,9 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 		ps[v] = preSemi{pre: pv, semi: semi}
 		stack = append(stack, dfsFrame{v: v, pv: pv})
 		// The search will look at these objects' edge offsets soon.
-		prefetchTargets(&g.start[0], g.edges[g.start[v]:g.start[v+1]])
+		if s, e := g.start[v], g.start[v+1]; s < e {
+			mem.Prefetch4(unsafe.Pointer(&g.start[0]), unsafe.Slice((*int32)(unsafe.Pointer(&g.edges[s])), e-s))
+		}
 	}
 	// Once the search leaves v, every successor of v has its number: a
 	// folder goroutine takes finished objects in batches and sorts out

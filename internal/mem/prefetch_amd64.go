@@ -1,0 +1,15 @@
+package mem
+
+import "unsafe"
+
+// Prefetch4 asks the CPU to start loading element i of the array of
+// 4-byte elements at base, for every i in idx: a hint only, it reads
+// nothing the caller sees. Every i must lie inside the array.
+//
+//go:noescape
+func Prefetch4(base unsafe.Pointer, idx []int32)
+
+// Prefetch64 is Prefetch4 for an array of 64-byte elements.
+//
+//go:noescape
+func Prefetch64(base unsafe.Pointer, idx []uint32)
