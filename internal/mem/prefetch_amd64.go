@@ -8,8 +8,3 @@ import "unsafe"
 //
 //go:noescape
 func Prefetch4(base unsafe.Pointer, idx []int32)
-
-// Prefetch64 is Prefetch4 for an array of 64-byte elements.
-//
-//go:noescape
-func Prefetch64(base unsafe.Pointer, idx []uint32)

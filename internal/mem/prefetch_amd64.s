@@ -15,20 +15,3 @@ loop4:
 	JNZ loop4
 done4:
 	RET
-
-// func Prefetch64(base unsafe.Pointer, idx []uint32)
-TEXT ·Prefetch64(SB), NOSPLIT, $0-32
-	MOVQ base+0(FP), AX
-	MOVQ idx_base+8(FP), SI
-	MOVQ idx_len+16(FP), CX
-	TESTQ CX, CX
-	JZ done64
-loop64:
-	MOVL (SI), DX
-	SHLQ $6, DX
-	PREFETCHT0 (AX)(DX*1)
-	ADDQ $4, SI
-	DECQ CX
-	JNZ loop64
-done64:
-	RET

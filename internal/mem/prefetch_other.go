@@ -6,6 +6,3 @@ import "unsafe"
 
 // Prefetch4 is a hint this architecture is not given.
 func Prefetch4(base unsafe.Pointer, idx []int32) {}
-
-// Prefetch64 is a hint this architecture is not given.
-func Prefetch64(base unsafe.Pointer, idx []uint32) {}
