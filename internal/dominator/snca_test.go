@@ -152,3 +152,46 @@ func TestExtraEdgesAndSkip(t *testing.T) {
 		t.Error("popcount")
 	}
 }
+
+// TestClassEdgesAgainstNaive gives random graphs implicit class edges:
+// some vertices are class objects, every vertex may have one as its
+// class, and many vertices have no stored references at all, so that the
+// search meets leaves whose class object it has or has not reached yet.
+func TestClassEdgesAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 4))
+	for iter := 0; iter < 3000; iter++ {
+		n, adj, roots := randomGraph(r)
+		if r.IntN(2) == 0 {
+			for v := range adj {
+				if r.IntN(3) > 0 {
+					adj[v] = nil // a leaf but for its class edge
+				}
+			}
+		}
+		classes := 1 + r.IntN(min(n, 4))
+		v := adjacency(n, adj, roots)
+		v.classObject = make([]int32, classes+1)
+		for c := range classes {
+			v.classObject[c] = int32(r.IntN(n))
+		}
+		v.classObject[classes] = -1 // a class without an object
+		v.classOf = make([]heap.ClassIndex, n)
+		full := make([][]int32, n)
+		for o := range n {
+			c := heap.ClassIndex(r.IntN(classes + 1))
+			v.classOf[o] = c
+			if x := v.classObject[c]; x >= 0 {
+				full[o] = append(full[o], x)
+			}
+			full[o] = append(full[o], adj[o]...)
+		}
+		got, _ := dominators(v, nil, 2, func(string, int64, int64) {})
+		want, _ := naiveDominators(n, full, roots)
+		for w := 0; w < n; w++ {
+			if got[w] != want[w] {
+				t.Fatalf("graph %d (n=%d, roots %v, adj %v, classOf %v, classObject %v): idom(%d) = %d, want %d",
+					iter, n, roots, adj, v.classOf, v.classObject, w, got[w], want[w])
+			}
+		}
+	}
+}
