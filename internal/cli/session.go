@@ -32,6 +32,10 @@ type session struct {
 	Loaded, Written []string
 
 	graph *heap.Graph
+	// graphGate, when set, holds back writing a freshly built graph to
+	// the index until closed: Tree sets it so that the write runs on the
+	// core the dominator computation leaves idle, not against its search.
+	graphGate chan struct{}
 	// ahead is a search started while the dominator tree is computed,
 	// on the core its EVAL phase leaves idle (see searchAhead).
 	ahead *aheadSearch
@@ -95,6 +99,12 @@ func (x *session) used(part string, err error) bool {
 // save writes an index part, in the background unless wait is set; fill
 // adds the sections, whose memory must not change until Close.
 func (x *session) save(part string, wait bool, fill func(*index.Writer) error) {
+	x.saveAfter(part, wait, nil, fill)
+}
+
+// saveAfter is save whose background write starts only once gate is
+// closed (nil: at once).
+func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill func(*index.Writer) error) {
 	if !x.indexed {
 		return
 	}
@@ -128,6 +138,9 @@ func (x *session) save(part string, wait bool, fill func(*index.Writer) error) {
 	x.writes.Add(1)
 	go func() {
 		defer x.writes.Done()
+		if gate != nil {
+			<-gate
+		}
 		write()
 	}()
 }
@@ -168,7 +181,7 @@ func (x *session) Graph() (*heap.Graph, error) {
 		return nil, err
 	}
 	x.graph = g
-	x.save("graph", false, g.SaveIndex)
+	x.saveAfter("graph", false, x.graphGate, g.SaveIndex)
 	return g, nil
 }
 
@@ -179,7 +192,15 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	gate := make(chan struct{})
+	var opened sync.Once
+	open := func() { opened.Do(func() { close(gate) }) }
+	defer open()
+	if x.graph == nil {
+		x.graphGate = gate
+	}
 	g, err := x.Graph()
+	x.graphGate = nil
 	if err != nil {
 		return nil, err
 	}
@@ -194,8 +215,10 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	g.ReleaseFile() // the dump's pages need not stay resident meanwhile
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
+	dopts.Spare = open
 	if a := x.ahead; a != nil {
 		dopts.Spare = func() {
+			open()
 			defer close(a.done)
 			a.result = paths.Find(g, a.opts)
 		}
