@@ -255,6 +255,12 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	for w := uint32(r); w >= 1; w-- {
 		s := semi[w]
 		for ; k > 0 && uint32(upper[k-1]>>32) == w; k-- {
+			if k&(prefetchAhead-1) == 0 && k >= 2*prefetchAhead {
+				// The forest nodes of the pairs after the next ones:
+				// EVAL's reads of them miss the cache, and do not
+				// depend on one another.
+				mem.PrefetchLow8(unsafe.Pointer(&forest[0]), upper[k-2*prefetchAhead:k-prefetchAhead])
+			}
 			if s == 0 {
 				continue // no predecessor can lower it further
 			}
@@ -293,6 +299,10 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	}
 	return idom, order
 }
+
+// prefetchAhead is how many pairs ahead EVAL prefetches forest nodes, in
+// batches of as many.
+const prefetchAhead = 32
 
 // pairBlocks collects pairs in fixed blocks: no copying as it grows, no
 // garbage twice its size.

@@ -8,3 +8,9 @@ import "unsafe"
 //
 //go:noescape
 func Prefetch4(base unsafe.Pointer, idx []int32)
+
+// PrefetchLow8 is Prefetch4 for an array of 8-byte elements, indexed by
+// the low 32 bits of each entry (little-endian: its first 4 bytes).
+//
+//go:noescape
+func PrefetchLow8(base unsafe.Pointer, entries []uint64)
