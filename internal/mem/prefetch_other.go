@@ -4,8 +4,5 @@ package mem
 
 import "unsafe"
 
-// Prefetch4 is a hint this architecture is not given.
-func Prefetch4(base unsafe.Pointer, idx []int32) {}
-
-// PrefetchLow8 is a hint this architecture is not given.
-func PrefetchLow8(base unsafe.Pointer, entries []uint64) {}
+// prefetch is a hint this architecture is not given.
+func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint) {}

@@ -1,0 +1,27 @@
+package mem
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestPrefetchInBounds runs the hints over every index of small arrays,
+// the last ones included: they must neither fault nor change anything.
+func TestPrefetchInBounds(t *testing.T) {
+	a4 := make([]uint32, 1000)
+	a8 := make([]uint64, 1000)
+	idx := make([]int32, len(a4))
+	entries := make([]uint64, len(a8))
+	for i := range idx {
+		idx[i] = int32(len(idx) - 1 - i)
+		entries[i] = uint64(i)<<32 | uint64(len(a8)-1-i)
+	}
+	Prefetch4(unsafe.Pointer(&a4[0]), idx)
+	PrefetchLow8(unsafe.Pointer(&a8[0]), entries)
+	Prefetch4(unsafe.Pointer(&a4[0]), nil)
+	for i := range a4 {
+		if a4[i] != 0 || a8[i] != 0 {
+			t.Fatal("a prefetch changed memory")
+		}
+	}
+}
