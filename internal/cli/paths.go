@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -133,7 +134,7 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 		out = append(out, x)
 	}
 	if o.class == "" {
-		return out, nil
+		return uniqueObjects(out), nil
 	}
 	match := make([]bool, len(g.Classes))
 	any := false
@@ -154,7 +155,14 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 			out = append(out, heap.ObjectIndex(i))
 		}
 	}
-	return out, nil
+	return uniqueObjects(out), nil
+}
+
+// uniqueObjects drops repeats (an --object named twice, or also matched by
+// --class), so that the count of matching objects is the count Merge sums.
+func uniqueObjects(objs []heap.ObjectIndex) []heap.ObjectIndex {
+	slices.Sort(objs)
+	return slices.Compact(objs)
 }
 
 // pathNode is one printed line; JSON nests children.

@@ -216,7 +216,7 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
 	dopts.Spare = open
-	if a := x.ahead; a != nil {
+	if a := x.ahead; a != nil && !a.started {
 		dopts.Spare = func() {
 			open()
 			defer close(a.done)

@@ -135,9 +135,10 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 		}
 		ps[v] = preSemi{pre: pv, semi: semi}
 		stack = append(stack, dfsFrame{v: v, pv: pv})
-		// The search will look at these objects' edge offsets soon.
+		// The search will look at these objects' edge offsets soon (the
+		// first few: the hint is one loop the scheduler cannot preempt).
 		if s, e := g.start[v], g.start[v+1]; s < e {
-			mem.Prefetch4(unsafe.Pointer(&g.start[0]), unsafe.Slice((*int32)(unsafe.Pointer(&g.edges[s])), e-s))
+			mem.Prefetch4(unsafe.Pointer(&g.start[0]), unsafe.Slice((*int32)(unsafe.Pointer(&g.edges[s])), min(e-s, 64)))
 		}
 	}
 	// Once the search leaves v, every successor of v has its number: a

@@ -125,6 +125,7 @@ func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
 // buffer.
 func (r *HeapReader) Reset(pos, segEnd, end int64) {
 	r.pos, r.segEnd, r.end, r.err = pos, segEnd, end, nil
+	r.w.whole = nil // a mapping given by ResetIn may be closed by now
 	r.w.refill = max(min(windowSize, end-pos), 64)
 }
 
@@ -135,7 +136,6 @@ func (r *HeapReader) ResetIn(m *Mapping, pos, segEnd, end int64) {
 	r.Reset(pos, segEnd, end)
 	r.w.src = m.src
 	r.w.start, r.w.buf = 0, r.w.buf[:0] // the buffer's bytes came from another mapping
-	r.w.whole = nil
 	if b, ok := m.src.(inPlace); ok {
 		r.w.whole = b.bytes()
 	}
