@@ -4,7 +4,6 @@ package hprof
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"syscall"
@@ -47,14 +46,7 @@ func (m *fileMapping) Len() int      { return len(m.data) }
 func (m *fileMapping) bytes() []byte { return m.data }
 
 func (m *fileMapping) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 || off > int64(len(m.data)) {
-		return 0, io.EOF
-	}
-	n := copy(p, m.data[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
+	return bytesSource(m.data).ReadAt(p, off)
 }
 
 func (m *fileMapping) Close() error {
