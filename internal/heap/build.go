@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"runtime/debug"
 	"sort"
 
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -102,7 +101,7 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 		workers = 1 // first-wins needs file order
 	}
 	a.ids = nil
-	debug.FreeOSMemory()
+	mem.Release(8 * a.objects) // the ids pass A collected
 	if n > math.MaxInt32 {
 		return nil, fmt.Errorf("%s: %d objects: more than the 2^31-1 a graph can index", f.Path, n)
 	}

@@ -4,8 +4,6 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/mem"
 )
@@ -64,7 +62,7 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	sums := make([]summary, len(parts))
-	forEach(len(parts), workers, func(i int) {
+	runChunks(len(parts), workers, func(_, i int) {
 		sm := summary{lo: 1<<64 - 1}
 		for _, id := range parts[i] {
 			sm.lo = min(sm.lo, id)
@@ -93,7 +91,7 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	}
 	x.blocks = mem.Make[rankBlock](int(span/bitsPerBlock + 1))
 	nb := uint64(len(x.blocks))
-	forEach(workers, workers, func(k int) {
+	runChunks(workers, workers, func(_, k int) {
 		// Block range [from, to) of this core, as a range of ids.
 		from, to := nb*uint64(k)/uint64(workers), nb*uint64(k+1)/uint64(workers)
 		for i, ids := range parts {
@@ -118,22 +116,6 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	}
 	x.n = int(rank)
 	return x
-}
-
-// forEach calls fn(i) for i in [0, n) on up to workers goroutines.
-func forEach(n, workers int, fn func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // lookup returns the index of id, or -1 when no object has that id.
