@@ -224,22 +224,37 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 	return os.Rename(tmp.Name(), filepath.Join(dir, part+".idx"))
 }
 
-// checksum is the CRC-32C of b, computed in parts on all cores when b is
-// big.
+// checksum is the CRC-32C of b.
 func checksum(b []byte) uint32 {
-	parts := 1
-	if len(b) >= 16<<20 {
-		parts = runtime.GOMAXPROCS(0)
+	crc, _ := crcInParts(uint64(len(b)), func(lo, hi uint64) (uint32, error) {
+		return crc32.Checksum(b[lo:hi], castagnoli), nil
+	})
+	return crc
+}
+
+// crcInParts returns the CRC-32C of n bytes, of which crcOf gives the CRC
+// of bytes [lo, hi). Big sections are taken in one part per core and the
+// parts' CRCs combined; the first error is returned.
+func crcInParts(n uint64, crcOf func(lo, hi uint64) (uint32, error)) (uint32, error) {
+	parts := uint64(1)
+	if n >= 16<<20 {
+		parts = uint64(runtime.GOMAXPROCS(0))
 	}
 	crcs := make([]uint32, parts)
-	forEach(parts, func(k int) {
-		crcs[k] = crc32.Checksum(b[len(b)*k/parts:len(b)*(k+1)/parts], castagnoli)
+	errs := make([]error, parts)
+	forEach(int(parts), func(k int) {
+		crcs[k], errs[k] = crcOf(n*uint64(k)/parts, n*uint64(k+1)/parts)
 	})
-	crc := crcs[0]
-	for k := 1; k < parts; k++ {
-		crc = crcCombine(crc, crcs[k], uint64(len(b)*(k+1)/parts-len(b)*k/parts))
+	for _, err := range errs {
+		if err != nil {
+			return 0, err
+		}
 	}
-	return crc
+	crc := crcs[0]
+	for k := uint64(1); k < parts; k++ {
+		crc = crcCombine(crc, crcs[k], n*(k+1)/parts-n*k/parts)
+	}
+	return crc, nil
 }
 
 // forEach calls fn(i) for i in [0, n) on one goroutine each.
@@ -380,41 +395,19 @@ func (p *Part) Bytes(name string) ([]byte, error) {
 }
 
 func (p *Part) checksum(s section) (uint32, error) {
-	// Big sections are checked in parts on all cores, and the parts'
-	// CRCs combined.
-	parts := 1
-	if s.n >= 16<<20 {
-		parts = runtime.GOMAXPROCS(0)
-	}
-	crcs := make([]uint32, parts)
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for k := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lo, hi := s.off+s.n*uint64(k)/uint64(parts), s.off+s.n*uint64(k+1)/uint64(parts)
-			buf := make([]byte, min(hi-lo, 1<<20))
-			for off := lo; off < hi; {
-				n := min(uint64(len(buf)), hi-off)
-				if _, err := p.file.ReadAt(buf[:n], int64(off)); err != nil {
-					errs[k] = err
-					return
-				}
-				crcs[k] = crc32.Update(crcs[k], castagnoli, buf[:n])
-				off += n
+	return crcInParts(s.n, func(lo, hi uint64) (uint32, error) {
+		buf := make([]byte, min(hi-lo, 1<<20))
+		var crc uint32
+		for off := lo; off < hi; {
+			n := min(uint64(len(buf)), hi-off)
+			if _, err := p.file.ReadAt(buf[:n], int64(s.off+off)); err != nil {
+				return 0, err
 			}
-		}()
-	}
-	wg.Wait()
-	crc := crcs[0]
-	for k := 1; k < parts; k++ {
-		if errs[k-1] != nil {
-			return 0, errs[k-1]
+			crc = crc32.Update(crc, castagnoli, buf[:n])
+			off += n
 		}
-		crc = crcCombine(crc, crcs[k], s.n*uint64(k+1)/uint64(parts)-s.n*uint64(k)/uint64(parts))
-	}
-	return crc, errs[parts-1]
+		return crc, nil
+	})
 }
 
 // Close unmaps the part; slices from it must not be used afterwards.
