@@ -2,7 +2,6 @@ package dominator
 
 import (
 	"math/bits"
-	"sync"
 
 	"github.com/leakscan/leakscan/internal/mem"
 )
@@ -48,12 +47,11 @@ const radixBits = 12
 // and writes from its own cursors.
 func radixPass(src [][]uint64, dst []uint64, shift, width uint, workers int) {
 	total := len(dst)
-	workers = max(1, min(workers, total/(1<<16)))
+	workers = shares(total, workers)
 	buckets := 1 << width
 	mask := uint64(buckets - 1)
-	// share(t) visits worker t's part of src: elements [t*total/workers, (t+1)*total/workers).
-	share := func(t int, fn func([]uint64)) {
-		lo, hi := t*total/workers, (t+1)*total/workers
+	// span visits the elements [lo, hi) of src, which is cut into runs.
+	span := func(lo, hi int, fn func([]uint64)) {
 		at := 0
 		for _, r := range src {
 			a, b := max(lo-at, 0), min(hi-at, len(r))
@@ -67,21 +65,15 @@ func radixPass(src [][]uint64, dst []uint64, shift, width uint, workers int) {
 		}
 	}
 	counts := make([][]int, workers)
-	var wg sync.WaitGroup
-	for t := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := make([]int, buckets)
-			share(t, func(part []uint64) {
-				for _, e := range part {
-					c[e>>shift&mask]++
-				}
-			})
-			counts[t] = c
-		}()
-	}
-	wg.Wait()
+	inShares(total, workers, func(t, lo, hi int) {
+		c := make([]int, buckets)
+		span(lo, hi, func(part []uint64) {
+			for _, e := range part {
+				c[e>>shift&mask]++
+			}
+		})
+		counts[t] = c
+	})
 	// Worker t writes digit b from the position after every smaller
 	// digit, and after digit b of the workers before t.
 	at := 0
@@ -92,21 +84,16 @@ func radixPass(src [][]uint64, dst []uint64, shift, width uint, workers int) {
 			at += c
 		}
 	}
-	for t := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cur := counts[t]
-			share(t, func(part []uint64) {
-				for _, e := range part {
-					d := e >> shift & mask
-					dst[cur[d]] = e
-					cur[d]++
-				}
-			})
-		}()
-	}
-	wg.Wait()
+	inShares(total, workers, func(t, lo, hi int) {
+		cur := counts[t]
+		span(lo, hi, func(part []uint64) {
+			for _, e := range part {
+				d := e >> shift & mask
+				dst[cur[d]] = e
+				cur[d]++
+			}
+		})
+	})
 }
 
 // keyBitsFor is how many bits keys up to max need.

@@ -392,15 +392,24 @@ func (f *folder) edges(v int32, pv uint32) {
 	})
 }
 
-// parallel calls fn on workers contiguous shares of [0, n).
+// parallel calls fn on contiguous shares of [0, n), one per worker.
 func parallel(n, workers int, fn func(lo, hi int)) {
-	workers = max(1, min(workers, n/(1<<16)))
+	inShares(n, shares(n, workers), func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// shares is how many of workers a loop over n items is worth: none gets
+// fewer than 64 Ki items.
+func shares(n, workers int) int { return max(1, min(workers, n/(1<<16))) }
+
+// inShares calls fn(t, lo, hi) for t in [0, k) on a goroutine each, with
+// [lo, hi) the t-th of k contiguous shares of [0, n).
+func inShares(n, k int, fn func(t, lo, hi int)) {
 	var wg sync.WaitGroup
-	for t := range workers {
+	for t := range k {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(t*n/workers, (t+1)*n/workers)
+			fn(t, t*n/k, (t+1)*n/k)
 		}()
 	}
 	wg.Wait()
