@@ -190,10 +190,10 @@ func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Sear
 	g := t.Graph()
 	shown := 0
 	label := func(x heap.ObjectIndex) string { return g.ObjectLabel(x, !o.jvmNames) }
-	var build func(k int32, depth int) *pathNode
-	build = func(k int32, depth int) *pathNode { // depth is bounded by the path length
+	var build func(k int32, field string, depth int) *pathNode
+	build = func(k int32, field string, depth int) *pathNode { // depth is bounded by the path length
 		nd := &m.Nodes[k]
-		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: m.Label(search, k),
+		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: field,
 			Objects: int(nd.Targets), Retained: nd.Retained, Match: nd.Target, depth: depth}
 		if nd.Parent < 0 {
 			p.Root = g.DescribeRoot(nd.Object)
@@ -202,11 +202,13 @@ func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Sear
 			shown++
 			p.Children = append(p.Children, o.keeps(t, search, nd.Object, depth+1)...)
 		}
-		for _, c := range m.Children(k, o.maxPaths-shown) {
+		children := m.Children(k, o.maxPaths-shown)
+		fields := m.Labels(search, k, children)
+		for i, c := range children {
 			if shown >= o.maxPaths {
 				break
 			}
-			p.Children = append(p.Children, build(c, depth+1))
+			p.Children = append(p.Children, build(c, fields[i], depth+1))
 		}
 		return p
 	}
@@ -215,7 +217,7 @@ func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Sear
 		if shown >= o.maxPaths {
 			break
 		}
-		report.Paths = append(report.Paths, build(r, 0))
+		report.Paths = append(report.Paths, build(r, "", 0))
 	}
 	report.Shown = shown
 	if format == render.JSON {

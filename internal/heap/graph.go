@@ -79,7 +79,6 @@ type Graph struct {
 	chunks      []chunk
 	loose       []looseOffset
 	walkMu      sync.Mutex
-	walker      *hprof.HeapReader
 	walkChunk   int
 	walkOffsets []int64
 
@@ -234,7 +233,6 @@ func (g *Graph) fileLocked() (*hprof.File, error) {
 func (g *Graph) ReleaseFile() {
 	g.walkMu.Lock()
 	defer g.walkMu.Unlock()
-	g.walker = nil
 	g.walkOffsets = nil
 	if g.File != nil {
 		g.File.Release()

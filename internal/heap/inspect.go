@@ -32,6 +32,20 @@ func (g *Graph) Record(i ObjectIndex) (hprof.SubRecord, error) {
 	return f.RecordAt(off)
 }
 
+// WithRecord calls fn with object i's sub-record, decoded in place where
+// the dump is mapped: Body is valid only while fn runs.
+func (g *Graph) WithRecord(i ObjectIndex, fn func(hprof.SubRecord) error) error {
+	off := g.RecordOffset(i)
+	if off < 0 {
+		return fmt.Errorf("object %d: record not found", i)
+	}
+	f, err := g.file()
+	if err != nil {
+		return err
+	}
+	return f.WithRecordAt(off, fn)
+}
+
 // InstanceFields reads the field values of instance i, own class first.
 func (g *Graph) InstanceFields(i ObjectIndex) ([]FieldValue, error) {
 	rec, err := g.Record(i)

@@ -225,18 +225,15 @@ func (g *Graph) RecordOffset(i ObjectIndex) int64 {
 	defer g.walkMu.Unlock()
 	c := &g.chunks[j]
 	if g.walkChunk != j || g.walkOffsets == nil {
-		if g.walker == nil {
-			f, err := g.fileLocked()
-			if err != nil {
-				return -1
-			}
-			g.walker = f.HeapRecordsAt(0, 0, 0)
+		f, err := g.fileLocked()
+		if err != nil {
+			return -1
 		}
-		g.walker.Reset(c.pos, c.segEnd, c.end)
+		walker := f.HeapRecordsInPlace(c.pos, c.segEnd, c.end)
 		g.walkOffsets = g.walkOffsets[:0]
-		for g.walker.Next() {
-			if isObject(g.walker.Rec.Tag) {
-				g.walkOffsets = append(g.walkOffsets, g.walker.Rec.Offset)
+		for walker.Next() {
+			if isObject(walker.Rec.Tag) {
+				g.walkOffsets = append(g.walkOffsets, walker.Rec.Offset)
 			}
 		}
 		g.walkChunk = j

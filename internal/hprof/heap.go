@@ -103,6 +103,23 @@ func (f *File) RecordAt(off int64) (SubRecord, error) {
 	return r.Rec, nil
 }
 
+// WithRecordAt calls fn with the sub-record at off, as RecordAt decodes
+// it. Where the dump is mapped, the record is decoded in place and not
+// copied, which matters for arrays of millions of elements: Rec.Body is
+// then valid only while fn runs.
+func (f *File) WithRecordAt(off int64, fn func(SubRecord) error) error {
+	r := f.HeapRecordsInPlace(off, f.size, f.size)
+	r.w.refill = 64
+	r.WantPrimData = true
+	if !r.Next() {
+		if r.err != nil {
+			return r.err
+		}
+		return f.errorf(off, "expected a heap dump sub-record")
+	}
+	return fn(r.Rec)
+}
+
 // HeapRecords reads the sub-records of dump d.
 func (f *File) HeapRecords(d Dump) *HeapReader {
 	return f.HeapRecordsAt(d.Start, d.Start, d.End)
@@ -119,6 +136,18 @@ func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
 	}
 	w.refill = max(min(windowSize, end-pos), 64)
 	return &HeapReader{f: f, w: w, idSize: f.Header.IDSize, pos: pos, segEnd: segEnd, end: end}
+}
+
+// HeapRecordsInPlace is HeapRecordsAt decoding where the dump is mapped,
+// when it is, instead of copying through a buffer: Rec.Body then stays
+// valid until the file is released or closed, and r must not be used after
+// that either.
+func (f *File) HeapRecordsInPlace(pos, segEnd, end int64) *HeapReader {
+	r := f.HeapRecordsAt(pos, segEnd, end)
+	if b, ok := r.w.src.(inPlace); ok && r.err == nil {
+		r.w.whole = b.bytes()
+	}
+	return r
 }
 
 // Reset makes r read another range, as HeapRecordsAt would, keeping its

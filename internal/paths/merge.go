@@ -42,6 +42,15 @@ func (t *Tree) Label(s *Search, k int32) string {
 	return s.Label(t.Nodes[p].Object, t.Nodes[k].Object)
 }
 
+// Labels is Label for children of node k, reading k's record once.
+func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
+	objs := make([]heap.ObjectIndex, len(children))
+	for i, c := range children {
+		objs[i] = t.Nodes[c].Object
+	}
+	return s.Labels(t.Nodes[k].Object, objs)
+}
+
 // Merge builds the tree of shortest paths to targets. retained gives each
 // target's retained size (0 when unknown).
 func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectIndex) uint64) *Tree {

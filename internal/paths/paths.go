@@ -231,18 +231,17 @@ func (s *Search) fieldEdges(v heap.ObjectIndex) []edge {
 			}
 		}
 	case heap.KindObjectArray:
-		rec, err := g.Record(v)
-		if err != nil {
-			return nil
-		}
 		idSize := g.Model.IDSize
-		for i := 0; i+idSize <= len(rec.Body); i += idSize {
-			if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 {
-				if t := g.Lookup(id); t != heap.None {
-					out = append(out, edge{t, fmt.Sprintf("[%d]", i/idSize), false})
+		g.WithRecord(v, func(rec hprof.SubRecord) error {
+			for i := 0; i+idSize <= len(rec.Body); i += idSize {
+				if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 {
+					if t := g.Lookup(id); t != heap.None {
+						out = append(out, edge{t, fmt.Sprintf("[%d]", i/idSize), false})
+					}
 				}
 			}
-		}
+			return nil
+		})
 	}
 	return out
 }
@@ -270,37 +269,83 @@ func (s *Search) Path(o heap.ObjectIndex) []heap.ObjectIndex {
 // "static NAME", "<class>", "<classloader>", "<super>", or "<Java Local>"
 // with the frame that holds it.
 func (s *Search) Label(from, to heap.ObjectIndex) string {
-	g := s.g
-	for _, l := range s.locals[from] {
-		if l.Object == to {
-			label := "<" + heap.RootKindName(l.Kind) + ">"
-			if t, ok := g.ThreadOf(from); ok {
-				if fr := g.FrameDescription(t.Serial, l.Frame); fr != "" {
-					label += " in " + fr
-				}
-			}
-			return label
-		}
-	}
-	if g.Kind(from) == heap.KindObjectArray {
-		// Arrays can hold millions of elements: look for the one id.
-		if rec, err := g.Record(from); err == nil {
-			idSize, want := g.Model.IDSize, g.ID(to)
-			for i := 0; i+idSize <= len(rec.Body); i += idSize {
-				if hprof.ReadID(rec.Body[i:], idSize) == want {
-					return fmt.Sprintf("[%d]", i/idSize)
-				}
-			}
-		}
-	} else {
-		for _, e := range s.fieldEdges(from) {
-			if e.target == to {
-				return e.label
-			}
-		}
-	}
-	if g.ClassObject(from) == to {
-		return "<class>"
-	}
-	return "?"
+	return s.Labels(from, []heap.ObjectIndex{to})[0]
 }
+
+// Labels is Label for several objects from refers to, reading from's
+// record once: an array of millions of elements is searched in one pass.
+func (s *Search) Labels(from heap.ObjectIndex, to []heap.ObjectIndex) []string {
+	g := s.g
+	out := make([]string, len(to))
+	left := len(to)
+	set := func(k int, label string) {
+		if out[k] == "" {
+			out[k] = label
+			left--
+		}
+	}
+	for k, x := range to {
+		for _, l := range s.locals[from] {
+			if l.Object == x {
+				label := "<" + heap.RootKindName(l.Kind) + ">"
+				if t, ok := g.ThreadOf(from); ok {
+					if fr := g.FrameDescription(t.Serial, l.Frame); fr != "" {
+						label += " in " + fr
+					}
+				}
+				set(k, label)
+				break
+			}
+		}
+	}
+	if left > 0 && g.Kind(from) == heap.KindObjectArray {
+		// Look for the ids, not for every element's object; a bit per
+		// hash of the wanted ids skips almost every element unlooked-up.
+		want := make(map[uint64][]int, len(to))
+		var filter [64]uint64
+		for k, x := range to {
+			if out[k] == "" {
+				id := g.ID(x)
+				want[id] = append(want[id], k)
+				h := idHash(id)
+				filter[h>>6&63] |= 1 << (h & 63)
+			}
+		}
+		idSize := g.Model.IDSize
+		g.WithRecord(from, func(rec hprof.SubRecord) error {
+			for i := 0; i+idSize <= len(rec.Body) && left > 0; i += idSize {
+				id := hprof.ReadID(rec.Body[i:], idSize)
+				if h := idHash(id); filter[h>>6&63]&(1<<(h&63)) == 0 {
+					continue
+				}
+				for _, k := range want[id] {
+					set(k, fmt.Sprintf("[%d]", i/idSize))
+				}
+			}
+			return nil
+		})
+	} else if left > 0 {
+		edges := s.fieldEdges(from)
+		for k, x := range to {
+			for _, e := range edges {
+				if e.target == x {
+					set(k, e.label)
+					break
+				}
+			}
+		}
+	}
+	for k, x := range to {
+		if out[k] == "" && g.ClassObject(from) == x {
+			set(k, "<class>")
+		}
+		if out[k] == "" {
+			out[k] = "?"
+		}
+	}
+	return out
+}
+
+// idHash mixes an object id's bits for Labels' filter: ids are aligned,
+// and their low bits alone would say little.
+func idHash(id uint64) uint64 { return id * 0x9e3779b97f4a7c15 >> 52 }

@@ -132,3 +132,35 @@ func TestChildrenTopK(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelsOfArray: one pass over a big array names every slot asked
+// for, the first where an id repeats, and falls back to "<class>" and "?".
+func TestLabelsOfArray(t *testing.T) {
+	w := hproftest.New(8, "")
+	ac := w.ObjectArrayClass()
+	arr, fill, x, y, z, none := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	elems := make([]uint64, 10000)
+	for i := range elems {
+		elems[i] = fill
+	}
+	elems[5000], elems[7000], elems[9000], elems[9999] = x, y, x, z
+	w.ObjArray(arr, ac, elems)
+	for _, id := range []uint64{fill, x, y, z, none} {
+		w.PrimArray(id, hprof.TypeInt, 1, nil)
+	}
+	w.Root(hprof.SubRootJNIGlobal, arr, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	s := Find(g, Options{})
+	at := g.Lookup
+	to := []heap.ObjectIndex{at(y), at(x), at(z), at(none), g.ClassObject(at(arr)), at(x)}
+	got := s.Labels(at(arr), to)
+	want := []string{"[7000]", "[5000]", "[9999]", "?", "<class>", "[5000]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Labels = %q, want %q", got, want)
+	}
+	for i, o := range to {
+		if l := s.Label(at(arr), o); l != want[i] {
+			t.Errorf("Label(%d) = %q, want %q", i, l, want[i])
+		}
+	}
+}
