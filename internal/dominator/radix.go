@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // sortByHigh returns the values of runs sorted by their high 32 bits, each
@@ -47,7 +48,7 @@ const radixBits = 12
 // and writes from its own cursors.
 func radixPass(src [][]uint64, dst []uint64, shift, width uint, workers int) {
 	total := len(dst)
-	workers = shares(total, workers)
+	workers = par.Shares(total, workers)
 	buckets := 1 << width
 	mask := uint64(buckets - 1)
 	// span visits the elements [lo, hi) of src, which is cut into runs.
@@ -65,7 +66,7 @@ func radixPass(src [][]uint64, dst []uint64, shift, width uint, workers int) {
 		}
 	}
 	counts := make([][]int, workers)
-	inShares(total, workers, func(t, lo, hi int) {
+	par.InShares(total, workers, func(t, lo, hi int) {
 		c := make([]int, buckets)
 		span(lo, hi, func(part []uint64) {
 			for _, e := range part {
@@ -84,7 +85,7 @@ func radixPass(src [][]uint64, dst []uint64, shift, width uint, workers int) {
 			at += c
 		}
 	}
-	inShares(total, workers, func(t, lo, hi int) {
+	par.InShares(total, workers, func(t, lo, hi int) {
 		cur := counts[t]
 		span(lo, hi, func(part []uint64) {
 			for _, e := range part {

@@ -14,9 +14,10 @@
 package dominator
 
 import (
-	"github.com/leakscan/leakscan/internal/mem"
-	"sync"
 	"unsafe"
+
+	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Results of dominators, indexed by object.
@@ -77,12 +78,12 @@ func dominators(g *view, extraRoots func(visited func(int32) bool) []int32, work
 // objectIdoms turns idoms by preorder number into idoms by object.
 func objectIdoms(idomPre []uint32, order []int32, n, workers int) []int32 {
 	idom := mem.Make[int32](n)
-	parallel(n, workers, func(lo, hi int) {
+	par.For(n, workers, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			idom[o] = Unreachable
 		}
 	})
-	parallel(len(order), workers, func(lo, hi int) {
+	par.For(len(order), workers, func(lo, hi int) {
 		for p := lo + 1; p <= hi; p++ {
 			if d := idomPre[p]; d == 0 {
 				idom[order[p-1]] = TopLevel
@@ -226,7 +227,7 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	progress("sort preds", 0, int64(n))
 	// semi[p]: preorder number of p's semidominator (so far).
 	semi := mem.Make[uint32](r + 1)
-	parallel(r, workers, func(lo, hi int) {
+	par.For(r, workers, func(lo, hi int) {
 		for p := lo + 1; p <= hi; p++ {
 			semi[p] = ps[order[p-1]].semi
 		}
@@ -390,27 +391,4 @@ func (f *folder) edges(v int32, pv uint32) {
 		}
 		return true
 	})
-}
-
-// parallel calls fn on contiguous shares of [0, n), one per worker.
-func parallel(n, workers int, fn func(lo, hi int)) {
-	inShares(n, shares(n, workers), func(_, lo, hi int) { fn(lo, hi) })
-}
-
-// shares is how many of workers a loop over n items is worth: none gets
-// fewer than 64 Ki items.
-func shares(n, workers int) int { return max(1, min(workers, n/(1<<16))) }
-
-// inShares calls fn(t, lo, hi) for t in [0, k) on a goroutine each, with
-// [lo, hi) the t-th of k contiguous shares of [0, n).
-func inShares(n, k int, fn func(t, lo, hi int)) {
-	var wg sync.WaitGroup
-	for t := range k {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(t, t*n/k, (t+1)*n/k)
-		}()
-	}
-	wg.Wait()
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Options choose the semantics; the defaults follow Eclipse MAT.
@@ -104,7 +105,7 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 	// object. ret[0], the super-root, ends with all that is reachable.
 	r := len(order)
 	ret := mem.Make[uint64](r + 1)
-	parallel(r, workers, func(lo, hi int) {
+	par.For(r, workers, func(lo, hi int) {
 		for p := lo + 1; p <= hi; p++ {
 			ret[p] = g.ShallowSize(heap.ObjectIndex(order[p-1]))
 		}
@@ -114,7 +115,7 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 	}
 	t.ReachableBytes = ret[0]
 	t.retained = mem.Make[uint64](n)
-	parallel(r, workers, func(lo, hi int) {
+	par.For(r, workers, func(lo, hi int) {
 		for p := lo + 1; p <= hi; p++ {
 			t.retained[order[p-1]] = ret[p]
 		}

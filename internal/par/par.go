@@ -1,0 +1,43 @@
+// Package par splits loops over the cores.
+package par
+
+import (
+	"runtime"
+	"sync"
+)
+
+// minShare is the fewest items a share is worth starting a goroutine for.
+const minShare = 1 << 16
+
+// For calls fn on contiguous shares of [0, n), one per worker, each share
+// at least 64 Ki items; workers <= 0 means one per core.
+func For(n, workers int, fn func(lo, hi int)) {
+	InShares(n, Shares(n, workers), func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// Shares is how many of workers a loop over n items is worth: none gets
+// fewer than 64 Ki items. workers <= 0 means one per core.
+func Shares(n, workers int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return max(1, min(workers, n/minShare))
+}
+
+// InShares calls fn(t, lo, hi) for t in [0, k) on a goroutine each, with
+// [lo, hi) the t-th of k contiguous shares of [0, n).
+func InShares(n, k int, fn func(t, lo, hi int)) {
+	if k <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for t := range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(t, t*n/k, (t+1)*n/k)
+		}()
+	}
+	wg.Wait()
+}
