@@ -149,13 +149,10 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 	if !any {
 		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.Source.Path)
 	}
-	classes := g.ClassArray()
-	for i, c := range classes {
-		if match[c] && !g.IsClassObject(heap.ObjectIndex(i)) {
-			out = append(out, heap.ObjectIndex(i))
-		}
+	if len(out) == 0 {
+		return g.ObjectsOf(match), nil // in order, each once
 	}
-	return uniqueObjects(out), nil
+	return uniqueObjects(append(out, g.ObjectsOf(match)...)), nil
 }
 
 // uniqueObjects drops repeats (an --object named twice, or also matched by

@@ -13,9 +13,11 @@ package heap
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // ObjectIndex is the dense index of an object; indices follow object id
@@ -171,6 +173,55 @@ func (g *Graph) EdgeArrays() (start []uint32, edges []ObjectIndex) { return g.ed
 
 // ClassArray returns every object's class, indexed by object. Read-only.
 func (g *Graph) ClassArray() []ClassIndex { return g.class }
+
+// ObjectsOf lists, in object order, the objects whose class c has
+// match[c], class objects left out. It runs on all cores and without
+// branches on the classes, which follow no pattern a branch predictor could
+// learn: a bitset of the matches first, counted, then read out.
+func (g *Graph) ObjectsOf(match []bool) []ObjectIndex {
+	return g.objectsOf(match, par.Shares((len(g.class)+63)/64, 0))
+}
+
+// objectsOf is ObjectsOf on k shares of the objects.
+func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
+	is := make([]uint64, len(match))
+	for c, m := range match {
+		if m {
+			is[c] = 1
+		}
+	}
+	n := len(g.class)
+	words := (n + 63) / 64
+	found := make([]uint64, words)
+	at := make([]int, k+1)
+	par.InShares(words, k, func(t, lo, hi int) {
+		count := 0
+		for w := lo; w < hi; w++ {
+			var m uint64
+			for i, c := range g.class[w*64 : min(w*64+64, n)] {
+				m |= is[c] << uint(i)
+			}
+			m &^= g.mirror[w]
+			found[w] = m
+			count += bits.OnesCount64(m)
+		}
+		at[t+1] = count
+	})
+	for t := range k {
+		at[t+1] += at[t]
+	}
+	out := make([]ObjectIndex, at[k])
+	par.InShares(words, k, func(t, lo, hi int) {
+		i := at[t]
+		for w := lo; w < hi; w++ {
+			for m := found[w]; m != 0; m &= m - 1 {
+				out[i] = ObjectIndex(w*64 + bits.TrailingZeros64(m))
+				i++
+			}
+		}
+	})
+	return out
+}
 
 // ReferentBits returns the ReferentFirst bitset, indexed by object.
 // Read-only.

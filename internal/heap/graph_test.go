@@ -1,6 +1,8 @@
 package heap
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -169,6 +171,50 @@ func TestSourceNames(t *testing.T) {
 		"java/util/stream/Collectors$$Lambda$114+0x00000001000bba70": "java.util.stream.Collectors$$Lambda$114/0x00000001000bba70"} {
 		if got := jvmName(in); got != want {
 			t.Errorf("jvmName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestObjectsOf: the bitset scan, on any number of shares, lists what a
+// plain loop over the objects lists.
+func TestObjectsOf(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	var classes []uint64
+	for i := range 6 {
+		classes = append(classes, w.Class(fmt.Sprintf("C%d", i), obj, 0, nil, nil))
+	}
+	arr := w.ObjectArrayClass()
+	for range 5000 {
+		switch id := w.NewID(); r.IntN(4) {
+		case 0:
+			w.ObjArray(id, arr, nil)
+		case 1:
+			w.PrimArray(id, hprof.TypeInt, 1, nil)
+		default:
+			w.Instance(id, classes[r.IntN(len(classes))], nil, nil)
+		}
+	}
+	g := buildBytes(t, w.Bytes(), Options{})
+	for iter := range 50 {
+		match := make([]bool, len(g.Classes))
+		for c := range match {
+			match[c] = r.IntN(3) == 0
+		}
+		var want []ObjectIndex
+		for o := range g.NumObjects() {
+			if match[g.ClassOf(ObjectIndex(o))] && !g.IsClassObject(ObjectIndex(o)) {
+				want = append(want, ObjectIndex(o))
+			}
+		}
+		for _, k := range []int{1, 2, 3, 7} {
+			if got := g.objectsOf(match, k); !slices.Equal(got, want) {
+				t.Fatalf("iteration %d, %d shares: %d objects, want %d", iter, k, len(got), len(want))
+			}
+		}
+		if got := g.ObjectsOf(match); !slices.Equal(got, want) {
+			t.Fatalf("iteration %d: ObjectsOf differs", iter)
 		}
 	}
 }

@@ -184,11 +184,5 @@ func instancesOf(g *heap.Graph, names ...string) []heap.ObjectIndex {
 			}
 		}
 	}
-	var out []heap.ObjectIndex
-	for o, c := range g.ClassArray() {
-		if match[c] && !g.IsClassObject(heap.ObjectIndex(o)) {
-			out = append(out, heap.ObjectIndex(o))
-		}
-	}
-	return out
+	return g.ObjectsOf(match)
 }
