@@ -1,33 +1,39 @@
 package paths
 
 import (
+	"math/bits"
 	"slices"
+	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Node is an object on the merged paths.
 type Node struct {
-	Object heap.ObjectIndex
-	Parent int32 // index in Tree.Nodes, -1 for a root
-	// Targets counts the matching objects reached through this node (itself
-	// included); Retained sums their retained sizes.
-	Targets  int32
-	sorted   int32 // how many children are in display order at the front
+	// Retained sums the retained sizes of the matching objects reached
+	// through this node (itself included); Targets counts them.
 	Retained uint64
+	Object   heap.ObjectIndex
+	Parent   int32 // index in Tree.Nodes, -1 for a root
+	Targets  int32
 	Target   bool // the object itself matches
 }
 
 // Tree is the merge of the shortest paths to a set of objects: since all
 // paths come from one BFS tree, two paths that share an object share all of
-// the path above it.
+// the path above it. Nodes are in object order.
 type Tree struct {
 	Nodes []Node
 	// childStart/children: node k's children are
-	// children[childStart[k]:childStart[k+1]], built once all nodes are in.
+	// children[childStart[k]:childStart[k+1]].
 	childStart []int32
 	children   []int32
-	Roots      []int32 // nodes without a parent, biggest first; see Children
+	// sorted[k]: how many of node k's children are in display order at
+	// the front; only nodes whose children were asked for are here.
+	sorted map[int32]int32
+	Roots  []int32 // nodes without a parent, biggest first; see Children
 	// Unreached counts matching objects no GC root reaches.
 	Unreached int
 }
@@ -52,81 +58,130 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 }
 
 // Merge builds the tree of shortest paths to targets. retained gives each
-// target's retained size (0 when unknown).
+// target's retained size (0 when unknown); it is called from several
+// goroutines. A target named twice counts once.
+//
+// Millions of targets make millions of nodes, so Merge keeps no table over
+// all objects: it marks the objects on the paths in a bitset, walking each
+// target's path up until it meets a marked object (on all cores), numbers
+// the marked objects in object order, so that an object's node is its rank
+// among the marked bits, and then sums each node into its parent from the
+// leaves up.
 func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectIndex) uint64) *Tree {
-	t := &Tree{Nodes: make([]Node, 0, 2*len(targets)+16)}
-	index := newNodeIndex(len(s.parent), len(targets))
-	var chain []heap.ObjectIndex
-	var node func(o heap.ObjectIndex) int32
-	node = func(o heap.ObjectIndex) int32 {
-		if k, ok := index.get(o); ok {
-			return k
-		}
-		// Walk up to the first object already in the tree (or a root),
-		// then add the ones below it in order.
-		chain = chain[:0]
-		parent := int32(-1)
-		for x := int32(o); ; {
-			chain = append(chain, heap.ObjectIndex(x))
-			p := s.parent[x]
-			if p == rootParent {
-				break
-			}
-			if k, ok := index.get(heap.ObjectIndex(p)); ok {
-				parent = k
-				break
-			}
-			x = p
-		}
-		for i := len(chain) - 1; i >= 0; i-- {
-			k := int32(len(t.Nodes))
-			t.Nodes = append(t.Nodes, Node{Object: chain[i], Parent: parent})
-			index.put(chain[i], k)
-			if parent < 0 {
-				t.Roots = append(t.Roots, k)
-			}
-			parent = k
-		}
-		return parent
-	}
+	t := &Tree{}
+	words := (len(s.parent) + 63) / 64
+	isTarget := make([]uint64, words)
+	reached := make([]heap.ObjectIndex, 0, len(targets))
 	for _, o := range targets {
-		if !s.Reached(o) {
-			t.Unreached++
+		if isTarget[o>>6]&(1<<(uint(o)&63)) != 0 {
 			continue
 		}
-		k := node(o)
-		if nd := &t.Nodes[k]; !nd.Target {
-			nd.Target, nd.Targets, nd.Retained = true, 1, retained(o)
+		isTarget[o>>6] |= 1 << (uint(o) & 63)
+		if s.Reached(o) {
+			reached = append(reached, o)
+		} else {
+			t.Unreached++
 		}
 	}
-	// A node comes after its parent: one pass from the end adds every
-	// node's sums into its parent's.
-	for k := len(t.Nodes) - 1; k >= 0; k-- {
-		if nd := &t.Nodes[k]; nd.Parent >= 0 {
+	// Whoever marks an object goes on to mark its parent, so stopping at
+	// a marked object leaves no path unmarked, whichever goroutine got
+	// there first.
+	onPath := make([]uint64, words)
+	par.For(len(reached), 0, func(lo, hi int) {
+		for _, o := range reached[lo:hi] {
+			for x := int32(o); ; {
+				bit := uint64(1) << (uint(x) & 63)
+				if atomic.LoadUint64(&onPath[x>>6])&bit != 0 || atomic.OrUint64(&onPath[x>>6], bit)&bit != 0 {
+					break
+				}
+				if x = s.parent[x]; x == rootParent {
+					break
+				}
+			}
+		}
+	})
+	// rank[w]: marked objects before word w, the node number of its
+	// first marked object.
+	rank := make([]int32, words+1)
+	for w, b := range onPath {
+		rank[w+1] = rank[w] + int32(bits.OnesCount64(b))
+	}
+	nodeOf := func(o int32) int32 {
+		w := o >> 6
+		return rank[w] + int32(bits.OnesCount64(onPath[w]&(1<<(uint(o)&63)-1)))
+	}
+	t.Nodes = mem.Make[Node](int(rank[words]))
+	par.For(words, 0, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			k := rank[w]
+			for b := onPath[w]; b != 0; b &= b - 1 {
+				o := int32(w<<6 + bits.TrailingZeros64(b))
+				nd := Node{Object: heap.ObjectIndex(o), Parent: -1}
+				if p := s.parent[o]; p != rootParent {
+					nd.Parent = nodeOf(p)
+				}
+				if isTarget[w]&(1<<(uint(o)&63)) != 0 {
+					nd.Target, nd.Targets, nd.Retained = true, 1, retained(heap.ObjectIndex(o))
+				}
+				t.Nodes[k] = nd
+				k++
+			}
+		}
+	})
+	isTarget, onPath, rank = nil, nil, nil // free to collect during link
+	t.link()
+	t.sortChildren(t.Roots)
+	return t
+}
+
+// link builds the children lists and the roots from the parent links, and
+// sums each node's counts into its parent's.
+func (t *Tree) link() {
+	n := len(t.Nodes)
+	t.childStart = mem.Make[int32](n + 1)
+	for k, nd := range t.Nodes {
+		if nd.Parent >= 0 {
+			t.childStart[nd.Parent+1]++
+		} else {
+			t.Roots = append(t.Roots, int32(k))
+		}
+	}
+	t.sum(slices.Clone(t.childStart[1:]))
+	for k := 1; k <= n; k++ {
+		t.childStart[k] += t.childStart[k-1]
+	}
+	t.children = mem.Make[int32](int(t.childStart[n]))
+	// Fill from the end, counting each parent's start back down, so that
+	// no second array of positions is needed.
+	for k := n - 1; k >= 0; k-- {
+		if p := t.Nodes[k].Parent; p >= 0 {
+			t.childStart[p+1]--
+			t.children[t.childStart[p+1]] = int32(k)
+		}
+	}
+	// Now childStart[p+1] is where p's children start; shift back.
+	copy(t.childStart[:n], t.childStart[1:])
+	t.childStart[n] = int32(len(t.children))
+}
+
+// sum adds every node's counts into its parent's, children first: pending[k]
+// counts node k's children not yet added, and a node whose last child is
+// added is added in turn.
+func (t *Tree) sum(pending []int32) {
+	for k := range t.Nodes {
+		for x := int32(k); pending[x] == 0; {
+			pending[x] = -1 // added
+			nd := &t.Nodes[x]
+			if nd.Parent < 0 {
+				break
+			}
 			p := &t.Nodes[nd.Parent]
 			p.Targets += nd.Targets
 			p.Retained += nd.Retained
+			x = nd.Parent
+			pending[x]--
 		}
 	}
-	t.childStart = make([]int32, len(t.Nodes)+1)
-	for _, nd := range t.Nodes {
-		if nd.Parent >= 0 {
-			t.childStart[nd.Parent+1]++
-		}
-	}
-	for k := 1; k < len(t.childStart); k++ {
-		t.childStart[k] += t.childStart[k-1]
-	}
-	t.children = make([]int32, t.childStart[len(t.Nodes)])
-	fill := slices.Clone(t.childStart[:len(t.Nodes)])
-	for k, nd := range t.Nodes {
-		if p := nd.Parent; p >= 0 {
-			t.children[fill[p]] = int32(k)
-			fill[p]++
-		}
-	}
-	t.sortChildren(t.Roots)
-	return t
 }
 
 // Children returns node k's first limit children (all when limit <= 0),
@@ -135,13 +190,13 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 func (t *Tree) Children(k int32, limit int) []int32 {
 	c := t.children[t.childStart[k]:t.childStart[k+1]]
 	if limit <= 0 || limit >= len(c) {
-		if int(t.Nodes[k].sorted) < len(c) {
+		if int(t.sorted[k]) < len(c) {
 			t.sortChildren(c)
-			t.Nodes[k].sorted = int32(len(c))
+			t.setSorted(k, len(c))
 		}
 		return c
 	}
-	if int(t.Nodes[k].sorted) < limit {
+	if int(t.sorted[k]) < limit {
 		// Keep the limit biggest, in order, at the front: a child that
 		// beats the last of them swaps places with it and is inserted.
 		h := c[:limit]
@@ -154,9 +209,16 @@ func (t *Tree) Children(k int32, limit int) []int32 {
 				}
 			}
 		}
-		t.Nodes[k].sorted = int32(limit)
+		t.setSorted(k, limit)
 	}
 	return c[:limit]
+}
+
+func (t *Tree) setSorted(k int32, n int) {
+	if t.sorted == nil {
+		t.sorted = map[int32]int32{}
+	}
+	t.sorted[k] = int32(n)
 }
 
 func (t *Tree) sortChildren(ks []int32) { slices.SortFunc(ks, t.cmp) }
@@ -175,35 +237,4 @@ func (t *Tree) cmp(a, b int32) int {
 		return int(nb.Targets) - int(na.Targets)
 	}
 	return int(na.Object - nb.Object)
-}
-
-// nodeIndex maps objects to tree nodes: a map for a few targets, an array
-// over all objects for many.
-type nodeIndex struct {
-	small map[heap.ObjectIndex]int32
-	dense []int32 // node+1, 0 = none
-}
-
-func newNodeIndex(objects, targets int) *nodeIndex {
-	if targets > 1<<14 {
-		return &nodeIndex{dense: make([]int32, objects)}
-	}
-	return &nodeIndex{small: map[heap.ObjectIndex]int32{}}
-}
-
-func (x *nodeIndex) get(o heap.ObjectIndex) (int32, bool) {
-	if x.dense != nil {
-		k := x.dense[o]
-		return k - 1, k != 0
-	}
-	k, ok := x.small[o]
-	return k, ok
-}
-
-func (x *nodeIndex) put(o heap.ObjectIndex, k int32) {
-	if x.dense != nil {
-		x.dense[o] = k + 1
-		return
-	}
-	x.small[o] = k
 }

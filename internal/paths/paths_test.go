@@ -164,3 +164,92 @@ func TestLabelsOfArray(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeAgainstNaive: on random heaps and random sets of targets (some
+// named twice, some unreachable), every node of the merged tree is an
+// object on a target's path, with that object's BFS parent as its parent,
+// and its counts and sums are those of walking every target's whole path.
+func TestMergeAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 3))
+	for iter := 0; iter < 300; iter++ {
+		w := hproftest.New(8, "")
+		n, refs := 2+r.IntN(60), 3
+		if iter == 0 {
+			// Enough reached targets for Merge to mark on all cores.
+			n, refs = 400_000, 6
+		}
+		ids := w.RandomArrays(r, n, refs)
+		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+		if r.IntN(2) == 0 {
+			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
+		}
+		g := heaptest.Build(t, w.Bytes())
+		s := Find(g, Options{})
+		size := func(o heap.ObjectIndex) uint64 { return uint64(o)*7 + 1 }
+		var targets []heap.ObjectIndex
+		k := r.IntN(n + 1)
+		if iter == 0 {
+			k = n
+		}
+		for ; k > 0; k-- {
+			targets = append(targets, g.Lookup(ids[r.IntN(n)]))
+		}
+		type sums struct {
+			targets  int32
+			retained uint64
+		}
+		want := map[heap.ObjectIndex]sums{}
+		unreached, seen := 0, map[heap.ObjectIndex]bool{}
+		for _, o := range targets {
+			if seen[o] {
+				continue
+			}
+			seen[o] = true
+			p := s.Path(o)
+			if p == nil {
+				unreached++
+			}
+			for _, x := range p {
+				sm := want[x]
+				sm.targets++
+				sm.retained += size(o)
+				want[x] = sm
+			}
+		}
+		m := s.Merge(targets, size)
+		if m.Unreached != unreached || len(m.Nodes) != len(want) {
+			t.Fatalf("heap %d: %d nodes, %d unreached; want %d, %d", iter, len(m.Nodes), m.Unreached, len(want), unreached)
+		}
+		roots := 0
+		for k, nd := range m.Nodes {
+			sm, ok := want[nd.Object]
+			if !ok || nd.Targets != sm.targets || nd.Retained != sm.retained || nd.Target != seen[nd.Object] {
+				t.Fatalf("heap %d: node %+v, want %+v (on a path: %v)", iter, nd, sm, ok)
+			}
+			path := s.Path(nd.Object)
+			if nd.Parent < 0 {
+				roots++
+				if len(path) != 1 {
+					t.Fatalf("heap %d: root node %+v has path %v", iter, nd, path)
+				}
+			} else if parent := m.Nodes[nd.Parent].Object; parent != path[len(path)-2] {
+				t.Fatalf("heap %d: node %+v has parent %d, path %v", iter, nd, parent, path)
+			}
+			for _, c := range m.Children(int32(k), 0) {
+				if m.Nodes[c].Parent != int32(k) {
+					t.Fatalf("heap %d: node %d lists child %d whose parent is %d", iter, k, c, m.Nodes[c].Parent)
+				}
+			}
+		}
+		if roots != len(m.Roots) {
+			t.Fatalf("heap %d: %d roots listed, %d nodes without a parent", iter, len(m.Roots), roots)
+		}
+		total := 0
+		for k := range m.Nodes {
+			total += len(m.Children(int32(k), 0))
+		}
+		if total != len(m.Nodes)-roots {
+			t.Fatalf("heap %d: %d child links for %d nodes and %d roots", iter, total, len(m.Nodes), roots)
+		}
+	}
+}
