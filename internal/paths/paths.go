@@ -14,9 +14,11 @@ package paths
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/mem"
 )
 
 // FieldRef names a field to leave out: a class (JVM name, or a simple
@@ -119,26 +121,67 @@ func Find(g *heap.Graph, opts Options) *Search {
 		s.parent[i] = unreached
 	}
 	roots, _ := g.RootSet()
-	queue := make([]int32, 0, n) // every object enters at most once
 	// The search tests a bitset, not parent: at one bit per object it
 	// stays in cache, where parent, read at random once per edge, would
 	// not.
-	seen := make([]uint64, (n+63)/64)
-	reach := func(w heap.ObjectIndex, from int32) {
-		if seen[w>>6]&(1<<(uint(w)&63)) == 0 {
-			seen[w>>6] |= 1 << (uint(w) & 63)
-			s.parent[w] = from
-			queue = append(queue, int32(w))
+	b := &bfs{parent: s.parent, seen: make([]uint64, (n+63)/64), queue: make([]int32, 0, n)} // every object enters once
+	for _, r := range roots {
+		b.reach(int32(r), rootParent)
+	}
+	start, edges := g.EdgeArrays()
+	classes := g.ClassArray()
+	classObject := make([]int32, len(g.Classes))
+	for c := range g.Classes {
+		classObject[c] = int32(g.Classes[c].Object)
+	}
+	skipReferent := !opts.IncludeWeak
+	const ahead = 64
+	for head := 0; head < len(b.queue); head++ {
+		if head&(ahead/2-1) == 0 {
+			// The queue says which objects come next: ask for their
+			// edge offsets and classes ahead of time.
+			if next := b.queue[min(head+ahead/2, len(b.queue)):min(head+ahead, len(b.queue))]; len(next) > 0 {
+				mem.Prefetch4(unsafe.Pointer(&start[0]), next)
+				mem.Prefetch4(unsafe.Pointer(&classes[0]), next)
+			}
+		}
+		v := b.queue[head]
+		if s.hasExclusions(heap.ObjectIndex(v)) {
+			s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) { b.reach(int32(w), v) })
+			continue
+		}
+		// successors, unrolled: class object, references, stack locals.
+		if c := classObject[classes[v]]; c >= 0 {
+			b.reach(c, v)
+		}
+		first, end := start[v], start[v+1]
+		if skipReferent && first < end && g.ReferentFirst(heap.ObjectIndex(v)) {
+			first++
+		}
+		for _, w := range edges[first:end] {
+			b.reach(int32(w), v)
+		}
+		for _, l := range s.threadLocals(heap.ObjectIndex(v)) {
+			b.reach(int32(l.Object), v)
 		}
 	}
-	for _, r := range roots {
-		reach(r, rootParent)
-	}
-	for head := 0; head < len(queue); head++ {
-		v := queue[head]
-		s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) { reach(w, v) })
-	}
 	return s
+}
+
+// bfs is Find's search state.
+type bfs struct {
+	parent []int32
+	seen   []uint64
+	queue  []int32
+}
+
+// reach records w, unless already reached, as reached from from.
+func (b *bfs) reach(w, from int32) {
+	if b.seen[w>>6]&(1<<(uint(w)&63)) == 0 {
+		b.seen[w>>6] |= 1 << (uint(w) & 63)
+		b.parent[w] = from
+		b.queue = append(b.queue, w)
+	}
 }
 
 // Successors calls fn for v's successors in the search: the references it
