@@ -58,29 +58,11 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 		progress = func(string, int64, int64) {}
 	}
 	n := g.NumObjects()
-	start, edges := g.EdgeArrays()
-	v := &view{n: n, start: start, edges: edges, classOf: g.ClassArray(), extra: map[int32][]int32{}}
-	v.classObject = make([]int32, len(g.Classes))
-	for i := range g.Classes {
-		v.classObject[i] = int32(g.Classes[i].Object)
-	}
-	if opts.IgnoreWeak {
-		v.skipFirst = g.ReferentBits()
-	}
+	v := newView(g, opts)
 	t := &Tree{g: g, ThreadLocals: map[heap.ObjectIndex][]heap.ObjectIndex{}}
-
-	roots, locals := g.RootSet()
-	for _, r := range roots {
-		v.rootList = append(v.rootList, int32(r))
-	}
-	if len(locals) > 0 {
-		v.hasExtra = make([]uint64, (n+63)/64)
-		for th, ls := range locals {
-			for _, l := range ls {
-				v.extra[int32(th)] = append(v.extra[int32(th)], int32(l.Object))
-				t.ThreadLocals[th] = append(t.ThreadLocals[th], l.Object)
-			}
-			v.hasExtra[th>>6] |= 1 << (uint(th) & 63)
+	for th, ls := range v.extra {
+		for _, l := range ls {
+			t.ThreadLocals[heap.ObjectIndex(th)] = append(t.ThreadLocals[heap.ObjectIndex(th)], heap.ObjectIndex(l))
 		}
 	}
 	var extraRoots func(func(int32) bool) []int32

@@ -25,6 +25,34 @@ type view struct {
 	rootList    []int32
 }
 
+// newView presents g with opts' semantics.
+func newView(g *heap.Graph, opts Options) *view {
+	n := g.NumObjects()
+	start, edges := g.EdgeArrays()
+	v := &view{n: n, start: start, edges: edges, classOf: g.ClassArray(), extra: map[int32][]int32{}}
+	v.classObject = make([]int32, len(g.Classes))
+	for i := range g.Classes {
+		v.classObject[i] = int32(g.Classes[i].Object)
+	}
+	if opts.IgnoreWeak {
+		v.skipFirst = g.ReferentBits()
+	}
+	roots, locals := g.RootSet()
+	for _, r := range roots {
+		v.rootList = append(v.rootList, int32(r))
+	}
+	if len(locals) > 0 {
+		v.hasExtra = make([]uint64, (n+63)/64)
+		for th, ls := range locals {
+			for _, l := range ls {
+				v.extra[int32(th)] = append(v.extra[int32(th)], int32(l.Object))
+			}
+			v.hasExtra[th>>6] |= 1 << (uint(th) & 63)
+		}
+	}
+	return v
+}
+
 func (g *view) numVertices() int { return g.n }
 func (g *view) roots() []int32   { return g.rootList }
 

@@ -1,0 +1,235 @@
+package dominator
+
+import (
+	"math/bits"
+	"runtime"
+	"unsafe"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/mem"
+)
+
+// Outside is what Below.Idom says of an object whose immediate dominator
+// is not below the targets, or that is not below them itself.
+const Outside int32 = -3
+
+// Below is the part of the dominator tree that hangs below a set of
+// objects, the targets: everything that only paths through them keep
+// alive, with the same immediate dominators and retained sizes as in the
+// whole tree (same Options), computed without the rest of it.
+//
+// Let R be what the GC roots reach without entering a target, and U what
+// the targets reach outside R (themselves included). Every path from a
+// root to an object of U passes a target, and a reference from R into U
+// can only point at a target. So whatever an object of U dominates lies in
+// U, and the dominator tree of U, with the targets entered from R (or
+// roots themselves) as the children of a new super-root, is the whole
+// tree's below them. Finding R is one search with a bit per object; the
+// dominator computation then runs on U alone. For a few targets holding a
+// small part of the heap, this is a fraction of the whole tree's cost.
+type Below struct {
+	g *heap.Graph
+	// in: bitset of U over objects; rank[w], the number of U's objects
+	// before word w, numbers them in object order.
+	in   []uint64
+	rank []int32
+	// By that number: immediate dominator (object index, or Outside) and
+	// retained size.
+	idom     []int32
+	retained []uint64
+}
+
+// ComputeBelow computes the dominator tree below targets. With
+// opts.KeepUnreachable it computes the whole tree instead (unreachable
+// parts become roots in an order only the whole search knows).
+func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Below {
+	n := g.NumObjects()
+	words := (n + 63) / 64
+	b := &Below{g: g, in: make([]uint64, words), rank: make([]int32, words+1)}
+	if opts.KeepUnreachable {
+		t := Compute(g, opts)
+		for o := range n {
+			set(b.in, int32(o))
+		}
+		b.number()
+		b.idom, b.retained = t.idom, t.retained
+		for o, d := range b.idom {
+			if d == TopLevel || d == Unreachable {
+				b.idom[o] = Outside
+			}
+		}
+		return b
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int64, int64) {}
+	}
+	progress("reach", 0, int64(n))
+	v := newView(g, opts)
+	isTarget := make([]uint64, words)
+	for _, x := range targets {
+		set(isTarget, int32(x))
+	}
+	// R, and the targets entered from it: a breadth-first search, whose
+	// queue says which objects come next, so that their edge offsets and
+	// classes can be asked for ahead of time.
+	st := &reachState{seen: make([]uint64, words), isTarget: isTarget, queue: make([]int32, 0, n)} // pages only as used
+	for _, r := range v.rootList {
+		if r >= 0 {
+			st.see(r)
+		}
+	}
+	const ahead = 64
+	for head := 0; head < len(st.queue); head++ {
+		if head&(ahead/2-1) == 0 {
+			if next := st.queue[min(head+ahead/2, len(st.queue)):min(head+ahead, len(st.queue))]; len(next) > 0 {
+				mem.Prefetch4(unsafe.Pointer(&v.start[0]), next)
+				mem.Prefetch4(unsafe.Pointer(&v.classOf[0]), next)
+			}
+			if head&0xfffff == 0 {
+				progress("reach", int64(head), int64(n))
+			}
+		}
+		x := st.queue[head]
+		if c := v.classObject[v.classOf[x]]; c >= 0 {
+			st.see(c)
+		}
+		first, end := v.start[x], v.start[x+1]
+		if first < end && bit(v.skipFirst, x) {
+			first++
+		}
+		for _, w := range v.edges[first:end] {
+			st.see(int32(w))
+		}
+		if bit(v.hasExtra, x) {
+			for _, w := range v.extra[x] {
+				st.see(w)
+			}
+		}
+	}
+	seen, queue, entered := st.seen, st.queue, st.entered
+	// U: from the entered targets, what R does not hold.
+	queue = append(queue[:0], entered...)
+	for _, x := range entered {
+		set(b.in, x)
+	}
+	for head := 0; head < len(queue); head++ {
+		v.forSuccessors(queue[head], func(w int32) bool {
+			if !bit(b.in, w) && (!bit(seen, w) || bit(isTarget, w)) {
+				set(b.in, w)
+				queue = append(queue, w)
+			}
+			return true
+		})
+	}
+	seen, isTarget = nil, nil
+	m := b.number()
+	// U as a graph of its own, numbered in object order, with the
+	// entered targets as roots.
+	sub := &view{n: m, start: make([]uint32, m+1), extra: map[int32][]int32{}}
+	objs := make([]int32, 0, m)
+	for w, x := range b.in {
+		for ; x != 0; x &= x - 1 {
+			objs = append(objs, int32(w<<6+bits.TrailingZeros64(x)))
+		}
+	}
+	for k, o := range objs {
+		v.forSuccessors(o, func(w int32) bool {
+			if bit(b.in, w) {
+				sub.edges = append(sub.edges, heap.ObjectIndex(b.local(w)))
+			}
+			return true
+		})
+		sub.start[k+1] = uint32(len(sub.edges))
+	}
+	for _, x := range entered {
+		sub.rootList = append(sub.rootList, b.local(x))
+	}
+	queue = nil
+	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, nil)
+	// Retained sizes by preorder number, as in Compute.
+	r := len(order)
+	ret := make([]uint64, r+1)
+	for p := 1; p <= r; p++ {
+		ret[p] = g.ShallowSize(heap.ObjectIndex(objs[order[p-1]]))
+	}
+	for p := r; p >= 1; p-- {
+		ret[idomPre[p]] += ret[p]
+	}
+	progress("retained", int64(n), int64(n))
+	b.idom = make([]int32, m)
+	b.retained = make([]uint64, m)
+	for p := 1; p <= r; p++ {
+		k := order[p-1]
+		b.retained[k] = ret[p]
+		if d := idomPre[p]; d == 0 {
+			b.idom[k] = Outside
+		} else {
+			b.idom[k] = objs[order[d-1]]
+		}
+	}
+	return b
+}
+
+// number fills rank from in and returns the number of objects in U.
+func (b *Below) number() int {
+	for w, x := range b.in {
+		b.rank[w+1] = b.rank[w] + int32(bits.OnesCount64(x))
+	}
+	return int(b.rank[len(b.in)])
+}
+
+// local returns the number of object o, which is in U.
+func (b *Below) local(o int32) int32 {
+	w := o >> 6
+	return b.rank[w] + int32(bits.OnesCount64(b.in[w]&(1<<(uint(o)&63)-1)))
+}
+
+// Graph returns the graph the tree was computed on.
+func (b *Below) Graph() *heap.Graph { return b.g }
+
+// Contains reports whether o is below the targets: a target some GC root
+// reaches, or an object only paths through the targets reach.
+func (b *Below) Contains(o heap.ObjectIndex) bool { return bit(b.in, int32(o)) }
+
+// Objects returns the number of objects below the targets.
+func (b *Below) Objects() int { return len(b.idom) }
+
+// Idom returns o's immediate dominator when it is below the targets too,
+// and Outside otherwise.
+func (b *Below) Idom(o heap.ObjectIndex) int32 {
+	if !b.Contains(o) {
+		return Outside
+	}
+	return b.idom[b.local(int32(o))]
+}
+
+// Retained returns o's retained size, 0 for an object not below the
+// targets (as for an unreachable one in the whole tree).
+func (b *Below) Retained(o heap.ObjectIndex) uint64 {
+	if !b.Contains(o) {
+		return 0
+	}
+	return b.retained[b.local(int32(o))]
+}
+
+// reachState is the search for R.
+type reachState struct {
+	seen, isTarget []uint64
+	queue, entered []int32
+}
+
+// see takes in w, reached from R or a root: queued, or entered if a target.
+func (st *reachState) see(w int32) {
+	if st.seen[w>>6]&(1<<(uint(w)&63)) != 0 {
+		return
+	}
+	st.seen[w>>6] |= 1 << (uint(w) & 63)
+	if st.isTarget[w>>6]&(1<<(uint(w)&63)) != 0 {
+		st.entered = append(st.entered, w)
+		return
+	}
+	st.queue = append(st.queue, w)
+}
+
+func set(b []uint64, v int32) { b[v>>6] |= 1 << (uint(v) & 63) }
