@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
@@ -81,21 +80,21 @@ dump analysed last from this folder.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
-			x.searchAhead(popts)
-			tree, err := x.Tree(&o.tree)
+			x.holdGraphWrite() // until Below is done with both cores
+			graph, err := x.Graph()
 			if err != nil {
 				return err
 			}
-			targets, err := o.targets(tree.Graph(), re)
+			targets, err := o.targets(graph, re)
 			if err != nil {
 				return err
 			}
-			search, err := x.Search(popts)
+			dom, search, err := x.Below(&o.tree, targets, popts)
 			if err != nil {
 				return err
 			}
-			merged := search.Merge(targets, tree.Retained)
-			return o.write(s, tree, search, merged, len(targets), format)
+			merged := search.Merge(targets, dom.Retained)
+			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}
 	f := cmd.Flags()
@@ -183,7 +182,7 @@ type pathsReport struct {
 	Paths     []*pathNode `json:"paths"`
 }
 
-func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Search, m *paths.Tree, matching int, format render.Format) error {
+func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m *paths.Tree, matching int, format render.Format) error {
 	g := t.Graph()
 	shown := 0
 	label := func(x heap.ObjectIndex) string { return g.ObjectLabel(x, !o.jvmNames) }
@@ -267,7 +266,7 @@ func (o *pathsOptions) write(s *IOStreams, t *dominator.Tree, search *paths.Sear
 // parent's), and it is looked for among the objects x refers to directly,
 // which needs no table of all dominator-tree children; a child x reaches
 // only through others ends the walk early.
-func (o *pathsOptions) keeps(t *dominator.Tree, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
+func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	var out []*pathNode
 	for steps := 0; steps < 64; steps++ {

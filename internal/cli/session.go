@@ -33,9 +33,9 @@ type session struct {
 
 	graph *heap.Graph
 	// graphGate, when set, holds back writing a freshly built graph to
-	// the index until closed: Tree sets it so that the write runs on the
-	// core the dominator computation leaves idle, not against its search.
-	graphGate chan struct{}
+	// the index until releaseGraph closes it (see holdGraphWrite).
+	graphGate    chan struct{}
+	releaseGraph func()
 	// ahead is a search started while the dominator tree is computed,
 	// on the core its EVAL phase leaves idle (see searchAhead).
 	ahead *aheadSearch
@@ -185,6 +185,32 @@ func (x *session) Graph() (*heap.Graph, error) {
 	return g, nil
 }
 
+// holdGraphWrite holds back writing the graph to the index, should Graph
+// build it, until release is called (any number of times): the analyses
+// that follow use both cores at first, and the write is better run where
+// they leave one idle. Later holds share the first one's release.
+func (x *session) holdGraphWrite() (release func()) {
+	if x.releaseGraph == nil {
+		gate := make(chan struct{})
+		var once sync.Once
+		x.graphGate = gate
+		x.releaseGraph = func() { once.Do(func() { close(gate) }) }
+	}
+	return x.releaseGraph
+}
+
+// loadTree returns the dominator tree from the index, when it holds one
+// made with dopts.
+func (x *session) loadTree(g *heap.Graph, dopts dominator.Options) (*dominator.Tree, bool) {
+	if p := x.load("dominators"); p != nil {
+		tree, ok, err := dominator.LoadIndex(p, g, dopts)
+		if ok || err != nil {
+			return tree, x.used("dominators", err)
+		}
+	}
+	return nil, false
+}
+
 // Tree returns the dominator tree, from the index when it has one made
 // with the same options.
 func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
@@ -192,25 +218,16 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	gate := make(chan struct{})
-	var opened sync.Once
-	open := func() { opened.Do(func() { close(gate) }) }
+	// The graph's write waits for the dominator computation's EVAL phase,
+	// which leaves a core idle.
+	open := x.holdGraphWrite()
 	defer open()
-	if x.graph == nil {
-		x.graphGate = gate
-	}
 	g, err := x.Graph()
-	x.graphGate = nil
 	if err != nil {
 		return nil, err
 	}
-	if p := x.load("dominators"); p != nil {
-		tree, ok, err := dominator.LoadIndex(p, g, dopts)
-		if ok || err != nil {
-			if x.used("dominators", err) {
-				return tree, nil
-			}
-		}
+	if tree, ok := x.loadTree(g, dopts); ok {
+		return tree, nil
 	}
 	g.ReleaseFile() // the dump's pages need not stay resident meanwhile
 	bar := x.g.bar(x.s)
@@ -275,6 +292,46 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	s := paths.Find(g, opts)
 	x.save("paths", false, func(w *index.Writer) error { s.SaveIndex(w); return nil })
 	return s, nil
+}
+
+// dominance is what paths shows of the dominator tree: the whole tree,
+// or only the part below the matching objects (dominator.Below).
+type dominance interface {
+	Graph() *heap.Graph
+	Idom(heap.ObjectIndex) int32
+	Retained(heap.ObjectIndex) uint64
+}
+
+// Below returns the dominator tree below targets and the search for
+// opts. When the index holds the whole tree, that is used; otherwise
+// only the part below the targets is computed, beside the search on the
+// other core: for a few objects, a fraction of the whole tree's cost.
+func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.Options) (dominance, *paths.Search, error) {
+	dopts, err := t.options()
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := x.Graph()
+	if err != nil {
+		return nil, nil, err
+	}
+	if tree, ok := x.loadTree(g, dopts); ok {
+		search, err := x.Search(opts)
+		return tree, search, err
+	}
+	bar := x.g.bar(x.s)
+	dopts.Progress = bar.Update
+	var below *dominator.Below
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		below = dominator.ComputeBelow(g, dopts, targets)
+	}()
+	search, err := x.Search(opts)
+	<-done
+	bar.Done()
+	x.holdGraphWrite()() // both cores are free now
+	return below, search, err
 }
 
 // searchAhead says that Search(opts) will follow Tree: when no index
