@@ -65,6 +65,9 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		progress = func(string, int64, int64) {}
 	}
 	progress("reach", 0, int64(n))
+	if len(targets) == 0 {
+		return b // nothing below nothing: no search needed
+	}
 	v := newView(g, opts)
 	isTarget := make([]uint64, words)
 	for _, x := range targets {

@@ -49,6 +49,9 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 			isTarget[int32(x)] = true
 		}
 		b := ComputeBelow(g, opts, targets)
+		if none := ComputeBelow(g, opts, nil); none.Objects() != 0 || none.Contains(targets[0]) || none.Idom(targets[0]) != Outside {
+			t.Fatalf("heap %d: something below no targets", iter)
+		}
 
 		// What the roots reach without entering a target, by a plain
 		// search over the same successors.
