@@ -2,6 +2,7 @@ package dominator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -192,6 +193,28 @@ func TestClassEdgesAgainstNaive(t *testing.T) {
 				t.Fatalf("graph %d (n=%d, roots %v, adj %v, classOf %v, classObject %v): idom(%d) = %d, want %d",
 					iter, n, roots, adj, v.classOf, v.classObject, w, got[w], want[w])
 			}
+		}
+	}
+}
+
+// TestClassPairs: the buckets keep every instance number of every class,
+// in order, across the doubling blocks.
+func TestClassPairs(t *testing.T) {
+	var p classPairs
+	want := map[heap.ClassIndex][]uint32{}
+	r := rand.New(rand.NewPCG(2, 2))
+	for i := range 300_000 {
+		c := heap.ClassIndex(r.IntN(5) * r.IntN(3)) // some classes far more often
+		p.add(c, uint32(i))
+		want[c] = append(want[c], uint32(i))
+	}
+	for c, w := range want {
+		var got []uint32
+		for _, b := range p.byClass[c] {
+			got = append(got, b...)
+		}
+		if !slices.Equal(got, w) {
+			t.Fatalf("class %d: %d numbers, want %d", c, len(got), len(w))
 		}
 	}
 }
