@@ -70,5 +70,6 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	if t.topLevel == nil {
 		t.topLevel = []heap.ObjectIndex{}
 	}
+	t.topOnce.Do(func() {}) // topLevel is the index's
 	return t, true, nil
 }

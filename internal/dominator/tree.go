@@ -3,6 +3,7 @@ package dominator
 import (
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -49,6 +50,7 @@ type Tree struct {
 	children   []heap.ObjectIndex
 	sorted     []uint64           // bitset over child lists already sorted
 	topLevel   []heap.ObjectIndex // the super-root's children, sorted
+	topOnce    sync.Once          // makes topLevel
 }
 
 // Compute builds the dominator tree of g.
@@ -131,10 +133,14 @@ func (t *Tree) Retained(o heap.ObjectIndex) uint64 { return t.retained[o] }
 // Children returns the objects o immediately dominates, biggest retained
 // first (then index); heap.None asks for the top-level objects. The
 // children table is built on the first call.
+//
+// The top level is made once and not changed after, so it may be asked for
+// from several goroutines (the index writer does); deeper lists only from
+// one.
 func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
-	if o == heap.None && t.childStart == nil {
+	if o == heap.None {
 		// The top level alone needs no children table.
-		if t.topLevel == nil {
+		t.topOnce.Do(func() {
 			t.topLevel = []heap.ObjectIndex{}
 			for x, d := range t.idom {
 				if d == TopLevel {
@@ -142,7 +148,7 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 				}
 			}
 			t.SortByRetained(t.topLevel)
-		}
+		})
 		return t.topLevel
 	}
 	c := t.UnorderedChildren(o)
