@@ -17,6 +17,10 @@ vet:
 # a JDK), then a short run of the reader's fuzz test on its committed corpus.
 test: vet
 	$(GO) test -count=1 ./...
+	# The packages whose work runs on several goroutines (the dominator
+	# search and its folder, path search beside the tree, index writers),
+	# under the race detector.
+	$(GO) test -count=1 -race ./internal/cli ./internal/paths ./internal/dominator ./internal/index
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzBuild -fuzztime $(FUZZTIME) ./internal/heap
 
 demo: build
