@@ -80,7 +80,8 @@ dump analysed last from this folder.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
-			x.holdGraphWrite() // until Below is done with both cores
+			release := x.holdGraphWrite() // until Below is done with both cores
+			defer release()               // before Close, which waits for the write
 			graph, err := x.Graph()
 			if err != nil {
 				return err
