@@ -119,6 +119,18 @@ func TestIndexReuse(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("paths, graph rebuilt: still waiting after 2 minutes")
 	}
+	// paths finding the dominators part damaged rebuilds it, as it says.
+	part = filepath.Join(dump+".leakscan", "dominators.idx")
+	data, _ = os.ReadFile(part)
+	data[len(data)-100] ^= 0x40
+	os.WriteFile(part, data, 0o644)
+	out, errOut, code = runIndexed(t, cmds[1]...)
+	if code != 0 || !strings.Contains(errOut, "damaged") || out != first[1] {
+		t.Errorf("paths, dominators damaged: exit %d, stderr %q", code, errOut)
+	}
+	if out, errOut, code = runIndexed(t, cmds[1]...); code != 0 || errOut != "" || out != first[1] {
+		t.Errorf("paths after rebuilding the dominators part: exit %d, stderr %q", code, errOut)
+	}
 
 	out, _, code = runIndexed(t, "index", "--rm", dump)
 	if _, err := os.Stat(dump + ".leakscan"); code != 0 || err == nil || !strings.Contains(out, "removed") {

@@ -30,6 +30,9 @@ type session struct {
 	mu      sync.Mutex
 	// Loaded and Written name the parts read from and written to the index.
 	Loaded, Written []string
+	// rebuild: the parts found stale or damaged, which the warning said
+	// would be rebuilt.
+	rebuild map[string]bool
 
 	graph *heap.Graph
 	// graphGate, when set, holds back writing a freshly built graph to
@@ -80,16 +83,27 @@ func (x *session) load(part string) *index.Part {
 	case errors.Is(err, os.ErrNotExist):
 	case errors.Is(err, index.ErrStale):
 		x.warn("the %s index of %s is stale (%v); rebuilding it", part, x.dump, err)
+		x.markRebuild(part)
 	default:
 		x.warn("the %s index of %s is damaged (%v); rebuilding it", part, x.dump, err)
+		x.markRebuild(part)
 	}
 	return nil
+}
+
+// markRebuild notes that part was found unusable and said to be rebuilt.
+func (x *session) markRebuild(part string) {
+	if x.rebuild == nil {
+		x.rebuild = map[string]bool{}
+	}
+	x.rebuild[part] = true
 }
 
 // used records that a part was read, or reports a part that failed to load.
 func (x *session) used(part string, err error) bool {
 	if err != nil {
 		x.warn("the %s index of %s is damaged (%v); rebuilding it", part, x.dump, err)
+		x.markRebuild(part)
 		return false
 	}
 	x.Loaded = append(x.Loaded, part)
@@ -229,6 +243,15 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if tree, ok := x.loadTree(g, dopts); ok {
 		return tree, nil
 	}
+	return x.computeTree(g, dopts), nil
+}
+
+// computeTree computes the dominator tree and writes it to the index. A
+// held graph write is released, and the ahead search started, when EVAL
+// leaves a core idle.
+func (x *session) computeTree(g *heap.Graph, dopts dominator.Options) *dominator.Tree {
+	open := x.holdGraphWrite()
+	defer open()
 	g.ReleaseFile() // the dump's pages need not stay resident meanwhile
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
@@ -245,7 +268,7 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	bar.Done()
 	tree.Children(heap.None) // computed here, not while the writer reads it
 	x.save("dominators", false, func(w *index.Writer) error { return tree.SaveIndex(w, dopts) })
-	return tree, nil
+	return tree
 }
 
 // Census returns the class histogram, from the index when it has one.
@@ -316,6 +339,15 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 		return nil, nil, err
 	}
 	if tree, ok := x.loadTree(g, dopts); ok {
+		search, err := x.Search(opts)
+		return tree, search, err
+	}
+	if x.rebuild["dominators"] || dopts.KeepUnreachable {
+		// The whole tree: a part that was there is to be rebuilt (so the
+		// warning said), and with --keep-unreachable the roots it adds
+		// depend on the whole search anyway.
+		x.searchAhead(opts)
+		tree := x.computeTree(g, dopts)
 		search, err := x.Search(opts)
 		return tree, search, err
 	}
