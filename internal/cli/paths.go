@@ -199,13 +199,15 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 			shown++
 			p.Children = append(p.Children, o.keeps(t, search, nd.Object, depth+1)...)
 		}
-		children := m.Children(k, o.maxPaths-shown)
-		fields := m.Labels(search, k, children)
-		for i, c := range children {
-			if shown >= o.maxPaths {
-				break
+		if shown < o.maxPaths { // else Children would list them all
+			children := m.Children(k, o.maxPaths-shown)
+			fields := m.Labels(search, k, children)
+			for i, c := range children {
+				if shown >= o.maxPaths {
+					break
+				}
+				p.Children = append(p.Children, build(c, fields[i], depth+1))
 			}
-			p.Children = append(p.Children, build(c, fields[i], depth+1))
 		}
 		return p
 	}

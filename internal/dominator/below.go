@@ -41,11 +41,15 @@ type Below struct {
 
 // ComputeBelow computes the dominator tree below targets. With
 // opts.KeepUnreachable it computes the whole tree instead (unreachable
-// parts become roots in an order only the whole search knows).
+// parts become roots in an order only the whole search knows), and every
+// object counts as below the targets.
 func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Below {
 	n := g.NumObjects()
 	words := (n + 63) / 64
 	b := &Below{g: g, in: make([]uint64, words), rank: make([]int32, words+1)}
+	if len(targets) == 0 {
+		return b // nothing below nothing: no search needed
+	}
 	if opts.KeepUnreachable {
 		t := Compute(g, opts)
 		for o := range n {
@@ -65,9 +69,6 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		progress = func(string, int64, int64) {}
 	}
 	progress("reach", 0, int64(n))
-	if len(targets) == 0 {
-		return b // nothing below nothing: no search needed
-	}
 	v := newView(g, opts)
 	isTarget := make([]uint64, words)
 	for _, x := range targets {
@@ -192,7 +193,8 @@ func (b *Below) local(o int32) int32 {
 func (b *Below) Graph() *heap.Graph { return b.g }
 
 // Contains reports whether o is below the targets: a target some GC root
-// reaches, or an object only paths through the targets reach.
+// reaches, or an object only paths through the targets reach (any object
+// with KeepUnreachable, which computes the whole tree).
 func (b *Below) Contains(o heap.ObjectIndex) bool { return bit(b.in, int32(o)) }
 
 // Objects returns the number of objects below the targets.

@@ -81,6 +81,7 @@ type Graph struct {
 	chunks      []chunk
 	loose       []looseOffset
 	walkMu      sync.Mutex
+	walker      *hprof.HeapReader
 	walkChunk   int
 	walkOffsets []int64
 
@@ -284,6 +285,7 @@ func (g *Graph) fileLocked() (*hprof.File, error) {
 func (g *Graph) ReleaseFile() {
 	g.walkMu.Lock()
 	defer g.walkMu.Unlock()
+	g.walker = nil
 	g.walkOffsets = nil
 	if g.File != nil {
 		g.File.Release()

@@ -225,15 +225,19 @@ func (g *Graph) RecordOffset(i ObjectIndex) int64 {
 	defer g.walkMu.Unlock()
 	c := &g.chunks[j]
 	if g.walkChunk != j || g.walkOffsets == nil {
-		f, err := g.fileLocked()
-		if err != nil {
-			return -1
+		if g.walker == nil {
+			f, err := g.fileLocked()
+			if err != nil {
+				return -1
+			}
+			g.walker = f.HeapRecordsInPlace(c.pos, c.segEnd, c.end)
+		} else {
+			g.walker.Reopen(c.pos, c.segEnd, c.end) // keeps its buffer where the dump is not mapped
 		}
-		walker := f.HeapRecordsInPlace(c.pos, c.segEnd, c.end)
 		g.walkOffsets = g.walkOffsets[:0]
-		for walker.Next() {
-			if isObject(walker.Rec.Tag) {
-				g.walkOffsets = append(g.walkOffsets, walker.Rec.Offset)
+		for g.walker.Next() {
+			if isObject(g.walker.Rec.Tag) {
+				g.walkOffsets = append(g.walkOffsets, g.walker.Rec.Offset)
 			}
 		}
 		g.walkChunk = j

@@ -150,6 +150,25 @@ func (f *File) HeapRecordsInPlace(pos, segEnd, end int64) *HeapReader {
 	return r
 }
 
+// Reopen is Reset reading the file's current mapping, in place where it
+// can be (as HeapRecordsInPlace): a reader kept across File.Release
+// follows the file's new mapping instead of reading the closed one.
+func (r *HeapReader) Reopen(pos, segEnd, end int64) {
+	r.Reset(pos, segEnd, end)
+	src, err := r.f.source()
+	if err != nil {
+		r.err = err
+		return
+	}
+	if r.w.src != src {
+		r.w.src = src
+		r.w.start, r.w.buf = 0, r.w.buf[:0]
+	}
+	if b, ok := src.(inPlace); ok {
+		r.w.whole = b.bytes()
+	}
+}
+
 // Reset makes r read another range, as HeapRecordsAt would, keeping its
 // buffer.
 func (r *HeapReader) Reset(pos, segEnd, end int64) {

@@ -320,10 +320,11 @@ func (s *Search) Label(from, to heap.ObjectIndex) string {
 func (s *Search) Labels(from heap.ObjectIndex, to []heap.ObjectIndex) []string {
 	g := s.g
 	out := make([]string, len(to))
+	found := make([]bool, len(to)) // a label may be "" (a field name missing from the dump)
 	left := len(to)
 	set := func(k int, label string) {
-		if out[k] == "" {
-			out[k] = label
+		if !found[k] {
+			out[k], found[k] = label, true
 			left--
 		}
 	}
@@ -347,7 +348,7 @@ func (s *Search) Labels(from heap.ObjectIndex, to []heap.ObjectIndex) []string {
 		want := make(map[uint64][]int, len(to))
 		var filter [64]uint64
 		for k, x := range to {
-			if out[k] == "" {
+			if !found[k] {
 				id := g.ID(x)
 				want[id] = append(want[id], k)
 				h := idHash(id)
@@ -379,10 +380,10 @@ func (s *Search) Labels(from heap.ObjectIndex, to []heap.ObjectIndex) []string {
 		}
 	}
 	for k, x := range to {
-		if out[k] == "" && g.ClassObject(from) == x {
+		if !found[k] && g.ClassObject(from) == x {
 			set(k, "<class>")
 		}
-		if out[k] == "" {
+		if !found[k] {
 			out[k] = "?"
 		}
 	}
