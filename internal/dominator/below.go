@@ -112,19 +112,33 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		}
 	}
 	seen, queue, entered := st.seen, st.queue, st.entered
-	// U: from the entered targets, what R does not hold.
+	// U: from the entered targets, what R does not hold. A successor of
+	// an object of U is in U when R does not hold it, or it is a target
+	// (so the edges within U are counted here, for the subgraph).
 	queue = append(queue[:0], entered...)
 	for _, x := range entered {
 		set(b.in, x)
 	}
+	var succ []int32
+	edgesInU := 0
 	for head := 0; head < len(queue); head++ {
-		v.forSuccessors(queue[head], func(w int32) bool {
-			if !bit(b.in, w) && (!bit(seen, w) || bit(isTarget, w)) {
+		if head&(ahead/2-1) == 0 {
+			if next := queue[min(head+ahead/2, len(queue)):min(head+ahead, len(queue))]; len(next) > 0 {
+				mem.Prefetch4(unsafe.Pointer(&v.start[0]), next)
+				mem.Prefetch4(unsafe.Pointer(&v.classOf[0]), next)
+			}
+		}
+		succ = v.appendSuccessors(succ[:0], queue[head])
+		for _, w := range succ {
+			if bit(seen, w) && !bit(isTarget, w) {
+				continue
+			}
+			edgesInU++
+			if !bit(b.in, w) {
 				set(b.in, w)
 				queue = append(queue, w)
 			}
-			return true
-		})
+		}
 	}
 	seen, isTarget = nil, nil
 	m := b.number()
@@ -137,13 +151,14 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 			objs = append(objs, int32(w<<6+bits.TrailingZeros64(x)))
 		}
 	}
+	sub.edges = make([]heap.ObjectIndex, 0, edgesInU)
 	for k, o := range objs {
-		v.forSuccessors(o, func(w int32) bool {
+		succ = v.appendSuccessors(succ[:0], o)
+		for _, w := range succ {
 			if bit(b.in, w) {
 				sub.edges = append(sub.edges, heap.ObjectIndex(b.local(w)))
 			}
-			return true
-		})
+		}
 		sub.start[k+1] = uint32(len(sub.edges))
 	}
 	for _, x := range entered {

@@ -55,6 +55,27 @@ func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
 	g.forStored(v, fn)
 }
 
+// appendSuccessors appends v's successors, as forSuccessors gives them, to
+// dst: for loops that are better off without a call per edge.
+func (g *view) appendSuccessors(dst []int32, v int32) []int32 {
+	if g.classOf != nil {
+		if c := g.classObject[g.classOf[v]]; c >= 0 {
+			dst = append(dst, c)
+		}
+	}
+	s, e := g.start[v], g.start[v+1]
+	if s < e && bit(g.skipFirst, v) {
+		s++
+	}
+	for _, w := range g.edges[s:e] {
+		dst = append(dst, int32(w))
+	}
+	if bit(g.hasExtra, v) {
+		dst = append(dst, g.extra[v]...)
+	}
+	return dst
+}
+
 // forStored is forSuccessors without the class edge.
 func (g *view) forStored(v int32, fn func(w int32) bool) {
 	s, e := g.start[v], g.start[v+1]
