@@ -84,6 +84,9 @@ type Graph struct {
 	walker      *hprof.HeapReader
 	walkChunk   int
 	walkOffsets []int64
+	// reading is held, shared, while a record is decoded from the
+	// mapping, and alone by ReleaseFile, which unmaps it.
+	reading sync.RWMutex
 
 	rootIndexOnce sync.Once
 	rootIndex     map[ObjectIndex][]int
@@ -283,6 +286,8 @@ func (g *Graph) fileLocked() (*hprof.File, error) {
 // ReleaseFile unmaps the dump while only the graph is needed (see
 // hprof.File.Release); reading records maps it again.
 func (g *Graph) ReleaseFile() {
+	g.reading.Lock() // after every record being read
+	defer g.reading.Unlock()
 	g.walkMu.Lock()
 	defer g.walkMu.Unlock()
 	g.walker = nil

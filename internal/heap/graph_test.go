@@ -3,7 +3,10 @@ package heap
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -217,4 +220,66 @@ func TestObjectsOf(t *testing.T) {
 			t.Fatalf("iteration %d: ObjectsOf differs", iter)
 		}
 	}
+}
+
+// TestRecordsWhileReleased reads records in place on several goroutines
+// while another releases the mapped dump again and again: ReleaseFile waits
+// for the readers, which would otherwise read unmapped pages.
+func TestRecordsWhileReleased(t *testing.T) {
+	w := hproftest.New(8, "")
+	arr := w.ObjectArrayClass()
+	var ids []uint64
+	for range 200 {
+		ids = append(ids, w.NewID())
+	}
+	for _, id := range ids {
+		w.ObjArray(id, arr, ids[:100])
+	}
+	path := filepath.Join(t.TempDir(), "r.hprof")
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := hprof.Open(path, hprof.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Build(f, cat, Options{Dump: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				x := g.Lookup(ids[k%len(ids)])
+				g.WithRecord(x, func(rec hprof.SubRecord) error {
+					if len(rec.Body) != 800 {
+						t.Errorf("record of %d bytes", len(rec.Body))
+					}
+					return nil
+				})
+				if rec, err := g.Record(x); err != nil || len(rec.Body) != 800 {
+					t.Errorf("Record: %v, %d bytes", err, len(rec.Body))
+				}
+			}
+		}()
+	}
+	for range 200 {
+		g.ReleaseFile()
+	}
+	close(stop)
+	wg.Wait()
 }

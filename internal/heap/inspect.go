@@ -29,11 +29,14 @@ func (g *Graph) Record(i ObjectIndex) (hprof.SubRecord, error) {
 	if err != nil {
 		return hprof.SubRecord{}, err
 	}
+	g.reading.RLock() // no ReleaseFile unmaps the dump meanwhile
+	defer g.reading.RUnlock()
 	return f.RecordAt(off)
 }
 
 // WithRecord calls fn with object i's sub-record, decoded in place where
-// the dump is mapped: Body is valid only while fn runs.
+// the dump is mapped: Body is valid only while fn runs, which holds off
+// ReleaseFile (so fn must not read records itself).
 func (g *Graph) WithRecord(i ObjectIndex, fn func(hprof.SubRecord) error) error {
 	off := g.RecordOffset(i)
 	if off < 0 {
@@ -43,6 +46,8 @@ func (g *Graph) WithRecord(i ObjectIndex, fn func(hprof.SubRecord) error) error 
 	if err != nil {
 		return err
 	}
+	g.reading.RLock() // the record lies in the mapping until fn returns
+	defer g.reading.RUnlock()
 	return f.WithRecordAt(off, fn)
 }
 

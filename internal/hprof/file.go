@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -41,8 +42,9 @@ type File struct {
 	Truncated int64
 	opts      Options
 
-	src  source
-	size int64
+	srcMu sync.Mutex // guards src: readers map it again after Release
+	src   source
+	size  int64
 	// reopen maps the dump again after Release; nil when it cannot be.
 	reopen func() (source, error)
 	// keep holds the unlinked temporary file of an inflated dump open.
@@ -95,6 +97,8 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 
 // source returns the mapping, mapping the dump again after Release.
 func (f *File) source() (source, error) {
+	f.srcMu.Lock()
+	defer f.srcMu.Unlock()
 	if f.src == nil {
 		if f.reopen == nil {
 			return nil, fmt.Errorf("%s: released and cannot be mapped again", f.Path)
@@ -142,6 +146,8 @@ func (m *Mapping) Close() {
 // maps it again. Readers made before Release must not be used after it.
 // In-memory dumps are not released.
 func (f *File) Release() {
+	f.srcMu.Lock()
+	defer f.srcMu.Unlock()
 	if f.reopen != nil && f.src != nil {
 		f.src.Close()
 		f.src = nil
@@ -153,6 +159,8 @@ func (f *File) Close() error {
 	if f.keep != nil {
 		f.keep.Close()
 	}
+	f.srcMu.Lock()
+	defer f.srcMu.Unlock()
 	if f.src == nil {
 		return nil
 	}
