@@ -13,6 +13,20 @@ import (
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
 
+// openDump opens the dump at path and reads its catalog.
+func openDump(t testing.TB, path string) (*hprof.File, *hprof.Catalog) {
+	t.Helper()
+	f, err := hprof.Open(path, hprof.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, cat
+}
+
 func buildBytes(t testing.TB, data []byte, opts Options) *Graph {
 	t.Helper()
 	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
@@ -239,14 +253,7 @@ func TestRecordsWhileReleased(t *testing.T) {
 	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := hprof.Open(path, hprof.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := f.ReadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, cat := openDump(t, path)
 	g, err := Build(f, cat, Options{Dump: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -219,14 +219,7 @@ func TestCensusEqualsGraph(t *testing.T) {
 		paths = append(paths, m...)
 	}
 	for _, path := range paths {
-		f, err := hprof.Open(path, hprof.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cat, err := f.ReadCatalog()
-		if err != nil {
-			t.Fatal(err)
-		}
+		f, cat := openDump(t, path)
 		census, err := ScanCensus(f, cat, Options{Dump: -1})
 		if err != nil {
 			t.Fatal(err)
