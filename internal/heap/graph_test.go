@@ -290,3 +290,27 @@ func TestRecordsWhileReleased(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestRecordsAcrossChunks reads records of an in-memory dump from one
+// chunk, another, and back: the reader kept for locating records switches
+// sources without comparing them (an in-memory source is a byte slice,
+// which Go cannot compare: this panicked once).
+func TestRecordsAcrossChunks(t *testing.T) {
+	w := hproftest.New(8, "")
+	var ids []uint64
+	for k := range 300_000 {
+		id := w.NewID()
+		ids = append(ids, id)
+		w.PrimArray(id, hprof.TypeInt, 1+k%3, nil)
+	}
+	g := buildBytes(t, w.Bytes(), Options{})
+	if len(g.chunks) < 2 {
+		t.Fatalf("%d chunks: the test needs several", len(g.chunks))
+	}
+	for _, k := range []int{0, len(ids) - 1, len(ids) / 2, 1} {
+		rec, err := g.Record(g.Lookup(ids[k]))
+		if err != nil || rec.ID != ids[k] || len(rec.Body) != 4*(1+k%3) {
+			t.Fatalf("object %d: %v, id 0x%x, %d bytes", k, err, rec.ID, len(rec.Body))
+		}
+	}
+}

@@ -144,8 +144,8 @@ func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
 // that either.
 func (f *File) HeapRecordsInPlace(pos, segEnd, end int64) *HeapReader {
 	r := f.HeapRecordsAt(pos, segEnd, end)
-	if b, ok := r.w.src.(inPlace); ok && r.err == nil {
-		r.w.whole = b.bytes()
+	if r.err == nil {
+		r.w.use(r.w.src)
 	}
 	return r
 }
@@ -160,13 +160,7 @@ func (r *HeapReader) Reopen(pos, segEnd, end int64) {
 		r.err = err
 		return
 	}
-	if r.w.src != src {
-		r.w.src = src
-		r.w.start, r.w.buf = 0, r.w.buf[:0]
-	}
-	if b, ok := src.(inPlace); ok {
-		r.w.whole = b.bytes()
-	}
+	r.w.use(src)
 }
 
 // Reset makes r read another range, as HeapRecordsAt would, keeping its
@@ -182,11 +176,7 @@ func (r *HeapReader) Reset(pos, segEnd, end int64) {
 // stay valid until m is closed (not beyond: the pages are unmapped).
 func (r *HeapReader) ResetIn(m *Mapping, pos, segEnd, end int64) {
 	r.Reset(pos, segEnd, end)
-	r.w.src = m.src
-	r.w.start, r.w.buf = 0, r.w.buf[:0] // the buffer's bytes came from another mapping
-	if b, ok := m.src.(inPlace); ok {
-		r.w.whole = b.bytes()
-	}
+	r.w.use(m.src)
 }
 
 // Position returns where the next sub-record starts and the end of the heap

@@ -23,6 +23,19 @@ func newWindow(src io.ReaderAt, limit int64) window {
 	return window{src: src, limit: limit}
 }
 
+// use makes w read src: in place where src's bytes can be read there,
+// else through w's buffer, which keeps its memory but not its bytes (they
+// may be another source's; sources are not compared, as a source may be
+// an uncomparable byte slice).
+func (w *window) use(src io.ReaderAt) {
+	w.src = src
+	w.start, w.buf = 0, w.buf[:0]
+	w.whole = nil
+	if b, ok := src.(inPlace); ok {
+		w.whole = b.bytes()
+	}
+}
+
 // get returns the n bytes at off, or ok=false when they lie past the limit.
 // The slice is valid until the next call.
 func (w *window) get(off, n int64) (b []byte, ok bool) {
