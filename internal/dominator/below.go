@@ -83,16 +83,10 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 			st.see(r)
 		}
 	}
-	const ahead = 64
 	for head := 0; head < len(st.queue); head++ {
-		if head&(ahead/2-1) == 0 {
-			if next := st.queue[min(head+ahead/2, len(st.queue)):min(head+ahead, len(st.queue))]; len(next) > 0 {
-				mem.Prefetch4(unsafe.Pointer(&v.start[0]), next)
-				mem.Prefetch4(unsafe.Pointer(&v.classOf[0]), next)
-			}
-			if head&0xfffff == 0 {
-				progress("reach", int64(head), int64(n))
-			}
+		mem.PrefetchQueue(st.queue, head, unsafe.Pointer(&v.start[0]), unsafe.Pointer(&v.classOf[0]))
+		if head&0xfffff == 0 {
+			progress("reach", int64(head), int64(n))
 		}
 		x := st.queue[head]
 		if c := v.classObject[v.classOf[x]]; c >= 0 {
@@ -122,12 +116,7 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	var succ []int32
 	edgesInU := 0
 	for head := 0; head < len(queue); head++ {
-		if head&(ahead/2-1) == 0 {
-			if next := queue[min(head+ahead/2, len(queue)):min(head+ahead, len(queue))]; len(next) > 0 {
-				mem.Prefetch4(unsafe.Pointer(&v.start[0]), next)
-				mem.Prefetch4(unsafe.Pointer(&v.classOf[0]), next)
-			}
-		}
+		mem.PrefetchQueue(queue, head, unsafe.Pointer(&v.start[0]), unsafe.Pointer(&v.classOf[0]))
 		succ = v.appendSuccessors(succ[:0], queue[head])
 		for _, w := range succ {
 			if bit(seen, w) && !bit(isTarget, w) {

@@ -23,3 +23,23 @@ func PrefetchLow8(base unsafe.Pointer, entries []uint64) {
 		prefetch(base, unsafe.Pointer(&entries[0]), len(entries), 8, 3)
 	}
 }
+
+// queueAhead is how far ahead PrefetchQueue looks, and how often.
+const queueAhead = 32
+
+// PrefetchQueue is for a breadth-first search at position head of its
+// queue, whose next objects are known: every 32 positions it prefetches,
+// for the objects 32 to 64 places ahead, their elements of the two arrays
+// of 4-byte elements at a and b (their edge offsets and classes, say).
+func PrefetchQueue(queue []int32, head int, a, b unsafe.Pointer) {
+	if head&(queueAhead-1) == 0 { // inlined: the call is made once in 32
+		prefetchQueue(queue, head, a, b)
+	}
+}
+
+func prefetchQueue(queue []int32, head int, a, b unsafe.Pointer) {
+	if next := queue[min(head+queueAhead, len(queue)):min(head+2*queueAhead, len(queue))]; len(next) > 0 {
+		Prefetch4(a, next)
+		Prefetch4(b, next)
+	}
+}

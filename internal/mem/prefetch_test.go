@@ -19,6 +19,9 @@ func TestPrefetchInBounds(t *testing.T) {
 	Prefetch4(unsafe.Pointer(&a4[0]), idx)
 	PrefetchLow8(unsafe.Pointer(&a8[0]), entries)
 	Prefetch4(unsafe.Pointer(&a4[0]), nil)
+	for head := range idx { // the queue's last places included
+		PrefetchQueue(idx, head, unsafe.Pointer(&a4[0]), unsafe.Pointer(&a4[0]))
+	}
 	for i := range a4 {
 		if a4[i] != 0 || a8[i] != 0 {
 			t.Fatal("a prefetch changed memory")

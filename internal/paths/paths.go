@@ -135,16 +135,10 @@ func Find(g *heap.Graph, opts Options) *Search {
 		classObject[c] = int32(g.Classes[c].Object)
 	}
 	skipReferent := !opts.IncludeWeak
-	const ahead = 64
 	for head := 0; head < len(b.queue); head++ {
-		if head&(ahead/2-1) == 0 {
-			// The queue says which objects come next: ask for their
-			// edge offsets and classes ahead of time.
-			if next := b.queue[min(head+ahead/2, len(b.queue)):min(head+ahead, len(b.queue))]; len(next) > 0 {
-				mem.Prefetch4(unsafe.Pointer(&start[0]), next)
-				mem.Prefetch4(unsafe.Pointer(&classes[0]), next)
-			}
-		}
+		// The queue says which objects come next: ask for their edge
+		// offsets and classes ahead of time.
+		mem.PrefetchQueue(b.queue, head, unsafe.Pointer(&start[0]), unsafe.Pointer(&classes[0]))
 		v := b.queue[head]
 		if s.hasExclusions(heap.ObjectIndex(v)) {
 			s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) { b.reach(int32(w), v) })
