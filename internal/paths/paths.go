@@ -145,6 +145,9 @@ func Find(g *heap.Graph, opts Options) *Search {
 			continue
 		}
 		// successors, unrolled: class object, references, stack locals.
+		// (Calling an AppendSuccessors that serves both made the search
+		// about 15% slower: 1.77 -> 2.04 s, medians of 7 interleaved
+		// runs on the bench dump.)
 		if c := classObject[classes[v]]; c >= 0 {
 			b.reach(c, v)
 		}
