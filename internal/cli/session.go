@@ -82,17 +82,17 @@ func (x *session) load(part string) *index.Part {
 		return p
 	case errors.Is(err, os.ErrNotExist):
 	case errors.Is(err, index.ErrStale):
-		x.warn("the %s index of %s is stale (%v); rebuilding it", part, x.dump, err)
-		x.markRebuild(part)
+		x.rebuilding(part, "stale", err)
 	default:
-		x.warn("the %s index of %s is damaged (%v); rebuilding it", part, x.dump, err)
-		x.markRebuild(part)
+		x.rebuilding(part, "damaged", err)
 	}
 	return nil
 }
 
-// markRebuild notes that part was found unusable and said to be rebuilt.
-func (x *session) markRebuild(part string) {
+// rebuilding reports a part found stale or damaged, and notes that it is
+// to be rebuilt.
+func (x *session) rebuilding(part, state string, err error) {
+	x.warn("the %s index of %s is %s (%v); rebuilding it", part, x.dump, state, err)
 	if x.rebuild == nil {
 		x.rebuild = map[string]bool{}
 	}
@@ -102,8 +102,7 @@ func (x *session) markRebuild(part string) {
 // used records that a part was read, or reports a part that failed to load.
 func (x *session) used(part string, err error) bool {
 	if err != nil {
-		x.warn("the %s index of %s is damaged (%v); rebuilding it", part, x.dump, err)
-		x.markRebuild(part)
+		x.rebuilding(part, "damaged", err)
 		return false
 	}
 	x.Loaded = append(x.Loaded, part)
