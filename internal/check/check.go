@@ -229,14 +229,12 @@ func (c *checker) instances() {
 	match := c.classMatch(r.Class)
 	count := make([]int64, len(g.Classes))
 	biggest := make([]heap.ObjectIndex, len(g.Classes))
-	for o, cl := range g.ClassArray() {
-		x := heap.ObjectIndex(o)
-		if match[cl] && !g.IsClassObject(x) {
-			if count[cl] == 0 || t.Retained(x) > t.Retained(biggest[cl]) {
-				biggest[cl] = x
-			}
-			count[cl]++
+	for _, x := range g.ObjectsOf(match) {
+		cl := g.ClassOf(x)
+		if count[cl] == 0 || t.Retained(x) > t.Retained(biggest[cl]) {
+			biggest[cl] = x
 		}
+		count[cl]++
 	}
 	for cl, n := range count {
 		if n > r.Max {
@@ -511,10 +509,10 @@ func (c *checker) heldBy(match []bool) []int32 {
 	g := c.in.Graph
 	from := make([]int32, g.NumObjects())
 	var queue []heap.ObjectIndex
-	for o, cl := range g.ClassArray() {
-		if match[cl] && c.in.Search.Reached(heap.ObjectIndex(o)) && !g.IsClassObject(heap.ObjectIndex(o)) {
+	for _, o := range g.ObjectsOf(match) {
+		if c.in.Search.Reached(o) {
 			from[o] = -1
-			queue = append(queue, heap.ObjectIndex(o))
+			queue = append(queue, o)
 		}
 	}
 	c.spread(queue, from)
