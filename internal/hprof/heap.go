@@ -91,7 +91,11 @@ type HeapReader struct {
 // RecordAt decodes the single sub-record at off, with primitive array
 // values, for looking at one object. Bounds are checked against the file.
 func (f *File) RecordAt(off int64) (SubRecord, error) {
-	r := f.HeapRecordsAt(off, f.size, f.size)
+	return f.recordAt(f.HeapRecordsAt(off, f.size, f.size), off)
+}
+
+// recordAt decodes the one sub-record at off with r, made to read there.
+func (f *File) recordAt(r *HeapReader, off int64) (SubRecord, error) {
 	r.w.refill = 64 // one object: read what it needs
 	r.WantPrimData = true
 	if !r.Next() {
@@ -108,16 +112,11 @@ func (f *File) RecordAt(off int64) (SubRecord, error) {
 // copied, which matters for arrays of millions of elements: Rec.Body is
 // then valid only while fn runs.
 func (f *File) WithRecordAt(off int64, fn func(SubRecord) error) error {
-	r := f.HeapRecordsInPlace(off, f.size, f.size)
-	r.w.refill = 64
-	r.WantPrimData = true
-	if !r.Next() {
-		if r.err != nil {
-			return r.err
-		}
-		return f.errorf(off, "expected a heap dump sub-record")
+	rec, err := f.recordAt(f.HeapRecordsInPlace(off, f.size, f.size), off)
+	if err != nil {
+		return err
 	}
-	return fn(r.Rec)
+	return fn(rec)
 }
 
 // HeapRecords reads the sub-records of dump d.
