@@ -43,21 +43,26 @@ type dfsFrame struct {
 // that each edge costs one cache miss.
 type preSemi struct{ pre, semi uint32 }
 
-// appendSuccessors appends the successors of object v to dst, in
-// position order: class object, stored references (less a skipped first
-// one), extra edges. Loops take them from a reused slice rather than by a
-// call per edge.
+// forSuccessors calls fn for every successor of object v, in position
+// order: class object, stored references (less a skipped first one),
+// extra edges. It stops early when fn returns false.
+func (g *view) forSuccessors(v int32, fn func(w int32) bool) {
+	if g.classOf != nil {
+		if c := g.classObject[g.classOf[v]]; c >= 0 && !fn(c) {
+			return
+		}
+	}
+	g.forStored(v, fn)
+}
+
+// appendSuccessors appends v's successors, as forSuccessors gives them, to
+// dst: for loops that are better off without a call per edge.
 func (g *view) appendSuccessors(dst []int32, v int32) []int32 {
 	if g.classOf != nil {
 		if c := g.classObject[g.classOf[v]]; c >= 0 {
 			dst = append(dst, c)
 		}
 	}
-	return g.appendStored(dst, v)
-}
-
-// appendStored is appendSuccessors without the class edge.
-func (g *view) appendStored(dst []int32, v int32) []int32 {
 	s, e := g.start[v], g.start[v+1]
 	if s < e && bit(g.skipFirst, v) {
 		s++
@@ -69,6 +74,26 @@ func (g *view) appendStored(dst []int32, v int32) []int32 {
 		dst = append(dst, g.extra[v]...)
 	}
 	return dst
+}
+
+// forStored is forSuccessors without the class edge.
+func (g *view) forStored(v int32, fn func(w int32) bool) {
+	s, e := g.start[v], g.start[v+1]
+	if s < e && bit(g.skipFirst, v) {
+		s++
+	}
+	for _, w := range g.edges[s:e] {
+		if !fn(int32(w)) {
+			return
+		}
+	}
+	if bit(g.hasExtra, v) {
+		for _, w := range g.extra[v] {
+			if !fn(w) {
+				return
+			}
+		}
+	}
 }
 
 // dominators returns idom[v] for every object v: the object index of its
@@ -377,7 +402,6 @@ type folder struct {
 	done       chan struct{}
 	pairs      pairBlocks
 	classPairs classPairs
-	succ       []int32 // edges' scratch
 }
 
 const foldBatch = 1 << 14
@@ -468,8 +492,7 @@ func (f *folder) edges(v int32, pv uint32) {
 			}
 		}
 	}
-	f.succ = f.g.appendStored(f.succ[:0], v)
-	for _, w := range f.succ {
+	f.g.forStored(v, func(w int32) bool {
 		x := &f.ps[w]
 		switch pw := x.pre; {
 		case pw > pv:
@@ -477,5 +500,6 @@ func (f *folder) edges(v int32, pv uint32) {
 		case pw < pv && x.semi != 0:
 			f.pairs.add(uint64(pw)<<32 | uint64(pv))
 		}
-	}
+		return true
+	})
 }
