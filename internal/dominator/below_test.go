@@ -67,13 +67,12 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 		for len(stack) > 0 {
 			x := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			v.forSuccessors(x, func(y int32) bool {
+			for _, y := range v.appendSuccessors(nil, x) {
 				if !isTarget[y] && !avoid[y] {
 					avoid[y] = true
 					stack = append(stack, y)
 				}
-				return true
-			})
+			}
 		}
 		below := func(o int) bool {
 			return tree.Idom(heap.ObjectIndex(o)) != Unreachable && (isTarget[int32(o)] || !avoid[o])
