@@ -31,7 +31,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"unsafe"
 )
 
@@ -301,7 +300,26 @@ type Part struct {
 	path     string
 	file     *os.File // for checking sections without touching the mapping
 	data     []byte
+	unmap    func([]byte) error
 	sections map[string]section
+}
+
+// openPart maps a part file (mapPart), or reads it whole where there is no
+// mmap system call (readPart); unmap releases the bytes. Tests set it to
+// readPart to check that way on every system.
+var openPart = mapPart
+
+// readPart reads a part file into memory aligned for As.
+func readPart(f *os.File, size int64) (data []byte, unmap func([]byte) error, err error) {
+	if int64(int(size)) != size {
+		return nil, nil, fmt.Errorf("%d bytes: too large to read", size)
+	}
+	words := make([]uint64, (size+7)/8)
+	data = unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), len(words)*8)[:size]
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), data); err != nil {
+		return nil, nil, err
+	}
+	return data, func([]byte) error { return nil }, nil
 }
 
 type section struct {
@@ -328,12 +346,12 @@ func Open(dir, part string, id Identity) (*Part, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %d bytes, shorter than a header (truncated)", path, st.Size())
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, unmap, err := openPart(f, st.Size())
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &Part{path: path, file: f, data: data, sections: map[string]section{}}
+	p := &Part{path: path, file: f, data: data, unmap: unmap, sections: map[string]section{}}
 	if err := p.readHeader(id); err != nil {
 		p.Close()
 		return nil, err
@@ -419,7 +437,7 @@ func (p *Part) Close() error {
 	if p.data == nil {
 		return nil
 	}
-	err := syscall.Munmap(p.data)
+	err := p.unmap(p.data)
 	p.data = nil
 	return err
 }

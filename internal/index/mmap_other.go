@@ -1,0 +1,10 @@
+//go:build !unix
+
+package index
+
+import "os"
+
+// Where there is no mmap system call (Windows), a part is read whole.
+func mapPart(f *os.File, size int64) ([]byte, func([]byte) error, error) {
+	return readPart(f, size)
+}
