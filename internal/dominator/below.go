@@ -105,61 +105,26 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 			}
 		}
 	}
-	seen, queue, entered := st.seen, st.queue, st.entered
-	// U: from the entered targets, what R does not hold. A successor of
-	// an object of U is in U when R does not hold it, or it is a target
-	// (so the edges within U are counted here, for the subgraph).
-	queue = append(queue[:0], entered...)
-	for _, x := range entered {
-		set(b.in, x)
+	// U is what the search below finds from the entered targets when R's
+	// objects count as visited: it runs on the whole graph, numbering U
+	// alone, so no copy of U's edges is made.
+	blocked, entered := st.seen, st.entered
+	for i := range blocked {
+		blocked[i] &^= isTarget[i]
 	}
-	var succ []int32
-	edgesInU := 0
-	for head := 0; head < len(queue); head++ {
-		mem.PrefetchQueue(queue, head, unsafe.Pointer(&v.start[0]), unsafe.Pointer(&v.classOf[0]))
-		succ = v.appendSuccessors(succ[:0], queue[head])
-		for _, w := range succ {
-			if bit(seen, w) && !bit(isTarget, w) {
-				continue
-			}
-			edgesInU++
-			if !bit(b.in, w) {
-				set(b.in, w)
-				queue = append(queue, w)
-			}
-		}
+	st, isTarget = nil, nil
+	sub := *v
+	sub.rootList, sub.blocked = entered, blocked
+	idomPre, order := semiNCA(&sub, nil, runtime.GOMAXPROCS(0), progress, nil)
+	for _, o := range order {
+		set(b.in, o)
 	}
-	seen, isTarget = nil, nil
 	m := b.number()
-	// U as a graph of its own, numbered in object order, with the
-	// entered targets as roots.
-	sub := &view{n: m, start: make([]uint32, m+1), extra: map[int32][]int32{}}
-	objs := make([]int32, 0, m)
-	for w, x := range b.in {
-		for ; x != 0; x &= x - 1 {
-			objs = append(objs, int32(w<<6+bits.TrailingZeros64(x)))
-		}
-	}
-	sub.edges = make([]heap.ObjectIndex, 0, edgesInU)
-	for k, o := range objs {
-		succ = v.appendSuccessors(succ[:0], o)
-		for _, w := range succ {
-			if bit(b.in, w) {
-				sub.edges = append(sub.edges, heap.ObjectIndex(b.local(w)))
-			}
-		}
-		sub.start[k+1] = uint32(len(sub.edges))
-	}
-	for _, x := range entered {
-		sub.rootList = append(sub.rootList, b.local(x))
-	}
-	queue = nil
-	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, nil)
 	// Retained sizes by preorder number, as in Compute.
 	r := len(order)
 	ret := make([]uint64, r+1)
 	for p := 1; p <= r; p++ {
-		ret[p] = g.ShallowSize(heap.ObjectIndex(objs[order[p-1]]))
+		ret[p] = g.ShallowSize(heap.ObjectIndex(order[p-1]))
 	}
 	for p := r; p >= 1; p-- {
 		ret[idomPre[p]] += ret[p]
@@ -168,12 +133,12 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	b.idom = make([]int32, m)
 	b.retained = make([]uint64, m)
 	for p := 1; p <= r; p++ {
-		k := order[p-1]
+		k := b.local(order[p-1])
 		b.retained[k] = ret[p]
 		if d := idomPre[p]; d == 0 {
 			b.idom[k] = Outside
 		} else {
-			b.idom[k] = objs[order[d-1]]
+			b.idom[k] = order[d-1]
 		}
 	}
 	return b

@@ -43,33 +43,11 @@ type dfsFrame struct {
 // that each edge costs one cache miss.
 type preSemi struct{ pre, semi uint32 }
 
-// appendSuccessors appends the successors of object v to dst, in position
-// order: class object, stored references (less a skipped first one),
-// extra edges. ComputeBelow's loops take them from a reused slice rather
-// than by a call per edge.
-func (g *view) appendSuccessors(dst []int32, v int32) []int32 {
-	if g.classOf != nil {
-		if c := g.classObject[g.classOf[v]]; c >= 0 {
-			dst = append(dst, c)
-		}
-	}
-	s, e := g.start[v], g.start[v+1]
-	if s < e && bit(g.skipFirst, v) {
-		s++
-	}
-	for _, w := range g.edges[s:e] {
-		dst = append(dst, int32(w))
-	}
-	if bit(g.hasExtra, v) {
-		dst = append(dst, g.extra[v]...)
-	}
-	return dst
-}
-
-// forStored calls fn for v's successors but the class edge, as
-// appendSuccessors lists them, until fn returns false. The folder walks
-// them so: collected into a slice, the edges of a 4.6 M-slot array kept
-// 25 MB more resident and the folder fell behind the search (tried).
+// forStored calls fn for v's successors but the class edge, in the
+// search's order (stored references less a skipped first one, then extra
+// edges), until fn returns false. The folder walks them so: collected into
+// a slice, the edges of a 4.6 M-slot array kept 25 MB more resident and
+// the folder fell behind the search (tried).
 func (g *view) forStored(v int32, fn func(w int32) bool) {
 	s, e := g.start[v], g.start[v+1]
 	if s < e && bit(g.skipFirst, v) {
@@ -138,7 +116,10 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	hasClass := g.classOf != nil
 	// The search tests a bitset, not ps: at 1 bit per object it stays in
 	// cache, where ps, read at random once per edge, would not.
-	visited := make([]uint64, (n+63)/64)
+	visited := g.blocked
+	if visited == nil {
+		visited = make([]uint64, (n+63)/64)
+	}
 	// A GC root has the super-root as a predecessor: semi 0 from the
 	// start, whatever parent the search gives it, and nothing else matters.
 	isRoot := make([]uint64, (n+63)/64)
