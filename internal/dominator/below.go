@@ -115,6 +115,12 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	st, isTarget = nil, nil
 	sub := *v
 	sub.rootList, sub.blocked = entered, blocked
+	if allBlocked(v.classObject, blocked) {
+		// Class objects are GC roots or held by their loaders, so
+		// usually all are in R; then no class edge leads into U, and
+		// the search need not read an object's class at every step.
+		sub.classOf = nil
+	}
 	idomPre, order := semiNCA(&sub, nil, runtime.GOMAXPROCS(0), progress, nil)
 	for _, o := range order {
 		set(b.in, o)
@@ -142,6 +148,17 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		}
 	}
 	return b
+}
+
+// allBlocked reports whether every object of objs (-1 for none) is in
+// blocked.
+func allBlocked(objs []int32, blocked []uint64) bool {
+	for _, o := range objs {
+		if o >= 0 && !bit(blocked, o) {
+			return false
+		}
+	}
+	return true
 }
 
 // number fills rank from in and returns the number of objects in U.
