@@ -105,26 +105,66 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 			}
 		}
 	}
-	// U is what the search below finds from the entered targets when R's
-	// objects count as visited: it runs on the whole graph, numbering U
-	// alone, so no copy of U's edges is made.
-	blocked, entered := st.seen, st.entered
-	for i := range blocked {
-		blocked[i] &^= isTarget[i]
+	// U lies in C, the objects outside R (targets included): C is U and
+	// what nothing reaches. C as a graph of its own, numbered in object
+	// order, is built in one pass over the objects in order, and the
+	// search from the entered targets finds U in it.
+	seen, entered := st.seen, st.entered
+	inC := seen // in place: seen is not needed any more
+	for i := range inC {
+		inC[i] = ^seen[i] | isTarget[i]
+	}
+	if n%64 != 0 {
+		inC[len(inC)-1] &= 1<<(n%64) - 1
 	}
 	st, isTarget = nil, nil
-	sub := *v
-	sub.rootList, sub.blocked = entered, blocked
-	if allBlocked(v.classObject, blocked) {
-		// Class objects are GC roots or held by their loaders, so
-		// usually all are in R; then no class edge leads into U, and
-		// the search need not read an object's class at every step.
-		sub.classOf = nil
+	cRank := make([]int32, words+1)
+	for w, x := range inC {
+		cRank[w+1] = cRank[w] + int32(bits.OnesCount64(x))
 	}
-	idomPre, order := semiNCA(&sub, nil, runtime.GOMAXPROCS(0), progress, nil)
-	for _, o := range order {
-		set(b.in, o)
+	local := func(o int32) int32 {
+		w := o >> 6
+		return cRank[w] + int32(bits.OnesCount64(inC[w]&(1<<(uint(o)&63)-1)))
 	}
+	mc := int(cRank[words])
+	sub := &view{n: mc, start: make([]uint32, mc+1), extra: map[int32][]int32{}}
+	objs := make([]int32, 0, mc)
+	sub.edges = make([]heap.ObjectIndex, 0, len(v.edges)) // pages only as used
+	for w, x := range inC {
+		for ; x != 0; x &= x - 1 {
+			o := int32(w<<6 + bits.TrailingZeros64(x))
+			objs = append(objs, o)
+			if c := v.classObject[v.classOf[o]]; c >= 0 && bit(inC, c) {
+				sub.edges = append(sub.edges, heap.ObjectIndex(local(c)))
+			}
+			first, end := v.start[o], v.start[o+1]
+			if first < end && bit(v.skipFirst, o) {
+				first++
+			}
+			for _, y := range v.edges[first:end] {
+				if bit(inC, int32(y)) {
+					sub.edges = append(sub.edges, heap.ObjectIndex(local(int32(y))))
+				}
+			}
+			if bit(v.hasExtra, o) {
+				for _, y := range v.extra[o] {
+					if bit(inC, y) {
+						sub.edges = append(sub.edges, heap.ObjectIndex(local(y)))
+					}
+				}
+			}
+			sub.start[len(objs)] = uint32(len(sub.edges))
+		}
+	}
+	for _, x := range entered {
+		sub.rootList = append(sub.rootList, local(x))
+	}
+	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, nil)
+	for k, o := range order {
+		order[k] = objs[o]
+		set(b.in, order[k])
+	}
+	objs = nil
 	m := b.number()
 	// Retained sizes by preorder number, as in Compute.
 	r := len(order)
@@ -148,17 +188,6 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		}
 	}
 	return b
-}
-
-// allBlocked reports whether every object of objs (-1 for none) is in
-// blocked.
-func allBlocked(objs []int32, blocked []uint64) bool {
-	for _, o := range objs {
-		if o >= 0 && !bit(blocked, o) {
-			return false
-		}
-	}
-	return true
 }
 
 // number fills rank from in and returns the number of objects in U.
