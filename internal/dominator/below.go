@@ -7,6 +7,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Outside is what Below.Idom says of an object whose immediate dominator
@@ -108,7 +109,10 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// U lies in C, the objects outside R (targets included): C is U and
 	// what nothing reaches. C as a graph of its own, numbered in object
 	// order, is built in one pass over the objects in order, and the
-	// search from the entered targets finds U in it.
+	// search from the entered targets finds U in it. (Searching the whole
+	// graph with R marked visited instead took 1.9 s against 1.4 s with
+	// the build, on the bench dump's ArrayLists: the search alone ran
+	// twice as fast on the copy.)
 	seen, entered := st.seen, st.entered
 	inC := seen // in place: seen is not needed any more
 	for i := range inC {
@@ -118,44 +122,7 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		inC[len(inC)-1] &= 1<<(n%64) - 1
 	}
 	st, isTarget = nil, nil
-	cRank := make([]int32, words+1)
-	for w, x := range inC {
-		cRank[w+1] = cRank[w] + int32(bits.OnesCount64(x))
-	}
-	local := func(o int32) int32 {
-		w := o >> 6
-		return cRank[w] + int32(bits.OnesCount64(inC[w]&(1<<(uint(o)&63)-1)))
-	}
-	mc := int(cRank[words])
-	sub := &view{n: mc, start: make([]uint32, mc+1), extra: map[int32][]int32{}}
-	objs := make([]int32, 0, mc)
-	sub.edges = make([]heap.ObjectIndex, 0, len(v.edges)) // pages only as used
-	for w, x := range inC {
-		for ; x != 0; x &= x - 1 {
-			o := int32(w<<6 + bits.TrailingZeros64(x))
-			objs = append(objs, o)
-			if c := v.classObject[v.classOf[o]]; c >= 0 && bit(inC, c) {
-				sub.edges = append(sub.edges, heap.ObjectIndex(local(c)))
-			}
-			first, end := v.start[o], v.start[o+1]
-			if first < end && bit(v.skipFirst, o) {
-				first++
-			}
-			for _, y := range v.edges[first:end] {
-				if bit(inC, int32(y)) {
-					sub.edges = append(sub.edges, heap.ObjectIndex(local(int32(y))))
-				}
-			}
-			if bit(v.hasExtra, o) {
-				for _, y := range v.extra[o] {
-					if bit(inC, y) {
-						sub.edges = append(sub.edges, heap.ObjectIndex(local(y)))
-					}
-				}
-			}
-			sub.start[len(objs)] = uint32(len(sub.edges))
-		}
-	}
+	sub, objs, local := subgraph(v, inC)
 	for _, x := range entered {
 		sub.rootList = append(sub.rootList, local(x))
 	}
@@ -169,25 +136,78 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// Retained sizes by preorder number, as in Compute.
 	r := len(order)
 	ret := make([]uint64, r+1)
-	for p := 1; p <= r; p++ {
-		ret[p] = g.ShallowSize(heap.ObjectIndex(order[p-1]))
-	}
+	par.For(r, 0, func(lo, hi int) {
+		for p := lo + 1; p <= hi; p++ {
+			ret[p] = g.ShallowSize(heap.ObjectIndex(order[p-1]))
+		}
+	})
 	for p := r; p >= 1; p-- {
 		ret[idomPre[p]] += ret[p]
 	}
 	progress("retained", int64(n), int64(n))
 	b.idom = make([]int32, m)
 	b.retained = make([]uint64, m)
-	for p := 1; p <= r; p++ {
-		k := b.local(order[p-1])
-		b.retained[k] = ret[p]
-		if d := idomPre[p]; d == 0 {
-			b.idom[k] = Outside
-		} else {
-			b.idom[k] = order[d-1]
+	par.For(r, 0, func(lo, hi int) {
+		for p := lo + 1; p <= hi; p++ {
+			k := b.local(order[p-1])
+			b.retained[k] = ret[p]
+			if d := idomPre[p]; d == 0 {
+				b.idom[k] = Outside
+			} else {
+				b.idom[k] = order[d-1]
+			}
+		}
+	})
+	return b
+}
+
+// subgraph returns the objects of in as a graph of their own, numbered in
+// object order (objs[k] is object k's index in v, local the inverse), with
+// the edges among them in v's order, built in one pass over the objects.
+// (On both cores, in two ranges of objects, it took as long.)
+func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) int32) {
+	rank := make([]int32, len(in)+1)
+	for w, x := range in {
+		rank[w+1] = rank[w] + int32(bits.OnesCount64(x))
+	}
+	local = func(o int32) int32 {
+		w := o >> 6
+		return rank[w] + int32(bits.OnesCount64(in[w]&(1<<(uint(o)&63)-1)))
+	}
+	m := int(rank[len(in)])
+	sub = &view{n: m, start: make([]uint32, m+1), extra: map[int32][]int32{}}
+	objs = make([]int32, 0, m)
+	edges := make([]heap.ObjectIndex, 0, len(v.edges)) // pages only as used
+	for w, x := range in {
+		for ; x != 0; x &= x - 1 {
+			o := int32(w<<6 + bits.TrailingZeros64(x))
+			objs = append(objs, o)
+			if v.classOf != nil {
+				if c := v.classObject[v.classOf[o]]; c >= 0 && bit(in, c) {
+					edges = append(edges, heap.ObjectIndex(local(c)))
+				}
+			}
+			first, end := v.start[o], v.start[o+1]
+			if first < end && bit(v.skipFirst, o) {
+				first++
+			}
+			for _, y := range v.edges[first:end] {
+				if bit(in, int32(y)) {
+					edges = append(edges, heap.ObjectIndex(local(int32(y))))
+				}
+			}
+			if bit(v.hasExtra, o) {
+				for _, y := range v.extra[o] {
+					if bit(in, y) {
+						edges = append(edges, heap.ObjectIndex(local(y)))
+					}
+				}
+			}
+			sub.start[len(objs)] = uint32(len(edges))
 		}
 	}
-	return b
+	sub.edges = edges
+	return sub, objs, local
 }
 
 // number fills rank from in and returns the number of objects in U.

@@ -2,6 +2,7 @@ package dominator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -129,4 +130,60 @@ func successors(g *view, v int32) []int32 {
 		return true
 	})
 	return out
+}
+
+// TestSubgraph: the subgraph of a random object set has each member's
+// successors in the set, in order, renumbered.
+func TestSubgraph(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for iter := 0; iter < 200; iter++ {
+		n := 1 + r.IntN(700)
+		v := &view{n: n, start: make([]uint32, n+1), classOf: make([]heap.ClassIndex, n),
+			classObject: []int32{-1, int32(r.IntN(n)), int32(r.IntN(n))},
+			skipFirst:   make([]uint64, (n+63)/64), hasExtra: make([]uint64, (n+63)/64), extra: map[int32][]int32{}}
+		for o := range n {
+			for k := r.IntN(5); k > 0; k-- {
+				v.edges = append(v.edges, heap.ObjectIndex(r.IntN(n)))
+			}
+			v.start[o+1] = uint32(len(v.edges))
+			v.classOf[o] = heap.ClassIndex(r.IntN(3))
+			if r.IntN(4) == 0 {
+				set(v.skipFirst, int32(o))
+			}
+			if r.IntN(9) == 0 {
+				set(v.hasExtra, int32(o))
+				v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
+			}
+		}
+		in := make([]uint64, (n+63)/64)
+		var members []int32
+		for o := range n {
+			if r.IntN(3) > 0 {
+				set(in, int32(o))
+				members = append(members, int32(o))
+			}
+		}
+		num := map[int32]int32{}
+		for k, o := range members {
+			num[o] = int32(k)
+		}
+		sub, objs, local := subgraph(v, in)
+		if sub.n != len(members) || !slices.Equal(objs, members) {
+			t.Fatalf("graph %d: members %v, want %v", iter, objs, members)
+		}
+		for k, o := range members {
+			if local(o) != int32(k) {
+				t.Fatalf("graph %d: local(%d) = %d, want %d", iter, o, local(o), k)
+			}
+			var want []heap.ObjectIndex
+			for _, w := range successors(v, o) {
+				if bit(in, w) {
+					want = append(want, heap.ObjectIndex(num[w]))
+				}
+			}
+			if got := sub.edges[sub.start[k]:sub.start[k+1]]; !slices.Equal(got, want) {
+				t.Fatalf("graph %d: object %d's edges %v, want %v", iter, o, got, want)
+			}
+		}
+	}
 }
