@@ -18,6 +18,7 @@ func TestPrefetchInBounds(t *testing.T) {
 	}
 	Prefetch4(unsafe.Pointer(&a4[0]), idx)
 	PrefetchLow8(unsafe.Pointer(&a8[0]), entries)
+	Prefetch8(unsafe.Pointer(&a8[0]), idx)
 	Prefetch4(unsafe.Pointer(&a4[0]), nil)
 	for head := range idx { // the queue's last places included
 		PrefetchQueue(idx, head, unsafe.Pointer(&a4[0]), unsafe.Pointer(&a4[0]))
