@@ -1,6 +1,7 @@
 package dominator
 
 import (
+	"math"
 	"math/bits"
 	"runtime"
 	"unsafe"
@@ -26,8 +27,11 @@ const Outside int32 = -3
 // U, and the dominator tree of U, with the targets entered from R (or
 // roots themselves) as the children of a new super-root, is the whole
 // tree's below them. Finding R is one search with a bit per object; the
-// dominator computation then runs on U alone. For a few targets holding a
-// small part of the heap, this is a fraction of the whole tree's cost.
+// dominator computation then runs on a copy of the objects outside R (U,
+// and whatever no root reaches), searched from the entered targets. For a
+// few targets holding a small part of the heap, this is a fraction of the
+// whole tree's cost; it grows with the unreachable objects too, which a
+// dump of live objects (jcmd GC.heap_dump, the default) has few of.
 type Below struct {
 	g *heap.Graph
 	// in: bitset of U over objects; rank[w], the number of U's objects
@@ -114,6 +118,9 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// the build, on the bench dump's ArrayLists: the search alone ran
 	// twice as fast on the copy.)
 	seen, entered := st.seen, st.entered
+	if len(entered) == 0 {
+		return b // no target is reached: nothing below them is either
+	}
 	inC := seen // in place: seen is not needed any more
 	for i := range inC {
 		inC[i] = ^seen[i] | isTarget[i]
@@ -123,6 +130,11 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	}
 	st, isTarget = nil, nil
 	sub, objs, local := subgraph(v, inC)
+	if sub == nil {
+		// Too many edges for the copy's 32-bit offsets: U from the
+		// whole tree instead.
+		return b.fromTree(Compute(g, opts), inC)
+	}
 	for _, x := range entered {
 		sub.rootList = append(sub.rootList, local(x))
 	}
@@ -161,10 +173,39 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	return b
 }
 
+// fromTree fills b from the whole tree t: U is what t reaches outside R
+// (inC, the objects outside R), an idom outside U is Outside, and the
+// retained sizes are t's (see Below).
+func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
+	for o, d := range t.idom {
+		if d != Unreachable && bit(inC, int32(o)) {
+			set(b.in, int32(o))
+		}
+	}
+	b.idom = make([]int32, b.number())
+	b.retained = make([]uint64, len(b.idom))
+	for o, d := range t.idom {
+		if !bit(b.in, int32(o)) {
+			continue
+		}
+		k := b.local(int32(o))
+		b.retained[k] = t.retained[o]
+		if b.idom[k] = Outside; d >= 0 && bit(b.in, d) {
+			b.idom[k] = d
+		}
+	}
+	return b
+}
+
+// maxCopyEdges bounds the edges of subgraph's copy, whose offsets are
+// 32-bit (a variable, for tests).
+var maxCopyEdges = math.MaxUint32
+
 // subgraph returns the objects of in as a graph of their own, numbered in
 // object order (objs[k] is object k's index in v, local the inverse), with
-// the edges among them in v's order, built in one pass over the objects.
-// (On both cores, in two ranges of objects, it took as long.)
+// the edges among them in v's order, built in one pass over the objects;
+// or nil when those are more than maxCopyEdges. (On both cores, in two
+// ranges of objects, it took as long.)
 func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) int32) {
 	rank := make([]int32, len(in)+1)
 	for w, x := range in {
@@ -177,7 +218,15 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 	m := int(rank[len(in)])
 	sub = &view{n: m, start: make([]uint32, m+1), extra: map[int32][]int32{}}
 	objs = make([]int32, 0, m)
-	edges := make([]heap.ObjectIndex, 0, len(v.edges)) // pages only as used
+	// Room for every edge the copy can have: stored references, one
+	// class edge per member, and the stack locals. (A slice grown by
+	// append would copy, and at the end hold up to twice as much.)
+	// Fresh from the system, its pages are used only as written.
+	room := len(v.edges) + m
+	for _, x := range v.extra {
+		room += len(x)
+	}
+	edges := make([]heap.ObjectIndex, 0, min(room, maxCopyEdges+1))
 	for w, x := range in {
 		for ; x != 0; x &= x - 1 {
 			o := int32(w<<6 + bits.TrailingZeros64(x))
@@ -202,6 +251,9 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 						edges = append(edges, heap.ObjectIndex(local(y)))
 					}
 				}
+			}
+			if len(edges) > maxCopyEdges {
+				return nil, nil, nil
 			}
 			sub.start[len(objs)] = uint32(len(edges))
 		}

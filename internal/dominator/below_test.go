@@ -1,6 +1,7 @@
 package dominator
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -18,9 +19,13 @@ import (
 // reaches through a target, with the whole tree's idoms and retained sizes.
 func TestBelowAgainstWholeTree(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 2))
+	defer func(old int) { maxCopyEdges = old }(maxCopyEdges)
 	for iter := 0; iter < 400; iter++ {
 		w := hproftest.New(8, "")
 		n := 2 + r.IntN(40)
+		if iter%4 == 3 {
+			n = 64 + r.IntN(140) // bitsets of several words
+		}
 		ids := w.RandomArrays(r, n, 4)
 		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
 		thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
@@ -36,8 +41,17 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 		for k := 1 + r.IntN(2); k > 0; k-- {
 			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
 		}
+		// The weak reference is a GC root, or held by an array that may
+		// lie below a target.
+		holder := uint64(0)
 		if r.IntN(2) == 0 {
 			w.Root(hprof.SubRootJNIGlobal, wr, 0, 0)
+		} else {
+			mid := w.NewID()
+			holder = w.NewID()
+			w.ObjArray(holder, w.ObjectArrayClass(), []uint64{wr, ids[r.IntN(n)]})
+			w.ObjArray(mid, w.ObjectArrayClass(), []uint64{holder})
+			w.Root(hprof.SubRootJNIGlobal, mid, 0, 0)
 		}
 		g := heaptest.Build(t, w.Bytes())
 		opts := Options{IgnoreWeak: r.IntN(2) == 0}
@@ -46,8 +60,17 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 		isTarget := map[int32]bool{}
 		for k := 1 + r.IntN(4); k > 0; k-- {
 			x := heap.ObjectIndex(r.IntN(g.NumObjects()))
+			if holder != 0 && k == 1 && r.IntN(2) == 0 {
+				x = g.Lookup(holder)
+			}
 			targets = append(targets, x)
 			isTarget[int32(x)] = true
+		}
+		// Every fifth heap has too many edges for the copy: U comes
+		// from the whole tree.
+		maxCopyEdges = math.MaxUint32
+		if iter%5 == 4 {
+			maxCopyEdges = 0
 		}
 		b := ComputeBelow(g, opts, targets)
 		if none := ComputeBelow(g, opts, nil); none.Objects() != 0 || none.Contains(targets[0]) || none.Idom(targets[0]) != Outside {

@@ -116,10 +116,7 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	hasClass := g.classOf != nil
 	// The search tests a bitset, not ps: at 1 bit per object it stays in
 	// cache, where ps, read at random once per edge, would not.
-	visited := g.blocked
-	if visited == nil {
-		visited = make([]uint64, (n+63)/64)
-	}
+	visited := make([]uint64, (n+63)/64)
 	// A GC root has the super-root as a predecessor: semi 0 from the
 	// start, whatever parent the search gives it, and nothing else matters.
 	isRoot := make([]uint64, (n+63)/64)
@@ -398,8 +395,8 @@ func startFolder(g *view, ps []preSemi) *folder {
 				// two, so the phase gains less.
 				if i+foldAhead < len(b) {
 					v := int32(uint32(b[i+foldAhead]))
-					if s, e := g.start[v], g.start[v+1]; s < e {
-						mem.Prefetch8(unsafe.Pointer(&f.ps[0]), unsafe.Slice((*int32)(unsafe.Pointer(&g.edges[s])), min(e-s, 16)))
+					if lo, hi := g.start[v], g.start[v+1]; lo < hi {
+						mem.Prefetch8(unsafe.Pointer(&f.ps[0]), unsafe.Slice((*int32)(unsafe.Pointer(&g.edges[lo])), min(hi-lo, 16)))
 					}
 					if i+2*foldAhead < len(b) {
 						mem.Prefetch4(unsafe.Pointer(&g.start[0]), unsafe.Slice((*int32)(unsafe.Pointer(&b[i+2*foldAhead])), 1))

@@ -23,9 +23,6 @@ type view struct {
 	hasExtra    []uint64 // bitset: v has extra edges
 	extra       map[int32][]int32
 	rootList    []int32
-	// blocked, if set, is a bitset of objects the search must not enter,
-	// as if already visited (ComputeBelow's R); the search takes it over.
-	blocked []uint64
 }
 
 // newView presents g with opts' semantics.
