@@ -72,6 +72,52 @@ func TestShortestAgainstBFS(t *testing.T) {
 	}
 }
 
+// TestStaticAndInheritedExcluded: a static field is left out on the class
+// object that holds it (Finalizer.unfinalized by default, another static
+// by --exclude), and an excluded field of a superclass on its subclass's
+// instances; by the search, Successors and the labels alike.
+func TestStaticAndInheritedExcluded(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	unfinalized, kept, cached, held, h := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	fin := w.Class("java/lang/ref/Finalizer", obj, 0, []hproftest.Static{
+		{Name: "unfinalized", Type: hprof.TypeObject, Value: unfinalized},
+		{Name: "kept", Type: hprof.TypeObject, Value: kept}}, nil)
+	base := w.Class("com/example/Base", obj, 0, nil, []hproftest.Field{{Name: "cache", Type: hprof.TypeObject}})
+	sub := w.Class("com/example/Sub", base, 0, nil, []hproftest.Field{{Name: "held", Type: hprof.TypeObject}})
+	for _, id := range []uint64{unfinalized, kept, cached, held} {
+		w.PrimArray(id, hprof.TypeInt, 1, nil)
+	}
+	w.Instance(h, sub, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{held, cached}) // Sub's field, then Base's
+	w.Root(hprof.SubRootStickyClass, fin, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	at := g.Lookup
+	successors := func(s *Search, v uint64) map[heap.ObjectIndex]bool {
+		out := map[heap.ObjectIndex]bool{}
+		s.Successors(at(v), func(o heap.ObjectIndex) { out[o] = true })
+		return out
+	}
+	s := Find(g, Options{})
+	if s.Reached(at(unfinalized)) || !s.Reached(at(kept)) || successors(s, fin)[at(unfinalized)] {
+		t.Errorf("default: Finalizer.unfinalized followed, or Finalizer.kept not")
+	}
+	if l := s.Label(at(fin), at(unfinalized)); l != "static unfinalized" {
+		t.Errorf("label %q", l)
+	}
+	if s := Find(g, Options{IncludeWeak: true}); !s.Reached(at(unfinalized)) {
+		t.Error("--include-weak: Finalizer.unfinalized not followed")
+	}
+	s = Find(g, Options{IncludeWeak: true, Exclude: []FieldRef{{"Finalizer", "kept"}}})
+	if s.Reached(at(kept)) || !s.Reached(at(unfinalized)) || successors(s, fin)[at(kept)] {
+		t.Error("--exclude Finalizer:kept: the static followed")
+	}
+	s = Find(g, Options{Exclude: []FieldRef{{"Base", "cache"}}})
+	if s.Reached(at(cached)) || !s.Reached(at(held)) || successors(s, h)[at(cached)] {
+		t.Error("--exclude Base:cache: followed on a Sub")
+	}
+}
+
 func TestWeakAndExcluded(t *testing.T) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
