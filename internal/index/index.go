@@ -305,8 +305,8 @@ type Part struct {
 }
 
 // openPart maps a part file (mapPart), or reads it whole where there is no
-// mmap system call (readPart); unmap releases the bytes. Tests set it to
-// readPart to check that way on every system.
+// mmap system call (readPart); unmap releases mapped bytes, and is nil for
+// bytes read. Tests set it to readPart to check that way on every system.
 var openPart = mapPart
 
 // readPart reads a part file into memory aligned for As.
@@ -319,7 +319,7 @@ func readPart(f *os.File, size int64) (data []byte, unmap func([]byte) error, er
 	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), data); err != nil {
 		return nil, nil, err
 	}
-	return data, func([]byte) error { return nil }, nil
+	return data, nil, nil
 }
 
 type section struct {
@@ -352,6 +352,12 @@ func Open(dir, part string, id Identity) (*Part, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	p := &Part{path: path, file: f, data: data, unmap: unmap, sections: map[string]section{}}
+	if unmap == nil {
+		// Read whole: the checksums are taken of the bytes in memory,
+		// and an open file would keep Windows from replacing the part.
+		f.Close()
+		p.file = nil
+	}
 	if err := p.readHeader(id); err != nil {
 		p.Close()
 		return nil, err
@@ -390,9 +396,9 @@ func (p *Part) readHeader(id Identity) error {
 	return nil
 }
 
-// Bytes returns a section, checking its CRC the first time. The check
-// reads the file rather than the mapping, so that only the pages a command
-// then uses count in its resident memory.
+// Bytes returns a section, checking its CRC the first time. For a mapped
+// part the check reads the file rather than the mapping, so that only the
+// pages a command then uses count in its resident memory.
 func (p *Part) Bytes(name string) ([]byte, error) {
 	s, ok := p.sections[name]
 	if !ok {
@@ -413,6 +419,9 @@ func (p *Part) Bytes(name string) ([]byte, error) {
 }
 
 func (p *Part) checksum(s section) (uint32, error) {
+	if p.file == nil {
+		return checksum(p.data[s.off : s.off+s.n]), nil
+	}
 	return crcInParts(s.n, func(lo, hi uint64) (uint32, error) {
 		buf := make([]byte, min(hi-lo, 1<<20))
 		var crc uint32
@@ -437,7 +446,10 @@ func (p *Part) Close() error {
 	if p.data == nil {
 		return nil
 	}
-	err := p.unmap(p.data)
+	var err error
+	if p.unmap != nil {
+		err = p.unmap(p.data)
+	}
 	p.data = nil
 	return err
 }
