@@ -199,7 +199,7 @@ func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 
 // maxCopyEdges bounds the edges of subgraph's copy, whose offsets are
 // 32-bit (a variable, for tests).
-var maxCopyEdges = math.MaxUint32
+var maxCopyEdges int64 = math.MaxUint32
 
 // subgraph returns the objects of in as a graph of their own, numbered in
 // object order (objs[k] is object k's index in v, local the inverse), with
@@ -226,7 +226,7 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 	for _, x := range v.extra {
 		room += len(x)
 	}
-	edges := make([]heap.ObjectIndex, 0, min(room, maxCopyEdges+1))
+	edges := make([]heap.ObjectIndex, 0, min(int64(room), maxCopyEdges+1))
 	for w, x := range in {
 		for ; x != 0; x &= x - 1 {
 			o := int32(w<<6 + bits.TrailingZeros64(x))
@@ -252,7 +252,7 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 					}
 				}
 			}
-			if len(edges) > maxCopyEdges {
+			if int64(len(edges)) > maxCopyEdges {
 				return nil, nil, nil
 			}
 			sub.start[len(objs)] = uint32(len(edges))

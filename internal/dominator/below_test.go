@@ -19,7 +19,7 @@ import (
 // reaches through a target, with the whole tree's idoms and retained sizes.
 func TestBelowAgainstWholeTree(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 2))
-	defer func(old int) { maxCopyEdges = old }(maxCopyEdges)
+	defer func(old int64) { maxCopyEdges = old }(maxCopyEdges)
 	for iter := 0; iter < 400; iter++ {
 		w := hproftest.New(8, "")
 		n := 2 + r.IntN(40)
