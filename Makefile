@@ -10,12 +10,14 @@ build:
 	$(GO) build -o $(BIN) ./cmd/leakscan
 
 # vet also type-checks the systems other than this one: the mapping code
-# is per system, and Windows has no mmap system call.
+# is per system (Windows has no mmap system call), and the prefetch hints
+# per architecture.
 vet:
 	@test -z "$$(gofmt -l cmd internal)" || { echo "gofmt needed:"; gofmt -l cmd internal; exit 1; }
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
+	GOOS=linux GOARCH=arm64 $(GO) vet ./...
 
 # The unit, golden, ground-truth and live-JVM tests (JVM tests skip without
 # a JDK), then a short run of the reader's fuzz test on its committed corpus.
