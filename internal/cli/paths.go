@@ -90,11 +90,14 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err
 			}
-			dom, search, err := x.Below(&o.tree, targets, popts)
+			// The paths are merged while the tree below the targets is
+			// finished, and their retained sizes added after.
+			var merged *paths.Tree
+			dom, search, err := x.Below(&o.tree, targets, popts, func(s *paths.Search) { merged = s.Merge(targets) })
 			if err != nil {
 				return err
 			}
-			merged := search.Merge(targets, dom.Retained)
+			merged.Sum(dom.Retained)
 			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}

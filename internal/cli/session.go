@@ -328,7 +328,11 @@ type dominance interface {
 // opts. When the index holds the whole tree, that is used; otherwise
 // only the part below the targets is computed, beside the search on the
 // other core: for a few objects, a fraction of the whole tree's cost.
-func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.Options) (dominance, *paths.Search, error) {
+// then, if set, is called once with the search before Below returns: when
+// the tree below is computed, as soon as the search is done and that
+// computation has a core to spare (its EVAL phase), so that work needing
+// only the search overlaps the tree's last phases.
+func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.Options, then func(*paths.Search)) (dominance, *paths.Search, error) {
 	dopts, err := t.options()
 	if err != nil {
 		return nil, nil, err
@@ -337,9 +341,28 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	if err != nil {
 		return nil, nil, err
 	}
+	if then == nil {
+		then = func(*paths.Search) {}
+	}
+	var (
+		search    *paths.Search
+		searchErr error
+		searched  = make(chan struct{})
+	)
+	// After the search: then, on whichever goroutine comes first.
+	afterSearch := sync.OnceFunc(func() {
+		if <-searched; searchErr == nil {
+			then(search)
+		}
+	})
+	find := func() {
+		search, searchErr = x.Search(opts)
+		close(searched)
+	}
 	if tree, ok := x.loadTree(g, dopts); ok {
-		search, err := x.Search(opts)
-		return tree, search, err
+		find()
+		afterSearch()
+		return tree, search, searchErr
 	}
 	if x.rebuild["dominators"] || dopts.KeepUnreachable {
 		// The whole tree: a part that was there is to be rebuilt (so the
@@ -347,22 +370,25 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 		// depend on the whole search anyway.
 		x.searchAhead(opts)
 		tree := x.computeTree(g, dopts)
-		search, err := x.Search(opts)
-		return tree, search, err
+		find()
+		afterSearch()
+		return tree, search, searchErr
 	}
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
+	dopts.Spare = afterSearch
 	var below *dominator.Below
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		below = dominator.ComputeBelow(g, dopts, targets)
 	}()
-	search, err := x.Search(opts)
+	find()
 	<-done
+	afterSearch() // if ComputeBelow did not start it, or to wait for it
 	bar.Done()
 	x.holdGraphWrite()() // both cores are free now
-	return below, search, err
+	return below, search, searchErr
 }
 
 // searchAhead says that Search(opts) will follow Tree: when no index

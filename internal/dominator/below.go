@@ -138,7 +138,7 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	for _, x := range entered {
 		sub.rootList = append(sub.rootList, local(x))
 	}
-	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, nil)
+	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
 	for k, o := range order {
 		order[k] = objs[o]
 		set(b.in, order[k])

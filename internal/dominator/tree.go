@@ -22,7 +22,9 @@ type Options struct {
 	Progress        func(phase string, done, total int64)
 	// Spare, if set, is started on a goroutine of its own when the
 	// computation has a core to spare (from the EVAL phase on, which runs
-	// on one); Compute does not wait for it.
+	// on one); Compute and ComputeBelow do not wait for it, and
+	// ComputeBelow may return without starting it (when it has no search
+	// to make).
 	Spare func()
 }
 

@@ -57,17 +57,17 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 	return s.Labels(t.Nodes[k].Object, objs)
 }
 
-// Merge builds the tree of shortest paths to targets. retained gives each
-// target's retained size (0 when unknown); it is called from several
-// goroutines. A target named twice counts once.
+// Merge builds the tree of shortest paths to targets, without their
+// counts and sizes: Sum adds those, and must be called before the tree is
+// used. A target named twice counts once.
 //
 // Millions of targets make millions of nodes, so Merge keeps no table over
 // all objects: it marks the objects on the paths in a bitset, walking each
 // target's path up until it meets a marked object (on all cores), numbers
 // the marked objects in object order, so that an object's node is its rank
 // among the marked bits, and then sums each node into its parent from the
-// leaves up.
-func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectIndex) uint64) *Tree {
+// leaves up (in Sum).
+func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	t := &Tree{}
 	words := (len(s.parent) + 63) / 64
 	isTarget := make([]uint64, words)
@@ -120,9 +120,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 				if p := s.parent[o]; p != rootParent {
 					nd.Parent = nodeOf(p)
 				}
-				if isTarget[w]&(1<<(uint(o)&63)) != 0 {
-					nd.Target, nd.Targets, nd.Retained = true, 1, retained(heap.ObjectIndex(o))
-				}
+				nd.Target = isTarget[w]&(1<<(uint(o)&63)) != 0
 				t.Nodes[k] = nd
 				k++
 			}
@@ -130,12 +128,30 @@ func (s *Search) Merge(targets []heap.ObjectIndex, retained func(heap.ObjectInde
 	})
 	isTarget, onPath, rank = nil, nil, nil // free to collect during link
 	t.link()
-	t.sortChildren(t.Roots)
 	return t
 }
 
-// link builds the children lists and the roots from the parent links, and
-// sums each node's counts into its parent's.
+// Sum gives each target its retained size, from retained (called from
+// several goroutines; 0 when unknown), and adds the targets and their
+// sizes into every node on their paths. Call it once, before Children.
+// (Merge and Sum are apart so that the paths can be merged while the
+// retained sizes are still computed.)
+func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64) {
+	n := len(t.Nodes)
+	pending := mem.Make[int32](n) // children not yet added, see sum
+	par.For(n, 0, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			if nd := &t.Nodes[k]; nd.Target {
+				nd.Targets, nd.Retained = 1, retained(nd.Object)
+			}
+			pending[k] = t.childStart[k+1] - t.childStart[k]
+		}
+	})
+	t.sum(pending)
+	t.sortChildren(t.Roots)
+}
+
+// link builds the children lists and the roots from the parent links.
 func (t *Tree) link() {
 	n := len(t.Nodes)
 	t.childStart = mem.Make[int32](n + 1)
@@ -146,7 +162,6 @@ func (t *Tree) link() {
 			t.Roots = append(t.Roots, int32(k))
 		}
 	}
-	t.sum(slices.Clone(t.childStart[1:]))
 	for k := 1; k <= n; k++ {
 		t.childStart[k] += t.childStart[k-1]
 	}

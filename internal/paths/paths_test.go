@@ -145,7 +145,8 @@ func TestWeakAndExcluded(t *testing.T) {
 	if s.Reached(at(b)) || !s.Reached(at(c)) {
 		t.Errorf("exclude Holder:cache: reached b=%v c=%v", s.Reached(at(b)), s.Reached(at(c)))
 	}
-	m := s.Merge([]heap.ObjectIndex{at(c), at(b)}, func(heap.ObjectIndex) uint64 { return 10 })
+	m := s.Merge([]heap.ObjectIndex{at(c), at(b)})
+	m.Sum(func(heap.ObjectIndex) uint64 { return 10 })
 	if m.Unreached != 1 || len(m.Roots) != 1 || m.Nodes[m.Roots[0]].Targets != 1 || m.Nodes[m.Roots[0]].Retained != 10 {
 		t.Errorf("merge: %+v", m)
 	}
@@ -262,7 +263,8 @@ func TestMergeAgainstNaive(t *testing.T) {
 				want[x] = sm
 			}
 		}
-		m := s.Merge(targets, size)
+		m := s.Merge(targets)
+		m.Sum(size)
 		if m.Unreached != unreached || len(m.Nodes) != len(want) {
 			t.Fatalf("heap %d: %d nodes, %d unreached; want %d, %d", iter, len(m.Nodes), m.Unreached, len(want), unreached)
 		}
