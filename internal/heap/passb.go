@@ -89,9 +89,10 @@ func (g *Graph) passB(chunks []chunk, workers int, progress func(string, int64, 
 			p += cnt
 		}
 		if c := chunks[ci]; c.base >= 0 {
-			for i := c.base; i < c.base+c.n; i++ {
-				place(i)
-			}
+			// Objects base, base+1, ...: their edges are one run, in
+			// order, here and there (one copy, not one per object).
+			lo, hi := g.edgeStart[c.base], g.edgeStart[c.base+c.n]
+			copy(g.edges[lo:hi], out.edges[:hi-lo])
 		} else {
 			for _, i := range out.objs {
 				place(i)
