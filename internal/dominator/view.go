@@ -29,11 +29,7 @@ type view struct {
 func newView(g *heap.Graph, opts Options) *view {
 	n := g.NumObjects()
 	start, edges := g.EdgeArrays()
-	v := &view{n: n, start: start, edges: edges, classOf: g.ClassArray(), extra: map[int32][]int32{}}
-	v.classObject = make([]int32, len(g.Classes))
-	for i := range g.Classes {
-		v.classObject[i] = int32(g.Classes[i].Object)
-	}
+	v := &view{n: n, start: start, edges: edges, classOf: g.ClassArray(), classObject: g.ClassObjects(), extra: map[int32][]int32{}}
 	if opts.IgnoreWeak {
 		v.skipFirst = g.ReferentBits()
 	}

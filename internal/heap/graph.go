@@ -178,6 +178,18 @@ func (g *Graph) EdgeArrays() (start []uint32, edges []ObjectIndex) { return g.ed
 // ClassArray returns every object's class, indexed by object. Read-only.
 func (g *Graph) ClassArray() []ClassIndex { return g.class }
 
+// ClassObjects returns, indexed by class, the index of its class object
+// (-1, None, when the dump lacks it), as int32 for the searches that
+// follow the implicit instance → class reference beside ClassArray. A new
+// slice.
+func (g *Graph) ClassObjects() []int32 {
+	objs := make([]int32, len(g.Classes))
+	for c := range g.Classes {
+		objs[c] = int32(g.Classes[c].Object)
+	}
+	return objs
+}
+
 // ObjectsOf lists, in object order, the objects whose class c has
 // match[c], class objects left out. It runs on all cores and without
 // branches on the classes, which follow no pattern a branch predictor could

@@ -135,10 +135,7 @@ func Find(g *heap.Graph, opts Options) *Search {
 	}
 	start, edges := g.EdgeArrays()
 	classes := g.ClassArray()
-	classObject := make([]int32, len(g.Classes))
-	for c := range g.Classes {
-		classObject[c] = int32(g.Classes[c].Object)
-	}
+	classObject := g.ClassObjects()
 	skipReferent := !opts.IncludeWeak
 	for head := 0; head < len(b.queue); head++ {
 		// The queue says which objects come next: ask for their edge
