@@ -472,24 +472,28 @@ func (p *classPairs) add(c heap.ClassIndex, pv uint32) {
 func (f *folder) edges(v int32, pv uint32) {
 	if g := f.g; g.classOf != nil {
 		cl := g.classOf[v]
-		if c := g.classObject[cl]; c >= 0 {
-			x := &f.ps[c]
-			switch pw := x.pre; {
-			case pw > pv:
-				x.semi = min(x.semi, pv)
-			case pw < pv && x.semi != 0:
-				f.classPairs.add(cl, pv)
-			}
+		if c := g.classObject[cl]; c >= 0 && f.fold(c, pv) != 0 {
+			f.classPairs.add(cl, pv)
 		}
 	}
 	f.g.forStored(v, func(w int32) bool {
-		x := &f.ps[w]
-		switch pw := x.pre; {
-		case pw > pv:
-			x.semi = min(x.semi, pv)
-		case pw < pv && x.semi != 0:
+		if pw := f.fold(w, pv); pw != 0 {
 			f.pairs.add(uint64(pw)<<32 | uint64(pv))
 		}
 		return true
 	})
+}
+
+// fold sorts out the edge into w from an object numbered pv: when w is
+// numbered above pv, pv lowers w's semi at once; when below, fold returns
+// w's number, for a pair, unless w is a root (semi 0 already); else 0.
+func (f *folder) fold(w int32, pv uint32) (pw uint32) {
+	x := &f.ps[w]
+	switch pw = x.pre; {
+	case pw > pv:
+		x.semi = min(x.semi, pv)
+	case pw < pv && x.semi != 0:
+		return pw
+	}
+	return 0
 }
