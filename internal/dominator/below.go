@@ -56,18 +56,8 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		return b // nothing below nothing: no search needed
 	}
 	if opts.KeepUnreachable {
-		t := Compute(g, opts)
-		for o := range n {
-			set(b.in, int32(o))
-		}
-		b.number()
-		b.idom, b.retained = t.idom, t.retained
-		for o, d := range b.idom {
-			if d == TopLevel || d == Unreachable {
-				b.idom[o] = Outside
-			}
-		}
-		return b
+		// The whole tree reaches every object: all are below.
+		return b.fromTree(Compute(g, opts), nil)
 	}
 	progress := opts.Progress
 	if progress == nil {
@@ -174,15 +164,26 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 }
 
 // fromTree fills b from the whole tree t: U is what t reaches outside R
-// (inC, the objects outside R), an idom outside U is Outside, and the
-// retained sizes are t's (see Below).
+// (inC, the objects outside R; nil for no R), an idom outside U is
+// Outside, and the retained sizes are t's (see Below).
 func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 	for o, d := range t.idom {
-		if d != Unreachable && bit(inC, int32(o)) {
+		if d != Unreachable && (inC == nil || bit(inC, int32(o))) {
 			set(b.in, int32(o))
 		}
 	}
-	b.idom = make([]int32, b.number())
+	m := b.number()
+	if m == len(t.idom) {
+		// Every object: t's arrays serve as they are, numbered alike.
+		b.idom, b.retained = t.idom, t.retained
+		for o, d := range b.idom {
+			if d < 0 {
+				b.idom[o] = Outside
+			}
+		}
+		return b
+	}
+	b.idom = make([]int32, m)
 	b.retained = make([]uint64, len(b.idom))
 	for o, d := range t.idom {
 		if !bit(b.in, int32(o)) {

@@ -131,8 +131,14 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 			all := ComputeBelow(g, Options{KeepUnreachable: true}, targets)
 			whole := Compute(g, Options{KeepUnreachable: true})
 			for o := 0; o < g.NumObjects(); o++ {
-				if all.Retained(heap.ObjectIndex(o)) != whole.Retained(heap.ObjectIndex(o)) {
-					t.Fatalf("heap %d: keep-unreachable retained(%d) differs", iter, o)
+				x := heap.ObjectIndex(o)
+				want := whole.Idom(x)
+				if want < 0 {
+					want = Outside
+				}
+				if !all.Contains(x) || all.Idom(x) != want || all.Retained(x) != whole.Retained(x) {
+					t.Fatalf("heap %d: keep-unreachable object %d: below %v, idom %d, retained %d; want idom %d, retained %d",
+						iter, o, all.Contains(x), all.Idom(x), all.Retained(x), want, whole.Retained(x))
 				}
 			}
 		}
