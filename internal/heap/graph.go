@@ -84,6 +84,7 @@ type Graph struct {
 	walker      *hprof.HeapReader
 	walkChunk   int
 	walkOffsets []int64
+	walkMap     *hprof.Mapping // what walker reads, closed by endWalk
 	// reading is held, shared, while a record is decoded from the
 	// mapping, and alone by ReleaseFile, which unmaps it.
 	reading sync.RWMutex
@@ -302,8 +303,8 @@ func (g *Graph) ReleaseFile() {
 	defer g.reading.Unlock()
 	g.walkMu.Lock()
 	defer g.walkMu.Unlock()
+	g.endWalk()
 	g.walker = nil
-	g.walkOffsets = nil
 	if g.File != nil {
 		g.File.Release()
 	}
@@ -311,6 +312,9 @@ func (g *Graph) ReleaseFile() {
 
 // Close releases the dump file.
 func (g *Graph) Close() error {
+	g.walkMu.Lock()
+	g.endWalk()
+	g.walkMu.Unlock()
 	if g.File == nil {
 		return nil
 	}

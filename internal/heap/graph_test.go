@@ -27,6 +27,23 @@ func openDump(t testing.TB, path string) (*hprof.File, *hprof.Catalog) {
 	return f, cat
 }
 
+// buildFile builds the graph of a dump written to a file, so that it is
+// mapped as dumps on disk are; it is closed when the test ends.
+func buildFile(t testing.TB, data []byte) *Graph {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.hprof")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, cat := openDump(t, path)
+	g, err := Build(f, cat, Options{Dump: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
+}
+
 func buildBytes(t testing.TB, data []byte, opts Options) *Graph {
 	t.Helper()
 	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
@@ -249,16 +266,7 @@ func TestRecordsWhileReleased(t *testing.T) {
 	for _, id := range ids {
 		w.ObjArray(id, arr, ids[:100])
 	}
-	path := filepath.Join(t.TempDir(), "r.hprof")
-	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, cat := openDump(t, path)
-	g, err := Build(f, cat, Options{Dump: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := buildFile(t, w.Bytes())
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for range 3 {
@@ -311,6 +319,32 @@ func TestRecordsAcrossChunks(t *testing.T) {
 		rec, err := g.Record(g.Lookup(ids[k]))
 		if err != nil || rec.ID != ids[k] || len(rec.Body) != 4*(1+k%3) {
 			t.Fatalf("object %d: %v, id 0x%x, %d bytes", k, err, rec.ID, len(rec.Body))
+		}
+	}
+
+	// A mapped dump, records asked for in every order: RecordOffset walks
+	// a chunk only as far as asked, goes on from there for a later object
+	// and reuses the offsets found for an earlier one, through a mapping
+	// of its own that ReleaseFile and a move to another chunk close.
+	g = buildFile(t, w.Bytes())
+	var order []int
+	for k := len(ids) - 1; k >= 0; k -= 997 { // backwards through each chunk
+		order = append(order, k)
+	}
+	for k := 70_000; k < 70_100; k++ { // forwards within one
+		order = append(order, k)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		order = append(order, r.IntN(len(ids)))
+	}
+	for i, k := range order {
+		if i%500 == 499 {
+			g.ReleaseFile()
+		}
+		rec, err := g.Record(g.Lookup(ids[k]))
+		if err != nil || rec.ID != ids[k] || len(rec.Body) != 4*(1+k%3) {
+			t.Fatalf("query %d, object %d: %v, id 0x%x, %d bytes", i, k, err, rec.ID, len(rec.Body))
 		}
 	}
 }
