@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
@@ -24,6 +25,10 @@ type pathsOptions struct {
 	format      string
 	jvmNames    bool
 	tree        treeOptions
+	// trim drops what the dump's and the index's mappings hold
+	// resident, after the reads at random of each object keeps follows
+	// (session.trim).
+	trim func()
 }
 
 // keepsRatio is how much of an object's retained size one dominated child
@@ -80,6 +85,7 @@ dump analysed last from this folder.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
+			o.trim = x.trim
 			release := x.holdGraphWrite() // until Below is done with both cores
 			defer release()               // before Close, which waits for the write
 			graph, err := x.Graph()
@@ -97,7 +103,11 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err
 			}
-			merged.Sum(dom.Retained)
+			var passed func(lo, hi heap.ObjectIndex)
+			if t, ok := dom.(*dominator.Tree); ok {
+				passed = t.DropRetained
+			}
+			merged.Sum(dom.Retained, passed)
 			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}
@@ -274,6 +284,9 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 // only through others ends the walk early.
 func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
+	if o.trim != nil {
+		defer o.trim()
+	}
 	var out []*pathNode
 	for steps := 0; steps < 64; steps++ {
 		c := heap.None

@@ -71,5 +71,6 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 		t.topLevel = []heap.ObjectIndex{}
 	}
 	t.topOnce.Do(func() {}) // topLevel is the index's
+	t.evict = p.Evictor()
 	return t, true, nil
 }

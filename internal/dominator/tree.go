@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 )
@@ -53,6 +54,9 @@ type Tree struct {
 	sorted     []uint64           // bitset over child lists already sorted
 	topLevel   []heap.ObjectIndex // the super-root's children, sorted
 	topOnce    sync.Once          // makes topLevel
+	// evict, in a tree mapped from an index, drops pages of its arrays
+	// from the resident set (index.Part.Evictor); nil otherwise.
+	evict func([]byte)
 }
 
 // Compute builds the dominator tree of g.
@@ -131,6 +135,17 @@ func (t *Tree) Idom(o heap.ObjectIndex) int32 { return t.idom[o] }
 
 // Retained returns o's retained size in bytes (0 when unreachable).
 func (t *Tree) Retained(o heap.ObjectIndex) uint64 { return t.retained[o] }
+
+// DropRetained says that the retained sizes of objects lo..hi-1 will not be
+// asked for again soon: when the tree is mapped from an index, their pages
+// leave the resident set (and are read back from the page cache if they
+// are asked for after all). A scan over millions of objects' sizes calls it
+// behind itself.
+func (t *Tree) DropRetained(lo, hi heap.ObjectIndex) {
+	if t.evict != nil && lo < hi {
+		t.evict(index.AsBytes(t.retained[lo:hi]))
+	}
+}
 
 // Children returns the objects o immediately dominates, biggest retained
 // first (then index); heap.None asks for the top-level objects. The

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/par"
 )
 
@@ -75,6 +76,10 @@ type Graph struct {
 	mirror []uint64
 	// claimed marks objects already decoded when ids repeat.
 	claimed []uint64
+	// evict, in a graph mapped from an index, drops pages of its arrays
+	// from the resident set behind a scan (index.Part.Evictor); nil
+	// otherwise.
+	evict func([]byte)
 
 	// Where records are: chunks numbered from a base index (sorted by
 	// base), and the offsets of all other objects (sorted by index).
@@ -199,6 +204,10 @@ func (g *Graph) ObjectsOf(match []bool) []ObjectIndex {
 	return g.objectsOf(match, par.Shares((len(g.class)+63)/64, 0))
 }
 
+// evictWords is how many bitset words of objects a scan of a mapped
+// array covers between evictions (1 MB of class indexes).
+const evictWords = 1 << 12
+
 // objectsOf is ObjectsOf on k shares of the objects.
 func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
 	is := make([]uint64, len(match))
@@ -221,6 +230,11 @@ func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
 			m &^= g.mirror[w]
 			found[w] = m
 			count += bits.OnesCount64(m)
+			if g.evict != nil && (w+1-lo)%evictWords == 0 {
+				// A mapped class array is read once here: its pages
+				// need not stay (120 MB for 30 M objects).
+				g.evict(index.AsBytes(g.class[(w+1-evictWords)*64 : (w+1)*64]))
+			}
 		}
 		at[t+1] = count
 	})

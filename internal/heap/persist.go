@@ -112,6 +112,7 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 		g.chunks = append(g.chunks, chunk{c.Pos, c.SegEnd, c.End, c.Base, c.N})
 	}
 	g.ids = &idIndex{n: m.IDs.N, base: m.IDs.Base, shift: m.IDs.Shift}
+	g.evict = p.Evictor()
 	arrays := []struct {
 		name string
 		into func([]byte) bool

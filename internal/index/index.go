@@ -437,6 +437,28 @@ func (p *Part) checksum(s section) (uint32, error) {
 	})
 }
 
+// Evictor returns a function that drops the pages of a slice of the part's
+// sections from the process's resident set, or nil when the part was read
+// into memory rather than mapped. The bytes stay valid: they are read back
+// from the page cache when next touched. A command that scans a big section
+// once (the class of every object, the retained size of millions) calls it
+// behind the scan, so that the section does not count whole in its resident
+// memory.
+func (p *Part) Evictor() func([]byte) {
+	if p.unmap == nil {
+		return nil
+	}
+	return evictPages
+}
+
+// Evict drops all the part's mapped pages from the process's resident set
+// (see Evictor); the sections stay valid.
+func (p *Part) Evict() {
+	if p.unmap != nil && p.data != nil {
+		evictPages(p.data)
+	}
+}
+
 // Close unmaps the part; slices from it must not be used afterwards.
 func (p *Part) Close() error {
 	if p.file != nil {

@@ -37,6 +37,11 @@ func testPartRoundTripAndDamage(t *testing.T) {
 	w.Add("meta", []byte(`{"a":1}`))
 	w.Add("nums", AsBytes(nums))
 	w.Add("empty", nil)
+	big := make([]uint64, 100_000) // whole pages, for eviction
+	for i := range big {
+		big[i] = uint64(i) * 0x9e3779b97f4a7c15
+	}
+	w.Add("big", AsBytes(big))
 	if err := w.Commit(dir, "p", id); err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +58,23 @@ func testPartRoundTripAndDamage(t *testing.T) {
 	}
 	if _, err := p.Bytes("nope"); err == nil {
 		t.Error("missing section not reported")
+	}
+	// Evicted pages are read back from the file: the bytes stay.
+	bb, err := p.Bytes("big")
+	if err != nil || !slices.Equal(As[uint64](bb), big) {
+		t.Fatalf("big section: %v", err)
+	}
+	if evict := p.Evictor(); evict != nil {
+		evict(bb[1000:500_000])
+	} else if p.unmap != nil {
+		t.Error("a mapped part has no evictor")
+	}
+	if !slices.Equal(As[uint64](bb), big) {
+		t.Fatal("big section changed by Evictor")
+	}
+	p.Evict()
+	if !slices.Equal(As[uint64](bb), big) || !slices.Equal(As[uint32](b), nums) {
+		t.Fatal("sections changed by Evict")
 	}
 	p.Close()
 

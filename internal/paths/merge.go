@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 )
@@ -127,6 +128,11 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 		}
 	})
 	isTarget, onPath, rank = nil, nil, nil // free to collect during link
+	if s.evict != nil {
+		// Millions of paths read the parent array nearly whole, at
+		// random; the nodes now hold what is needed of it.
+		s.evict(index.AsBytes(s.parent))
+	}
 	t.link()
 	return t
 }
@@ -135,21 +141,27 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 // several goroutines; 0 when unknown), and adds the targets and their
 // sizes into every node on their paths. Call it once, before Children.
 // (Merge and Sum are apart so that the paths can be merged while the
-// retained sizes are still computed.)
-func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64) {
-	n := len(t.Nodes)
-	pending := mem.Make[int32](n) // children not yet added, see sum
-	par.For(n, 0, func(lo, hi int) {
+// retained sizes are still computed.) Each goroutine asks for objects in
+// increasing order, and calls passed(lo, hi), if set, once it will ask for
+// none of the objects lo..hi-1 again: a retained array mapped from an
+// index can then drop their pages (dominator.Tree.DropRetained).
+func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, passed func(lo, hi heap.ObjectIndex)) {
+	par.For(len(t.Nodes), 0, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			if nd := &t.Nodes[k]; nd.Target {
 				nd.Targets, nd.Retained = 1, retained(nd.Object)
 			}
-			pending[k] = t.childStart[k+1] - t.childStart[k]
+			if passed != nil && (k+1-lo)%passChunk == 0 {
+				passed(t.Nodes[k+1-passChunk].Object, t.Nodes[k].Object+1)
+			}
 		}
 	})
-	t.sum(pending)
+	t.sum()
 	t.sortChildren(t.Roots)
 }
+
+// passChunk is how many nodes Sum takes between calls to passed.
+const passChunk = 1 << 16
 
 // link builds the children lists and the roots from the parent links.
 func (t *Tree) link() {
@@ -179,22 +191,29 @@ func (t *Tree) link() {
 	t.childStart[n] = int32(len(t.children))
 }
 
-// sum adds every node's counts into its parent's, children first: pending[k]
-// counts node k's children not yet added, and a node whose last child is
-// added is added in turn.
-func (t *Tree) sum(pending []int32) {
-	for k := range t.Nodes {
-		for x := int32(k); pending[x] == 0; {
-			pending[x] = -1 // added
-			nd := &t.Nodes[x]
-			if nd.Parent < 0 {
-				break
+// sum adds every node's counts into its parent's, children first: in
+// post-order, from each root down the children lists with a stack as deep
+// as the tree (no array over all nodes, as counting each node's children
+// left to add would need).
+func (t *Tree) sum() {
+	type frame struct{ k, next int32 }
+	var stack []frame
+	for _, r := range t.Roots {
+		stack = append(stack[:0], frame{r, t.childStart[r]})
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.next < t.childStart[top.k+1] {
+				c := t.children[top.next]
+				top.next++
+				stack = append(stack, frame{c, t.childStart[c]})
+				continue
 			}
-			p := &t.Nodes[nd.Parent]
-			p.Targets += nd.Targets
-			p.Retained += nd.Retained
-			x = nd.Parent
-			pending[x]--
+			if nd := &t.Nodes[top.k]; nd.Parent >= 0 {
+				p := &t.Nodes[nd.Parent]
+				p.Targets += nd.Targets
+				p.Retained += nd.Retained
+			}
+			stack = stack[:len(stack)-1]
 		}
 	}
 }

@@ -50,6 +50,9 @@ type Search struct {
 	// parent[o]: the object o was first reached from, rootParent for a GC
 	// root, or unreached.
 	parent []int32
+	// evict, for a parent array mapped from an index, drops its pages
+	// from the resident set once Merge has read them (index.Part.Evictor).
+	evict  func([]byte)
 	locals map[heap.ObjectIndex][]heap.LocalRoot
 	// hasLocals: bitset of the threads in locals, tested before the map
 	// is read, once per object searched.

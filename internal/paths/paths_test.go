@@ -146,7 +146,7 @@ func TestWeakAndExcluded(t *testing.T) {
 		t.Errorf("exclude Holder:cache: reached b=%v c=%v", s.Reached(at(b)), s.Reached(at(c)))
 	}
 	m := s.Merge([]heap.ObjectIndex{at(c), at(b)})
-	m.Sum(func(heap.ObjectIndex) uint64 { return 10 })
+	m.Sum(func(heap.ObjectIndex) uint64 { return 10 }, nil)
 	if m.Unreached != 1 || len(m.Roots) != 1 || m.Nodes[m.Roots[0]].Targets != 1 || m.Nodes[m.Roots[0]].Retained != 10 {
 		t.Errorf("merge: %+v", m)
 	}
@@ -264,7 +264,7 @@ func TestMergeAgainstNaive(t *testing.T) {
 			}
 		}
 		m := s.Merge(targets)
-		m.Sum(size)
+		m.Sum(size, nil)
 		if m.Unreached != unreached || len(m.Nodes) != len(want) {
 			t.Fatalf("heap %d: %d nodes, %d unreached; want %d, %d", iter, len(m.Nodes), m.Unreached, len(want), unreached)
 		}

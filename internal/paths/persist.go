@@ -29,5 +29,6 @@ func LoadIndex(p *index.Part, g *heap.Graph) (*Search, error) {
 	}
 	s := newSearch(g, Options{})
 	s.parent = parent
+	s.evict = p.Evictor()
 	return s, nil
 }
