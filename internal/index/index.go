@@ -298,7 +298,6 @@ var ErrStale = errors.New("index part is stale")
 // Part is a mapped part file.
 type Part struct {
 	path     string
-	file     *os.File // for checking sections without touching the mapping
 	data     []byte
 	unmap    func([]byte) error
 	sections map[string]section
@@ -347,17 +346,11 @@ func Open(dir, part string, id Identity) (*Part, error) {
 		return nil, fmt.Errorf("%s: %d bytes, shorter than a header (truncated)", path, st.Size())
 	}
 	data, unmap, err := openPart(f, st.Size())
+	f.Close() // a mapping outlives it; an open file would keep Windows from replacing the part
 	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &Part{path: path, file: f, data: data, unmap: unmap, sections: map[string]section{}}
-	if unmap == nil {
-		// Read whole: the checksums are taken of the bytes in memory,
-		// and an open file would keep Windows from replacing the part.
-		f.Close()
-		p.file = nil
-	}
+	p := &Part{path: path, data: data, unmap: unmap, sections: map[string]section{}}
 	if err := p.readHeader(id); err != nil {
 		p.Close()
 		return nil, err
@@ -397,8 +390,8 @@ func (p *Part) readHeader(id Identity) error {
 }
 
 // Bytes returns a section, checking its CRC the first time. For a mapped
-// part the check reads the file rather than the mapping, so that only the
-// pages a command then uses count in its resident memory.
+// part the check drops the pages it read behind it, so that only the pages
+// a command then uses count in its resident memory.
 func (p *Part) Bytes(name string) ([]byte, error) {
 	s, ok := p.sections[name]
 	if !ok {
@@ -419,23 +412,29 @@ func (p *Part) Bytes(name string) ([]byte, error) {
 }
 
 func (p *Part) checksum(s section) (uint32, error) {
-	if p.file == nil {
-		return checksum(p.data[s.off : s.off+s.n]), nil
+	b := p.data[s.off : s.off+s.n]
+	if p.unmap == nil {
+		return checksum(b), nil
 	}
+	// Mapped: read in place, each stretch dropped from the resident set
+	// behind the check. Reading the file into a buffer instead (pread)
+	// cost three times the system time in copies (0.35 against 0.13 s
+	// for the 1.1 GB that paths reads from the bench dump's index).
 	return crcInParts(s.n, func(lo, hi uint64) (uint32, error) {
-		buf := make([]byte, min(hi-lo, 1<<20))
 		var crc uint32
 		for off := lo; off < hi; {
-			n := min(uint64(len(buf)), hi-off)
-			if _, err := p.file.ReadAt(buf[:n], int64(s.off+off)); err != nil {
-				return 0, err
-			}
-			crc = crc32.Update(crc, castagnoli, buf[:n])
+			n := min(crcStretch, hi-off)
+			crc = crc32.Update(crc, castagnoli, b[off:off+n])
+			evictPages(b[off : off+n])
 			off += n
 		}
 		return crc, nil
 	})
 }
+
+// crcStretch is how many bytes of a mapped section are checked between
+// evictions.
+const crcStretch = 4 << 20
 
 // Evictor returns a function that drops the pages of a slice of the part's
 // sections from the process's resident set, or nil when the part was read
@@ -461,10 +460,6 @@ func (p *Part) Evict() {
 
 // Close unmaps the part; slices from it must not be used afterwards.
 func (p *Part) Close() error {
-	if p.file != nil {
-		p.file.Close()
-		p.file = nil
-	}
 	if p.data == nil {
 		return nil
 	}
