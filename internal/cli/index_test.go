@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
 
 // sparkCopy copies the SPARK-22713 dump into a fresh folder.
@@ -179,5 +182,54 @@ func TestIndexConcurrentProcesses(t *testing.T) {
 	}
 	if loaded, _ := indexParts(t, dump); len(loaded) == 0 {
 		t.Error("the index left by the racing processes was not used")
+	}
+}
+
+// TestIndexPathsMany runs paths on 150,000 matching objects of a heap of
+// 301,507: from the index, the scans that drop mapped pages behind them
+// (the class of every object, in more than one block; the retained sizes
+// of more nodes than Sum takes between drops; the objects printed below
+// each match) must print what the same command prints without one.
+func TestIndexPathsMany(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	item := w.Class("com/example/Item", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	arr := w.ObjectArrayClass()
+	var buckets []uint64
+	for b := 0; b < 1500; b++ {
+		var items []uint64
+		for range 100 {
+			id, data := w.NewID(), w.NewID()
+			w.PrimArray(data, hprof.TypeByte, 16+len(items), nil)
+			w.Instance(id, item, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+			items = append(items, id)
+		}
+		bucket := w.NewID()
+		w.ObjArray(bucket, arr, items)
+		buckets = append(buckets, bucket)
+	}
+	table := w.NewID()
+	w.ObjArray(table, arr, buckets)
+	holder := w.Class("com/example/Holder", obj, 0, []hproftest.Static{{Name: "TABLE", Type: hprof.TypeObject, Value: table}}, nil)
+	w.Root(hprof.SubRootStickyClass, holder, 0, 0)
+	dump := filepath.Join(t.TempDir(), "many.hprof")
+	if err := os.WriteFile(dump, w.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runIndexed(t, "index", dump); code != 0 {
+		t.Fatalf("index: exit %d, %s", code, errOut)
+	}
+	for _, c := range [][]string{
+		{"paths", dump, "--class", "com.example.Item", "--format", "json"},
+		{"paths", dump, "--class", "byte[]", "--max-paths", "3"},
+		{"dominators", dump, "--top", "3", "--format", "csv"},
+	} {
+		plain, errOut, code := run(t, c...)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d, stderr %q", c, code, errOut)
+		}
+		if out, errOut, code := runIndexed(t, c...); code != 0 || errOut != "" || out != plain {
+			t.Errorf("%v from the index: exit %d, stderr %q, same output %v", c, code, errOut, out == plain)
+		}
 	}
 }

@@ -230,10 +230,11 @@ func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
 			m &^= g.mirror[w]
 			found[w] = m
 			count += bits.OnesCount64(m)
-			if g.evict != nil && (w+1-lo)%evictWords == 0 {
+			if g.evict != nil && ((w+1-lo)%evictWords == 0 || w+1 == hi) {
 				// A mapped class array is read once here: its pages
 				// need not stay (120 MB for 30 M objects).
-				g.evict(index.AsBytes(g.class[(w+1-evictWords)*64 : (w+1)*64]))
+				from := lo + (w-lo)/evictWords*evictWords
+				g.evict(index.AsBytes(g.class[from*64 : min((w+1)*64, n)]))
 			}
 		}
 		at[t+1] = count
@@ -317,8 +318,7 @@ func (g *Graph) ReleaseFile() {
 	defer g.reading.Unlock()
 	g.walkMu.Lock()
 	defer g.walkMu.Unlock()
-	g.endWalk()
-	g.walker = nil
+	g.endWalk() // the walker is kept: it reads only through the walk's mapping
 	if g.File != nil {
 		g.File.Release()
 	}

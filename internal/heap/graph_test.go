@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
@@ -249,6 +250,44 @@ func TestObjectsOf(t *testing.T) {
 		}
 		if got := g.ObjectsOf(match); !slices.Equal(got, want) {
 			t.Fatalf("iteration %d: ObjectsOf differs", iter)
+		}
+	}
+}
+
+// TestObjectsOfEvicts: on a graph mapped from an index, ObjectsOf drops
+// the class array behind its scan, every object's once and nothing past
+// the last, whatever the number of objects (a count just below a multiple
+// of the eviction block once sliced past the array) and of shares.
+func TestObjectsOfEvicts(t *testing.T) {
+	for _, n := range []int{1, 63, 64, 65, evictWords*64 - 1, evictWords * 64, evictWords*64 + 1, 3*evictWords*64 - 5} {
+		for _, k := range []int{1, 2, 3} {
+			g := &Graph{class: make([]ClassIndex, n), mirror: make([]uint64, (n+63)/64)}
+			var want []ObjectIndex
+			for i := range g.class {
+				g.class[i] = ClassIndex(i % 3)
+				if i%3 == 1 {
+					want = append(want, ObjectIndex(i))
+				}
+			}
+			base := uintptr(unsafe.Pointer(&g.class[0]))
+			evicted := make([]int, n)
+			var mu sync.Mutex
+			g.evict = func(b []byte) {
+				mu.Lock()
+				defer mu.Unlock()
+				lo := int(uintptr(unsafe.Pointer(&b[0]))-base) / 4
+				for i := lo; i < lo+len(b)/4; i++ {
+					evicted[i]++
+				}
+			}
+			if got := g.objectsOf([]bool{false, true, false}, k); !slices.Equal(got, want) {
+				t.Fatalf("%d objects, %d shares: %d found, want %d", n, k, len(got), len(want))
+			}
+			for i, e := range evicted {
+				if e != 1 {
+					t.Fatalf("%d objects, %d shares: object %d's class evicted %d times", n, k, i, e)
+				}
+			}
 		}
 	}
 }

@@ -240,9 +240,10 @@ func (g *Graph) RecordOffset(i ObjectIndex) int64 {
 			return -1
 		}
 		if g.walker == nil {
-			g.walker = f.HeapRecordsAt(c.pos, c.segEnd, c.end)
+			g.walker = f.HeapRecordsIn(m, c.pos, c.segEnd, c.end)
+		} else {
+			g.walker.ResetIn(m, c.pos, c.segEnd, c.end) // keeps its buffer where the dump is not mapped
 		}
-		g.walker.ResetIn(m, c.pos, c.segEnd, c.end)
 		g.walkMap, g.walkChunk = m, j
 	}
 	k := int(idx - c.base)

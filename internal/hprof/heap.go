@@ -137,6 +137,13 @@ func (f *File) HeapRecordsAt(pos, segEnd, end int64) *HeapReader {
 	return &HeapReader{f: f, w: w, idSize: f.Header.IDSize, pos: pos, segEnd: segEnd, end: end}
 }
 
+// HeapRecordsIn is HeapRecordsAt reading through mapping m, as ResetIn.
+func (f *File) HeapRecordsIn(m *Mapping, pos, segEnd, end int64) *HeapReader {
+	r := &HeapReader{f: f, w: newWindow(m.src, f.size), idSize: f.Header.IDSize}
+	r.ResetIn(m, pos, segEnd, end)
+	return r
+}
+
 // HeapRecordsInPlace is HeapRecordsAt decoding where the dump is mapped,
 // when it is, instead of copying through a buffer: Rec.Body then stays
 // valid until the file is released or closed, and r must not be used after
@@ -147,19 +154,6 @@ func (f *File) HeapRecordsInPlace(pos, segEnd, end int64) *HeapReader {
 		r.w.use(r.w.src)
 	}
 	return r
-}
-
-// Reopen is Reset reading the file's current mapping, in place where it
-// can be (as HeapRecordsInPlace): a reader kept across File.Release
-// follows the file's new mapping instead of reading the closed one.
-func (r *HeapReader) Reopen(pos, segEnd, end int64) {
-	r.Reset(pos, segEnd, end)
-	src, err := r.f.source()
-	if err != nil {
-		r.err = err
-		return
-	}
-	r.w.use(src)
 }
 
 // Reset makes r read another range, as HeapRecordsAt would, keeping its

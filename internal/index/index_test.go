@@ -37,7 +37,7 @@ func testPartRoundTripAndDamage(t *testing.T) {
 	w.Add("meta", []byte(`{"a":1}`))
 	w.Add("nums", AsBytes(nums))
 	w.Add("empty", nil)
-	big := make([]uint64, 100_000) // whole pages, for eviction
+	big := make([]uint64, 10<<20/8) // whole pages, for eviction; stretches of the CRC
 	for i := range big {
 		big[i] = uint64(i) * 0x9e3779b97f4a7c15
 	}
@@ -68,6 +68,9 @@ func testPartRoundTripAndDamage(t *testing.T) {
 		evict(bb[1000:500_000])
 	} else if p.unmap != nil {
 		t.Error("a mapped part has no evictor")
+	}
+	if p.unmap == nil && p.Evictor() != nil {
+		t.Error("a part read whole has an evictor")
 	}
 	if !slices.Equal(As[uint64](bb), big) {
 		t.Fatal("big section changed by Evictor")
@@ -100,6 +103,37 @@ func testPartRoundTripAndDamage(t *testing.T) {
 	}
 	if _, err := p.Bytes("nums"); err == nil || !strings.Contains(err.Error(), "checksum") {
 		t.Errorf("corrupt: %v", err)
+	}
+	p.Close()
+	// So does one in a later stretch of a big section, checked in parts.
+	flipped = slices.Clone(data)
+	at = strings.Index(string(flipped), string(AsBytes(big[:64])))
+	if at < 0 {
+		t.Fatal("big section not found in the part")
+	}
+	flipped[at+9<<20] ^= 0x01
+	os.WriteFile(path, flipped, 0o644)
+	if p, err = Open(dir, "p", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Bytes("big"); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupt big section: %v", err)
+	}
+	if _, err := p.Bytes("nums"); err != nil {
+		t.Errorf("intact section: %v", err)
+	}
+	p.Close()
+	// A mapped part cut short after it was opened: reading the missing
+	// pages faults, which is an error, not a crash.
+	os.WriteFile(path, data, 0o644)
+	if p, err = Open(dir, "p", id); err != nil {
+		t.Fatal(err)
+	}
+	if p.unmap != nil {
+		os.Truncate(path, 8192)
+		if _, err := p.Bytes("big"); err == nil {
+			t.Error("section past the end of a cut mapped part accepted")
+		}
 	}
 	p.Close()
 	// A cut one is refused when opened.

@@ -151,8 +151,9 @@ func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, passed func(lo, hi he
 			if nd := &t.Nodes[k]; nd.Target {
 				nd.Targets, nd.Retained = 1, retained(nd.Object)
 			}
-			if passed != nil && (k+1-lo)%passChunk == 0 {
-				passed(t.Nodes[k+1-passChunk].Object, t.Nodes[k].Object+1)
+			if passed != nil && ((k+1-lo)%passChunk == 0 || k+1 == hi) {
+				from := lo + (k-lo)/passChunk*passChunk
+				passed(t.Nodes[from].Object, t.Nodes[k].Object+1)
 			}
 		}
 	})

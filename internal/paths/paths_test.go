@@ -3,6 +3,7 @@ package paths
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -298,6 +299,66 @@ func TestMergeAgainstNaive(t *testing.T) {
 		}
 		if total != len(m.Nodes)-roots {
 			t.Fatalf("heap %d: %d child links for %d nodes and %d roots", iter, total, len(m.Nodes), roots)
+		}
+	}
+}
+
+// TestSumPassed: Sum on more nodes than it takes between calls to passed
+// gives the same sums as a walk up from each target, tells passed about
+// every node's object exactly once, and never asks for an object it has
+// said it is past.
+func TestSumPassed(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	n := 3*passChunk + 123
+	build := func() *Tree {
+		t := &Tree{Nodes: make([]Node, n)}
+		for k := range t.Nodes {
+			nd := Node{Object: heap.ObjectIndex(3*k + 1), Parent: -1, Target: k%5 != 0}
+			if k > 0 && k%100 != 0 {
+				nd.Parent = int32(r.IntN(k))
+			}
+			t.Nodes[k] = nd
+		}
+		t.link()
+		return t
+	}
+	size := func(o heap.ObjectIndex) uint64 { return uint64(o%7 + 1) }
+	m := build()
+	want := make([]Node, n)
+	for k, nd := range m.Nodes {
+		if !nd.Target {
+			continue
+		}
+		for x := int32(k); x >= 0; x = m.Nodes[x].Parent {
+			want[x].Targets++
+			want[x].Retained += size(nd.Object)
+		}
+	}
+	var mu sync.Mutex
+	passedTimes := map[heap.ObjectIndex]int{}
+	asked := func(o heap.ObjectIndex) uint64 {
+		mu.Lock()
+		defer mu.Unlock()
+		if passedTimes[o] > 0 {
+			t.Errorf("object %d asked for after it was passed", o)
+		}
+		return size(o)
+	}
+	m.Sum(asked, func(lo, hi heap.ObjectIndex) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, nd := range m.Nodes {
+			if nd.Object >= lo && nd.Object < hi {
+				passedTimes[nd.Object]++
+			}
+		}
+	})
+	for k, nd := range m.Nodes {
+		if nd.Targets != want[k].Targets || nd.Retained != want[k].Retained {
+			t.Fatalf("node %d: %d targets, %d bytes; want %d, %d", k, nd.Targets, nd.Retained, want[k].Targets, want[k].Retained)
+		}
+		if passedTimes[nd.Object] != 1 {
+			t.Fatalf("node %d's object passed %d times", k, passedTimes[nd.Object])
 		}
 	}
 }
