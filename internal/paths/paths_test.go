@@ -334,6 +334,10 @@ func TestSumPassed(t *testing.T) {
 			want[x].Retained += size(nd.Object)
 		}
 	}
+	objs := make([]heap.ObjectIndex, n) // read while Sum writes the nodes
+	for k, nd := range m.Nodes {
+		objs[k] = nd.Object
+	}
 	var mu sync.Mutex
 	passedTimes := map[heap.ObjectIndex]int{}
 	asked := func(o heap.ObjectIndex) uint64 {
@@ -347,9 +351,9 @@ func TestSumPassed(t *testing.T) {
 	m.Sum(asked, func(lo, hi heap.ObjectIndex) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, nd := range m.Nodes {
-			if nd.Object >= lo && nd.Object < hi {
-				passedTimes[nd.Object]++
+		for _, o := range objs {
+			if o >= lo && o < hi {
+				passedTimes[o]++
 			}
 		}
 	})
