@@ -195,28 +195,64 @@ func (t *Tree) link() {
 // sum adds every node's counts into its parent's, children first: in
 // post-order, from each root down the children lists with a stack as deep
 // as the tree (no array over all nodes, as counting each node's children
-// left to add would need).
+// left to add would need). The subtrees of a node with many children (the
+// table of a map holding the matches) are summed on all cores.
 func (t *Tree) sum() {
-	type frame struct{ k, next int32 }
-	var stack []frame
+	var stack []sumFrame
 	for _, r := range t.Roots {
-		stack = append(stack[:0], frame{r, t.childStart[r]})
-		for len(stack) > 0 {
-			top := &stack[len(stack)-1]
-			if top.next < t.childStart[top.k+1] {
-				c := t.children[top.next]
-				top.next++
-				stack = append(stack, frame{c, t.childStart[c]})
-				continue
-			}
-			if nd := &t.Nodes[top.k]; nd.Parent >= 0 {
-				p := &t.Nodes[nd.Parent]
-				p.Targets += nd.Targets
-				p.Retained += nd.Retained
-			}
-			stack = stack[:len(stack)-1]
-		}
+		stack = t.sumBelow(r, true, stack)
 	}
+}
+
+// hotChildren is how many children a node must have for sum to take its
+// subtrees on all cores.
+const hotChildren = 1 << 16
+
+type sumFrame struct{ k, next int32 }
+
+// sumBelow adds up the subtree of node r, r itself included, into r and,
+// with split, into r's parent; with split, a node with hotChildren or more
+// children has its children's subtrees summed in parallel. stack is a
+// buffer, returned for the next call.
+func (t *Tree) sumBelow(r int32, split bool, stack []sumFrame) []sumFrame {
+	stack = append(stack[:0], sumFrame{r, t.childStart[r]})
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		end := t.childStart[top.k+1]
+		if split && top.next == t.childStart[top.k] && end-top.next >= hotChildren {
+			k, children := top.k, t.children[top.next:end]
+			var targets atomic.Int64
+			var retained atomic.Uint64
+			par.For(len(children), 0, func(lo, hi int) {
+				var n int64
+				var b uint64
+				var stack []sumFrame
+				for _, c := range children[lo:hi] {
+					stack = t.sumBelow(c, false, stack)
+					n += int64(t.Nodes[c].Targets)
+					b += t.Nodes[c].Retained
+				}
+				targets.Add(n)
+				retained.Add(b)
+			})
+			t.Nodes[k].Targets += int32(targets.Load())
+			t.Nodes[k].Retained += retained.Load()
+			top.next = end
+		}
+		if top.next < end {
+			c := t.children[top.next]
+			top.next++
+			stack = append(stack, sumFrame{c, t.childStart[c]})
+			continue
+		}
+		if nd := &t.Nodes[top.k]; nd.Parent >= 0 && (split || top.k != r) {
+			p := &t.Nodes[nd.Parent]
+			p.Targets += nd.Targets
+			p.Retained += nd.Retained
+		}
+		stack = stack[:len(stack)-1]
+	}
+	return stack
 }
 
 // Children returns node k's first limit children (all when limit <= 0),

@@ -306,15 +306,27 @@ func TestMergeAgainstNaive(t *testing.T) {
 // TestSumPassed: Sum on more nodes than it takes between calls to passed
 // gives the same sums as a walk up from each target, tells passed about
 // every node's object exactly once, and never asks for an object it has
-// said it is past.
+// said it is past; on a random forest, and on one where a node has more
+// children than sum takes one at a time (their subtrees are summed on all
+// cores).
 func TestSumPassed(t *testing.T) {
+	for _, hot := range []bool{false, true} {
+		testSumPassed(t, hot)
+	}
+}
+
+func testSumPassed(t *testing.T, hot bool) {
 	r := rand.New(rand.NewPCG(7, 7))
 	n := 3*passChunk + 123
 	build := func() *Tree {
 		t := &Tree{Nodes: make([]Node, n)}
 		for k := range t.Nodes {
 			nd := Node{Object: heap.ObjectIndex(3*k + 1), Parent: -1, Target: k%5 != 0}
-			if k > 0 && k%100 != 0 {
+			switch {
+			case k == 0 || k%100 == 0:
+			case hot && k%3 != 0:
+				nd.Parent = 0 // two thirds of the nodes are its children
+			default:
 				nd.Parent = int32(r.IntN(k))
 			}
 			t.Nodes[k] = nd
@@ -324,6 +336,9 @@ func TestSumPassed(t *testing.T) {
 	}
 	size := func(o heap.ObjectIndex) uint64 { return uint64(o%7 + 1) }
 	m := build()
+	if hot && m.childStart[1]-m.childStart[0] < hotChildren {
+		t.Fatalf("node 0 has %d children, fewer than %d", m.childStart[1]-m.childStart[0], hotChildren)
+	}
 	want := make([]Node, n)
 	for k, nd := range m.Nodes {
 		if !nd.Target {
@@ -359,10 +374,10 @@ func TestSumPassed(t *testing.T) {
 	})
 	for k, nd := range m.Nodes {
 		if nd.Targets != want[k].Targets || nd.Retained != want[k].Retained {
-			t.Fatalf("node %d: %d targets, %d bytes; want %d, %d", k, nd.Targets, nd.Retained, want[k].Targets, want[k].Retained)
+			t.Fatalf("hot %v, node %d: %d targets, %d bytes; want %d, %d", hot, k, nd.Targets, nd.Retained, want[k].Targets, want[k].Retained)
 		}
 		if passedTimes[nd.Object] != 1 {
-			t.Fatalf("node %d's object passed %d times", k, passedTimes[nd.Object])
+			t.Fatalf("hot %v, node %d's object passed %d times", hot, k, passedTimes[nd.Object])
 		}
 	}
 }
