@@ -26,8 +26,8 @@ type pathsOptions struct {
 	jvmNames    bool
 	tree        treeOptions
 	// trim drops what the dump's and the index's mappings hold
-	// resident, after the reads at random of each object keeps follows
-	// (session.trim).
+	// resident, after the records read to label a node's children and
+	// the reads at random of each object keeps follows (session.trim).
 	trim func()
 }
 
@@ -215,6 +215,9 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		if shown < o.maxPaths { // else Children would list them all
 			children := m.Children(k, o.maxPaths-shown)
 			fields := m.Labels(search, k, children)
+			if o.trim != nil {
+				o.trim() // the record labelled may be big: a map's table of 37 MB
+			}
 			for i, c := range children {
 				if shown >= o.maxPaths {
 					break
