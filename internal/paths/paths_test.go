@@ -2,6 +2,7 @@ package paths
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -306,10 +307,11 @@ func TestMergeAgainstNaive(t *testing.T) {
 // TestSumPassed: Sum on more nodes than it takes between calls to passed
 // gives the same sums as a walk up from each target, tells passed about
 // every node's object exactly once, and never asks for an object it has
-// said it is past; on a random forest, and on one where a node has more
-// children than sum takes one at a time (their subtrees are summed on all
-// cores).
+// said it is past; on a random forest, and on one where two nodes, one in
+// the other's subtree, have more children than sum takes one at a time
+// (the outer one's subtrees are summed on two cores).
 func TestSumPassed(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
 	for _, hot := range []bool{false, true} {
 		testSumPassed(t, hot)
 	}
@@ -317,27 +319,34 @@ func TestSumPassed(t *testing.T) {
 
 func testSumPassed(t *testing.T, hot bool) {
 	r := rand.New(rand.NewPCG(7, 7))
-	n := 3*passChunk + 123
+	n := 8*passChunk + 123
 	build := func() *Tree {
 		t := &Tree{Nodes: make([]Node, n)}
 		for k := range t.Nodes {
 			nd := Node{Object: heap.ObjectIndex(3*k + 1), Parent: -1, Target: k%5 != 0}
 			switch {
 			case k == 0 || k%100 == 0:
-			case hot && k%3 != 0:
-				nd.Parent = 0 // two thirds of the nodes are its children
+			case hot && k == 3:
+				nd.Parent = 1
+			case hot && k > 3 && k%2 == 1:
+				nd.Parent = 1 // node 1, below root 0: half the nodes are its children
+			case hot && k > 3 && k%4 == 2:
+				nd.Parent = 3 // node 3, below node 1: a quarter
 			default:
 				nd.Parent = int32(r.IntN(k))
 			}
 			t.Nodes[k] = nd
 		}
+		t.Nodes[1].Parent = 0
 		t.link()
 		return t
 	}
 	size := func(o heap.ObjectIndex) uint64 { return uint64(o%7 + 1) }
 	m := build()
-	if hot && m.childStart[1]-m.childStart[0] < hotChildren {
-		t.Fatalf("node 0 has %d children, fewer than %d", m.childStart[1]-m.childStart[0], hotChildren)
+	for _, k := range []int32{1, 3} {
+		if c := m.childStart[k+1] - m.childStart[k]; hot && c < hotChildren {
+			t.Fatalf("node %d has %d children, fewer than %d", k, c, hotChildren)
+		}
 	}
 	want := make([]Node, n)
 	for k, nd := range m.Nodes {
