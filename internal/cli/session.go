@@ -159,16 +159,17 @@ func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill f
 }
 
 // trim drops the pages of the index parts read so far from the resident
-// set, where they are mapped, and unmaps the dump (mapped again by the
-// next read of a record): reads at random (the few objects a report
-// shows) each keep a run of pages mapped, which add up, and a big array's
-// record read once need not stay. No record may be in use.
+// set, where they are mapped, and unmaps the dump where records are read
+// (mapped again by the next read; Graph.TrimFile keeps the walk that finds
+// records): reads at random (the few objects a report shows) each keep a
+// run of pages mapped, which add up, and a big array's record read once
+// need not stay. No record may be in use.
 func (x *session) trim() {
 	for _, p := range x.parts {
 		p.Evict()
 	}
 	if x.graph != nil {
-		x.graph.ReleaseFile()
+		x.graph.TrimFile()
 	}
 }
 

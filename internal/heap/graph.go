@@ -324,6 +324,18 @@ func (g *Graph) ReleaseFile() {
 	}
 }
 
+// TrimFile unmaps the dump where records are read, as ReleaseFile does,
+// but keeps RecordOffset's walk of its current chunk: the walk reads
+// through a mapping of its own with at most that chunk resident, and
+// reading on in the chunk need not walk it again from its start.
+func (g *Graph) TrimFile() {
+	g.reading.Lock() // after every record being read
+	defer g.reading.Unlock()
+	if g.File != nil {
+		g.File.Release()
+	}
+}
+
 // Close releases the dump file.
 func (g *Graph) Close() error {
 	g.walkMu.Lock()
