@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 	"github.com/leakscan/leakscan/internal/testjvm"
 )
 
@@ -28,6 +29,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// writeDump writes the dump w made to a file name in a fresh folder and
+// returns its path.
+func writeDump(t *testing.T, w *hproftest.Writer, name string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func root(t *testing.T) string {

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,11 +38,7 @@ func jobServer(t *testing.T, jobs int) string {
 	w.ObjArray(list, arr, clients)
 	registry := w.Class("com/example/Registry", obj, 0, []hproftest.Static{{Name: "JOBS", Type: hprof.TypeObject, Value: list}}, nil)
 	w.Root(hprof.SubRootStickyClass, registry, 0, 0)
-	path := filepath.Join(t.TempDir(), "jobs.hprof")
-	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeDump(t, w, "jobs.hprof")
 }
 
 func TestDiff(t *testing.T) {

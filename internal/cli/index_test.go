@@ -212,10 +212,7 @@ func TestIndexPathsMany(t *testing.T) {
 	w.ObjArray(table, arr, buckets)
 	holder := w.Class("com/example/Holder", obj, 0, []hproftest.Static{{Name: "TABLE", Type: hprof.TypeObject, Value: table}}, nil)
 	w.Root(hprof.SubRootStickyClass, holder, 0, 0)
-	dump := filepath.Join(t.TempDir(), "many.hprof")
-	if err := os.WriteFile(dump, w.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dump := writeDump(t, w, "many.hprof")
 	if _, errOut, code := runIndexed(t, "index", dump); code != 0 {
 		t.Fatalf("index: exit %d, %s", code, errOut)
 	}

@@ -43,11 +43,7 @@ func evilDump(t *testing.T) string {
 	w.Instance(x, evil, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
 	w.Root(hprof.SubRootThreadObject, th, 1, 0)
 	w.Root(hprof.SubRootJavaFrame, x, 1, -1)
-	path := filepath.Join(t.TempDir(), "evil.hprof")
-	if err := os.WriteFile(path, w.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeDump(t, w, "evil.hprof")
 }
 
 func writeTestReport(t *testing.T, dump string) (string, string) {
