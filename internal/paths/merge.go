@@ -2,6 +2,7 @@ package paths
 
 import (
 	"math/bits"
+	"runtime"
 	"slices"
 	"sync/atomic"
 
@@ -198,37 +199,34 @@ func (t *Tree) link() {
 // left to add would need). The subtrees of a node with many children (the
 // table of a map holding the matches) are summed on all cores.
 func (t *Tree) sum() {
+	workers := runtime.GOMAXPROCS(0)
 	var stack []sumFrame
 	for _, r := range t.Roots {
-		stack = t.sumBelow(r, true, stack)
+		stack = t.sumBelow(r, workers, stack)
 	}
 }
 
-// hotChildren is how many children a node must have for sum to take its
-// subtrees on all cores (par.For splits from twice 65,536 items).
-const hotChildren = 1 << 17
-
 type sumFrame struct{ k, next int32 }
 
-// sumBelow adds up the subtree of node r, r itself included, into r and,
-// with split, into r's parent; with split, a node with hotChildren or more
-// children has its children's subtrees summed in parallel. stack is a
+// sumBelow adds up the subtree of node r into r and, but for r itself,
+// every node's parent; a node with children enough for par.For to split
+// on workers cores has its children's subtrees summed on them. stack is a
 // buffer, returned for the next call.
-func (t *Tree) sumBelow(r int32, split bool, stack []sumFrame) []sumFrame {
+func (t *Tree) sumBelow(r int32, workers int, stack []sumFrame) []sumFrame {
 	stack = append(stack[:0], sumFrame{r, t.childStart[r]})
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		end := t.childStart[top.k+1]
-		if split && top.next == t.childStart[top.k] && end-top.next >= hotChildren {
+		if top.next == t.childStart[top.k] && par.Shares(int(end-top.next), workers) > 1 {
 			k, children := top.k, t.children[top.next:end]
 			var targets atomic.Int64
 			var retained atomic.Uint64
-			par.For(len(children), 0, func(lo, hi int) {
+			par.For(len(children), workers, func(lo, hi int) {
 				var n int64
 				var b uint64
 				var stack []sumFrame
 				for _, c := range children[lo:hi] {
-					stack = t.sumBelow(c, false, stack)
+					stack = t.sumBelow(c, 1, stack)
 					n += int64(t.Nodes[c].Targets)
 					b += t.Nodes[c].Retained
 				}
@@ -245,7 +243,7 @@ func (t *Tree) sumBelow(r int32, split bool, stack []sumFrame) []sumFrame {
 			stack = append(stack, sumFrame{c, t.childStart[c]})
 			continue
 		}
-		if nd := &t.Nodes[top.k]; nd.Parent >= 0 && (split || top.k != r) {
+		if nd := &t.Nodes[top.k]; nd.Parent >= 0 && top.k != r {
 			p := &t.Nodes[nd.Parent]
 			p.Targets += nd.Targets
 			p.Retained += nd.Retained
