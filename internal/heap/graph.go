@@ -314,14 +314,10 @@ func (g *Graph) fileLocked() (*hprof.File, error) {
 // ReleaseFile unmaps the dump while only the graph is needed (see
 // hprof.File.Release); reading records maps it again.
 func (g *Graph) ReleaseFile() {
-	g.reading.Lock() // after every record being read
-	defer g.reading.Unlock()
 	g.walkMu.Lock()
-	defer g.walkMu.Unlock()
 	g.endWalk() // the walker is kept: it reads only through the walk's mapping
-	if g.File != nil {
-		g.File.Release()
-	}
+	g.walkMu.Unlock()
+	g.TrimFile()
 }
 
 // TrimFile unmaps the dump where records are read, as ReleaseFile does,
