@@ -97,10 +97,6 @@ type Graph struct {
 	rootIndexOnce sync.Once
 	rootIndex     map[ObjectIndex][]int
 
-	reverseOnce sync.Once
-	revStart    []uint32 // reverse CSR, built by Referrers
-	revEdges    []ObjectIndex
-
 	Roots   []Root
 	Threads []Thread
 	Stats   Stats

@@ -1,53 +1,60 @@
 package heap
 
-// Referrers returns the objects that refer to o: through a stored
-// reference, or as an instance of o when o is a class object. The reverse
-// edges are built on the first call (count, prefix sum, fill: 4 bytes per
-// reference and per object) and kept.
+import (
+	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/par"
+)
+
+// Referrers returns the objects that refer to o, each once and in index
+// order: through a stored reference, or as an instance of o when o is a
+// class object.
+//
+// It reads every object's class and references, on all cores, rather
+// than building a reverse index: a command asks about one object, and on
+// the bench dump (30 M objects, 47 M references) the scan takes a tenth of
+// a second where the reverse index took 4 s on one core and 0.9 GB.
+// Arrays mapped from an index leave the resident set behind the scan.
 func (g *Graph) Referrers(o ObjectIndex) []ObjectIndex {
-	g.reverseOnce.Do(g.buildReverse)
-	return g.revEdges[g.revStart[o]:g.revStart[o+1]]
+	return g.referrers(o, par.Shares(len(g.class), 0))
 }
 
-func (g *Graph) buildReverse() {
-	n := len(g.class)
-	start := make([]uint32, n+1)
-	for i := 0; i < n; i++ {
-		if c := g.Classes[g.class[i]].Object; c != None {
-			start[c+1]++
-		}
-		for _, t := range g.Refs(ObjectIndex(i)) {
-			start[t+1]++
-		}
+// referrersBlock is how many objects the scan takes between evictions.
+const referrersBlock = 1 << 18
+
+// referrers is Referrers on k shares of the objects.
+func (g *Graph) referrers(o ObjectIndex, k int) []ObjectIndex {
+	instance := make([]bool, len(g.Classes)) // by class: its object is o
+	for c := range g.Classes {
+		instance[c] = g.Classes[c].Object == o
 	}
-	for i := 1; i <= n; i++ {
-		start[i] += start[i-1]
-	}
-	rev := make([]ObjectIndex, start[n])
-	fill := make([]uint32, n)
-	copy(fill, start[:n])
-	for i := 0; i < n; i++ {
-		seen := func(t ObjectIndex) bool { // one entry per referrer
-			return fill[t] > start[t] && rev[fill[t]-1] == ObjectIndex(i)
-		}
-		if c := g.Classes[g.class[i]].Object; c != None && !seen(c) {
-			rev[fill[c]] = ObjectIndex(i)
-			fill[c]++
-		}
-		for _, t := range g.Refs(ObjectIndex(i)) {
-			if !seen(t) {
-				rev[fill[t]] = ObjectIndex(i)
-				fill[t]++
+	found := make([][]ObjectIndex, k)
+	par.InShares(len(g.class), k, func(t, lo, hi int) {
+		var out []ObjectIndex
+		for from := lo; from < hi; from = min(from+referrersBlock, hi) {
+			to := min(from+referrersBlock, hi)
+			for i := from; i < to; i++ {
+				if instance[g.class[i]] {
+					out = append(out, ObjectIndex(i))
+					continue
+				}
+				for _, w := range g.edges[g.edgeStart[i]:g.edgeStart[i+1]] {
+					if w == o {
+						out = append(out, ObjectIndex(i))
+						break
+					}
+				}
+			}
+			if g.evict != nil {
+				g.evict(index.AsBytes(g.class[from:to]))
+				g.evict(index.AsBytes(g.edgeStart[from:to]))
+				g.evict(index.AsBytes(g.edges[g.edgeStart[from]:g.edgeStart[to]]))
 			}
 		}
+		found[t] = out
+	})
+	var all []ObjectIndex
+	for _, f := range found {
+		all = append(all, f...)
 	}
-	// Duplicates left gaps at the ends of lists: close them up.
-	w := uint32(0)
-	for t := 0; t < n; t++ {
-		s, e := start[t], fill[t]
-		start[t] = w
-		w += uint32(copy(rev[w:], rev[s:e]))
-	}
-	start[n] = w
-	g.revStart, g.revEdges = start, rev[:w]
+	return all
 }
