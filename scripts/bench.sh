@@ -66,6 +66,10 @@ measure "leakscan histogram (index)" $BIN histogram "$DUMP" -q
 measure "leakscan info (index)" $BIN info "$DUMP" -q
 measure "leakscan paths --class double[] (index)" $BIN paths "$DUMP" -q --class 'double[]'
 measure "leakscan paths --class java.util.ArrayList (index)" $BIN paths "$DUMP" -q --class java.util.ArrayList --max-paths 3
+# The map's table: the biggest object two levels below the top (8.4 M
+# slots, one referrer); its id is the dump's, so it is looked up.
+OBJ=$($BIN dominators "$DUMP" -q --top 1 --depth 2 --format csv | awk -F, 'NR == 4 {print $3}')
+measure "leakscan inspect $OBJ (index)" $BIN inspect "$DUMP" "$OBJ" -q
 measure "leakscan suspects (index)" $BIN suspects "$DUMP" -q
 measure "leakscan report (index)" $BIN report "$DUMP" -q -o "$(mktemp -d)/report.html"
 
