@@ -246,20 +246,28 @@ func (t *Tree) buildChildren() {
 		start[i] += start[i-1]
 	}
 	children := make([]heap.ObjectIndex, start[n+1])
-	fill := make([]uint32, n+1)
-	copy(fill, start[:n+1])
-	for o, d := range t.idom {
+	// Fill from the end, counting each list's end back down to its
+	// start, so that no array of fill positions is needed (120 MB on
+	// the bench dump): start[k+1] ends as where list k starts.
+	for o := n - 1; o >= 0; o-- {
 		k := -1
-		switch {
+		switch d := t.idom[o]; {
 		case d == TopLevel:
 			k = 0
 		case d >= 0:
 			k = slot(d)
 		}
 		if k >= 0 {
-			children[fill[k]] = heap.ObjectIndex(o)
-			fill[k]++
+			start[k+1]--
+			children[start[k+1]] = heap.ObjectIndex(o)
 		}
+	}
+	copy(start, start[1:])
+	start[n+1] = uint32(len(children))
+	if t.evict != nil {
+		// A mapped idom array has been read whole: only a few of its
+		// entries are asked for after this.
+		t.evict(index.AsBytes(t.idom))
 	}
 	t.childStart, t.children = start, children
 	t.sorted = make([]uint64, (n+2+63)/64)
