@@ -206,12 +206,24 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 	if t.childStart == nil {
 		t.buildChildren()
 	}
-	stack := []heap.ObjectIndex{o}
+	// The stack holds the unvisited rest of each children list on the
+	// way down, not copies of the lists (a map's table dominates
+	// millions).
+	type rest struct{ from, to uint32 }
+	visit(o)
+	stack := []rest{{t.childStart[o+1], t.childStart[o+2]}}
 	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+		top := &stack[len(stack)-1]
+		if top.from == top.to {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		x := t.children[top.from]
+		top.from++
 		visit(x)
-		stack = append(stack, t.UnorderedChildren(x)...)
+		if from, to := t.childStart[x+1], t.childStart[x+2]; from < to {
+			stack = append(stack, rest{from, to})
+		}
 	}
 }
 
