@@ -61,10 +61,9 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		if t.Retained(x) < min {
 			break
 		}
-		sp := suspectAt(g, t, s, x, "object")
+		sp := suspectAt(g, t, s, x, "object", inside)
 		sp.Instances = 1
 		out = append(out, sp)
-		t.Subtree(x, func(o heap.ObjectIndex) { inside[o] = true })
 	}
 	// Classes whose objects together cross the threshold, none of them
 	// alone: many small objects of one kind. A class's share is what its
@@ -90,7 +89,7 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		if byClass[c] < min || counts[c] < 2 {
 			continue
 		}
-		sp := suspectAt(g, t, s, biggest[c], "class")
+		sp := suspectAt(g, t, s, biggest[c], "class", nil)
 		sp.Class = heap.SourceName(g.Classes[c].Name)
 		sp.Instances = counts[c]
 		sp.Retained = byClass[c]
@@ -129,7 +128,9 @@ func percentOf(part, whole uint64) float64 {
 	return float64(part) * 100 / float64(whole)
 }
 
-func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectIndex, kind string) Suspect {
+// suspectAt explains what x retains; inside, if set, gets x's retained
+// set marked.
+func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectIndex, kind string, inside []bool) Suspect {
 	sp := Suspect{Kind: kind, Class: g.ObjectLabel(x, true), Retained: t.Retained(x),
 		Percent: percentOf(t.Retained(x), t.ReachableBytes), Object: objectOf(g, t, x), Path: PathTo(g, t, s, x)}
 	// The accumulation chain.
@@ -150,17 +151,21 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 		sp.Chain = append(sp.Chain, Step{Field: label, Object: objectOf(g, t, next)})
 		cur = next
 	}
-	sp.Retains = retainedClasses(g, t, x, 5)
+	sp.Retains = retainedClasses(g, t, x, 5, inside)
 	sp.Sentence = sentence(g, sp)
 	return sp
 }
 
 // retainedClasses sums, per class, the objects x dominates (its retained
-// set), biggest shallow total first.
-func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int) []ClassShare {
+// set), biggest shallow total first; it marks them in inside, if set, on
+// the same walk.
+func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int, inside []bool) []ClassShare {
 	per := map[string]*ClassShare{}
 	byClass := make([]*ClassShare, len(g.Classes)) // per, by class index: no label per object
 	t.Subtree(x, func(o heap.ObjectIndex) {
+		if inside != nil {
+			inside[o] = true
+		}
 		c := byClass[g.ClassOf(o)]
 		if g.IsClassObject(o) || c == nil {
 			name := g.ObjectLabel(o, true)
