@@ -202,6 +202,7 @@ func (t *Tree) UnorderedChildren(o heap.ObjectIndex) []heap.ObjectIndex {
 
 // Subtree calls visit for o and every object it dominates, depth first, in
 // no particular order (for sums over a retained set: it sorts nothing).
+// visit must not call Children, which sorts the lists the walk is in.
 func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 	if t.childStart == nil {
 		t.buildChildren()
@@ -211,7 +212,7 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 	// millions).
 	type rest struct{ from, to uint32 }
 	visit(o)
-	stack := []rest{{t.childStart[o+1], t.childStart[o+2]}}
+	stack := []rest{{t.childStart[int(o)+1], t.childStart[int(o)+2]}}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.from == top.to {
@@ -221,7 +222,7 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 		x := t.children[top.from]
 		top.from++
 		visit(x)
-		if from, to := t.childStart[x+1], t.childStart[x+2]; from < to {
+		if from, to := t.childStart[int(x)+1], t.childStart[int(x)+2]; from < to {
 			stack = append(stack, rest{from, to})
 		}
 	}
@@ -277,8 +278,9 @@ func (t *Tree) buildChildren() {
 	copy(start, start[1:])
 	start[n+1] = uint32(len(children))
 	if t.evict != nil {
-		// A mapped idom array has been read whole: only a few of its
-		// entries are asked for after this.
+		// A mapped idom array has been read whole. dominators and
+		// inspect ask for a few of its entries after this; suspects
+		// reads it in order again, from the page cache.
 		t.evict(index.AsBytes(t.idom))
 	}
 	t.childStart, t.children = start, children

@@ -9,12 +9,13 @@ import (
 )
 
 // TestReferrers checks the scan against the definition, object by object,
-// on 1 to 3 shares and on heaps that end on either side of a block, and
+// on 1 to 3 shares and on heaps that end on either side of a block (and
+// with shares of more than one block), and
 // that a mapped graph's class, offset and reference arrays are each
 // dropped from memory exactly once behind it.
 func TestReferrers(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
-	for _, n := range []int{1, 5, 200, referrersBlock - 1, referrersBlock + 3} {
+	for _, n := range []int{1, 5, 200, referrersBlock - 1, referrersBlock + 3, 2*referrersBlock + 5} {
 		g := &Graph{class: make([]ClassIndex, n), edgeStart: make([]uint32, n+1)}
 		// Three classes, two with class objects among the objects.
 		g.Classes = []Class{{Object: 0}, {Object: ObjectIndex(n / 2)}, {Object: None}}
