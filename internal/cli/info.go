@@ -110,9 +110,7 @@ func buildInfo(g *heap.Graph) *infoReport {
 	if src.Truncated >= 0 {
 		r.Truncated = src.Truncated
 	}
-	for i := 0; i < g.NumObjects(); i++ {
-		r.ShallowBytes += g.ShallowSize(heap.ObjectIndex(i))
-	}
+	r.ShallowBytes = g.ShallowTotal()
 	for _, root := range g.Roots {
 		r.Roots[heap.RootKindName(root.Kind)]++
 	}

@@ -128,6 +128,38 @@ func (g *Graph) ClassOf(i ObjectIndex) ClassIndex { return g.class[i] }
 // ShallowSize returns the bytes object i occupies in the JVM heap.
 func (g *Graph) ShallowSize(i ObjectIndex) uint64 { return uint64(g.size[i]) << 3 }
 
+// ShallowTotal returns the shallow size of all objects: a scan of every
+// object's size, on all cores, that drops a mapped size array's pages
+// behind it.
+func (g *Graph) ShallowTotal() uint64 { return g.shallowTotal(par.Shares(len(g.size), 0)) }
+
+// shallowTotal is ShallowTotal on k shares of the objects.
+func (g *Graph) shallowTotal(k int) uint64 {
+	n := len(g.size)
+	sums := make([]uint64, k)
+	par.InShares(n, k, func(t, lo, hi int) {
+		var sum uint64
+		for from := lo; from < hi; from += shallowBlock {
+			to := min(from+shallowBlock, hi)
+			for _, s := range g.size[from:to] {
+				sum += uint64(s)
+			}
+			if g.evict != nil {
+				g.evict(index.AsBytes(g.size[from:to]))
+			}
+		}
+		sums[t] = sum << 3
+	})
+	var total uint64
+	for _, s := range sums {
+		total += s
+	}
+	return total
+}
+
+// shallowBlock is how many sizes ShallowTotal adds between evictions.
+const shallowBlock = 1 << 18
+
 // ID returns the id (address) of object i.
 func (g *Graph) ID(i ObjectIndex) uint64 { return g.ids.id(int32(i)) }
 

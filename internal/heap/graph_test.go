@@ -391,3 +391,36 @@ func TestRecordsAcrossChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestShallowTotal: the sum of every object's size, on 1 to 3 shares and
+// across block ends, each size evicted exactly once behind the scan.
+func TestShallowTotal(t *testing.T) {
+	for _, n := range []int{0, 1, 1000, shallowBlock + 7, 2*shallowBlock + 3} {
+		g := &Graph{size: make([]uint32, n)}
+		var want uint64
+		for i := range g.size {
+			g.size[i] = uint32(i%7 + 2)
+			want += uint64(g.size[i]) << 3
+		}
+		for _, k := range []int{1, 2, 3} {
+			evicted := make([]int32, n)
+			var mu sync.Mutex
+			g.evict = func(b []byte) {
+				mu.Lock()
+				defer mu.Unlock()
+				lo := int(uintptr(unsafe.Pointer(&b[0]))-uintptr(unsafe.Pointer(&g.size[0]))) / 4
+				for i := lo; i < lo+len(b)/4; i++ {
+					evicted[i]++
+				}
+			}
+			if got := g.shallowTotal(k); got != want {
+				t.Fatalf("%d objects, %d shares: %d bytes, want %d", n, k, got, want)
+			}
+			for i, e := range evicted {
+				if e != 1 {
+					t.Fatalf("%d objects, %d shares: size %d evicted %d times", n, k, i, e)
+				}
+			}
+		}
+	}
+}
