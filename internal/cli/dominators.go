@@ -135,6 +135,7 @@ type domNode struct {
 	Root     string     `json:"root,omitempty"`
 	Children []*domNode `json:"children,omitempty"`
 	depth    int
+	object   heap.ObjectIndex
 }
 
 // domReport is the JSON form of `leakscan dominators`.
@@ -156,7 +157,7 @@ func percent(part, whole uint64) float64 {
 func (o *dominatorsOptions) node(t *dominator.Tree, x heap.ObjectIndex, depth int) *domNode {
 	g := t.Graph()
 	n := &domNode{ID: fmt.Sprintf("0x%x", g.ID(x)), Class: g.ObjectLabel(x, !o.jvmNames), Shallow: g.ShallowSize(x),
-		Retained: t.Retained(x), Percent: percent(t.Retained(x), t.ReachableBytes), depth: depth}
+		Retained: t.Retained(x), Percent: percent(t.Retained(x), t.ReachableBytes), depth: depth, object: x}
 	if t.Idom(x) == dominator.TopLevel {
 		// Empty for objects that are no root themselves but are reached
 		// from several roots with no common dominator.
@@ -165,26 +166,35 @@ func (o *dominatorsOptions) node(t *dominator.Tree, x heap.ObjectIndex, depth in
 	return n
 }
 
+// collect builds the printed tree level by level: each level's objects
+// get their biggest children in one call (one scan of the tree, not a
+// children table of every object; see dominator.Tree.BiggestChildren).
 func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
-	var build func(x heap.ObjectIndex, depth int) *domNode
-	build = func(x heap.ObjectIndex, depth int) *domNode { // depth is bounded by --depth
-		n := o.node(t, x, depth)
-		if depth < o.depth {
-			for i, c := range t.Children(x) {
-				if i >= o.children || t.Retained(c) < min {
-					break
-				}
-				n.Children = append(n.Children, build(c, depth+1))
-			}
-		}
-		return n
-	}
 	var out []*domNode
 	for _, x := range t.Children(heap.None) {
 		if (o.top > 0 && len(out) >= o.top) || t.Retained(x) < min {
 			break
 		}
-		out = append(out, build(x, 0))
+		out = append(out, o.node(t, x, 0))
+	}
+	level := out
+	for depth := 0; depth < o.depth && len(level) > 0 && o.children > 0; depth++ {
+		objs := make([]heap.ObjectIndex, len(level))
+		for i, n := range level {
+			objs[i] = n.object
+		}
+		var next []*domNode
+		for i, children := range t.BiggestChildren(objs, o.children) {
+			for _, c := range children {
+				if t.Retained(c) < min {
+					break
+				}
+				n := o.node(t, c, depth+1)
+				level[i].Children = append(level[i].Children, n)
+				next = append(next, n)
+			}
+		}
+		level = next
 	}
 	return out
 }
