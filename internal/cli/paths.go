@@ -293,8 +293,12 @@ func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectInd
 	var out []*pathNode
 	for steps := 0; steps < 64; steps++ {
 		c := heap.None
+		least := keepsRatio * float64(t.Retained(x))
 		for _, r := range g.Refs(x) {
-			if t.Idom(r) == int32(x) && float64(t.Retained(r)) >= keepsRatio*float64(t.Retained(x)) {
+			// The size first: it rules out nearly every reference, and
+			// then the idom array need not be read (70 MB of pages for
+			// the 3.75 M references of the bench dump's map table).
+			if float64(t.Retained(r)) >= least && t.Idom(r) == int32(x) {
 				c = r
 				break
 			}
