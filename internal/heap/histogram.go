@@ -3,6 +3,8 @@ package heap
 import (
 	"runtime"
 	"sync"
+
+	"github.com/leakscan/leakscan/internal/index"
 )
 
 // ClassStats is one histogram row.
@@ -26,10 +28,19 @@ func (g *Graph) Histogram() []ClassStats {
 			defer wg.Done()
 			rows := make([]ClassStats, len(g.Classes))
 			lo, hi := n*w/workers, n*(w+1)/workers
-			for i := lo; i < hi; i++ {
-				r := &rows[g.class[i]]
-				r.Instances++
-				r.ShallowBytes += uint64(g.size[i]) << 3
+			for from := lo; from < hi; from += shallowBlock {
+				to := min(from+shallowBlock, hi)
+				for i := from; i < to; i++ {
+					r := &rows[g.class[i]]
+					r.Instances++
+					r.ShallowBytes += uint64(g.size[i]) << 3
+				}
+				if g.evict != nil {
+					// Mapped from an index, both arrays are read once
+					// here: their pages need not stay (228 MB).
+					g.evict(index.AsBytes(g.class[from:to]))
+					g.evict(index.AsBytes(g.size[from:to]))
+				}
 			}
 			parts[w] = rows
 		}()

@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/testjvm"
@@ -289,5 +291,39 @@ func TestMATPerInstanceSizes(t *testing.T) {
 				t.Fatalf("only %d classes compared", checked)
 			}
 		})
+	}
+}
+
+// TestHistogramEvicts: a mapped graph's class and size arrays are each
+// dropped once behind the histogram's scan, across block ends.
+func TestHistogramEvicts(t *testing.T) {
+	n := 2*shallowBlock + 9
+	g := &Graph{class: make([]ClassIndex, n), size: make([]uint32, n), Classes: make([]Class, 3)}
+	for i := range n {
+		g.class[i], g.size[i] = ClassIndex(i%3), 2
+	}
+	counts := map[uintptr]int{}
+	var mu sync.Mutex
+	g.evict = func(b []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		for p := uintptr(unsafe.Pointer(&b[0])); p < uintptr(unsafe.Pointer(&b[0]))+uintptr(len(b)); p += 4 {
+			counts[p]++
+		}
+	}
+	rows := g.Histogram()
+	var objects int64
+	for _, r := range rows {
+		objects += r.Instances
+	}
+	if objects != int64(n) {
+		t.Fatalf("%d objects counted, want %d", objects, n)
+	}
+	for _, a := range [][]byte{unsafe.Slice((*byte)(unsafe.Pointer(&g.class[0])), 4*n), unsafe.Slice((*byte)(unsafe.Pointer(&g.size[0])), 4*n)} {
+		for p := uintptr(unsafe.Pointer(&a[0])); p < uintptr(unsafe.Pointer(&a[0]))+uintptr(len(a)); p += 4 {
+			if counts[p] != 1 {
+				t.Fatalf("an element evicted %d times", counts[p])
+			}
+		}
 	}
 }
