@@ -62,6 +62,7 @@ $BIN index "$DUMP" -q >/dev/null
 echo "index: $(du -sb "$DUMP.leakscan" | cut -f1) bytes, $(ls "$DUMP.leakscan")" | tr '\n' ' '
 echo
 measure "leakscan dominators (index)" $BIN dominators "$DUMP" -q --top 10
+measure "leakscan dominators --depth 3 (index)" $BIN dominators "$DUMP" -q --top 10 --depth 3
 measure "leakscan histogram (index)" $BIN histogram "$DUMP" -q
 measure "leakscan info (index)" $BIN info "$DUMP" -q
 measure "leakscan paths --class double[] (index)" $BIN paths "$DUMP" -q --class 'double[]'
