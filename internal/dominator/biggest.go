@@ -19,15 +19,21 @@ import (
 // (3.1 M children of the bench dump's map table). A tree mapped from an
 // index drops the pages it scanned.
 func (t *Tree) BiggestChildren(parents []heap.ObjectIndex, k int) [][]heap.ObjectIndex {
+	return t.biggestChildren(parents, k, par.Shares(len(t.idom), 0))
+}
+
+// biggestChildren is BiggestChildren scanning in the given number of
+// shares.
+func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]heap.ObjectIndex {
 	out := make([][]heap.ObjectIndex, len(parents))
+	if k <= 0 || len(parents) == 0 {
+		return out
+	}
 	if t.childStart != nil {
 		for i, p := range parents {
 			c := t.Children(p)
 			out[i] = append([]heap.ObjectIndex(nil), c[:min(k, len(c))]...)
 		}
-		return out
-	}
-	if k <= 0 || len(parents) == 0 {
 		return out
 	}
 	n := len(t.idom)
@@ -41,7 +47,6 @@ func (t *Tree) BiggestChildren(parents []heap.ObjectIndex, k int) [][]heap.Objec
 			isParent[p>>6] |= 1 << (uint(p) & 63)
 		}
 	}
-	shares := par.Shares(n, 0)
 	best := make([][][]heap.ObjectIndex, shares) // per share, per distinct parent
 	par.InShares(n, shares, func(s, lo, hi int) {
 		mine := make([][]heap.ObjectIndex, len(distinct))

@@ -3,7 +3,9 @@ package dominator
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/heap"
 )
@@ -11,10 +13,13 @@ import (
 // TestBiggestChildren: the scan's k best children of each parent are the
 // first k of Children's sorted lists, on trees with hubs of many children,
 // ties in retained size, leaves and unreachable objects, a parent named
-// twice, on one share and on two, keeping the best or sorting all.
+// twice, on 1 to 3 shares (with shares of more than one block), keeping
+// the best or sorting all; with the table built it answers alike; k <= 0
+// gives empty lists; and a mapped tree's idom and retained arrays are each
+// dropped once behind the scan.
 func TestBiggestChildren(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
-	for _, n := range []int{1, 40, 1000, 300_000} {
+	for _, n := range []int{1, 40, 1000, 2*biggestBlock + 5} {
 		idom := make([]int32, n)
 		retained := make([]uint64, n)
 		hubs := []int32{0, int32(n / 3), int32(n - 1)}
@@ -43,24 +48,50 @@ func TestBiggestChildren(t *testing.T) {
 		}
 		parents = append(parents, parents[1]) // a parent named twice
 		withTable := &Tree{idom: idom, retained: retained}
-		for _, k := range []int{1, 3, 5, keepAll, keepAll + 1, 1 << 20} {
-			got := (&Tree{idom: idom, retained: retained}).BiggestChildren(parents, k)
-			fromTable := withTable.BiggestChildren(parents, k) // builds no table yet: same scan
-			withTable.UnorderedChildren(0)                     // now the table exists
-			for i, p := range parents {
-				all := withTable.Children(p)
-				want := all[:min(k, len(all))]
-				if !slices.Equal(got[i], want) {
-					t.Fatalf("n=%d k=%d: children of %d: %v, want %v", n, k, p, got[i], want)
+		withTable.UnorderedChildren(0) // builds the table
+		for _, k := range []int{-1, 0, 1, 3, 5, keepAll, keepAll + 1, 1 << 20} {
+			for shares := 1; shares <= 3; shares++ {
+				scan := &Tree{idom: idom, retained: retained}
+				evicted := [2][]int32{make([]int32, n), make([]int32, n)}
+				var mu sync.Mutex
+				scan.evict = func(b []byte) {
+					mu.Lock()
+					defer mu.Unlock()
+					p := uintptr(unsafe.Pointer(&b[0]))
+					if base := uintptr(unsafe.Pointer(&idom[0])); p >= base && p < base+uintptr(4*n) {
+						for i := (p - base) / 4; i < (p-base+uintptr(len(b)))/4; i++ {
+							evicted[0][i]++
+						}
+					} else {
+						base := uintptr(unsafe.Pointer(&retained[0]))
+						for i := (p - base) / 8; i < (p-base+uintptr(len(b)))/8; i++ {
+							evicted[1][i]++
+						}
+					}
 				}
-				if !slices.Equal(fromTable[i], want) {
-					t.Fatalf("n=%d k=%d: children of %d from the scan before the table: %v, want %v", n, k, p, fromTable[i], want)
+				got := scan.biggestChildren(parents, k, shares)
+				fromTable := withTable.BiggestChildren(parents, k)
+				for i, p := range parents {
+					all := withTable.Children(p)
+					want := all[:max(0, min(k, len(all)))]
+					if !slices.Equal(got[i], want) {
+						t.Fatalf("n=%d k=%d shares=%d: children of %d: %v, want %v", n, k, shares, p, got[i], want)
+					}
+					if !slices.Equal(fromTable[i], want) {
+						t.Fatalf("n=%d k=%d: children of %d from the table: %v, want %v", n, k, p, fromTable[i], want)
+					}
+				}
+				if k <= 0 {
+					continue
+				}
+				for a := range evicted {
+					for x, e := range evicted[a] {
+						if e != 1 {
+							t.Fatalf("n=%d k=%d shares=%d: element %d of array %d evicted %d times", n, k, shares, x, a, e)
+						}
+					}
 				}
 			}
-			if tabled := withTable.BiggestChildren(parents, k); !slices.EqualFunc(tabled, got, slices.Equal) {
-				t.Fatalf("n=%d k=%d: from the table %v, from the scan %v", n, k, tabled, got)
-			}
-			withTable = &Tree{idom: idom, retained: retained}
 		}
 	}
 }

@@ -17,8 +17,10 @@ type ClassStats struct {
 // Histogram counts objects and shallow bytes per class, biggest first
 // (ties by class name, then index). Class objects count as instances of
 // java.lang.Class.
-func (g *Graph) Histogram() []ClassStats {
-	workers := runtime.GOMAXPROCS(0)
+func (g *Graph) Histogram() []ClassStats { return g.histogram(runtime.GOMAXPROCS(0)) }
+
+// histogram is Histogram on the given number of workers.
+func (g *Graph) histogram(workers int) []ClassStats {
 	n := len(g.class)
 	parts := make([][]ClassStats, workers)
 	var wg sync.WaitGroup

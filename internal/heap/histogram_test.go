@@ -294,35 +294,43 @@ func TestMATPerInstanceSizes(t *testing.T) {
 	}
 }
 
-// TestHistogramEvicts: a mapped graph's class and size arrays are each
-// dropped once behind the histogram's scan, across block ends.
+// TestHistogramEvicts: on 1 to 3 workers, with shares across block ends,
+// the counts and bytes are right and a mapped graph's class and size
+// arrays are each dropped once behind the scan.
 func TestHistogramEvicts(t *testing.T) {
-	n := 2*shallowBlock + 9
+	n := 3*shallowBlock + 9
 	g := &Graph{class: make([]ClassIndex, n), size: make([]uint32, n), Classes: make([]Class, 3)}
 	for i := range n {
-		g.class[i], g.size[i] = ClassIndex(i%3), 2
+		g.class[i], g.size[i] = ClassIndex(i%3), uint32(i%5+1)
 	}
-	counts := map[uintptr]int{}
-	var mu sync.Mutex
-	g.evict = func(b []byte) {
-		mu.Lock()
-		defer mu.Unlock()
-		for p := uintptr(unsafe.Pointer(&b[0])); p < uintptr(unsafe.Pointer(&b[0]))+uintptr(len(b)); p += 4 {
-			counts[p]++
+	for _, workers := range []int{1, 2, 3} {
+		counts := map[uintptr]int{}
+		var mu sync.Mutex
+		g.evict = func(b []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			for p := uintptr(unsafe.Pointer(&b[0])); p < uintptr(unsafe.Pointer(&b[0]))+uintptr(len(b)); p += 4 {
+				counts[p]++
+			}
 		}
-	}
-	rows := g.Histogram()
-	var objects int64
-	for _, r := range rows {
-		objects += r.Instances
-	}
-	if objects != int64(n) {
-		t.Fatalf("%d objects counted, want %d", objects, n)
-	}
-	for _, a := range [][]byte{unsafe.Slice((*byte)(unsafe.Pointer(&g.class[0])), 4*n), unsafe.Slice((*byte)(unsafe.Pointer(&g.size[0])), 4*n)} {
-		for p := uintptr(unsafe.Pointer(&a[0])); p < uintptr(unsafe.Pointer(&a[0]))+uintptr(len(a)); p += 4 {
-			if counts[p] != 1 {
-				t.Fatalf("an element evicted %d times", counts[p])
+		var objects int64
+		var bytes uint64
+		for _, r := range g.histogram(workers) {
+			objects += r.Instances
+			bytes += r.ShallowBytes
+		}
+		var want uint64
+		for _, s := range g.size {
+			want += uint64(s) << 3
+		}
+		if objects != int64(n) || bytes != want {
+			t.Fatalf("%d workers: %d objects, %d bytes; want %d, %d", workers, objects, bytes, n, want)
+		}
+		for _, a := range [][]byte{unsafe.Slice((*byte)(unsafe.Pointer(&g.class[0])), 4*n), unsafe.Slice((*byte)(unsafe.Pointer(&g.size[0])), 4*n)} {
+			for p := uintptr(unsafe.Pointer(&a[0])); p < uintptr(unsafe.Pointer(&a[0]))+uintptr(len(a)); p += 4 {
+				if counts[p] != 1 {
+					t.Fatalf("%d workers: an element evicted %d times", workers, counts[p])
+				}
 			}
 		}
 	}
