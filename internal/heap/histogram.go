@@ -2,9 +2,9 @@ package heap
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // ClassStats is one histogram row.
@@ -23,31 +23,24 @@ func (g *Graph) Histogram() []ClassStats { return g.histogram(runtime.GOMAXPROCS
 func (g *Graph) histogram(workers int) []ClassStats {
 	n := len(g.class)
 	parts := make([][]ClassStats, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rows := make([]ClassStats, len(g.Classes))
-			lo, hi := n*w/workers, n*(w+1)/workers
-			for from := lo; from < hi; from += shallowBlock {
-				to := min(from+shallowBlock, hi)
-				for i := from; i < to; i++ {
-					r := &rows[g.class[i]]
-					r.Instances++
-					r.ShallowBytes += uint64(g.size[i]) << 3
-				}
-				if g.evict != nil {
-					// Mapped from an index, both arrays are read once
-					// here: their pages need not stay (228 MB).
-					g.evict(index.AsBytes(g.class[from:to]))
-					g.evict(index.AsBytes(g.size[from:to]))
-				}
+	par.InShares(n, workers, func(w, lo, hi int) {
+		rows := make([]ClassStats, len(g.Classes))
+		for from := lo; from < hi; from += scanBlock {
+			to := min(from+scanBlock, hi)
+			for i := from; i < to; i++ {
+				r := &rows[g.class[i]]
+				r.Instances++
+				r.ShallowBytes += uint64(g.size[i]) << 3
 			}
-			parts[w] = rows
-		}()
-	}
-	wg.Wait()
+			if g.evict != nil {
+				// Mapped from an index, both arrays are read once
+				// here: their pages need not stay (228 MB).
+				g.evict(index.AsBytes(g.class[from:to]))
+				g.evict(index.AsBytes(g.size[from:to]))
+			}
+		}
+		parts[w] = rows
+	})
 	out := make([]ClassStats, 0, len(g.Classes))
 	for c := range g.Classes {
 		row := ClassStats{Class: ClassIndex(c)}

@@ -18,9 +18,6 @@ func (g *Graph) Referrers(o ObjectIndex) []ObjectIndex {
 	return g.referrers(o, par.Shares(len(g.class), 0))
 }
 
-// referrersBlock is how many objects the scan takes between evictions.
-const referrersBlock = 1 << 18
-
 // referrers is Referrers on k shares of the objects.
 func (g *Graph) referrers(o ObjectIndex, k int) []ObjectIndex {
 	instance := make([]bool, len(g.Classes)) // by class: its object is o
@@ -30,8 +27,8 @@ func (g *Graph) referrers(o ObjectIndex, k int) []ObjectIndex {
 	found := make([][]ObjectIndex, k)
 	par.InShares(len(g.class), k, func(t, lo, hi int) {
 		var out []ObjectIndex
-		for from := lo; from < hi; from = min(from+referrersBlock, hi) {
-			to := min(from+referrersBlock, hi)
+		for from := lo; from < hi; from += scanBlock {
+			to := min(from+scanBlock, hi)
 			for i := from; i < to; i++ {
 				if instance[g.class[i]] {
 					out = append(out, ObjectIndex(i))
