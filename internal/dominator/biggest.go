@@ -102,18 +102,14 @@ const keepAll = 64
 // keepBest inserts c into the list of at most k children in Children's
 // order, dropping the last when it is full.
 func (t *Tree) keepBest(list []heap.ObjectIndex, c heap.ObjectIndex, k int) []heap.ObjectIndex {
-	before := func(a, b heap.ObjectIndex) bool {
-		ra, rb := t.retained[a], t.retained[b]
-		return ra > rb || (ra == rb && a < b)
-	}
 	if len(list) == k {
-		if !before(c, list[k-1]) {
+		if t.order(c, list[k-1]) >= 0 {
 			return list
 		}
 		list = list[:k-1]
 	}
 	list = append(list, c)
-	for i := len(list) - 1; i > 0 && before(list[i], list[i-1]); i-- {
+	for i := len(list) - 1; i > 0 && t.order(list[i], list[i-1]) < 0; i-- {
 		list[i], list[i-1] = list[i-1], list[i]
 	}
 	return list

@@ -183,7 +183,7 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 func (t *Tree) BiggestChild(o heap.ObjectIndex) heap.ObjectIndex {
 	best := heap.None
 	for _, c := range t.UnorderedChildren(o) {
-		if best == heap.None || t.retained[c] > t.retained[best] || (t.retained[c] == t.retained[best] && c < best) {
+		if best == heap.None || t.order(c, best) < 0 {
 			best = c
 		}
 	}
@@ -230,17 +230,19 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 
 // SortByRetained orders objects as Children does: biggest retained size
 // first, then by index.
-func (t *Tree) SortByRetained(c []heap.ObjectIndex) {
-	slices.SortFunc(c, func(a, b heap.ObjectIndex) int {
-		ra, rb := t.retained[a], t.retained[b]
-		switch {
-		case ra > rb:
-			return -1
-		case ra < rb:
-			return 1
-		}
-		return int(a - b)
-	})
+func (t *Tree) SortByRetained(c []heap.ObjectIndex) { slices.SortFunc(c, t.order) }
+
+// order compares a and b as Children orders them: biggest retained size
+// first, then by index.
+func (t *Tree) order(a, b heap.ObjectIndex) int {
+	ra, rb := t.retained[a], t.retained[b]
+	switch {
+	case ra > rb:
+		return -1
+	case ra < rb:
+		return 1
+	}
+	return int(a - b)
 }
 
 func (t *Tree) buildChildren() {
