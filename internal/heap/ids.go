@@ -14,18 +14,32 @@ import (
 // HotSpot ids are addresses, aligned and packed densely, so the common case
 // is a rank bitmap: one bit per possible aligned address between the lowest
 // and highest id, in 64-byte blocks of a running count plus 448 bits. A
-// lookup reads one cache line: no binary search, no hash. When ids are too
-// sparse for that (more than 64 bits of bitmap per object), the ids are
-// kept sorted and looked up by binary search.
+// heap's regions can lie far apart (G1 leaves most of a big heap's address
+// range unused), so the bitmap is kept only for the superblocks, runs of 64
+// blocks, that the ids reach: a small table says where each superblock's
+// blocks are. A lookup reads that table (about 80 KB, in cache) and one
+// cache line: no binary search, no hash. When ids are too sparse even for
+// that (more than 64 bits of bitmap per object), the ids are kept sorted and
+// looked up by binary search.
 type idIndex struct {
-	n      int
-	base   uint64 // lowest id
-	shift  uint   // ids are multiples of 1<<shift (relative to base)
+	n     int
+	base  uint64 // lowest id
+	shift uint   // ids are multiples of 1<<shift (relative to base)
+	// supers[s]: which run of blocksPerSuper blocks in blocks holds bit
+	// positions [s*bitsPerSuper, (s+1)*bitsPerSuper), or -1 when the ids
+	// do not reach there; runs follow superblock order. runs is the reverse:
+	// runs[c] is the superblock of run c.
+	supers []int32
+	runs   []int32
 	blocks []rankBlock
 	sorted []uint64 // sparse mode only
 }
 
-const bitsPerBlock = 7 * 64
+const (
+	bitsPerBlock   = 7 * 64
+	blocksPerSuper = 64
+	bitsPerSuper   = blocksPerSuper * bitsPerBlock
+)
 
 // rankBlock covers 448 consecutive bit positions; rank is the number of
 // set bits in all earlier blocks.
@@ -36,8 +50,17 @@ type rankBlock struct {
 
 // maxBitsPerObject bounds the bitmap's size relative to the object count:
 // at most the 8 bytes per object a sorted id array would take. HotSpot
-// heaps need about 6 bits per object.
+// heaps need about 6 bits per object within the superblocks they use.
 const maxBitsPerObject = 64
+
+// smallBitmap is the most superblocks (4 KB each) kept as a bitmap
+// however few ids they hold.
+const smallBitmap = 256
+
+// maxSupers bounds the table of superblocks (4 bytes each) beyond a byte
+// per id: ids spread wider are taken as sparse without a look at which
+// superblocks they use.
+const maxSupers = 4096
 
 // newIDIndex builds the index from ids in any order (duplicates allowed),
 // and returns how many distinct ids there are. The work is spread over all
@@ -82,27 +105,65 @@ func newIDIndex(parts [][]uint64) *idIndex {
 		x.shift = uint(min(bits.TrailingZeros64(diff), 16))
 	}
 	span := (hi-lo)>>x.shift + 1
-	if span/uint64(total) > maxBitsPerObject {
+	// The superblocks in use are taken to be those between the least and
+	// the greatest id of some part: a part is a stretch of the dump, in
+	// which HotSpot writes the heap's objects in address order, so this
+	// misses few empty superblocks (a fifth more are kept on the bench
+	// dump) without reading the ids again.
+	nsup := span/bitsPerSuper + 1
+	inUse := 0
+	if nsup <= uint64(total)/4+maxSupers {
+		// Each part adds 1 at its first superblock and takes it back after
+		// its last; the running sum is how many parts reach a superblock.
+		x.supers = make([]int32, nsup+1)
+		for i, ids := range parts {
+			if len(ids) > 0 {
+				x.supers[(sums[i].lo-lo)>>x.shift/bitsPerSuper]++
+				x.supers[(sums[i].hi-lo)>>x.shift/bitsPerSuper+1]--
+			}
+		}
+		reach := int32(0)
+		for sb := range x.supers {
+			reach += x.supers[sb]
+			x.supers[sb] = min(reach, 1)
+			inUse += int(x.supers[sb])
+		}
+		x.supers = x.supers[:nsup]
+	}
+	if x.supers == nil || (uint64(inUse)*bitsPerSuper/uint64(total) > maxBitsPerObject && inUse > smallBitmap) {
+		x.supers = nil
 		s := slices.Concat(parts...)
 		slices.Sort(s)
 		x.sorted = slices.Compact(s)
 		x.n = len(x.sorted)
 		return x
 	}
-	x.blocks = mem.Make[rankBlock](int(span/bitsPerBlock + 1))
+	x.runs = make([]int32, 0, inUse)
+	for sb, u := range x.supers {
+		x.supers[sb] = -1
+		if u != 0 {
+			x.supers[sb] = int32(len(x.runs))
+			x.runs = append(x.runs, int32(sb))
+		}
+	}
+	x.blocks = mem.Make[rankBlock](inUse * blocksPerSuper)
 	nb := uint64(len(x.blocks))
 	runChunks(workers, workers, func(_, k int) {
-		// Block range [from, to) of this core, as a range of ids.
+		// Block range [from, to) of this core; a part is read only if its
+		// ids reach into it (blocks follow id order).
 		from, to := nb*uint64(k)/uint64(workers), nb*uint64(k+1)/uint64(workers)
+		blocks, supers, shift := x.blocks, x.supers, x.shift
 		for i, ids := range parts {
-			if len(ids) == 0 || (sums[i].hi-lo)>>x.shift/bitsPerBlock < from || (sums[i].lo-lo)>>x.shift/bitsPerBlock >= to {
+			if len(ids) == 0 || x.block(sums[i].hi) < from || x.block(sums[i].lo) >= to {
 				continue
 			}
 			for _, id := range ids {
-				p := (id - lo) >> x.shift
-				if bi := p / bitsPerBlock; bi >= from && bi < to {
-					r := p % bitsPerBlock
-					x.blocks[bi].bits[r/64] |= 1 << (r % 64)
+				p := (id - lo) >> shift
+				g := p / bitsPerBlock
+				bi := uint64(supers[g/blocksPerSuper])*blocksPerSuper + g%blocksPerSuper
+				if bi >= from && bi < to {
+					r := p - g*bitsPerBlock
+					blocks[bi].bits[r/64] |= 1 << (r % 64)
 				}
 			}
 		}
@@ -116,6 +177,28 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	}
 	x.n = int(rank)
 	return x
+}
+
+// setRuns rebuilds runs from supers, and reports whether supers numbers
+// its runs 0, 1, 2, ... in order, as newIDIndex does.
+func (x *idIndex) setRuns() bool {
+	x.runs = nil
+	for sb, c := range x.supers {
+		if c >= 0 {
+			if int(c) != len(x.runs) {
+				return false
+			}
+			x.runs = append(x.runs, int32(sb))
+		}
+	}
+	return true
+}
+
+// block returns the block of an id known to fall in a superblock in use.
+func (x *idIndex) block(id uint64) uint64 {
+	p := (id - x.base) >> x.shift
+	bi := p / bitsPerBlock
+	return uint64(x.supers[bi/blocksPerSuper])*blocksPerSuper + bi%blocksPerSuper
 }
 
 // lookup returns the index of id, or -1 when no object has that id.
@@ -132,12 +215,17 @@ func (x *idIndex) lookup(id uint64) int32 {
 		return -1
 	}
 	p := d >> x.shift
-	bi := p / bitsPerBlock
-	if bi >= uint64(len(x.blocks)) {
+	bi := p / bitsPerBlock // superblocks are whole blocks
+	sb := bi / blocksPerSuper
+	if sb >= uint64(len(x.supers)) {
 		return -1
 	}
-	b := &x.blocks[bi]
-	r := p % bitsPerBlock
+	c := x.supers[sb]
+	if c < 0 {
+		return -1
+	}
+	b := &x.blocks[uint64(c)*blocksPerSuper+bi%blocksPerSuper]
+	r := p - bi*bitsPerBlock
 	w, bit := r/64, r%64
 	if b.bits[w]&(1<<bit) == 0 {
 		return -1
@@ -169,7 +257,8 @@ func (x *idIndex) id(i int32) uint64 {
 		if left < c {
 			for ; ; word &= word - 1 {
 				if left == 0 {
-					p := uint64(bi)*bitsPerBlock + uint64(w)*64 + uint64(bits.TrailingZeros64(word))
+					p := uint64(x.runs[bi/blocksPerSuper])*bitsPerSuper + uint64(bi%blocksPerSuper)*bitsPerBlock +
+						uint64(w)*64 + uint64(bits.TrailingZeros64(word))
 					return x.base + p<<x.shift
 				}
 				left--
@@ -181,4 +270,6 @@ func (x *idIndex) id(i int32) uint64 {
 }
 
 // bytes is the memory the index holds.
-func (x *idIndex) bytes() int64 { return int64(len(x.blocks))*64 + int64(len(x.sorted))*8 }
+func (x *idIndex) bytes() int64 {
+	return int64(len(x.blocks))*64 + int64(len(x.sorted))*8 + int64(len(x.supers)+len(x.runs))*4
+}

@@ -74,6 +74,7 @@ func (g *Graph) SaveIndex(w *index.Writer) error {
 	w.Add("edges", index.AsBytes(g.edges))
 	w.Add("referent", index.AsBytes(g.referentFirst))
 	w.Add("mirror", index.AsBytes(g.mirror))
+	w.Add("idSupers", index.AsBytes(g.ids.supers))
 	w.Add("idBlocks", index.AsBytes(g.ids.blocks))
 	w.Add("idSorted", index.AsBytes(g.ids.sorted))
 	w.Add("loose", index.AsBytes(g.loose))
@@ -129,9 +130,13 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 			return len(g.referentFirst) == (m.IDs.N+63)/64
 		}},
 		{"mirror", func(b []byte) bool { g.mirror = index.As[uint64](b); return len(g.mirror) == (m.IDs.N+63)/64 }},
+		{"idSupers", func(b []byte) bool {
+			g.ids.supers = index.As[int32](b)
+			return g.ids.setRuns()
+		}},
 		{"idBlocks", func(b []byte) bool {
 			g.ids.blocks = index.As[rankBlock](b)
-			return m.IDs.Sparse || len(g.ids.blocks) > 0 || m.IDs.N == 0
+			return len(g.ids.blocks) == len(g.ids.runs)*blocksPerSuper && (m.IDs.Sparse || len(g.ids.blocks) > 0 || m.IDs.N == 0)
 		}},
 		{"idSorted", func(b []byte) bool {
 			g.ids.sorted = index.As[uint64](b)

@@ -36,7 +36,7 @@ import (
 )
 
 // Version is the index format version; bump it when any part changes.
-const Version = 1
+const Version = 2
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
