@@ -185,16 +185,27 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 				r.Fields = append(r.Fields, v)
 			}
 		case heap.KindObjectArray, heap.KindPrimitiveArray:
-			if rec, err := g.Record(x); err == nil {
+			// The first elements, read where the dump is mapped (an array
+			// can be tens of MB); describing them reads other records, so
+			// that waits until the record is let go.
+			var typ hprof.BasicType
+			var raw []uint64
+			err := g.WithRecord(x, func(rec hprof.SubRecord) error {
 				n := int(rec.Length)
 				r.Length = &n
-				typ := rec.ElemType
+				typ = rec.ElemType
 				size := typ.Size(g.Model.IDSize)
 				if g.Kind(x) == heap.KindObjectArray {
 					typ, size = hprof.TypeObject, g.Model.IDSize
 				}
 				for i := 0; i < min(n, o.limit) && (i+1)*size <= len(rec.Body); i++ {
-					v := o.value(t, typ, hprof.ReadValue(rec.Body[i*size:], typ, g.Model.IDSize))
+					raw = append(raw, hprof.ReadValue(rec.Body[i*size:], typ, g.Model.IDSize))
+				}
+				return nil
+			})
+			if err == nil {
+				for i, value := range raw {
+					v := o.value(t, typ, value)
 					v.Name = fmt.Sprintf("[%d]", i)
 					r.Elements = append(r.Elements, v)
 				}
@@ -232,13 +243,19 @@ func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
 			}
 		}
 	case heap.KindObjectArray:
-		if rec, err := g.Record(from); err == nil {
+		label := ""
+		g.WithRecord(from, func(rec hprof.SubRecord) error { // in place: the array may be big
 			idSize := g.Model.IDSize
 			for i := 0; i+idSize <= len(rec.Body); i += idSize {
 				if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 && g.Lookup(id) == to {
-					return fmt.Sprintf("[%d]", i/idSize)
+					label = fmt.Sprintf("[%d]", i/idSize)
+					break
 				}
 			}
+			return nil
+		})
+		if label != "" {
+			return label
 		}
 	}
 	if g.ClassObject(from) == to {
