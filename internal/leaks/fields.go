@@ -151,19 +151,19 @@ func arraySlots(g *heap.Graph, a heap.ObjectIndex) []heap.ObjectIndex {
 	if a == heap.None || g.Kind(a) != heap.KindObjectArray {
 		return nil
 	}
-	rec, err := g.Record(a)
-	if err != nil {
-		return nil
-	}
+	var out []heap.ObjectIndex
 	idSize := g.Model.IDSize
-	out := make([]heap.ObjectIndex, 0, len(rec.Body)/idSize)
-	for i := 0; i+idSize <= len(rec.Body); i += idSize {
-		if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 {
-			out = append(out, g.Lookup(id))
-		} else {
-			out = append(out, heap.None)
+	g.WithRecord(a, func(rec hprof.SubRecord) error { // in place: no copy of a big table
+		out = make([]heap.ObjectIndex, 0, len(rec.Body)/idSize)
+		for i := 0; i+idSize <= len(rec.Body); i += idSize {
+			if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 {
+				out = append(out, g.Lookup(id))
+			} else {
+				out = append(out, heap.None)
+			}
 		}
-	}
+		return nil
+	})
 	return out
 }
 
