@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -208,7 +209,8 @@ func (c *checker) retained() {
 				}
 			}
 		}
-		for cl, o := range biggest {
+		for _, cl := range slices.Sorted(maps.Keys(biggest)) { // ties keep class order
+			o := biggest[cl]
 			c.found = append(c.found, candidate{weight: byClass[cl], pathTo: o, objects: []ObjectRef{c.ref(o)},
 				message: fmt.Sprintf("the objects of %s retain %s, more than %s", g.Classes[cl].Name, size(byClass[cl]), r.Max)})
 		}
@@ -395,7 +397,8 @@ func (c *checker) duplicates() {
 			loaders[k.Name] = append(loaders[k.Name], k.LoaderID)
 		}
 	}
-	for name, ls := range loaders {
+	for _, name := range slices.Sorted(maps.Keys(loaders)) { // ties keep name order
+		ls := loaders[name]
 		if len(ls) <= r.MaxLoaders {
 			continue
 		}

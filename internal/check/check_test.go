@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,6 +139,41 @@ func TestDuplicateClasses(t *testing.T) {
 	}
 	if got := findings(t, in, `- {id: d, severity: error, duplicate-classes: {class: Reloaded, max-loaders: 2}}`); len(got) != 0 {
 		t.Errorf("max-loaders 2: %+v", got)
+	}
+}
+
+func TestFindingsOrder(t *testing.T) {
+	// JobServer.java's every job loads the same classes in a loader of
+	// its own: many names tie on their count of loaders. Ties come in
+	// name order (they came in map order, which changed between runs).
+	got := findings(t, fixture(t, "JobServer.hprof"), `- {id: d, severity: error, duplicate-classes: {max-loaders: 2}}`)
+	if len(got) < 3 {
+		t.Fatalf("%d findings: %+v", len(got), got)
+	}
+	type key struct {
+		loaders int
+		name    string
+	}
+	var keys []key
+	for _, f := range got {
+		var k key
+		if _, err := fmt.Sscanf(f.Message, "%s is defined by %d class loaders", &k.name, &k.loaders); err != nil {
+			t.Fatalf("%q: %v", f.Message, err)
+		}
+		keys = append(keys, k)
+	}
+	ties := 0
+	for i := 1; i < len(keys); i++ {
+		a, b := keys[i-1], keys[i]
+		if a.loaders < b.loaders || a.loaders == b.loaders && a.name >= b.name {
+			t.Errorf("finding %d (%+v) before %d (%+v)", i-1, a, i, b)
+		}
+		if a.loaders == b.loaders {
+			ties++
+		}
+	}
+	if ties == 0 {
+		t.Errorf("no ties to order: %+v", keys)
 	}
 }
 
