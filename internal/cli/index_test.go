@@ -230,3 +230,26 @@ func TestIndexPathsMany(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexKeepsDumpPath(t *testing.T) {
+	// The index is written by a command given a relative path; a later
+	// command from another folder names the dump as it was given then.
+	dump := sparkCopy(t)
+	t.Chdir(filepath.Dir(dump))
+	if _, errOut, code := runIndexed(t, "info", filepath.Base(dump)); code != 0 {
+		t.Fatalf("info: %d %s", code, errOut)
+	}
+	t.Chdir(t.TempDir())
+	_, errOut, code := runIndexed(t, "paths", dump, "--class", "NoSuchClass")
+	if code != 2 || !strings.Contains(errOut, "no class of that name in "+dump+"\n") {
+		t.Errorf("paths: exit %d, stderr %q; want the error to name %s", code, errOut, dump)
+	}
+	if loaded, _ := indexParts(t, dump); len(loaded) == 0 {
+		t.Errorf("the index was not used")
+	}
+	out, errOut, _ := runIndexed(t, "check", dump, "--rules", "builtin:spark", "--format", "json")
+	var r struct{ Dump string }
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Dump != dump {
+		t.Errorf("check json names %q (%v, stderr %q), want %s", r.Dump, err, errOut, dump)
+	}
+}

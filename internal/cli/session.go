@@ -200,6 +200,9 @@ func (x *session) Graph() (*heap.Graph, error) {
 		g, err := heap.LoadIndex(p, func() (*hprof.File, error) { return hprof.Open(x.dump, fopts) })
 		if x.used("graph", err) {
 			remember(x.dump)
+			// The path as given now, not as when the index was written
+			// (maybe relative to another folder).
+			g.Source.Path = x.dump
 			x.graph = g
 			return g, nil
 		}
