@@ -107,7 +107,7 @@ dump analysed last from this folder.`,
 			if t, ok := dom.(*dominator.Tree); ok {
 				passed = t.DropRetained
 			}
-			merged.Sum(dom.Retained, passed)
+			merged.Sum(dom.Retained, dom.Idom, passed)
 			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}
@@ -210,7 +210,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		}
 		if nd.Target {
 			shown++
-			p.Children = append(p.Children, o.keeps(t, search, nd.Object, depth+1)...)
+			p.Children = append(p.Children, o.keeps(t, search, m, nd.Object, depth+1)...)
 		}
 		if shown < o.maxPaths { // else Children would list them all
 			children := m.Children(k, o.maxPaths-shown)
@@ -284,8 +284,9 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 // a child is unique (siblings' retained sizes add up to at most their
 // parent's), and it is looked for among the objects x refers to directly,
 // which needs no table of all dominator-tree children; a child x reaches
-// only through others ends the walk early.
-func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
+// only through others ends the walk early. So does a child on the merged
+// paths m: the paths below x show it, and what it keeps if it matches.
+func (o *pathsOptions) keeps(t dominance, search *paths.Search, m *paths.Tree, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	if o.trim != nil {
 		defer o.trim()
@@ -303,7 +304,7 @@ func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectInd
 				break
 			}
 		}
-		if c == heap.None {
+		if c == heap.None || m.Has(c) {
 			break
 		}
 		lbl := search.Label(x, c)

@@ -38,6 +38,26 @@ type Tree struct {
 	Roots  []int32 // nodes without a parent, biggest first; see Children
 	// Unreached counts matching objects no GC root reaches.
 	Unreached int
+	// onPath and rank, kept from Merge until Sum is done: the objects on
+	// the paths, and how many of them come before each word of onPath
+	// (see nodeOf).
+	onPath []uint64
+	rank   []int32
+}
+
+// nodeOf returns the node of object o, or -1 when o is on no path.
+func (t *Tree) nodeOf(o int32) int32 {
+	w := o >> 6
+	if t.onPath[w]&(1<<(uint(o)&63)) == 0 {
+		return -1
+	}
+	return t.rank[w] + int32(bits.OnesCount64(t.onPath[w]&(1<<(uint(o)&63)-1)))
+}
+
+// Has reports whether object o is on the merged paths (a node).
+func (t *Tree) Has(o heap.ObjectIndex) bool {
+	_, found := slices.BinarySearchFunc(t.Nodes, o, func(nd Node, o heap.ObjectIndex) int { return int(nd.Object) - int(o) })
+	return found
 }
 
 // Label says how node k's parent references it ("" for roots); computed
@@ -128,7 +148,8 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 			}
 		}
 	})
-	isTarget, onPath, rank = nil, nil, nil // free to collect during link
+	t.onPath, t.rank = onPath, rank
+	isTarget = nil // free to collect during link
 	if s.evict != nil {
 		// Millions of paths read the parent array nearly whole, at
 		// random; the nodes now hold what is needed of it.
@@ -141,12 +162,21 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 // Sum gives each target its retained size, from retained (called from
 // several goroutines; 0 when unknown), and adds the targets and their
 // sizes into every node on their paths. Call it once, before Children.
+//
+// A target that another one dominates is part of that one's retained
+// size: idom, if set, gives immediate dominators (an object index, or
+// negative for none that is an object), and such a target's size then
+// counts on the nodes from it up to, not including, the nearest target
+// dominating it, so that no node adds the same bytes twice. (A dominator
+// is on every path to what it dominates, so the nearest one is always a
+// node above the target.) Without idom, no target is taken to dominate
+// another.
 // (Merge and Sum are apart so that the paths can be merged while the
 // retained sizes are still computed.) Each goroutine asks for objects in
 // increasing order, and calls passed(lo, hi), if set, once it will ask for
 // none of the objects lo..hi-1 again: a retained array mapped from an
 // index can then drop their pages (dominator.Tree.DropRetained).
-func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, passed func(lo, hi heap.ObjectIndex)) {
+func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, passed func(lo, hi heap.ObjectIndex)) {
 	par.For(len(t.Nodes), 0, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			if nd := &t.Nodes[k]; nd.Target {
@@ -158,7 +188,8 @@ func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, passed func(lo, hi he
 			}
 		}
 	})
-	t.sum()
+	t.sum(idom)
+	t.onPath, t.rank = nil, nil
 	t.sortChildren(t.Roots)
 }
 
@@ -197,36 +228,58 @@ func (t *Tree) link() {
 // post-order, from each root down the children lists with a stack as deep
 // as the tree (no array over all nodes, as counting each node's children
 // left to add would need). The subtrees of a node with many children (the
-// table of a map holding the matches) are summed on all cores.
-func (t *Tree) sum() {
-	workers := runtime.GOMAXPROCS(0)
-	var stack []sumFrame
+// table of a map holding the matches) are summed on all cores. With idom,
+// a target below another target has its size taken back at the nearest
+// target dominating it (see Sum).
+func (t *Tree) sum(idom func(heap.ObjectIndex) int32) {
+	s := &summer{t: t, idom: idom, workers: runtime.GOMAXPROCS(0)}
 	for _, r := range t.Roots {
-		stack = t.sumBelow(r, workers, stack)
+		s.below(r, false)
 	}
 }
 
-type sumFrame struct{ k, next int32 }
+// summer is one goroutine's state in sum.
+type summer struct {
+	t       *Tree
+	idom    func(heap.ObjectIndex) int32
+	workers int
+	stack   []sumFrame
+	// nearest[o]: the node of the nearest target dominating object o (not
+	// a target itself), or -1 for none; found on the way up from targets,
+	// so that a long chain under a target is walked once.
+	nearest map[int32]int32
+	walked  []int32
+}
 
-// sumBelow adds up the subtree of node r into r and, but for r itself,
-// every node's parent; a node with children enough for par.For to split
-// on workers cores has its children's subtrees summed on them. stack is a
-// buffer, returned for the next call.
-func (t *Tree) sumBelow(r int32, workers int, stack []sumFrame) []sumFrame {
-	stack = append(stack[:0], sumFrame{r, t.childStart[r]})
-	for len(stack) > 0 {
-		top := &stack[len(stack)-1]
+// sumFrame is a node on the stack: the next of its children to visit, and
+// whether a target is above it.
+type sumFrame struct {
+	k, next int32
+	under   bool
+}
+
+// below adds up the subtree of node r into r and, but for r itself,
+// every node's parent; under says whether a target is above r. A node with
+// children enough for par.For to split on the workers has its children's
+// subtrees summed on them.
+func (s *summer) below(r int32, under bool) {
+	t := s.t
+	s.enter(r, under)
+	s.stack = append(s.stack[:0], sumFrame{r, t.childStart[r], under})
+	for len(s.stack) > 0 {
+		top := &s.stack[len(s.stack)-1]
 		end := t.childStart[top.k+1]
-		if top.next == t.childStart[top.k] && par.Shares(int(end-top.next), workers) > 1 {
+		if top.next == t.childStart[top.k] && par.Shares(int(end-top.next), s.workers) > 1 {
 			k, children := top.k, t.children[top.next:end]
+			under := top.under || t.Nodes[k].Target
 			var targets atomic.Int64
 			var retained atomic.Uint64
-			par.For(len(children), workers, func(lo, hi int) {
+			par.For(len(children), s.workers, func(lo, hi int) {
 				var n int64
 				var b uint64
-				var stack []sumFrame
+				sub := &summer{t: t, idom: s.idom, workers: 1}
 				for _, c := range children[lo:hi] {
-					stack = t.sumBelow(c, 1, stack)
+					sub.below(c, under)
 					n += int64(t.Nodes[c].Targets)
 					b += t.Nodes[c].Retained
 				}
@@ -240,7 +293,9 @@ func (t *Tree) sumBelow(r int32, workers int, stack []sumFrame) []sumFrame {
 		if top.next < end {
 			c := t.children[top.next]
 			top.next++
-			stack = append(stack, sumFrame{c, t.childStart[c]})
+			under := top.under || t.Nodes[top.k].Target
+			s.enter(c, under)
+			s.stack = append(s.stack, sumFrame{c, t.childStart[c], under})
 			continue
 		}
 		if nd := &t.Nodes[top.k]; nd.Parent >= 0 && top.k != r {
@@ -248,9 +303,54 @@ func (t *Tree) sumBelow(r int32, workers int, stack []sumFrame) []sumFrame {
 			p.Targets += nd.Targets
 			p.Retained += nd.Retained
 		}
-		stack = stack[:len(stack)-1]
+		s.stack = s.stack[:len(s.stack)-1]
 	}
-	return stack
+}
+
+// enter is called for node k before its children: a target below another
+// target gives its size back at the nearest target dominating it. That
+// node is above k, so its sum is not finished; it may be above a node
+// whose subtrees are summed on several cores, hence the atomic subtraction
+// (uint64 arithmetic wraps, so the order of the additions and this does
+// not matter).
+func (s *summer) enter(k int32, under bool) {
+	nd := &s.t.Nodes[k]
+	if s.idom == nil || !under || !nd.Target {
+		return
+	}
+	if d := s.dominatingTarget(nd.Object); d >= 0 {
+		atomic.AddUint64(&s.t.Nodes[d].Retained, -nd.Retained) // nd.Retained is still its own
+	}
+}
+
+// dominatingTarget returns the node of the nearest target dominating
+// object o, or -1.
+func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
+	t := s.t
+	s.walked = s.walked[:0]
+	found := int32(-1)
+	for x := s.idom(o); x >= 0; x = s.idom(heap.ObjectIndex(x)) {
+		if d, ok := s.nearest[x]; ok {
+			found = d
+			break
+		}
+		k := t.nodeOf(x)
+		if k < 0 {
+			break // not on a path, so not a dominator after all: none
+		}
+		if t.Nodes[k].Target {
+			found = k
+			break
+		}
+		s.walked = append(s.walked, x)
+	}
+	if len(s.walked) > 0 && s.nearest == nil {
+		s.nearest = map[int32]int32{}
+	}
+	for _, x := range s.walked {
+		s.nearest[x] = found
+	}
+	return found
 }
 
 // Children returns node k's first limit children (all when limit <= 0),

@@ -1,12 +1,14 @@
 package paths
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -149,7 +151,7 @@ func TestWeakAndExcluded(t *testing.T) {
 		t.Errorf("exclude Holder:cache: reached b=%v c=%v", s.Reached(at(b)), s.Reached(at(c)))
 	}
 	m := s.Merge([]heap.ObjectIndex{at(c), at(b)})
-	m.Sum(func(heap.ObjectIndex) uint64 { return 10 }, nil)
+	m.Sum(func(heap.ObjectIndex) uint64 { return 10 }, nil, nil)
 	if m.Unreached != 1 || len(m.Roots) != 1 || m.Nodes[m.Roots[0]].Targets != 1 || m.Nodes[m.Roots[0]].Retained != 10 {
 		t.Errorf("merge: %+v", m)
 	}
@@ -267,7 +269,7 @@ func TestMergeAgainstNaive(t *testing.T) {
 			}
 		}
 		m := s.Merge(targets)
-		m.Sum(size, nil)
+		m.Sum(size, nil, nil)
 		if m.Unreached != unreached || len(m.Nodes) != len(want) {
 			t.Fatalf("heap %d: %d nodes, %d unreached; want %d, %d", iter, len(m.Nodes), m.Unreached, len(want), unreached)
 		}
@@ -373,7 +375,7 @@ func testSumPassed(t *testing.T, hot bool) {
 		}
 		return size(o)
 	}
-	m.Sum(asked, func(lo, hi heap.ObjectIndex) {
+	m.Sum(asked, nil, func(lo, hi heap.ObjectIndex) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, o := range objs {
@@ -389,5 +391,158 @@ func testSumPassed(t *testing.T, hot bool) {
 		if passedTimes[nd.Object] != 1 {
 			t.Fatalf("hot %v, node %d's object passed %d times", hot, k, passedTimes[nd.Object])
 		}
+	}
+}
+
+// TestSumNested: where one target dominates another, the nodes above the
+// outer one count the inner one's size once, inside the outer one's. On
+// random heaps with many dominated objects, a node's sum is that of the
+// targets below it that no other target below it dominates (dominance
+// found by removing an object and searching again), with the immediate
+// dominators of the whole tree and of the tree below the targets alike.
+func TestSumNested(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 4))
+	nested := 0 // nodes where some target below counts inside another
+	for iter := 0; iter < 200; iter++ {
+		w := hproftest.New(8, "")
+		n := 2 + r.IntN(40)
+		ids := w.RandomArrays(r, n, 3) // up to 2 references: chains and trees
+		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+		g := heaptest.Build(t, w.Bytes())
+		s := Find(g, Options{})
+		var targets []heap.ObjectIndex
+		isTarget := map[heap.ObjectIndex]bool{}
+		for _, id := range ids {
+			if x := g.Lookup(id); r.IntN(3) == 0 && s.Reached(x) {
+				targets = append(targets, x)
+				isTarget[x] = true
+			}
+		}
+		// reachableWithout[a][o]: o is reached from the roots when a is
+		// taken out of the heap.
+		reachableWithout := func(a heap.ObjectIndex) map[heap.ObjectIndex]bool {
+			seen := map[heap.ObjectIndex]bool{}
+			roots, _ := g.RootSet()
+			var queue []heap.ObjectIndex
+			for _, x := range roots {
+				if x != a && !seen[x] {
+					seen[x] = true
+					queue = append(queue, x)
+				}
+			}
+			for len(queue) > 0 {
+				v := queue[0]
+				queue = queue[1:]
+				s.Successors(v, func(x heap.ObjectIndex) {
+					if x != a && !seen[x] {
+						seen[x] = true
+						queue = append(queue, x)
+					}
+				})
+			}
+			return seen
+		}
+		without := map[heap.ObjectIndex]map[heap.ObjectIndex]bool{}
+		for _, a := range targets {
+			without[a] = reachableWithout(a)
+		}
+		dominates := func(a, b heap.ObjectIndex) bool { return a != b && !without[a][b] }
+		size := func(o heap.ObjectIndex) uint64 { return uint64(o)*7 + 1 }
+		// below[x]: the targets whose path passes x.
+		below := map[heap.ObjectIndex][]heap.ObjectIndex{}
+		for _, o := range targets {
+			for _, x := range s.Path(o) {
+				below[x] = append(below[x], o)
+			}
+		}
+		want := func(x heap.ObjectIndex) uint64 {
+			var sum uint64
+			for _, b := range below[x] {
+				inner := false
+				for _, a := range below[x] {
+					inner = inner || dominates(a, b)
+				}
+				if !inner {
+					sum += size(b)
+				}
+			}
+			return sum
+		}
+		for x, bs := range below {
+			var all uint64
+			for _, b := range bs {
+				all += size(b)
+			}
+			if all != want(x) {
+				nested++
+			}
+		}
+		tree := dominator.Compute(g, dominator.Options{})
+		part := dominator.ComputeBelow(g, dominator.Options{}, targets)
+		for name, idom := range map[string]func(heap.ObjectIndex) int32{"tree": tree.Idom, "below": part.Idom} {
+			m := s.Merge(targets)
+			m.Sum(size, idom, nil)
+			for _, nd := range m.Nodes {
+				if nd.Retained != want(nd.Object) || int(nd.Targets) != len(below[nd.Object]) {
+					t.Fatalf("heap %d, %s: node %+v, want %d targets, %d bytes", iter, name, nd, len(below[nd.Object]), want(nd.Object))
+				}
+			}
+		}
+	}
+	if nested < 100 {
+		t.Errorf("only %d nodes with a target inside another below them", nested)
+	}
+}
+
+// TestSumNestedOnCores: targets below a node whose subtrees are summed on
+// two cores give their sizes back at a target above it (atomically, from
+// both); and at one inside their own subtree, on the same core.
+func TestSumNestedOnCores(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	// Node k is object k. 0: a target, root; 1: below 0, the hub; then
+	// pairs (middle, leaf) below the hub: the leaf is a target, and every
+	// tenth middle is one too.
+	const pairs = 3 * (1 << 16)
+	n := 2 + 2*pairs
+	m := &Tree{Nodes: make([]Node, n)}
+	idom := make([]int32, n)
+	m.Nodes[0] = Node{Object: 0, Parent: -1, Target: true}
+	m.Nodes[1] = Node{Object: 1, Parent: 0}
+	idom[0], idom[1] = -2, 0
+	for p := 0; p < pairs; p++ {
+		mid, leaf := int32(2+2*p), int32(3+2*p)
+		m.Nodes[mid] = Node{Object: heap.ObjectIndex(mid), Parent: 1, Target: p%10 == 0}
+		m.Nodes[leaf] = Node{Object: heap.ObjectIndex(leaf), Parent: mid, Target: true}
+		idom[mid], idom[leaf] = 1, mid
+	}
+	words := (n + 63) / 64
+	m.onPath, m.rank = make([]uint64, words), make([]int32, words+1)
+	for k := range n {
+		m.onPath[k/64] |= 1 << (k % 64)
+	}
+	for w := range words {
+		m.rank[w+1] = m.rank[w] + int32(bits.OnesCount64(m.onPath[w]))
+	}
+	m.link()
+	if c := m.childStart[2] - m.childStart[1]; par.Shares(int(c), 0) < 2 {
+		t.Fatalf("the hub has %d children, too few for par.For to split", c)
+	}
+	size := func(o heap.ObjectIndex) uint64 { return uint64(o) + 1 }
+	m.Sum(size, func(o heap.ObjectIndex) int32 { return idom[o] }, nil)
+	// A leaf below a target middle counts in the middle only; the others
+	// count up to the hub, and the root holds only its own size.
+	var hub uint64
+	for p := 0; p < pairs; p++ {
+		mid, leaf := 2+2*p, 3+2*p
+		want := size(heap.ObjectIndex(leaf))
+		if p%10 == 0 {
+			want = size(heap.ObjectIndex(mid))
+		} else if m.Nodes[mid].Retained != want {
+			t.Fatalf("middle %d: %d bytes, want %d", mid, m.Nodes[mid].Retained, want)
+		}
+		hub += want
+	}
+	if m.Nodes[1].Retained != hub || m.Nodes[0].Retained != size(0) {
+		t.Errorf("hub %d bytes, root %d; want %d, %d", m.Nodes[1].Retained, m.Nodes[0].Retained, hub, size(0))
 	}
 }
