@@ -61,6 +61,9 @@ type Inputs struct {
 	Graph  *heap.Graph
 	Tree   *dominator.Tree
 	Search *paths.Search // strong references only
+	// ClassRetained, if set, gives Tree.ClassRetained (from an index);
+	// else that is computed when a rule needs it.
+	ClassRetained func() []uint64
 }
 
 // maxFindings bounds the findings listed per rule, biggest first.
@@ -132,6 +135,14 @@ type checker struct {
 	found []candidate
 }
 
+// classRetained returns every class's retained size.
+func (c *checker) classRetained() []uint64 {
+	if c.in.ClassRetained != nil {
+		return c.in.ClassRetained()
+	}
+	return c.in.Tree.ClassRetained()
+}
+
 func (c *checker) ref(o heap.ObjectIndex) ObjectRef {
 	g := c.in.Graph
 	return ObjectRef{ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, false), Retained: c.in.Tree.Retained(o)}
@@ -200,7 +211,7 @@ func (c *checker) retained() {
 	max := c.limit(r.Max)
 	classes := g.ClassArray()
 	if r.Per == "class" {
-		byClass := t.ClassRetained()
+		byClass := c.classRetained()
 		biggest := map[heap.ClassIndex]heap.ObjectIndex{}
 		for o, cl := range classes {
 			if match[cl] && byClass[cl] > max {

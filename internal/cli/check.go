@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +63,15 @@ is also printed as a GitHub Actions ::error / ::warning annotation.`,
 				return err
 			}
 			defer x.Close()
-			res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search})
+			// Class sizes from the index when it has them, else computed
+			// once (and written to it) if a rule asks.
+			classRetained := sync.OnceValue(func() []uint64 {
+				if r, _, err := x.ClassRetained(&treeOptions{weak: "follow"}, tree); err == nil {
+					return r
+				}
+				return tree.ClassRetained()
+			})
+			res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
 			if o.junit != "" {
 				if err := writeFile(o.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {
 					return err

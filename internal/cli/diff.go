@@ -44,14 +44,19 @@ more, for CI. With --format csv only the class table is written.`,
 				}
 			}
 			var trees [2]*dominator.Tree
+			var retained [2][]uint64
 			for i, dump := range args {
 				x := g.newSession(s, dump)
 				defer x.Close()
-				if trees[i], err = x.Tree(&treeOptions{weak: "follow"}); err != nil {
+				t := &treeOptions{weak: "follow"}
+				if trees[i], err = x.Tree(t); err != nil {
+					return err
+				}
+				if retained[i], _, err = x.ClassRetained(t, trees[i]); err != nil {
 					return err
 				}
 			}
-			d := o.compute(trees[0], trees[1])
+			d := o.compute(trees, retained)
 			if err := o.write(s.Out, d, format); err != nil {
 				return err
 			}
@@ -114,9 +119,9 @@ type classTotals struct {
 	shallow, retained uint64
 }
 
-func (o *diffOptions) totals(t *dominator.Tree) map[string]classTotals {
+// totals sums the classes of tree t by name, with their retained sizes.
+func (o *diffOptions) totals(t *dominator.Tree, retained []uint64) map[string]classTotals {
 	g := t.Graph()
-	retained := t.ClassRetained()
 	out := map[string]classTotals{}
 	for _, r := range g.Histogram() {
 		name := g.Classes[r.Class].Name
@@ -160,13 +165,16 @@ func loaders(t *dominator.Tree) map[string][2]int {
 	return out
 }
 
-func (o *diffOptions) compute(base, next *dominator.Tree) *diffReport {
+// compute compares the base and new trees, given their classes' retained
+// sizes.
+func (o *diffOptions) compute(trees [2]*dominator.Tree, retained [2][]uint64) *diffReport {
+	base, next := trees[0], trees[1]
 	d := &diffReport{
 		Base: side{Dump: base.Graph().Source.Path, ReachableObjects: base.ReachableObjects, ReachableBytes: base.ReachableBytes},
 		New:  side{Dump: next.Graph().Source.Path, ReachableObjects: next.ReachableObjects, ReachableBytes: next.ReachableBytes},
 	}
 	d.Growth = int64(next.ReachableBytes) - int64(base.ReachableBytes)
-	a, b := o.totals(base), o.totals(next)
+	a, b := o.totals(base, retained[0]), o.totals(next, retained[1])
 	names := map[string]bool{}
 	for n := range a {
 		names[n] = true

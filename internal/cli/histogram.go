@@ -56,11 +56,17 @@ where the plain histogram is one pass over the dump).`,
 				}
 				return o.run(s, census, nil, re, format)
 			}
-			tree, err := x.Tree(&o.tree)
+			retained, tree, err := x.ClassRetained(&o.tree, nil)
 			if err != nil {
 				return err
 			}
-			return o.run(s, tree.Graph().Census(), tree.ClassRetained(), re, format)
+			census := (*heap.Census)(nil)
+			if tree != nil {
+				census = tree.Graph().Census() // the graph is at hand
+			} else if census, err = x.Census(); err != nil {
+				return err
+			}
+			return o.run(s, census, retained, re, format)
 		},
 	}
 	f := cmd.Flags()

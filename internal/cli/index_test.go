@@ -64,7 +64,7 @@ func TestIndexReuse(t *testing.T) {
 		}
 		first = append(first, out)
 	}
-	for _, part := range []string{"graph", "dominators", "paths", "census"} {
+	for _, part := range []string{"graph", "dominators", "paths", "census", "classes"} {
 		if _, err := os.Stat(filepath.Join(dump+".leakscan", part+".idx")); err != nil {
 			t.Errorf("part %s not written: %v", part, err)
 		}
@@ -77,6 +77,26 @@ func TestIndexReuse(t *testing.T) {
 	}
 	if loaded, written := indexParts(t, dump); len(loaded) != 1 || loaded[0] != "graph" || len(written) != 0 {
 		t.Errorf("info: loaded %v, written %v", loaded, written)
+	}
+	damage := func(part string) {
+		path := filepath.Join(dump+".leakscan", part+".idx")
+		data, _ := os.ReadFile(path)
+		data[len(data)-100] ^= 0x40
+		os.WriteFile(path, data, 0o644)
+	}
+	// histogram --retained answers from the classes part: it does not
+	// even read the dominator tree (damaged here, unnoticed).
+	damage("dominators")
+	if out, errOut, code := runIndexed(t, cmds[3]...); code != 0 || errOut != "" || out != first[3] {
+		t.Errorf("histogram --retained, dominators part damaged: exit %d, stderr %q, same output %v", code, errOut, out == first[3])
+	}
+	// A damaged classes part is rebuilt (from a rebuilt tree here).
+	damage("classes")
+	if out, errOut, code := runIndexed(t, cmds[3]...); code != 0 || !strings.Contains(errOut, "classes index") || out != first[3] {
+		t.Errorf("histogram --retained, classes part damaged: exit %d, stderr %q, same output %v", code, errOut, out == first[3])
+	}
+	if out, errOut, code := runIndexed(t, cmds[3]...); code != 0 || errOut != "" || out != first[3] {
+		t.Errorf("histogram --retained after rebuilding: exit %d, stderr %q", code, errOut)
 	}
 
 	// A changed dump (here only its time) makes every part stale.
@@ -251,5 +271,35 @@ func TestIndexKeepsDumpPath(t *testing.T) {
 	var r struct{ Dump string }
 	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Dump != dump {
 		t.Errorf("check json names %q (%v, stderr %q), want %s", r.Dump, err, errOut, dump)
+	}
+}
+
+func TestIndexKeepsDefaultTree(t *testing.T) {
+	// A tree with other semantics is computed afresh and not written: it
+	// would replace the default one, which the next command would make
+	// again.
+	dump := sparkCopy(t)
+	if _, errOut, code := runIndexed(t, "histogram", dump, "--retained"); code != 0 {
+		t.Fatalf("histogram --retained: %d %s", code, errOut)
+	}
+	stat := func(part string) os.FileInfo {
+		fi, err := os.Stat(filepath.Join(dump+".leakscan", part+".idx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	before := map[string]os.FileInfo{"dominators": stat("dominators"), "classes": stat("classes")}
+	for _, flag := range []string{"--weak=ignore", "--keep-unreachable"} {
+		plain, _, _ := run(t, "histogram", dump, "--retained", flag)
+		out, errOut, code := runIndexed(t, "histogram", dump, "--retained", flag)
+		if code != 0 || errOut != "" || out != plain {
+			t.Errorf("histogram --retained %s: exit %d, stderr %q, same as --no-index %v", flag, code, errOut, out == plain)
+		}
+	}
+	for part, fi := range before {
+		if now := stat(part); !os.SameFile(fi, now) || !now.ModTime().Equal(fi.ModTime()) {
+			t.Errorf("the %s part was written again", part)
+		}
 	}
 }

@@ -21,9 +21,9 @@ func newIndexCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 		Use:   "index [DUMP]",
 		Short: "Analyse a dump once and keep the results, so later commands answer at once",
 		Long: `Builds the dump's index: the graph, the class histogram, the dominator tree
-with retained sizes and the shortest-path search, kept beside the dump in
-DUMP.leakscan/ (or under the user cache folder when that is not writable, or in
---index-dir). Every command reads the index when it is there and writes the
+with retained sizes (of objects and of classes) and the shortest-path search,
+kept beside the dump in DUMP.leakscan/ (or under the user cache folder when
+that is not writable, or in --index-dir). Every command reads the index when it is there and writes the
 parts it computed when it is not; this command computes them all, e.g. in CI
 right after a capture. The index is used only for the same dump (size,
 modification time, sampled content) and format version, and each part is
@@ -55,7 +55,11 @@ warning. --rm removes it.`,
 			if _, err := x.Census(); err != nil {
 				return err
 			}
-			if _, err := x.Tree(&o.tree); err != nil {
+			tree, err := x.Tree(&o.tree)
+			if err != nil {
+				return err
+			}
+			if _, _, err := x.ClassRetained(&o.tree, tree); err != nil {
 				return err
 			}
 			if _, err := x.Search(paths.Options{}); err != nil {

@@ -70,7 +70,10 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				d.MoreThreads = len(d.Threads) - reportThreads
 				d.Threads = d.Threads[:reportThreads]
 			}
-			retained := tree.ClassRetained()
+			retained, _, err := x.ClassRetained(&treeOptions{weak: "follow"}, tree)
+			if err != nil {
+				return err
+			}
 			rows := byRetained(graph.Histogram(), retained)
 			for i, r := range rows {
 				if i >= reportHistogramRows {

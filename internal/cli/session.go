@@ -283,9 +283,60 @@ func (x *session) computeTree(g *heap.Graph, dopts dominator.Options) *dominator
 	}
 	tree := dominator.Compute(g, dopts)
 	bar.Done()
-	tree.Children(heap.None) // computed here, not while the writer reads it
-	x.save("dominators", false, func(w *index.Writer) error { return tree.SaveIndex(w, dopts) })
+	if defaultTree(dopts) {
+		tree.Children(heap.None) // computed here, not while the writer reads it
+		x.save("dominators", false, func(w *index.Writer) error { return tree.SaveIndex(w, dopts) })
+	}
 	return tree
+}
+
+// defaultTree reports whether dopts are the default semantics, the only
+// ones the index keeps: a tree made with others would take the default
+// one's place, which the next command would then make again.
+func defaultTree(dopts dominator.Options) bool { return !dopts.IgnoreWeak && !dopts.KeepUnreachable }
+
+// ClassRetained returns every class's retained size
+// (dominator.Tree.ClassRetained) in the tree t asks for, from the index
+// when it has them: they take a walk of the whole tree (2 s on the bench
+// dump), which the command that first writes the tree leaves out, so the
+// first command to need them writes them. tree is that tree when the
+// caller has it; else it is got only when the sizes are not in the index,
+// and returned (nil when they were).
+func (x *session) ClassRetained(t *treeOptions, tree *dominator.Tree) ([]uint64, *dominator.Tree, error) {
+	dopts, err := t.options()
+	if err != nil {
+		return nil, nil, err
+	}
+	if p := x.load("classes"); p != nil {
+		r, ok, err := dominator.LoadClassRetained(p, dopts)
+		if ok && err == nil {
+			// The part is this dump's; its class count must be too.
+			var classes int
+			if tree != nil {
+				classes = len(tree.Graph().Classes)
+			} else if c, cerr := x.Census(); cerr == nil {
+				classes = len(c.Classes)
+			} else {
+				return nil, nil, cerr
+			}
+			if len(r) != classes {
+				err = fmt.Errorf("index classes part: %d sizes for %d classes", len(r), classes)
+			}
+		}
+		if (ok || err != nil) && x.used("classes", err) {
+			return r, nil, nil
+		}
+	}
+	if tree == nil {
+		if tree, err = x.Tree(t); err != nil {
+			return nil, nil, err
+		}
+	}
+	r := tree.ClassRetained()
+	if defaultTree(dopts) {
+		x.save("classes", false, func(w *index.Writer) error { return dominator.SaveClassRetained(w, dopts, r) })
+	}
+	return r, tree, nil
 }
 
 // Census returns the class histogram, from the index when it has one.

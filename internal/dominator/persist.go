@@ -3,6 +3,7 @@ package dominator
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
@@ -73,4 +74,47 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	t.topOnce.Do(func() {}) // topLevel is the index's
 	t.evict = p.Evictor()
 	return t, true, nil
+}
+
+// classesMeta says which tree a classes part was made from.
+type classesMeta struct {
+	IgnoreWeak, KeepUnreachable bool
+	Classes                     int
+}
+
+// SaveClassRetained adds the classes' retained sizes (ClassRetained) of a
+// tree made with opts to w.
+func SaveClassRetained(w *index.Writer, opts Options, retained []uint64) error {
+	meta, err := json.Marshal(&classesMeta{IgnoreWeak: opts.IgnoreWeak, KeepUnreachable: opts.KeepUnreachable, Classes: len(retained)})
+	if err != nil {
+		return err
+	}
+	w.Add("meta", meta)
+	w.Add("retained", index.AsBytes(retained))
+	return nil
+}
+
+// LoadClassRetained reads the classes' retained sizes from a classes part
+// made with opts; ok is false when the part was made with other options.
+// The sizes are a copy: the part may be closed.
+func LoadClassRetained(p *index.Part, opts Options) (retained []uint64, ok bool, err error) {
+	raw, err := p.Bytes("meta")
+	if err != nil {
+		return nil, false, err
+	}
+	var m classesMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, false, fmt.Errorf("index classes part: %w", err)
+	}
+	if m.IgnoreWeak != opts.IgnoreWeak || m.KeepUnreachable != opts.KeepUnreachable {
+		return nil, false, nil
+	}
+	b, err := p.Bytes("retained")
+	if err != nil {
+		return nil, false, err
+	}
+	if r := index.As[uint64](b); len(r) == m.Classes && len(b) == 8*m.Classes {
+		return slices.Clone(r), true, nil
+	}
+	return nil, false, fmt.Errorf("index classes part: %d bytes for %d classes", len(b), m.Classes)
 }
