@@ -175,6 +175,28 @@ func TestFindingsOrder(t *testing.T) {
 	if ties == 0 {
 		t.Errorf("no ties to order: %+v", keys)
 	}
+
+	// The retained rule per class: the 40 loaders' HiveVersion classes
+	// retain 24 bytes each, and come in class order (the order of their
+	// class records in the dump).
+	in := fixture(t, "JobServer.hprof")
+	g := in.Graph
+	got = findings(t, in, `- {id: r, severity: error, retained: {class: org.apache.spark.sql.hive.client.HiveVersion, per: class, max: 0}}`)
+	if len(got) < 3 {
+		t.Fatalf("%d findings: %+v", len(got), got)
+	}
+	last := heap.ClassIndex(-1)
+	for i, f := range got {
+		var id uint64
+		if _, err := fmt.Sscanf(f.Objects[0].ID, "0x%x", &id); err != nil {
+			t.Fatal(err)
+		}
+		c := g.ClassOf(g.Lookup(id))
+		if f.Message != got[0].Message || c <= last {
+			t.Errorf("finding %d (%s, class %d) after class %d, or not a tie", i, f.Message, c, last)
+		}
+		last = c
+	}
 }
 
 // nettyHeap is a netty-like allocator: two PoolArena$DirectArena, eight

@@ -53,10 +53,6 @@ type rankBlock struct {
 // heaps need about 6 bits per object within the superblocks they use.
 const maxBitsPerObject = 64
 
-// smallBitmap is the most superblocks (4 KB each) kept as a bitmap
-// however few ids they hold.
-const smallBitmap = 256
-
 // maxSupers bounds the table of superblocks (4 bytes each) beyond a byte
 // per id: ids spread wider are taken as sparse without a look at which
 // superblocks they use.
@@ -104,13 +100,12 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	if diff != 0 {
 		x.shift = uint(min(bits.TrailingZeros64(diff), 16))
 	}
-	span := (hi-lo)>>x.shift + 1
 	// The superblocks in use are taken to be those between the least and
 	// the greatest id of some part: a part is a stretch of the dump, in
 	// which HotSpot writes the heap's objects in address order, so this
 	// misses few empty superblocks (a fifth more are kept on the bench
 	// dump) without reading the ids again.
-	nsup := span/bitsPerSuper + 1
+	nsup := (hi-lo)>>x.shift/bitsPerSuper + 1 // no overflow for ids 0 and 2^64-1
 	inUse := 0
 	if nsup <= uint64(total)/4+maxSupers {
 		// Each part adds 1 at its first superblock and takes it back after
@@ -130,7 +125,7 @@ func newIDIndex(parts [][]uint64) *idIndex {
 		}
 		x.supers = x.supers[:nsup]
 	}
-	if x.supers == nil || (uint64(inUse)*bitsPerSuper/uint64(total) > maxBitsPerObject && inUse > smallBitmap) {
+	if x.supers == nil || uint64(inUse)*bitsPerSuper/uint64(total) > maxBitsPerObject {
 		x.supers = nil
 		s := slices.Concat(parts...)
 		slices.Sort(s)
@@ -192,6 +187,30 @@ func (x *idIndex) setRuns() bool {
 		}
 	}
 	return true
+}
+
+// consistent reports whether an id index read from a file keeps lookup
+// and id in range: each block's rank counts the bits before it and all of
+// them make n, or the sorted ids increase.
+func (x *idIndex) consistent() bool {
+	if x.sorted != nil {
+		for i := 1; i < len(x.sorted); i++ {
+			if x.sorted[i] <= x.sorted[i-1] {
+				return false
+			}
+		}
+		return len(x.sorted) == x.n
+	}
+	var rank uint64
+	for i := range x.blocks {
+		if x.blocks[i].rank != rank {
+			return false
+		}
+		for _, w := range x.blocks[i].bits {
+			rank += uint64(bits.OnesCount64(w))
+		}
+	}
+	return rank == uint64(x.n)
 }
 
 // block returns the block of an id known to fall in a superblock in use.

@@ -1,86 +1,169 @@
 package heap
 
 import (
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
 
+// TestIDIndexAgainstSortedSearch: lookup and id agree with a search of the
+// sorted ids, for ids dense, sparse, in regions far apart, at superblock
+// and block ends, and in parts that overlap, on 1 to 8 cores (each core
+// sets the bits of its own range of blocks); each case is kept as a bitmap
+// or sorted as its density says.
 func TestIDIndexAgainstSortedSearch(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	cases := map[string][]uint64{
-		"dense aligned": nil, "sparse": nil, "agent serials": nil, "single": {0x7f0000010},
-		"regions": nil, "superblock ends": nil,
-	}
-	// bitmap: whether the case must be kept as a bitmap, not sorted.
-	bitmap := map[string]bool{"dense aligned": true, "agent serials": true, "single": true, "regions": true, "superblock ends": true}
 	const super = bitsPerSuper * 8 // a superblock's bytes, for 8-byte aligned ids
-	for i := 0; i < 5000; i++ {
-		cases["dense aligned"] = append(cases["dense aligned"], 0x700000000+uint64(r.IntN(40000))*8)
-		cases["sparse"] = append(cases["sparse"], r.Uint64())
-		cases["agent serials"] = append(cases["agent serials"], uint64(r.IntN(20000)+1))
-		// G1-like: regions far apart in a 2 GB range, so that the span
-		// is over maxBitsPerObject per id, and so are more superblocks
-		// than smallBitmap, but the superblocks in use are not.
-		region := uint64(r.IntN(4)) * (512 << 20)
-		for range 4 {
-			cases["regions"] = append(cases["regions"], 0x600000000+100<<10+region+uint64(r.IntN(bitsPerSuper))*8)
-		}
+	type idCase struct {
+		parts  [][]uint64
+		bitmap bool // kept as a bitmap, not sorted
 	}
-	// The first and last position of superblocks, and either side of
-	// block ends, with empty superblocks between.
-	for _, sb := range []uint64{0, 1, 2, 5, 6, 40} {
-		for _, off := range []uint64{0, 8, bitsPerBlock*8 - 8, bitsPerBlock * 8, super - 8} {
-			cases["superblock ends"] = append(cases["superblock ends"], 0x800000000+sb*super+off)
-		}
+	cases := map[string]*idCase{}
+	add := func(name string, bitmap bool, parts ...[]uint64) { cases[name] = &idCase{parts, bitmap} }
+
+	var dense, sparse, serials []uint64
+	for range 5000 {
+		dense = append(dense, 0x700000000+uint64(r.IntN(40000))*8)
+		sparse = append(sparse, r.Uint64())
+		serials = append(serials, uint64(r.IntN(20000)+1))
 	}
-	if n := len(cases["regions"]); uint64(512<<20*3/8/n) <= maxBitsPerObject || 512<<20*3/super <= smallBitmap {
+	// Dense, in parts that overlap (all, then either half again).
+	add("dense aligned", true, dense, dense[:2500], dense[2500:])
+	add("sparse", false, sparse[:2500], sparse[2500:])
+	add("agent serials", true, serials[:2500], serials[2500:])
+	add("single", false, []uint64{0x7f0000010})
+	add("ends of the id range", false, []uint64{0}, []uint64{math.MaxUint64})
+
+	// G1-like: four regions 512 MB apart, each within two superblocks,
+	// written in address order in parts of 100 ids (the last region's
+	// parts overlapping): far more than maxBitsPerObject over the whole
+	// span, well under it over the superblocks in use.
+	var regions []uint64
+	for reg := range 4 {
+		var ids []uint64
+		for range 5000 {
+			ids = append(ids, 0x600000000+100<<10+uint64(reg)*(512<<20)+uint64(r.IntN(bitsPerSuper))*8)
+		}
+		slices.Sort(ids)
+		regions = append(regions, ids...)
+	}
+	var regionParts [][]uint64
+	for i := 0; i < len(regions); i += 100 {
+		regionParts = append(regionParts, regions[i:min(i+100, len(regions))])
+	}
+	regionParts = append(regionParts, regions[15000:17000]) // overlaps
+	if n := len(regions); uint64(3*(512<<20)/8/n) <= maxBitsPerObject {
 		t.Fatalf("the regions case would be a bitmap without superblocks")
 	}
-	// The ids come in parts, as a dump's stretches: halves, but for the
-	// regions one part per region, the last region split between two.
-	partsOf := func(name string, ids []uint64) [][]uint64 {
-		if name != "regions" {
-			return [][]uint64{ids[:len(ids)/2], ids[len(ids)/2:]}
+	add("regions", true, regionParts...)
+
+	// The first and last position of superblocks and either side of
+	// block ends, in superblocks dense enough for a bitmap, with empty
+	// superblocks between.
+	var ends []uint64
+	for _, sb := range []uint64{0, 1, 2, 5, 6, 40} {
+		for _, off := range []uint64{0, 8, bitsPerBlock*8 - 8, bitsPerBlock * 8, super - 8} {
+			ends = append(ends, 0x800000000+sb*super+off)
 		}
-		byRegion := make([][]uint64, 5)
-		for i, id := range ids {
-			k := (id - 0x600000000) / (512 << 20)
-			if k == 3 && i%2 == 0 {
-				k = 4
-			}
-			byRegion[k] = append(byRegion[k], id)
+		for range 1000 {
+			ends = append(ends, 0x800000000+sb*super+uint64(r.IntN(bitsPerSuper))*8)
 		}
-		return byRegion
 	}
-	for name, ids := range cases {
+	slices.Sort(ends)
+	var endParts [][]uint64 // a part per superblock
+	for i := 0; i < len(ends); {
+		j := i + 1
+		for j < len(ends) && (ends[j]-0x800000000)/super == (ends[i]-0x800000000)/super {
+			j++
+		}
+		endParts, i = append(endParts, ends[i:j]), j
+	}
+	add("superblock ends", true, endParts...)
+
+	// One id per superblock, each in a part of its own: few superblocks
+	// for the ids, but too sparse within them.
+	var lonely [][]uint64
+	for sb := range 1000 {
+		lonely = append(lonely, []uint64{0x900000000 + uint64(sb)*super + uint64(r.IntN(1000))*8})
+	}
+	add("one per superblock", false, lonely...)
+
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			x := newIDIndex(partsOf(name, ids))
-			if bitmap[name] && x.sorted != nil {
-				t.Fatalf("ids kept sorted, not as a bitmap")
-			}
-			want := slices.Compact(slices.Sorted(slices.Values(ids)))
-			if x.n != len(want) {
-				t.Fatalf("n = %d, want %d", x.n, len(want))
-			}
-			for i, id := range want {
-				if got := x.lookup(id); got != int32(i) {
-					t.Fatalf("lookup(%#x) = %d, want %d", id, got, i)
+			all := slices.Concat(c.parts...)
+			want := slices.Compact(slices.Sorted(slices.Values(all)))
+			for _, cores := range []int{1, 2, 3, 8} {
+				runtime.GOMAXPROCS(cores)
+				x := newIDIndex(c.parts)
+				if c.bitmap != (x.sorted == nil) {
+					t.Fatalf("kept as a bitmap: %v, want %v", x.sorted == nil, c.bitmap)
 				}
-				if got := x.id(int32(i)); got != id {
-					t.Fatalf("id(%d) = %#x, want %#x", i, got, id)
+				if x.sorted == nil && len(x.blocks) != len(x.runs)*blocksPerSuper {
+					t.Fatalf("%d blocks for %d superblocks", len(x.blocks), len(x.runs))
 				}
-			}
-			for k := 0; k < 2000; k++ {
-				probe := want[r.IntN(len(want))] + uint64(r.IntN(64)) - 32
-				_, found := slices.BinarySearch(want, probe)
-				if got := x.lookup(probe); (got >= 0) != found {
-					t.Fatalf("lookup(%#x) = %d, present = %v", probe, got, found)
+				if !x.consistent() {
+					t.Fatal("ranks or order inconsistent")
 				}
-			}
-			if x.lookup(0) >= 0 && !slices.Contains(want, 0) {
-				t.Fatal("lookup(0) found a missing id")
+				if x.n != len(want) {
+					t.Fatalf("n = %d, want %d", x.n, len(want))
+				}
+				for i, id := range want {
+					if got := x.lookup(id); got != int32(i) {
+						t.Fatalf("%d cores: lookup(%#x) = %d, want %d", cores, id, got, i)
+					}
+					if got := x.id(int32(i)); got != id {
+						t.Fatalf("%d cores: id(%d) = %#x, want %#x", cores, i, got, id)
+					}
+				}
+				// Near the ids, and beyond either end of them by up to a
+				// few superblocks, and at the ends of the id range.
+				probes := []uint64{0, 1, math.MaxUint64, want[0] - 8, want[len(want)-1] + 8}
+				for k := range 2000 {
+					probes = append(probes, want[r.IntN(len(want))]+uint64(r.IntN(64))-32)
+					if k < 100 {
+						probes = append(probes, want[len(want)-1]+uint64(r.IntN(4*super)), want[0]-uint64(r.IntN(4*super)))
+					}
+				}
+				for _, probe := range probes {
+					_, found := slices.BinarySearch(want, probe)
+					if got := x.lookup(probe); (got >= 0) != found {
+						t.Fatalf("lookup(%#x) = %d, present = %v", probe, got, found)
+					}
+				}
 			}
 		})
+	}
+}
+
+// TestIDIndexInconsistent: an id index whose ranks do not count its bits
+// (read from a damaged file with a good checksum) is refused.
+func TestIDIndexInconsistent(t *testing.T) {
+	var ids []uint64
+	for i := range 3000 {
+		ids = append(ids, 0x700000000+uint64(i)*24)
+	}
+	x := newIDIndex([][]uint64{ids})
+	if !x.consistent() {
+		t.Fatal("a fresh index is inconsistent")
+	}
+	x.blocks[len(x.blocks)/2].rank++
+	if x.consistent() {
+		t.Error("a rank one too high passed")
+	}
+	x.blocks[len(x.blocks)/2].rank--
+	x.n++
+	if x.consistent() {
+		t.Error("a count one too high passed")
+	}
+	s := newIDIndex([][]uint64{{5, 1 << 62}, {3, 1 << 40}})
+	if s.sorted == nil || !s.consistent() {
+		t.Fatal("sparse ids not kept sorted, or inconsistent")
+	}
+	s.sorted[1], s.sorted[2] = s.sorted[2], s.sorted[1]
+	if s.consistent() {
+		t.Error("sorted ids out of order passed")
 	}
 }
