@@ -2,13 +2,16 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 	"github.com/leakscan/leakscan/internal/testjvm"
 )
@@ -246,5 +249,120 @@ func TestDumpResolution(t *testing.T) {
 	os.Remove(filepath.Join(dir, "cache", "leakscan", "history.json"))
 	if _, errOut, code = run(t, "paths", "--class", "ChainNode"); code != 2 || !strings.Contains(errOut, "a.hprof, b.hprof") {
 		t.Errorf("two dumps, no history: exit %d, %q", code, errOut)
+	}
+}
+
+// TestPathsNestedAndKeeps: a match inside another's retained size counts
+// once, except where the search follows references the tree leaves out
+// (--include-weak with --weak=ignore: the tree's dominator of a match
+// need not be above it on the paths, so nothing is taken back); and the
+// walk below a match stops at an object the paths print, but not at one
+// --max-paths leaves out.
+func TestPathsNestedAndKeeps(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	holder := w.Class("com/example/Holder", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	target := w.Class("com/example/Target", obj, 0, nil, []hproftest.Field{{Name: "a", Type: hprof.TypeObject}})
+	t0, wr, h2, h3, d, x, big := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	one := []hprof.BasicType{hprof.TypeObject}
+	// t0 -> weak ref -> x -> 1 MiB, and h2 -> h3 -> d -> x: x is d's
+	// through strong references only, t0's first by the search with weak
+	// references.
+	w.Instance(t0, target, one, []uint64{wr})
+	w.Instance(wr, weak, one, []uint64{x})
+	w.Instance(h2, holder, one, []uint64{h3})
+	w.Instance(h3, holder, one, []uint64{d})
+	w.Instance(d, target, one, []uint64{x})
+	w.Instance(x, target, one, []uint64{big})
+	w.PrimArray(big, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootJNIGlobal, t0, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, h2, 0, 0)
+	dump := writeDump(t, w, "nested.hprof")
+	type node struct {
+		ID       string
+		Retained uint64 `json:"retained_bytes"`
+		Keeps    bool   `json:"dominated"`
+		Children []node
+	}
+	paths := func(args ...string) map[string]node {
+		out, errOut, code := run(t, append([]string{"paths", dump, "--class", "Target", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("paths %v: exit %d, %s", args, code, errOut)
+		}
+		var r struct{ Paths []node }
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		lines := map[string]node{}
+		var walk func(ns []node)
+		walk = func(ns []node) {
+			for _, n := range ns {
+				if !n.Keeps {
+					lines[n.ID] = n
+				}
+				walk(n.Children)
+			}
+		}
+		walk(r.Paths)
+		return lines
+	}
+	hex := func(id uint64) string { return fmt.Sprintf("0x%x", id) }
+	retained := func(id uint64, args ...string) uint64 {
+		out, _, _ := run(t, append([]string{"inspect", dump, hex(id), "--format", "json"}, args...)...)
+		var r struct {
+			Retained uint64 `json:"retained_bytes"`
+		}
+		json.Unmarshal([]byte(out), &r)
+		return r.Retained
+	}
+	// Strong paths and a tree without weak references: x is below d,
+	// which retains it, and the root line counts d once, not d and x.
+	lines := paths("--weak=ignore")
+	if got, want := lines[hex(h2)].Retained, retained(d, "--weak=ignore"); got != want || want < 1<<20 {
+		t.Errorf("--weak=ignore: the root above d and x holds %d bytes, want d's %d", got, want)
+	}
+	// With weak references followed by the search, x is below t0 on the
+	// paths, but d still retains it in the tree: d's line keeps its size.
+	lines = paths("--include-weak", "--weak=ignore")
+	if got, want := lines[hex(d)].Retained, retained(d, "--weak=ignore"); got != want || want < 1<<20 {
+		t.Errorf("--include-weak --weak=ignore: d's line holds %d bytes, want its retained %d", got, want)
+	}
+
+	// m1 -> h -> m2 -> 1 MiB: below m1 the walk to where its memory sits
+	// goes through h, which the paths print when m2 is shown; with
+	// --max-paths 1 they do not, and the walk is all there is.
+	w = hproftest.New(8, "")
+	obj = w.Class("java/lang/Object", 0, 0, nil, nil)
+	holder = w.Class("com/example/Holder", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	target = w.Class("com/example/Target", obj, 0, nil, []hproftest.Field{{Name: "a", Type: hprof.TypeObject}})
+	m1, h, m2 := w.NewID(), w.NewID(), w.NewID()
+	big = w.NewID()
+	w.Instance(m1, target, one, []uint64{h})
+	w.Instance(h, holder, one, []uint64{m2})
+	w.Instance(m2, target, one, []uint64{big})
+	w.PrimArray(big, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootJNIGlobal, m1, 0, 0)
+	dump = writeDump(t, w, "keeps.hprof")
+	walkBelow := func(maxPaths string) (kept []string) {
+		out, _, _ := run(t, "paths", dump, "--class", "Target", "--format", "json", "--max-paths", maxPaths)
+		var r struct{ Paths []node }
+		json.Unmarshal([]byte(out), &r)
+		if len(r.Paths) != 1 {
+			t.Fatalf("--max-paths %s: %d roots", maxPaths, len(r.Paths))
+		}
+		for _, c := range r.Paths[0].Children {
+			if c.Keeps {
+				kept = append(kept, c.ID)
+			}
+		}
+		return kept
+	}
+	if kept := walkBelow("1"); len(kept) != 3 || kept[0] != hex(h) {
+		t.Errorf("--max-paths 1: the walk below m1 is %v, want h, m2 and the array", kept)
+	}
+	if kept := walkBelow("2"); len(kept) != 0 {
+		t.Errorf("--max-paths 2: the walk below m1 is %v, want none (the paths print h)", kept)
 	}
 }

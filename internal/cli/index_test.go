@@ -302,4 +302,8 @@ func TestIndexKeepsDefaultTree(t *testing.T) {
 			t.Errorf("the %s part was written again", part)
 		}
 	}
+	// So leakscan index refuses them rather than build a tree it drops.
+	if _, errOut, code := runIndexed(t, "index", dump, "--weak=ignore"); code != 2 || !strings.Contains(errOut, "only the default") {
+		t.Errorf("index --weak=ignore: exit %d, stderr %q", code, errOut)
+	}
 }

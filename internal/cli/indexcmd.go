@@ -50,6 +50,13 @@ warning. --rm removes it.`,
 			if g.noIndex {
 				return &ExitError{Code: ExitError2, Err: fmt.Errorf("--no-index: nothing to build")}
 			}
+			dopts, err := o.tree.options()
+			if err != nil {
+				return err
+			}
+			if !defaultTree(dopts) {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("the index keeps only the default dominator tree (--weak=follow, without --keep-unreachable); commands with other options compute theirs afresh")}
+			}
 			x := g.newSession(s, dump)
 			defer x.Close()
 			if _, err := x.Census(); err != nil {

@@ -107,7 +107,16 @@ dump analysed last from this folder.`,
 			if t, ok := dom.(*dominator.Tree); ok {
 				passed = t.DropRetained
 			}
-			merged.Sum(dom.Retained, dom.Idom, passed)
+			// Sum takes a match's size back at a match dominating it, which
+			// must be above it on the paths: true when the search follows
+			// no reference the tree leaves out. With --include-weak and
+			// --weak=ignore it follows referents the tree does not, so a
+			// dominator can lie off the path; nested matches then add up.
+			idom := dom.Idom
+			if dopts, _ := o.tree.options(); popts.IncludeWeak && dopts.IgnoreWeak {
+				idom = nil
+			}
+			merged.Sum(dom.Retained, idom, passed)
 			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}
@@ -210,7 +219,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		}
 		if nd.Target {
 			shown++
-			p.Children = append(p.Children, o.keeps(t, search, m, nd.Object, depth+1)...)
+			p.Children = append(p.Children, o.keeps(t, search, nd.Object, depth+1)...)
 		}
 		if shown < o.maxPaths { // else Children would list them all
 			children := m.Children(k, o.maxPaths-shown)
@@ -235,6 +244,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		report.Paths = append(report.Paths, build(r, "", 0))
 	}
 	report.Shown = shown
+	trimKeeps(report.Paths)
 	if format == render.JSON {
 		return render.WriteJSON(s.Out, report)
 	}
@@ -279,14 +289,50 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	return nil
 }
 
+// trimKeeps cuts each walk below a match (keeps) at the first object that
+// the paths print themselves: the lines below the match show it, and what
+// it keeps if it matches. An object the paths reach but --max-paths leaves
+// unprinted stays in the walk.
+func trimKeeps(roots []*pathNode) {
+	printed := map[string]bool{}
+	var mark func(ps []*pathNode)
+	mark = func(ps []*pathNode) {
+		for _, p := range ps {
+			if !p.Keeps {
+				printed[p.ID] = true
+			}
+			mark(p.Children)
+		}
+	}
+	mark(roots)
+	var trim func(ps []*pathNode)
+	trim = func(ps []*pathNode) {
+		for _, p := range ps {
+			// The walk is the run of Keeps children before the paths'.
+			cut, end := -1, 0
+			for end < len(p.Children) && p.Children[end].Keeps {
+				if cut < 0 && printed[p.Children[end].ID] {
+					cut = end
+				}
+				end++
+			}
+			if cut >= 0 {
+				p.Children = append(p.Children[:cut:cut], p.Children[end:]...)
+			}
+			trim(p.Children)
+		}
+	}
+	trim(roots)
+}
+
 // keeps follows x's dominated objects while one child holds keepsRatio of
 // the retained size: where a matching object's memory actually sits. Such
 // a child is unique (siblings' retained sizes add up to at most their
 // parent's), and it is looked for among the objects x refers to directly,
 // which needs no table of all dominator-tree children; a child x reaches
-// only through others ends the walk early. So does a child on the merged
-// paths m: the paths below x show it, and what it keeps if it matches.
-func (o *pathsOptions) keeps(t dominance, search *paths.Search, m *paths.Tree, x heap.ObjectIndex, depth int) []*pathNode {
+// only through others ends the walk early. (trimKeeps then cuts the walk
+// where it meets an object the paths print.)
+func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	if o.trim != nil {
 		defer o.trim()
@@ -304,7 +350,7 @@ func (o *pathsOptions) keeps(t dominance, search *paths.Search, m *paths.Tree, x
 				break
 			}
 		}
-		if c == heap.None || m.Has(c) {
+		if c == heap.None {
 			break
 		}
 		lbl := search.Label(x, c)

@@ -54,12 +54,6 @@ func (t *Tree) nodeOf(o int32) int32 {
 	return t.rank[w] + int32(bits.OnesCount64(t.onPath[w]&(1<<(uint(o)&63)-1)))
 }
 
-// Has reports whether object o is on the merged paths (a node).
-func (t *Tree) Has(o heap.ObjectIndex) bool {
-	_, found := slices.BinarySearchFunc(t.Nodes, o, func(nd Node, o heap.ObjectIndex) int { return int(nd.Object) - int(o) })
-	return found
-}
-
 // Label says how node k's parent references it ("" for roots); computed
 // on demand, as it decodes the parent's record.
 func (t *Tree) Label(s *Search, k int32) string {
