@@ -114,13 +114,9 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 	mem.Release(8 * r) // ret, and semi from the NCA step
 	t.idom = objectIdoms(idomPre, order, n, workers)
 	idomPre = nil
-	t.ReachableObjects = int64(len(order))
-	for o := 0; o < n; o++ {
-		if t.idom[o] == Unreachable {
-			t.UnreachableObjects++
-			t.UnreachableBytes += g.ShallowSize(heap.ObjectIndex(o))
-		}
-	}
+	t.ReachableObjects = int64(r)
+	t.UnreachableObjects = int64(n - r)
+	t.UnreachableBytes = g.ShallowTotal() - t.ReachableBytes // a scan on all cores
 	order = nil
 	mem.Release(4 * n)
 	progress("dominators", int64(n), int64(n))
