@@ -307,3 +307,32 @@ func TestIndexKeepsDefaultTree(t *testing.T) {
 		t.Errorf("index --weak=ignore: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestIndexDefaultParseOnly(t *testing.T) {
+	// The index holds what the default parse reads; with another pointer
+	// layout or heap dump chosen, commands answer for that one and leave
+	// the index alone.
+	dump := sparkCopy(t)
+	if _, errOut, code := runIndexed(t, "index", dump); code != 0 {
+		t.Fatalf("index: %d %s", code, errOut)
+	}
+	for _, flag := range []string{"--compressed-oops=off", "--dump=0"} {
+		plain, _, _ := run(t, "histogram", dump, "--top", "5", flag)
+		out, errOut, code := runIndexed(t, "histogram", dump, "--top", "5", flag)
+		if code != 0 || out != plain {
+			t.Errorf("histogram %s: exit %d, stderr %q, same as --no-index %v", flag, code, errOut, out == plain)
+		}
+		out, _, _ = runIndexed(t, "info", dump, flag)
+		if !strings.Contains(out, "Index:         none (--compressed-oops or --dump given") {
+			t.Errorf("info %s does not say the index was left out:\n%s", flag, out)
+		}
+		if _, errOut, code := runIndexed(t, "index", dump, flag); code != 2 || !strings.Contains(errOut, "nothing to build") {
+			t.Errorf("index %s: exit %d, stderr %q", flag, code, errOut)
+		}
+	}
+	def, _, _ := run(t, "histogram", dump, "--top", "5")
+	off, _, _ := run(t, "histogram", dump, "--top", "5", "--compressed-oops=off")
+	if def == off {
+		t.Error("--compressed-oops=off changes nothing on the fixture: the test shows nothing")
+	}
+}

@@ -47,8 +47,8 @@ warning. --rm removes it.`,
 				fmt.Fprintf(s.Out, "removed %s\n", dir)
 				return nil
 			}
-			if g.noIndex {
-				return &ExitError{Code: ExitError2, Err: fmt.Errorf("--no-index: nothing to build")}
+			if why := g.unindexed(); why != "" {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s: nothing to build", why)}
 			}
 			dopts, err := o.tree.options()
 			if err != nil {

@@ -166,8 +166,10 @@ func infoPairs(r *infoReport) [][2]string {
 		pairs = append(pairs, [2]string{"Truncated at", commas(r.Truncated)})
 	}
 	switch {
+	case r.Index.Off != "":
+		pairs = append(pairs, [2]string{"Index", "none (" + r.Index.Off + ")"})
 	case r.Index.Dir == "":
-		pairs = append(pairs, [2]string{"Index", "none (--no-index)"})
+		pairs = append(pairs, [2]string{"Index", "none"})
 	case len(r.Index.Loaded) > 0:
 		pairs = append(pairs, [2]string{"Index", fmt.Sprintf("used %s (%s)", r.Index.Dir, humanize.IBytes(uint64(r.Index.Bytes)))})
 	default:
@@ -183,6 +185,7 @@ func commas(n int64) string { return humanize.Comma(n) }
 
 // indexInfo says whether an index was used and where it is.
 type indexInfo struct {
+	Off     string   `json:"not_used,omitempty"` // why the options leave it out
 	Dir     string   `json:"dir,omitempty"`
 	Bytes   int64    `json:"bytes"`
 	Loaded  []string `json:"loaded"`
@@ -191,7 +194,7 @@ type indexInfo struct {
 
 func indexReport(x *session) indexInfo {
 	x.writes.Wait() // report the index as it is on disk
-	r := indexInfo{Dir: x.dir, Loaded: x.Loaded, Written: x.Written}
+	r := indexInfo{Off: x.unindexed, Dir: x.dir, Loaded: x.Loaded, Written: x.Written}
 	if r.Loaded == nil {
 		r.Loaded = []string{}
 	}

@@ -22,12 +22,13 @@ type session struct {
 	s    *IOStreams
 	dump string
 
-	indexed bool // the index may be read and written
-	id      index.Identity
-	dir     string // index folder, "" until known
-	parts   []*index.Part
-	writes  sync.WaitGroup
-	mu      sync.Mutex
+	indexed   bool   // the index may be read and written
+	unindexed string // why not, when the options say so (see unindexed)
+	id        index.Identity
+	dir       string // index folder, "" until known
+	parts     []*index.Part
+	writes    sync.WaitGroup
+	mu        sync.Mutex
 	// Loaded and Written name the parts read from and written to the index.
 	Loaded, Written []string
 	// rebuild: the parts found stale or damaged, which the warning said
@@ -53,7 +54,8 @@ type aheadSearch struct {
 }
 
 func (g *globalOptions) newSession(s *IOStreams, dump string) *session {
-	x := &session{g: g, s: s, dump: dump, indexed: !g.noIndex}
+	x := &session{g: g, s: s, dump: dump, unindexed: g.unindexed()}
+	x.indexed = x.unindexed == ""
 	if x.indexed {
 		id, err := index.Identify(dump)
 		if err != nil {
@@ -63,6 +65,20 @@ func (g *globalOptions) newSession(s *IOStreams, dump string) *session {
 		x.dir = index.Exists(dump, g.indexDir)
 	}
 	return x
+}
+
+// unindexed says why commands with these options neither read nor write
+// an index, or "" when they do: the index holds what the default parse
+// reads (the last heap dump, the pointer layout found), so another parse
+// would be answered for the wrong one.
+func (g *globalOptions) unindexed() string {
+	switch {
+	case g.noIndex:
+		return "--no-index"
+	case g.compressedOops != "auto" || g.dump != -1:
+		return "--compressed-oops or --dump given: the index holds the default parse only"
+	}
+	return ""
 }
 
 func (x *session) warn(format string, args ...any) {
