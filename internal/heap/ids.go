@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/mem"
 )
@@ -191,24 +192,37 @@ func (x *idIndex) setRuns() bool {
 
 // consistent reports whether an id index read from a file keeps lookup
 // and id in range: each block's rank counts the bits before it and all of
-// them make n, or the sorted ids increase.
-func (x *idIndex) consistent() bool {
+// them make n, or the sorted ids increase. evict, if set, drops the pages
+// read behind the check (a lookup needs few of them).
+func (x *idIndex) consistent(evict func([]byte)) bool {
+	const stretch = 1 << 16 // blocks or ids between evictions
+	if evict == nil {
+		evict = func([]byte) {}
+	}
 	if x.sorted != nil {
-		for i := 1; i < len(x.sorted); i++ {
-			if x.sorted[i] <= x.sorted[i-1] {
-				return false
+		for lo := 0; lo < len(x.sorted); lo += stretch {
+			s := x.sorted[lo:min(lo+stretch, len(x.sorted))]
+			for i := range s {
+				if lo+i > 0 && x.sorted[lo+i] <= x.sorted[lo+i-1] {
+					return false
+				}
 			}
+			evict(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 8*len(s)))
 		}
 		return len(x.sorted) == x.n
 	}
 	var rank uint64
-	for i := range x.blocks {
-		if x.blocks[i].rank != rank {
-			return false
+	for lo := 0; lo < len(x.blocks); lo += stretch {
+		bs := x.blocks[lo:min(lo+stretch, len(x.blocks))]
+		for i := range bs {
+			if bs[i].rank != rank {
+				return false
+			}
+			for _, w := range bs[i].bits {
+				rank += uint64(bits.OnesCount64(w))
+			}
 		}
-		for _, w := range x.blocks[i].bits {
-			rank += uint64(bits.OnesCount64(w))
-		}
+		evict(unsafe.Slice((*byte)(unsafe.Pointer(&bs[0])), 64*len(bs)))
 	}
 	return rank == uint64(x.n)
 }

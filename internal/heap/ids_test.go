@@ -104,7 +104,7 @@ func TestIDIndexAgainstSortedSearch(t *testing.T) {
 				if x.sorted == nil && len(x.blocks) != len(x.runs)*blocksPerSuper {
 					t.Fatalf("%d blocks for %d superblocks", len(x.blocks), len(x.runs))
 				}
-				if !x.consistent() {
+				if !x.consistent(nil) {
 					t.Fatal("ranks or order inconsistent")
 				}
 				if x.n != len(want) {
@@ -146,24 +146,24 @@ func TestIDIndexInconsistent(t *testing.T) {
 		ids = append(ids, 0x700000000+uint64(i)*24)
 	}
 	x := newIDIndex([][]uint64{ids})
-	if !x.consistent() {
+	if !x.consistent(nil) {
 		t.Fatal("a fresh index is inconsistent")
 	}
 	x.blocks[len(x.blocks)/2].rank++
-	if x.consistent() {
+	if x.consistent(nil) {
 		t.Error("a rank one too high passed")
 	}
 	x.blocks[len(x.blocks)/2].rank--
 	x.n++
-	if x.consistent() {
+	if x.consistent(nil) {
 		t.Error("a count one too high passed")
 	}
 	s := newIDIndex([][]uint64{{5, 1 << 62}, {3, 1 << 40}})
-	if s.sorted == nil || !s.consistent() {
+	if s.sorted == nil || !s.consistent(nil) {
 		t.Fatal("sparse ids not kept sorted, or inconsistent")
 	}
 	s.sorted[1], s.sorted[2] = s.sorted[2], s.sorted[1]
-	if s.consistent() {
+	if s.consistent(nil) {
 		t.Error("sorted ids out of order passed")
 	}
 }

@@ -156,7 +156,7 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 	if n := m.IDs.N; n > 0 && uint64(g.edgeStart[n]) != uint64(len(g.edges)) {
 		return nil, fmt.Errorf("index graph part: %d references, the offsets say %d", len(g.edges), g.edgeStart[n])
 	}
-	if !g.ids.consistent() {
+	if !g.ids.consistent(g.evict) {
 		return nil, fmt.Errorf("index graph part: the id index does not count %d objects in order", m.IDs.N)
 	}
 	return g, nil
