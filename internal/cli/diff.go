@@ -43,6 +43,11 @@ more, for CI. With --format csv only the class table is written.`,
 					return fmt.Errorf("--fail-on-growth: %w", err)
 				}
 			}
+			if g.indexDir != "" && !g.noIndex {
+				// One folder would hold one dump's index at a time: each
+				// run would find the other's stale and rebuild it.
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("--index-dir names one index, and diff reads two dumps: leave it out (each dump's index goes beside it) or give --no-index")}
+			}
 			var trees [2]*dominator.Tree
 			var retained [2][]uint64
 			for i, dump := range args {

@@ -52,6 +52,10 @@ func TestDiff(t *testing.T) {
 			t.Errorf("diff lacks %q:\n%s", want, out)
 		}
 	}
+	// One --index-dir cannot hold both dumps' indexes.
+	if _, errOut, code := runIndexed(t, "diff", base, next, "--index-dir", t.TempDir()); code != 2 || !strings.Contains(errOut, "--index-dir names one index") {
+		t.Errorf("diff --index-dir: exit %d, stderr %q", code, errOut)
+	}
 	out, _, code = run(t, "diff", base, next, "--format", "json")
 	var d struct {
 		Growth  int64 `json:"reachable_growth_bytes"`
