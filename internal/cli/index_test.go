@@ -163,8 +163,10 @@ func TestIndexReuse(t *testing.T) {
 	if out, errOut, code = runIndexed(t, "index", dump, "--index-dir", dir); code != 0 || !strings.Contains(out, "parts written") {
 		t.Errorf("index --index-dir: exit %d, %q %q", code, out, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "graph.idx")); err != nil {
-		t.Error(err)
+	for _, part := range []string{"graph", "dominators", "paths", "census", "classes"} {
+		if _, err := os.Stat(filepath.Join(dir, part+".idx")); err != nil {
+			t.Errorf("leakscan index did not write the %s part: %v", part, err)
+		}
 	}
 	if _, err := os.Stat(dump + ".leakscan"); err == nil {
 		t.Error("--index-dir still wrote beside the dump")
