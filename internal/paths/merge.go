@@ -38,9 +38,9 @@ type Tree struct {
 	Roots  []int32 // nodes without a parent, biggest first; see Children
 	// Unreached counts matching objects no GC root reaches.
 	Unreached int
-	// onPath and rank, kept from Merge until Sum is done: the objects on
-	// the paths, and how many of them come before each word of onPath
-	// (see nodeOf).
+	// onPath and rank, from Merge until Sum is done: the objects on the
+	// paths, and how many of them come before each word of onPath (see
+	// nodeOf).
 	onPath []uint64
 	rank   []int32
 }
@@ -122,10 +122,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	for w, b := range onPath {
 		rank[w+1] = rank[w] + int32(bits.OnesCount64(b))
 	}
-	nodeOf := func(o int32) int32 {
-		w := o >> 6
-		return rank[w] + int32(bits.OnesCount64(onPath[w]&(1<<(uint(o)&63)-1)))
-	}
+	t.onPath, t.rank = onPath, rank
 	t.Nodes = mem.Make[Node](int(rank[words]))
 	par.For(words, 0, func(lo, hi int) {
 		for w := lo; w < hi; w++ {
@@ -134,7 +131,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				nd := Node{Object: heap.ObjectIndex(o), Parent: -1}
 				if p := s.parent[o]; p != rootParent {
-					nd.Parent = nodeOf(p)
+					nd.Parent = t.nodeOf(p)
 				}
 				nd.Target = isTarget[w]&(1<<(uint(o)&63)) != 0
 				t.Nodes[k] = nd
@@ -142,7 +139,6 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 			}
 		}
 	})
-	t.onPath, t.rank = onPath, rank
 	isTarget = nil // free to collect during link
 	if s.evict != nil {
 		// Millions of paths read the parent array nearly whole, at
@@ -165,6 +161,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 // is on every path to what it dominates, so the nearest one is always a
 // node above the target.) Without idom, no target is taken to dominate
 // another.
+//
 // (Merge and Sum are apart so that the paths can be merged while the
 // retained sizes are still computed.) Each goroutine asks for objects in
 // increasing order, and calls passed(lo, hi), if set, once it will ask for
