@@ -4,8 +4,8 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
-	"unsafe"
 
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
 )
 
@@ -167,12 +167,19 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	var rank uint64
 	for i := range x.blocks {
 		x.blocks[i].rank = rank
-		for _, w := range x.blocks[i].bits {
-			rank += uint64(bits.OnesCount64(w))
-		}
+		rank += x.blocks[i].count()
 	}
 	x.n = int(rank)
 	return x
+}
+
+// count is how many ids the block holds.
+func (b *rankBlock) count() uint64 {
+	n := 0
+	for _, w := range b.bits {
+		n += bits.OnesCount64(w)
+	}
+	return uint64(n)
 }
 
 // setRuns rebuilds runs from supers, and reports whether supers numbers
@@ -207,7 +214,7 @@ func (x *idIndex) consistent(evict func([]byte)) bool {
 					return false
 				}
 			}
-			evict(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 8*len(s)))
+			evict(index.AsBytes(s))
 		}
 		return len(x.sorted) == x.n
 	}
@@ -218,11 +225,9 @@ func (x *idIndex) consistent(evict func([]byte)) bool {
 			if bs[i].rank != rank {
 				return false
 			}
-			for _, w := range bs[i].bits {
-				rank += uint64(bits.OnesCount64(w))
-			}
+			rank += bs[i].count()
 		}
-		evict(unsafe.Slice((*byte)(unsafe.Pointer(&bs[0])), 64*len(bs)))
+		evict(index.AsBytes(bs))
 	}
 	return rank == uint64(x.n)
 }
