@@ -50,8 +50,8 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 	best := make([][][]heap.ObjectIndex, shares) // per share, per distinct parent
 	par.InShares(n, shares, func(s, lo, hi int) {
 		mine := make([][]heap.ObjectIndex, len(distinct))
-		for from := lo; from < hi; from += biggestBlock {
-			to := min(from+biggestBlock, hi)
+		for from := lo; from < hi; from += heap.ScanBlock {
+			to := min(from+heap.ScanBlock, hi)
 			for x, d := range t.idom[from:to] {
 				if d >= 0 && isParent[d>>6]&(1<<(uint(d)&63)) != 0 {
 					i := slot[d]
@@ -90,10 +90,6 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 	}
 	return out
 }
-
-// biggestBlock is how many objects BiggestChildren scans between
-// evictions.
-const biggestBlock = 1 << 18
 
 // keepAll: for k above it, BiggestChildren collects every child and sorts,
 // since keeping k best by insertion costs up to k steps a child.

@@ -19,7 +19,7 @@ import (
 // dropped once behind the scan.
 func TestBiggestChildren(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
-	for _, n := range []int{1, 40, 1000, 2*biggestBlock + 5} {
+	for _, n := range []int{1, 40, 1000, 2*heap.ScanBlock + 5} {
 		idom := make([]int32, n)
 		retained := make([]uint64, n)
 		hubs := []int32{0, int32(n / 3), int32(n - 1)}

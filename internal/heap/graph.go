@@ -139,8 +139,8 @@ func (g *Graph) shallowTotal(k int) uint64 {
 	sums := make([]uint64, k)
 	par.InShares(n, k, func(t, lo, hi int) {
 		var sum uint64
-		for from := lo; from < hi; from += scanBlock {
-			to := min(from+scanBlock, hi)
+		for from := lo; from < hi; from += ScanBlock {
+			to := min(from+ScanBlock, hi)
 			for _, s := range g.size[from:to] {
 				sum += uint64(s)
 			}
@@ -157,9 +157,9 @@ func (g *Graph) shallowTotal(k int) uint64 {
 	return total
 }
 
-// scanBlock is how many objects a scan of mapped arrays takes between
-// evictions (1 MB of 4-byte entries).
-const scanBlock = 1 << 18
+// ScanBlock is how many objects a scan of mapped arrays takes between
+// evictions (1 MB of 4-byte entries), here and in the dominator tree's.
+const ScanBlock = 1 << 18
 
 // ID returns the id (address) of object i.
 func (g *Graph) ID(i ObjectIndex) uint64 { return g.ids.id(int32(i)) }
@@ -235,7 +235,7 @@ func (g *Graph) ObjectsOf(match []bool) []ObjectIndex {
 
 // objectsOf is ObjectsOf on k shares of the objects.
 func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
-	const evictWords = scanBlock / 64 // bitset words between evictions
+	const evictWords = ScanBlock / 64 // bitset words between evictions
 	is := make([]uint64, len(match))
 	for c, m := range match {
 		if m {

@@ -259,7 +259,7 @@ func TestObjectsOf(t *testing.T) {
 // the last, whatever the number of objects (a count just below a multiple
 // of the eviction block once sliced past the array) and of shares.
 func TestObjectsOfEvicts(t *testing.T) {
-	for _, n := range []int{1, 63, 64, 65, scanBlock - 1, scanBlock, scanBlock + 1, 3*scanBlock - 5} {
+	for _, n := range []int{1, 63, 64, 65, ScanBlock - 1, ScanBlock, ScanBlock + 1, 3*ScanBlock - 5} {
 		for _, k := range []int{1, 2, 3} {
 			g := &Graph{class: make([]ClassIndex, n), mirror: make([]uint64, (n+63)/64)}
 			var want []ObjectIndex
@@ -395,7 +395,7 @@ func TestRecordsAcrossChunks(t *testing.T) {
 // TestShallowTotal: the sum of every object's size, on 1 to 3 shares and
 // across block ends, each size evicted exactly once behind the scan.
 func TestShallowTotal(t *testing.T) {
-	for _, n := range []int{0, 1, 1000, scanBlock + 7, 2*scanBlock + 3} {
+	for _, n := range []int{0, 1, 1000, ScanBlock + 7, 2*ScanBlock + 3} {
 		g := &Graph{size: make([]uint32, n)}
 		var want uint64
 		for i := range g.size {

@@ -25,8 +25,8 @@ func (g *Graph) histogram(workers int) []ClassStats {
 	parts := make([][]ClassStats, workers)
 	par.InShares(n, workers, func(w, lo, hi int) {
 		rows := make([]ClassStats, len(g.Classes))
-		for from := lo; from < hi; from += scanBlock {
-			to := min(from+scanBlock, hi)
+		for from := lo; from < hi; from += ScanBlock {
+			to := min(from+ScanBlock, hi)
 			for i := from; i < to; i++ {
 				r := &rows[g.class[i]]
 				r.Instances++

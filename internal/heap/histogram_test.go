@@ -298,7 +298,7 @@ func TestMATPerInstanceSizes(t *testing.T) {
 // the counts and bytes are right and a mapped graph's class and size
 // arrays are each dropped once behind the scan.
 func TestHistogramEvicts(t *testing.T) {
-	n := 3*scanBlock + 9
+	n := 3*ScanBlock + 9
 	g := &Graph{class: make([]ClassIndex, n), size: make([]uint32, n), Classes: make([]Class, 3)}
 	for i := range n {
 		g.class[i], g.size[i] = ClassIndex(i%3), uint32(i%5+1)

@@ -27,8 +27,8 @@ func (g *Graph) referrers(o ObjectIndex, k int) []ObjectIndex {
 	found := make([][]ObjectIndex, k)
 	par.InShares(len(g.class), k, func(t, lo, hi int) {
 		var out []ObjectIndex
-		for from := lo; from < hi; from += scanBlock {
-			to := min(from+scanBlock, hi)
+		for from := lo; from < hi; from += ScanBlock {
+			to := min(from+ScanBlock, hi)
 			for i := from; i < to; i++ {
 				if instance[g.class[i]] {
 					out = append(out, ObjectIndex(i))

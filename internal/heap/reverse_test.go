@@ -15,7 +15,7 @@ import (
 // dropped from memory exactly once behind it.
 func TestReferrers(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
-	for _, n := range []int{1, 5, 200, scanBlock - 1, scanBlock + 3, 2*scanBlock + 5} {
+	for _, n := range []int{1, 5, 200, ScanBlock - 1, ScanBlock + 3, 2*ScanBlock + 5} {
 		g := &Graph{class: make([]ClassIndex, n), edgeStart: make([]uint32, n+1)}
 		// Three classes, two with class objects among the objects.
 		g.Classes = []Class{{Object: 0}, {Object: ObjectIndex(n / 2)}, {Object: None}}
