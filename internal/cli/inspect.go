@@ -243,11 +243,13 @@ func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
 			}
 		}
 	case heap.KindObjectArray:
-		label := ""
-		g.WithRecord(from, func(rec hprof.SubRecord) error { // in place: the array may be big
+		// In place: the array may be big; and its ids compared with to's,
+		// not each looked up (a cache miss apiece, millions for a table).
+		label, want := "", g.ID(to)
+		g.WithRecord(from, func(rec hprof.SubRecord) error {
 			idSize := g.Model.IDSize
 			for i := 0; i+idSize <= len(rec.Body); i += idSize {
-				if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 && g.Lookup(id) == to {
+				if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 && id == want {
 					label = fmt.Sprintf("[%d]", i/idSize)
 					break
 				}
