@@ -11,7 +11,7 @@ import (
 
 // treeMeta is the JSON section of the dominators part.
 type treeMeta struct {
-	IgnoreWeak, KeepUnreachable          bool
+	madeWith
 	ReachableObjects, UnreachableObjects int64
 	ReachableBytes, UnreachableBytes     uint64
 	ThreadLocals                         map[heap.ObjectIndex][]heap.ObjectIndex
@@ -20,7 +20,7 @@ type treeMeta struct {
 // SaveIndex adds the tree's sections to w: idom and retained sizes per
 // object, and the top level in display order.
 func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
-	meta, err := json.Marshal(&treeMeta{IgnoreWeak: opts.IgnoreWeak, KeepUnreachable: opts.KeepUnreachable, ReachableObjects: t.ReachableObjects, UnreachableObjects: t.UnreachableObjects,
+	meta, err := json.Marshal(&treeMeta{madeWith: madeWithOf(opts), ReachableObjects: t.ReachableObjects, UnreachableObjects: t.UnreachableObjects,
 		ReachableBytes: t.ReachableBytes, UnreachableBytes: t.UnreachableBytes, ThreadLocals: t.ThreadLocals})
 	if err != nil {
 		return err
@@ -35,15 +35,11 @@ func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 // LoadIndex rebuilds the tree of g from a dominators part made with the
 // same options; ok is false when the part was made with others.
 func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, err error) {
-	raw, err := p.Bytes("meta")
-	if err != nil {
+	var m treeMeta
+	if err := readMeta(p, "dominators", &m); err != nil {
 		return nil, false, err
 	}
-	var m treeMeta
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, false, fmt.Errorf("index dominators part: %w", err)
-	}
-	if m.IgnoreWeak != opts.IgnoreWeak || m.KeepUnreachable != opts.KeepUnreachable {
+	if m.madeWith != madeWithOf(opts) {
 		return nil, false, nil
 	}
 	t = &Tree{g: g, ReachableObjects: m.ReachableObjects, UnreachableObjects: m.UnreachableObjects,
@@ -76,16 +72,33 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	return t, true, nil
 }
 
+// madeWith is the options a part's tree was made with, in its meta.
+type madeWith struct{ IgnoreWeak, KeepUnreachable bool }
+
+func madeWithOf(opts Options) madeWith { return madeWith{opts.IgnoreWeak, opts.KeepUnreachable} }
+
+// readMeta decodes the meta section of a part into m.
+func readMeta(p *index.Part, part string, m any) error {
+	raw, err := p.Bytes("meta")
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, m); err != nil {
+		return fmt.Errorf("index %s part: %w", part, err)
+	}
+	return nil
+}
+
 // classesMeta says which tree a classes part was made from.
 type classesMeta struct {
-	IgnoreWeak, KeepUnreachable bool
-	Classes                     int
+	madeWith
+	Classes int
 }
 
 // SaveClassRetained adds the classes' retained sizes (ClassRetained) of a
 // tree made with opts to w.
 func SaveClassRetained(w *index.Writer, opts Options, retained []uint64) error {
-	meta, err := json.Marshal(&classesMeta{IgnoreWeak: opts.IgnoreWeak, KeepUnreachable: opts.KeepUnreachable, Classes: len(retained)})
+	meta, err := json.Marshal(&classesMeta{madeWith: madeWithOf(opts), Classes: len(retained)})
 	if err != nil {
 		return err
 	}
@@ -98,15 +111,11 @@ func SaveClassRetained(w *index.Writer, opts Options, retained []uint64) error {
 // made with opts; ok is false when the part was made with other options.
 // The sizes are a copy: the part may be closed.
 func LoadClassRetained(p *index.Part, opts Options) (retained []uint64, ok bool, err error) {
-	raw, err := p.Bytes("meta")
-	if err != nil {
+	var m classesMeta
+	if err := readMeta(p, "classes", &m); err != nil {
 		return nil, false, err
 	}
-	var m classesMeta
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, false, fmt.Errorf("index classes part: %w", err)
-	}
-	if m.IgnoreWeak != opts.IgnoreWeak || m.KeepUnreachable != opts.KeepUnreachable {
+	if m.madeWith != madeWithOf(opts) {
 		return nil, false, nil
 	}
 	b, err := p.Bytes("retained")
