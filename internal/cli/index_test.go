@@ -338,3 +338,34 @@ func TestIndexDefaultParseOnly(t *testing.T) {
 		t.Error("--compressed-oops=off changes nothing on the fixture: the test shows nothing")
 	}
 }
+
+// An index made from a truncated dump with --allow-truncated answers only
+// with that flag again, and then with the parse's warning: without it, the
+// command fails as a parse would.
+func TestIndexTruncatedDump(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.hprof")
+	os.WriteFile(cut, data[:len(data)*3/4], 0o644)
+	for _, cmd := range [][]string{{"histogram", cut}, {"dominators", cut, "--top", "5"}} {
+		want, _, code := run(t, append(cmd, "--allow-truncated")...)
+		if code != 0 {
+			t.Fatalf("%v --allow-truncated --no-index: exit %d", cmd, code)
+		}
+		for i := range 2 { // writes the index, then reads it
+			out, errOut, code := runIndexed(t, append(cmd, "--allow-truncated")...)
+			if code != 0 || out != want || !strings.Contains(errOut, "truncated at offset") {
+				t.Errorf("%v --allow-truncated, run %d: exit %d, stderr %q, same output %v", cmd, i, code, errOut, out == want)
+			}
+		}
+		out, errOut, code := runIndexed(t, cmd...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "try --allow-truncated") {
+			t.Errorf("%v from an index of a truncated dump, without --allow-truncated: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
+		}
+	}
+	if ls, _ := os.ReadDir(cut + ".leakscan"); len(ls) < 3 {
+		t.Errorf("the index holds %d parts; want census, graph and dominators", len(ls))
+	}
+}

@@ -115,6 +115,20 @@ func (x *session) rebuilding(part, state string, err error) {
 	x.rebuild[part] = true
 }
 
+// truncatedOK reports whether a part made from a dump that ends early at
+// offset at (negative: one that does not) may answer: only with
+// --allow-truncated, as a parse would, and then with the parse's warning.
+func (x *session) truncatedOK(at int64) bool {
+	if at < 0 {
+		return true
+	}
+	if !x.g.allowTruncated {
+		return false
+	}
+	x.g.warnTruncated(x.s, x.dump, at)
+	return true
+}
+
 // used records that a part was read, or reports a part that failed to load.
 func (x *session) used(part string, err error) bool {
 	if err != nil {
@@ -214,7 +228,9 @@ func (x *session) Graph() (*heap.Graph, error) {
 			return nil, err
 		}
 		g, err := heap.LoadIndex(p, func() (*hprof.File, error) { return hprof.Open(x.dump, fopts) })
-		if x.used("graph", err) {
+		if err == nil && !x.truncatedOK(g.Source.Truncated) {
+			// The parse below fails as it would without an index.
+		} else if x.used("graph", err) {
 			remember(x.dump)
 			// The path as given now, not as when the index was written
 			// (maybe relative to another folder).
@@ -359,7 +375,9 @@ func (x *session) ClassRetained(t *treeOptions, tree *dominator.Tree) ([]uint64,
 func (x *session) Census() (*heap.Census, error) {
 	if p := x.load("census"); p != nil {
 		c, err := heap.LoadCensus(p)
-		if x.used("census", err) {
+		if err == nil && c.TruncatedAt > 0 && !x.truncatedOK(c.TruncatedAt) {
+			// The parse below fails as it would without an index.
+		} else if x.used("census", err) {
 			remember(x.dump)
 			return c, nil
 		}

@@ -15,12 +15,16 @@ type Census struct {
 	ModelReason string
 	Objects     int64
 	Warnings    []string
+	// TruncatedAt is where a truncated dump read with AllowTruncated
+	// ends (Source.Truncated), 0 for a whole one; an index keeps it, so
+	// that a census from it is not used without AllowTruncated.
+	TruncatedAt int64 `json:",omitempty"`
 }
 
 // Census returns the graph's histogram.
 func (g *Graph) Census() *Census {
 	return &Census{Classes: g.Classes, Rows: g.Histogram(), Model: g.Model, ModelReason: g.ModelReason,
-		Objects: int64(g.NumObjects()), Warnings: g.Warnings}
+		Objects: int64(g.NumObjects()), Warnings: g.Warnings, TruncatedAt: max(g.Source.Truncated, 0)}
 }
 
 // arrayTally sums the arrays of one class. Lengths are bucketed modulo 256
@@ -225,7 +229,8 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 	if n := int64(len(classDumps)) - int64(len(seen)); n > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d class dumps repeat a class id; counted once", n))
 	}
-	return &Census{Classes: g.Classes, Rows: out, Model: g.Model, ModelReason: g.ModelReason, Objects: objects, Warnings: g.Warnings}, nil
+	return &Census{Classes: g.Classes, Rows: out, Model: g.Model, ModelReason: g.ModelReason, Objects: objects, Warnings: g.Warnings,
+		TruncatedAt: max(g.Source.Truncated, 0)}, nil
 }
 
 // addressShift finds the alignment of object ids from the sampled ones.
