@@ -181,6 +181,17 @@ func TestErrors(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "truncated at offset") || !strings.Contains(out, "Instances") {
 		t.Errorf("--allow-truncated: exit %d, stderr %q", code, errOut)
 	}
+	// Cut in half, the dump has lost its roots, written after the objects:
+	// the tree is empty, and says so.
+	if _, errOut, code := run(t, "dominators", cut, "--allow-truncated"); code != 0 || !strings.Contains(errOut, "has no GC roots") {
+		t.Errorf("dominators --allow-truncated: exit %d, stderr %q", code, errOut)
+	}
+	if out, _, code := run(t, "info", cut, "--allow-truncated"); code != 0 || !strings.Contains(out, "GC roots:      none") {
+		t.Errorf("info --allow-truncated: exit %d, stdout %q", code, out)
+	}
+	if _, errOut, code := run(t, "dominators", cut, "--allow-truncated", "--keep-unreachable"); code != 0 || strings.Contains(errOut, "has no GC roots") {
+		t.Errorf("dominators --allow-truncated --keep-unreachable: exit %d, stderr %q", code, errOut)
+	}
 }
 
 // TestSpark22713 checks the story the golden file tells: the spilled map

@@ -155,6 +155,9 @@ func infoPairs(r *infoReport) [][2]string {
 		roots = append(roots, fmt.Sprintf("%s %d", k, n))
 	}
 	sort.Strings(roots)
+	if len(roots) == 0 {
+		roots = []string{"none: no object is reachable (--keep-unreachable takes the unreached ones as roots)"}
+	}
 	pairs = append(pairs, [2]string{"GC roots", strings.Join(roots, ", ")})
 	var recs []string
 	for k, n := range r.Records {

@@ -289,10 +289,16 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tree, ok := x.loadTree(g, dopts); ok {
-		return tree, nil
+	tree, ok := x.loadTree(g, dopts)
+	if !ok {
+		tree = x.computeTree(g, dopts)
 	}
-	return x.computeTree(g, dopts), nil
+	if tree.ReachableObjects == 0 && tree.UnreachableObjects > 0 {
+		// A dump cut short (the JVM killed mid-dump) ends before its
+		// roots, which HotSpot writes after the objects.
+		x.warn("%s has no GC roots: no object is reachable, and the tree is empty; --keep-unreachable takes the unreached objects as roots", x.dump)
+	}
+	return tree, nil
 }
 
 // computeTree computes the dominator tree and writes it to the index. A
