@@ -103,6 +103,7 @@ func TestGolden(t *testing.T) {
 		"dominators-spark.txt":       {"dominators", spark, "--top", "1", "--depth", "10", "--children", "2", "--min-retained", "100KB"},
 		"dominators-spark.json":      {"dominators", spark, "--top", "2", "--depth", "2", "--children", "1", "--format", "json"},
 		"dominators-group.txt":       {"dominators", spark, "--group-by", "package", "--top", "8"},
+		"dominators-group-class.txt": {"dominators", spark, "--group-by", "class", "--top", "8"},
 		"paths-spark.txt":            {"paths", spark, "--class", "ExternalAppendOnlyMap"},
 		"paths-spark.json":           {"paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator", "--format", "json"},
 		"paths-regex.txt":            {"paths", spark, "--class", `^org\.apache\.spark\.storage\..*BlockId$`, "--regex"},

@@ -265,6 +265,11 @@ func (o *dominatorsOptions) groupKey(t *dominator.Tree, x heap.ObjectIndex) stri
 		}
 		return fmt.Sprintf("0x%x", loader)
 	}
+	if g.IsClassObject(x) {
+		// By the object's own class, as MAT groups: a class object is a
+		// java.lang.Class, not a group of its own per class.
+		return "java.lang.Class"
+	}
 	return g.ObjectLabel(x, !o.jvmNames)
 }
 

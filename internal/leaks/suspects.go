@@ -48,60 +48,73 @@ type Suspect struct {
 
 // Suspects finds objects, or the objects of one class, that retain at
 // least threshold (a fraction of the reachable heap), biggest first.
+//
+// As in Eclipse MAT's leak suspects, both kinds are top-level dominators
+// (objects only the super-root dominates): an object suspect retains the
+// threshold alone; a class suspect is the rest of them grouped by class (a
+// class object under java.lang.Class), whose objects, none big enough
+// alone, retain it together, unless an object suspect has that class name.
+// So no two suspects share memory, and their percentages add up to at
+// most 100.
 func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float64) []Suspect {
 	min := uint64(threshold * float64(t.ReachableBytes))
 	if min == 0 {
 		min = 1
 	}
 	var out []Suspect
-	// inside marks what the object suspects retain, so that the class
-	// groups below do not report the same memory again.
-	inside := make([]bool, g.NumObjects())
-	for _, x := range t.Children(heap.None) {
-		if t.Retained(x) < min {
-			break
-		}
-		sp := suspectAt(g, t, s, x, "object", inside)
+	top := t.Children(heap.None) // biggest first
+	suspectNames := map[string]bool{}
+	i := 0
+	for ; i < len(top) && t.Retained(top[i]) >= min; i++ {
+		sp := suspectAt(g, t, s, top[i], "object")
 		sp.Instances = 1
+		suspectNames[groupName(g, top[i])] = true
 		out = append(out, sp)
 	}
-	// Classes whose objects together cross the threshold, none of them
-	// alone: many small objects of one kind. A class's share is what its
-	// objects retain that no other object of the class dominates.
-	byClass := make([]uint64, len(g.Classes))
-	counts := make([]int64, len(g.Classes))
-	biggest := make([]heap.ObjectIndex, len(g.Classes))
-	classes := g.ClassArray()
-	for o, c := range classes {
-		x := heap.ObjectIndex(o)
-		if inside[x] || t.Idom(x) == dominator.Unreachable || g.IsClassObject(x) {
-			continue
-		}
-		if counts[c] == 0 || t.Retained(x) > t.Retained(biggest[c]) {
-			biggest[c] = x
-		}
-		counts[c]++
-		if !dominatedBySame(t, classes, x) {
-			byClass[c] += t.Retained(x)
+	// The groups, by class index (classes of one name in several loaders
+	// are groups apart, as in MAT); class objects go to java.lang.Class's.
+	type group struct {
+		retained, shallow uint64
+		count             int64
+		biggest           heap.ObjectIndex // the first met: top is biggest first
+	}
+	groups := map[heap.ClassIndex]*group{}
+	var order []heap.ClassIndex
+	classClass := heap.ClassIndex(-1)
+	for c := range g.Classes {
+		if g.Classes[c].Name == "java.lang.Class" {
+			classClass = heap.ClassIndex(c)
+			break
 		}
 	}
-	for c := range g.Classes {
-		if byClass[c] < min || counts[c] < 2 {
+	for _, x := range top[i:] {
+		c := g.ClassOf(x)
+		if g.IsClassObject(x) {
+			c = classClass
+		}
+		gr := groups[c]
+		if gr == nil {
+			gr = &group{biggest: x}
+			groups[c] = gr
+			order = append(order, c)
+		}
+		gr.retained += t.Retained(x)
+		gr.shallow += g.ShallowSize(x)
+		gr.count++
+	}
+	for _, c := range order {
+		gr := groups[c]
+		name := groupName(g, gr.biggest)
+		if gr.retained < min || suspectNames[name] {
 			continue
 		}
-		sp := suspectAt(g, t, s, biggest[c], "class", nil)
-		sp.Class = heap.SourceName(g.Classes[c].Name)
-		sp.Instances = counts[c]
-		sp.Retained = byClass[c]
-		sp.Percent = percentOf(byClass[c], t.ReachableBytes)
+		sp := suspectAt(g, t, s, gr.biggest, "class")
+		sp.Class = name
+		sp.Instances = gr.count
+		sp.Retained = gr.retained
+		sp.Percent = percentOf(gr.retained, t.ReachableBytes)
 		sp.Chain = sp.Chain[:1]
-		var shallow uint64
-		for o, cl := range classes {
-			if int(cl) == c && !inside[o] && !g.IsClassObject(heap.ObjectIndex(o)) {
-				shallow += g.ShallowSize(heap.ObjectIndex(o))
-			}
-		}
-		sp.Retains = []ClassShare{{Class: sp.Class, Instances: counts[c], Shallow: shallow}}
+		sp.Retains = []ClassShare{{Class: name, Instances: gr.count, Shallow: gr.shallow}}
 		sp.Sentence = sentence(g, sp)
 		out = append(out, sp)
 	}
@@ -111,14 +124,13 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 	return out
 }
 
-// dominatedBySame reports whether an object of x's class dominates x.
-func dominatedBySame(t *dominator.Tree, classes []heap.ClassIndex, x heap.ObjectIndex) bool {
-	for d := t.Idom(x); d >= 0; d = t.Idom(heap.ObjectIndex(d)) {
-		if classes[d] == classes[x] {
-			return true
-		}
+// groupName is the name of the class suspects group x into: its class's,
+// or java.lang.Class for a class object.
+func groupName(g *heap.Graph, x heap.ObjectIndex) string {
+	if g.IsClassObject(x) {
+		return "java.lang.Class"
 	}
-	return false
+	return heap.SourceName(g.Classes[g.ClassOf(x)].Name)
 }
 
 func percentOf(part, whole uint64) float64 {
@@ -128,9 +140,8 @@ func percentOf(part, whole uint64) float64 {
 	return float64(part) * 100 / float64(whole)
 }
 
-// suspectAt explains what x retains; inside, if set, gets x's retained
-// set marked.
-func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectIndex, kind string, inside []bool) Suspect {
+// suspectAt explains what x retains.
+func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectIndex, kind string) Suspect {
 	sp := Suspect{Kind: kind, Class: g.ObjectLabel(x, true), Retained: t.Retained(x),
 		Percent: percentOf(t.Retained(x), t.ReachableBytes), Object: objectOf(g, t, x), Path: PathTo(g, t, s, x)}
 	// The accumulation chain.
@@ -151,21 +162,17 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 		sp.Chain = append(sp.Chain, Step{Field: label, Object: objectOf(g, t, next)})
 		cur = next
 	}
-	sp.Retains = retainedClasses(g, t, x, 5, inside)
+	sp.Retains = retainedClasses(g, t, x, 5)
 	sp.Sentence = sentence(g, sp)
 	return sp
 }
 
 // retainedClasses sums, per class, the objects x dominates (its retained
-// set), biggest shallow total first; it marks them in inside, if set, on
-// the same walk.
-func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int, inside []bool) []ClassShare {
+// set), biggest shallow total first.
+func retainedClasses(g *heap.Graph, t *dominator.Tree, x heap.ObjectIndex, n int) []ClassShare {
 	per := map[string]*ClassShare{}
 	byClass := make([]*ClassShare, len(g.Classes)) // per, by class index: no label per object
 	t.Subtree(x, func(o heap.ObjectIndex) {
-		if inside != nil {
-			inside[o] = true
-		}
 		c := byClass[g.ClassOf(o)]
 		if g.IsClassObject(o) || c == nil {
 			name := g.ObjectLabel(o, true)
