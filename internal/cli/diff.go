@@ -31,7 +31,10 @@ instances, shallow and retained bytes, biggest growth first; then class
 loaders by their class, with how many loaders and how many classes they
 define before and after (a job server that leaks a class loader per job shows
 here). --fail-on-growth SIZE|PERCENT exits 1 when the reachable heap grew by
-more, for CI. With --format csv only the class table is written.`,
+more, for CI. With --format csv only the class table is written.
+
+Instances and shallow bytes count every object of the dump, as the histogram
+does; retained bytes and the heading's totals count what the GC roots reach.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -95,11 +98,16 @@ type side struct {
 
 // classDelta is one class's change; classes are matched by name.
 type classDelta struct {
-	Class                            string `json:"class"`
-	InstancesBase, InstancesNew      int64  `json:"-"`
-	ShallowBase, ShallowNew          uint64 `json:"-"`
-	RetainedBase, RetainedNew        uint64 `json:"-"`
-	Instances, Shallow, RetainedDiff int64
+	Class         string `json:"class"`
+	InstancesBase int64  `json:"instances_base"`
+	InstancesNew  int64  `json:"instances_new"`
+	ShallowBase   uint64 `json:"shallow_base_bytes"`
+	ShallowNew    uint64 `json:"shallow_new_bytes"`
+	RetainedBase  uint64 `json:"retained_base_bytes"`
+	RetainedNew   uint64 `json:"retained_new_bytes"`
+	Instances     int64  `json:"instances_delta"`
+	Shallow       int64  `json:"shallow_delta_bytes"`
+	RetainedDiff  int64  `json:"retained_delta_bytes"`
 }
 
 // loaderDelta is the class loaders of one loader class.

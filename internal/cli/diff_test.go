@@ -60,10 +60,14 @@ func TestDiff(t *testing.T) {
 	var d struct {
 		Growth  int64 `json:"reachable_growth_bytes"`
 		Classes []struct {
-			Class        string
-			Instances    int64
-			RetainedDiff int64
-		}
+			Class        string `json:"class"`
+			Instances    int64  `json:"instances_delta"`
+			Base         int64  `json:"instances_base"`
+			New          int64  `json:"instances_new"`
+			RetainedDiff int64  `json:"retained_delta_bytes"`
+			RetainedBase int64  `json:"retained_base_bytes"`
+			RetainedNew  int64  `json:"retained_new_bytes"`
+		} `json:"classes"`
 		Loaders []struct {
 			LoaderClass string `json:"loader_class"`
 			Base        int    `json:"loaders_base"`
@@ -75,6 +79,13 @@ func TestDiff(t *testing.T) {
 	}
 	if d.Growth <= 8*1024 || d.Classes[0].RetainedDiff <= 0 || d.Loaders[0].LoaderClass != "com.example.IsolatedClientLoader" || d.Loaders[0].New != 10 {
 		t.Errorf("json report: %+v", d)
+	}
+	// Every row carries both sides (snake_case, as the rest of the JSON),
+	// and its deltas are their differences.
+	for _, c := range d.Classes {
+		if c.Instances != c.New-c.Base || c.RetainedDiff != c.RetainedNew-c.RetainedBase {
+			t.Errorf("json row %+v: deltas are not new - base", c)
+		}
 	}
 	// The biggest growth comes first and the byte arrays grew by 8.
 	found := false
