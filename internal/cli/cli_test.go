@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -376,5 +377,69 @@ func TestPathsNestedAndKeeps(t *testing.T) {
 	}
 	if kept := walkBelow("2"); len(kept) != 0 {
 		t.Errorf("--max-paths 2: the walk below m1 is %v, want none (the paths print h)", kept)
+	}
+}
+
+// inspect lists, among an object's referrers, the thread whose stack holds
+// it: the tree and the paths take that local as the thread's reference
+// (the task thread dominates its TaskMemoryManager), so leaving the thread
+// out left the object's dominator missing from its referrers.
+func TestInspectStackHolder(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	out, errOut, code := run(t, "inspect", spark, "0xfab15020", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Class     string `json:"class"`
+		Referrers []struct {
+			Class string `json:"class"`
+			Field string `json:"field"`
+		} `json:"referrers"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ref := range r.Referrers {
+		if ref.Class == "java.lang.Thread" {
+			found = strings.HasPrefix(ref.Field, "<Java Local>") && strings.Contains(ref.Field, "(")
+		}
+	}
+	if r.Class != "org.apache.spark.memory.TaskMemoryManager" || !found {
+		t.Errorf("%s referred to by %+v; want the task thread, <Java Local> with its frame", r.Class, r.Referrers)
+	}
+}
+
+// inspect --format csv is one flat table (the README promises csv for
+// every tabular command), and its flags are checked before the analysis.
+func TestInspectCSVAndUsage(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	out, errOut, code := run(t, "inspect", spark, "0xfab15020", "--format", "csv", "--limit", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]int{}
+	for _, r := range recs[1:] {
+		sections[r[0]]++
+	}
+	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,retained_bytes" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
+		recs[1][6] != "4163216" || sections["object"] != 1 || sections["field"] != 7 || sections["referrer"] != 2 {
+		t.Errorf("csv: %q", recs)
+	}
+	for _, c := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"inspect", spark}, "name the object to inspect after the dump"},
+		{[]string{"inspect", spark, "0xfab15020", "--limit", "-1"}, "--limit -1: expected 0 or more"},
+	} {
+		if _, errOut, code := run(t, c.args...); code != 2 || !strings.Contains(errOut, c.say) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 saying %q", c.args, code, errOut, c.say)
+		}
 	}
 }

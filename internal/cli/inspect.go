@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"math"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,13 +30,19 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 		Short: "One object: class, sizes, dominator, GC-root status, fields, and who refers to it",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
+			}
+			if o.limit < 0 {
+				return fmt.Errorf("--limit %d: expected 0 or more", o.limit)
 			}
 			idArg := args[len(args)-1]
 			id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(idArg), "0x"), 16, 64)
 			if err != nil {
+				if len(args) == 1 && dumpName(idArg) {
+					return fmt.Errorf("name the object to inspect after the dump: leakscan inspect %s 0xID", idArg)
+				}
 				return fmt.Errorf("%q: expected a hexadecimal object id such as 0x7f3a1c20", idArg)
 			}
 			dump, err := resolveDump(s, args[:len(args)-1])
@@ -52,8 +60,11 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 				return fmt.Errorf("no object 0x%x in %s", id, dump)
 			}
 			r := o.build(tree, x)
-			if format == render.JSON {
+			switch format {
+			case render.JSON:
 				return render.WriteJSON(s.Out, r)
+			case render.CSV:
+				return r.grid().Write(s.Out, format)
 			}
 			o.writeText(s, r)
 			return nil
@@ -61,7 +72,7 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.limit, "limit", 20, "array elements and referrers to show")
-	f.StringVar(&o.format, "format", "table", "table or json")
+	f.StringVar(&o.format, "format", "table", "table, json or csv (one row per field, element and referrer)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
 	return cmd
@@ -99,6 +110,32 @@ type inspectReport struct {
 	Elements  []fieldView `json:"elements,omitempty"`
 	Referrers []referrer  `json:"referrers"`
 	More      int         `json:"more_referrers,omitempty"`
+}
+
+// grid is the report as one flat table, for CSV: a row per field, static,
+// element and referrer, each saying which it is (section), with the
+// object's own line first.
+func (r *inspectReport) grid() *render.Grid {
+	gr := &render.Grid{Columns: []render.Column{{Title: "Section", Key: "section"}, {Title: "Name", Key: "name"},
+		{Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Object", Key: "object"},
+		{Title: "Class", Key: "class"}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}}}
+	gr.Rows = append(gr.Rows, []any{"object", "", "", r.Status, r.ID, r.Class, r.Retained})
+	for _, sec := range []struct {
+		name  string
+		views []fieldView
+	}{{"field", r.Fields}, {"static", r.Statics}, {"element", r.Elements}} {
+		for _, v := range sec.views {
+			row := []any{sec.name, v.Name, v.Type, v.Value, "", "", ""}
+			if v.Ref != nil {
+				row[4], row[5], row[6] = v.Ref.ID, v.Ref.Class, v.Ref.Retained
+			}
+			gr.Rows = append(gr.Rows, row)
+		}
+	}
+	for _, ref := range r.Referrers {
+		gr.Rows = append(gr.Rows, []any{"referrer", ref.Field, "object", "", ref.ID, ref.Class, ref.Retained})
+	}
+	return gr
 }
 
 func (o *inspectOptions) ref(t *dominator.Tree, x heap.ObjectIndex) *objectRef {
@@ -213,15 +250,56 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 		}
 	}
 	in := g.Referrers(x)
+	locals := stackHolders(g, x)
+	for th := range locals {
+		if !slices.Contains(in, th) {
+			in = append(in, th)
+		}
+	}
+	slices.Sort(in)
 	r.Referrers = []referrer{}
 	for i, from := range in {
 		if i >= o.limit {
 			r.More = len(in) - i
 			break
 		}
-		r.Referrers = append(r.Referrers, referrer{objectRef: *o.ref(t, from), Field: referenceLabel(g, from, x)})
+		label := referenceLabel(g, from, x)
+		if l, ok := locals[from]; ok && label == "?" {
+			label = l
+		}
+		r.Referrers = append(r.Referrers, referrer{objectRef: *o.ref(t, from), Field: label})
 	}
 	return r
+}
+
+// stackHolders returns the threads whose stacks hold x (JAVA FRAME and JNI
+// LOCAL roots of a known thread), each with how: "<Java Local>" and the
+// frame when the dump names it. The tree and the paths take such a local
+// as a reference from its thread, as MAT does, so inspect lists the thread
+// among the referrers too; Referrers, which scans stored references, does
+// not see it.
+func stackHolders(g *heap.Graph, x heap.ObjectIndex) map[heap.ObjectIndex]string {
+	_, locals := g.RootSet()
+	out := map[heap.ObjectIndex]string{}
+	for th, ls := range locals {
+		for _, l := range ls {
+			if l.Object != x {
+				continue
+			}
+			label := "<" + heap.RootKindName(l.Kind) + ">"
+			for _, t := range g.Threads {
+				if t.Object == th {
+					if f := g.FrameDescription(t.Serial, l.Frame); f != "" {
+						label += " " + f
+					}
+					break
+				}
+			}
+			out[th] = label
+			break
+		}
+	}
+	return out
 }
 
 // referenceLabel says how from refers to to.
@@ -313,4 +391,11 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 	if r.More > 0 {
 		fmt.Fprintf(s.Out, "… and %d more (--limit)\n", r.More)
 	}
+}
+
+// dumpName reports whether arg names an existing file: inspect given only
+// a dump has been given no object.
+func dumpName(arg string) bool {
+	fi, err := os.Stat(arg)
+	return err == nil && !fi.IsDir()
 }
