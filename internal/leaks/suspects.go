@@ -80,17 +80,10 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 	}
 	groups := map[heap.ClassIndex]*group{}
 	var order []heap.ClassIndex
-	classClass := heap.ClassIndex(-1)
-	for c := range g.Classes {
-		if g.Classes[c].Name == "java.lang.Class" {
-			classClass = heap.ClassIndex(c)
-			break
-		}
-	}
 	for _, x := range top[i:] {
 		c := g.ClassOf(x)
 		if g.IsClassObject(x) {
-			c = classClass
+			c = g.ClassClass
 		}
 		gr := groups[c]
 		if gr == nil {
