@@ -172,6 +172,12 @@ func TestErrors(t *testing.T) {
 		{[]string{"histogram", cut, "--format", "xml"}, 2, `--format "xml": expected one of table, json, csv`},
 		{[]string{"histogram", cut, "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"info", cut, "--compressed-oops", "maybe"}, 2, "expected auto, on or off"},
+		{[]string{"dominators", cut, "--top", "-3"}, 2, "--top -3: expected 0 or more"},
+		{[]string{"histogram", cut, "--dump", "-7"}, 2, "--dump -7: expected 0 or more (or -1, the last)"},
+		{[]string{"histogram", cut, "--index-dir", dir}, 2, "--index-dir and --no-index: give one"},
+		{[]string{"histogram", cut, "--weak", "bogus"}, 2, `--weak "bogus": expected follow or ignore`},
+		{[]string{"dominators", cut, "--group-by", "class", "--depth", "2"}, 2, "--depth expands objects, and --group-by prints groups"},
+		{[]string{"dominators", cut, "--min-retained", "abc"}, 2, `--min-retained "abc": expected a size`},
 	}
 	for _, c := range cases {
 		out, errOut, code := run(t, c.args...)

@@ -24,6 +24,12 @@ type treeOptions struct {
 func (t *treeOptions) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&t.weak, "weak", "follow", "referents of Weak/Soft/Phantom/Final references: follow (they retain, as in MAT) or ignore")
 	cmd.Flags().BoolVar(&t.keepUnreachable, "keep-unreachable", false, "treat objects no GC root reaches as roots instead of leaving them out")
+	// Checked before any work, also where the tree is not always needed
+	// (histogram without --retained).
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		_, err := t.options()
+		return err
+	}
 }
 
 func (t *treeOptions) options() (dominator.Options, error) {
@@ -77,6 +83,12 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 			}
 			if o.groupBy != "" && o.groupBy != "class" && o.groupBy != "package" && o.groupBy != "classloader" {
 				return fmt.Errorf("--group-by %q: expected class, package or classloader", o.groupBy)
+			}
+			if o.groupBy != "" && o.depth > 0 {
+				return fmt.Errorf("--depth expands objects, and --group-by prints groups: give one")
+			}
+			if _, err := parseMinRetained(o.minRetained, 0); err != nil {
+				return err // before the analysis, not after
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()

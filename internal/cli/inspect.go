@@ -34,9 +34,6 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if o.limit < 0 {
-				return fmt.Errorf("--limit %d: expected 0 or more", o.limit)
-			}
 			idArg := args[len(args)-1]
 			id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(idArg), "0x"), 16, 64)
 			if err != nil {

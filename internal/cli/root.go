@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -125,6 +127,9 @@ expected).`,
 	pf.MarkHidden("timings")
 	var profile *os.File
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := checkFlags(cmd, g); err != nil {
+			return err
+		}
 		if g.cpuProfile == "" {
 			return nil
 		}
@@ -146,6 +151,32 @@ expected).`,
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	return root
+}
+
+// checkFlags rejects flag values no command can use, before any work:
+// counts (--top, --depth, --limit, …) below 0, --dump below -1 (the last),
+// and --index-dir with --no-index.
+func checkFlags(cmd *cobra.Command, g *globalOptions) error {
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if err != nil || f.Value.Type() != "int" {
+			return
+		}
+		n, _ := strconv.Atoi(f.Value.String())
+		switch {
+		case f.Name == "dump" && n < -1:
+			err = fmt.Errorf("--dump %d: expected 0 or more (or -1, the last)", n)
+		case f.Name != "dump" && n < 0:
+			err = fmt.Errorf("--%s %d: expected 0 or more", f.Name, n)
+		}
+	})
+	if err == nil && g.noIndex && g.indexDir != "" {
+		err = fmt.Errorf("--index-dir and --no-index: give one (--no-index neither reads nor writes an index)")
+	}
+	if err != nil {
+		return &ExitError{Code: ExitError2, Err: err}
+	}
+	return nil
 }
 
 // options turns the shared flags into reader and graph options.
