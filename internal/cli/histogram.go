@@ -30,7 +30,13 @@ func newHistogramCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 (the numbers jcmd GC.class_histogram prints for the same heap). Class objects
 count as java.lang.Class. Rows are sorted by shallow bytes, then name; with
 --retained, by retained size (which needs the whole graph and dominator tree,
-where the plain histogram is one pass over the dump).`,
+where the plain histogram is one pass over the dump).
+
+Every object the dump holds is counted, reachable or not, as the JVM counts
+them. jcmd GC.heap_dump collects garbage first, but a dump written on
+OutOfMemoryError (or with -all) may hold some, which Eclipse MAT leaves out:
+'leakscan dominators' totals it as unreachable, and retained sizes count only
+what the GC roots reach.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dump, err := resolveDump(s, args)
