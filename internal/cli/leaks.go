@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 		Long:  long,
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := render.ParseFormat(format, render.Table, render.JSON)
+			f, err := render.ParseFormat(format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
 			}
@@ -39,7 +40,7 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 			return run(s.Out, tree, search, f)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv (one flat table of the main rows, exact bytes)")
 	return cmd
 }
 
@@ -50,25 +51,27 @@ class, id, parent, how many classes it defined, how many instances those have,
 and its retained size. Then every class name more than one loader defines
 (Metaspace/PermGen leaks: a loader per job, never released), and for each
 loader that is not the JDK's the shortest strong path from a GC root that
-keeps it alive, grouped by the shape of the path.`,
+keeps it alive, grouped by the shape of the path. The JDK's loaders are those
+of a JDK package (java., javax., jdk., sun., com.sun.), but for
+java.net.URLClassLoader and the few others applications instantiate. A loader no GC root
+reaches is marked unreachable: the next GC collects it with its classes, so
+its classes are not counted as defined more than once. --format csv writes the
+loaders alone.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.ClassLoaders(t.Graph(), t, search)
-			if format == render.JSON {
+			switch format {
+			case render.JSON:
 				return render.WriteJSON(w, r)
+			case render.CSV:
+				return loaderGrid(r, format).Write(w, format)
 			}
-			grid := &render.Grid{Columns: []render.Column{{Title: "Class loader", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Parent", Key: "parent"},
-				{Title: "Classes", Key: "classes", Kind: render.Count}, {Title: "Instances", Key: "instances", Kind: render.Count}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
-			for _, l := range r.Loaders {
-				parent := ""
-				if l.Parent != nil {
-					parent = l.Parent.Class + " " + l.Parent.ID
-				}
-				grid.Rows = append(grid.Rows, []any{l.Class, l.ID, parent, l.Classes, l.Instances, l.Retained})
-			}
-			if err := grid.Write(w, format); err != nil {
+			if err := loaderGrid(r, format).Write(w, format); err != nil {
 				return err
 			}
 			fmt.Fprintf(w, "\n%d class names are defined by more than one loader", len(r.Duplicates))
+			if n := unreachableLoaders(r); n > 0 {
+				fmt.Fprintf(w, " (not counting the %d marked unreachable: garbage at the next GC)", n)
+			}
 			if len(r.Duplicates) == 0 {
 				fmt.Fprintln(w, ".")
 			} else {
@@ -117,6 +120,45 @@ keeps it alive, grouped by the shape of the path.`,
 		})
 }
 
+// loaderGrid is the loaders' table. A table marks unreachable loaders in
+// their class column; CSV has columns of its own for that and for the JDK's
+// loaders.
+func loaderGrid(r *leaks.LoaderReport, format render.Format) *render.Grid {
+	grid := &render.Grid{Columns: []render.Column{{Title: "Class loader", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Parent", Key: "parent"},
+		{Title: "Classes", Key: "classes", Kind: render.Count}, {Title: "Instances", Key: "instances", Kind: render.Count}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}}}
+	csv := format == render.CSV
+	if csv {
+		grid.Columns = append(grid.Columns, render.Column{Key: "builtin"}, render.Column{Key: "unreachable"})
+	}
+	for _, l := range r.Loaders {
+		parent := ""
+		if l.Parent != nil {
+			parent = l.Parent.Class + " " + l.Parent.ID
+		}
+		class := l.Class
+		if l.Unreachable && !csv {
+			class += " (unreachable)"
+		}
+		row := []any{class, l.ID, parent, l.Classes, l.Instances, l.Retained}
+		if csv {
+			row = append(row, strconv.FormatBool(l.Builtin), strconv.FormatBool(l.Unreachable))
+		}
+		grid.Rows = append(grid.Rows, row)
+	}
+	return grid
+}
+
+// unreachableLoaders counts the loaders no GC root reaches.
+func unreachableLoaders(r *leaks.LoaderReport) int {
+	n := 0
+	for _, l := range r.Loaders {
+		if l.Unreachable {
+			n++
+		}
+	}
+	return n
+}
+
 var slotRE = regexp.MustCompile(`\[\d+\]`)
 
 // pathShape is a path with ids and array slots left out.
@@ -144,39 +186,84 @@ func countClasses(objs []leaks.Object) string {
 
 func newOffHeapCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	return leakCommand(s, g, "offheap [DUMP]", "Direct (off-heap) memory the heap points at, by owner",
-		`Sums the capacity of java.nio.DirectByteBuffer (and mapped buffers): strongly
-reachable, or reachable only through a Cleaner (phantom reference: freed at the
-next reference processing). Slices and duplicates share the memory of the
-buffer they view (their att field) and are counted once with it. Buffers are
-grouped by what holds them: the nearest object outside the JDK on their
-shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk) — every
-buffer is also reachable through its Cleaner, so no application object
-dominates it in MAT's sense. A heap histogram shows this memory as a few
-bytes per buffer.`,
+		`Sums the capacity of java.nio.DirectByteBuffer, by where the memory came from:
+  allocate-direct  ByteBuffer.allocateDirect (a Cleaner that frees it): counts
+                   against -XX:MaxDirectMemorySize
+  no-cleaner       native memory wrapped without a Cleaner and held by
+                   application code (netty's noCleaner buffers, JNI's
+                   NewDirectByteBuffer): freed only by the code that made it
+  mapped-file      FileChannel.map (an fd, or a Cleaner that unmaps): page cache
+  jdk-internal     the JDK's own mappings held by JDK classes alone (the
+                   lib/modules image, perf counters)
+The first two are the direct memory, strongly reachable or reachable only
+through a Cleaner (a phantom reference: freed at the next reference
+processing); the other two are listed apart. Slices and duplicates share the
+memory of the buffer they view (their att field) and are counted once with it.
+Buffers are grouped by what holds them: the nearest object outside the JDK on
+their shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk); a
+buffer from allocateDirect is also reachable through its Cleaner, so no
+application object dominates it in MAT's sense. A heap histogram shows this
+memory as a few bytes per buffer. Buffers no GC root reaches are left out.
+--format csv writes every buffer, of every kind.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.OffHeap(t.Graph(), t, search)
-			if format == render.JSON {
+			switch format {
+			case render.JSON:
 				return render.WriteJSON(w, r)
+			case render.CSV:
+				return bufferGrid(slices.Concat(r.Buffers, r.MappedFiles, r.JDKInternal), -1).Write(w, format)
 			}
-			fmt.Fprintf(w, "Direct memory: %s in %d buffers (strongly reachable %s; waiting to be freed %s); %d slices and duplicates counted with their buffers.\n\n",
-				render.Size(r.Total), len(r.Buffers), render.Size(r.Strong), render.Size(r.PendingFree), r.Views)
-			og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity", Kind: render.Bytes}}}
+			fmt.Fprintf(w, "Direct memory: %s in %d buffers (from allocateDirect %s; without a Cleaner %s); strongly reachable %s, waiting to be freed %s; %d slices and duplicates counted with their buffers.\n\n",
+				render.Size(r.Total), len(r.Buffers), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree), r.Views)
+			og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes}}}
 			for _, o := range r.Owners {
 				og.Rows = append(og.Rows, []any{o.Owner, o.Buffers, o.Capacity})
 			}
 			og.Write(w, format)
 			fmt.Fprintln(w)
-			bg := &render.Grid{Columns: []render.Column{{Title: "Buffer", Key: "id"}, {Title: "Capacity", Key: "capacity", Kind: render.Bytes}, {Title: "Views", Key: "views", Kind: render.Count},
-				{Title: "Owner", Key: "owner"}, {Title: "Address", Key: "address"}}}
-			for i, b := range r.Buffers {
-				if i >= 50 {
-					fmt.Fprintf(w, "… %d more buffers (--format json lists them all)\n", len(r.Buffers)-i)
-					break
-				}
-				bg.Rows = append(bg.Rows, []any{b.ID, b.Capacity, b.Views, b.Owner, fmt.Sprintf("0x%x", b.Address)})
+			if err := writeBuffers(w, r.Buffers); err != nil {
+				return err
 			}
-			return bg.Write(w, format)
+			if len(r.MappedFiles) > 0 {
+				fmt.Fprintf(w, "\nMapped files (page cache, not direct memory): %s in %d buffers.\n\n", render.Size(r.MappedBytes), len(r.MappedFiles))
+				if err := writeBuffers(w, r.MappedFiles); err != nil {
+					return err
+				}
+			}
+			if len(r.JDKInternal) > 0 {
+				fmt.Fprintf(w, "\nThe JDK's own mappings (held by JDK classes alone, not direct memory): %s in %d buffers.\n\n", render.Size(r.JDKInternalBytes), len(r.JDKInternal))
+				return writeBuffers(w, r.JDKInternal)
+			}
+			return nil
 		})
+}
+
+// maxBuffers bounds the buffers a table lists.
+const maxBuffers = 50
+
+// writeBuffers writes the first maxBuffers buffers as a table, and how many
+// more there are.
+func writeBuffers(w io.Writer, buffers []leaks.Buffer) error {
+	if err := bufferGrid(buffers, maxBuffers).Write(w, render.Table); err != nil {
+		return err
+	}
+	if len(buffers) > maxBuffers {
+		fmt.Fprintf(w, "… %d more buffers (--format json or csv lists them all)\n", len(buffers)-maxBuffers)
+	}
+	return nil
+}
+
+// bufferGrid lists buffers, at most limit of them (all when negative).
+func bufferGrid(buffers []leaks.Buffer, limit int) *render.Grid {
+	grid := &render.Grid{Columns: []render.Column{{Title: "Buffer", Key: "id"}, {Title: "Kind", Key: "kind"}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes},
+		{Title: "Views", Key: "views", Kind: render.Count}, {Title: "Owner", Key: "owner"}, {Title: "Address", Key: "address"}}}
+	for i, b := range buffers {
+		if i == limit {
+			break
+		}
+		grid.Rows = append(grid.Rows, []any{b.ID, string(b.Kind), b.Capacity, b.Views, b.Owner, fmt.Sprintf("0x%x", b.Address)})
+	}
+	return grid
 }
 
 func newThreadsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -184,11 +271,16 @@ func newThreadsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 		`Every thread with its name, daemon flag and state (where the dump has them),
 its stack (class.method(File:line)), the objects each frame holds as locals
 (JAVA FRAME roots) with class and retained size, and the thread's retained
-size, biggest first, like MAT's thread overview.`,
+size, biggest first, like MAT's thread overview. A thread whose object no GC
+root reaches has ended (the old hprof agent's dumps keep a record of it) and is
+left out. --format csv writes one row per thread, without its stack.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			ts := leaks.Threads(t.Graph(), t)
-			if format == render.JSON {
+			switch format {
+			case render.JSON:
 				return render.WriteJSON(w, ts)
+			case render.CSV:
+				return threadGrid(ts).Write(w, format)
 			}
 			for _, th := range ts {
 				var flags []string
@@ -214,6 +306,25 @@ size, biggest first, like MAT's thread overview.`,
 		})
 }
 
+// threadGrid is one row per thread: daemon is "" where the dump does not
+// tell, locals counts the objects its frames hold.
+func threadGrid(ts []leaks.ThreadInfo) *render.Grid {
+	grid := &render.Grid{Columns: []render.Column{{Key: "id"}, {Key: "name"}, {Key: "daemon"}, {Key: "state"}, {Key: "retained_bytes", Kind: render.Bytes},
+		{Key: "frames", Kind: render.Count}, {Key: "locals", Kind: render.Count}}}
+	for _, th := range ts {
+		daemon := ""
+		if th.Daemon != nil {
+			daemon = strconv.FormatBool(*th.Daemon)
+		}
+		locals := len(th.Unplaced)
+		for _, f := range th.Stack {
+			locals += len(f.Locals)
+		}
+		grid.Rows = append(grid.Rows, []any{th.ID, th.Name, daemon, th.State, th.Retained, len(th.Stack), locals})
+	}
+	return grid
+}
+
 func newSparkCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	return leakCommand(s, g, "spark [DUMP]", "A Spark executor's memory: tasks' consumers, memory pools, cached blocks, netty arenas",
 		`Reads an executor's memory accounting from its heap, with Spark 2.x/3.x class
@@ -223,11 +334,17 @@ bytes it retains, flagging consumers that retain over 1 MiB more than they
 claim (SPARK-22713); the memory manager's pools (max heap memory, storage
 region, on-heap storage and execution pools with their size and use,
 memoryForTask) next to what the heap really holds; the blocks cached in
-MemoryStore.entries; netty's direct arenas (see leakscan offheap).`,
+MemoryStore.entries; netty's direct arenas (see leakscan offheap). A task the
+execution pool's memoryForTask has no entry for holds 0 B: Spark removes the
+entry when a task's memory drops to 0. --format csv writes the tasks' memory
+consumers alone, one row each (a task without any on a row of its own).`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.Spark(t.Graph(), t, search)
-			if format == render.JSON {
+			switch format {
+			case render.JSON:
 				return render.WriteJSON(w, r)
+			case render.CSV:
+				return consumerGrid(r).Write(w, format)
 			}
 			if !r.Found {
 				fmt.Fprintln(w, "No Spark classes found: this does not look like a Spark executor's heap.")
@@ -281,6 +398,23 @@ MemoryStore.entries; netty's direct arenas (see leakscan offheap).`,
 			}
 			return nil
 		})
+}
+
+// consumerGrid is one row per memory consumer of a task, with the task's
+// attempt and execution memory (-1: unknown); a task without consumers has
+// a row with the consumer's columns empty.
+func consumerGrid(r *leaks.SparkReport) *render.Grid {
+	grid := &render.Grid{Columns: []render.Column{{Key: "task_attempt_id", Kind: render.Count}, {Key: "task_memory_manager"}, {Key: "execution_memory_bytes", Kind: render.Bytes},
+		{Key: "consumer_class"}, {Key: "consumer_id"}, {Key: "used_bytes", Kind: render.Bytes}, {Key: "retained_bytes", Kind: render.Bytes}, {Key: "unaccounted"}}}
+	for _, task := range r.Tasks {
+		if len(task.Consumers) == 0 {
+			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, "", "", "", "", ""})
+		}
+		for _, c := range task.Consumers {
+			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, c.Class, c.ID, c.Used, c.Retained, strconv.FormatBool(c.Unaccounted)})
+		}
+	}
+	return grid
 }
 
 func newSuspectsCmd(s *IOStreams, g *globalOptions) *cobra.Command {

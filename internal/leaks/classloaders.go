@@ -28,13 +28,17 @@ type Step struct {
 type Loader struct {
 	Object
 	Parent    *Object `json:"parent,omitempty"`
-	Builtin   bool    `json:"builtin"`
+	Builtin   bool    `json:"builtin"`   // the JDK's own (see jdkLoader)
 	Classes   int     `json:"classes"`   // classes it defined
 	Instances int64   `json:"instances"` // objects of those classes
-	Path      []Step  `json:"path,omitempty"`
+	// Unreachable: no GC root reaches the loader, so the next GC collects
+	// it with its classes (which Duplicates leaves out).
+	Unreachable bool   `json:"unreachable"`
+	Path        []Step `json:"path,omitempty"`
 }
 
-// Duplicate is a class name several loaders define.
+// Duplicate is a class name several loaders define, unreachable loaders
+// left out.
 type Duplicate struct {
 	Class   string   `json:"class"`
 	Loaders []Object `json:"loaders"`
@@ -46,13 +50,23 @@ type LoaderReport struct {
 	Duplicates []Duplicate `json:"duplicate_classes"`
 }
 
-// builtinLoaders are the JDK's own class loaders.
-var builtinLoaders = map[string]bool{
-	"jdk.internal.loader.ClassLoaders$AppClassLoader":      true,
-	"jdk.internal.loader.ClassLoaders$PlatformClassLoader": true,
-	"jdk.internal.loader.ClassLoaders$BootClassLoader":     true,
-	"sun.misc.Launcher$AppClassLoader":                     true,
-	"sun.misc.Launcher$ExtClassLoader":                     true,
+// appLoaderClasses are the JDK's loader classes that applications
+// instantiate themselves (a URLClassLoader per plugin or job): their
+// instances are the application's.
+var appLoaderClasses = map[string]bool{
+	"java.net.URLClassLoader":                       true,
+	"java.net.FactoryURLClassLoader":                true, // URLClassLoader.newInstance, JDK 8
+	"java.net.URLClassLoader$FactoryURLClassLoader": true,
+	"java.security.SecureClassLoader":               true,
+	"jdk.internal.loader.Loader":                    true, // ModuleLayer.defineModulesWithOneLoader
+}
+
+// jdkLoader reports whether a loader of this class is the JDK's own: the
+// built-in loaders, and those the JDK makes for itself (reflection's
+// DelegatingClassLoader, MethodUtil, JMX's NoCallStackClassLoader,
+// ResourceBundle's RBClassLoader, …), which no application leak keeps.
+func jdkLoader(class string) bool {
+	return systemPackage(class) && !appLoaderClasses[class]
 }
 
 func objectOf(g *heap.Graph, t *dominator.Tree, o heap.ObjectIndex) Object {
@@ -76,8 +90,9 @@ func PathTo(g *heap.Graph, t *dominator.Tree, s *paths.Search, o heap.ObjectInde
 }
 
 // ClassLoaders lists every class loader (the bootstrap loader as id 0x0),
-// the classes each defined and their instances, and class names defined
-// more than once; non-built-in loaders get their path from a GC root.
+// the classes each defined and their instances, and class names live
+// loaders define more than once; loaders that are not the JDK's get their
+// path from a GC root.
 func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderReport {
 	classesBy := map[uint64]int{}
 	instancesBy := map[uint64]int64{}
@@ -102,24 +117,11 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 		ids[g.ID(o)] = true
 	}
 	r := &LoaderReport{}
+	byID := map[uint64]Loader{}
 	for id := range ids {
-		l := Loader{Object: Object{ID: fmt.Sprintf("0x%x", id), Class: "<bootstrap>"}, Builtin: id == 0, Classes: classesBy[id], Instances: instancesBy[id]}
-		if id != 0 {
-			o := g.Lookup(id)
-			if o == heap.None {
-				l.Class = "<not in the dump>"
-			} else {
-				l.Object = objectOf(g, t, o)
-				l.Builtin = builtinLoaders[g.Classes[g.ClassOf(o)].Name]
-				if p := readFields(g, o).ref("parent"); p != heap.None {
-					po := objectOf(g, t, p)
-					l.Parent = &po
-				}
-				if !l.Builtin {
-					l.Path = PathTo(g, t, s, o)
-				}
-			}
-		}
+		l := loaderOf(g, t, s, id)
+		l.Classes, l.Instances = classesBy[id], instancesBy[id]
+		byID[id] = l
 		r.Loaders = append(r.Loaders, l)
 	}
 	slices.SortFunc(r.Loaders, func(a, b Loader) int {
@@ -134,33 +136,58 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	// Duplicate class names.
+	r.Duplicates = duplicates(g, byID)
+	return r
+}
+
+// loaderOf describes the loader with the given id (0: the bootstrap
+// loader), without its classes.
+func loaderOf(g *heap.Graph, t *dominator.Tree, s *paths.Search, id uint64) Loader {
+	if id == 0 {
+		return Loader{Object: Object{ID: "0x0", Class: "<bootstrap>"}, Builtin: true}
+	}
+	o := g.Lookup(id)
+	if o == heap.None {
+		return Loader{Object: Object{ID: fmt.Sprintf("0x%x", id), Class: "<not in the dump>"}}
+	}
+	l := Loader{Object: objectOf(g, t, o), Builtin: jdkLoader(g.Classes[g.ClassOf(o)].Name), Unreachable: t.Idom(o) == dominator.Unreachable}
+	if p := readFields(g, o).ref("parent"); p != heap.None {
+		po := objectOf(g, t, p)
+		l.Parent = &po
+	}
+	if !l.Builtin {
+		l.Path = PathTo(g, t, s, o)
+	}
+	return l
+}
+
+// duplicates lists the class names more than one reachable loader
+// defines: an unreachable loader's classes go with it at the next GC, so
+// they are no Metaspace leak.
+func duplicates(g *heap.Graph, loaders map[uint64]Loader) []Duplicate {
 	byName := map[string][]uint64{}
 	for _, c := range g.Classes {
-		if c.ID != 0 && !slices.Contains(byName[c.Name], c.LoaderID) {
+		if c.ID != 0 && !loaders[c.LoaderID].Unreachable && !slices.Contains(byName[c.Name], c.LoaderID) {
 			byName[c.Name] = append(byName[c.Name], c.LoaderID)
 		}
 	}
-	for name, ls := range byName {
-		if len(ls) < 2 {
+	out := []Duplicate{}
+	for name, ids := range byName {
+		if len(ids) < 2 {
 			continue
 		}
 		d := Duplicate{Class: name}
-		for _, id := range ls {
-			if id == 0 {
-				d.Loaders = append(d.Loaders, Object{ID: "0x0", Class: "<bootstrap>"})
-			} else if o := g.Lookup(id); o != heap.None {
-				d.Loaders = append(d.Loaders, objectOf(g, t, o))
-			}
+		for _, id := range ids {
+			d.Loaders = append(d.Loaders, loaders[id].Object)
 		}
 		slices.SortFunc(d.Loaders, func(a, b Object) int { return strings.Compare(a.ID, b.ID) })
-		r.Duplicates = append(r.Duplicates, d)
+		out = append(out, d)
 	}
-	slices.SortFunc(r.Duplicates, func(a, b Duplicate) int {
+	slices.SortFunc(out, func(a, b Duplicate) int {
 		if len(a.Loaders) != len(b.Loaders) {
 			return len(b.Loaders) - len(a.Loaders)
 		}
 		return strings.Compare(a.Class, b.Class)
 	})
-	return r
+	return out
 }

@@ -1,7 +1,12 @@
 package leaks
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,15 +63,18 @@ func TestOffHeapPendingFree(t *testing.T) {
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
 	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
 	phantom := w.Class("java/lang/ref/PhantomReference", ref, 0, nil, nil)
-	cleaner := w.Class("jdk/internal/ref/Cleaner", phantom, 0, nil, nil)
+	cleaner := w.Class("jdk/internal/ref/Cleaner", phantom, 0, nil, []hproftest.Field{{Name: "thunk", Type: hprof.TypeObject}})
+	dealloc := w.Class("java/nio/DirectByteBuffer$Deallocator", obj, 0, nil, nil)
 	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
-	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "att", Type: hprof.TypeObject}})
-	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
-	live, dead, c1, c2 := w.NewID(), w.NewID(), w.NewID(), w.NewID()
-	w.Instance(live, direct, types, []uint64{0, 1 << 20, 0x1000})
-	w.Instance(dead, direct, types, []uint64{0, 4 << 20, 0x2000})
-	w.Instance(c1, cleaner, []hprof.BasicType{hprof.TypeObject}, []uint64{live})
-	w.Instance(c2, cleaner, []hprof.BasicType{hprof.TypeObject}, []uint64{dead})
+	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "att", Type: hprof.TypeObject}})
+	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+	live, dead, c1, c2, d1, d2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(live, direct, types, []uint64{c1, 0, 1 << 20, 0x1000})
+	w.Instance(dead, direct, types, []uint64{c2, 0, 4 << 20, 0x2000})
+	w.Instance(d1, dealloc, nil, nil)
+	w.Instance(d2, dealloc, nil, nil)
+	w.Instance(c1, cleaner, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{d1, live})
+	w.Instance(c2, cleaner, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{d2, dead})
 	w.Root(hprof.SubRootJNIGlobal, c1, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, c2, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, live, 0, 0)
@@ -74,6 +82,182 @@ func TestOffHeapPendingFree(t *testing.T) {
 	r := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
 	if r.Total != 5<<20 || r.Strong != 1<<20 || r.PendingFree != 4<<20 {
 		t.Errorf("total %d strong %d pending %d", r.Total, r.Strong, r.PendingFree)
+	}
+}
+
+// bufferHeap writes a heap with one buffer of each kind, as different
+// JDKs and libraries make them (capacities in KiB tell them apart):
+//
+//	1 KiB   allocateDirect: a Cleaner running a Deallocator, held by an app object
+//	2 KiB   netty's noCleaner buffer, held by a PoolChunk
+//	4 KiB   a mapped file with its fd set, held by an app object
+//	8 KiB   a mapped file whose Cleaner unmaps (no fd), held by an app object
+//	16 KiB  the JDK's lib/modules image: no Cleaner, only a JDK class's static
+//	32 KiB  no Cleaner, a JDK thread's stack frame: application code may hold it
+//	64 KiB  no Cleaner, a JNI global root itself
+func bufferHeap(t *testing.T) *heap.Graph {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	phantom := w.Class("java/lang/ref/PhantomReference", ref, 0, nil, nil)
+	cleaner := w.Class("jdk/internal/ref/Cleaner", phantom, 0, nil, []hproftest.Field{{Name: "thunk", Type: hprof.TypeObject}})
+	dealloc := w.Class("java/nio/DirectByteBuffer$Deallocator", obj, 0, nil, nil)
+	unmapper := w.Class("sun/nio/ch/FileChannelImpl$DefaultUnmapper", obj, 0, nil, nil)
+	fdClass := w.Class("java/io/FileDescriptor", obj, 0, nil, nil)
+	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
+	mapped := w.Class("java/nio/MappedByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "fd", Type: hprof.TypeObject}})
+	direct := w.Class("java/nio/DirectByteBuffer", mapped, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "att", Type: hprof.TypeObject}})
+	holderClass := w.Class("app/Holder", obj, 0, nil, []hproftest.Field{{Name: "buffer", Type: hprof.TypeObject}})
+	chunk := w.Class("io/netty/buffer/PoolChunk", obj, 0, nil, []hproftest.Field{{Name: "memory", Type: hprof.TypeObject}})
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	newBuffer := func(kib uint64, cleanerThunk, fd uint64) uint64 {
+		b := w.NewID()
+		c := uint64(0)
+		if cleanerThunk != 0 {
+			c = w.NewID()
+			th := w.NewID()
+			w.Instance(th, cleanerThunk, nil, nil)
+			w.Instance(c, cleaner, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{th, b})
+			w.Root(hprof.SubRootJNIGlobal, c, 0, 0) // the Cleaner list
+		}
+		w.Instance(b, direct, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong},
+			[]uint64{c, 0, fd, kib << 10, kib << 20})
+		return b
+	}
+	holdBy := func(class, b uint64) {
+		h := w.NewID()
+		w.Instance(h, class, []hprof.BasicType{hprof.TypeObject}, []uint64{b})
+		w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
+	}
+	holdBy(holderClass, newBuffer(1, dealloc, 0))
+	holdBy(chunk, newBuffer(2, 0, 0))
+	fd := w.NewID()
+	w.Instance(fd, fdClass, nil, nil)
+	holdBy(holderClass, newBuffer(4, 0, fd))
+	holdBy(holderClass, newBuffer(8, unmapper, 0))
+	image := newBuffer(16, 0, 0)
+	reader := w.Class("jdk/internal/jimage/ImageReader", obj, 0, []hproftest.Static{{Name: "map", Type: hprof.TypeObject, Value: image}}, nil)
+	w.Root(hprof.SubRootStickyClass, reader, 0, 0)
+	th := w.NewID()
+	w.Instance(th, thread, nil, nil)
+	w.Root(hprof.SubRootThreadObject, th, 1, 0)
+	w.Root(hprof.SubRootJavaFrame, newBuffer(32, 0, 0), 1, 0)
+	w.Root(hprof.SubRootJNIGlobal, newBuffer(64, 0, 0), 0, 0)
+	return heaptest.Build(t, w.Bytes())
+}
+
+// TestOffHeapKinds: only allocateDirect's buffers and those without a
+// Cleaner that application code holds are direct memory; mapped files and
+// the JDK's own mappings are apart.
+func TestOffHeapKinds(t *testing.T) {
+	g := bufferHeap(t)
+	r := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	kinds := map[uint64]BufferKind{}
+	for _, list := range [][]Buffer{r.Buffers, r.MappedFiles, r.JDKInternal} {
+		for _, b := range list {
+			kinds[b.Capacity>>10] = b.Kind
+		}
+	}
+	want := map[uint64]BufferKind{1: Allocated, 2: NoCleaner, 4: MappedFile, 8: MappedFile, 16: JDKInternal, 32: NoCleaner, 64: NoCleaner}
+	for kib, k := range want {
+		if kinds[kib] != k {
+			t.Errorf("%d KiB buffer: kind %q, want %q", kib, kinds[kib], k)
+		}
+	}
+	if r.Total != (1+2+32+64)<<10 || r.Allocated != 1<<10 || r.NoCleaner != (2+32+64)<<10 || len(r.Buffers) != 4 {
+		t.Errorf("direct %d (allocateDirect %d, no Cleaner %d) in %d buffers", r.Total, r.Allocated, r.NoCleaner, len(r.Buffers))
+	}
+	if r.MappedBytes != 12<<10 || r.JDKInternalBytes != 16<<10 {
+		t.Errorf("mapped %d, JDK-internal %d", r.MappedBytes, r.JDKInternalBytes)
+	}
+	if len(r.JDKInternal) != 1 || r.JDKInternal[0].Owner != "class jdk.internal.jimage.ImageReader" {
+		t.Errorf("JDK-internal %+v", r.JDKInternal)
+	}
+}
+
+// TestOffHeapJobServer: of JobServer's 8 buffers only one came from
+// allocateDirect (the JVM's histogram has one DirectByteBuffer$Deallocator);
+// the 123 MiB one is the lib/modules image, the 8-byte ones perf counters.
+// The allocateDirect one is in NIO's temporary buffer cache, behind a
+// ByteBuffer[] that is the JDK's, not its owner.
+func TestOffHeapJobServer(t *testing.T) {
+	a := fixture(t, "JobServer.hprof")
+	r := OffHeap(a.g, a.t, a.s)
+	if r.Total != 2439 || len(r.Buffers) != 1 || r.Buffers[0].Kind != Allocated || r.Buffers[0].Owner != "sun.nio.ch.Util$BufferCache" {
+		t.Errorf("direct memory %d in %+v", r.Total, r.Buffers)
+	}
+	if len(r.JDKInternal) != 7 || r.JDKInternalBytes != 128651445+6*8 || r.JDKInternal[0].Owner != "jdk.internal.jimage.ImageReader$SharedImageReader" {
+		t.Errorf("JDK-internal %d bytes in %+v", r.JDKInternalBytes, r.JDKInternal)
+	}
+}
+
+func TestSystemPackage(t *testing.T) {
+	for name, want := range map[string]bool{
+		"java.nio.DirectByteBuffer": true, "sun.nio.ch.Util$BufferCache": true, "com.sun.jmx.Foo": true,
+		"[Ljava.nio.ByteBuffer;": true, "[[Ljava.lang.Object;": true, "[J": true,
+		"io.netty.buffer.PoolChunk": false, "[Lio.netty.buffer.PoolArena;": false, "Basic": false, "javaish.Foo": false,
+	} {
+		if systemPackage(name) != want {
+			t.Errorf("systemPackage(%q) = %v", name, !want)
+		}
+	}
+}
+
+// TestJSONKeys: every key of the reports' JSON is snake_case.
+func TestJSONKeys(t *testing.T) {
+	spark := fixture(t, "Spark22713.hprof")
+	netty := fixture(t, "Netty.hprof")
+	for name, v := range map[string]any{
+		"offheap": OffHeap(netty.g, netty.t, netty.s), "spark": Spark(spark.g, spark.t, spark.s),
+		"threads": Threads(spark.g, spark.t), "classloaders": ClassLoaders(spark.g, spark.t, spark.s),
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bad := regexp.MustCompile(`"[A-Za-z_]*[A-Z][A-Za-z_]*":`).FindAllString(string(b), -1); len(bad) > 0 {
+			t.Errorf("%s: keys %v", name, slices.Compact(bad))
+		}
+	}
+}
+
+// sparkHeap writes an executor's memory manager whose execution pool's
+// memoryForTask is empty (readMap) or absent, and one task.
+func sparkHeap(t *testing.T, readMap bool) *heap.Graph {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	hashMap := w.Class("java/util/HashMap", obj, 0, nil, []hproftest.Field{{Name: "table", Type: hprof.TypeObject}})
+	pool := w.Class("org/apache/spark/memory/ExecutionMemoryPool", obj, 0, nil, []hproftest.Field{{Name: "memoryForTask", Type: hprof.TypeObject}})
+	manager := w.Class("org/apache/spark/memory/MemoryManager", obj, 0, nil, []hproftest.Field{{Name: "onHeapExecutionMemoryPool", Type: hprof.TypeObject}})
+	tmm := w.Class("org/apache/spark/memory/TaskMemoryManager", obj, 0, nil, []hproftest.Field{{Name: "taskAttemptId", Type: hprof.TypeLong}})
+	m, p, mft, task := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	if readMap {
+		w.Instance(mft, hashMap, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+	} else {
+		mft = 0
+	}
+	w.Instance(p, pool, []hprof.BasicType{hprof.TypeObject}, []uint64{mft})
+	w.Instance(m, manager, []hprof.BasicType{hprof.TypeObject}, []uint64{p})
+	w.Instance(task, tmm, []hprof.BasicType{hprof.TypeLong}, []uint64{7})
+	w.Root(hprof.SubRootJNIGlobal, m, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, task, 0, 0)
+	return heaptest.Build(t, w.Bytes())
+}
+
+// TestSparkTaskWithoutEntry: ExecutionMemoryPool.releaseMemory removes a
+// task's entry once it holds nothing, so a task missing from a map that
+// was read holds 0 B; unknown only when no map was read.
+func TestSparkTaskWithoutEntry(t *testing.T) {
+	for _, readMap := range []bool{true, false} {
+		g := sparkHeap(t, readMap)
+		r := Spark(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+		want := int64(0)
+		if !readMap {
+			want = -1
+		}
+		if len(r.Tasks) != 1 || r.Tasks[0].ExecutionMemory != want {
+			t.Errorf("map read %v: tasks %+v, want execution memory %d", readMap, r.Tasks, want)
+		}
 	}
 }
 
@@ -146,6 +330,96 @@ func TestClassLoadersBasic(t *testing.T) {
 	}
 	if !boot {
 		t.Error("no bootstrap loader row")
+	}
+}
+
+// loaderHeap writes two application loaders that each define class Dup,
+// one of them garbage (no GC root reaches it or its class), and loaders of
+// JDK classes: reflection's, and a URLClassLoader an application made.
+func loaderHeap(t *testing.T) (g *heap.Graph, live, dead, reflection, url uint64) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loader := w.Class("java/lang/ClassLoader", obj, 0, nil, []hproftest.Field{{Name: "parent", Type: hprof.TypeObject}})
+	plugin := w.Class("app/PluginLoader", loader, 0, nil, nil)
+	delegating := w.Class("jdk/internal/reflect/DelegatingClassLoader", loader, 0, nil, nil)
+	urlLoader := w.Class("java/net/URLClassLoader", loader, 0, nil, nil)
+	live, dead, reflection, url = w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	for _, l := range []struct{ id, class uint64 }{{live, plugin}, {dead, plugin}, {reflection, delegating}, {url, urlLoader}} {
+		w.Instance(l.id, l.class, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+		w.Class("Dup", obj, l.id, nil, nil)
+	}
+	for _, root := range []uint64{live, reflection, url} {
+		w.Root(hprof.SubRootJNIGlobal, root, 0, 0)
+	}
+	return heaptest.Build(t, w.Bytes()), live, dead, reflection, url
+}
+
+// TestClassLoadersJDKAndGarbage: the JDK's own loaders are told by their
+// package (but for URLClassLoader, which applications make), and a loader
+// no GC root reaches is marked and its classes not counted as duplicates.
+func TestClassLoadersJDKAndGarbage(t *testing.T) {
+	g, live, dead, reflection, url := loaderHeap(t)
+	r := ClassLoaders(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	byID := map[string]Loader{}
+	for _, l := range r.Loaders {
+		byID[l.ID] = l
+	}
+	id := func(x uint64) Loader { return byID[fmt.Sprintf("0x%x", x)] }
+	if l := id(reflection); !l.Builtin || l.Path != nil {
+		t.Errorf("reflection's loader %+v", l)
+	}
+	if l := id(url); l.Builtin || len(l.Path) == 0 {
+		t.Errorf("the application's URLClassLoader %+v", l)
+	}
+	if id(live).Unreachable || !id(dead).Unreachable {
+		t.Errorf("live %+v, dead %+v", id(live), id(dead))
+	}
+	if len(r.Duplicates) != 1 || len(r.Duplicates[0].Loaders) != 3 || slices.ContainsFunc(r.Duplicates[0].Loaders, func(o Object) bool { return o.ID == id(dead).ID }) {
+		t.Errorf("duplicates %+v: want Dup by the 3 reachable loaders", r.Duplicates)
+	}
+}
+
+// TestJobServerReflectionLoader: JobServer's DelegatingClassLoader (made by
+// reflection for a generated accessor) is the JDK's: no path is shown.
+func TestJobServerReflectionLoader(t *testing.T) {
+	a := fixture(t, "JobServer.hprof")
+	found := 0
+	for _, l := range ClassLoaders(a.g, a.t, a.s).Loaders {
+		if l.Class == "jdk.internal.reflect.DelegatingClassLoader" {
+			found++
+			if !l.Builtin || l.Path != nil {
+				t.Errorf("%+v", l)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d DelegatingClassLoaders, want 1", found)
+	}
+}
+
+// TestThreadsLeaveOutEnded: a thread named only by a START THREAD record
+// whose object no GC root reaches has ended (the hprof agent keeps such
+// records); it is not listed.
+func TestThreadsLeaveOutEnded(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	live, ended := w.NewID(), w.NewID()
+	w.Instance(live, thread, nil, nil)
+	w.Instance(ended, thread, nil, nil)
+	w.Root(hprof.SubRootThreadObject, live, 1, 0)
+	for serial, o := range map[uint32]uint64{1: live, 2: ended} {
+		b := binary.BigEndian.AppendUint32(nil, serial)
+		b = binary.BigEndian.AppendUint64(b, o)
+		b = binary.BigEndian.AppendUint32(b, 0)
+		b = binary.BigEndian.AppendUint64(b, w.Name(fmt.Sprintf("thread %d", serial)))
+		b = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(b, 0), 0)
+		w.Record(hprof.TagStartThread, b)
+	}
+	g := heaptest.Build(t, w.Bytes())
+	ts := Threads(g, dominator.Compute(g, dominator.Options{}))
+	if len(ts) != 1 || ts[0].Name != "thread 1" {
+		t.Errorf("threads %+v", ts)
 	}
 }
 

@@ -11,16 +11,47 @@ import (
 	"github.com/leakscan/leakscan/internal/paths"
 )
 
-// Buffer is one block of direct memory.
+// BufferKind says where a buffer's memory came from, which tells what
+// limits it and what frees it.
+type BufferKind string
+
+// Buffer kinds. Allocated and NoCleaner are direct memory; MappedFile and
+// JDKInternal are memory the process maps, shown apart.
+const (
+	// Allocated came from ByteBuffer.allocateDirect: its Cleaner runs a
+	// DirectByteBuffer$Deallocator. It counts against
+	// -XX:MaxDirectMemorySize and is freed once the buffer is collected.
+	Allocated BufferKind = "allocate-direct"
+	// NoCleaner is native memory wrapped in a buffer that no Cleaner
+	// frees, held by application code: netty's buffers made with
+	// DirectByteBuffer(long, int), JNI's NewDirectByteBuffer. Only the
+	// code that allocated it frees it, and MaxDirectMemorySize does not
+	// limit it.
+	NoCleaner BufferKind = "no-cleaner"
+	// MappedFile is a file mapped by FileChannel.map (a MappedByteBuffer
+	// with its fd set, or a Cleaner that unmaps): page cache, not direct
+	// memory.
+	MappedFile BufferKind = "mapped-file"
+	// JDKInternal is memory the JDK maps for itself, without a Cleaner,
+	// held by JDK classes alone: the lib/modules image that
+	// jdk.internal.jimage reads, the perf counters. Nothing to act on.
+	JDKInternal BufferKind = "jdk-internal"
+)
+
+// Buffer is one block of memory a direct buffer points at.
 type Buffer struct {
 	Object
-	Capacity uint64 `json:"capacity_bytes"`
-	Address  uint64 `json:"address"`
-	Views    int    `json:"views"` // slices and duplicates sharing it
+	Index    heap.ObjectIndex `json:"-"` // the buffer object
+	Kind     BufferKind       `json:"kind"`
+	Capacity uint64           `json:"capacity_bytes"`
+	Address  uint64           `json:"address"`
+	Views    int              `json:"views"` // slices and duplicates sharing it
 	// Strong is false for a buffer only a Cleaner (a phantom reference)
 	// still reaches: freed at the next reference processing.
-	Strong bool   `json:"strong"`
-	Owner  string `json:"owner"` // the class of the nearest application object holding it
+	Strong bool `json:"strong"`
+	// Owner is the class of the nearest application object holding it, or
+	// when only the JDK's do, of the nearest outside java.nio (holderOf).
+	Owner string `json:"owner"`
 }
 
 // OwnerGroup sums the buffers one class of owner holds.
@@ -30,55 +61,132 @@ type OwnerGroup struct {
 	Capacity uint64 `json:"capacity_bytes"`
 }
 
-// OffHeapReport is what `leakscan offheap` prints.
+// OffHeapReport is what `leakscan offheap` prints. Total, Strong,
+// PendingFree, Buffers and Owners are about direct memory alone (Allocated
+// and NoCleaner buffers); mapped files and the JDK's own mappings are
+// listed apart.
 type OffHeapReport struct {
-	Total, Strong, PendingFree uint64
-	Buffers                    []Buffer     `json:"buffers"`
-	Owners                     []OwnerGroup `json:"owners"`
-	Views                      int          `json:"views"`
+	Total       uint64 `json:"direct_bytes"`          // Allocated + NoCleaner
+	Allocated   uint64 `json:"allocate_direct_bytes"` // of Total
+	NoCleaner   uint64 `json:"no_cleaner_bytes"`      // of Total
+	Strong      uint64 `json:"strong_bytes"`          // of Total
+	PendingFree uint64 `json:"pending_free_bytes"`    // of Total
+	// Buffers are the direct memory's, biggest first; Owners group them.
+	Buffers []Buffer     `json:"buffers"`
+	Owners  []OwnerGroup `json:"owners"`
+	Views   int          `json:"views"` // slices and duplicates, of every kind
+	// MappedFiles and JDKInternal are the other kinds, biggest first.
+	MappedFiles      []Buffer `json:"mapped_files"`
+	MappedBytes      uint64   `json:"mapped_bytes"`
+	JDKInternal      []Buffer `json:"jdk_internal"`
+	JDKInternalBytes uint64   `json:"jdk_internal_bytes"`
 }
 
-// systemPackage tells JDK classes from application (and library) ones,
-// for naming the owner of a buffer.
+// jdkPackages are the packages of the JDK's own classes.
+var jdkPackages = []string{"java.", "javax.", "jdk.", "sun.", "com.sun."}
+
+// systemPackage tells JDK classes (JVM names) from application (and
+// library) ones: a class in a JDK package, or an array of one or of a
+// primitive type ("[Ljava.nio.ByteBuffer;", "[J").
 func systemPackage(name string) bool {
-	for _, p := range []string{"java.", "javax.", "jdk.", "sun.", "com.sun."} {
-		if strings.HasPrefix(name, p) {
+	elem := strings.TrimLeft(name, "[")
+	if len(elem) < len(name) { // an array
+		if len(elem) == 1 {
+			return true // of a primitive type
+		}
+		elem = strings.TrimSuffix(strings.TrimPrefix(elem, "L"), ";")
+	}
+	for _, p := range jdkPackages {
+		if strings.HasPrefix(elem, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// ownerOf names what holds a buffer: the class of the nearest object
+// holder is what keeps a buffer alive, read off its shortest strong path
+// from a GC root.
+type holder struct {
+	name string // Buffer.Owner
+	// jdkOnly: every object on the path is the JDK's, none of them in a
+	// thread's stack frame (whose method may be application code).
+	jdkOnly bool
+}
+
+// holderOf names what holds a buffer: the class of the nearest object
 // outside the JDK on its shortest strong path from a GC root (a netty
-// PoolChunk, say). Every direct buffer is also reachable through its
-// Cleaner, a phantom reference, so no application object dominates it in
-// the default dominator tree; strong paths tell the holder.
-func ownerOf(g *heap.Graph, s *paths.Search, o heap.ObjectIndex) string {
+// PoolChunk, say). A buffer from allocateDirect is also reachable through
+// its Cleaner, a phantom reference, so no application object dominates it
+// in the default dominator tree; strong paths tell the holder. On a path
+// through the JDK alone, the nearest holder outside java.nio (not a view,
+// not an array of buffers) is named instead: sun.nio.ch.Util$BufferCache,
+// jdk.internal.jimage.ImageReader$SharedImageReader.
+func holderOf(g *heap.Graph, s *paths.Search, locals map[heap.ObjectIndex][]heap.LocalRoot, o heap.ObjectIndex) holder {
 	p := s.Path(o)
 	if p == nil {
-		return "<only a Cleaner: waiting to be freed>"
+		return holder{name: "<only a Cleaner: waiting to be freed>"}
 	}
+	jdkHolder, inFrame := "", false
 	for i := len(p) - 2; i >= 0; i-- {
 		name := g.Classes[g.ClassOf(p[i])].Name
 		if g.IsClassObject(p[i]) {
 			name = "class " + g.ClassNameOfMirror(p[i])
 		}
 		if !systemPackage(strings.TrimPrefix(name, "class ")) {
-			return name
+			return holder{name: name}
+		}
+		inFrame = inFrame || slices.ContainsFunc(locals[p[i]], func(l heap.LocalRoot) bool { return l.Object == p[i+1] })
+		if jdkHolder == "" && heap.PackageOf(strings.TrimPrefix(name, "class ")) != "java.nio" {
+			jdkHolder = name
 		}
 	}
-	return "<GC roots>"
+	// No JDK object but buffers on the path: the buffer (or a view of it)
+	// is a GC root itself, which JNI code holds.
+	if inFrame || jdkHolder == "" {
+		return holder{name: "<GC roots>"}
+	}
+	// The JDK's own only from a JDK class's statics (a System Class root:
+	// the jimage reader, the perf counters); a JDK container (an Object[],
+	// a HashMap) that a JNI global or a thread holds may be anyone's.
+	return holder{name: jdkHolder, jdkOnly: g.IsClassObject(p[0])}
 }
 
-// OffHeap finds the direct memory the heap points at: every
-// java.nio.DirectByteBuffer (MappedByteBuffer's direct subclass; mapped
-// files too) that owns its memory — slices and duplicates (a non-null att)
-// are counted with the buffer they view, as are buffers at an address
-// another already accounts for.
+// cleanerThunk returns the class of what a buffer's Cleaner runs
+// (Cleaner.thunk: DirectByteBuffer$Deallocator, FileChannelImpl$Unmapper
+// or one of its subclasses), or "" when it has none.
+func cleanerThunk(g *heap.Graph, f fields) string {
+	thunk := readFields(g, f.ref("cleaner")).ref("thunk")
+	if thunk == heap.None {
+		return ""
+	}
+	return g.Classes[g.ClassOf(thunk)].Name
+}
+
+// kindOf tells where a buffer's memory came from. A missing Cleaner alone
+// does not tell: netty's buffers have none and are direct memory all the
+// same; the JDK's own mappings are told by who holds them.
+func kindOf(g *heap.Graph, f fields, h holder) BufferKind {
+	thunk := cleanerThunk(g, f)
+	switch {
+	case strings.HasSuffix(thunk, "DirectByteBuffer$Deallocator"):
+		return Allocated
+	case f.ref("fd") != heap.None || strings.Contains(thunk, "Unmapper"):
+		return MappedFile
+	case h.jdkOnly:
+		return JDKInternal
+	}
+	return NoCleaner
+}
+
+// OffHeap finds the memory the heap's direct buffers point at: every
+// java.nio.DirectByteBuffer (MappedByteBuffer's direct subclass) that owns
+// its memory, by kind. Slices and duplicates (a non-null att) are counted
+// with the buffer they view, as are buffers at an address another already
+// accounts for. Buffers no GC root reaches are left out.
 func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
-	r := &OffHeapReport{}
-	byAddress := map[uint64]int{} // address → index in r.Buffers
+	_, locals := g.RootSet()
+	var all []Buffer
+	byAddress := map[uint64]int{} // address → index in all
 	var views []heap.ObjectIndex
 	for _, o := range instancesOf(g, "java.nio.DirectByteBuffer") {
 		if t.Idom(o) == dominator.Unreachable {
@@ -91,19 +199,33 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 		}
 		capacity, _ := f.num("capacity")
 		address, _ := f.num("address")
-		b := Buffer{Object: objectOf(g, t, o), Capacity: uint64(max(capacity, 0)), Address: uint64(address), Strong: s.Reached(o)}
+		b := Buffer{Object: objectOf(g, t, o), Index: o, Capacity: uint64(max(capacity, 0)), Address: uint64(address), Strong: s.Reached(o)}
 		if k, ok := byAddress[b.Address]; ok && b.Address != 0 {
-			r.Buffers[k].Views++
+			all[k].Views++
 			continue
 		}
-		b.Owner = ownerOf(g, s, o)
-		byAddress[b.Address] = len(r.Buffers)
-		r.Buffers = append(r.Buffers, b)
+		h := holderOf(g, s, locals, o)
+		b.Owner, b.Kind = h.name, kindOf(g, f, h)
+		byAddress[b.Address] = len(all)
+		all = append(all, b)
 	}
-	r.Views = len(views)
-	// Views count with the buffer they (ultimately) view.
+	countViews(g, all, views)
+	slices.SortFunc(all, func(a, b Buffer) int {
+		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.ID, b.ID)) // biggest first
+	})
+	r := &OffHeapReport{Buffers: []Buffer{}, Owners: []OwnerGroup{}, MappedFiles: []Buffer{}, JDKInternal: []Buffer{}, Views: len(views)}
+	for _, b := range all {
+		r.add(b)
+	}
+	r.Owners = groupByOwner(r.Buffers)
+	return r
+}
+
+// countViews counts each slice or duplicate with the buffer it
+// (ultimately) views.
+func countViews(g *heap.Graph, buffers []Buffer, views []heap.ObjectIndex) {
 	index := map[string]int{}
-	for k, b := range r.Buffers {
+	for k, b := range buffers {
 		index[b.ID] = k
 	}
 	for _, v := range views {
@@ -116,17 +238,40 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 			root = a
 		}
 		if k, ok := index[fmt.Sprintf("0x%x", g.ID(root))]; ok {
-			r.Buffers[k].Views++
+			buffers[k].Views++
 		}
 	}
+}
+
+// add files a buffer under its kind.
+func (r *OffHeapReport) add(b Buffer) {
+	switch b.Kind {
+	case MappedFile:
+		r.MappedFiles = append(r.MappedFiles, b)
+		r.MappedBytes += b.Capacity
+		return
+	case JDKInternal:
+		r.JDKInternal = append(r.JDKInternal, b)
+		r.JDKInternalBytes += b.Capacity
+		return
+	case Allocated:
+		r.Allocated += b.Capacity
+	case NoCleaner:
+		r.NoCleaner += b.Capacity
+	}
+	r.Buffers = append(r.Buffers, b)
+	r.Total += b.Capacity
+	if b.Strong {
+		r.Strong += b.Capacity
+	} else {
+		r.PendingFree += b.Capacity
+	}
+}
+
+// groupByOwner sums buffers by owner, biggest first.
+func groupByOwner(buffers []Buffer) []OwnerGroup {
 	owners := map[string]*OwnerGroup{}
-	for _, b := range r.Buffers {
-		r.Total += b.Capacity
-		if b.Strong {
-			r.Strong += b.Capacity
-		} else {
-			r.PendingFree += b.Capacity
-		}
+	for _, b := range buffers {
 		og := owners[b.Owner]
 		if og == nil {
 			og = &OwnerGroup{Owner: b.Owner}
@@ -135,14 +280,12 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 		og.Buffers++
 		og.Capacity += b.Capacity
 	}
+	out := []OwnerGroup{}
 	for _, og := range owners {
-		r.Owners = append(r.Owners, *og)
+		out = append(out, *og)
 	}
-	slices.SortFunc(r.Owners, func(a, b OwnerGroup) int {
+	slices.SortFunc(out, func(a, b OwnerGroup) int {
 		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.Owner, b.Owner)) // biggest first
 	})
-	slices.SortFunc(r.Buffers, func(a, b Buffer) int {
-		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.ID, b.ID)) // biggest first
-	})
-	return r
+	return out
 }

@@ -27,7 +27,8 @@ type Task struct {
 	TaskAttemptID int64      `json:"task_attempt_id"`
 	Consumers     []Consumer `json:"consumers"`
 	// ExecutionMemory is what the execution pool's memoryForTask says the
-	// task holds (-1 when unknown).
+	// task holds: 0 when the map has no entry for it (releaseMemory removes
+	// a task's entry when it reaches 0), -1 when no pool's map was read.
 	ExecutionMemory int64 `json:"execution_memory_bytes"`
 }
 
@@ -45,10 +46,13 @@ type Pool struct {
 // MemoryManager is a UnifiedMemoryManager (or StaticMemoryManager).
 type MemoryManager struct {
 	Object
-	MaxHeapMemory     int64 `json:"max_heap_memory_bytes"`
-	StorageRegionSize int64 `json:"storage_region_bytes"`
-	Pools             []Pool
+	MaxHeapMemory     int64           `json:"max_heap_memory_bytes"`
+	StorageRegionSize int64           `json:"storage_region_bytes"`
+	Pools             []Pool          `json:"pools"`
 	MemoryForTask     map[int64]int64 `json:"memory_for_task"`
+	// readMemoryForTask: some pool's memoryForTask was read, so a task
+	// missing from MemoryForTask holds nothing.
+	readMemoryForTask bool
 }
 
 // Block is a cached block in the MemoryStore.
@@ -102,6 +106,7 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 			pool.PoolSize, _ = pf.num("_poolSize")
 			pool.Used, _ = pf.num("_memoryUsed")
 			if mft := pf.ref("memoryForTask"); mft != heap.None {
+				m.readMemoryForTask = true
 				pool.Used = 0
 				for _, e := range elements(g, mft, maxEntries) {
 					task, _ := readFields(g, e.key).num("value")
@@ -117,13 +122,9 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 	var consumersHold uint64
 	for _, o := range instancesOf(g, "org.apache.spark.memory.TaskMemoryManager") {
 		f := readFields(g, o)
-		task := Task{Object: objectOf(g, t, o), ExecutionMemory: -1}
+		task := Task{Object: objectOf(g, t, o)}
 		task.TaskAttemptID, _ = f.num("taskAttemptId")
-		for _, m := range r.Managers {
-			if v, ok := m.MemoryForTask[task.TaskAttemptID]; ok {
-				task.ExecutionMemory = v
-			}
-		}
+		task.ExecutionMemory = executionMemory(r.Managers, task.TaskAttemptID)
 		for _, e := range elements(g, f.ref("consumers"), maxEntries) {
 			used, _ := readFields(g, e.key).num("used")
 			c := Consumer{Object: objectOf(g, t, e.key), Used: used}
@@ -162,6 +163,20 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 		}
 	}
 	return r
+}
+
+// executionMemory is what the managers' memoryForTask maps say a task
+// holds, or -1 when none of them was read.
+func executionMemory(managers []MemoryManager, task int64) int64 {
+	bytes, read := int64(0), false
+	for _, m := range managers {
+		bytes += m.MemoryForTask[task]
+		read = read || m.readMemoryForTask
+	}
+	if !read {
+		return -1
+	}
+	return bytes
 }
 
 // blockName names a BlockId as Spark does (rdd_2_7); other kinds by class.

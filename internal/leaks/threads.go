@@ -46,12 +46,14 @@ func threadState(status int64) string {
 }
 
 // Threads lists the threads with their stacks and the objects each frame
-// holds, biggest retained size first.
+// holds, biggest retained size first. A thread whose object no GC root
+// reaches is left out: it has ended, and only a START THREAD record (the
+// old hprof agent keeps them) still names it.
 func Threads(g *heap.Graph, t *dominator.Tree) []ThreadInfo {
 	_, locals := g.RootSet()
 	var out []ThreadInfo
 	for _, th := range g.Threads {
-		if th.Object == heap.None {
+		if th.Object == heap.None || t.Idom(th.Object) == dominator.Unreachable {
 			continue
 		}
 		info := ThreadInfo{Object: objectOf(g, t, th.Object), Name: th.Name}

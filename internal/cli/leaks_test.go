@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"encoding/csv"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestLeakCommandsCSV: offheap, spark, threads and classloaders write one
+// flat table with a header row, sizes in exact bytes.
+func TestLeakCommandsCSV(t *testing.T) {
+	dumps := filepath.Join(root(t), "testdata", "dumps")
+	for _, c := range []struct {
+		command, dump string
+		header        []string
+		row           []string // cells some row has
+	}{
+		{"offheap", "Netty.hprof", []string{"id", "kind", "capacity_bytes", "views", "owner", "address"},
+			[]string{"0xfd5c0da8", "allocate-direct", "16777216", "2", "io.netty.buffer.PoolChunk"}},
+		{"spark", "Spark22713.hprof", []string{"task_attempt_id", "task_memory_manager", "execution_memory_bytes", "consumer_class", "consumer_id", "used_bytes", "retained_bytes", "unaccounted"},
+			[]string{"223", "812944", "0xfab1e388", "0", "true"}},
+		{"threads", "Spark22713.hprof", []string{"id", "name", "daemon", "state", "retained_bytes", "frames", "locals"},
+			[]string{"Executor task launch worker for task 223", "false", "WAITING"}},
+		{"classloaders", "JobServer.hprof", []string{"class", "id", "parent", "classes", "instances", "retained_bytes", "builtin", "unreachable"},
+			[]string{"org.apache.spark.sql.hive.client.IsolatedClientLoader", "25", "false"}},
+	} {
+		t.Run(c.command, func(t *testing.T) {
+			out, errOut, code := run(t, c.command, filepath.Join(dumps, c.dump), "--format", "csv")
+			if code != 0 || errOut != "" {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll() // one table: every row as wide as the header
+			if err != nil || len(rows) < 2 {
+				t.Fatalf("%v: %q", err, out)
+			}
+			if !slices.Equal(rows[0], c.header) {
+				t.Errorf("header %q, want %q", rows[0], c.header)
+			}
+			if !slices.ContainsFunc(rows[1:], func(r []string) bool {
+				return !slices.ContainsFunc(c.row, func(cell string) bool { return !slices.Contains(r, cell) })
+			}) {
+				t.Errorf("no row has %q:\n%s", c.row, out)
+			}
+		})
+	}
+}
