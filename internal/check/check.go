@@ -3,13 +3,13 @@ package check
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/paths"
 )
 
@@ -50,10 +50,12 @@ type RuleResult struct {
 
 // Result is the outcome of a check.
 type Result struct {
-	Dump     string       `json:"dump"`
-	Rules    []RuleResult `json:"rules"`
-	Errors   int          `json:"errors"`
-	Warnings int          `json:"warnings"`
+	Dump  string       `json:"dump"`
+	Rules []RuleResult `json:"rules"`
+	// Errors and Warnings count the violations of error and warning
+	// rules, including those beyond the findings listed (More).
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
 }
 
 // Inputs are the analyses rules are evaluated against.
@@ -109,11 +111,13 @@ func Run(f *File, in Inputs) *Result {
 				fnd.Path = c.steps(cand.pathTo)
 			}
 			rr.Findings = append(rr.Findings, fnd)
-			if rule.Severity == "error" {
-				r.Errors++
-			} else {
-				r.Warnings++
-			}
+		}
+		// The totals count every violation, listed or not: a summary
+		// saying 10 errors for 40 leaked loaders undersells the leak.
+		if rule.Severity == "error" {
+			r.Errors += len(c.found)
+		} else {
+			r.Warnings += len(c.found)
 		}
 		r.Rules = append(r.Rules, rr)
 	}
@@ -172,19 +176,12 @@ func (c *checker) steps(o heap.ObjectIndex) []Step {
 }
 
 // classMatch marks the classes whose name matches the pattern.
-func (c *checker) classMatch(pattern string) []bool {
-	re, _ := Pattern(pattern)
-	return matchClasses(c.in.Graph, re)
-}
+func (c *checker) classMatch(pattern string) []bool { return classMatch(c.in.Graph, pattern) }
 
-func matchClasses(g *heap.Graph, re *regexp.Regexp) []bool {
-	out := make([]bool, len(g.Classes))
-	for i, cl := range g.Classes {
-		out[i] = re.MatchString(cl.Name) || re.MatchString(heap.SourceName(cl.Name))
-	}
-	return out
-}
-
+// limit reads a size or a share in bytes. A share is of the reachable
+// heap for every rule, accounting's max-excess included: the excess is
+// heap an object holds beyond its claim, and a share of the claim would
+// allow nothing to an object that claims 0 while holding megabytes.
 func (c *checker) limit(s string) uint64 {
 	b, pct, _ := ParseLimit(s)
 	if pct >= 0 {
@@ -198,36 +195,13 @@ func size(b uint64) string { return fmt.Sprintf("%s (%d bytes)", humanBytes(b), 
 func (c *checker) retained() {
 	r := c.rule.Retained
 	g, t := c.in.Graph, c.in.Tree
-	var match []bool
-	if r.Package != "" {
-		match = make([]bool, len(g.Classes))
-		for i, cl := range g.Classes {
-			name := strings.TrimLeft(heap.SourceName(cl.Name), "[")
-			match[i] = strings.HasPrefix(name, r.Package+".")
-		}
-	} else {
-		match = c.classMatch(r.Class)
-	}
+	match := retainedMatch(g, r)
 	max := c.limit(r.Max)
-	classes := g.ClassArray()
 	if r.Per == "class" {
-		byClass := c.classRetained()
-		biggest := map[heap.ClassIndex]heap.ObjectIndex{}
-		for o, cl := range classes {
-			if match[cl] && byClass[cl] > max {
-				if b, ok := biggest[cl]; !ok || t.Retained(heap.ObjectIndex(o)) > t.Retained(b) {
-					biggest[cl] = heap.ObjectIndex(o)
-				}
-			}
-		}
-		for _, cl := range slices.Sorted(maps.Keys(biggest)) { // ties keep class order
-			o := biggest[cl]
-			c.found = append(c.found, candidate{weight: byClass[cl], pathTo: o, objects: []ObjectRef{c.ref(o)},
-				message: fmt.Sprintf("the objects of %s retain %s, more than %s", g.Classes[cl].Name, size(byClass[cl]), r.Max)})
-		}
+		c.retainedPerClass(match, max)
 		return
 	}
-	for o, cl := range classes {
+	for o, cl := range g.ClassArray() {
 		x := heap.ObjectIndex(o)
 		if match[cl] && t.Retained(x) > max {
 			c.found = append(c.found, candidate{weight: t.Retained(x), pathTo: x, objects: []ObjectRef{c.ref(x)},
@@ -236,23 +210,69 @@ func (c *checker) retained() {
 	}
 }
 
+// retainedMatch marks the classes a retained rule names: its class
+// pattern, or the classes of its package and subpackages.
+func retainedMatch(g *heap.Graph, r *RetainedRule) []bool {
+	if r.Package == "" {
+		return classMatch(g, r.Class)
+	}
+	match := make([]bool, len(g.Classes))
+	for i, cl := range g.Classes {
+		name := strings.TrimLeft(heap.SourceName(cl.Name), "[")
+		match[i] = strings.HasPrefix(name, r.Package+".")
+	}
+	return match
+}
+
+// retainedPerClass finds the class names whose objects together retain
+// more than max, each name's classes in every loader counted as one.
+func (c *checker) retainedPerClass(match []bool, max uint64) {
+	g, t := c.in.Graph, c.in.Tree
+	groupOf, groups := groupByName(g, match)
+	retained := c.groupRetained(groupOf, groups)
+	biggest := make([]heap.ObjectIndex, len(groups))
+	for i := range biggest {
+		biggest[i] = heap.None
+	}
+	for o, cl := range g.ClassArray() {
+		x := heap.ObjectIndex(o)
+		if k := groupOf[cl]; k >= 0 && retained[k] > max && (biggest[k] == heap.None || t.Retained(x) > t.Retained(biggest[k])) {
+			biggest[k] = x
+		}
+	}
+	for k, o := range biggest { // ties keep the order of the names' first classes
+		if o == heap.None {
+			continue
+		}
+		c.found = append(c.found, candidate{weight: retained[k], pathTo: o, objects: []ObjectRef{c.ref(o)},
+			message: fmt.Sprintf("the objects of %s%s retain %s, more than %s", groups[k].name, groups[k].loaded(g), size(retained[k]), c.rule.Retained.Max)})
+	}
+}
+
+// instances counts each matching class name's objects over all the
+// classes of that name. Class objects count as instances of
+// java.lang.Class, as in the histogram.
 func (c *checker) instances() {
 	r := c.rule.Instances
 	g, t := c.in.Graph, c.in.Tree
-	match := c.classMatch(r.Class)
-	count := make([]int64, len(g.Classes))
-	biggest := make([]heap.ObjectIndex, len(g.Classes))
-	for _, x := range g.ObjectsOf(match) {
-		cl := g.ClassOf(x)
-		if count[cl] == 0 || t.Retained(x) > t.Retained(biggest[cl]) {
-			biggest[cl] = x
+	groupOf, groups := groupByName(g, c.classMatch(r.Class))
+	count := make([]int64, len(groups))
+	biggest := make([]heap.ObjectIndex, len(groups))
+	for o, cl := range g.ClassArray() {
+		k := groupOf[cl]
+		if k < 0 {
+			continue
 		}
-		count[cl]++
+		x := heap.ObjectIndex(o)
+		if count[k] == 0 || t.Retained(x) > t.Retained(biggest[k]) {
+			biggest[k] = x
+		}
+		count[k]++
 	}
-	for cl, n := range count {
-		if n > r.Max {
-			c.found = append(c.found, candidate{weight: uint64(n), pathTo: biggest[cl], objects: []ObjectRef{c.ref(biggest[cl])},
-				message: fmt.Sprintf("%s has %d instances, more than %d (the biggest is shown)", g.Classes[cl].Name, n, r.Max)})
+	for k, n := range count {
+		if n > r.Max.N {
+			c.found = append(c.found, candidate{weight: uint64(n), pathTo: biggest[k], objects: []ObjectRef{c.ref(biggest[k])},
+				message: fmt.Sprintf("%s has %d instances%s, more than %d (the biggest is shown)", groups[k].name, n, groups[k].loaded(g), r.Max.N)})
 		}
 	}
 }
@@ -261,18 +281,7 @@ func (c *checker) instances() {
 func (c *checker) path() {
 	r := c.rule.Path
 	g, t, s := c.in.Graph, c.in.Tree, c.in.Search
-	through, field := r.Through, ""
-	if i := strings.LastIndexByte(through, '.'); i > 0 {
-		// "Y.f" names a field when what follows the last dot is lower-case
-		// or the rest still matches a class.
-		cls, f := through[:i], through[i+1:]
-		if f != "" && (f[0] >= 'a' && f[0] <= 'z' || f[0] == '$' || f[0] == '_') {
-			if re, _ := Pattern(cls); slices.Contains(matchClasses(g, re), true) {
-				through, field = cls, f
-			}
-		}
-	}
-	via := c.classMatch(through)
+	via, field := splitThrough(g, r.Through)
 	target := c.classMatch(r.Class)
 	// Start from what the Y objects (or their field f) refer to, among
 	// objects the roots reach.
@@ -347,18 +356,8 @@ func (c *checker) path() {
 func (c *checker) accounting() {
 	r := c.rule.Accounting
 	g, t := c.in.Graph, c.in.Tree
-	re, _ := Pattern(r.Class)
-	base := matchClasses(g, re)
-	match := make([]bool, len(g.Classes))
-	for cl := range g.Classes {
-		for a := heap.ClassIndex(cl); a >= 0; a = g.Classes[a].Super {
-			if base[a] {
-				match[cl] = true
-				break
-			}
-		}
-	}
-	excess, pct, _ := ParseLimit(r.MaxExcess)
+	match := withSubclasses(g, classMatch(g, r.Class))
+	allowed := c.limit(r.MaxExcess)
 	for o, cl := range g.ClassArray() {
 		x := heap.ObjectIndex(o)
 		if !match[cl] || g.IsClassObject(x) || g.Kind(x) != heap.KindInstance || t.Idom(x) == dominator.Unreachable {
@@ -378,10 +377,6 @@ func (c *checker) accounting() {
 			claimed = int64(int16(f.Value))
 		default:
 			continue
-		}
-		allowed := excess
-		if pct >= 0 {
-			allowed = uint64(pct / 100 * float64(max(claimed, 0)))
 		}
 		ret := t.Retained(x)
 		if claimed < 0 {
@@ -410,11 +405,11 @@ func (c *checker) duplicates() {
 	}
 	for _, name := range slices.Sorted(maps.Keys(loaders)) { // ties keep name order
 		ls := loaders[name]
-		if len(ls) <= r.MaxLoaders {
+		if int64(len(ls)) <= r.MaxLoaders.N {
 			continue
 		}
 		cand := candidate{weight: uint64(len(ls)), pathTo: heap.None,
-			message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", name, len(ls), r.MaxLoaders)}
+			message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", name, len(ls), r.MaxLoaders.N)}
 		for _, l := range ls {
 			if o := g.Lookup(l); o != heap.None {
 				cand.objects = append(cand.objects, c.ref(o))
@@ -431,67 +426,36 @@ func (c *checker) duplicates() {
 // block once: slices and duplicates (a non-null att) share their parent's.
 func (c *checker) direct() {
 	r := c.rule.DirectMemory
-	g, t := c.in.Graph, c.in.Tree
-	var direct heap.ClassIndex = -1
-	for _, cl := range g.ClassByName("java.nio.DirectByteBuffer") {
-		direct = cl
-	}
-	if direct < 0 {
-		return
-	}
+	// The buffers `leakscan offheap` counts as direct memory (from
+	// allocateDirect, or without a Cleaner in application hands, as
+	// netty's), each block once however many views share it; not mapped
+	// files nor the JDK's own mappings (its lib/modules image is 123 MiB
+	// of the JobServer fixture), which MaxDirectMemorySize does not limit.
+	rep := leaks.OffHeap(c.in.Graph, c.in.Tree, c.in.Search)
 	var held []int32
 	if r.Owner != "" {
 		held = c.heldBy(c.classMatch(r.Owner))
 	}
 	var total uint64
-	var buffers []heap.ObjectIndex
-	capacity := map[heap.ObjectIndex]uint64{}
-	for o, cl := range g.ClassArray() {
-		x := heap.ObjectIndex(o)
-		if !g.IsSubclassOf(cl, direct) || g.IsClassObject(x) || t.Idom(x) == dominator.Unreachable {
+	var buffers []leaks.Buffer // biggest first, as OffHeap gives them
+	for _, b := range rep.Buffers {
+		if held != nil && held[b.Index] == 0 {
 			continue
 		}
-		fs, err := g.InstanceFields(x)
-		if err != nil {
-			continue
-		}
-		var capBytes uint64
-		shared := false
-		for _, f := range fs {
-			switch {
-			case f.Name == "capacity" && f.Type == hprof.TypeInt:
-				capBytes = uint64(max(int32(f.Value), 0))
-			case f.Name == "att" && f.Type == hprof.TypeObject && f.Value != 0:
-				shared = true
-			}
-		}
-		if shared || (held != nil && held[x] == 0) {
-			continue
-		}
-		total += capBytes
-		capacity[x] = capBytes
-		buffers = append(buffers, x)
+		total += b.Capacity
+		buffers = append(buffers, b)
 	}
 	max := c.limit(r.Max)
 	if total <= max {
 		return
 	}
-	slices.SortFunc(buffers, func(a, b heap.ObjectIndex) int {
-		switch {
-		case capacity[a] > capacity[b]:
-			return -1
-		case capacity[a] < capacity[b]:
-			return 1
-		}
-		return int(a - b)
-	})
-	cand := candidate{weight: total, pathTo: buffers[0],
+	cand := candidate{weight: total, pathTo: buffers[0].Index,
 		message: fmt.Sprintf("%d direct buffers hold %s off the heap, more than %s", len(buffers), size(total), r.Max)}
 	for i, b := range buffers {
 		if i >= maxFindings {
 			break
 		}
-		cand.objects = append(cand.objects, c.ref(b))
+		cand.objects = append(cand.objects, c.ref(b.Index))
 	}
 	c.found = append(c.found, cand)
 }

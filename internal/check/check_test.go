@@ -176,26 +176,227 @@ func TestFindingsOrder(t *testing.T) {
 		t.Errorf("no ties to order: %+v", keys)
 	}
 
-	// The retained rule per class: the 40 loaders' HiveVersion classes
-	// retain 24 bytes each, and come in class order (the order of their
-	// class records in the dump).
+	// The retained rule per class: the Hive client classes of the 40
+	// loaders, a name's classes counted together. Several names retain
+	// 960 bytes (24 per loader); ties come in the order of each name's
+	// first class (the order of the class records in the dump).
 	in := fixture(t, "JobServer.hprof")
 	g := in.Graph
-	got = findings(t, in, `- {id: r, severity: error, retained: {class: org.apache.spark.sql.hive.client.HiveVersion, per: class, max: 0}}`)
+	res := Run(rules(t, "rules:\n- {id: r, severity: error, retained: {class: \"org.apache.spark.sql.hive.client.*\", per: class, max: 0}}\n"), in)
+	got = res.Rules[0].Findings
 	if len(got) < 3 {
 		t.Fatalf("%d findings: %+v", len(got), got)
 	}
-	last := heap.ClassIndex(-1)
+	ties = 0
+	var last struct {
+		bytes uint64
+		first heap.ClassIndex
+	}
 	for i, f := range got {
-		var id uint64
-		if _, err := fmt.Sscanf(f.Objects[0].ID, "0x%x", &id); err != nil {
-			t.Fatal(err)
+		var name string
+		var bytes uint64
+		if _, err := fmt.Sscanf(f.Message, "the objects of %s", &name); err != nil {
+			t.Fatalf("%q: %v", f.Message, err)
 		}
-		c := g.ClassOf(g.Lookup(id))
-		if f.Message != got[0].Message || c <= last {
-			t.Errorf("finding %d (%s, class %d) after class %d, or not a tie", i, f.Message, c, last)
+		if _, err := fmt.Sscanf(f.Message[strings.LastIndex(f.Message, "B (")+3:], "%d bytes", &bytes); err != nil {
+			t.Fatalf("%q: %v", f.Message, err)
 		}
-		last = c
+		first := g.ClassByName(name)[0]
+		if i > 0 && (bytes > last.bytes || bytes == last.bytes && first <= last.first) {
+			t.Errorf("finding %d (%s, first class %d) after %+v", i, f.Message, first, last)
+		}
+		if i > 0 && bytes == last.bytes {
+			ties++
+		}
+		last.bytes, last.first = bytes, first
+	}
+	if ties == 0 {
+		t.Errorf("no ties to order: %+v", got)
+	}
+}
+
+// TestPerClassName: a class loader leaked per job holds a few objects of
+// each of its classes; only the classes of one name counted together show
+// the leak, in the instances and the retained rules alike.
+func TestPerClassName(t *testing.T) {
+	in := fixture(t, "JobServer.hprof")
+	got := findings(t, in, `- {id: i, severity: error, instances: {class: org.apache.spark.sql.hive.client.HiveClientImpl, max: 10}}`)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "HiveClientImpl has 40 instances (40 classes of that name, in 40 class loaders), more than 10") {
+		t.Errorf("instances: %+v", got)
+	}
+	if got := findings(t, in, `- {id: i, severity: error, instances: {class: HiveClientImpl, max: 40}}`); len(got) != 0 {
+		t.Errorf("instances within the bound: %+v", got)
+	}
+	got = findings(t, in, `- {id: r, severity: error, retained: {class: HiveVersion, per: class, max: 900}}`)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "HiveVersion (40 classes of that name, in 40 class loaders) retain 960 B (960 bytes), more than 900") {
+		t.Errorf("retained per class: %+v", got)
+	}
+}
+
+// TestGroupRetainedCountsOnce: two classes of one name in two loaders, an
+// object of the first dominating one of the second. The name retains
+// what the first object does; summing the classes would count the second
+// twice.
+func TestGroupRetainedCountsOnce(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := []hproftest.Field{{Name: "next", Type: hprof.TypeObject}}
+	a := w.Class("com/acme/Node", obj, 0x100, nil, ref)
+	b := w.Class("com/acme/Node", obj, 0x200, nil, ref)
+	x, y := w.NewID(), w.NewID()
+	w.Instance(y, b, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+	w.Instance(x, a, []hprof.BasicType{hprof.TypeObject}, []uint64{y})
+	w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	g := in.Graph
+	want := in.Tree.Retained(g.Lookup(x))
+	if want <= in.Tree.Retained(g.Lookup(y)) {
+		t.Fatalf("x retains %d, y %d: x does not dominate y", want, in.Tree.Retained(g.Lookup(y)))
+	}
+	got := findings(t, in, `- {id: r, severity: error, retained: {class: com.acme.Node, per: class, max: 0}}`)
+	if len(got) != 1 || !strings.Contains(got[0].Message, fmt.Sprintf("(2 classes of that name, in 2 class loaders) retain %s", size(want))) {
+		t.Errorf("want %d bytes: %+v", want, got)
+	}
+}
+
+// TestClassObjectsAreInstances: class objects count as java.lang.Class's
+// instances, as the histogram counts them.
+func TestClassObjectsAreInstances(t *testing.T) {
+	in := fixture(t, "Basic.hprof")
+	var n int64
+	for _, row := range in.Graph.Histogram() {
+		if in.Graph.Classes[row.Class].Name == "java.lang.Class" {
+			n += row.Instances
+		}
+	}
+	if n < 100 {
+		t.Fatalf("the histogram has %d java.lang.Class", n)
+	}
+	got := findings(t, in, fmt.Sprintf("- {id: i, severity: error, instances: {class: java.lang.Class, max: %d}}", n-1))
+	if len(got) != 1 || !strings.Contains(got[0].Message, fmt.Sprintf("java.lang.Class has %d instances", n)) {
+		t.Errorf("max %d: %+v", n-1, got)
+	}
+	if got := findings(t, in, fmt.Sprintf("- {id: i, severity: error, instances: {class: java.lang.Class, max: %d}}", n)); len(got) != 0 {
+		t.Errorf("max %d: %+v", n, got)
+	}
+}
+
+// TestTotalsCountEveryFinding: the totals count the violations beyond
+// the ten listed too.
+func TestTotalsCountEveryFinding(t *testing.T) {
+	res := Run(rules(t, `rules:
+- {id: e, severity: error, instances: {class: "java.util.*", max: 0}}
+- {id: w, severity: warning, instances: {class: "java.lang.*", max: 0}}
+`), fixture(t, "Basic.hprof"))
+	e, w := res.Rules[0], res.Rules[1]
+	if e.More == 0 || w.More == 0 {
+		t.Fatalf("too few findings to leave some out: %d+%d, %d+%d", len(e.Findings), e.More, len(w.Findings), w.More)
+	}
+	if res.Errors != len(e.Findings)+e.More || res.Warnings != len(w.Findings)+w.More {
+		t.Errorf("totals %d errors, %d warnings; findings %d+%d, %d+%d", res.Errors, res.Warnings, len(e.Findings), e.More, len(w.Findings), w.More)
+	}
+}
+
+// TestAccountingShareOfHeap: a max-excess percentage is a share of the
+// reachable heap, as for every size in a rules file. The spilled map
+// claims 0 bytes: a share of its claim would allow it nothing.
+func TestAccountingShareOfHeap(t *testing.T) {
+	in := fixture(t, "Spark22713.hprof")
+	got := findings(t, in, `- {id: a, severity: error, accounting: {class: ExternalAppendOnlyMap, field: used, max-excess: 0}}`)
+	if len(got) == 0 || !strings.Contains(got[0].Message, "claims 0 B") {
+		t.Fatalf("%+v", got)
+	}
+	excess := got[0].Objects[0].Retained // the biggest excess
+	share := float64(excess) / float64(in.Tree.ReachableBytes) * 100
+	rule := "- {id: a, severity: error, accounting: {class: ExternalAppendOnlyMap, field: used, max-excess: %.2f%%}}"
+	if got := findings(t, in, fmt.Sprintf(rule, share+1)); len(got) != 0 {
+		t.Errorf("%.2f%% of %d reachable bytes allows the %d bytes: %+v", share+1, in.Tree.ReachableBytes, excess, got)
+	}
+	if got := findings(t, in, fmt.Sprintf(rule, share-1)); len(got) == 0 || got[0].Objects[0].Retained != excess {
+		t.Errorf("%.2f%% of %d reachable bytes does not allow the %d bytes: %+v", share-1, in.Tree.ReachableBytes, excess, got)
+	}
+}
+
+// TestNestedSimpleName: a nested class's simple name matches it, as a
+// top-level class's does, and only after a '.' or a '$'.
+func TestNestedSimpleName(t *testing.T) {
+	re, err := Pattern("SpillableIterator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"org.apache.spark.util.collection.ExternalAppendOnlyMap$SpillableIterator": true,
+		"SpillableIterator":                          true,
+		"org.acme.SpillableIterator":                 true,
+		"org.acme.MySpillableIterator":               false,
+		"org.acme.Outer$MySpillableIterator":         false,
+		"org.acme.SpillableIterator$Inner":           false,
+		"org.apache.spark.util.collection.Spillable": false,
+	} {
+		if re.MatchString(name) != want {
+			t.Errorf("SpillableIterator matches %s: %v, want %v", name, !want, want)
+		}
+	}
+	got := findings(t, fixture(t, "Spark22713.hprof"), `- {id: p, severity: error, path: {class: SizeTrackingAppendOnlyMap, through: SpillableIterator.upstream}}`)
+	if len(got) != 1 {
+		t.Errorf("through SpillableIterator.upstream: %+v", got)
+	}
+}
+
+// TestResolve: a field the classes do not declare is an error naming the
+// rule; a pattern matching nothing, or a through class without objects, a
+// note.
+func TestResolve(t *testing.T) {
+	g := fixture(t, "Spark22713.hprof").Graph
+	for _, c := range []struct{ name, rule, err string }{
+		{"misspelt accounting field", `{id: a, accounting: {class: org.apache.spark.memory.MemoryConsumer, field: usd, max-excess: 1MB}}`,
+			"rule 1 (a): accounting.field: no matching class has a field usd (fields that are a long, int or short: pageSize, used)"},
+		{"accounting field not a number", `{id: a, accounting: {class: ExternalAppendOnlyMap, field: currentMap, max-excess: 1MB}}`,
+			"rule 1 (a): accounting.field: currentMap is of type Object"},
+		{"misspelt through field", `{id: p, path: {class: SizeTrackingAppendOnlyMap, through: ExternalAppendOnlyMap$SpillableIterator.upstreem}}`,
+			"rule 1 (p): path.through ExternalAppendOnlyMap$SpillableIterator.upstreem: no matching class has a field upstreem"},
+		{"through field not a reference", `{id: p, path: {class: SizeTrackingAppendOnlyMap, through: MemoryConsumer.used}}`,
+			"used is of type long, not a reference"},
+	} {
+		_, err := Resolve(rules(t, "rules:\n- "+c.rule+"\n"), g)
+		if err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.err)
+		}
+	}
+	notes, err := Resolve(rules(t, `rules:
+- {id: ok, accounting: {class: org.apache.spark.memory.MemoryConsumer, field: used, max-excess: 1MB}}
+- {id: pkg, retained: {package: com.acme, max: 1MB}}
+- {id: cls, retained: {class: com.acme.Cache, max: 1MB}}
+- {id: inst, instances: {class: com.acme.Session, max: 1}}
+- {id: through, path: {class: SizeTrackingAppendOnlyMap, through: com.acme.Holder.map}}
+- {id: empty, path: {class: SizeTrackingAppendOnlyMap, through: java.util.AbstractMap}}
+- {id: owner, direct-memory: {owner: com.acme.Pool, max: 1GB}}
+- {id: dup, duplicate-classes: {class: com.acme.*}}
+`), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"pkg":     "retained.package com.acme: no class of that package",
+		"cls":     "retained.class com.acme.Cache matches no class",
+		"inst":    "instances.class com.acme.Session matches no class",
+		"through": "path.through com.acme.Holder.map matches no class",
+		"empty":   "path.through java.util.AbstractMap: no object of that class",
+		"owner":   "direct-memory.owner com.acme.Pool matches no class",
+		"dup":     "duplicate-classes.class com.acme.* matches no class",
+	}
+	for _, n := range notes {
+		if !strings.Contains(n.Message, want[n.Rule]) || want[n.Rule] == "" {
+			t.Errorf("note %+v", n)
+		}
+		delete(want, n.Rule)
+	}
+	if len(want) > 0 {
+		t.Errorf("no note for %v", want)
+	}
+	// The built-in rules name classes a given executor may lack: quiet.
+	if notes, err := Resolve(mustLoad(t, "builtin:spark"), fixture(t, "Basic.hprof").Graph); err != nil || len(notes) != 0 {
+		t.Errorf("builtin:spark on Basic: %v %+v", err, notes)
 	}
 }
 
@@ -233,7 +434,7 @@ func nettyHeap(t *testing.T) *heap.Graph {
 	}
 	slice, loose := w.NewID(), w.NewID()
 	w.Instance(slice, direct, bufTypes, []uint64{first, 4 << 20, 0x7000000})
-	w.Instance(loose, direct, bufTypes, []uint64{0, 1 << 20, 0x9000000})
+	w.Instance(loose, direct, bufTypes, []uint64{0, 1 << 20, 0x1_0000_0000})
 	roots := w.NewID()
 	w.ObjArray(roots, arr, append(arenas, slice, loose))
 	w.Root(hprof.SubRootJNIGlobal, roots, 0, 0)
@@ -256,22 +457,49 @@ func TestDirectMemory(t *testing.T) {
 	}
 }
 
+// The rule counts what `leakscan offheap` calls direct memory: not the
+// JDK's own mapping of its lib/modules image (123 MiB of the JobServer
+// fixture's 123 MiB of buffers, held by jdk.internal.jimage), nor mapped
+// files, which MaxDirectMemorySize does not limit.
+func TestDirectMemoryLeavesOutMappings(t *testing.T) {
+	in := fixture(t, "JobServer.hprof")
+	if got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 1MB}}`); len(got) != 0 {
+		t.Errorf("the JDK's mappings counted as direct memory: %+v", got)
+	}
+	got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 1KB}}`)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "1 direct buffers hold 2.4 KiB") {
+		t.Errorf("the one buffer from allocateDirect: %+v", got)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	for name, body := range map[string]string{
-		"two kinds":  "rules: [{id: x, instances: {class: A, max: 1}, retained: {class: A, max: 1MB}}]",
-		"no kind":    "rules: [{id: x}]",
-		"bad size":   "rules: [{id: x, retained: {class: A, max: lots}}]",
-		"bad field":  "rules: [{id: x, instances: {class: A, max: 1, typo: 2}}]",
-		"severity":   "rules: [{id: x, severity: fatal, instances: {class: A, max: 1}}]",
-		"duplicate":  "rules: [{id: x, instances: {class: A, max: 1}}, {id: x, instances: {class: B, max: 1}}]",
-		"bad regexp": "rules: [{id: x, instances: {class: '/(/', max: 1}}]",
-		"empty":      "rules: []",
+	for name, c := range map[string]struct{ body, err string }{
+		"two kinds":          {"rules: [{id: x, instances: {class: A, max: 1}, retained: {class: A, max: 1MB}}]", "exactly one"},
+		"no kind":            {"rules: [{id: x}]", "exactly one"},
+		"bad size":           {"rules: [{id: x, retained: {class: A, max: lots}}]", "retained.max"},
+		"bad field":          {"rules: [{id: x, instances: {class: A, max: 1, typo: 2}}]", "typo"},
+		"severity":           {"rules: [{id: x, severity: fatal, instances: {class: A, max: 1}}]", "fatal"},
+		"duplicate":          {"rules: [{id: x, instances: {class: A, max: 1}}, {id: x, instances: {class: B, max: 1}}]", "used twice"},
+		"bad regexp":         {"rules: [{id: x, instances: {class: '/(/', max: 1}}]", "rule 1 (x): instances.class: class pattern /(/"},
+		"bad through":        {"rules: [{id: x, path: {class: A, through: '/(/'}}]", "rule 1 (x): path.through: class pattern /(/"},
+		"bad through class":  {"rules: [{id: x, path: {class: A, through: '/(/.next'}}]", "rule 1 (x): path.through: class pattern /(/"},
+		"bad owner":          {"rules: [{id: x, direct-memory: {owner: '/[/', max: 1GB}}]", "rule 1 (x): direct-memory.owner: class pattern /[/"},
+		"empty":              {"rules: []", "no rules"},
+		"empty file":         {"", "the file is empty"},
+		"only comments":      {"# rules: none yet\n", "the file is empty"},
+		"two documents":      {"rules: [{id: x, instances: {class: A, max: 1}}]\n---\nrules: [{id: y, instances: {class: B, max: 1}}]\n", "more than one YAML document"},
+		"negative max":       {"rules: [{id: x, instances: {class: A, max: -1}}]", `"-1": expected a whole number`},
+		"fractional max":     {"rules: [{id: x, instances: {class: A, max: 1.5}}]", `"1.5": expected a whole number`},
+		"no max":             {"rules: [{id: x, instances: {class: A}}]", "instances: no max"},
+		"zero loaders":       {"rules: [{id: x, duplicate-classes: {max-loaders: 0}}]", "max-loaders 0: expected 1 or more"},
+		"fractional loaders": {"rules: [{id: x, duplicate-classes: {max-loaders: 2.5}}]", `"2.5": expected a whole number`},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
-		os.WriteFile(path, []byte(body), 0o644)
-		if _, err := Load(path); err == nil {
-			t.Errorf("%s: accepted", name)
+		os.WriteFile(path, []byte(c.body), 0o644)
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v, want an error naming the file and saying %q", name, err, c.err)
 		}
 	}
 	if _, err := Load("builtin:nope"); err == nil {
@@ -282,5 +510,13 @@ func TestLoadErrors(t *testing.T) {
 	os.WriteFile(path, Example(), 0o644)
 	if f, err := Load(path); err != nil || len(f.Rules) != 6 {
 		t.Errorf("example: %v", err)
+	}
+	// max-loaders defaults to 1; max 0 forbids every instance.
+	f := rules(t, "rules: [{id: d, duplicate-classes: {}}, {id: i, instances: {class: A, max: 0}}]")
+	if m := f.Rules[0].DuplicateClasses.MaxLoaders; m.N != 1 {
+		t.Errorf("max-loaders by default: %+v", m)
+	}
+	if m := f.Rules[1].Instances.Max; m.N != 0 || !m.Given {
+		t.Errorf("max 0: %+v", m)
 	}
 }

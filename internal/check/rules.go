@@ -8,6 +8,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -40,10 +41,13 @@ type RetainedRule struct {
 	Per     string `yaml:"per"`     // object (default) or class
 }
 
-// InstancesRule bounds how many objects a class may have.
+// InstancesRule bounds how many objects a class may have. The classes one
+// name has in several class loaders count together, so that a loader
+// leaked per job, each holding a few objects, still trips the bound; a
+// pattern matching several names bounds each name.
 type InstancesRule struct {
 	Class string `yaml:"class"`
-	Max   int64  `yaml:"max"`
+	Max   Count  `yaml:"max"`
 }
 
 // PathRule forbids objects of Class from being reachable from a GC root
@@ -66,8 +70,8 @@ type AccountingRule struct {
 
 // DuplicateRule bounds how many class loaders may define one class name.
 type DuplicateRule struct {
-	Class      string `yaml:"class"` // only these classes ("" = all)
-	MaxLoaders int    `yaml:"max-loaders"`
+	Class      string `yaml:"class"`       // only these classes ("" = all)
+	MaxLoaders Count  `yaml:"max-loaders"` // 1 when not given
 }
 
 // DirectRule bounds the total capacity of reachable direct byte buffers,
@@ -77,9 +81,33 @@ type DirectRule struct {
 	Owner string `yaml:"owner"`
 }
 
+// Count is a whole number of 0 or more in a rules file. Decoded into an
+// int64, yaml.v3 truncates 1.5 to 1 and takes -1: a bound read otherwise
+// than written passes or fails every dump, so only a plain integer is
+// taken.
+type Count struct {
+	N     int64
+	Given bool // false when the rule leaves it out
+}
+
+// UnmarshalYAML reads an integer scalar.
+func (c *Count) UnmarshalYAML(n *yaml.Node) error {
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if n.Kind != yaml.ScalarNode || err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q: expected a whole number, 0 or more", n.Line, n.Value)
+	}
+	c.N, c.Given = v, true
+	return nil
+}
+
 // File is a rules file.
 type File struct {
 	Rules []Rule `yaml:"rules"`
+	// builtin marks leakscan's own rules, written for any dump of their
+	// kind of application: a class they name being absent is expected,
+	// not a mistake worth a warning (see Resolve).
+	builtin bool
+	name    string // as given to Load, for messages
 }
 
 //go:embed spark.yaml
@@ -91,13 +119,17 @@ var exampleRules []byte
 // Example is the commented rules file `leakscan check --init` writes.
 func Example() []byte { return exampleRules }
 
+// IsBuiltin reports whether a --rules name is a built-in set rather than a
+// file.
+func IsBuiltin(name string) bool { return strings.HasPrefix(name, "builtin:") }
+
 // Load reads rules from a file, or a built-in set named "builtin:spark".
 func Load(name string) (*File, error) {
 	var data []byte
 	switch {
 	case name == "builtin:spark":
 		data = sparkRules
-	case strings.HasPrefix(name, "builtin:"):
+	case IsBuiltin(name):
 		return nil, fmt.Errorf("--rules %s: no such built-in rules (there is builtin:spark)", name)
 	default:
 		var err error
@@ -105,12 +137,11 @@ func Load(name string) (*File, error) {
 			return nil, err
 		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f File
-	if err := dec.Decode(&f); err != nil {
+	f, err := decode(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	f.builtin, f.name = IsBuiltin(name), name
 	seen := map[string]bool{}
 	for i := range f.Rules {
 		r := &f.Rules[i]
@@ -124,6 +155,25 @@ func Load(name string) (*File, error) {
 	}
 	if len(f.Rules) == 0 {
 		return nil, fmt.Errorf("%s: no rules", name)
+	}
+	return f, nil
+}
+
+// decode reads the one YAML document of a rules file. A second document
+// (after "---") is refused: its rules would otherwise be dropped
+// unread, and the rules the file seems to hold never checked.
+func decode(data []byte) (*File, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err == io.EOF {
+		return nil, fmt.Errorf("the file is empty: no rules")
+	} else if err != nil {
+		return nil, err
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err != io.EOF {
+		return nil, fmt.Errorf("more than one YAML document (a line \"---\"): put every rule in the first document's rules list")
 	}
 	return &f, nil
 }
@@ -182,6 +232,9 @@ func (r *Rule) validate() error {
 		if r.Instances.Class == "" {
 			return fmt.Errorf("instances: no class")
 		}
+		if !r.Instances.Max.Given {
+			return fmt.Errorf("instances: no max (0 forbids every instance)")
+		}
 	case r.Path != nil:
 		if r.Path.Class == "" || r.Path.Through == "" {
 			return fmt.Errorf("path: give class and through")
@@ -194,36 +247,69 @@ func (r *Rule) validate() error {
 			return fmt.Errorf("accounting.max-excess: %w", err)
 		}
 	case r.DuplicateClasses != nil:
-		if r.DuplicateClasses.MaxLoaders < 1 {
-			r.DuplicateClasses.MaxLoaders = 1
+		switch m := &r.DuplicateClasses.MaxLoaders; {
+		case !m.Given:
+			*m = Count{N: 1, Given: true}
+		case m.N < 1:
+			return fmt.Errorf("duplicate-classes.max-loaders %d: expected 1 or more (every class has a loader)", m.N)
 		}
 	case r.DirectMemory != nil:
 		if _, _, err := ParseLimit(r.DirectMemory.Max); err != nil {
 			return fmt.Errorf("direct-memory.max: %w", err)
 		}
 	}
-	for _, p := range []string{r.patternOf()} {
-		if _, err := Pattern(p); err != nil {
-			return err
+	for _, p := range r.patterns() {
+		if _, err := Pattern(p.pattern); err != nil {
+			return fmt.Errorf("%s: %w", p.key, err)
 		}
 	}
 	return nil
 }
 
-func (r *Rule) patternOf() string {
+// keyedPattern is a class pattern with the key it was given under.
+type keyedPattern struct{ key, pattern string }
+
+// patterns lists every class pattern of the rule, so that each is compiled
+// when the rules load: one compiled only when the rule runs fails after the
+// whole analysis. A path's through is listed whole and, when it may end in
+// a field (see throughField), without that field too.
+func (r *Rule) patterns() []keyedPattern {
 	switch {
 	case r.Retained != nil:
-		return r.Retained.Class
+		return []keyedPattern{{"retained.class", r.Retained.Class}}
 	case r.Instances != nil:
-		return r.Instances.Class
+		return []keyedPattern{{"instances.class", r.Instances.Class}}
 	case r.Path != nil:
-		return r.Path.Class
+		ps := []keyedPattern{{"path.class", r.Path.Class}, {"path.through", r.Path.Through}}
+		if cls, _, ok := throughField(r.Path.Through); ok {
+			ps = append(ps, keyedPattern{"path.through", cls})
+		}
+		return ps
 	case r.Accounting != nil:
-		return r.Accounting.Class
+		return []keyedPattern{{"accounting.class", r.Accounting.Class}}
 	case r.DuplicateClasses != nil:
-		return r.DuplicateClasses.Class
+		return []keyedPattern{{"duplicate-classes.class", r.DuplicateClasses.Class}}
+	case r.DirectMemory != nil:
+		return []keyedPattern{{"direct-memory.owner", r.DirectMemory.Owner}}
 	}
-	return ""
+	return nil
+}
+
+// throughField splits a path rule's through "Y.f" into a class pattern and
+// a field when it can name one: what follows the last dot starts as a
+// field name does (lower case, '$' or '_'), where a class name would start
+// upper case. Whether Y is a class pattern depends on the dump (see
+// splitThrough).
+func throughField(through string) (class, field string, ok bool) {
+	i := strings.LastIndexByte(through, '.')
+	if i <= 0 {
+		return "", "", false
+	}
+	class, field = through[:i], through[i+1:]
+	if field == "" || !(field[0] >= 'a' && field[0] <= 'z' || field[0] == '$' || field[0] == '_') {
+		return "", "", false
+	}
+	return class, field, true
 }
 
 // ParseLimit reads "500MB", "1 GiB", "0" (bytes) or "10%" (a share).
@@ -250,6 +336,8 @@ func ParseLimit(s string) (bytes uint64, percent float64, err error) {
 // ("ExternalAppendOnlyMap", "org.apache.spark.util.collection.ExternalAppendOnlyMap",
 // "AppendOnlyMap$$anon$1"), a glob with * ("org.apache.spark.*"), or a
 // regular expression between slashes ("/^org\.apache\.(spark|hive)\./").
+// A name matches after a '.' or a '$', so a nested class's simple name
+// ("SpillableIterator") matches it as it does a top-level class's.
 // The empty pattern matches every class.
 func Pattern(p string) (*regexp.Regexp, error) {
 	switch {
@@ -268,5 +356,5 @@ func Pattern(p string) (*regexp.Regexp, error) {
 		}
 		return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$"), nil
 	}
-	return regexp.MustCompile(`(^|\.)` + regexp.QuoteMeta(p) + "$"), nil
+	return regexp.MustCompile(`(^|[.$])` + regexp.QuoteMeta(p) + "$"), nil
 }

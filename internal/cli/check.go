@@ -3,8 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/leakscan/leakscan/internal/check"
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -41,61 +46,15 @@ Exit status: 0 no error-severity finding; 1 at least one; 2 a usage or input
 error (bad rules, unreadable dump). Besides the summary on stdout (or
 --format json): --junit FILE writes JUnit XML (a test case per rule),
 --sarif FILE writes SARIF 2.1.0, and with GITHUB_ACTIONS=true each finding
-is also printed as a GitHub Actions ::error / ::warning annotation.`,
+is also printed on stderr as a GitHub Actions ::error / ::warning annotation.
+A rule whose class pattern matches no class in the dump passes with a
+warning on stderr; a field no matching class declares is an input error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.init {
 				return o.writeExample(s)
 			}
-			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
-			if err != nil {
-				return err
-			}
-			if o.rules == "" {
-				return &ExitError{Code: ExitError2, Err: fmt.Errorf("give the rules: --rules FILE or --rules builtin:spark (leakscan check --init writes an example)")}
-			}
-			rules, err := check.Load(o.rules)
-			if err != nil {
-				return err
-			}
-			x, tree, search, err := g.analyse(s, args)
-			if err != nil {
-				return err
-			}
-			defer x.Close()
-			// Class sizes from the index when it has them, else computed
-			// once (and written to it) if a rule asks.
-			classRetained := sync.OnceValue(func() []uint64 {
-				if r, _, err := x.ClassRetained(&treeOptions{weak: "follow"}, tree); err == nil {
-					return r
-				}
-				return tree.ClassRetained()
-			})
-			res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
-			if o.junit != "" {
-				if err := writeFile(o.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {
-					return err
-				}
-			}
-			if o.sarif != "" {
-				if err := writeFile(o.sarif, func(w io.Writer) error { return writeSARIF(w, res, rules) }); err != nil {
-					return err
-				}
-			}
-			if format == render.JSON {
-				if err := render.WriteJSON(s.Out, res); err != nil {
-					return err
-				}
-			} else {
-				writeCheckText(s.Out, res)
-			}
-			if os.Getenv("GITHUB_ACTIONS") == "true" {
-				writeAnnotations(s.Out, res)
-			}
-			if res.Errors > 0 {
-				return &ExitError{Code: ExitFindings}
-			}
-			return nil
+			return o.run(s, g, args)
 		},
 	}
 	f := cmd.Flags()
@@ -107,10 +66,151 @@ is also printed as a GitHub Actions ::error / ::warning annotation.`,
 	return cmd
 }
 
+// run checks the options, the rules and the report files' folders before
+// the analysis, then the rules against the graph before the dominator
+// tree: each mistake is reported in the time it takes to find, not after
+// the whole analysis.
+func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error {
+	format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+	if err != nil {
+		return err
+	}
+	if o.rules == "" {
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("give the rules: --rules FILE or --rules builtin:spark (leakscan check --init writes an example)")}
+	}
+	rules, err := check.Load(o.rules)
+	if err != nil {
+		return err
+	}
+	for _, out := range []struct{ flag, path string }{{"--junit", o.junit}, {"--sarif", o.sarif}} {
+		if err := writable(out.flag, out.path); err != nil {
+			return err
+		}
+	}
+	x, tree, search, err := analyseRules(s, g, args, rules)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	// Class sizes from the index when it has them, else computed once
+	// (and written to it) if a rule asks.
+	classRetained := sync.OnceValue(func() []uint64 {
+		if r, _, err := x.ClassRetained(&treeOptions{weak: "follow"}, tree); err == nil {
+			return r
+		}
+		return tree.ClassRetained()
+	})
+	res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
+	if err := o.report(s, format, res, rules); err != nil {
+		return err
+	}
+	if res.Errors > 0 {
+		return &ExitError{Code: ExitFindings}
+	}
+	return nil
+}
+
+// report writes the result: the report files, then stdout, then the
+// annotations.
+func (o *checkOptions) report(s *IOStreams, format render.Format, res *check.Result, rules *check.File) error {
+	if o.junit != "" {
+		if err := writeFile(o.junit, func(w io.Writer) error { return writeJUnit(w, res) }); err != nil {
+			return err
+		}
+	}
+	if o.sarif != "" {
+		if err := writeFile(o.sarif, func(w io.Writer) error { return writeSARIF(w, res, rules) }); err != nil {
+			return err
+		}
+	}
+	if format == render.JSON {
+		if err := render.WriteJSON(s.Out, res); err != nil {
+			return err
+		}
+	} else {
+		writeCheckText(s.Out, res)
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		// GitHub reads workflow commands from stderr too; on stdout they
+		// would break --format json.
+		writeAnnotations(s.Err, res)
+	}
+	return nil
+}
+
+// analyseRules is globalOptions.analyse with the rules resolved against
+// the graph before the dominator tree is computed (or loaded): a rule
+// naming a field no class has fails in the time of the parse. Rules that
+// match nothing in the dump are warned about on stderr.
+func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.File) (*session, *dominator.Tree, *paths.Search, error) {
+	dump, err := resolveDump(s, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	x := g.newSession(s, dump)
+	x.searchAhead(paths.Options{})
+	// As in Tree: a freshly built graph is written to the index once the
+	// dominator computation leaves a core idle, or when a rules error
+	// ends the command.
+	release := x.holdGraphWrite()
+	fail := func(err error) (*session, *dominator.Tree, *paths.Search, error) {
+		release()
+		x.Close()
+		return nil, nil, nil, err
+	}
+	graph, err := x.Graph()
+	if err != nil {
+		return fail(err)
+	}
+	notes, err := check.Resolve(rules, graph)
+	if err != nil {
+		return fail(&ExitError{Code: ExitError2, Err: err})
+	}
+	for _, n := range notes {
+		fmt.Fprintf(s.Err, "leakscan: warning: rule %s: %s\n", n.Rule, n.Message)
+	}
+	tree, err := x.Tree(&treeOptions{weak: "follow"})
+	if err != nil {
+		return fail(err)
+	}
+	search, err := x.Search(paths.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	return x, tree, search, nil
+}
+
+// writable fails when a report file could not be written, before the
+// analysis rather than after it (and naming the file, not the temporary
+// file writeFile would have created beside it).
+func writable(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s %s: a folder, not a file", flag, path)}
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".leakscan-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s %s: cannot write in %s: %v", flag, path, dir, err)}
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
 func (o *checkOptions) writeExample(s *IOStreams) error {
 	path := o.rules
 	if path == "" {
 		path = "leakscan-rules.yaml"
+	}
+	if check.IsBuiltin(path) {
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("--init --rules %s: that names built-in rules, not a file to write; give a file name (default leakscan-rules.yaml)", path)}
 	}
 	if _, err := os.Stat(path); err == nil {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s exists; not overwriting it", path)}
@@ -294,7 +394,7 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 			if len(f.Path) > 0 {
 				msg += "\nPath from a GC root: " + pathText(f.Path)
 			}
-			loc := location{PhysicalLocation: map[string]any{"artifactLocation": map[string]any{"uri": filepath.ToSlash(r.Dump), "index": 0}}}
+			loc := location{PhysicalLocation: map[string]any{"artifactLocation": map[string]any{"uri": artifactURI(r.Dump), "index": 0}}}
 			for _, o := range f.Objects {
 				loc.LogicalLocations = append(loc.LogicalLocations, logical{Name: o.ID, FullyQualifiedName: o.Class + "@" + o.ID, Kind: "object"})
 			}
@@ -311,11 +411,28 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 			"tool": map[string]any{"driver": map[string]any{
 				"name": "leakscan", "informationUri": "https://github.com/leakscan/leakscan", "rules": driverRules,
 			}},
-			"artifacts": []any{map[string]any{"location": map[string]any{"uri": filepath.ToSlash(r.Dump)}}},
+			"artifacts": []any{map[string]any{"location": map[string]any{"uri": artifactURI(r.Dump)}}},
 			"results":   results,
 		}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// artifactURI is the dump's path as SARIF wants it, a URI reference: an
+// absolute path as a file:/// URI, a relative one as a relative reference
+// (to the folder leakscan ran in), percent-encoded either way so that a
+// space, a '#' or a '%' in a name means itself.
+func artifactURI(path string) string {
+	p := filepath.ToSlash(path)
+	if filepath.IsAbs(path) {
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // C:/dumps/x.hprof
+		}
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	// String, unlike EscapedPath, keeps a first segment with a ':' from
+	// reading as a scheme ("./a:b.hprof").
+	return (&url.URL{Path: p}).String()
 }

@@ -85,12 +85,16 @@ func TestCheck(t *testing.T) {
 		t.Errorf("json: exit %d, %v\n%s", code, err, out)
 	}
 
-	// GitHub Actions annotations.
+	// GitHub Actions annotations go to stderr (GitHub reads workflow
+	// commands from both streams), so that JSON on stdout stays JSON.
 	t.Setenv("GITHUB_ACTIONS", "true")
-	out, _, _ = run(t, "check", spark, "--rules", "builtin:spark")
-	if !strings.Contains(out, "::error title=leakscan spark-memory-accounting::org.apache.spark.util.collection.ExternalAppendOnlyMap 0xfab1e388 claims") ||
-		!strings.Contains(out, "%0Apath: Thread") {
-		t.Errorf("annotations:\n%s", out)
+	out, errOut, _ = run(t, "check", spark, "--rules", "builtin:spark", "--format", "json")
+	if !strings.Contains(errOut, "::error title=leakscan spark-memory-accounting::org.apache.spark.util.collection.ExternalAppendOnlyMap 0xfab1e388 claims") ||
+		!strings.Contains(errOut, "%0Apath: Thread") {
+		t.Errorf("annotations:\n%s", errOut)
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || strings.Contains(out, "::error") {
+		t.Errorf("json with annotations: %v\n%s", err, out)
 	}
 	t.Setenv("GITHUB_ACTIONS", "")
 
@@ -116,7 +120,69 @@ func TestCheck(t *testing.T) {
 	if _, errOut, code := run(t, "check", "--init", "--rules", example); code != 2 || !strings.Contains(errOut, "exists") {
 		t.Errorf("--init again: exit %d %q", code, errOut)
 	}
-	if _, errOut, code := run(t, "check", spark, "--rules", example); code != 1 || errOut != "" {
+	// Its com.example rules match nothing there: warnings, not errors.
+	if _, errOut, code := run(t, "check", spark, "--rules", example); code != 1 || !strings.Contains(errOut, "warning: rule too-many-sessions: instances.class com.example.Session matches no class") {
 		t.Errorf("the example rules on the fixture: exit %d %q", code, errOut)
+	}
+}
+
+// TestCheckInputErrors: mistakes in the rules or the options exit 2 with
+// one line that names what is wrong, found before the analysis where they
+// can be; rules that merely match nothing in the dump warn on stderr.
+func TestCheckInputErrors(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	missing := filepath.Join(dir, "missing.hprof") // errors found before the dump is opened
+	for _, c := range []struct {
+		name string
+		args []string
+		say  []string
+	}{
+		{"empty rules file", []string{"check", missing, "--rules", write("empty.yaml", "")}, []string{"empty.yaml: the file is empty"}},
+		{"two documents", []string{"check", missing, "--rules", write("two.yaml", "rules: [{id: a, instances: {class: A, max: 1}}]\n---\nrules: [{id: b, instances: {class: B, max: 1}}]\n")},
+			[]string{"two.yaml: more than one YAML document"}},
+		{"bad max", []string{"check", missing, "--rules", write("max.yaml", "rules: [{id: a, instances: {class: A, max: 1.5}}]\n")}, []string{"max.yaml: line 1", "1.5"}},
+		{"bad through", []string{"check", missing, "--rules", write("through.yaml", "rules: [{id: p, path: {class: A, through: '/(/'}}]\n")},
+			[]string{"rule 1 (p): path.through: class pattern /(/"}},
+		{"no folder for --sarif", []string{"check", missing, "--rules", "builtin:spark", "--sarif", filepath.Join(dir, "nonexist", "x.sarif")},
+			[]string{"--sarif " + filepath.Join(dir, "nonexist", "x.sarif") + ": cannot write in"}},
+		{"--junit a folder", []string{"check", missing, "--rules", "builtin:spark", "--junit", dir}, []string{"--junit " + dir + ": a folder"}},
+		{"misspelt field", []string{"check", spark, "--rules", write("field.yaml", "rules: [{id: acc, accounting: {class: MemoryConsumer, field: usd, max-excess: 1MB}}]\n")},
+			[]string{"field.yaml: rule 1 (acc): accounting.field: no matching class has a field usd"}},
+	} {
+		out, errOut, code := run(t, c.args...)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code != 2 || out != "" || len(lines) != 1 || strings.Contains(errOut, ".leakscan-") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q: want exit 2 and one line", c.name, code, out, errOut)
+		}
+		for _, say := range c.say {
+			if !strings.Contains(errOut, say) {
+				t.Errorf("%s: stderr %q does not say %q", c.name, errOut, say)
+			}
+		}
+	}
+
+	// A rule matching nothing passes, with a warning.
+	rules := write("nothing.yaml", "rules: [{id: sessions, instances: {class: com.acme.Session, max: 1}}]\n")
+	out, errOut, code := run(t, "check", spark, "--rules", rules)
+	if code != 0 || !strings.Contains(out, "ok    sessions") ||
+		!strings.Contains(errOut, "warning: rule sessions: instances.class com.acme.Session matches no class in the dump") {
+		t.Errorf("a rule matching nothing: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+
+	// --init does not write a file named after built-in rules.
+	t.Chdir(dir)
+	if _, errOut, code := run(t, "check", "--init", "--rules", "builtin:spark"); code != 2 || !strings.Contains(errOut, "built-in") {
+		t.Errorf("--init --rules builtin:spark: exit %d %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "builtin:spark")); err == nil {
+		t.Error("--init wrote a file named builtin:spark")
 	}
 }

@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/leakscan/leakscan/internal/check"
 )
 
 // sarifSchemaPath is the OASIS SARIF 2.1.0 JSON schema, vendored as test
@@ -50,6 +56,7 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
+	c.AssertFormat() // artifact URIs are uri-references
 	c.UseLoader(offlineLoader{})
 	if err := c.AddResource(id, doc); err != nil {
 		t.Fatal(err)
@@ -168,5 +175,65 @@ func TestSARIFSchemaRejects(t *testing.T) {
 	}
 	if err := sch.Validate(inst); err == nil {
 		t.Error("a result with level \"fatal\" validated; the schema is not being enforced")
+	}
+}
+
+// TestSARIFArtifactURI: the dump's path is written as a URI that means the
+// dump (SARIF1002, SARIF1004): an absolute path as a file:/// URI, a
+// relative one as a relative reference, both percent-encoded, so that a
+// space, a '#' (a fragment otherwise) or a '%' in a name stays in the path.
+func TestSARIFArtifactURI(t *testing.T) {
+	sch := sarifSchema(t)
+	dir := t.TempDir()
+	abs := filepath.Join(dir, "my dumps", "heap #1 100%.hprof")
+	for _, dump := range []string{
+		abs,
+		"heap #1 100%.hprof",
+		filepath.Join("dumps", "a b.hprof"),
+		filepath.Join("..", "x.hprof"),
+		"a:b.hprof", // not a scheme
+	} {
+		res := &check.Result{Dump: dump, Rules: []check.RuleResult{{ID: "r", Kind: "instances", Severity: "error",
+			Findings: []check.Finding{{Rule: "r", Severity: "error", Message: "m"}}}}}
+		file := filepath.Join(dir, "out.sarif")
+		if err := writeFile(file, func(w io.Writer) error { return writeSARIF(w, res, nil) }); err != nil {
+			t.Fatal(err)
+		}
+		validateSARIF(t, sch, file)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				Artifacts []struct {
+					Location struct{ URI string } `json:"location"`
+				} `json:"artifacts"`
+				Results []struct {
+					Locations []struct {
+						PhysicalLocation struct {
+							ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+						} `json:"physicalLocation"`
+					} `json:"locations"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(data, &log); err != nil {
+			t.Fatal(err)
+		}
+		run := log.Runs[0]
+		for _, uri := range []string{run.Artifacts[0].Location.URI, run.Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI} {
+			u, err := url.Parse(uri)
+			switch {
+			case err != nil:
+				t.Errorf("%s: %q: %v", dump, uri, err)
+			case strings.ContainsAny(uri, " \\"):
+				t.Errorf("%s: %q is not encoded", dump, uri)
+			case filepath.IsAbs(dump) && (!strings.HasPrefix(uri, "file:///") || u.Path != filepath.ToSlash(dump)):
+				t.Errorf("%s: %q is not its file:/// URI", dump, uri)
+			case !filepath.IsAbs(dump) && (u.Scheme != "" || u.Fragment != "" || path.Clean(u.Path) != filepath.ToSlash(dump)):
+				t.Errorf("%s: %q is not its relative reference (%+v)", dump, uri, u)
+			}
+		}
 	}
 }

@@ -287,10 +287,24 @@ func (t *Tree) buildChildren() {
 
 // ClassRetained returns, per class, the retained size of its objects that
 // no other object of the same class dominates (MAT's retained size of a
-// class), and the number of objects per class.
+// class).
 func (t *Tree) ClassRetained() []uint64 {
-	out := make([]uint64, len(t.g.Classes))
-	active := make([]int32, len(t.g.Classes))
+	groupOf := make([]int32, len(t.g.Classes))
+	for c := range groupOf {
+		groupOf[c] = int32(c)
+	}
+	return t.GroupRetained(groupOf, len(groupOf))
+}
+
+// GroupRetained is ClassRetained for groups of classes (all the classes of
+// one name, say, across class loaders): per group, the retained size of
+// its objects that no other object of the group dominates. groupOf[c] is
+// class c's group, or -1 for none.
+func (t *Tree) GroupRetained(groupOf []int32, groups int) []uint64 {
+	out := make([]uint64, groups)
+	// active[k]: how many objects of group k are on the walk's stack,
+	// that is, dominate the object being visited.
+	active := make([]int32, groups)
 	classes := t.g.ClassArray()
 	type frame struct {
 		o    heap.ObjectIndex
@@ -298,11 +312,12 @@ func (t *Tree) ClassRetained() []uint64 {
 	}
 	stack := []frame{}
 	push := func(o heap.ObjectIndex) {
-		c := classes[o]
-		if active[c] == 0 {
-			out[c] += t.retained[o]
+		if k := groupOf[classes[o]]; k >= 0 {
+			if active[k] == 0 {
+				out[k] += t.retained[o]
+			}
+			active[k]++
 		}
-		active[c]++
 		stack = append(stack, frame{o: o})
 	}
 	for _, top := range t.UnorderedChildren(heap.None) {
@@ -316,7 +331,9 @@ func (t *Tree) ClassRetained() []uint64 {
 				push(k)
 				continue
 			}
-			active[classes[f.o]]--
+			if k := groupOf[classes[f.o]]; k >= 0 {
+				active[k]--
+			}
 			stack = stack[:len(stack)-1]
 		}
 	}

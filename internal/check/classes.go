@@ -1,0 +1,114 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/leakscan/leakscan/internal/heap"
+)
+
+// classMatch marks the classes whose name, as the JVM or Java source
+// writes it, matches the pattern. The pattern was checked when the rules
+// loaded.
+func classMatch(g *heap.Graph, pattern string) []bool {
+	re, err := Pattern(pattern)
+	if err != nil {
+		panic(fmt.Sprintf("check: pattern %q not validated: %v", pattern, err))
+	}
+	out := make([]bool, len(g.Classes))
+	for i, cl := range g.Classes {
+		out[i] = re.MatchString(cl.Name) || re.MatchString(heap.SourceName(cl.Name))
+	}
+	return out
+}
+
+// withSubclasses adds to match the subclasses of the classes it marks.
+func withSubclasses(g *heap.Graph, match []bool) []bool {
+	out := make([]bool, len(g.Classes))
+	for cl := range g.Classes {
+		for a, steps := heap.ClassIndex(cl), 0; a >= 0 && steps < len(g.Classes); a, steps = g.Classes[a].Super, steps+1 {
+			if match[a] {
+				out[cl] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// classGroup is the classes of one name: one per class loader that
+// defined it. A loader leaked per job shows as many small classes of one
+// name, which only count as a leak together.
+type classGroup struct {
+	name    string
+	classes []heap.ClassIndex
+}
+
+// groupByName groups the matching classes by name, in the order of each
+// name's first class. groupOf[c] is class c's group, or -1 when c does not
+// match.
+func groupByName(g *heap.Graph, match []bool) (groupOf []int32, groups []classGroup) {
+	groupOf = make([]int32, len(g.Classes))
+	byName := map[string]int32{}
+	for c, cl := range g.Classes {
+		groupOf[c] = -1
+		if !match[c] {
+			continue
+		}
+		k, ok := byName[cl.Name]
+		if !ok {
+			k = int32(len(groups))
+			byName[cl.Name] = k
+			groups = append(groups, classGroup{name: cl.Name})
+		}
+		groups[k].classes = append(groups[k].classes, heap.ClassIndex(c))
+		groupOf[c] = k
+	}
+	return groupOf, groups
+}
+
+// loaded says, for a name several classes have, how many and in how many
+// class loaders, as " (40 classes of that name, in 40 class loaders)";
+// "" for a name one class has.
+func (gr classGroup) loaded(g *heap.Graph) string {
+	if len(gr.classes) < 2 {
+		return ""
+	}
+	var loaders []uint64
+	for _, c := range gr.classes {
+		if l := g.Classes[c].LoaderID; !slices.Contains(loaders, l) {
+			loaders = append(loaders, l)
+		}
+	}
+	return fmt.Sprintf(" (%d classes of that name, in %d class loaders)", len(gr.classes), len(loaders))
+}
+
+// groupRetained is the retained size of each group's objects that no
+// other object of the group dominates: MAT's retained size of a class,
+// with a name's classes taken as one. The classes' own retained sizes
+// are summed only when every name has one class: otherwise an object of
+// one loader's class dominated by another loader's object of that name
+// would be counted twice.
+func (c *checker) groupRetained(groupOf []int32, groups []classGroup) []uint64 {
+	out := make([]uint64, len(groups))
+	if !slices.ContainsFunc(groups, func(gr classGroup) bool { return len(gr.classes) > 1 }) {
+		byClass := c.classRetained()
+		for k, gr := range groups {
+			out[k] = byClass[gr.classes[0]]
+		}
+		return out
+	}
+	return c.in.Tree.GroupRetained(groupOf, len(groups))
+}
+
+// splitThrough resolves a path rule's through: the classes it names and,
+// for "Y.f" where Y matches a class of the dump, the field f ("" for
+// none). When Y matches no class, "Y.f" is taken whole as a class name.
+func splitThrough(g *heap.Graph, through string) (via []bool, field string) {
+	if cls, f, ok := throughField(through); ok {
+		if via := classMatch(g, cls); slices.Contains(via, true) {
+			return via, f
+		}
+	}
+	return classMatch(g, through), ""
+}

@@ -1,0 +1,166 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// Note is a warning that a rule has nothing to check in this dump, a class
+// pattern matching no class say. It is no failure: in CI the class may
+// simply not be loaded yet when the dump is taken.
+type Note struct {
+	Rule    string // the rule's id
+	Message string
+}
+
+// Resolve checks the rules against the dump's classes, which needs the
+// graph but not the costly analyses Run needs. It fails for a rule that
+// cannot be right for any dump holding its classes, a field no matching
+// class declares (a misspelling, which would otherwise pass silently),
+// and notes each rule that matches nothing in this dump. Built-in rules
+// are written for any dump of their kind of application, where a class
+// they name may well be absent: they get no notes.
+func Resolve(f *File, g *heap.Graph) ([]Note, error) {
+	var notes []Note
+	for i := range f.Rules {
+		r := &f.Rules[i]
+		msgs, err := r.resolve(g)
+		if err != nil {
+			return nil, fmt.Errorf("%s: rule %d (%s): %w", f.name, i+1, r.ID, err)
+		}
+		if !f.builtin {
+			for _, m := range msgs {
+				notes = append(notes, Note{Rule: r.ID, Message: m})
+			}
+		}
+	}
+	return notes, nil
+}
+
+// matchesNothing is the note for a pattern no class matches.
+func matchesNothing(key, pattern string) string {
+	return fmt.Sprintf("%s %s matches no class in the dump: the rule checks nothing", key, pattern)
+}
+
+func (r *Rule) resolve(g *heap.Graph) (notes []string, err error) {
+	some := func(match []bool) bool { return slices.Contains(match, true) }
+	switch {
+	case r.Retained != nil:
+		switch {
+		case some(retainedMatch(g, r.Retained)):
+		case r.Retained.Package != "":
+			notes = append(notes, fmt.Sprintf("retained.package %s: no class of that package in the dump: the rule checks nothing", r.Retained.Package))
+		default:
+			notes = append(notes, matchesNothing("retained.class", r.Retained.Class))
+		}
+	case r.Instances != nil:
+		if !some(classMatch(g, r.Instances.Class)) {
+			notes = append(notes, matchesNothing("instances.class", r.Instances.Class))
+		}
+	case r.Path != nil:
+		return r.Path.resolve(g)
+	case r.Accounting != nil:
+		return r.Accounting.resolve(g)
+	case r.DuplicateClasses != nil:
+		if r.DuplicateClasses.Class != "" && !some(classMatch(g, r.DuplicateClasses.Class)) {
+			notes = append(notes, matchesNothing("duplicate-classes.class", r.DuplicateClasses.Class))
+		}
+	case r.DirectMemory != nil:
+		if r.DirectMemory.Owner != "" && !some(classMatch(g, r.DirectMemory.Owner)) {
+			notes = append(notes, matchesNothing("direct-memory.owner", r.DirectMemory.Owner))
+		}
+	}
+	return notes, nil
+}
+
+// resolve fails for a through field that no class it names declares, or
+// that holds no reference; it notes a class or a through matching nothing
+// and a through class without objects.
+func (p *PathRule) resolve(g *heap.Graph) (notes []string, err error) {
+	if !slices.Contains(classMatch(g, p.Class), true) {
+		notes = append(notes, matchesNothing("path.class", p.Class))
+	}
+	via, field := splitThrough(g, p.Through)
+	if field != "" {
+		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
+		if err := checkField(g, via, via, field, isRef, "a reference"); err != nil {
+			return nil, fmt.Errorf("path.through %s: %w", p.Through, err)
+		}
+	}
+	switch {
+	case !slices.Contains(via, true):
+		notes = append(notes, matchesNothing("path.through", p.Through))
+	case !hasObjects(g, via):
+		notes = append(notes, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through))
+	}
+	return notes, nil
+}
+
+// resolve fails for a field that the classes (and subclasses) do not
+// declare or that is not a long, int or short.
+func (a *AccountingRule) resolve(g *heap.Graph) (notes []string, err error) {
+	named := classMatch(g, a.Class)
+	if !slices.Contains(named, true) {
+		return []string{matchesNothing("accounting.class", a.Class)}, nil
+	}
+	if err := checkField(g, withSubclasses(g, named), named, a.Field, isCount, "a long, int or short"); err != nil {
+		return nil, fmt.Errorf("accounting.field: %w", err)
+	}
+	return nil, nil
+}
+
+// isCount reports whether a field of type t can state a number of bytes.
+func isCount(t hprof.BasicType) bool {
+	return t == hprof.TypeLong || t == hprof.TypeInt || t == hprof.TypeShort
+}
+
+// checkField fails unless some class in match declares or inherits field
+// with a type ok accepts (described by want). The error suggests the
+// fields ok accepts of the named classes (those the pattern matches, not
+// their many subclasses' fields).
+func checkField(g *heap.Graph, match, named []bool, field string, ok func(hprof.BasicType) bool, want string) error {
+	var wrong hprof.BasicType
+	for c, m := range match {
+		if !m {
+			continue
+		}
+		fields, _ := g.AllFields(heap.ClassIndex(c))
+		for _, f := range fields {
+			switch {
+			case f.Name == field && ok(f.Type):
+				return nil
+			case f.Name == field:
+				wrong = f.Type
+			}
+		}
+	}
+	if wrong != 0 {
+		return fmt.Errorf("%s is of type %s, not %s", field, wrong, want)
+	}
+	var candidates []string
+	for c, m := range named {
+		fields, _ := g.AllFields(heap.ClassIndex(c))
+		for _, f := range fields {
+			if m && ok(f.Type) && !slices.Contains(candidates, f.Name) {
+				candidates = append(candidates, f.Name)
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		return fmt.Errorf("no matching class has a field %s, nor any field that is %s", field, want)
+	}
+	slices.Sort(candidates)
+	if len(candidates) > 10 {
+		candidates = append(candidates[:10], "…")
+	}
+	return fmt.Errorf("no matching class has a field %s (fields that are %s: %s)", field, want, strings.Join(candidates, ", "))
+}
+
+// hasObjects reports whether some object's class is marked in match.
+func hasObjects(g *heap.Graph, match []bool) bool {
+	return slices.ContainsFunc(g.ClassArray(), func(c heap.ClassIndex) bool { return match[c] })
+}
