@@ -449,3 +449,13 @@ func TestInspectCSVAndUsage(t *testing.T) {
 		}
 	}
 }
+
+// A nested class's own simple name finds it, as in check's rules.
+func TestPathsNestedSimpleName(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	full, _, code := run(t, "paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator")
+	short, errOut, code2 := run(t, "paths", spark, "--class", "SpillableIterator")
+	if code != 0 || code2 != 0 || short != full || !strings.Contains(short, "SpillableIterator") {
+		t.Errorf("exit %d, %d (%s); --class SpillableIterator gives the same as the full name: %v", code, code2, errOut, short == full)
+	}
+}

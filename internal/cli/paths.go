@@ -133,13 +133,16 @@ dump analysed last from this folder.`,
 	return cmd
 }
 
-// matchClass reports whether a class name matches NAME: equal, a simple
-// or inner-class suffix after '.', or the source form of an array.
+// matchClass reports whether a class name matches NAME: equal, a suffix
+// after '.' or '$' (a simple name, an inner class with or without its
+// outer one), or the source form of an array; as check's class patterns.
 func matchClass(name, want string) bool {
-	if name == want || heap.SourceName(name) == want {
-		return true
+	for _, n := range []string{name, heap.SourceName(name)} {
+		if n == want || strings.HasSuffix(n, "."+want) || strings.HasSuffix(n, "$"+want) {
+			return true
+		}
 	}
-	return strings.HasSuffix(name, "."+want) || strings.HasSuffix(heap.SourceName(name), "."+want)
+	return false
 }
 
 func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectIndex, error) {
