@@ -264,6 +264,9 @@ func (c *checker) instances() {
 			continue
 		}
 		x := heap.ObjectIndex(o)
+		if t.Idom(x) == dominator.Unreachable {
+			continue // garbage the next GC frees: MAT leaves it out too
+		}
 		if count[k] == 0 || t.Retained(x) > t.Retained(biggest[k]) {
 			biggest[k] = x
 		}
