@@ -70,7 +70,7 @@ func jdkLoader(class string) bool {
 }
 
 func objectOf(g *heap.Graph, t *dominator.Tree, o heap.ObjectIndex) Object {
-	return Object{ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, false), Retained: t.Retained(o)}
+	return Object{ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, true), Retained: t.Retained(o)}
 }
 
 // PathTo is the shortest strong path from a GC root to o.

@@ -464,7 +464,7 @@ func TestSuspectsSpark(t *testing.T) {
 	}
 	top := sus[0]
 	acc := top.Chain[len(top.Chain)-1]
-	if top.Kind != "object" || top.Percent < 80 || acc.Object.Class != "[Ljava.lang.Object;" || acc.Field != "data" {
+	if top.Kind != "object" || top.Percent < 80 || acc.Object.Class != "java.lang.Object[]" || acc.Field != "data" {
 		t.Errorf("top suspect %+v, accumulation %+v", top, acc)
 	}
 	for _, want := range []string{`reached from thread "Executor task launch worker for task 223"`, "through TaskMemoryManager.consumers",
