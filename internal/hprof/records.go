@@ -176,6 +176,18 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 		}
 		off = end
 	}
+	if openSegmented >= 0 && f.Truncated < 0 {
+		// Segments end with HEAP DUMP END (HotSpot, ART and the old agent
+		// all write it): without it the file was cut between two
+		// segments, the one cut the record checks above cannot see, and
+		// what follows (the GC roots, in HotSpot's order) is missing.
+		const what = "the heap dump's segments end with the file, without a HEAP DUMP END record"
+		if !f.opts.AllowTruncated {
+			return nil, f.truncatedf(f.size, "%s (truncated dump? try --allow-truncated)", what)
+		}
+		f.Truncated = f.size
+		c.Warnings = append(c.Warnings, fmt.Sprintf("dump truncated at offset %d: %s", f.size, what))
+	}
 	// Old agents may leave several START THREAD / STACK TRACE orders; keep
 	// the output deterministic.
 	sort.SliceStable(c.Threads, func(i, j int) bool { return c.Threads[i].Serial < c.Threads[j].Serial })
