@@ -141,6 +141,33 @@ func (g *Graph) classIndexByID(id uint64) (ClassIndex, bool) {
 	return ClassIndex(v), ok
 }
 
+// cutSuperLoops breaks the loops a damaged dump can make of superclasses
+// (A's super is B, B's A), with a warning, so that every walk up a class's
+// supers ends: the analyses walk them without a step count.
+func (g *Graph) cutSuperLoops() {
+	walk := make([]int32, len(g.Classes)) // the walk that met the class first, +1
+	for start := range g.Classes {
+		if walk[start] != 0 {
+			continue
+		}
+		stamp := int32(start + 1)
+		for c := ClassIndex(start); ; {
+			walk[c] = stamp
+			sp := g.Classes[c].Super
+			if sp < 0 || (walk[sp] != 0 && walk[sp] != stamp) {
+				break // the top, or a class an earlier walk ended from
+			}
+			if walk[sp] == stamp {
+				g.Warnings = append(g.Warnings, fmt.Sprintf("the superclasses of %s loop back to it through %s (a damaged dump): the loop is cut there",
+					g.Classes[sp].Name, g.Classes[c].Name))
+				g.Classes[c].Super = -1
+				break
+			}
+			c = sp
+		}
+	}
+}
+
 // buildClasses turns CLASS DUMPs into the class table, names them from
 // LOAD CLASS and UTF8 records, and adds stand-ins for array classes the dump
 // does not describe.
@@ -188,6 +215,7 @@ func (g *Graph) buildClasses(dumps []*hprof.ClassDump) {
 			}
 		}
 	}
+	g.cutSuperLoops()
 	// Stand-ins for what the dump does not describe.
 	if g.ClassClass < 0 {
 		g.ClassClass = ClassIndex(len(g.Classes))
