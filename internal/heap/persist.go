@@ -103,6 +103,7 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 	if g.Catalog.Traces == nil {
 		g.Catalog.Traces = map[uint32]hprof.StackTrace{}
 	}
+	g.cutSuperLoops() // an index written before loops were cut at the build
 	g.classIDs = newIDMap(len(g.Classes) + 64)
 	for i, c := range g.Classes {
 		if c.ID != 0 {
