@@ -459,3 +459,42 @@ func TestPathsNestedSimpleName(t *testing.T) {
 		t.Errorf("exit %d, %d (%s); --class SpillableIterator gives the same as the full name: %v", code, code2, errOut, short == full)
 	}
 }
+
+// A path through a long linked list prints its ends and one line for the
+// middle: the whole run printed each line indented one step deeper, so a
+// 40,000-long list wrote 800 MB (quadratic), ran out of memory, and its
+// JSON nested too deep to read back.
+func TestPathsLongRun(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	target := w.Class("com/example/Target", obj, 0, nil, nil)
+	const n = 5000
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	end := w.NewID()
+	for i, id := range ids {
+		next := end
+		if i+1 < n {
+			next = ids[i+1]
+		}
+		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
+	}
+	w.Instance(end, target, nil, nil)
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	dump := writeDump(t, w, "run.hprof")
+	out, errOut, code := run(t, "paths", dump, "--class", "Target")
+	want := fmt.Sprintf("… %s more references (the first: next com.example.Node)", commas(n-2*runEnds+1))
+	if code != 0 || !strings.Contains(out, want) || strings.Count(out, "\n") > 2*runEnds+10 || !strings.Contains(out, "com.example.Target  ◀") {
+		t.Errorf("exit %d (%s), %d lines, want a line %q:\n%s", code, errOut, strings.Count(out, "\n"), want, out)
+	}
+	out, _, code = run(t, "paths", dump, "--class", "Target", "--format", "json")
+	var r struct {
+		Paths []json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !strings.Contains(out, fmt.Sprintf(`"elided_references": %d`, n-2*runEnds+1)) {
+		t.Errorf("json: exit %d, %v", code, err)
+	}
+}

@@ -189,17 +189,24 @@ func uniqueObjects(objs []heap.ObjectIndex) []heap.ObjectIndex {
 
 // pathNode is one printed line; JSON nests children.
 type pathNode struct {
-	ID       string      `json:"id"`
-	Class    string      `json:"class"`
-	Label    string      `json:"field,omitempty"`
-	Root     string      `json:"root,omitempty"`
-	Objects  int         `json:"objects,omitempty"`
-	Retained uint64      `json:"retained_bytes"`
-	Match    bool        `json:"match,omitempty"`
-	Keeps    bool        `json:"dominated,omitempty"` // followed below a match
+	ID       string `json:"id"`
+	Class    string `json:"class"`
+	Label    string `json:"field,omitempty"`
+	Root     string `json:"root,omitempty"`
+	Objects  int    `json:"objects,omitempty"`
+	Retained uint64 `json:"retained_bytes"`
+	Match    bool   `json:"match,omitempty"`
+	Keeps    bool   `json:"dominated,omitempty"` // followed below a match
+	// Elided, on a line standing for a long run of single references,
+	// counts the objects left out there (see runEnds).
+	Elided   int         `json:"elided_references,omitempty"`
 	Children []*pathNode `json:"children,omitempty"`
 	depth    int
 }
+
+// runEnds is how many lines are printed at each end of a run of single
+// references (a path through a linked list) before its middle is left out.
+const runEnds = 10
 
 type pathsReport struct {
 	Matching  int         `json:"matching_objects"`
@@ -212,32 +219,84 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	g := t.Graph()
 	shown := 0
 	label := func(x heap.ObjectIndex) string { return g.ObjectLabel(x, !o.jvmNames) }
-	var build func(k int32, field string, depth int) *pathNode
-	build = func(k int32, field string, depth int) *pathNode { // depth is bounded by the path length
+	node := func(k int32, field string) *pathNode {
 		nd := &m.Nodes[k]
 		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: field,
-			Objects: int(nd.Targets), Retained: nd.Retained, Match: nd.Target, depth: depth}
+			Objects: int(nd.Targets), Retained: nd.Retained, Match: nd.Target}
 		if nd.Parent < 0 {
 			p.Root = g.DescribeRoot(nd.Object)
 		}
-		if nd.Target {
+		return p
+	}
+	// children returns the children of node k to print, with their labels.
+	children := func(k int32) ([]int32, []string) {
+		cs := m.Children(k, o.maxPaths-shown)
+		fields := m.Labels(search, k, cs)
+		if o.trim != nil {
+			o.trim() // the record labelled may be big: a map's table of 37 MB
+		}
+		return cs, fields
+	}
+	// fieldOf labels the reference from node parent to node k.
+	fieldOf := func(parent, k int32) string {
+		fields := m.Labels(search, parent, []int32{k})
+		if o.trim != nil {
+			o.trim()
+		}
+		return fields[0]
+	}
+	var build func(k int32, field string, depth int) *pathNode
+	build = func(k int32, field string, depth int) *pathNode {
+		// A run of lines each with one line to print below it, none a
+		// match, is followed in a loop: a linked list's paths are as long
+		// as the list, and recursion as deep. Only forks recurse, and
+		// --max-paths bounds them. A long run's middle is left out, and
+		// its references are not labelled (each decodes a record).
+		run := []int32{k}
+		for !m.Nodes[k].Target && shown < o.maxPaths {
+			cs := m.Children(k, o.maxPaths-shown)
+			if len(cs) != 1 {
+				break
+			}
+			k = cs[0]
+			run = append(run, k)
+		}
+		var lines []*pathNode
+		for i, rk := range run {
+			if n := len(run) - 2*runEnds; n > 1 && i >= runEnds && i < len(run)-runEnds {
+				if i == runEnds {
+					first := node(rk, fieldOf(run[i-1], rk))
+					lines = append(lines, &pathNode{Class: fmt.Sprintf("… %s more references (the first: %s %s)", commas(int64(n)), first.Label, first.Class),
+						Objects: first.Objects, Retained: first.Retained, Elided: n})
+				}
+				continue
+			}
+			if i > 0 {
+				field = fieldOf(run[i-1], rk)
+			}
+			lines = append(lines, node(rk, field))
+		}
+		for i, p := range lines {
+			p.depth = depth + i
+			if i > 0 {
+				lines[i-1].Children = []*pathNode{p}
+			}
+		}
+		last := lines[len(lines)-1]
+		if m.Nodes[k].Target {
 			shown++
-			p.Children = append(p.Children, o.keeps(t, search, nd.Object, depth+1)...)
+			last.Children = append(last.Children, o.keeps(t, search, m.Nodes[k].Object, last.depth+1)...)
 		}
 		if shown < o.maxPaths { // else Children would list them all
-			children := m.Children(k, o.maxPaths-shown)
-			fields := m.Labels(search, k, children)
-			if o.trim != nil {
-				o.trim() // the record labelled may be big: a map's table of 37 MB
-			}
-			for i, c := range children {
+			cs, fields := children(k)
+			for i, c := range cs {
 				if shown >= o.maxPaths {
 					break
 				}
-				p.Children = append(p.Children, build(c, fields[i], depth+1))
+				last.Children = append(last.Children, build(c, fields[i], last.depth+1))
 			}
 		}
-		return p
+		return lines[0]
 	}
 	report := &pathsReport{Matching: matching, Unreached: m.Unreached}
 	for _, r := range m.Roots {
