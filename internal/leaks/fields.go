@@ -86,8 +86,8 @@ func (f fields) str(name string) string {
 type entry struct{ key, value heap.ObjectIndex }
 
 // elements walks java.util collections: HashMap, LinkedHashMap, HashSet,
-// LinkedHashSet, ConcurrentHashMap, ArrayList, and Scala's mutable
-// HashSet/HashMap are not followed (their names say so in the output).
+// LinkedHashSet, ConcurrentHashMap, ArrayList, and Scala's mutable HashMap
+// (2.12's and 2.13's); Scala's HashSet is not followed.
 // Cycles and oversized structures are cut at limit entries.
 func elements(g *heap.Graph, o heap.ObjectIndex, limit int) []entry {
 	if o == heap.None {
@@ -137,10 +137,16 @@ func hashEntries(g *heap.Graph, table heap.ObjectIndex, limit int) []entry {
 			if v == heap.None {
 				v = f.ref("val") // ConcurrentHashMap.Node
 			}
+			next := f.ref("next")
+			if k == heap.None {
+				// Scala 2.13's mutable.HashMap.Node (2.12's DefaultEntry
+				// has key, value, next, as java.util's).
+				k, v, next = f.ref("_key"), f.ref("_value"), f.ref("_next")
+			}
 			if k != heap.None {
 				out = append(out, entry{key: k, value: v})
 			}
-			n = f.ref("next")
+			n = next
 		}
 	}
 	return out
