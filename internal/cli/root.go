@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/par"
 	"github.com/leakscan/leakscan/internal/progress"
 )
 
@@ -56,7 +58,22 @@ const (
 )
 
 // Main runs leakscan with args and returns the exit status.
-func Main(args []string, s *IOStreams) int {
+func Main(args []string, s *IOStreams) (code int) {
+	// A mapped file (the dump, an index part) cut short or replaced by
+	// another process while it is read faults: one error line, not the
+	// runtime's fatal error. The goroutines the analyses start hand their
+	// faults here (par).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := par.AsFault(r)
+			if !ok {
+				panic(r)
+			}
+			fmt.Fprintln(s.Err, "leakscan:", f)
+			code = ExitError2
+		}
+	}()
 	root := NewRoot(s)
 	root.SetArgs(args)
 	err := root.Execute()

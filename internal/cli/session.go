@@ -11,6 +11,7 @@ import (
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/par"
 	"github.com/leakscan/leakscan/internal/paths"
 )
 
@@ -27,7 +28,7 @@ type session struct {
 	id        index.Identity
 	dir       string // index folder, "" until known
 	parts     []*index.Part
-	writes    sync.WaitGroup
+	writes    par.Group
 	mu        sync.Mutex
 	// Loaded and Written name the parts read from and written to the index.
 	Loaded, Written []string
@@ -51,6 +52,7 @@ type aheadSearch struct {
 	started bool
 	done    chan struct{}
 	result  *paths.Search
+	faults  par.Faults // the search's
 }
 
 func (g *globalOptions) newSession(s *IOStreams, dump string) *session {
@@ -178,14 +180,12 @@ func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill f
 		write()
 		return
 	}
-	x.writes.Add(1)
-	go func() {
-		defer x.writes.Done()
+	x.writes.Go(func() {
 		if gate != nil {
 			<-gate
 		}
 		write()
-	}()
+	})
 }
 
 // trim drops the pages of the index parts read so far from the resident
@@ -311,15 +311,28 @@ func (x *session) computeTree(g *heap.Graph, dopts dominator.Options) *dominator
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
 	dopts.Spare = open
+	computed := false
 	if a := x.ahead; a != nil && !a.started {
+		var once sync.Once
 		dopts.Spare = func() {
-			open()
-			defer close(a.done)
-			a.result = paths.Find(g, a.opts)
+			once.Do(func() {
+				open()
+				defer close(a.done)
+				defer a.faults.Catch() // for Search
+				a.result = paths.Find(g, a.opts)
+			})
 		}
 		a.started = true
+		defer func() {
+			if !computed {
+				// A fault ended Compute, maybe before it started the
+				// search, which Close would wait for.
+				once.Do(func() { close(a.done) })
+			}
+		}()
 	}
 	tree := dominator.Compute(g, dopts)
+	computed = true
 	bar.Done()
 	if defaultTree(dopts) {
 		tree.Children(heap.None) // computed here, not while the writer reads it
@@ -406,6 +419,7 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	if a := x.ahead; a != nil && a.started && reflect.DeepEqual(a.opts, opts) {
 		x.ahead = nil
 		<-a.done
+		a.faults.Check()
 		if opts.IsDefault() {
 			x.save("paths", false, func(w *index.Writer) error { a.result.SaveIndex(w); return nil })
 		}
@@ -487,13 +501,9 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	dopts.Progress = bar.Update
 	dopts.Spare = afterSearch
 	var below *dominator.Below
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		below = dominator.ComputeBelow(g, dopts, targets)
-	}()
+	wait := par.Go(func() { below = dominator.ComputeBelow(g, dopts, targets) })
 	find()
-	<-done
+	wait()
 	afterSearch() // if ComputeBelow did not start it, or to wait for it
 	bar.Done()
 	x.holdGraphWrite()() // both cores are free now

@@ -253,7 +253,7 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	mem.Release(8 * len(upper)) // the radix sort's spare, before the forest
 	progress("semi (eval)", 0, int64(n))
 	if spare != nil {
-		go spare()
+		par.Go(spare) // its faults are for what waits for its work to see
 	}
 
 	// forest[p]: p's node in the LINK-EVAL forest, set when p is linked:
@@ -370,7 +370,7 @@ type folder struct {
 	ps         []preSemi
 	full       chan []uint64 // batches of pv<<32 | v
 	empty      chan []uint64
-	done       chan struct{}
+	wait       func() // for the folder; panics with its fault
 	pairs      pairBlocks
 	classPairs classPairs
 }
@@ -381,9 +381,13 @@ const foldBatch = 1 << 14
 const foldAhead = 4
 
 func startFolder(g *view, ps []preSemi) *folder {
-	f := &folder{g: g, ps: ps, full: make(chan []uint64, 8), empty: make(chan []uint64, 8), done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
+	f := &folder{g: g, ps: ps, full: make(chan []uint64, 8), empty: make(chan []uint64, 8)}
+	f.wait = par.Go(func() {
+		// After a fault, the batches still sent, until finish waits.
+		defer func() {
+			for range f.full {
+			}
+		}()
 		g := f.g
 		for b := range f.full {
 			for i, e := range b {
@@ -409,7 +413,7 @@ func startFolder(g *view, ps []preSemi) *folder {
 			default:
 			}
 		}
-	}()
+	})
 	return f
 }
 
@@ -434,7 +438,7 @@ func (f *folder) send(b []uint64) []uint64 {
 func (f *folder) finish(b []uint64) ([][]uint64, classPairs) {
 	f.full <- b
 	close(f.full)
-	<-f.done
+	f.wait()
 	f.ps = nil // the caller frees it soon
 	return f.pairs.blocks, f.classPairs
 }

@@ -25,7 +25,8 @@ type Options struct {
 	// computation has a core to spare (from the EVAL phase on, which runs
 	// on one); Compute and ComputeBelow do not wait for it, and
 	// ComputeBelow may return without starting it (when it has no search
-	// to make).
+	// to make). A fault on a mapped file ends it there (par.Go) and is
+	// dropped: Spare hands it on to what waits for its work.
 	Spare func()
 }
 

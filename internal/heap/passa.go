@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Pass A walks the dump's sub-records once to collect every object id,
@@ -196,15 +197,14 @@ func (a *passAResult) chunks(d hprof.Dump, ids *idIndex) []chunk {
 	return out
 }
 
-// runChunks calls fn for items 0..n-1 on workers goroutines.
+// runChunks calls fn for items 0..n-1 on workers goroutines; a fault on
+// the mapped dump in one panics on the caller (par.Run).
 func runChunks(n, workers int, fn func(worker, item int)) {
 	var next int64
 	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var wg par.Group
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				mu.Lock()
 				i := next
@@ -215,7 +215,7 @@ func runChunks(n, workers int, fn func(worker, item int)) {
 				}
 				fn(w, int(i))
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

@@ -31,8 +31,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"unsafe"
+
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Version is the index format version; bump it when any part changes.
@@ -55,8 +56,15 @@ const (
 	sampleSize   = 4096
 )
 
-// Identify computes a dump's identity.
+// Identify computes a dump's identity. Only a regular file has one: the
+// file is stat'ed before it is opened, as opening a FIFO with no writer
+// would block.
 func Identify(path string) (Identity, error) {
+	if st, err := os.Stat(path); err != nil {
+		return Identity{}, err
+	} else if !st.Mode().IsRegular() {
+		return Identity{}, fmt.Errorf("%s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Identity{}, err
@@ -257,18 +265,9 @@ func crcInParts(n uint64, crcOf func(lo, hi uint64) (uint32, error)) (uint32, er
 	return crc, nil
 }
 
-// forEach calls fn(i) for i in [0, n) on one goroutine each.
-func forEach(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(i)
-		}()
-	}
-	wg.Wait()
-}
+// forEach calls fn(i) for i in [0, n) on one goroutine each; a fault on
+// a mapped file in one panics on the caller (par.Run).
+func forEach(n int, fn func(i int)) { par.Run(n, fn) }
 
 func alignUp(n uint64) uint64 { return (n + align - 1) &^ (align - 1) }
 
@@ -428,6 +427,9 @@ func (p *Part) checksum(s section) (uint32, error) {
 		defer func() {
 			if r := recover(); r != nil {
 				crc, err = 0, fmt.Errorf("reading the mapped part: %v", r)
+				if _, ok := par.AsFault(r); ok {
+					crc, err = 0, errors.New("the file changed (was truncated or replaced) while being read")
+				}
 			}
 		}()
 		for off := lo; off < hi; {

@@ -1,10 +1,8 @@
-// Package par splits loops over the cores.
+// Package par splits loops over the cores, and hands a fault on a mapped
+// file from the goroutines it starts to the one waiting for them.
 package par
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // minShare is the fewest items a share is worth starting a goroutine for.
 const minShare = 1 << 16
@@ -25,19 +23,12 @@ func Shares(n, workers int) int {
 }
 
 // InShares calls fn(t, lo, hi) for t in [0, k) on a goroutine each, with
-// [lo, hi) the t-th of k contiguous shares of [0, n).
+// [lo, hi) the t-th of k contiguous shares of [0, n). A fault on a mapped
+// file in one panics on the caller once all are done (see Run).
 func InShares(n, k int, fn func(t, lo, hi int)) {
 	if k <= 1 {
 		fn(0, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for t := range k {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(t, t*n/k, (t+1)*n/k)
-		}()
-	}
-	wg.Wait()
+	Run(k, func(t int) { fn(t, t*n/k, (t+1)*n/k) })
 }
