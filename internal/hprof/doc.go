@@ -74,7 +74,9 @@
 // Files compressed with gzip (a single member, as the gzip command writes,
 // or the chain of independent members that jcmd GC.heap_dump -gz writes) are
 // recognised by their magic bytes and inflated to an unlinked temporary file
-// that is then mapped like a plain dump.
+// that is then mapped like a plain dump. Zero bytes after the last member
+// are padding, as gzip(1) takes them; a file that ends inside a member is
+// truncated, and with Options.AllowTruncated inflated as far as it goes.
 //
 // Every length read from a file is checked against the bytes that remain
 // before it is used; errors are *FormatError values naming the file, the byte

@@ -47,8 +47,10 @@ type File struct {
 	size  int64
 	// reopen maps the dump again after Release; nil when it cannot be.
 	reopen func() (source, error)
-	// keep holds the unlinked temporary file of an inflated dump open.
-	keep *os.File
+	// keep holds the temporary file of an inflated dump open, to map it
+	// again; it is unlinked (see tempFile) unless scratch names it.
+	keep    *os.File
+	scratch string // the name of keep, to remove on Close; "" when unlinked
 }
 
 // source is the uncompressed dump: a mapping, or bytes in memory.
@@ -161,10 +163,15 @@ func (f *File) Close() error {
 	}
 	f.srcMu.Lock()
 	defer f.srcMu.Unlock()
-	if f.src == nil {
-		return nil
+	var err error
+	if f.src != nil {
+		err = f.src.Close()
 	}
-	return f.src.Close()
+	if f.scratch != "" {
+		os.Remove(f.scratch) // once unmapped: Windows keeps a mapped file
+		f.scratch = ""
+	}
+	return err
 }
 
 func (f *File) errorf(off int64, format string, args ...any) error {
@@ -180,6 +187,14 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // Open maps the dump at path and reads its header. Compressed dumps are
 // recognised by their magic bytes and inflated first.
 func Open(path string, opts Options) (*File, error) {
+	// Stat, not Open: opening a FIFO blocks until something writes to it.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
 	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
@@ -197,26 +212,50 @@ func open(path string, src source, opts Options) (*File, error) {
 	if f.size >= 2 {
 		src.ReadAt(magic[:], 0)
 	}
+	var cut error // the compressed file ended early (AllowTruncated)
 	if bytes.Equal(magic[:], gzipMagic) {
-		inflated, tmp, kind, err := inflate(path, src, opts)
+		z, err := inflate(path, src, opts)
 		src.Close()
 		if err != nil {
 			return nil, err
 		}
-		f.Compressed, f.CompressedSize = kind, f.size
-		f.src, f.size = inflated, int64(inflated.Len())
-		if tmp != nil {
-			// The inflated copy is unlinked; its open descriptor maps it again.
-			f.keep = tmp
-			fdPath := fmt.Sprintf("/proc/self/fd/%d", tmp.Fd())
-			f.reopen = func() (source, error) { return mapFile(fdPath) }
+		f.Compressed, f.CompressedSize = z.kind, f.size
+		f.src, f.size = z.src, int64(z.src.Len())
+		f.keep, cut = z.tmp, z.cut
+		if z.named {
+			f.scratch = z.tmp.Name()
 		}
+		// The open descriptor maps the inflated copy again.
+		f.reopen = func() (source, error) { return mapOpenFile(z.tmp) }
 	}
 	if err := f.readHeader(); err != nil {
+		if cut != nil {
+			// Too little was inflated to hold a header: the cut is the news.
+			err = cut
+		}
 		f.Close()
 		return nil, err
 	}
 	return f, nil
+}
+
+// notRegular explains why a file that is not a regular file cannot be read.
+func notRegular(path string, mode os.FileMode) error {
+	const need = "leakscan needs a regular file it can map"
+	switch {
+	case mode&os.ModeNamedPipe != 0:
+		// <(cat dump), /dev/stdin from a pipe, a FIFO: a pipe's bytes can
+		// be read only once and in order, while the dump is read in
+		// several passes and at random.
+		return fmt.Errorf("%s is a pipe, not a regular file: %s; save the dump to a file first", path, need)
+	case mode.IsDir():
+		return fmt.Errorf("%s is a directory, not a heap dump: %s", path, need)
+	case mode&os.ModeSocket != 0:
+		return fmt.Errorf("%s is a socket, not a regular file: %s; save the dump to a file first", path, need)
+	case mode&os.ModeDevice != 0:
+		return fmt.Errorf("%s is a device, not a regular file: %s; copy the dump to a file first", path, need)
+	}
+	return fmt.Errorf("%s is not a regular file (%v): %s", path, mode.Type(), need)
 }
 
 // maxVersionLen bounds the search for the version string's NUL.
@@ -268,9 +307,22 @@ func printable(b []byte, n int) string {
 	return string(out)
 }
 
-// tempFile creates the unlinked-on-close scratch file for an inflated dump.
-func tempFile(opts Options) (*os.File, error) {
-	return os.CreateTemp(opts.TempDir, "leakscan-*.hprof")
+// tempFile creates the scratch file for an inflated dump. Where an open
+// file can be unlinked (unix), it is unlinked at once and written, mapped
+// and mapped again through its descriptor alone: it has no name to leave
+// behind however leakscan ends, by an error, Ctrl-C, SIGTERM, SIGKILL or a
+// crash, and the kernel frees its blocks when the process's descriptor
+// closes. Elsewhere it is named (named = true) until File.Close removes
+// it, and may be left behind when leakscan is killed.
+func tempFile(opts Options) (f *os.File, named bool, err error) {
+	f, err = os.CreateTemp(opts.TempDir, "leakscan-*.hprof")
+	if err != nil || !unlinkOpenFiles {
+		return f, err == nil, err
+	}
+	if os.Remove(f.Name()) != nil {
+		return f, true, nil // removed by name later, then
+	}
+	return f, false, nil
 }
 
 var _ io.ReaderAt = (*File)(nil)

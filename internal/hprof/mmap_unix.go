@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // fileMapping is a read-only mapping of a whole file. Unlike
@@ -15,6 +17,10 @@ import (
 // instead of copying the dump through a buffer.
 type fileMapping struct{ data []byte }
 
+// unlinkOpenFiles says that a file can be unlinked while open and still be
+// read, written and mapped through its descriptor.
+const unlinkOpenFiles = true
+
 // mapFile maps the file at path.
 func mapFile(path string) (source, error) {
 	f, err := os.Open(path)
@@ -22,6 +28,12 @@ func mapFile(path string) (source, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return mapOpenFile(f)
+}
+
+// mapOpenFile maps the open file f; the mapping outlives the descriptor.
+func mapOpenFile(f *os.File) (source, error) {
+	path := f.Name()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -37,6 +49,7 @@ func mapFile(path string) (source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mapping %s: %w", path, err)
 	}
+	par.Mapped(path, data) // a fault in it names the file
 	m := &fileMapping{data: data}
 	runtime.SetFinalizer(m, (*fileMapping).Close)
 	return m, nil
