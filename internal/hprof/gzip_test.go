@@ -145,15 +145,24 @@ func TestChunkedGzipMemory(t *testing.T) {
 	cut.Close()
 }
 
-func TestGzipTruncated(t *testing.T) {
-	data := biggerDump()
-	for _, c := range []struct {
+// gzipShapes compresses data as the gzip command does (one member) and as
+// jcmd does (4 KiB blocks, a member each).
+func gzipShapes(t *testing.T, data []byte) []struct {
+	name string
+	gz   []byte
+} {
+	return []struct {
 		name string
 		gz   []byte
 	}{
 		{"gzip command", gzipMembers(t, data, len(data), 0)},
 		{"jcmd", gzipMembers(t, data, 4096, 4096)},
-	} {
+	}
+}
+
+func TestGzipTruncated(t *testing.T) {
+	data := biggerDump()
+	for _, c := range gzipShapes(t, data) {
 		t.Run(c.name, func(t *testing.T) {
 			for _, cut := range []int{len(c.gz) / 3, len(c.gz) / 2, len(c.gz) - 4} {
 				gz := c.gz[:cut]
@@ -187,13 +196,7 @@ func TestGzipTruncated(t *testing.T) {
 
 func TestGzipTrailingBytes(t *testing.T) {
 	data := biggerDump()
-	for _, c := range []struct {
-		name string
-		gz   []byte
-	}{
-		{"gzip command", gzipMembers(t, data, len(data), 0)},
-		{"jcmd", gzipMembers(t, data, 4096, 4096)},
-	} {
+	for _, c := range gzipShapes(t, data) {
 		t.Run(c.name, func(t *testing.T) {
 			// gzip -t accepts zero padding after the last member.
 			padded := append(append([]byte(nil), c.gz...), make([]byte, 1000)...)
