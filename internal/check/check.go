@@ -92,20 +92,8 @@ func Run(f *File, in Inputs) *Result {
 		case "direct-memory":
 			c.direct()
 		}
-		slices.SortStableFunc(c.found, func(a, b candidate) int {
-			switch {
-			case a.weight > b.weight:
-				return -1
-			case a.weight < b.weight:
-				return 1
-			}
-			return 0
-		})
-		for i, cand := range c.found {
-			if i >= maxFindings {
-				rr.More = len(c.found) - maxFindings
-				break
-			}
+		rr.More = c.count - len(c.found)
+		for _, cand := range c.found {
 			fnd := Finding{Rule: rule.ID, Severity: rule.Severity, Message: cand.message, Objects: cand.objects, Path: cand.path}
 			if fnd.Path == nil && cand.pathTo != heap.None {
 				fnd.Path = c.steps(cand.pathTo)
@@ -115,9 +103,9 @@ func Run(f *File, in Inputs) *Result {
 		// The totals count every violation, listed or not: a summary
 		// saying 10 errors for 40 leaked loaders undersells the leak.
 		if rule.Severity == "error" {
-			r.Errors += len(c.found)
+			r.Errors += c.count
 		} else {
-			r.Warnings += len(c.found)
+			r.Warnings += c.count
 		}
 		r.Rules = append(r.Rules, rr)
 	}
@@ -134,9 +122,36 @@ type candidate struct {
 }
 
 type checker struct {
-	in    Inputs
-	rule  *Rule
+	in   Inputs
+	rule *Rule
+	// found holds the maxFindings biggest violations offered so far,
+	// biggest first (ties in the order offered); count counts them all.
 	found []candidate
+	count int
+}
+
+// offer records a violation of the given weight. Only one among the
+// biggest so far is built (by build): a rule may match millions of objects
+// (a retained bound on a class with 2 M instances formatted 846 MB of
+// messages, a path rule down a linked list built every object's path),
+// and only maxFindings are listed.
+func (c *checker) offer(weight uint64, build func() candidate) {
+	c.count++
+	if len(c.found) == maxFindings && weight <= c.found[len(c.found)-1].weight {
+		return
+	}
+	cand := build()
+	cand.weight = weight
+	i, _ := slices.BinarySearchFunc(c.found, weight, func(a candidate, w uint64) int {
+		if a.weight >= w {
+			return -1 // after the as big or bigger offered before
+		}
+		return 1
+	})
+	c.found = slices.Insert(c.found, i, cand)
+	if len(c.found) > maxFindings {
+		c.found = c.found[:maxFindings]
+	}
 }
 
 // classRetained returns every class's retained size.
@@ -204,8 +219,10 @@ func (c *checker) retained() {
 	for o, cl := range g.ClassArray() {
 		x := heap.ObjectIndex(o)
 		if match[cl] && t.Retained(x) > max {
-			c.found = append(c.found, candidate{weight: t.Retained(x), pathTo: x, objects: []ObjectRef{c.ref(x)},
-				message: fmt.Sprintf("%s 0x%x retains %s, more than %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Max)})
+			c.offer(t.Retained(x), func() candidate {
+				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
+					message: fmt.Sprintf("%s 0x%x retains %s, more than %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Max)}
+			})
 		}
 	}
 }
@@ -244,8 +261,10 @@ func (c *checker) retainedPerClass(match []bool, max uint64) {
 		if o == heap.None {
 			continue
 		}
-		c.found = append(c.found, candidate{weight: retained[k], pathTo: o, objects: []ObjectRef{c.ref(o)},
-			message: fmt.Sprintf("the objects of %s%s retain %s, more than %s", groups[k].name, groups[k].loaded(g), size(retained[k]), c.rule.Retained.Max)})
+		c.offer(retained[k], func() candidate {
+			return candidate{pathTo: o, objects: []ObjectRef{c.ref(o)},
+				message: fmt.Sprintf("the objects of %s%s retain %s, more than %s", groups[k].name, groups[k].loaded(g), size(retained[k]), c.rule.Retained.Max)}
+		})
 	}
 }
 
@@ -274,8 +293,10 @@ func (c *checker) instances() {
 	}
 	for k, n := range count {
 		if n > r.Max.N {
-			c.found = append(c.found, candidate{weight: uint64(n), pathTo: biggest[k], objects: []ObjectRef{c.ref(biggest[k])},
-				message: fmt.Sprintf("%s has %d instances%s, more than %d (the biggest is shown)", groups[k].name, n, groups[k].loaded(g), r.Max.N)})
+			c.offer(uint64(n), func() candidate {
+				return candidate{pathTo: biggest[k], objects: []ObjectRef{c.ref(biggest[k])},
+					message: fmt.Sprintf("%s has %d instances%s, more than %d (the biggest is shown)", groups[k].name, n, groups[k].loaded(g), r.Max.N)}
+			})
 		}
 	}
 }
@@ -323,37 +344,53 @@ func (c *checker) path() {
 		if !target[classes[x]] || g.IsClassObject(x) {
 			continue
 		}
-		// root → y, then y → … → x.
-		var tail []heap.ObjectIndex
-		for v := x; ; v = heap.ObjectIndex(from[v] - 1) {
-			tail = append(tail, v)
-			if from[v] == -1 {
-				break
-			}
-		}
-		slices.Reverse(tail)
-		y := start[tail[0]]
-		steps := c.steps(y)
-		label := field
-		if label == "" {
-			label = s.Label(y, tail[0])
-		}
-		if field == "" {
-			tail = tail[1:] // the start is y itself
-			label = ""
-		}
-		prev := y
-		for i, v := range tail {
-			l := s.Label(prev, v)
-			if i == 0 && label != "" {
-				l = label
-			}
-			steps = append(steps, c.step(v, l))
-			prev = v
-		}
-		c.found = append(c.found, candidate{weight: t.Retained(x), path: steps, objects: []ObjectRef{c.ref(x)},
-			message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Through)})
+		c.offer(t.Retained(x), func() candidate {
+			return candidate{path: c.throughPath(x, from, start[c.startOf(x, from)], field), objects: []ObjectRef{c.ref(x)},
+				message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Through)}
+		})
 	}
+}
+
+// startOf returns the start of the walk (spread) that reached x.
+func (c *checker) startOf(x heap.ObjectIndex, from []int32) heap.ObjectIndex {
+	for from[x] != -1 {
+		x = heap.ObjectIndex(from[x] - 1)
+	}
+	return x
+}
+
+// throughPath is the path a path rule shows for x: root → y (an object of
+// the through class), then y → … → x as the walk from y's field (or y)
+// reached it.
+func (c *checker) throughPath(x heap.ObjectIndex, from []int32, y heap.ObjectIndex, field string) []Step {
+	s := c.in.Search
+	var tail []heap.ObjectIndex
+	for v := x; ; v = heap.ObjectIndex(from[v] - 1) {
+		tail = append(tail, v)
+		if from[v] == -1 {
+			break
+		}
+	}
+	slices.Reverse(tail)
+	steps := c.steps(y)
+	label := field
+	if label == "" {
+		label = s.Label(y, tail[0])
+	}
+	if field == "" {
+		tail = tail[1:] // the start is y itself
+		label = ""
+	}
+	prev := y
+	for i, v := range tail {
+		l := s.Label(prev, v)
+		if i == 0 && label != "" {
+			l = label
+		}
+		steps = append(steps, c.step(v, l))
+		prev = v
+	}
+	return steps
 }
 
 func (c *checker) accounting() {
@@ -386,9 +423,11 @@ func (c *checker) accounting() {
 			claimed = 0
 		}
 		if ret > uint64(claimed)+allowed {
-			c.found = append(c.found, candidate{weight: ret - uint64(claimed), pathTo: x, objects: []ObjectRef{c.ref(x)},
-				message: fmt.Sprintf("%s 0x%x claims %s in %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, false), g.ID(x),
-					size(uint64(claimed)), r.Field, size(ret), size(ret-uint64(claimed)), r.MaxExcess)})
+			c.offer(ret-uint64(claimed), func() candidate {
+				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
+					message: fmt.Sprintf("%s 0x%x claims %s in %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, false), g.ID(x),
+						size(uint64(claimed)), r.Field, size(ret), size(ret-uint64(claimed)), r.MaxExcess)}
+			})
 		}
 	}
 }
@@ -402,6 +441,9 @@ func (c *checker) duplicates() {
 		if !match[cl] || k.ID == 0 || k.Kind != heap.ClassInstance {
 			continue
 		}
+		if l := g.Lookup(k.LoaderID); k.LoaderID != 0 && l != heap.None && c.in.Tree.Idom(l) == dominator.Unreachable {
+			continue // a loader the next GC frees, as classloaders leaves it out
+		}
 		if !slices.Contains(loaders[k.Name], k.LoaderID) {
 			loaders[k.Name] = append(loaders[k.Name], k.LoaderID)
 		}
@@ -411,17 +453,19 @@ func (c *checker) duplicates() {
 		if int64(len(ls)) <= r.MaxLoaders.N {
 			continue
 		}
-		cand := candidate{weight: uint64(len(ls)), pathTo: heap.None,
-			message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", name, len(ls), r.MaxLoaders.N)}
-		for _, l := range ls {
-			if o := g.Lookup(l); o != heap.None {
-				cand.objects = append(cand.objects, c.ref(o))
-				if cand.pathTo == heap.None && l != 0 {
-					cand.pathTo = o
+		c.offer(uint64(len(ls)), func() candidate {
+			cand := candidate{pathTo: heap.None,
+				message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", name, len(ls), r.MaxLoaders.N)}
+			for _, l := range ls {
+				if o := g.Lookup(l); o != heap.None {
+					cand.objects = append(cand.objects, c.ref(o))
+					if cand.pathTo == heap.None && l != 0 {
+						cand.pathTo = o
+					}
 				}
 			}
-		}
-		c.found = append(c.found, cand)
+			return cand
+		})
 	}
 }
 
@@ -452,15 +496,17 @@ func (c *checker) direct() {
 	if total <= max {
 		return
 	}
-	cand := candidate{weight: total, pathTo: buffers[0].Index,
-		message: fmt.Sprintf("%d direct buffers hold %s off the heap, more than %s", len(buffers), size(total), r.Max)}
-	for i, b := range buffers {
-		if i >= maxFindings {
-			break
+	c.offer(total, func() candidate {
+		cand := candidate{pathTo: buffers[0].Index,
+			message: fmt.Sprintf("%d direct buffers hold %s off the heap, more than %s", len(buffers), size(total), r.Max)}
+		for i, b := range buffers {
+			if i >= maxFindings {
+				break
+			}
+			cand.objects = append(cand.objects, c.ref(b.Index))
 		}
-		cand.objects = append(cand.objects, c.ref(b.Index))
-	}
-	c.found = append(c.found, cand)
+		return cand
+	})
 }
 
 // spread extends queue (objects marked in from as -1) with everything
@@ -494,6 +540,20 @@ func (c *checker) heldBy(match []bool) []int32 {
 		if c.in.Search.Reached(o) {
 			from[o] = -1
 			queue = append(queue, o)
+		}
+	}
+	// A class holds through its static fields too (offheap names such an
+	// owner "class X"); spread does not go through class objects, so the
+	// statics' objects start the walk.
+	for cl, m := range match {
+		if !m || !c.in.Search.Reached(g.Classes[cl].Object) {
+			continue
+		}
+		for _, st := range g.Classes[cl].Statics {
+			if o := g.Lookup(st.Value); st.Type == hprof.TypeObject && st.Value != 0 && o != heap.None && from[o] == 0 && !g.IsClassObject(o) {
+				from[o] = -1
+				queue = append(queue, o)
+			}
 		}
 	}
 	c.spread(queue, from)

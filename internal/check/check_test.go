@@ -534,3 +534,76 @@ func TestInstancesReachableOnly(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+// A class named as owner holds through its static fields, as offheap
+// names such a holder "class X": NettyFixture keeps its standalone 1 MiB
+// buffer (and the arenas) in statics, and the rule said ok.
+func TestDirectMemoryOwnerStatics(t *testing.T) {
+	got := findings(t, fixture(t, "Netty.hprof"), `- {id: m, severity: error, direct-memory: {owner: io.netty.buffer.NettyFixture, max: 0}}`)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "direct buffers hold") {
+		t.Errorf("%+v", got)
+	}
+}
+
+// Only the biggest violations are built, but all are counted, in the
+// order a full sort would list them.
+func TestOfferKeepsTheBiggest(t *testing.T) {
+	c := &checker{}
+	weights := []uint64{5, 9, 1, 9, 7, 3, 12, 9, 0, 4, 8, 2, 6, 11, 10, 5, 1, 0} // the last three below the ten
+	built := 0
+	for i, w := range weights {
+		c.offer(w, func() candidate { built++; return candidate{message: fmt.Sprint(i)} })
+	}
+	var got []string
+	for _, f := range c.found {
+		got = append(got, fmt.Sprintf("%d:%s", f.weight, f.message))
+	}
+	want := "12:6 11:13 10:14 9:1 9:3 9:7 8:10 7:4 6:12 5:0"
+	if strings.Join(got, " ") != want || c.count != len(weights) || built != len(weights)-3 {
+		t.Errorf("found %v (want %s), count %d, built %d", got, want, c.count, built)
+	}
+}
+
+// A loader no GC root reaches does not count toward duplicate classes, as
+// classloaders leaves it out: garbage must not fail CI.
+func TestDuplicatesLeaveOutGarbageLoaders(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loader := w.Class("java/lang/ClassLoader", obj, 0, nil, nil)
+	var loaders []uint64
+	for range 3 {
+		l := w.NewID()
+		w.Instance(l, loader, nil, nil)
+		loaders = append(loaders, l)
+		w.ClassWithID(w.NewID(), "app/Dup", obj, l, nil, nil)
+	}
+	w.Root(hprof.SubRootJNIGlobal, loaders[0], 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, loaders[1], 0, 0) // the third is garbage
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	if got := findings(t, in, `- {id: d, severity: error, duplicate-classes: {class: app.Dup, max-loaders: 2}}`); len(got) != 0 {
+		t.Errorf("the unreachable loader counted: %+v", got)
+	}
+	got := findings(t, in, `- {id: d, severity: error, duplicate-classes: {class: app.Dup, max-loaders: 1}}`)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "defined by 2 class loaders") {
+		t.Errorf("%+v", got)
+	}
+}
+
+func TestParseLimit(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		bytes   uint64
+		percent float64
+		ok      bool
+	}{
+		{"500MB", 500_000_000, -1, true}, {"1 GiB", 1 << 30, -1, true}, {"10%", 0, 10, true}, {"0%", 0, 0, true}, {"100%", 0, 100, true},
+		// NaN and Inf parse as floats, and made the rule pass (or fire on
+		// every object) without a word.
+		{"NaN%", 0, 0, false}, {"Inf%", 0, 0, false}, {"-1%", 0, 0, false}, {"150%", 0, 0, false}, {"ten%", 0, 0, false}, {"", 0, 0, false},
+	} {
+		b, p, err := ParseLimit(c.in)
+		if (err == nil) != c.ok || (c.ok && (b != c.bytes || p != c.percent)) {
+			t.Errorf("ParseLimit(%q) = %d, %v, %v", c.in, b, p, err)
+		}
+	}
+}
