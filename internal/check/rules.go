@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -322,8 +323,8 @@ func ParseLimit(s string) (bytes uint64, percent float64, err error) {
 		// NaN and infinities parse, and then no size is ever above (or
 		// every one is): a rule that silently passes.
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || !(f >= 0 && f <= 100) {
-			return 0, 0, fmt.Errorf("%q: expected a percentage from 0 to 100, such as 10%%", s)
+		if err != nil || !(f >= 0 && f <= math.MaxFloat64) {
+			return 0, 0, fmt.Errorf("%q: expected a percentage such as 10%%", s)
 		}
 		return 0, f, nil
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
@@ -105,5 +107,30 @@ func TestDiff(t *testing.T) {
 	}
 	if out, _, code := run(t, "diff", base, next, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "class,instances_delta,") {
 		t.Errorf("csv: %q", out)
+	}
+}
+
+// A class name two loaders define, one loader's object dominating the
+// other's: the name's retained size counts the inner object once. Summing
+// the classes' own sizes gave more than the whole reachable heap.
+func TestDiffNameInTwoLoaders(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loaderClass := w.Class("java/lang/ClassLoader", obj, 0, nil, nil)
+	l1, l2 := w.NewID(), w.NewID()
+	w.Instance(l1, loaderClass, nil, nil)
+	w.Instance(l2, loaderClass, nil, nil)
+	fields := []hproftest.Field{{Name: "next", Type: hprof.TypeObject}}
+	n1 := w.Class("com/acme/Node", obj, l1, nil, fields)
+	n2 := w.Class("com/acme/Node", obj, l2, nil, fields)
+	outer, inner := w.NewID(), w.NewID()
+	w.Instance(inner, n2, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+	w.Instance(outer, n1, []hprof.BasicType{hprof.TypeObject}, []uint64{inner})
+	w.Root(hprof.SubRootJNIGlobal, outer, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tree := dominator.Compute(g, dominator.Options{})
+	got := (&diffOptions{}).totals(tree, tree.ClassRetained())["com.acme.Node"].retained
+	if want := tree.Retained(g.Lookup(outer)); got != want || got > tree.ReachableBytes {
+		t.Errorf("com.acme.Node retains %d, want the outer node's %d (reachable heap %d)", got, want, tree.ReachableBytes)
 	}
 }
