@@ -132,6 +132,11 @@ func (r *inspectReport) grid() *render.Grid {
 	for _, ref := range r.Referrers {
 		gr.Rows = append(gr.Rows, []any{"referrer", ref.Field, "object", "", ref.ID, ref.Class, ref.Retained})
 	}
+	if r.More > 0 {
+		// As the table's "… and N more": a reader of the csv must not
+		// take the rows for all the referrers.
+		gr.Rows = append(gr.Rows, []any{"more-referrers", "", "", strconv.Itoa(r.More), "", "", ""})
+	}
 	return gr
 }
 

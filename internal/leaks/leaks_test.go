@@ -189,6 +189,11 @@ func TestOffHeapJobServer(t *testing.T) {
 	if len(r.JDKInternal) != 7 || r.JDKInternalBytes != 128651445+6*8 || r.JDKInternal[0].Owner != "jdk.internal.jimage.ImageReader$SharedImageReader" {
 		t.Errorf("JDK-internal %d bytes in %+v", r.JDKInternalBytes, r.JDKInternal)
 	}
+	// The image's 3 views are not the direct buffer's: the direct memory
+	// line counted them.
+	if r.Views != 0 || r.JDKInternal[0].Views != 3 {
+		t.Errorf("views: %d direct, %d of the image", r.Views, r.JDKInternal[0].Views)
+	}
 }
 
 func TestSystemPackage(t *testing.T) {

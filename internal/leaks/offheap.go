@@ -74,7 +74,7 @@ type OffHeapReport struct {
 	// Buffers are the direct memory's, biggest first; Owners group them.
 	Buffers []Buffer     `json:"buffers"`
 	Owners  []OwnerGroup `json:"owners"`
-	Views   int          `json:"views"` // slices and duplicates, of every kind
+	Views   int          `json:"views"` // slices and duplicates of these buffers
 	// MappedFiles and JDKInternal are the other kinds, biggest first.
 	MappedFiles      []Buffer `json:"mapped_files"`
 	MappedBytes      uint64   `json:"mapped_bytes"`
@@ -213,9 +213,12 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 	slices.SortFunc(all, func(a, b Buffer) int {
 		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.ID, b.ID)) // biggest first
 	})
-	r := &OffHeapReport{Buffers: []Buffer{}, Owners: []OwnerGroup{}, MappedFiles: []Buffer{}, JDKInternal: []Buffer{}, Views: len(views)}
+	r := &OffHeapReport{Buffers: []Buffer{}, Owners: []OwnerGroup{}, MappedFiles: []Buffer{}, JDKInternal: []Buffer{}}
 	for _, b := range all {
 		r.add(b)
+	}
+	for _, b := range r.Buffers {
+		r.Views += b.Views // the direct memory's, as the line it is on says
 	}
 	r.Owners = groupByOwner(r.Buffers)
 	return r
