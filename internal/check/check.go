@@ -164,12 +164,12 @@ func (c *checker) classRetained() []uint64 {
 
 func (c *checker) ref(o heap.ObjectIndex) ObjectRef {
 	g := c.in.Graph
-	return ObjectRef{ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, false), Retained: c.in.Tree.Retained(o)}
+	return ObjectRef{ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, true), Retained: c.in.Tree.Retained(o)}
 }
 
 func (c *checker) step(o heap.ObjectIndex, field string) Step {
 	g := c.in.Graph
-	return Step{Field: field, ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, false)}
+	return Step{Field: field, ID: fmt.Sprintf("0x%x", g.ID(o)), Class: g.ObjectLabel(o, true)}
 }
 
 // steps is the shortest strong path from a GC root to o.
@@ -221,7 +221,7 @@ func (c *checker) retained() {
 		if match[cl] && t.Retained(x) > max {
 			c.offer(t.Retained(x), func() candidate {
 				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
-					message: fmt.Sprintf("%s 0x%x retains %s, more than %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Max)}
+					message: fmt.Sprintf("%s 0x%x retains %s, more than %s", g.ObjectLabel(x, true), g.ID(x), size(t.Retained(x)), r.Max)}
 			})
 		}
 	}
@@ -263,7 +263,7 @@ func (c *checker) retainedPerClass(match []bool, max uint64) {
 		}
 		c.offer(retained[k], func() candidate {
 			return candidate{pathTo: o, objects: []ObjectRef{c.ref(o)},
-				message: fmt.Sprintf("the objects of %s%s retain %s, more than %s", groups[k].name, groups[k].loaded(g), size(retained[k]), c.rule.Retained.Max)}
+				message: fmt.Sprintf("the objects of %s%s retain %s, more than %s", heap.SourceName(groups[k].name), groups[k].loaded(g), size(retained[k]), c.rule.Retained.Max)}
 		})
 	}
 }
@@ -295,7 +295,7 @@ func (c *checker) instances() {
 		if n > r.Max.N {
 			c.offer(uint64(n), func() candidate {
 				return candidate{pathTo: biggest[k], objects: []ObjectRef{c.ref(biggest[k])},
-					message: fmt.Sprintf("%s has %d instances%s, more than %d (the biggest is shown)", groups[k].name, n, groups[k].loaded(g), r.Max.N)}
+					message: fmt.Sprintf("%s has %d instances%s, more than %d (the biggest is shown)", heap.SourceName(groups[k].name), n, groups[k].loaded(g), r.Max.N)}
 			})
 		}
 	}
@@ -346,7 +346,7 @@ func (c *checker) path() {
 		}
 		c.offer(t.Retained(x), func() candidate {
 			return candidate{path: c.throughPath(x, from, start[c.startOf(x, from)], field), objects: []ObjectRef{c.ref(x)},
-				message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, false), g.ID(x), size(t.Retained(x)), r.Through)}
+				message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, true), g.ID(x), size(t.Retained(x)), r.Through)}
 		})
 	}
 }
@@ -425,7 +425,7 @@ func (c *checker) accounting() {
 		if ret > uint64(claimed)+allowed {
 			c.offer(ret-uint64(claimed), func() candidate {
 				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
-					message: fmt.Sprintf("%s 0x%x claims %s in %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, false), g.ID(x),
+					message: fmt.Sprintf("%s 0x%x claims %s in %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, true), g.ID(x),
 						size(uint64(claimed)), r.Field, size(ret), size(ret-uint64(claimed)), r.MaxExcess)}
 			})
 		}
@@ -455,7 +455,7 @@ func (c *checker) duplicates() {
 		}
 		c.offer(uint64(len(ls)), func() candidate {
 			cand := candidate{pathTo: heap.None,
-				message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", name, len(ls), r.MaxLoaders.N)}
+				message: fmt.Sprintf("%s is defined by %d class loaders, more than %d", heap.SourceName(name), len(ls), r.MaxLoaders.N)}
 			for _, l := range ls {
 				if o := g.Lookup(l); o != heap.None {
 					cand.objects = append(cand.objects, c.ref(o))
