@@ -195,15 +195,34 @@ func Open(path string, opts Options) (*File, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, notRegular(path, fi.Mode())
 	}
-	m, err := mapFile(path)
+	fd, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	f, err := open(path, m, opts)
-	if err == nil && f.reopen == nil {
-		f.reopen = func() (source, error) { return mapFile(path) }
+	m, err := mapOpenFile(fd)
+	if err != nil {
+		fd.Close()
+		return nil, err
 	}
-	return f, err
+	f, err := open(path, m, opts)
+	if err != nil || f.reopen != nil { // a compressed dump maps its inflated copy
+		fd.Close()
+		return f, err
+	}
+	// The dump is mapped again (after Release, for each pass) through the
+	// descriptor, not the path: a dump replaced under the same name (jmap
+	// writing a new one) is not read half old, half new. One truncated or
+	// rewritten in place shows in its size or time, and is said so, not
+	// met later as a puzzling format error.
+	f.keep = fd
+	size, mod := fi.Size(), fi.ModTime()
+	f.reopen = func() (source, error) {
+		if st, err := fd.Stat(); err != nil || st.Size() != size || !st.ModTime().Equal(mod) {
+			return nil, fmt.Errorf("%s: the file changed (was truncated or rewritten) while being read", path)
+		}
+		return mapOpenFile(fd)
+	}
+	return f, nil
 }
 
 func open(path string, src source, opts Options) (*File, error) {
@@ -235,6 +254,12 @@ func open(path string, src source, opts Options) (*File, error) {
 		}
 		f.Close()
 		return nil, err
+	}
+	if cut != nil {
+		// The inflated dump may end on a record's boundary, which the
+		// record checks would take for a whole dump: it is truncated
+		// where the inflation stopped.
+		f.Truncated = f.size
 	}
 	return f, nil
 }

@@ -11,7 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // HotSpot's jcmd GC.heap_dump -gz=N writes a chain of independent gzip
@@ -354,16 +355,20 @@ func (in *inflater) chunked() error {
 	bufs := make([][]byte, ahead) // reused: each grows to hold bytes at most
 	for len(cands) > 0 {
 		k := min(ahead, len(cands))
-		var wg sync.WaitGroup
+		// par.Group: a .gz cut short under its mapping faults in a
+		// worker, which Wait hands to this goroutine as an error's panic.
+		var wg par.Group
 		jobs := make(chan int)
 		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
+				defer func() {
+					for range jobs { // after a fault, let the sender finish
+					}
+				}()
 				for i := range jobs {
 					results[i] = inflateMember(in.src, cands[i], in.size, hold, bufs[i])
 				}
-			}()
+			})
 		}
 		for i := range k {
 			if cands[i] >= in.next {

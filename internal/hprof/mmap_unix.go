@@ -21,16 +21,6 @@ type fileMapping struct{ data []byte }
 // read, written and mapped through its descriptor.
 const unlinkOpenFiles = true
 
-// mapFile maps the file at path.
-func mapFile(path string) (source, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return mapOpenFile(f)
-}
-
 // mapOpenFile maps the open file f; the mapping outlives the descriptor.
 func mapOpenFile(f *os.File) (source, error) {
 	path := f.Name()

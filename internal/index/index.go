@@ -37,7 +37,10 @@ import (
 )
 
 // Version is the index format version; bump it when any part changes.
-const Version = 2
+// 3: the census part records where a truncated dump ends, and graph parts
+// of dumps cut between heap dump segments or inflated from a cut .gz say
+// they are truncated: parts written before must not answer for them.
+const Version = 3
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
