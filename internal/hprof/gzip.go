@@ -343,17 +343,38 @@ func (in *inflater) sequential() (end bool, err error) {
 	return false, in.finish(&m)
 }
 
+// candidateStretch is how much of the compressed file is searched for
+// member headers at a time.
+const candidateStretch = 4 << 20
+
 // chunked inflates a jcmd-style chain of members: a window of candidates
 // speculatively on all cores, then written in order. The window holds at
 // most inflateBudget bytes per core, whatever the block size.
 func (in *inflater) chunked() error {
-	cands := candidates(in.src, 0, in.size)
 	workers := runtime.GOMAXPROCS(0)
 	hold := min(in.blockSize, inflateBudget) // bytes of one member held in memory
 	ahead := int(min(int64(workers)*inflateBudget/hold, int64(aheadPerCore*workers)))
 	results := make([]member, ahead)
 	bufs := make([][]byte, ahead) // reused: each grows to hold bytes at most
-	for len(cands) > 0 {
+	// Candidates are looked for as the window needs them, a stretch of the
+	// file at a time: listed all at once, a file of gzip headers and
+	// nothing else took 8 bytes of list for every 4 of file (a 200 MB one
+	// reached 1.5 GB before its first member failed).
+	var cands []int64
+	scanned := int64(0)
+	for {
+		for len(cands) > 0 && cands[0] < in.next {
+			cands = cands[1:] // inside a member already written
+		}
+		for len(cands) < ahead && scanned < in.size {
+			from := max(scanned, in.next)
+			more, next := candidates(in.src, from, min(from+candidateStretch, in.size), in.size, ahead-len(cands))
+			cands = append(cands, more...)
+			scanned = next
+		}
+		if len(cands) == 0 {
+			break
+		}
 		k := min(ahead, len(cands))
 		// par.Group: a .gz cut short under its mapping faults in a
 		// worker, which Wait hands to this goroutine as an error's panic.
@@ -464,27 +485,31 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // offset is the file offset of the next byte to be read.
 func (c *countingReader) offset() int64 { return c.off + int64(c.pos) }
 
-// candidates returns the offsets in [from, size) where a gzip member header
-// may start.
-func candidates(src io.ReaderAt, from, size int64) []int64 {
+// candidates returns the offsets in [from, to) where a gzip member header
+// may start, in order, at most limit of them, and where the search stopped
+// (to, or just past the last one returned); the file is size bytes.
+func candidates(src io.ReaderAt, from, to, size int64, limit int) ([]int64, int64) {
 	var out []int64
-	const win = 8 << 20
+	win := min(8<<20, max(to-from, 0))
 	buf := make([]byte, win+3)
-	for off := from; off < size; off += win {
+	for off := from; off < to; off += win {
 		n := int(min(int64(len(buf)), size-off))
 		src.ReadAt(buf[:n], off)
 		b := buf[:n]
-		for i := 0; i+3 < len(b) && i < win; {
+		for i := 0; i+3 < len(b) && int64(i) < win && off+int64(i) < to; {
 			j := bytes.Index(b[i:], gzipHeader)
-			if j < 0 || i+j >= win {
+			if j < 0 || int64(i+j) >= win || off+int64(i+j) >= to {
 				break
 			}
 			p := i + j
 			if p+3 < len(b) && b[p+3]&0xE0 == 0 { // reserved flag bits clear
 				out = append(out, off+int64(p))
+				if len(out) == limit {
+					return out, off + int64(p) + 1
+				}
 			}
 			i = p + 1
 		}
 	}
-	return out
+	return out, to
 }
