@@ -79,7 +79,7 @@ type inflater struct {
 func inflate(path string, src source, opts Options) (z inflated, err error) {
 	size := int64(src.Len())
 	in := &inflater{path: path, src: src, size: size, opts: opts}
-	cr := newCountingReader(src, 0, size)
+	cr := newCountingReader(src, 0, size, 256<<10)
 	zr, err := gzip.NewReader(cr)
 	if err != nil {
 		if err = in.memberErr(0, cr.offset(), err); errors.Is(err, errCut) {
@@ -201,7 +201,7 @@ func (in *inflater) atEnd() (bool, error) {
 
 // stream inflates a gzip file member after member, in order.
 func (in *inflater) stream() error {
-	cr := newCountingReader(in.src, 0, in.size)
+	cr := newCountingReader(in.src, 0, in.size, 256<<10)
 	var zr *gzip.Reader
 	for {
 		if end, err := in.atEnd(); end || err != nil {
@@ -269,12 +269,23 @@ type member struct {
 }
 
 // inflateMember inflates up to hold bytes of the member at start into buf.
-func inflateMember(src io.ReaderAt, start, size, hold int64, buf []byte) member {
-	m := member{start: start, cr: newCountingReader(src, start, size)}
-	zr, err := gzip.NewReader(m.cr)
+//
+// zr, if not nil, is a reader to reuse; the reader to reuse next is
+// returned (nil when m keeps it to go on with its member). Small members
+// are many: a file declaring 16-byte blocks spent its time making a
+// reader (and a 256 KiB buffer, now sized by hold) for each.
+func inflateMember(src io.ReaderAt, start, size, hold int64, buf []byte, zr *gzip.Reader) (member, *gzip.Reader) {
+	// A member's compressed bytes are about its inflated ones at most.
+	m := member{start: start, cr: newCountingReader(src, start, size, int(min(hold+4096, 256<<10)))}
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(m.cr)
+	} else {
+		err = zr.Reset(m.cr)
+	}
 	if err != nil {
 		m.err = err
-		return m
+		return m, zr
 	}
 	zr.Multistream(false)
 	m.data, err = readUpTo(zr, buf, int(hold))
@@ -284,8 +295,9 @@ func inflateMember(src io.ReaderAt, start, size, hold int64, buf []byte) member 
 		m.err = err
 	default:
 		m.zr = zr
+		return m, nil
 	}
-	return m
+	return m, zr
 }
 
 // readUpTo reads r into buf[:0] until r ends (io.EOF) or limit bytes are
@@ -339,7 +351,7 @@ func (in *inflater) sequential() (end bool, err error) {
 	if in.blockSize > 0 {
 		hold = min(hold, in.blockSize) // more is streamed, and checked against it
 	}
-	m := inflateMember(in.src, in.next, in.size, hold, in.seq)
+	m, _ := inflateMember(in.src, in.next, in.size, hold, in.seq, nil)
 	return false, in.finish(&m)
 }
 
@@ -386,8 +398,9 @@ func (in *inflater) chunked() error {
 					for range jobs { // after a fault, let the sender finish
 					}
 				}()
+				var zr *gzip.Reader // this worker's, reused
 				for i := range jobs {
-					results[i] = inflateMember(in.src, cands[i], in.size, hold, bufs[i])
+					results[i], zr = inflateMember(in.src, cands[i], in.size, hold, bufs[i], zr)
 				}
 			})
 		}
@@ -438,8 +451,8 @@ type countingReader struct {
 	size int
 }
 
-func newCountingReader(src io.ReaderAt, off, end int64) *countingReader {
-	return &countingReader{src: src, off: off, end: end, buf: make([]byte, 256<<10)}
+func newCountingReader(src io.ReaderAt, off, end int64, bufSize int) *countingReader {
+	return &countingReader{src: src, off: off, end: end, buf: make([]byte, bufSize)}
 }
 
 func (c *countingReader) fill() error {
@@ -490,7 +503,9 @@ func (c *countingReader) offset() int64 { return c.off + int64(c.pos) }
 // (to, or just past the last one returned); the file is size bytes.
 func candidates(src io.ReaderAt, from, to, size int64, limit int) ([]int64, int64) {
 	var out []int64
-	win := min(8<<20, max(to-from, 0))
+	// Read a little at a time: the search stops after limit headers, and
+	// a file of small members asks for a few dozen at a time.
+	win := min(64<<10, max(to-from, 0))
 	buf := make([]byte, win+3)
 	for off := from; off < to; off += win {
 		n := int(min(int64(len(buf)), size-off))
