@@ -4,6 +4,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -145,12 +146,25 @@ func KeyValues(w io.Writer, pairs [][2]string) {
 	}
 }
 
-// WriteJSON writes v as indented JSON.
+// WriteJSON writes v as indented JSON (unindented when nested too deep to
+// indent).
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
+		// Nested deeper than encoding/json indents (10,000 levels: the
+		// paths down a long chain of matching objects, a dominator tree
+		// expanded as deep): written unindented, which has no such limit.
+		_, err = w.Write(compact.Bytes())
+		return err
+	}
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 func exact(v any) string {

@@ -1,0 +1,34 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// A tree nested deeper than encoding/json indents (10,000 levels: paths
+// down a long chain of matching objects) is still written, unindented;
+// before, the command failed with "exceeded max depth".
+func TestWriteJSONDeep(t *testing.T) {
+	type node struct {
+		Children []*node `json:"children,omitempty"`
+	}
+	root := &node{}
+	for n, i := root, 0; i < 12000; i++ {
+		n.Children = []*node{{}}
+		n = n.Children[0]
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, root); err != nil {
+		t.Fatal(err)
+	}
+	// json.Valid refuses such depth too: compare with the text.
+	want := strings.Repeat(`{"children":[`, 12000) + "{}" + strings.Repeat("]}", 12000) + "\n"
+	if b.String() != want {
+		t.Errorf("%d bytes, not the tree's %d", b.Len(), len(want))
+	}
+	b.Reset()
+	if err := WriteJSON(&b, map[string]int{"a": 1}); err != nil || b.String() != "{\n  \"a\": 1\n}\n" {
+		t.Errorf("shallow: %q, %v", b.String(), err)
+	}
+}
