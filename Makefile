@@ -31,15 +31,18 @@ test: vet
 	else echo "skipping the -race tests: no C compiler for cgo"; fi
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzBuild -fuzztime $(FUZZTIME) ./internal/heap
 
+# The demo keeps the dump's index in bin/index, not beside the fixture.
+DEMO := testdata/dumps/Spark22713.hprof --index-dir bin/index
+
 demo: build
-	$(BIN) info testdata/dumps/Spark22713.hprof
+	$(BIN) info $(DEMO)
 	@echo
-	$(BIN) histogram testdata/dumps/Spark22713.hprof --top 10
+	$(BIN) histogram $(DEMO) --top 10
 	@echo
-	$(BIN) dominators testdata/dumps/Spark22713.hprof --top 1 --depth 10 --children 2 --min-retained 100KB
+	$(BIN) dominators $(DEMO) --top 1 --depth 10 --children 2 --min-retained 100KB
 	@echo
-	$(BIN) suspects testdata/dumps/Spark22713.hprof
-	$(BIN) report testdata/dumps/Spark22713.hprof -o bin/report.html
+	$(BIN) suspects $(DEMO)
+	$(BIN) report $(DEMO) -o bin/report.html
 
 # Regenerate the committed fixture dumps (needs a JDK).
 fixtures:

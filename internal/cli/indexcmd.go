@@ -50,13 +50,6 @@ warning. --rm removes it.`,
 			if why := g.unindexed(); why != "" {
 				return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s: nothing to build", why)}
 			}
-			dopts, err := o.tree.options()
-			if err != nil {
-				return err
-			}
-			if !defaultTree(dopts) {
-				return &ExitError{Code: ExitError2, Err: fmt.Errorf("the index keeps only the default dominator tree (--weak=follow, without --keep-unreachable); commands with other options compute theirs afresh")}
-			}
 			x := g.newSession(s, dump)
 			defer x.Close()
 			if _, err := x.Census(); err != nil {
@@ -78,6 +71,8 @@ warning. --rm removes it.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.rm, "rm", false, "remove the dump's index")
-	o.tree.register(cmd)
+	// No --weak or --keep-unreachable: the index keeps only the default
+	// tree, which commands with other options compute afresh beside it.
+	o.tree = treeOptions{weak: "follow"}
 	return cmd
 }

@@ -122,9 +122,9 @@ func NewRoot(s *IOStreams) *cobra.Command {
 jmap, -XX:+HeapDumpOnOutOfMemoryError, the old hprof agent and Android), plain
 or gzip-compressed.
 
-Exit status: 0 success, 1 a check found an error-severity problem, 2 a usage
-or input error (one line on stderr names the file, byte offset and what was
-expected).`,
+Exit status: 0 success, 1 a check found an error-severity problem (or diff
+--fail-on-growth saw more growth), 2 a usage or input error (one line on
+stderr names the file, byte offset and what was expected).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}

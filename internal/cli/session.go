@@ -296,7 +296,7 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if tree.ReachableObjects == 0 && tree.UnreachableObjects > 0 {
 		// A dump cut short (the JVM killed mid-dump) ends before its
 		// roots, which HotSpot writes after the objects.
-		x.warn("%s has no GC roots: no object is reachable, and the tree is empty; --keep-unreachable takes the unreached objects as roots", x.dump)
+		x.warn("%s has no GC roots: no object is reachable, and the tree is empty; dominators, paths and inspect take --keep-unreachable to make the unreached objects roots", x.dump)
 	}
 	return tree, nil
 }
