@@ -27,6 +27,7 @@ type checkOptions struct {
 	junit  string
 	sarif  string
 	init   bool
+	tree   treeOptions
 }
 
 func newCheckCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -63,6 +64,7 @@ warning on stderr; a field no matching class declares is an input error.`,
 	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file")
 	f.StringVar(&o.sarif, "sarif", "", "also write SARIF 2.1.0 to this file")
 	f.BoolVar(&o.init, "init", false, "write a commented example rules file (to --rules, default leakscan-rules.yaml) and stop")
+	o.tree.register(cmd)
 	return cmd
 }
 
@@ -87,7 +89,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 			return err
 		}
 	}
-	x, tree, search, err := analyseRules(s, g, args, rules)
+	x, tree, search, err := analyseRules(s, g, args, rules, &o.tree)
 	if err != nil {
 		return err
 	}
@@ -95,7 +97,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 	// Class sizes from the index when it has them, else computed once
 	// (and written to it) if a rule asks.
 	classRetained := sync.OnceValue(func() []uint64 {
-		if r, _, err := x.ClassRetained(&treeOptions{weak: "follow"}, tree); err == nil {
+		if r, _, err := x.ClassRetained(&o.tree, tree); err == nil {
 			return r
 		}
 		return tree.ClassRetained()
@@ -142,7 +144,7 @@ func (o *checkOptions) report(s *IOStreams, format render.Format, res *check.Res
 // the graph before the dominator tree is computed (or loaded): a rule
 // naming a field no class has fails in the time of the parse. Rules that
 // match nothing in the dump are warned about on stderr.
-func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.File) (*session, *dominator.Tree, *paths.Search, error) {
+func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.File, t *treeOptions) (*session, *dominator.Tree, *paths.Search, error) {
 	dump, err := resolveDump(s, args)
 	if err != nil {
 		return nil, nil, nil, err
@@ -169,7 +171,7 @@ func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.Fi
 	for _, n := range notes {
 		fmt.Fprintf(s.Err, "leakscan: warning: rule %s: %s\n", n.Rule, n.Message)
 	}
-	tree, err := x.Tree(&treeOptions{weak: "follow"})
+	tree, err := x.Tree(t)
 	if err != nil {
 		return fail(err)
 	}

@@ -200,6 +200,15 @@ func TestErrors(t *testing.T) {
 	if _, errOut, code := run(t, "dominators", cut, "--allow-truncated", "--keep-unreachable"); code != 0 || strings.Contains(errOut, "has no GC roots") {
 		t.Errorf("dominators --allow-truncated --keep-unreachable: exit %d, stderr %q", code, errOut)
 	}
+	// Every command that uses the tree takes the flag the warning names.
+	for _, cmd := range []string{"suspects", "threads", "classloaders", "offheap", "spark"} {
+		if _, errOut, code := run(t, cmd, cut, "--allow-truncated", "--keep-unreachable"); code != 0 || strings.Contains(errOut, "has no GC roots") {
+			t.Errorf("%s --allow-truncated --keep-unreachable: exit %d, stderr %q", cmd, code, errOut)
+		}
+	}
+	if out, _, code := run(t, "suspects", cut, "--allow-truncated", "--keep-unreachable"); code != 0 || !strings.Contains(out, "Suspect 1") {
+		t.Errorf("suspects --keep-unreachable on a dump without roots: exit %d, %q", code, out)
+	}
 }
 
 // TestSpark22713 checks the story the golden file tells: the spilled map

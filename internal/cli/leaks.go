@@ -22,6 +22,7 @@ import (
 func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 	run func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error) *cobra.Command {
 	var format string
+	var topts treeOptions
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -32,7 +33,7 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 			if err != nil {
 				return err
 			}
-			x, tree, search, err := g.analyse(s, args)
+			x, tree, search, err := g.analyse(s, args, &topts)
 			if err != nil {
 				return err
 			}
@@ -41,6 +42,7 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv (one flat table of the main rows, exact bytes)")
+	topts.register(cmd)
 	return cmd
 }
 
@@ -420,6 +422,7 @@ func consumerGrid(r *leaks.SparkReport) *render.Grid {
 func newSuspectsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	var threshold string
 	var format string
+	var topts treeOptions
 	cmd := &cobra.Command{
 		Use:   "suspects [DUMP]",
 		Short: "Leak suspects, explained: what holds at least 10% of the heap, where, and through what",
@@ -440,7 +443,7 @@ a sentence saying it in plain words.`,
 			if err != nil {
 				return err
 			}
-			x, tree, search, err := g.analyse(s, args)
+			x, tree, search, err := g.analyse(s, args, &topts)
 			if err != nil {
 				return err
 			}
@@ -455,6 +458,7 @@ a sentence saying it in plain words.`,
 	}
 	cmd.Flags().StringVar(&threshold, "threshold", "10%", "report what retains at least this share of the reachable heap")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	topts.register(cmd)
 	return cmd
 }
 

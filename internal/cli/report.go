@@ -26,6 +26,7 @@ const (
 func newReportCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	var out string
 	var threshold string
+	var topts treeOptions
 	cmd := &cobra.Command{
 		Use:   "report [DUMP]",
 		Short: "One self-contained HTML page: summary, suspects, dominator treemap, histogram, loaders, off-heap, threads",
@@ -42,7 +43,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 			if err != nil {
 				return err
 			}
-			x, tree, search, err := g.analyse(s, args)
+			x, tree, search, err := g.analyse(s, args, &topts)
 			if err != nil {
 				return err
 			}
@@ -70,7 +71,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				d.MoreThreads = len(d.Threads) - reportThreads
 				d.Threads = d.Threads[:reportThreads]
 			}
-			retained, _, err := x.ClassRetained(&treeOptions{weak: "follow"}, tree)
+			retained, _, err := x.ClassRetained(&topts, tree)
 			if err != nil {
 				return err
 			}
@@ -88,6 +89,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the HTML file to write (default: the dump's name with .report.html, in the current directory; - for stdout)")
 	cmd.Flags().StringVar(&threshold, "threshold", "10%", "suspects retain at least this share of the reachable heap")
+	topts.register(cmd)
 	return cmd
 }
 

@@ -296,7 +296,7 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if tree.ReachableObjects == 0 && tree.UnreachableObjects > 0 {
 		// A dump cut short (the JVM killed mid-dump) ends before its
 		// roots, which HotSpot writes after the objects.
-		x.warn("%s has no GC roots: no object is reachable, and the tree is empty; dominators, paths and inspect take --keep-unreachable to make the unreached objects roots", x.dump)
+		x.warn("%s has no GC roots: no object is reachable, and the tree is empty; --keep-unreachable makes the unreached objects roots", x.dump)
 	}
 	return tree, nil
 }
@@ -525,14 +525,14 @@ func (x *session) searchAhead(opts paths.Options) {
 // its session, dominator tree (MAT's semantics: weak references followed)
 // and the strong-path search the leak analyses need. The caller closes the
 // session.
-func (g *globalOptions) analyse(s *IOStreams, args []string) (*session, *dominator.Tree, *paths.Search, error) {
+func (g *globalOptions) analyse(s *IOStreams, args []string, t *treeOptions) (*session, *dominator.Tree, *paths.Search, error) {
 	dump, err := resolveDump(s, args)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	x := g.newSession(s, dump)
 	x.searchAhead(paths.Options{})
-	tree, err := x.Tree(&treeOptions{weak: "follow"})
+	tree, err := x.Tree(t)
 	if err != nil {
 		x.Close()
 		return nil, nil, nil, err
