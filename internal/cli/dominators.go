@@ -277,12 +277,13 @@ func (o *dominatorsOptions) groupKey(t *dominator.Tree, x heap.ObjectIndex) stri
 		}
 		return fmt.Sprintf("0x%x", loader)
 	}
-	if g.IsClassObject(x) {
-		// By the object's own class, as MAT groups: a class object is a
-		// java.lang.Class, not a group of its own per class.
-		return "java.lang.Class"
+	// By the object's own class, as MAT groups: a class object is a
+	// java.lang.Class (its class in the graph), not a group of its own.
+	name := g.Classes[g.ClassOf(x)].Name
+	if !o.jvmNames {
+		name = heap.SourceName(name)
 	}
-	return g.ObjectLabel(x, !o.jvmNames)
+	return name
 }
 
 func (o *dominatorsOptions) writeGroups(s *IOStreams, t *dominator.Tree, min uint64, format render.Format) error {

@@ -81,10 +81,7 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 	groups := map[heap.ClassIndex]*group{}
 	var order []heap.ClassIndex
 	for _, x := range top[i:] {
-		c := g.ClassOf(x)
-		if g.IsClassObject(x) {
-			c = g.ClassClass
-		}
+		c := g.ClassOf(x) // java.lang.Class for a class object
 		gr := groups[c]
 		if gr == nil {
 			gr = &group{biggest: x}
@@ -118,11 +115,9 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 }
 
 // groupName is the name of the class suspects group x into: its class's,
-// or java.lang.Class for a class object.
+// java.lang.Class for a class object (the graph gives class objects that
+// class).
 func groupName(g *heap.Graph, x heap.ObjectIndex) string {
-	if g.IsClassObject(x) {
-		return "java.lang.Class"
-	}
 	return heap.SourceName(g.Classes[g.ClassOf(x)].Name)
 }
 
