@@ -85,20 +85,11 @@ func (gr classGroup) loaded(g *heap.Graph) string {
 
 // groupRetained is the retained size of each group's objects that no
 // other object of the group dominates: MAT's retained size of a class,
-// with a name's classes taken as one. The classes' own retained sizes
-// are summed only when every name has one class: otherwise an object of
-// one loader's class dominated by another loader's object of that name
-// would be counted twice.
+// with a name's classes taken as one (summing the classes' own sizes
+// would count an object of one loader's class dominated by another
+// loader's object of that name twice).
 func (c *checker) groupRetained(groupOf []int32, groups []classGroup) []uint64 {
-	out := make([]uint64, len(groups))
-	if !slices.ContainsFunc(groups, func(gr classGroup) bool { return len(gr.classes) > 1 }) {
-		byClass := c.classRetained()
-		for k, gr := range groups {
-			out[k] = byClass[gr.classes[0]]
-		}
-		return out
-	}
-	return c.in.Tree.GroupRetained(groupOf, len(groups))
+	return c.in.Tree.GroupRetainedFrom(c.classRetained, groupOf, len(groups))
 }
 
 // splitThrough resolves a path rule's through: the classes it names and,

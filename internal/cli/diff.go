@@ -134,48 +134,34 @@ type classTotals struct {
 
 // totals sums the classes of tree t by name, with their retained sizes
 // (retained, by class). A name several loaders define gets its objects'
-// retained size that no other object of the name dominates, from a walk
-// of the tree (Tree.GroupRetained): the classes' own sizes would count an
-// object of one loader's class dominated by another loader's twice.
+// retained size that no other object of the name dominates
+// (Tree.GroupRetainedFrom): the classes' own sizes would count an object
+// of one loader's class dominated by another loader's twice.
 func (o *diffOptions) totals(t *dominator.Tree, retained []uint64) map[string]classTotals {
 	g := t.Graph()
 	names := make([]string, len(g.Classes))
-	classes := map[string]int{}
+	groupOf := make([]int32, len(g.Classes))
+	group := map[string]int32{}
 	for c := range g.Classes {
 		names[c] = g.Classes[c].Name
 		if !o.jvmNames {
 			names[c] = heap.SourceName(names[c])
 		}
-		classes[names[c]]++
-	}
-	groupOf := make([]int32, len(g.Classes))
-	group := map[string]int32{}
-	for c, name := range names {
-		groupOf[c] = -1
-		if classes[name] > 1 {
-			k, ok := group[name]
-			if !ok {
-				k = int32(len(group))
-				group[name] = k
-			}
-			groupOf[c] = k
+		k, ok := group[names[c]]
+		if !ok {
+			k = int32(len(group))
+			group[names[c]] = k
 		}
+		groupOf[c] = k
 	}
-	var byGroup []uint64
-	if len(group) > 0 {
-		byGroup = t.GroupRetained(groupOf, len(group))
-	}
+	byName := t.GroupRetainedFrom(func() []uint64 { return retained }, groupOf, len(group))
 	out := map[string]classTotals{}
 	for _, r := range g.Histogram() {
 		name := names[r.Class]
 		c := out[name]
 		c.instances += r.Instances
 		c.shallow += r.ShallowBytes
-		if k := groupOf[r.Class]; k >= 0 {
-			c.retained = byGroup[k]
-		} else {
-			c.retained += retained[r.Class]
-		}
+		c.retained = byName[groupOf[r.Class]]
 		out[name] = c
 	}
 	return out

@@ -297,6 +297,45 @@ func (t *Tree) ClassRetained() []uint64 {
 	return t.GroupRetained(groupOf, len(groupOf))
 }
 
+// GroupRetainedFrom is GroupRetained taking a group of one class's size
+// from byClass (ClassRetained, which an index keeps; called only if such
+// a group exists): the tree is walked only when some group has several
+// classes, and then for those alone.
+func (t *Tree) GroupRetainedFrom(byClass func() []uint64, groupOf []int32, groups int) []uint64 {
+	size := make([]int32, groups)
+	for _, k := range groupOf {
+		if k >= 0 {
+			size[k]++
+		}
+	}
+	out := make([]uint64, groups)
+	several := make([]int32, len(groupOf)) // groupOf, for the groups of several classes
+	var classes []uint64
+	walk := false
+	for c, k := range groupOf {
+		several[c] = -1
+		switch {
+		case k < 0:
+		case size[k] == 1:
+			if classes == nil {
+				classes = byClass()
+			}
+			out[k] = classes[c]
+		default:
+			several[c], walk = k, true
+		}
+	}
+	if walk {
+		walked := t.GroupRetained(several, groups)
+		for k, n := range size {
+			if n > 1 {
+				out[k] = walked[k]
+			}
+		}
+	}
+	return out
+}
+
 // GroupRetained is ClassRetained for groups of classes (all the classes of
 // one name, say, across class loaders): per group, the retained size of
 // its objects that no other object of the group dominates. groupOf[c] is

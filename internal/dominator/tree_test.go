@@ -128,6 +128,29 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 		if got := tr.ClassRetained(); !slices.Equal(got, wantClass) {
 			t.Fatalf("heap %d: ClassRetained = %v, want %v", iter, got, wantClass)
 		}
+		// Groups of classes (pairs, and the last class alone), as names
+		// several loaders define: the same rule over a group.
+		groupOf := make([]int32, len(g.Classes))
+		for c := range groupOf {
+			groupOf[c] = int32(c / 2)
+		}
+		groups := (len(g.Classes) + 1) / 2
+		wantGroup := make([]uint64, groups)
+		for x := 0; x < m; x++ {
+			k := groupOf[g.ClassOf(heap.ObjectIndex(x))]
+			own := true
+			for d := 0; d < m; d++ {
+				if d != x && doms[x][d] && groupOf[g.ClassOf(heap.ObjectIndex(d))] == k {
+					own = false
+				}
+			}
+			if own {
+				wantGroup[k] += tr.Retained(heap.ObjectIndex(x))
+			}
+		}
+		if got := tr.GroupRetainedFrom(tr.ClassRetained, groupOf, groups); !slices.Equal(got, wantGroup) {
+			t.Fatalf("heap %d: GroupRetainedFrom = %v, want %v", iter, got, wantGroup)
+		}
 		for d := 0; d < m; d++ {
 			var want uint64
 			for x := 0; x < m; x++ {
