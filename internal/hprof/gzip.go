@@ -209,20 +209,30 @@ func (in *inflater) stream() error {
 		}
 		start := cr.offset()
 		var err error
-		if zr == nil {
-			zr, err = gzip.NewReader(cr)
-		} else {
-			err = zr.Reset(cr)
-		}
-		if err != nil {
+		if zr, err = openMember(zr, cr); err != nil {
 			return in.memberErr(start, cr.offset(), err)
 		}
-		// One member at a time, to see where each ends and what follows.
-		zr.Multistream(false)
 		if err := in.copyMember(zr, cr, start, 0); err != nil {
 			return err
 		}
 	}
+}
+
+// openMember reads the header of the gzip member r starts at, with zr if
+// not nil (a reader is costly to make: a file may hold many small
+// members), and returns a reader that stops at the member's end, to see
+// where each ends and what follows.
+func openMember(zr *gzip.Reader, r *countingReader) (*gzip.Reader, error) {
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(r)
+	} else {
+		err = zr.Reset(r)
+	}
+	if err == nil {
+		zr.Multistream(false)
+	}
+	return zr, err
 }
 
 // copyMember streams the rest of the member that starts at start into the
@@ -277,17 +287,11 @@ type member struct {
 func inflateMember(src io.ReaderAt, start, size, hold int64, buf []byte, zr *gzip.Reader) (member, *gzip.Reader) {
 	// A member's compressed bytes are about its inflated ones at most.
 	m := member{start: start, cr: newCountingReader(src, start, size, int(min(hold+4096, 256<<10)))}
-	var err error
-	if zr == nil {
-		zr, err = gzip.NewReader(m.cr)
-	} else {
-		err = zr.Reset(m.cr)
-	}
+	zr, err := openMember(zr, m.cr)
 	if err != nil {
 		m.err = err
 		return m, zr
 	}
-	zr.Multistream(false)
 	m.data, err = readUpTo(zr, buf, int(hold))
 	switch {
 	case err == io.EOF: // the whole member, its CRC and length checked
