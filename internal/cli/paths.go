@@ -228,23 +228,21 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		}
 		return p
 	}
-	// children returns the children of node k to print, with their labels.
-	children := func(k int32) ([]int32, []string) {
-		cs := m.Children(k, o.maxPaths-shown)
+	// labels says how node k refers to each of cs.
+	labels := func(k int32, cs []int32) []string {
 		fields := m.Labels(search, k, cs)
 		if o.trim != nil {
 			o.trim() // the record labelled may be big: a map's table of 37 MB
 		}
-		return cs, fields
+		return fields
+	}
+	// children returns the children of node k to print, with their labels.
+	children := func(k int32) ([]int32, []string) {
+		cs := m.Children(k, o.maxPaths-shown)
+		return cs, labels(k, cs)
 	}
 	// fieldOf labels the reference from node parent to node k.
-	fieldOf := func(parent, k int32) string {
-		fields := m.Labels(search, parent, []int32{k})
-		if o.trim != nil {
-			o.trim()
-		}
-		return fields[0]
-	}
+	fieldOf := func(parent, k int32) string { return labels(parent, []int32{k})[0] }
 	var build func(k int32, field string, depth int) *pathNode
 	build = func(k int32, field string, depth int) *pathNode {
 		// A run of lines each with one line to print below it, none a
