@@ -18,13 +18,7 @@ import (
 // panics with a par.FaultError naming the part, on the goroutine that
 // waits for the readers, for the command to report.
 func TestPartTruncatedWhileMapped(t *testing.T) {
-	dir := t.TempDir()
-	dump := filepath.Join(dir, "x.hprof")
-	os.WriteFile(dump, []byte(strings.Repeat("JAVA PROFILE 1.0.2\x00", 1000)), 0o644)
-	id, err := Identify(dump)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, id := fakeDump(t)
 	big := make([]uint64, 4<<20/8)
 	for i := range big {
 		big[i] = uint64(i)

@@ -24,14 +24,22 @@ func TestPartRoundTripAndDamage(t *testing.T) {
 	}
 }
 
-func testPartRoundTripAndDamage(t *testing.T) {
-	dir := t.TempDir()
+// fakeDump writes a file to identify parts by in a fresh folder, and
+// returns the folder and the file's identity.
+func fakeDump(t *testing.T) (dir string, id Identity) {
+	t.Helper()
+	dir = t.TempDir()
 	dump := filepath.Join(dir, "x.hprof")
 	os.WriteFile(dump, []byte(strings.Repeat("JAVA PROFILE 1.0.2\x00", 1000)), 0o644)
 	id, err := Identify(dump)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, id
+}
+
+func testPartRoundTripAndDamage(t *testing.T) {
+	dir, id := fakeDump(t)
 	nums := []uint32{1, 2, 3, 5, 8, 13}
 	var w Writer
 	w.Add("meta", []byte(`{"a":1}`))
