@@ -490,7 +490,11 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 		}
 		fmt.Fprintln(w, "  Biggest classes it retains:")
 		for _, c := range sp.Retains {
-			fmt.Fprintf(w, "    %-60s %10s objects  %s\n", c.Class, commas(c.Instances), render.Size(c.Shallow))
+			noun := "objects"
+			if c.Instances == 1 {
+				noun = "object "
+			}
+			fmt.Fprintf(w, "    %-60s %10s %s  %s\n", c.Class, commas(c.Instances), noun, render.Size(c.Shallow))
 		}
 		fmt.Fprintln(w)
 	}

@@ -134,7 +134,11 @@ func BuildTree(t *dominator.Tree) *Node {
 			out = append(out, &Node{Name: humanize.Comma(gr.n) + " × " + heap.SourceName(name), Size: gr.size, Package: heap.PackageOf(name)})
 		}
 		if other > 0 {
-			out = append(out, &Node{Name: "other (" + humanize.Comma(otherN) + " objects)", Size: other, Package: "~other"})
+			noun := " objects)"
+			if otherN == 1 {
+				noun = " object)"
+			}
+			out = append(out, &Node{Name: "other (" + humanize.Comma(otherN) + noun, Size: other, Package: "~other"})
 		}
 		slices.SortStableFunc(out, func(a, b *Node) int { return cmp.Compare(b.Size, a.Size) })
 		return out
