@@ -318,26 +318,9 @@ func TestAccountingShareOfHeap(t *testing.T) {
 	}
 }
 
-// TestNestedSimpleName: a nested class's simple name matches it, as a
-// top-level class's does, and only after a '.' or a '$'.
+// TestNestedSimpleName: a nested class's simple name, in a path rule's
+// through, names it (heap.TestNestedSimpleName has the names it matches).
 func TestNestedSimpleName(t *testing.T) {
-	re, err := Pattern("SpillableIterator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, want := range map[string]bool{
-		"org.apache.spark.util.collection.ExternalAppendOnlyMap$SpillableIterator": true,
-		"SpillableIterator":                          true,
-		"org.acme.SpillableIterator":                 true,
-		"org.acme.MySpillableIterator":               false,
-		"org.acme.Outer$MySpillableIterator":         false,
-		"org.acme.SpillableIterator$Inner":           false,
-		"org.apache.spark.util.collection.Spillable": false,
-	} {
-		if re.MatchString(name) != want {
-			t.Errorf("SpillableIterator matches %s: %v, want %v", name, !want, want)
-		}
-	}
 	got := findings(t, fixture(t, "Spark22713.hprof"), `- {id: p, severity: error, path: {class: SizeTrackingAppendOnlyMap, through: SpillableIterator.upstream}}`)
 	if len(got) != 1 {
 		t.Errorf("through SpillableIterator.upstream: %+v", got)

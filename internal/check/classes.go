@@ -11,15 +11,11 @@ import (
 // writes it, matches the pattern. The pattern was checked when the rules
 // loaded.
 func classMatch(g *heap.Graph, pattern string) []bool {
-	re, err := Pattern(pattern)
+	re, err := heap.ClassPattern(pattern)
 	if err != nil {
 		panic(fmt.Sprintf("check: pattern %q not validated: %v", pattern, err))
 	}
-	out := make([]bool, len(g.Classes))
-	for i, cl := range g.Classes {
-		out[i] = re.MatchString(cl.Name) || re.MatchString(heap.SourceName(cl.Name))
-	}
-	return out
+	return g.MatchClasses(re)
 }
 
 // withSubclasses adds to match the subclasses of the classes it marks.

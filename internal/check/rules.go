@@ -11,12 +11,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
+
+	"github.com/leakscan/leakscan/internal/heap"
 )
 
 // Rule is one rule of a rules file: exactly one of the kinds is set.
@@ -36,7 +37,7 @@ type Rule struct {
 // RetainedRule bounds retained size: per object of the classes, or summed
 // per class.
 type RetainedRule struct {
-	Class   string `yaml:"class"`   // class pattern (see Pattern)
+	Class   string `yaml:"class"`   // class pattern (see heap.ClassPattern)
 	Package string `yaml:"package"` // or a package and its subpackages
 	Max     string `yaml:"max"`     // bytes ("500MB") or share of the reachable heap ("10%")
 	Per     string `yaml:"per"`     // object (default) or class
@@ -260,7 +261,7 @@ func (r *Rule) validate() error {
 		}
 	}
 	for _, p := range r.patterns() {
-		if _, err := Pattern(p.pattern); err != nil {
+		if _, err := heap.ClassPattern(p.pattern); err != nil {
 			return fmt.Errorf("%s: %w", p.key, err)
 		}
 	}
@@ -333,31 +334,4 @@ func ParseLimit(s string) (bytes uint64, percent float64, err error) {
 		return 0, 0, fmt.Errorf("%q: expected a size such as 500MB", s)
 	}
 	return b, -1, nil
-}
-
-// Pattern compiles a class pattern: a JVM or simple name
-// ("ExternalAppendOnlyMap", "org.apache.spark.util.collection.ExternalAppendOnlyMap",
-// "AppendOnlyMap$$anon$1"), a glob with * ("org.apache.spark.*"), or a
-// regular expression between slashes ("/^org\.apache\.(spark|hive)\./").
-// A name matches after a '.' or a '$', so a nested class's simple name
-// ("SpillableIterator") matches it as it does a top-level class's.
-// The empty pattern matches every class.
-func Pattern(p string) (*regexp.Regexp, error) {
-	switch {
-	case p == "":
-		return regexp.MustCompile(""), nil
-	case len(p) > 1 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/"):
-		re, err := regexp.Compile(p[1 : len(p)-1])
-		if err != nil {
-			return nil, fmt.Errorf("class pattern %s: %w", p, err)
-		}
-		return re, nil
-	case strings.Contains(p, "*"):
-		parts := strings.Split(p, "*")
-		for i := range parts {
-			parts[i] = regexp.QuoteMeta(parts[i])
-		}
-		return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$"), nil
-	}
-	return regexp.MustCompile(`(^|[.$])` + regexp.QuoteMeta(p) + "$"), nil
 }

@@ -460,13 +460,29 @@ func TestInspectCSVAndUsage(t *testing.T) {
 	}
 }
 
-// A nested class's own simple name finds it, as in check's rules.
+// A nested class's own simple name finds it, as in check's rules, and so
+// do globs and /regex/.
 func TestPathsNestedSimpleName(t *testing.T) {
 	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
 	full, _, code := run(t, "paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator")
 	short, errOut, code2 := run(t, "paths", spark, "--class", "SpillableIterator")
 	if code != 0 || code2 != 0 || short != full || !strings.Contains(short, "SpillableIterator") {
 		t.Errorf("exit %d, %d (%s); --class SpillableIterator gives the same as the full name: %v", code, code2, errOut, short == full)
+	}
+	// The other forms of a class pattern, as check's rules take them.
+	for _, p := range []string{"org.apache.spark.*$Spillable*", "/\\$SpillableIterator$/"} {
+		if out, errOut, code := run(t, "paths", spark, "--class", p); code != 0 || out != full {
+			t.Errorf("--class %s: exit %d (%s), same as the full name: %v", p, code, errOut, out == full)
+		}
+	}
+	// --exclude takes the same patterns: a nested class's simple name
+	// named no class before.
+	out, errOut, code := run(t, "paths", spark, "--class", "SizeTrackingAppendOnlyMap", "--exclude", "SpillableIterator:upstream")
+	if code != 0 || strings.Contains(out, "upstream") || !strings.Contains(out, "currentMap") {
+		t.Errorf("--exclude SpillableIterator:upstream: exit %d (%s), output:\n%s", code, errOut, out)
+	}
+	if _, errOut, code := run(t, "paths", spark, "--class", "SizeTrackingAppendOnlyMap", "--exclude", "/(/:upstream"); code != 2 || !strings.Contains(errOut, "--exclude") {
+		t.Errorf("--exclude with a bad /regex/: exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -70,6 +70,10 @@ dump analysed last from this folder.`,
 				if re, err = regexp.Compile(o.class); err != nil {
 					return fmt.Errorf("--class: %w", err)
 				}
+			} else if o.class != "" {
+				if re, err = heap.ClassPattern(o.class); err != nil {
+					return fmt.Errorf("--class: %w", err)
+				}
 			}
 			popts := paths.Options{IncludeWeak: o.includeWeak}
 			for _, e := range o.exclude {
@@ -121,8 +125,8 @@ dump analysed last from this folder.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.class, "class", "", "the class whose objects to find")
-	f.BoolVar(&o.regex, "regex", false, "--class is a regular expression over class names")
+	f.StringVar(&o.class, "class", "", "the class whose objects to find: a name (simple, qualified or nested: SpillableIterator), a glob (org.apache.spark.*) or /regex/")
+	f.BoolVar(&o.regex, "regex", false, "--class is a regular expression over class names (as /regex/ is)")
 	f.StringArrayVar(&o.objects, "object", nil, "an object id (0x…); repeatable")
 	f.IntVar(&o.maxPaths, "max-paths", 20, "show at most this many matching objects (biggest retained first); counts and sizes cover all")
 	f.BoolVar(&o.includeWeak, "include-weak", false, "follow Reference.referent and Finalizer.unfinalized too")
@@ -131,18 +135,6 @@ dump analysed last from this folder.`,
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
 	return cmd
-}
-
-// matchClass reports whether a class name matches NAME: equal, a suffix
-// after '.' or '$' (a simple name, an inner class with or without its
-// outer one), or the source form of an array; as check's class patterns.
-func matchClass(name, want string) bool {
-	for _, n := range []string{name, heap.SourceName(name)} {
-		if n == want || strings.HasSuffix(n, "."+want) || strings.HasSuffix(n, "$"+want) {
-			return true
-		}
-	}
-	return false
 }
 
 func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectIndex, error) {
@@ -161,17 +153,8 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 	if o.class == "" {
 		return uniqueObjects(out), nil
 	}
-	match := make([]bool, len(g.Classes))
-	any := false
-	for i, c := range g.Classes {
-		if re != nil {
-			match[i] = re.MatchString(c.Name) || re.MatchString(heap.SourceName(c.Name))
-		} else {
-			match[i] = matchClass(c.Name, o.class)
-		}
-		any = any || match[i]
-	}
-	if !any {
+	match := g.MatchClasses(re)
+	if !slices.Contains(match, true) {
 		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.Source.Path)
 	}
 	if len(out) == 0 {

@@ -21,17 +21,22 @@ import (
 	"github.com/leakscan/leakscan/internal/mem"
 )
 
-// FieldRef names a field to leave out: a class (JVM name, or a simple
-// name) and a field of it or of its subclasses, or a static of it.
+// FieldRef names a field to leave out: a class pattern (see
+// heap.ClassPattern: a name, simple or not, a glob or /regex/) and a field
+// of the classes it matches or of their subclasses, or a static of them.
 type FieldRef struct{ Class, Field string }
 
-// ParseFieldRef reads "Class:field".
+// ParseFieldRef reads "Class:field", the class a valid class pattern.
 func ParseFieldRef(s string) (FieldRef, error) {
-	c, f, ok := strings.Cut(s, ":")
-	if !ok || c == "" || f == "" {
+	i := strings.LastIndexByte(s, ':') // a /regex/ may hold a ':'
+	if i <= 0 || i == len(s)-1 {
 		return FieldRef{}, fmt.Errorf("--exclude %q: expected Class:field, e.g. java.lang.ref.Finalizer:unfinalized", s)
 	}
-	return FieldRef{c, f}, nil
+	ref := FieldRef{s[:i], s[i+1:]}
+	if _, err := heap.ClassPattern(ref.Class); err != nil {
+		return FieldRef{}, fmt.Errorf("--exclude %q: %w", s, err)
+	}
+	return ref, nil
 }
 
 // DefaultExcludes are left out unless weak references are included.
@@ -72,12 +77,6 @@ const (
 	rootParent int32 = -2
 )
 
-// classMatches reports whether class name matches ref's class: equal, or
-// equal after the last '.' (a simple name).
-func classMatches(name, ref string) bool {
-	return name == ref || strings.HasSuffix(name, "."+ref)
-}
-
 // newSearch prepares a search: exclusions and the thread locals.
 func newSearch(g *heap.Graph, opts Options) *Search {
 	s := &Search{g: g, opts: opts, excluded: map[heap.ClassIndex]map[string]bool{}}
@@ -86,9 +85,14 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 		ex = append(append([]FieldRef{}, ex...), DefaultExcludes...)
 	}
 	for _, ref := range ex {
+		re, err := heap.ClassPattern(ref.Class)
+		if err != nil {
+			panic(fmt.Sprintf("paths: --exclude class %q not validated: %v", ref.Class, err))
+		}
+		match := g.MatchClasses(re)
 		for c := range g.Classes {
 			for a := heap.ClassIndex(c); a >= 0; a = g.Classes[a].Super {
-				if classMatches(g.Classes[a].Name, ref.Class) {
+				if match[a] {
 					if s.excluded[heap.ClassIndex(c)] == nil {
 						s.excluded[heap.ClassIndex(c)] = map[string]bool{}
 					}
