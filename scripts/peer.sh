@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the peer benchmark: bench/peer/VisualVMPeer.java, which answers
-# `histogram` or `retained` for a dump with the VisualVM heap library from
+# `histogram`, `retained` or `all` (every object's shallow and retained
+# size, for scripts/crosscheck) for a dump with the VisualVM heap library from
 # Debian's visualvm package, under /usr/bin/time.
 #
-#	scripts/peer.sh histogram|retained DUMP [N]
+#	scripts/peer.sh histogram|retained|all DUMP [N]
 #
 # The library keeps its index files in a DUMP.hwcache directory beside the
 # dump, and reuses them when the dump is opened again. So that every run is
@@ -13,11 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
-	echo "usage: scripts/peer.sh histogram|retained DUMP [N]" >&2
+	echo "usage: scripts/peer.sh histogram|retained|all DUMP [N]" >&2
 	exit 2
 fi
 mode=$1 dump=$2 n=${3:-10}
-case $mode in histogram | retained) ;; *) echo "peer: unknown mode $mode (histogram or retained)" >&2; exit 2 ;; esac
+case $mode in histogram | retained | all) ;; *) echo "peer: unknown mode $mode (histogram, retained or all)" >&2; exit 2 ;; esac
 [ -f "$dump" ] || { echo "peer: no dump $dump" >&2; exit 2; }
 command -v javac >/dev/null && command -v java >/dev/null || { echo "peer: needs a JDK (java, javac)" >&2; exit 2; }
 

@@ -7,6 +7,8 @@
 //
 //	java VisualVMPeer histogram DUMP [N]   top N classes by shallow bytes, then TOTAL
 //	java VisualVMPeer retained  DUMP [N]   N objects with the biggest retained size
+//	java VisualVMPeer all       DUMP       every object, class objects included:
+//	                                       id, class, shallow size, retained size
 //
 // Output is tab-separated on stdout; timings go to stderr.
 
@@ -24,12 +26,12 @@ public class VisualVMPeer {
     public static void main(String[] args) throws Exception {
         long start = System.nanoTime();
         if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: VisualVMPeer histogram|retained DUMP [N]");
+            System.err.println("usage: VisualVMPeer histogram|retained|all DUMP [N]");
             System.exit(2);
         }
         String mode = args[0];
         int n = args.length == 3 ? Integer.parseInt(args[2]) : 10;
-        if (!mode.equals("histogram") && !mode.equals("retained")) {
+        if (!mode.equals("histogram") && !mode.equals("retained") && !mode.equals("all")) {
             System.err.println("VisualVMPeer: unknown mode " + mode);
             System.exit(2);
         }
@@ -38,6 +40,8 @@ public class VisualVMPeer {
         Heap heap = HeapFactory.createHeap(new File(args[1]));
         if (mode.equals("histogram")) {
             histogram(heap, n);
+        } else if (mode.equals("all")) {
+            all(heap);
         } else {
             retained(heap, n);
         }
@@ -77,6 +81,45 @@ public class VisualVMPeer {
                     + "\t" + obj.getSize()
                     + "\t" + obj.getRetainedSize());
         }
+    }
+
+    // all prints every object the library lists: the instances and arrays
+    // of getAllInstancesIterator, then the class objects (which that
+    // iterator may leave out) through getInstanceByID of each class id,
+    // each id once. Class objects are printed with the class name
+    // "java.lang.Class" and, in a fifth column, the name of the class they
+    // stand for. The first retained size asked for computes them all; its
+    // time goes to stderr as retained_ms.
+    static void all(Heap heap) {
+        java.util.HashSet<Long> seen = new java.util.HashSet<>();
+        java.io.PrintWriter out = new java.io.PrintWriter(new java.io.BufferedWriter(
+                new java.io.OutputStreamWriter(System.out), 1 << 16));
+        boolean first = true;
+        for (java.util.Iterator<Instance> it = heap.getAllInstancesIterator(); it.hasNext();) {
+            Instance obj = it.next();
+            if (first) {
+                long t = System.nanoTime();
+                obj.getRetainedSize();
+                System.err.println("retained_ms=" + ms(t));
+                first = false;
+            }
+            seen.add(obj.getInstanceId());
+            print(out, obj, "");
+        }
+        for (JavaClass cls : heap.getAllClasses()) {
+            Instance obj = heap.getInstanceByID(cls.getJavaClassId());
+            if (obj == null || !seen.add(obj.getInstanceId())) {
+                continue;
+            }
+            print(out, obj, cls.getName());
+        }
+        out.flush();
+    }
+
+    static void print(java.io.PrintWriter out, Instance obj, String mirrorOf) {
+        out.print("0x" + Long.toHexString(obj.getInstanceId()) + "\t" + obj.getJavaClass().getName()
+                + "\t" + obj.getSize() + "\t" + obj.getRetainedSize());
+        out.print(mirrorOf.isEmpty() ? "\n" : "\t" + mirrorOf + "\n");
     }
 
     static long ms(long since) {
