@@ -486,6 +486,38 @@ func TestPathsNestedSimpleName(t *testing.T) {
 	}
 }
 
+// A dominator tree as deep as a linked list prints one line a level,
+// indented at most render.Indent's depth: indented all the way, every
+// line of a table was padded to the deepest one's width, and 10,000
+// levels wrote 200 MB.
+func TestDominatorsDeepTree(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	const n = 3000
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	for i, id := range ids {
+		next := uint64(0)
+		if i+1 < n {
+			next = ids[i+1]
+		}
+		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
+	}
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	dump := writeDump(t, w, "chain.hprof")
+	out, errOut, code := run(t, "dominators", dump, "--depth", fmt.Sprint(n), "--top", "1")
+	longest := 0
+	for _, l := range strings.Split(out, "\n") {
+		longest = max(longest, len(l))
+	}
+	if code != 0 || longest > 300 || !strings.Contains(out, fmt.Sprintf("(depth %d) com.example.Node", n-1)) {
+		t.Errorf("exit %d (%s): longest line %d bytes, want a line at depth %d", code, errOut, longest, n-1)
+	}
+}
+
 // A path through a long linked list prints its ends and one line for the
 // middle: the whole run printed each line indented one step deeper, so a
 // 40,000-long list wrote 800 MB (quadratic), ran out of memory, and its

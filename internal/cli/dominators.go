@@ -229,7 +229,7 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 	walk = func(n *domNode, parent string) {
 		class := n.Class
 		if format == render.Table {
-			class = strings.Repeat("  ", n.depth) + class
+			class = render.Indent(n.depth) + class
 		}
 		row := []any{n.ID, class, n.Shallow, n.Retained, n.Percent, n.Root}
 		if format == render.CSV {

@@ -114,7 +114,7 @@ loaders alone.`,
 						if st.Field != "" {
 							line = st.Field + "  " + line
 						}
-						fmt.Fprintf(w, "    %s%s\n", strings.Repeat("  ", i), line)
+						fmt.Fprintf(w, "    %s%s\n", render.Indent(i), line)
 					}
 				}
 			}
@@ -478,7 +478,7 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 			if st.Field != "" {
 				line = st.Field + "  " + line
 			}
-			fmt.Fprintf(w, "    %s%s\n", strings.Repeat("  ", j), line)
+			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), line)
 		}
 		fmt.Fprintln(w, "  Accumulation (each step keeps ≥ 70% of the one above):")
 		for j, st := range sp.Chain {
@@ -486,7 +486,7 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 			if st.Field != "" {
 				line = st.Field + "  " + line
 			}
-			fmt.Fprintf(w, "    %s%s\n", strings.Repeat("  ", j), line)
+			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), line)
 		}
 		fmt.Fprintln(w, "  Biggest classes it retains:")
 		for _, c := range sp.Retains {

@@ -313,7 +313,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		if p.Keeps {
 			objects = ""
 		}
-		grid.Rows = append(grid.Rows, []any{strings.Repeat("  ", p.depth) + text, p.ID, objects, p.Retained})
+		grid.Rows = append(grid.Rows, []any{render.Indent(p.depth) + text, p.ID, objects, p.Retained})
 		for _, c := range p.Children {
 			walk(c)
 		}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,19 @@ func TestWriteJSONDeep(t *testing.T) {
 	b.Reset()
 	if err := WriteJSON(&b, map[string]int{"a": 1}); err != nil || b.String() != "{\n  \"a\": 1\n}\n" {
 		t.Errorf("shallow: %q, %v", b.String(), err)
+	}
+}
+
+func TestIndent(t *testing.T) {
+	for depth, want := range map[int]string{
+		0:             "",
+		3:             "      ",
+		maxIndent:     strings.Repeat("  ", maxIndent),
+		maxIndent + 1: strings.Repeat("  ", maxIndent) + fmt.Sprintf("(depth %d) ", maxIndent+1),
+		10000:         strings.Repeat("  ", maxIndent) + "(depth 10000) ",
+	} {
+		if got := Indent(depth); got != want {
+			t.Errorf("Indent(%d) = %q, want %q", depth, got, want)
+		}
 	}
 }
