@@ -178,9 +178,18 @@ func (o *dominatorsOptions) node(t *dominator.Tree, x heap.ObjectIndex, depth in
 	return n
 }
 
+// scanLevels is how many levels --depth expands by scanning the whole
+// tree once a level (Tree.BiggestChildren without the children table);
+// deeper levels use the table. On the bench dump from the index, a scan
+// takes about 0.03 s and the table 0.6 s and 330 MB: 20 levels took 0.84 s
+// by scanning, 1.01 s and 3.5 times the memory with the table; a
+// 40,000-deep chain took 4.0 s by scanning, a tenth of it with the table.
+const scanLevels = 32
+
 // collect builds the printed tree level by level: each level's objects
 // get their biggest children in one call (one scan of the tree, not a
-// children table of every object; see dominator.Tree.BiggestChildren).
+// children table of every object; see dominator.Tree.BiggestChildren),
+// for the first scanLevels levels.
 func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 	var out []*domNode
 	for _, x := range t.Children(heap.None) {
@@ -191,6 +200,9 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 	}
 	level := out
 	for depth := 0; depth < o.depth && len(level) > 0 && o.children > 0; depth++ {
+		if depth == scanLevels {
+			t.IndexChildren() // deeper levels look children up
+		}
 		objs := make([]heap.ObjectIndex, len(level))
 		for i, n := range level {
 			objs[i] = n.object

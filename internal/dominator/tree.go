@@ -187,6 +187,17 @@ func (t *Tree) BiggestChild(o heap.ObjectIndex) heap.ObjectIndex {
 	return best
 }
 
+// IndexChildren builds the table of every object's children now, if it is
+// not there yet: BiggestChildren then looks children up instead of
+// scanning every object's dominator, which pays when many levels of the
+// tree are to be expanded (a scan a level: a 1,000-deep chain on the
+// bench dump would take 1,000 scans).
+func (t *Tree) IndexChildren() {
+	if t.childStart == nil {
+		t.buildChildren()
+	}
+}
+
 // UnorderedChildren returns the objects o immediately dominates (heap.None: the
 // top level) in no particular order, sorting nothing.
 func (t *Tree) UnorderedChildren(o heap.ObjectIndex) []heap.ObjectIndex {
