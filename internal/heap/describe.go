@@ -30,12 +30,37 @@ func (g *Graph) IsRoot(o ObjectIndex) bool { return len(g.rootsOf(o)) > 0 }
 
 // ThreadBySerial returns the thread with the given serial number.
 func (g *Graph) ThreadBySerial(serial uint32) (Thread, bool) {
-	for _, t := range g.Threads {
-		if t.Serial == serial {
-			return t, true
-		}
+	if i, ok := g.lookups().threadBySerial[serial]; ok {
+		return g.Threads[i], true
 	}
 	return Thread{}, false
+}
+
+// lookupTables are maps over the dump's threads and classes, made on first
+// use: a stack is described frame by frame, and a search through every
+// thread and every LOAD CLASS record per frame took 121 s for 300 threads
+// of 3,000 frames.
+type lookupTables struct {
+	threadBySerial    map[uint32]int    // the first thread of a serial, in g.Threads
+	classNameBySerial map[uint32]uint64 // the first LOAD CLASS name of a serial
+}
+
+func (g *Graph) lookups() *lookupTables {
+	g.lookupOnce.Do(func() {
+		l := &lookupTables{threadBySerial: map[uint32]int{}, classNameBySerial: map[uint32]uint64{}}
+		for i, t := range g.Threads {
+			if _, ok := l.threadBySerial[t.Serial]; !ok {
+				l.threadBySerial[t.Serial] = i
+			}
+		}
+		for _, lc := range g.Catalog.LoadClasses {
+			if _, ok := l.classNameBySerial[lc.Serial]; !ok {
+				l.classNameBySerial[lc.Serial] = lc.NameID
+			}
+		}
+		g.lookupTables = l
+	})
+	return g.lookupTables
 }
 
 // ThreadOf returns the thread whose object is o.

@@ -95,6 +95,11 @@ type Graph struct {
 	reading sync.RWMutex
 
 	rootIndexOnce sync.Once
+	rootSetOnce   sync.Once
+	rootSet       []ObjectIndex
+	locals        map[ObjectIndex][]LocalRoot
+	lookupOnce    sync.Once
+	lookupTables  *lookupTables
 	rootIndex     map[ObjectIndex][]int
 
 	Roots   []Root
