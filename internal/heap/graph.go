@@ -89,6 +89,10 @@ type Graph struct {
 	walker      *hprof.HeapReader
 	walkChunk   int
 	walkOffsets []int64
+	// walked: offsets found by earlier walks of the chunks walked last
+	// (walkedOrder, oldest first); see keepWalked.
+	walked      map[int][]int64
+	walkedOrder []int
 	walkMap     *hprof.Mapping // what walker reads, closed by endWalk
 	// reading is held, shared, while a record is decoded from the
 	// mapping, and alone by ReleaseFile, which unmaps it.

@@ -390,6 +390,11 @@ func TestRecordsAcrossChunks(t *testing.T) {
 			t.Fatalf("query %d, object %d: %v, id 0x%x, %d bytes", i, k, err, rec.ID, len(rec.Body))
 		}
 	}
+	// The chunks left keep their offsets (a path's steps go back and
+	// forth between chunks), a bounded number of them.
+	if len(g.walked) == 0 || len(g.walked) > walkedChunks || len(g.walkedOrder) != len(g.walked) {
+		t.Errorf("%d chunks' offsets kept (%d in order), want 1 to %d", len(g.walked), len(g.walkedOrder), walkedChunks)
+	}
 }
 
 // TestShallowTotal: the sum of every object's size, on 1 to 3 shares and
