@@ -14,6 +14,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/testjvm"
 )
 
@@ -554,5 +555,22 @@ func TestPathsLongRun(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !strings.Contains(out, fmt.Sprintf(`"elided_references": %d`, n-2*runEnds+1)) {
 		t.Errorf("json: exit %d, %v", code, err)
+	}
+}
+
+// stepLine prints a path's or a chain's elided middle as one line, and a
+// loader path's shape is the same whatever the length left out.
+func TestStepLineElided(t *testing.T) {
+	if got := stepLine(leaks.Step{Elided: 1234}, false, true); got != "… 1,234 more steps" {
+		t.Errorf("elided step printed %q", got)
+	}
+	st := leaks.Step{Field: "parent", Object: leaks.Object{ID: "0x10", Class: "PluginLoader", Retained: 2048}}
+	if got := stepLine(st, false, true); got != "parent  PluginLoader 0x10  retains 2.0 KiB" {
+		t.Errorf("chain step printed %q", got)
+	}
+	long := []leaks.Step{st, {Elided: 5}, st}
+	longer := []leaks.Step{st, {Elided: 500}, st}
+	if pathShape(long) != pathShape(longer) || pathShape(long) == pathShape([]leaks.Step{st, st}) {
+		t.Errorf("shapes: %q %q", pathShape(long), pathShape(longer))
 	}
 }

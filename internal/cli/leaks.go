@@ -107,14 +107,7 @@ loaders alone.`,
 				for _, k := range order {
 					fmt.Fprintf(w, "  %d loader(s):\n", shapes[k].n)
 					for i, st := range shapes[k].path {
-						line := st.Object.Class + " " + st.Object.ID
-						if i == 0 && st.GCRoot != "" {
-							line = st.GCRoot + "  " + line
-						}
-						if st.Field != "" {
-							line = st.Field + "  " + line
-						}
-						fmt.Fprintf(w, "    %s%s\n", render.Indent(i), line)
+						fmt.Fprintf(w, "    %s%s\n", render.Indent(i), stepLine(st, i == 0, false))
 					}
 				}
 			}
@@ -163,10 +156,37 @@ func unreachableLoaders(r *leaks.LoaderReport) int {
 
 var slotRE = regexp.MustCompile(`\[\d+\]`)
 
-// pathShape is a path with ids and array slots left out.
+// stepLine is one step of a path from a GC root (with the root's kind
+// on the first) or of an accumulation chain (with retained sizes), or
+// the line standing for the middle of a long one.
+func stepLine(st leaks.Step, first, retains bool) string {
+	if st.Elided > 0 {
+		return fmt.Sprintf("… %s more steps", commas(st.Elided))
+	}
+	line := st.Object.Class + " " + st.Object.ID
+	if retains {
+		line += "  retains " + render.Size(st.Object.Retained)
+	}
+	if first && st.GCRoot != "" {
+		line = st.GCRoot + "  " + line
+	}
+	if st.Field != "" {
+		line = st.Field + "  " + line
+	}
+	return line
+}
+
+// pathShape is a path with ids, array slots and the length of an elided
+// middle left out.
 func pathShape(p []leaks.Step) string {
 	var b strings.Builder
 	for _, st := range p {
+		if st.Elided > 0 {
+			// Loaders each the parent of the next have paths of every
+			// length: one shape for all that are long.
+			b.WriteString("…|")
+			continue
+		}
 		b.WriteString(slotRE.ReplaceAllString(st.Field, "[]") + ">" + st.Object.Class + "|")
 	}
 	return b.String()
@@ -471,22 +491,11 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 		fmt.Fprintf(w, "Suspect %d: %s\n\n", i+1, sp.Sentence)
 		fmt.Fprintln(w, "  Path from a GC root:")
 		for j, st := range sp.Path {
-			line := st.Object.Class + " " + st.Object.ID
-			if j == 0 && st.GCRoot != "" {
-				line = st.GCRoot + "  " + line
-			}
-			if st.Field != "" {
-				line = st.Field + "  " + line
-			}
-			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), line)
+			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), stepLine(st, j == 0, false))
 		}
 		fmt.Fprintln(w, "  Accumulation (each step keeps ≥ 70% of the one above):")
 		for j, st := range sp.Chain {
-			line := fmt.Sprintf("%s %s  retains %s", st.Object.Class, st.Object.ID, render.Size(st.Object.Retained))
-			if st.Field != "" {
-				line = st.Field + "  " + line
-			}
-			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), line)
+			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), stepLine(st, false, true))
 		}
 		fmt.Fprintln(w, "  Biggest classes it retains:")
 		for _, c := range sp.Retains {

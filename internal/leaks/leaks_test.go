@@ -503,3 +503,64 @@ func TestSuspectsLinkedListHead(t *testing.T) {
 		t.Errorf("chain %d long ending at %+v; %q", len(sp.Chain), acc, sp.Sentence)
 	}
 }
+
+// TestLongPathsFolded: a suspect in the middle of a doubly linked list
+// rooted at both ends has a path as long as half the list; its middle is
+// one Elided step, and every step kept is the unfolded path's. Loaders
+// each the parent of the next get folded paths too.
+func TestLongPathsFolded(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "prev", Type: hprof.TypeObject}, {Name: "next", Type: hprof.TypeObject}, {Name: "load", Type: hprof.TypeObject}})
+	const n = 101
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	big := w.NewID()
+	refs := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}
+	for i, id := range ids {
+		var prev, next, load uint64
+		if i > 0 {
+			prev = ids[i-1]
+		}
+		if i+1 < n {
+			next = ids[i+1]
+		}
+		if i == n/2 {
+			load = big
+		}
+		w.Instance(id, node, refs, []uint64{prev, next, load})
+	}
+	w.PrimArray(big, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, ids[n-1], 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tr, s := dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{})
+	mid := g.Lookup(ids[n/2])
+	full := s.Path(mid)
+	got := PathTo(g, tr, s, mid)
+	if len(full) != n/2+1 || len(got) != 2*stepEnds+1 || got[stepEnds].Elided != int64(len(full)-2*stepEnds) {
+		t.Fatalf("path of %d steps folded to %d, middle %+v", len(full), len(got), got[stepEnds])
+	}
+	for i, st := range got {
+		k := i
+		if i > stepEnds {
+			k = len(full) - (len(got) - i)
+		}
+		if i != stepEnds && (st.Object.ID != fmt.Sprintf("0x%x", g.ID(full[k])) || st.Elided != 0) {
+			t.Errorf("step %d is %+v, want object 0x%x", i, st, g.ID(full[k]))
+		}
+	}
+	if got[stepEnds+1].Field != "next" && got[stepEnds+1].Field != "prev" {
+		t.Errorf("the step after the gap has field %q", got[stepEnds+1].Field)
+	}
+	sus := Suspects(g, tr, s, 0.10)
+	if len(sus) == 0 || sus[0].Object.ID != fmt.Sprintf("0x%x", ids[n/2]) || len(sus[0].Path) != 2*stepEnds+1 {
+		t.Errorf("suspects: %+v", sus)
+	}
+	// Short lists are left alone.
+	if short := foldSteps(make([]Step, 2*stepEnds+1)); len(short) != 2*stepEnds+1 {
+		t.Errorf("%d steps folded to %d", 2*stepEnds+1, len(short))
+	}
+}

@@ -39,7 +39,9 @@ type Suspect struct {
 	Percent   float64 `json:"percent"`
 	Object    Object  `json:"object"` // the object, or the class's biggest
 	// Chain is the dominator-tree walk from Object to the accumulation
-	// point (its last element), each keeping at least AccumulationRatio.
+	// point (its last element), each keeping at least AccumulationRatio;
+	// Path the shortest strong path from a GC root to Object. The middle of
+	// a long one is an Elided step.
 	Chain    []Step       `json:"accumulation_chain"`
 	Path     []Step       `json:"path_from_gc_root"`
 	Retains  []ClassShare `json:"biggest_classes"`
@@ -152,6 +154,7 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 	}
 	sp.Retains = retainedClasses(g, t, x, 5)
 	sp.Sentence = sentence(g, sp)
+	sp.Chain = foldSteps(sp.Chain) // after the sentence, which names its objects
 	return sp
 }
 

@@ -220,18 +220,18 @@ func SignedSize(b int64) string {
 	return "+" + humanize.IBytes(uint64(b))
 }
 
-// maxIndent is how many levels deep the lines of a tree are indented.
-const maxIndent = 32
+// MaxIndent is how many levels deep the lines of a tree are indented.
+const MaxIndent = 32
 
 // Indent returns the indentation of a tree's line at depth (0 for the
-// top): two spaces a level, down to maxIndent levels. A deeper line is
+// top): two spaces a level, down to MaxIndent levels. A deeper line is
 // indented as one at that level and starts with its depth, "(depth 41) ",
 // so that a tree as deep as a linked list is printed long but not ever
 // wider: indented all the way, 10,000 levels of a dominator tree were 200
 // MB of table.
 func Indent(depth int) string {
-	if depth <= maxIndent {
+	if depth <= MaxIndent {
 		return strings.Repeat("  ", depth)
 	}
-	return strings.Repeat("  ", maxIndent) + "(depth " + strconv.Itoa(depth) + ") "
+	return strings.Repeat("  ", MaxIndent) + "(depth " + strconv.Itoa(depth) + ") "
 }

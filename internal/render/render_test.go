@@ -38,9 +38,9 @@ func TestIndent(t *testing.T) {
 	for depth, want := range map[int]string{
 		0:             "",
 		3:             "      ",
-		maxIndent:     strings.Repeat("  ", maxIndent),
-		maxIndent + 1: strings.Repeat("  ", maxIndent) + fmt.Sprintf("(depth %d) ", maxIndent+1),
-		10000:         strings.Repeat("  ", maxIndent) + "(depth 10000) ",
+		MaxIndent:     strings.Repeat("  ", MaxIndent),
+		MaxIndent + 1: strings.Repeat("  ", MaxIndent) + fmt.Sprintf("(depth %d) ", MaxIndent+1),
+		10000:         strings.Repeat("  ", MaxIndent) + "(depth 10000) ",
 	} {
 		if got := Indent(depth); got != want {
 			t.Errorf("Indent(%d) = %q, want %q", depth, got, want)

@@ -24,6 +24,7 @@ import (
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/render"
 )
 
 // Node is a node of the treemap: a subtree of the dominator tree.
@@ -157,7 +158,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		return strings.TrimRight(strings.TrimRight(humanize.FormatFloat("#.#", f), "0"), ".") + "%"
 	},
 	"indent": func(n int) string {
-		return strings.Repeat("\u00a0\u00a0", n)
+		return strings.Repeat("\u00a0\u00a0", min(n, render.MaxIndent))
 	},
 }).Parse(pageText))
 

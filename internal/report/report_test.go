@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/render"
 	"github.com/leakscan/leakscan/internal/testjvm"
 )
 
@@ -68,5 +71,28 @@ func TestBuildTree(t *testing.T) {
 	var page bytes.Buffer
 	if err := Write(&page, &Data{Title: "t", Tree: top, Loaders: nil, OffHeap: nil}); err != nil {
 		t.Fatalf("a report with nothing but the tree: %v", err)
+	}
+}
+
+// TestElidedSteps: the middle of a long path or chain is one line saying
+// how many steps it stands for, and no line is indented past
+// render.MaxIndent levels.
+func TestElidedSteps(t *testing.T) {
+	var path []leaks.Step
+	for i := range 60 {
+		path = append(path, leaks.Step{Field: "next", Object: leaks.Object{ID: fmt.Sprintf("0x%x", i), Class: "Node"}})
+	}
+	path[10] = leaks.Step{Elided: 1234}
+	sp := leaks.Suspect{Kind: "object", Path: path, Chain: path}
+	var page bytes.Buffer
+	if err := Write(&page, &Data{Title: "t", Tree: &Node{Name: "all"}, Suspects: []leaks.Suspect{sp}}); err != nil {
+		t.Fatal(err)
+	}
+	out := page.String()
+	if n := strings.Count(out, "… 1,234 more steps"); n != 2 {
+		t.Errorf("%d lines for the elided steps, want one in the path and one in the chain", n)
+	}
+	if deep := strings.Repeat("\u00a0\u00a0", render.MaxIndent+1); strings.Contains(out, deep) {
+		t.Errorf("a line is indented past %d levels", render.MaxIndent)
 	}
 }
