@@ -11,11 +11,11 @@ import (
 // writes it, matches the pattern. The pattern was checked when the rules
 // loaded.
 func classMatch(g *heap.Graph, pattern string) []bool {
-	re, err := heap.ClassPattern(pattern)
+	m, err := heap.ClassPattern(pattern)
 	if err != nil {
 		panic(fmt.Sprintf("check: pattern %q not validated: %v", pattern, err))
 	}
-	return g.MatchClasses(re)
+	return g.MatchClasses(m)
 }
 
 // withSubclasses adds to match the subclasses of the classes it marks.

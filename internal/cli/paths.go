@@ -65,13 +65,15 @@ dump analysed last from this folder.`,
 			if o.class == "" && len(o.objects) == 0 {
 				return &ExitError{Code: ExitError2, Err: fmt.Errorf("name what to find: --class NAME or --object 0xID")}
 			}
-			var re *regexp.Regexp
+			var match *heap.ClassMatcher
 			if o.regex {
-				if re, err = regexp.Compile(o.class); err != nil {
+				re, err := regexp.Compile(o.class)
+				if err != nil {
 					return fmt.Errorf("--class: %w", err)
 				}
+				match = heap.RegexpMatcher(re)
 			} else if o.class != "" {
-				if re, err = heap.ClassPattern(o.class); err != nil {
+				if match, err = heap.ClassPattern(o.class); err != nil {
 					return fmt.Errorf("--class: %w", err)
 				}
 			}
@@ -96,7 +98,7 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err
 			}
-			targets, err := o.targets(graph, re)
+			targets, err := o.targets(graph, match)
 			if err != nil {
 				return err
 			}
@@ -137,7 +139,7 @@ dump analysed last from this folder.`,
 	return cmd
 }
 
-func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectIndex, error) {
+func (o *pathsOptions) targets(g *heap.Graph, classes *heap.ClassMatcher) ([]heap.ObjectIndex, error) {
 	var out []heap.ObjectIndex
 	for _, s := range o.objects {
 		id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
@@ -153,7 +155,7 @@ func (o *pathsOptions) targets(g *heap.Graph, re *regexp.Regexp) ([]heap.ObjectI
 	if o.class == "" {
 		return uniqueObjects(out), nil
 	}
-	match := g.MatchClasses(re)
+	match := g.MatchClasses(classes)
 	if !slices.Contains(match, true) {
 		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.Source.Path)
 	}

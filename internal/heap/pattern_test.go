@@ -1,6 +1,11 @@
 package heap
 
-import "testing"
+import (
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+)
 
 // TestNestedSimpleName: a nested class's simple name matches it, as a
 // top-level class's does, and only after a '.' or a '$'.
@@ -18,7 +23,7 @@ func TestNestedSimpleName(t *testing.T) {
 		"org.acme.SpillableIterator$Inner":           false,
 		"org.apache.spark.util.collection.Spillable": false,
 	} {
-		if re.MatchString(name) != want {
+		if re.Match(name) != want {
 			t.Errorf("SpillableIterator matches %s: %v, want %v", name, !want, want)
 		}
 	}
@@ -51,11 +56,38 @@ func TestClassPattern(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", c.pattern, err)
 		}
-		if got := MatchesClass(re, c.name); got != c.want {
+		if got := re.Match(c.name); got != c.want {
 			t.Errorf("%q matches %s: %v, want %v", c.pattern, c.name, got, c.want)
 		}
 	}
 	if _, err := ClassPattern("/(/"); err == nil {
 		t.Error("a bad /regex/ compiled")
+	}
+}
+
+// TestPlainNameAsRegexp: a plain name is compared, not matched by a
+// regular expression; on random names both say the same.
+func TestPlainNameAsRegexp(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "ab.$["[r.IntN(5)]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		p, name := word(1+r.IntN(4)), word(r.IntN(9))
+		if strings.Contains(p, "*") || (len(p) > 1 && p[0] == '/') {
+			continue
+		}
+		m, err := ClassPattern(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(`(^|[.$])` + regexp.QuoteMeta(p) + "$")
+		if want := re.MatchString(name) || re.MatchString(SourceName(name)); m.Match(name) != want {
+			t.Fatalf("%q matches %q: %v, want %v", p, name, !want, want)
+		}
 	}
 }

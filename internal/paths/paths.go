@@ -85,11 +85,11 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 		ex = append(append([]FieldRef{}, ex...), DefaultExcludes...)
 	}
 	for _, ref := range ex {
-		re, err := heap.ClassPattern(ref.Class)
+		m, err := heap.ClassPattern(ref.Class)
 		if err != nil {
 			panic(fmt.Sprintf("paths: --exclude class %q not validated: %v", ref.Class, err))
 		}
-		match := g.MatchClasses(re)
+		match := g.MatchClasses(m)
 		for c := range g.Classes {
 			for a := heap.ClassIndex(c); a >= 0; a = g.Classes[a].Super {
 				if match[a] {
