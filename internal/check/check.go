@@ -437,6 +437,11 @@ func (c *checker) duplicates() {
 	g := c.in.Graph
 	match := c.classMatch(r.Class)
 	loaders := map[string][]uint64{}
+	type defined struct {
+		name   string
+		loader uint64
+	}
+	seen := map[defined]bool{} // not a search of each name's list (quadratic)
 	for cl, k := range g.Classes {
 		if !match[cl] || k.ID == 0 || k.Kind != heap.ClassInstance {
 			continue
@@ -444,7 +449,8 @@ func (c *checker) duplicates() {
 		if l := g.Lookup(k.LoaderID); k.LoaderID != 0 && l != heap.None && c.in.Tree.Idom(l) == dominator.Unreachable {
 			continue // a loader the next GC frees, as classloaders leaves it out
 		}
-		if !slices.Contains(loaders[k.Name], k.LoaderID) {
+		if d := (defined{k.Name, k.LoaderID}); !seen[d] {
+			seen[d] = true
 			loaders[k.Name] = append(loaders[k.Name], k.LoaderID)
 		}
 	}

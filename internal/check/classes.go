@@ -70,11 +70,9 @@ func (gr classGroup) loaded(g *heap.Graph) string {
 	if len(gr.classes) < 2 {
 		return ""
 	}
-	var loaders []uint64
+	loaders := map[uint64]bool{}
 	for _, c := range gr.classes {
-		if l := g.Classes[c].LoaderID; !slices.Contains(loaders, l) {
-			loaders = append(loaders, l)
-		}
+		loaders[g.Classes[c].LoaderID] = true
 	}
 	return fmt.Sprintf(" (%d classes of that name, in %d class loaders)", len(gr.classes), len(loaders))
 }

@@ -1,7 +1,9 @@
 package leaks
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -161,7 +163,12 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	}
 	r := &LoaderReport{}
 	byID := map[uint64]Loader{}
-	for id := range ids {
+	// In the order of their records in the dump: reading a loader's
+	// fields walks the part of the dump its record is in, and 5,000
+	// loaders taken in a map's order walked their parts anew each time
+	// (35 s; each part holds up to 65,536 records).
+	sorted := slices.SortedFunc(maps.Keys(ids), func(a, b uint64) int { return cmp.Compare(g.Lookup(a), g.Lookup(b)) })
+	for _, id := range sorted {
 		l := loaderOf(g, t, s, id)
 		l.Classes, l.Instances = classesBy[id], instancesBy[id]
 		byID[id] = l
@@ -209,8 +216,16 @@ func loaderOf(g *heap.Graph, t *dominator.Tree, s *paths.Search, id uint64) Load
 // they are no Metaspace leak.
 func duplicates(g *heap.Graph, loaders map[uint64]Loader) []Duplicate {
 	byName := map[string][]uint64{}
+	// A set, not a search of each name's list: 5,000 loaders that each
+	// define the same 200 classes took 40 s.
+	type defined struct {
+		name   string
+		loader uint64
+	}
+	seen := map[defined]bool{}
 	for _, c := range g.Classes {
-		if c.ID != 0 && !loaders[c.LoaderID].Unreachable && !slices.Contains(byName[c.Name], c.LoaderID) {
+		if k := (defined{c.Name, c.LoaderID}); c.ID != 0 && !loaders[c.LoaderID].Unreachable && !seen[k] {
+			seen[k] = true
 			byName[c.Name] = append(byName[c.Name], c.LoaderID)
 		}
 	}
