@@ -517,6 +517,12 @@ func TestDominatorsDeepTree(t *testing.T) {
 	if code != 0 || longest > 300 || !strings.Contains(out, fmt.Sprintf("(depth %d) com.example.Node", n-1)) {
 		t.Errorf("exit %d (%s): longest line %d bytes, want a line at depth %d", code, errOut, longest, n-1)
 	}
+	// The list's head has no referrer, its second node one.
+	for id, want := range map[uint64]string{ids[0]: "Referred to by no object.", ids[1]: "Referred to by 1 object:"} {
+		if out, _, code := run(t, "inspect", dump, fmt.Sprintf("0x%x", id)); code != 0 || !strings.Contains(out, want) {
+			t.Errorf("inspect 0x%x: exit %d, want %q in:\n%s", id, code, want, out)
+		}
+	}
 }
 
 // A path through a long linked list prints its ends and one line for the

@@ -259,9 +259,9 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 		return err
 	}
 	if format == render.Table {
-		fmt.Fprintf(s.Out, "\nreachable: %s objects, %s", commas(t.ReachableObjects), render.Size(t.ReachableBytes))
+		fmt.Fprintf(s.Out, "\nreachable: %s, %s", objects(t.ReachableObjects), render.Size(t.ReachableBytes))
 		if t.UnreachableObjects > 0 {
-			fmt.Fprintf(s.Out, "; unreachable (left out): %s objects, %s", commas(t.UnreachableObjects), render.Size(t.UnreachableBytes))
+			fmt.Fprintf(s.Out, "; unreachable (left out): %s, %s", objects(t.UnreachableObjects), render.Size(t.UnreachableBytes))
 		}
 		fmt.Fprintln(s.Out)
 	}

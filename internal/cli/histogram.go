@@ -125,7 +125,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		return err
 	}
 	if format == render.Table {
-		fmt.Fprintf(s.Out, "\n%d classes shown; total %s objects, %s\n", len(grid.Rows), commas(totalN), render.Size(totalB))
+		fmt.Fprintf(s.Out, "\n%d classes shown; total %s, %s\n", len(grid.Rows), objects(totalN), render.Size(totalB))
 	}
 	return nil
 }

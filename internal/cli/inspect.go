@@ -384,7 +384,11 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 	section("Fields", r.Fields)
 	section("Static fields", r.Statics)
 	section("Elements", r.Elements)
-	fmt.Fprintf(s.Out, "\nReferred to by %d object(s):\n", len(r.Referrers)+r.More)
+	if len(r.Referrers)+r.More == 0 {
+		fmt.Fprintln(s.Out, "\nReferred to by no object.")
+		return
+	}
+	fmt.Fprintf(s.Out, "\nReferred to by %s:\n", objects(int64(len(r.Referrers)+r.More)))
 	grid := &render.Grid{Columns: []render.Column{{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"}, {Title: "Through", Key: "field"}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
 	for _, ref := range r.Referrers {
 		grid.Rows = append(grid.Rows, []any{ref.ID, ref.Class, ref.Field, ref.Retained})
