@@ -436,24 +436,15 @@ func (c *checker) duplicates() {
 	r := c.rule.DuplicateClasses
 	g := c.in.Graph
 	match := c.classMatch(r.Class)
-	loaders := map[string][]uint64{}
-	type defined struct {
-		name   string
-		loader uint64
-	}
-	seen := map[defined]bool{} // not a search of each name's list (quadratic)
-	for cl, k := range g.Classes {
-		if !match[cl] || k.ID == 0 || k.Kind != heap.ClassInstance {
-			continue
+	loaders := g.LoadersByName(func(cl heap.ClassIndex) bool {
+		k := &g.Classes[cl]
+		if !match[cl] || k.Kind != heap.ClassInstance {
+			return false
 		}
-		if l := g.Lookup(k.LoaderID); k.LoaderID != 0 && l != heap.None && c.in.Tree.Idom(l) == dominator.Unreachable {
-			continue // a loader the next GC frees, as classloaders leaves it out
-		}
-		if d := (defined{k.Name, k.LoaderID}); !seen[d] {
-			seen[d] = true
-			loaders[k.Name] = append(loaders[k.Name], k.LoaderID)
-		}
-	}
+		// A loader the next GC frees is left out, as classloaders does.
+		l := g.Lookup(k.LoaderID)
+		return k.LoaderID == 0 || l == heap.None || c.in.Tree.Idom(l) != dominator.Unreachable
+	})
 	for _, name := range slices.Sorted(maps.Keys(loaders)) { // ties keep name order
 		ls := loaders[name]
 		if int64(len(ls)) <= r.MaxLoaders.N {

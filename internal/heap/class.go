@@ -173,3 +173,25 @@ func jvmName(s string) string {
 	}
 	return strings.Repeat("[", dims) + elem
 }
+
+// LoadersByName returns, per class name, the class loaders (by id, each
+// once, in class order) that define a class of that name, among the
+// classes with a class object that keep accepts. The loaders are found in
+// a set, not by a search of each name's list: 5,000 loaders that each
+// define the same 200 classes took 40 s so.
+func (g *Graph) LoadersByName(keep func(ClassIndex) bool) map[string][]uint64 {
+	type defined struct {
+		name   string
+		loader uint64
+	}
+	seen := map[defined]bool{}
+	out := map[string][]uint64{}
+	for i := range g.Classes {
+		c := &g.Classes[i]
+		if k := (defined{c.Name, c.LoaderID}); c.ID != 0 && keep(ClassIndex(i)) && !seen[k] {
+			seen[k] = true
+			out[c.Name] = append(out[c.Name], c.LoaderID)
+		}
+	}
+	return out
+}
