@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -367,5 +368,43 @@ func TestIndexTruncatedDump(t *testing.T) {
 	}
 	if ls, _ := os.ReadDir(cut + ".leakscan"); len(ls) < 3 {
 		t.Errorf("the index holds %d parts; want census, graph and dominators", len(ls))
+	}
+}
+
+// Names are the dump's bytes, modified UTF-8: U+0000 as C0 80 and a
+// character beyond U+FFFF as two surrogates, neither valid UTF-8. The
+// index kept them as JSON, which replaced such bytes with U+FFFD, so that
+// the same command printed other names from the index and no longer found
+// the class by its name.
+func TestIndexKeepsNameBytes(t *testing.T) {
+	const name = "com/example/Emoji\xed\xa0\xbd\xed\xb8\x80Nul\xc0\x80"
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	cls := w.Class(name, obj, 0, []hproftest.Static{{Name: "s\xed\xa0\xbd", Type: hprof.TypeInt, Value: 7}},
+		[]hproftest.Field{{Name: "f\xc0\x80", Type: hprof.TypeInt}})
+	var ids []uint64
+	for range 3 {
+		id := w.NewID()
+		w.Instance(id, cls, []hprof.BasicType{hprof.TypeInt}, []uint64{42})
+		w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
+		ids = append(ids, id)
+	}
+	dump := writeDump(t, w, "names.hprof")
+	dotted := strings.ReplaceAll(name, "/", ".")
+	cmds := [][]string{
+		{"histogram", dump},
+		{"dominators", dump},
+		{"paths", dump, "--class", dotted},
+		{"inspect", dump, fmt.Sprintf("0x%x", ids[0])},
+	}
+	for _, c := range cmds {
+		plain, errOut, code := run(t, c...)
+		if code != 0 || !strings.Contains(plain, "Emoji\xed\xa0\xbd\xed\xb8\x80Nul\xc0\x80") {
+			t.Fatalf("%v: exit %d (%s), the name's bytes not in:\n%s", c, code, errOut, plain)
+		}
+		runIndexed(t, c...) // writes the index
+		if out, errOut, code := runIndexed(t, c...); code != 0 || out != plain {
+			t.Errorf("%v from the index: exit %d (%s), output differs:\n%s\nwant\n%s", c, code, errOut, out, plain)
+		}
 	}
 }

@@ -40,7 +40,8 @@ import (
 // 3: the census part records where a truncated dump ends, and graph parts
 // of dumps cut between heap dump segments or inflated from a cut .gz say
 // they are truncated: parts written before must not answer for them.
-const Version = 3
+// 4: the graph's meta and the census are binary (heap/meta.go), not JSON.
+const Version = 4
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
