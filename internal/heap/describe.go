@@ -2,27 +2,73 @@ package heap
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 )
 
-// rootsOf returns the GC roots naming object o.
+// rootsOf returns the GC roots naming object o, in the dump's order.
 func (g *Graph) rootsOf(o ObjectIndex) []Root {
-	g.rootIndexOnce.Do(func() {
-		g.rootIndex = map[ObjectIndex][]int{}
-		for i, r := range g.Roots {
-			if r.Object != None {
-				g.rootIndex[r.Object] = append(g.rootIndex[r.Object], i)
-			}
-		}
-	})
-	var out []Root
-	for _, i := range g.rootIndex[o] {
+	g.rootIndexOnce.Do(func() { g.rootIndex = newRootIndex(g.Roots, len(g.class)) })
+	x := g.rootIndex
+	if o < 0 || int(o) >= len(g.class) || x.named[o>>6]&(1<<(uint(o)&63)) == 0 {
+		return nil
+	}
+	k := x.rank[o>>6] + int32(bits.OnesCount64(x.named[o>>6]&(1<<(uint(o)&63)-1)))
+	out := make([]Root, 0, x.start[k+1]-x.start[k])
+	for _, i := range x.roots[x.start[k]:x.start[k+1]] {
 		out = append(out, g.Roots[i])
 	}
 	return out
+}
+
+// rootIndex finds the roots naming an object without a map: a dump may
+// have millions of roots (JNI globals, the locals of a deep recursion),
+// and a map of them took 0.75 s to build for 4 M. The objects some root
+// names are numbered by their rank among the bits of named; object number
+// k's roots are roots[start[k]:start[k+1]], indices into Graph.Roots.
+type rootIndex struct {
+	named []uint64
+	rank  []int32 // named objects before each word
+	start []int32
+	roots []int32
+}
+
+func newRootIndex(roots []Root, n int) *rootIndex {
+	x := &rootIndex{named: make([]uint64, (n+63)/64), rank: make([]int32, (n+63)/64+1)}
+	for _, r := range roots {
+		if r.Object >= 0 && int(r.Object) < n {
+			x.named[r.Object>>6] |= 1 << (uint(r.Object) & 63)
+		}
+	}
+	for w, b := range x.named {
+		x.rank[w+1] = x.rank[w] + int32(bits.OnesCount64(b))
+	}
+	number := func(o ObjectIndex) int32 {
+		return x.rank[o>>6] + int32(bits.OnesCount64(x.named[o>>6]&(1<<(uint(o)&63)-1)))
+	}
+	x.start = make([]int32, x.rank[len(x.named)]+1)
+	for _, r := range roots {
+		if r.Object >= 0 && int(r.Object) < n {
+			x.start[number(r.Object)+1]++
+		}
+	}
+	for k := 1; k < len(x.start); k++ {
+		x.start[k] += x.start[k-1]
+	}
+	x.roots = make([]int32, x.start[len(x.start)-1])
+	next := slices.Clone(x.start[:len(x.start)-1])
+	for i, r := range roots {
+		if r.Object >= 0 && int(r.Object) < n {
+			k := number(r.Object)
+			x.roots[next[k]] = int32(i)
+			next[k]++
+		}
+	}
+	return x
 }
 
 // IsRoot reports whether some GC root names object o.

@@ -104,7 +104,7 @@ type Graph struct {
 	locals        map[ObjectIndex][]LocalRoot
 	lookupOnce    sync.Once
 	lookupTables  *lookupTables
-	rootIndex     map[ObjectIndex][]int
+	rootIndex     *rootIndex
 
 	Roots   []Root
 	Threads []Thread

@@ -429,3 +429,41 @@ func TestShallowTotal(t *testing.T) {
 		}
 	}
 }
+
+// TestRootsOf: each object's roots are those naming it, in the dump's
+// order, against a scan of all roots; objects no root names (and indices
+// past the last object) have none.
+func TestRootsOf(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ids := make([]uint64, 300)
+	for i := range ids {
+		ids[i] = w.NewID()
+		w.Instance(ids[i], obj, nil, nil)
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	kinds := []hprof.SubTag{hprof.SubRootJNIGlobal, hprof.SubRootStickyClass, hprof.SubRootMonitorUsed, hprof.SubRootJavaFrame}
+	for range 2000 {
+		w.Root(kinds[r.IntN(len(kinds))], ids[r.IntN(len(ids)/3)*3], 0, int32(r.IntN(5)))
+	}
+	w.Root(hprof.SubRootJNIGlobal, 0xdead0, 0, 0) // names no object
+	g := buildBytes(t, w.Bytes(), Options{})
+	named := 0
+	for o := ObjectIndex(-1); int(o) <= g.NumObjects(); o++ {
+		var want []Root
+		for _, root := range g.Roots {
+			if root.Object == o && o != None {
+				want = append(want, root)
+			}
+		}
+		if got := g.rootsOf(o); !slices.Equal(got, want) || g.IsRoot(o) != (len(want) > 0) {
+			t.Fatalf("object %d: roots %v, want %v", o, got, want)
+		}
+		if len(want) > 0 {
+			named++
+		}
+	}
+	if named < 90 {
+		t.Errorf("only %d objects named by a root", named)
+	}
+}
