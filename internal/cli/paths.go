@@ -207,8 +207,8 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	node := func(k int32, field string) *pathNode {
 		nd := &m.Nodes[k]
 		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: field,
-			Objects: int(nd.Targets), Retained: nd.Retained, Match: nd.Target}
-		if nd.Parent < 0 {
+			Objects: int(nd.Targets), Retained: nd.Retained, Match: m.Target(k)}
+		if m.Parent(k) < 0 {
 			p.Root = g.DescribeRoot(nd.Object)
 		}
 		return p
@@ -236,7 +236,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		// --max-paths bounds them. A long run's middle is left out, and
 		// its references are not labelled (each decodes a record).
 		run := []int32{k}
-		for !m.Nodes[k].Target && shown < o.maxPaths {
+		for !m.Target(k) && shown < o.maxPaths {
 			cs := m.Children(k, o.maxPaths-shown)
 			if len(cs) != 1 {
 				break
@@ -266,7 +266,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 			}
 		}
 		last := lines[len(lines)-1]
-		if m.Nodes[k].Target {
+		if m.Target(k) {
 			shown++
 			last.Children = append(last.Children, o.keeps(t, search, m.Nodes[k].Object, last.depth+1)...)
 		}

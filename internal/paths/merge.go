@@ -12,15 +12,16 @@ import (
 	"github.com/leakscan/leakscan/internal/par"
 )
 
-// Node is an object on the merged paths.
+// Node is an object on the merged paths. (Its parent and whether it
+// matches are kept apart, in Tree.Parent and Tree.Target: 16 bytes a node
+// instead of 24, for the millions of nodes that millions of matches make,
+// and linking the tree reads the parents alone.)
 type Node struct {
 	// Retained sums the retained sizes of the matching objects reached
 	// through this node (itself included); Targets counts them.
 	Retained uint64
 	Object   heap.ObjectIndex
-	Parent   int32 // index in Tree.Nodes, -1 for a root
 	Targets  int32
-	Target   bool // the object itself matches
 }
 
 // Tree is the merge of the shortest paths to a set of objects: since all
@@ -28,6 +29,10 @@ type Node struct {
 // the path above it. Nodes are in object order.
 type Tree struct {
 	Nodes []Node
+	// parent[k]: node k's parent, -1 for a root.
+	parent []int32
+	// matches: a bit per object, set for the matching ones.
+	matches bitset
 	// childStart/children: node k's children are
 	// children[childStart[k]:childStart[k+1]].
 	childStart []int32
@@ -45,6 +50,12 @@ type Tree struct {
 	rank   []int32
 }
 
+// bitset has a bit per object.
+type bitset []uint64
+
+func (b bitset) has(o heap.ObjectIndex) bool { return b[o>>6]&(1<<(uint(o)&63)) != 0 }
+func (b bitset) set(o heap.ObjectIndex)      { b[o>>6] |= 1 << (uint(o) & 63) }
+
 // nodeOf returns the node of object o, or -1 when o is on no path.
 func (t *Tree) nodeOf(o int32) int32 {
 	w := o >> 6
@@ -54,10 +65,16 @@ func (t *Tree) nodeOf(o int32) int32 {
 	return t.rank[w] + int32(bits.OnesCount64(t.onPath[w]&(1<<(uint(o)&63)-1)))
 }
 
+// Parent returns node k's parent, or -1 for a root.
+func (t *Tree) Parent(k int32) int32 { return t.parent[k] }
+
+// Target reports whether node k's object is one of the matching objects.
+func (t *Tree) Target(k int32) bool { return t.matches.has(t.Nodes[k].Object) }
+
 // Label says how node k's parent references it ("" for roots); computed
 // on demand, as it decodes the parent's record.
 func (t *Tree) Label(s *Search, k int32) string {
-	p := t.Nodes[k].Parent
+	p := t.parent[k]
 	if p < 0 {
 		return ""
 	}
@@ -86,13 +103,13 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	t := &Tree{}
 	words := (len(s.parent) + 63) / 64
-	isTarget := make([]uint64, words)
+	t.matches = make(bitset, words)
 	reached := make([]heap.ObjectIndex, 0, len(targets))
 	for _, o := range targets {
-		if isTarget[o>>6]&(1<<(uint(o)&63)) != 0 {
+		if t.matches.has(o) {
 			continue
 		}
-		isTarget[o>>6] |= 1 << (uint(o) & 63)
+		t.matches.set(o)
 		if s.Reached(o) {
 			reached = append(reached, o)
 		} else {
@@ -124,22 +141,21 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	}
 	t.onPath, t.rank = onPath, rank
 	t.Nodes = mem.Make[Node](int(rank[words]))
+	t.parent = mem.Make[int32](len(t.Nodes))
 	par.For(words, 0, func(lo, hi int) {
 		for w := lo; w < hi; w++ {
 			k := rank[w]
 			for b := onPath[w]; b != 0; b &= b - 1 {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
-				nd := Node{Object: heap.ObjectIndex(o), Parent: -1}
+				t.Nodes[k] = Node{Object: heap.ObjectIndex(o)}
+				t.parent[k] = -1
 				if p := s.parent[o]; p != rootParent {
-					nd.Parent = t.nodeOf(p)
+					t.parent[k] = t.nodeOf(p)
 				}
-				nd.Target = isTarget[w]&(1<<(uint(o)&63)) != 0
-				t.Nodes[k] = nd
 				k++
 			}
 		}
 	})
-	isTarget = nil // free to collect during link
 	if s.evict != nil {
 		// Millions of paths read the parent array nearly whole, at
 		// random; the nodes now hold what is needed of it.
@@ -170,7 +186,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, passed func(lo, hi heap.ObjectIndex)) {
 	par.For(len(t.Nodes), 0, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			if nd := &t.Nodes[k]; nd.Target {
+			if nd := &t.Nodes[k]; t.matches.has(nd.Object) {
 				nd.Targets, nd.Retained = 1, retained(nd.Object)
 			}
 			if passed != nil && ((k+1-lo)%passChunk == 0 || k+1 == hi) {
@@ -191,9 +207,9 @@ const passChunk = 1 << 16
 func (t *Tree) link() {
 	n := len(t.Nodes)
 	t.childStart = mem.Make[int32](n + 1)
-	for k, nd := range t.Nodes {
-		if nd.Parent >= 0 {
-			t.childStart[nd.Parent+1]++
+	for k, p := range t.parent {
+		if p >= 0 {
+			t.childStart[p+1]++
 		} else {
 			t.Roots = append(t.Roots, int32(k))
 		}
@@ -205,7 +221,7 @@ func (t *Tree) link() {
 	// Fill from the end, counting each parent's start back down, so that
 	// no second array of positions is needed.
 	for k := n - 1; k >= 0; k-- {
-		if p := t.Nodes[k].Parent; p >= 0 {
+		if p := t.parent[k]; p >= 0 {
 			t.childStart[p+1]--
 			t.children[t.childStart[p+1]] = int32(k)
 		}
@@ -262,7 +278,7 @@ func (s *summer) below(r int32, under bool) {
 		end := t.childStart[top.k+1]
 		if top.next == t.childStart[top.k] && par.Shares(int(end-top.next), s.workers) > 1 {
 			k, children := top.k, t.children[top.next:end]
-			under := top.under || t.Nodes[k].Target
+			under := top.under || t.Target(k)
 			var targets atomic.Int64
 			var retained atomic.Uint64
 			par.For(len(children), s.workers, func(lo, hi int) {
@@ -284,13 +300,13 @@ func (s *summer) below(r int32, under bool) {
 		if top.next < end {
 			c := t.children[top.next]
 			top.next++
-			under := top.under || t.Nodes[top.k].Target
+			under := top.under || t.Target(top.k)
 			s.enter(c, under)
 			s.stack = append(s.stack, sumFrame{c, t.childStart[c], under})
 			continue
 		}
-		if nd := &t.Nodes[top.k]; nd.Parent >= 0 && top.k != r {
-			p := &t.Nodes[nd.Parent]
+		if nd, up := &t.Nodes[top.k], t.parent[top.k]; up >= 0 && top.k != r {
+			p := &t.Nodes[up]
 			p.Targets += nd.Targets
 			p.Retained += nd.Retained
 		}
@@ -306,7 +322,7 @@ func (s *summer) below(r int32, under bool) {
 // not matter).
 func (s *summer) enter(k int32, under bool) {
 	nd := &s.t.Nodes[k]
-	if s.idom == nil || !under || !nd.Target {
+	if s.idom == nil || !under || !s.t.matches.has(nd.Object) {
 		return
 	}
 	if d := s.dominatingTarget(nd.Object); d >= 0 {
@@ -329,7 +345,7 @@ func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
 		if k < 0 {
 			break // not on a path, so not a dominator after all: none
 		}
-		if t.Nodes[k].Target {
+		if t.Target(k) {
 			found = k
 			break
 		}

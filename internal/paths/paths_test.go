@@ -164,9 +164,9 @@ func TestChildrenTopK(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for iter := 0; iter < 200; iter++ {
 		n := 1 + r.IntN(50)
-		tr := &Tree{Nodes: []Node{{Parent: -1}}, childStart: []int32{0, int32(n)}}
+		tr := &Tree{Nodes: []Node{{}}, childStart: []int32{0, int32(n)}}
 		for i := 0; i < n; i++ {
-			tr.Nodes = append(tr.Nodes, Node{Object: heap.ObjectIndex(i), Parent: 0, Retained: uint64(r.IntN(10)), Targets: int32(1 + r.IntN(3))})
+			tr.Nodes = append(tr.Nodes, Node{Object: heap.ObjectIndex(i), Retained: uint64(r.IntN(10)), Targets: int32(1 + r.IntN(3))})
 			tr.children = append(tr.children, int32(i+1))
 			tr.childStart = append(tr.childStart, int32(n))
 		}
@@ -276,21 +276,21 @@ func TestMergeAgainstNaive(t *testing.T) {
 		roots := 0
 		for k, nd := range m.Nodes {
 			sm, ok := want[nd.Object]
-			if !ok || nd.Targets != sm.targets || nd.Retained != sm.retained || nd.Target != seen[nd.Object] {
+			if !ok || nd.Targets != sm.targets || nd.Retained != sm.retained || m.Target(int32(k)) != seen[nd.Object] {
 				t.Fatalf("heap %d: node %+v, want %+v (on a path: %v)", iter, nd, sm, ok)
 			}
 			path := s.Path(nd.Object)
-			if nd.Parent < 0 {
+			if m.Parent(int32(k)) < 0 {
 				roots++
 				if len(path) != 1 {
 					t.Fatalf("heap %d: root node %+v has path %v", iter, nd, path)
 				}
-			} else if parent := m.Nodes[nd.Parent].Object; parent != path[len(path)-2] {
+			} else if parent := m.Nodes[m.Parent(int32(k))].Object; parent != path[len(path)-2] {
 				t.Fatalf("heap %d: node %+v has parent %d, path %v", iter, nd, parent, path)
 			}
 			for _, c := range m.Children(int32(k), 0) {
-				if m.Nodes[c].Parent != int32(k) {
-					t.Fatalf("heap %d: node %d lists child %d whose parent is %d", iter, k, c, m.Nodes[c].Parent)
+				if m.Parent(c) != int32(k) {
+					t.Fatalf("heap %d: node %d lists child %d whose parent is %d", iter, k, c, m.Parent(c))
 				}
 			}
 		}
@@ -324,23 +324,27 @@ func testSumPassed(t *testing.T, hot bool) {
 	r := rand.New(rand.NewPCG(7, 7))
 	n := 8*passChunk + 123
 	build := func() *Tree {
-		t := &Tree{Nodes: make([]Node, n)}
+		t := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: make(bitset, (3*n+64)/64)}
 		for k := range t.Nodes {
-			nd := Node{Object: heap.ObjectIndex(3*k + 1), Parent: -1, Target: k%5 != 0}
+			t.Nodes[k] = Node{Object: heap.ObjectIndex(3*k + 1)}
+			if k%5 != 0 {
+				t.matches.set(t.Nodes[k].Object)
+			}
+			up := int32(-1)
 			switch {
 			case k == 0 || k%100 == 0:
 			case hot && k == 3:
-				nd.Parent = 1
+				up = 1
 			case hot && k > 3 && k%2 == 1:
-				nd.Parent = 1 // node 1, below root 0: half the nodes are its children
+				up = 1 // node 1, below root 0: half the nodes are its children
 			case hot && k > 3 && k%4 == 2:
-				nd.Parent = 3 // node 3, below node 1: a quarter
+				up = 3 // node 3, below node 1: a quarter
 			default:
-				nd.Parent = int32(r.IntN(k))
+				up = int32(r.IntN(k))
 			}
-			t.Nodes[k] = nd
+			t.parent[k] = up
 		}
-		t.Nodes[1].Parent = 0
+		t.parent[1] = 0
 		t.link()
 		return t
 	}
@@ -353,10 +357,10 @@ func testSumPassed(t *testing.T, hot bool) {
 	}
 	want := make([]Node, n)
 	for k, nd := range m.Nodes {
-		if !nd.Target {
+		if !m.Target(int32(k)) {
 			continue
 		}
-		for x := int32(k); x >= 0; x = m.Nodes[x].Parent {
+		for x := int32(k); x >= 0; x = m.Parent(x) {
 			want[x].Targets++
 			want[x].Retained += size(nd.Object)
 		}
@@ -504,15 +508,21 @@ func TestSumNestedOnCores(t *testing.T) {
 	// tenth middle is one too.
 	const pairs = 3 * (1 << 16)
 	n := 2 + 2*pairs
-	m := &Tree{Nodes: make([]Node, n)}
+	m := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: make(bitset, (n+63)/64)}
 	idom := make([]int32, n)
-	m.Nodes[0] = Node{Object: 0, Parent: -1, Target: true}
-	m.Nodes[1] = Node{Object: 1, Parent: 0}
+	node := func(k, up int32, target bool) {
+		m.Nodes[k], m.parent[k] = Node{Object: heap.ObjectIndex(k)}, up
+		if target {
+			m.matches.set(heap.ObjectIndex(k))
+		}
+	}
+	node(0, -1, true)
+	node(1, 0, false)
 	idom[0], idom[1] = -2, 0
 	for p := 0; p < pairs; p++ {
 		mid, leaf := int32(2+2*p), int32(3+2*p)
-		m.Nodes[mid] = Node{Object: heap.ObjectIndex(mid), Parent: 1, Target: p%10 == 0}
-		m.Nodes[leaf] = Node{Object: heap.ObjectIndex(leaf), Parent: mid, Target: true}
+		node(mid, 1, p%10 == 0)
+		node(leaf, mid, true)
 		idom[mid], idom[leaf] = 1, mid
 	}
 	words := (n + 63) / 64
