@@ -87,7 +87,7 @@ func (g *Graph) ThreadBySerial(serial uint32) (Thread, bool) {
 // thread and every LOAD CLASS record per frame took 121 s for 300 threads
 // of 3,000 frames.
 type lookupTables struct {
-	threadBySerial    map[uint32]int    // the first thread of a serial, in g.Threads
+	threadBySerial    map[uint32]int    // a serial's thread, in g.Threads (see lookups)
 	classNameBySerial map[uint32]uint64 // the first LOAD CLASS name of a serial
 }
 
@@ -95,7 +95,10 @@ func (g *Graph) lookups() *lookupTables {
 	g.lookupOnce.Do(func() {
 		l := &lookupTables{threadBySerial: map[uint32]int{}, classNameBySerial: map[uint32]uint64{}}
 		for i, t := range g.Threads {
-			if _, ok := l.threadBySerial[t.Serial]; !ok {
+			// The first thread of a serial whose object the dump has,
+			// or else the first: the thread a stack's locals belong to
+			// (RootSet) and the one whose name describes them.
+			if j, ok := l.threadBySerial[t.Serial]; !ok || g.Threads[j].Object == None && t.Object != None {
 				l.threadBySerial[t.Serial] = i
 			}
 		}

@@ -58,3 +58,32 @@ func TestRootSetLocals(t *testing.T) {
 		t.Error("a second call computed the set again")
 	}
 }
+
+// TestRootSetRepeatedSerial: when several threads share a serial, a local
+// of that serial belongs to the first whose object the dump has, and that
+// is the thread ThreadBySerial gives (RootSet kept the last, and the names
+// came from the first, object or not).
+func TestRootSetRepeatedSerial(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	ta, tb, x := w.NewID(), w.NewID(), w.NewID()
+	w.Instance(ta, thread, nil, nil)
+	w.Instance(tb, thread, nil, nil)
+	w.Instance(x, obj, nil, nil)
+	w.Root(hprof.SubRootThreadObject, 0xdead0, 11, 0) // an object the dump lacks
+	w.Root(hprof.SubRootThreadObject, ta, 11, 0)
+	w.Root(hprof.SubRootThreadObject, tb, 11, 0)
+	w.Root(hprof.SubRootJavaFrame, x, 11, 0)
+	g := heaptest.Build(t, w.Bytes())
+	roots, locals := g.RootSet()
+	if want := []heap.LocalRoot{{Object: g.Lookup(x), Kind: hprof.SubRootJavaFrame}}; !slices.Equal(locals[g.Lookup(ta)], want) || len(locals) != 1 {
+		t.Errorf("locals %v, want x on thread a only", locals)
+	}
+	if th, ok := g.ThreadBySerial(11); !ok || th.Object != g.Lookup(ta) {
+		t.Errorf("thread of serial 11: %+v", th)
+	}
+	if want := []heap.ObjectIndex{g.Lookup(ta), g.Lookup(tb)}; !slices.Equal(roots, want) {
+		t.Errorf("roots %v, want %v", roots, want)
+	}
+}
