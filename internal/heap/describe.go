@@ -14,10 +14,10 @@ import (
 func (g *Graph) rootsOf(o ObjectIndex) []Root {
 	g.rootIndexOnce.Do(func() { g.rootIndex = newRootIndex(g.Roots, len(g.class)) })
 	x := g.rootIndex
-	if o < 0 || int(o) >= len(g.class) || x.named[o>>6]&(1<<(uint(o)&63)) == 0 {
+	k, ok := x.number(o)
+	if !ok {
 		return nil
 	}
-	k := x.rank[o>>6] + int32(bits.OnesCount64(x.named[o>>6]&(1<<(uint(o)&63)-1)))
 	out := make([]Root, 0, x.start[k+1]-x.start[k])
 	for _, i := range x.roots[x.start[k]:x.start[k+1]] {
 		out = append(out, g.Roots[i])
@@ -47,13 +47,10 @@ func newRootIndex(roots []Root, n int) *rootIndex {
 	for w, b := range x.named {
 		x.rank[w+1] = x.rank[w] + int32(bits.OnesCount64(b))
 	}
-	number := func(o ObjectIndex) int32 {
-		return x.rank[o>>6] + int32(bits.OnesCount64(x.named[o>>6]&(1<<(uint(o)&63)-1)))
-	}
 	x.start = make([]int32, x.rank[len(x.named)]+1)
 	for _, r := range roots {
-		if r.Object >= 0 && int(r.Object) < n {
-			x.start[number(r.Object)+1]++
+		if k, ok := x.number(r.Object); ok {
+			x.start[k+1]++
 		}
 	}
 	for k := 1; k < len(x.start); k++ {
@@ -62,13 +59,20 @@ func newRootIndex(roots []Root, n int) *rootIndex {
 	x.roots = make([]int32, x.start[len(x.start)-1])
 	next := slices.Clone(x.start[:len(x.start)-1])
 	for i, r := range roots {
-		if r.Object >= 0 && int(r.Object) < n {
-			k := number(r.Object)
+		if k, ok := x.number(r.Object); ok {
 			x.roots[next[k]] = int32(i)
 			next[k]++
 		}
 	}
 	return x
+}
+
+// number returns the number of object o among those some root names.
+func (x *rootIndex) number(o ObjectIndex) (int32, bool) {
+	if o < 0 || int(o) >= len(x.named)*64 || x.named[o>>6]&(1<<(uint(o)&63)) == 0 {
+		return 0, false
+	}
+	return x.rank[o>>6] + int32(bits.OnesCount64(x.named[o>>6]&(1<<(uint(o)&63)-1))), true
 }
 
 // IsRoot reports whether some GC root names object o.

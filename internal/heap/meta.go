@@ -35,14 +35,13 @@ func (g *Graph) encodeMeta() []byte {
 	e.Uint(g.ids.base)
 	e.Uint(uint64(g.ids.shift))
 	e.Bool(g.ids.sorted != nil)
-	e.Uint(uint64(len(g.chunks)))
-	for _, c := range g.chunks {
+	index.EncodeList(&e, g.chunks, func(c chunk) {
 		e.Int(c.pos)
 		e.Int(c.segEnd)
 		e.Int(c.end)
 		e.Int(int64(c.base))
 		e.Int(int64(c.n))
-	}
+	})
 	encodeRoots(&e, g.Roots)
 	encodeThreads(&e, g.Threads)
 	encodeStats(&e, &g.Stats)
@@ -87,12 +86,7 @@ func decodeMeta(raw []byte) (*Graph, idsMeta, error) {
 	if ids.n < 0 {
 		return nil, ids, fmt.Errorf("index graph part: %d objects", ids.n)
 	}
-	if n := d.Count(5); n > 0 {
-		g.chunks = make([]chunk, n)
-		for i := range g.chunks {
-			g.chunks[i] = chunk{d.Int(), d.Int(), d.Int(), d.Int32(), d.Int32()}
-		}
-	}
+	g.chunks = index.DecodeList(d, 5, func() chunk { return chunk{d.Int(), d.Int(), d.Int(), d.Int32(), d.Int32()} })
 	g.Roots = decodeRoots(d)
 	g.Threads = decodeThreads(d)
 	g.Stats = decodeStats(d)
