@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
@@ -34,12 +35,10 @@ const Outside int32 = -3
 // dump of live objects (jcmd GC.heap_dump, the default) has few of.
 type Below struct {
 	g *heap.Graph
-	// in: bitset of U over objects; rank[w], the number of U's objects
-	// before word w, numbers them in object order.
-	in   []uint64
-	rank []int32
-	// By that number: immediate dominator (object index, or Outside) and
-	// retained size.
+	// in: U's objects, numbered in object order (none until the search
+	// finds them). By that number: immediate dominator (object index, or
+	// Outside) and retained size.
+	in       bitset.Numbering
 	idom     []int32
 	retained []uint64
 }
@@ -50,8 +49,7 @@ type Below struct {
 // object counts as below the targets.
 func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Below {
 	n := g.NumObjects()
-	words := (n + 63) / 64
-	b := &Below{g: g, in: make([]uint64, words), rank: make([]int32, words+1)}
+	b := &Below{g: g}
 	if len(targets) == 0 {
 		return b // nothing below nothing: no search needed
 	}
@@ -65,14 +63,14 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	}
 	progress("reach", 0, int64(n))
 	v := newView(g, opts)
-	isTarget := make([]uint64, words)
+	isTarget := bitset.New(n)
 	for _, x := range targets {
-		set(isTarget, int32(x))
+		isTarget.Add(int32(x))
 	}
 	// R, and the targets entered from it: a breadth-first search, whose
 	// queue says which objects come next, so that their edge offsets and
 	// classes can be asked for ahead of time.
-	st := &reachState{seen: make([]uint64, words), isTarget: isTarget, queue: make([]int32, 0, n)} // pages only as used
+	st := &reachState{seen: bitset.New(n), isTarget: isTarget, queue: make([]int32, 0, n)} // pages only as used
 	for _, r := range v.rootList {
 		if r >= 0 {
 			st.see(r)
@@ -129,12 +127,14 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		sub.rootList = append(sub.rootList, local(x))
 	}
 	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
+	in := bitset.New(n)
 	for k, o := range order {
 		order[k] = objs[o]
-		set(b.in, order[k])
+		in.Add(order[k])
 	}
 	objs = nil
-	m := b.number()
+	b.in = bitset.Number(in)
+	m := b.in.Len()
 	// Retained sizes by preorder number, as in Compute.
 	r := len(order)
 	ret := make([]uint64, r+1)
@@ -151,7 +151,7 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	b.retained = make([]uint64, m)
 	par.For(r, 0, func(lo, hi int) {
 		for p := lo + 1; p <= hi; p++ {
-			k := b.local(order[p-1])
+			k := b.in.Of(order[p-1])
 			b.retained[k] = ret[p]
 			if d := idomPre[p]; d == 0 {
 				b.idom[k] = Outside
@@ -167,12 +167,14 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 // (inC, the objects outside R; nil for no R), an idom outside U is
 // Outside, and the retained sizes are t's (see Below).
 func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
+	in := bitset.New(len(t.idom))
 	for o, d := range t.idom {
 		if d != Unreachable && (inC == nil || bit(inC, int32(o))) {
-			set(b.in, int32(o))
+			in.Add(int32(o))
 		}
 	}
-	m := b.number()
+	b.in = bitset.Number(in)
+	m := b.in.Len()
 	if m == len(t.idom) {
 		// Every object: t's arrays serve as they are, numbered alike.
 		b.idom, b.retained = t.idom, t.retained
@@ -186,12 +188,12 @@ func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 	b.idom = make([]int32, m)
 	b.retained = make([]uint64, len(b.idom))
 	for o, d := range t.idom {
-		if !bit(b.in, int32(o)) {
+		k, ok := b.in.Lookup(int32(o))
+		if !ok {
 			continue
 		}
-		k := b.local(int32(o))
 		b.retained[k] = t.retained[o]
-		if b.idom[k] = Outside; d >= 0 && bit(b.in, d) {
+		if b.idom[k] = Outside; d >= 0 && in.Has(d) {
 			b.idom[k] = d
 		}
 	}
@@ -207,16 +209,10 @@ var maxCopyEdges int64 = math.MaxUint32
 // the edges among them in v's order, built in one pass over the objects;
 // or nil when those are more than maxCopyEdges. (On both cores, in two
 // ranges of objects, it took as long.)
-func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) int32) {
-	rank := make([]int32, len(in)+1)
-	for w, x := range in {
-		rank[w+1] = rank[w] + int32(bits.OnesCount64(x))
-	}
-	local = func(o int32) int32 {
-		w := o >> 6
-		return rank[w] + int32(bits.OnesCount64(in[w]&(1<<(uint(o)&63)-1)))
-	}
-	m := int(rank[len(in)])
+func subgraph(v *view, in bitset.Set) (sub *view, objs []int32, local func(int32) int32) {
+	num := bitset.Number(in)
+	local = num.Of
+	m := num.Len()
 	sub = &view{n: m, start: make([]uint32, m+1), extra: map[int32][]int32{}}
 	objs = make([]int32, 0, m)
 	// Room for every edge the copy can have: stored references, one
@@ -233,8 +229,8 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 			o := int32(w<<6 + bits.TrailingZeros64(x))
 			objs = append(objs, o)
 			if v.classOf != nil {
-				if c := v.classObject[v.classOf[o]]; c >= 0 && bit(in, c) {
-					edges = append(edges, heap.ObjectIndex(local(c)))
+				if c := v.classObject[v.classOf[o]]; c >= 0 && in.Has(c) {
+					edges = append(edges, heap.ObjectIndex(num.Of(c)))
 				}
 			}
 			first, end := v.start[o], v.start[o+1]
@@ -242,14 +238,14 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 				first++
 			}
 			for _, y := range v.edges[first:end] {
-				if bit(in, int32(y)) {
-					edges = append(edges, heap.ObjectIndex(local(int32(y))))
+				if in.Has(int32(y)) {
+					edges = append(edges, heap.ObjectIndex(num.Of(int32(y))))
 				}
 			}
 			if bit(v.hasExtra, o) {
 				for _, y := range v.extra[o] {
-					if bit(in, y) {
-						edges = append(edges, heap.ObjectIndex(local(y)))
+					if in.Has(y) {
+						edges = append(edges, heap.ObjectIndex(num.Of(y)))
 					}
 				}
 			}
@@ -263,27 +259,13 @@ func subgraph(v *view, in []uint64) (sub *view, objs []int32, local func(int32) 
 	return sub, objs, local
 }
 
-// number fills rank from in and returns the number of objects in U.
-func (b *Below) number() int {
-	for w, x := range b.in {
-		b.rank[w+1] = b.rank[w] + int32(bits.OnesCount64(x))
-	}
-	return int(b.rank[len(b.in)])
-}
-
-// local returns the number of object o, which is in U.
-func (b *Below) local(o int32) int32 {
-	w := o >> 6
-	return b.rank[w] + int32(bits.OnesCount64(b.in[w]&(1<<(uint(o)&63)-1)))
-}
-
 // Graph returns the graph the tree was computed on.
 func (b *Below) Graph() *heap.Graph { return b.g }
 
 // Contains reports whether o is below the targets: a target some GC root
 // reaches, or an object only paths through the targets reach (any object
 // with KeepUnreachable, which computes the whole tree).
-func (b *Below) Contains(o heap.ObjectIndex) bool { return bit(b.in, int32(o)) }
+func (b *Below) Contains(o heap.ObjectIndex) bool { return b.in.Has(int32(o)) }
 
 // Objects returns the number of objects below the targets.
 func (b *Below) Objects() int { return len(b.idom) }
@@ -294,7 +276,7 @@ func (b *Below) Idom(o heap.ObjectIndex) int32 {
 	if !b.Contains(o) {
 		return Outside
 	}
-	return b.idom[b.local(int32(o))]
+	return b.idom[b.in.Of(int32(o))]
 }
 
 // Retained returns o's retained size, 0 for an object not below the
@@ -303,26 +285,24 @@ func (b *Below) Retained(o heap.ObjectIndex) uint64 {
 	if !b.Contains(o) {
 		return 0
 	}
-	return b.retained[b.local(int32(o))]
+	return b.retained[b.in.Of(int32(o))]
 }
 
 // reachState is the search for R.
 type reachState struct {
-	seen, isTarget []uint64
+	seen, isTarget bitset.Set
 	queue, entered []int32
 }
 
 // see takes in w, reached from R or a root: queued, or entered if a target.
 func (st *reachState) see(w int32) {
-	if st.seen[w>>6]&(1<<(uint(w)&63)) != 0 {
+	if st.seen.Has(w) {
 		return
 	}
-	st.seen[w>>6] |= 1 << (uint(w) & 63)
-	if st.isTarget[w>>6]&(1<<(uint(w)&63)) != 0 {
+	st.seen.Add(w)
+	if st.isTarget.Has(w) {
 		st.entered = append(st.entered, w)
 		return
 	}
 	st.queue = append(st.queue, w)
 }
-
-func set(b []uint64, v int32) { b[v>>6] |= 1 << (uint(v) & 63) }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -169,7 +170,7 @@ func TestSubgraph(t *testing.T) {
 		n := 1 + r.IntN(700)
 		v := &view{n: n, start: make([]uint32, n+1), classOf: make([]heap.ClassIndex, n),
 			classObject: []int32{-1, int32(r.IntN(n)), int32(r.IntN(n))},
-			skipFirst:   make([]uint64, (n+63)/64), hasExtra: make([]uint64, (n+63)/64), extra: map[int32][]int32{}}
+			skipFirst:   bitset.New(n), hasExtra: bitset.New(n), extra: map[int32][]int32{}}
 		for o := range n {
 			for k := r.IntN(5); k > 0; k-- {
 				v.edges = append(v.edges, heap.ObjectIndex(r.IntN(n)))
@@ -177,18 +178,18 @@ func TestSubgraph(t *testing.T) {
 			v.start[o+1] = uint32(len(v.edges))
 			v.classOf[o] = heap.ClassIndex(r.IntN(3))
 			if r.IntN(4) == 0 {
-				set(v.skipFirst, int32(o))
+				v.skipFirst.Add(int32(o))
 			}
 			if r.IntN(9) == 0 {
-				set(v.hasExtra, int32(o))
+				v.hasExtra.Add(int32(o))
 				v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
 			}
 		}
-		in := make([]uint64, (n+63)/64)
+		in := bitset.New(n)
 		var members []int32
 		for o := range n {
 			if r.IntN(3) > 0 {
-				set(in, int32(o))
+				in.Add(int32(o))
 				members = append(members, int32(o))
 			}
 		}

@@ -3,6 +3,7 @@ package dominator
 import (
 	"math/bits"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 )
 
@@ -19,8 +20,8 @@ type view struct {
 	// -1. classOf is nil when there are no implicit class edges.
 	classOf     []heap.ClassIndex
 	classObject []int32
-	skipFirst   []uint64 // bitset: ignore v's first stored edge; nil = none
-	hasExtra    []uint64 // bitset: v has extra edges
+	skipFirst   bitset.Set // ignore v's first stored edge; nil = none
+	hasExtra    bitset.Set // v has extra edges; nil = none
 	extra       map[int32][]int32
 	rootList    []int32
 }
@@ -38,12 +39,12 @@ func newView(g *heap.Graph, opts Options) *view {
 		v.rootList = append(v.rootList, int32(r))
 	}
 	if len(locals) > 0 {
-		v.hasExtra = make([]uint64, (n+63)/64)
+		v.hasExtra = bitset.New(n)
 		for th, ls := range locals {
 			for _, l := range ls {
 				v.extra[int32(th)] = append(v.extra[int32(th)], int32(l.Object))
 			}
-			v.hasExtra[th>>6] |= 1 << (uint(th) & 63)
+			v.hasExtra.Add(int32(th))
 		}
 	}
 	return v

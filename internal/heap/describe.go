@@ -2,11 +2,11 @@ package heap
 
 import (
 	"fmt"
-	"math/bits"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/hprof"
 )
 
@@ -14,7 +14,7 @@ import (
 func (g *Graph) rootsOf(o ObjectIndex) []Root {
 	g.rootIndexOnce.Do(func() { g.rootIndex = newRootIndex(g.Roots, len(g.class)) })
 	x := g.rootIndex
-	k, ok := x.number(o)
+	k, ok := x.named.Lookup(int32(o))
 	if !ok {
 		return nil
 	}
@@ -28,28 +28,25 @@ func (g *Graph) rootsOf(o ObjectIndex) []Root {
 // rootIndex finds the roots naming an object without a map: a dump may
 // have millions of roots (JNI globals, the locals of a deep recursion),
 // and a map of them took 0.75 s to build for 4 M. The objects some root
-// names are numbered by their rank among the bits of named; object number
-// k's roots are roots[start[k]:start[k+1]], indices into Graph.Roots.
+// names are numbered in order (named); object number k's roots are
+// roots[start[k]:start[k+1]], indices into Graph.Roots.
 type rootIndex struct {
-	named []uint64
-	rank  []int32 // named objects before each word
+	named bitset.Numbering
 	start []int32
 	roots []int32
 }
 
 func newRootIndex(roots []Root, n int) *rootIndex {
-	x := &rootIndex{named: make([]uint64, (n+63)/64), rank: make([]int32, (n+63)/64+1)}
+	named := bitset.New(n)
 	for _, r := range roots {
 		if r.Object >= 0 && int(r.Object) < n {
-			x.named[r.Object>>6] |= 1 << (uint(r.Object) & 63)
+			named.Add(int32(r.Object))
 		}
 	}
-	for w, b := range x.named {
-		x.rank[w+1] = x.rank[w] + int32(bits.OnesCount64(b))
-	}
-	x.start = make([]int32, x.rank[len(x.named)]+1)
+	x := &rootIndex{named: bitset.Number(named)}
+	x.start = make([]int32, x.named.Len()+1)
 	for _, r := range roots {
-		if k, ok := x.number(r.Object); ok {
+		if k, ok := x.named.Lookup(int32(r.Object)); ok {
 			x.start[k+1]++
 		}
 	}
@@ -59,20 +56,12 @@ func newRootIndex(roots []Root, n int) *rootIndex {
 	x.roots = make([]int32, x.start[len(x.start)-1])
 	next := slices.Clone(x.start[:len(x.start)-1])
 	for i, r := range roots {
-		if k, ok := x.number(r.Object); ok {
+		if k, ok := x.named.Lookup(int32(r.Object)); ok {
 			x.roots[next[k]] = int32(i)
 			next[k]++
 		}
 	}
 	return x
-}
-
-// number returns the number of object o among those some root names.
-func (x *rootIndex) number(o ObjectIndex) (int32, bool) {
-	if o < 0 || int(o) >= len(x.named)*64 || x.named[o>>6]&(1<<(uint(o)&63)) == 0 {
-		return 0, false
-	}
-	return x.rank[o>>6] + int32(bits.OnesCount64(x.named[o>>6]&(1<<(uint(o)&63)-1))), true
 }
 
 // IsRoot reports whether some GC root names object o.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -32,7 +33,7 @@ type Tree struct {
 	// parent[k]: node k's parent, -1 for a root.
 	parent []int32
 	// matches: a bit per object, set for the matching ones.
-	matches bitset
+	matches bitset.Set
 	// childStart/children: node k's children are
 	// children[childStart[k]:childStart[k+1]].
 	childStart []int32
@@ -43,33 +44,24 @@ type Tree struct {
 	Roots  []int32 // nodes without a parent, biggest first; see Children
 	// Unreached counts matching objects no GC root reaches.
 	Unreached int
-	// onPath and rank, from Merge until Sum is done: the objects on the
-	// paths, and how many of them come before each word of onPath (see
-	// nodeOf).
-	onPath []uint64
-	rank   []int32
+	// onPath, from Merge until Sum is done: the objects on the paths,
+	// numbered as the nodes are (see nodeOf).
+	onPath bitset.Numbering
 }
-
-// bitset has a bit per object.
-type bitset []uint64
-
-func (b bitset) has(o heap.ObjectIndex) bool { return b[o>>6]&(1<<(uint(o)&63)) != 0 }
-func (b bitset) set(o heap.ObjectIndex)      { b[o>>6] |= 1 << (uint(o) & 63) }
 
 // nodeOf returns the node of object o, or -1 when o is on no path.
 func (t *Tree) nodeOf(o int32) int32 {
-	w := o >> 6
-	if t.onPath[w]&(1<<(uint(o)&63)) == 0 {
-		return -1
+	if k, ok := t.onPath.Lookup(o); ok {
+		return k
 	}
-	return t.rank[w] + int32(bits.OnesCount64(t.onPath[w]&(1<<(uint(o)&63)-1)))
+	return -1
 }
 
 // Parent returns node k's parent, or -1 for a root.
 func (t *Tree) Parent(k int32) int32 { return t.parent[k] }
 
 // Target reports whether node k's object is one of the matching objects.
-func (t *Tree) Target(k int32) bool { return t.matches.has(t.Nodes[k].Object) }
+func (t *Tree) Target(k int32) bool { return t.matches.Has(int32(t.Nodes[k].Object)) }
 
 // Label says how node k's parent references it ("" for roots); computed
 // on demand, as it decodes the parent's record.
@@ -103,13 +95,13 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	t := &Tree{}
 	words := (len(s.parent) + 63) / 64
-	t.matches = make(bitset, words)
+	t.matches = bitset.New(len(s.parent))
 	reached := make([]heap.ObjectIndex, 0, len(targets))
 	for _, o := range targets {
-		if t.matches.has(o) {
+		if t.matches.Has(int32(o)) {
 			continue
 		}
-		t.matches.set(o)
+		t.matches.Add(int32(o))
 		if s.Reached(o) {
 			reached = append(reached, o)
 		} else {
@@ -119,7 +111,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	// Whoever marks an object goes on to mark its parent, so stopping at
 	// a marked object leaves no path unmarked, whichever goroutine got
 	// there first.
-	onPath := make([]uint64, words)
+	onPath := bitset.New(len(s.parent))
 	par.For(len(reached), 0, func(lo, hi int) {
 		for _, o := range reached[lo:hi] {
 			for x := int32(o); ; {
@@ -133,24 +125,18 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 			}
 		}
 	})
-	// rank[w]: marked objects before word w, the node number of its
-	// first marked object.
-	rank := make([]int32, words+1)
-	for w, b := range onPath {
-		rank[w+1] = rank[w] + int32(bits.OnesCount64(b))
-	}
-	t.onPath, t.rank = onPath, rank
-	t.Nodes = mem.Make[Node](int(rank[words]))
+	t.onPath = bitset.Number(onPath)
+	t.Nodes = mem.Make[Node](t.onPath.Len())
 	t.parent = mem.Make[int32](len(t.Nodes))
 	par.For(words, 0, func(lo, hi int) {
 		for w := lo; w < hi; w++ {
-			k := rank[w]
+			k := t.onPath.Before(w)
 			for b := onPath[w]; b != 0; b &= b - 1 {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				t.Nodes[k] = Node{Object: heap.ObjectIndex(o)}
 				t.parent[k] = -1
 				if p := s.parent[o]; p != rootParent {
-					t.parent[k] = t.nodeOf(p)
+					t.parent[k] = t.onPath.Of(p) // marked: see the walk above
 				}
 				k++
 			}
@@ -186,7 +172,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, passed func(lo, hi heap.ObjectIndex)) {
 	par.For(len(t.Nodes), 0, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			if nd := &t.Nodes[k]; t.matches.has(nd.Object) {
+			if nd := &t.Nodes[k]; t.matches.Has(int32(nd.Object)) {
 				nd.Targets, nd.Retained = 1, retained(nd.Object)
 			}
 			if passed != nil && ((k+1-lo)%passChunk == 0 || k+1 == hi) {
@@ -196,7 +182,7 @@ func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.Object
 		}
 	})
 	t.sum(idom)
-	t.onPath, t.rank = nil, nil
+	t.onPath = bitset.Numbering{}
 	t.sortChildren(t.Roots)
 }
 
@@ -322,7 +308,7 @@ func (s *summer) below(r int32, under bool) {
 // not matter).
 func (s *summer) enter(k int32, under bool) {
 	nd := &s.t.Nodes[k]
-	if s.idom == nil || !under || !s.t.matches.has(nd.Object) {
+	if s.idom == nil || !under || !s.t.matches.Has(int32(nd.Object)) {
 		return
 	}
 	if d := s.dominatingTarget(nd.Object); d >= 0 {

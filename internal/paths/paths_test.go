@@ -1,13 +1,13 @@
 package paths
 
 import (
-	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
@@ -324,11 +324,11 @@ func testSumPassed(t *testing.T, hot bool) {
 	r := rand.New(rand.NewPCG(7, 7))
 	n := 8*passChunk + 123
 	build := func() *Tree {
-		t := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: make(bitset, (3*n+64)/64)}
+		t := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: bitset.New(3*n + 1)}
 		for k := range t.Nodes {
 			t.Nodes[k] = Node{Object: heap.ObjectIndex(3*k + 1)}
 			if k%5 != 0 {
-				t.matches.set(t.Nodes[k].Object)
+				t.matches.Add(int32(t.Nodes[k].Object))
 			}
 			up := int32(-1)
 			switch {
@@ -508,12 +508,12 @@ func TestSumNestedOnCores(t *testing.T) {
 	// tenth middle is one too.
 	const pairs = 3 * (1 << 16)
 	n := 2 + 2*pairs
-	m := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: make(bitset, (n+63)/64)}
+	m := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: bitset.New(n)}
 	idom := make([]int32, n)
 	node := func(k, up int32, target bool) {
 		m.Nodes[k], m.parent[k] = Node{Object: heap.ObjectIndex(k)}, up
 		if target {
-			m.matches.set(heap.ObjectIndex(k))
+			m.matches.Add(k)
 		}
 	}
 	node(0, -1, true)
@@ -525,14 +525,11 @@ func TestSumNestedOnCores(t *testing.T) {
 		node(leaf, mid, true)
 		idom[mid], idom[leaf] = 1, mid
 	}
-	words := (n + 63) / 64
-	m.onPath, m.rank = make([]uint64, words), make([]int32, words+1)
+	onPath := bitset.New(n)
 	for k := range n {
-		m.onPath[k/64] |= 1 << (k % 64)
+		onPath.Add(int32(k))
 	}
-	for w := range words {
-		m.rank[w+1] = m.rank[w] + int32(bits.OnesCount64(m.onPath[w]))
-	}
+	m.onPath = bitset.Number(onPath)
 	m.link()
 	if c := m.childStart[2] - m.childStart[1]; par.Shares(int(c), 0) < 2 {
 		t.Fatalf("the hub has %d children, too few for par.For to split", c)
