@@ -551,15 +551,15 @@ func TestPathsLongRun(t *testing.T) {
 	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
 	dump := writeDump(t, w, "run.hprof")
 	out, errOut, code := run(t, "paths", dump, "--class", "Target")
-	want := fmt.Sprintf("… %s more references (the first: next com.example.Node)", commas(n-2*runEnds+1))
-	if code != 0 || !strings.Contains(out, want) || strings.Count(out, "\n") > 2*runEnds+10 || !strings.Contains(out, "com.example.Target  ◀") {
+	want := fmt.Sprintf("… %s more references (the first: next com.example.Node)", commas(n-2*leaks.StepEnds+1))
+	if code != 0 || !strings.Contains(out, want) || strings.Count(out, "\n") > 2*leaks.StepEnds+10 || !strings.Contains(out, "com.example.Target  ◀") {
 		t.Errorf("exit %d (%s), %d lines, want a line %q:\n%s", code, errOut, strings.Count(out, "\n"), want, out)
 	}
 	out, _, code = run(t, "paths", dump, "--class", "Target", "--format", "json")
 	var r struct {
 		Paths []json.RawMessage `json:"paths"`
 	}
-	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !strings.Contains(out, fmt.Sprintf(`"elided_references": %d`, n-2*runEnds+1)) {
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !strings.Contains(out, fmt.Sprintf(`"elided_references": %d`, n-2*leaks.StepEnds+1)) {
 		t.Errorf("json: exit %d, %v", code, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
 )
@@ -183,15 +184,11 @@ type pathNode struct {
 	Match    bool   `json:"match,omitempty"`
 	Keeps    bool   `json:"dominated,omitempty"` // followed below a match
 	// Elided, on a line standing for a long run of single references,
-	// counts the objects left out there (see runEnds).
+	// counts the objects left out there (see leaks.StepEnds).
 	Elided   int         `json:"elided_references,omitempty"`
 	Children []*pathNode `json:"children,omitempty"`
 	depth    int
 }
-
-// runEnds is how many lines are printed at each end of a run of single
-// references (a path through a linked list) before its middle is left out.
-const runEnds = 10
 
 type pathsReport struct {
 	Matching  int         `json:"matching_objects"`
@@ -246,8 +243,8 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		}
 		var lines []*pathNode
 		for i, rk := range run {
-			if n := len(run) - 2*runEnds; n > 1 && i >= runEnds && i < len(run)-runEnds {
-				if i == runEnds {
+			if left, n := leaks.Folded(i, len(run)); left {
+				if n > 0 {
 					first := node(rk, fieldOf(run[i-1], rk))
 					lines = append(lines, &pathNode{Class: fmt.Sprintf("… %s more references (the first: %s %s)", commas(int64(n)), first.Label, first.Class),
 						Objects: first.Objects, Retained: first.Retained, Elided: n})

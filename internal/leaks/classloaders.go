@@ -25,36 +25,37 @@ type Step struct {
 	Object Object `json:"object"`
 	GCRoot string `json:"gc_root,omitempty"`
 	// Elided, on a step standing for the middle of a long path or
-	// chain, counts the steps left out there (see stepEnds); such a step
+	// chain, counts the steps left out there (see StepEnds); such a step
 	// names no object.
 	Elided int64 `json:"elided_steps,omitempty"`
 }
 
-// stepEnds is how many steps of a path or an accumulation chain are kept
-// at each end when it is longer than 2*stepEnds+1: its middle becomes one
-// Elided step. A path through a 1 M-long linked list printed 150 MB per
-// suspect (and each step decodes a record for its field's name); loaders
-// parented one by another printed paths of every length, 1.5 GB for 5,000.
-const stepEnds = 10
+// StepEnds is how many steps of a path or an accumulation chain (and
+// lines of paths' runs of single references) are kept at each end when it
+// is longer than 2*StepEnds+1: its middle becomes one Elided step. A path
+// through a 1 M-long linked list printed 150 MB per suspect (and each step
+// decodes a record for its field's name); loaders parented one by another
+// printed paths of every length, 1.5 GB for 5,000.
+const StepEnds = 10
 
-// elided reports whether step i of n is left out, and at i == stepEnds,
-// the step standing for those left out.
-func elided(i, n int) (left bool, stand *Step) {
-	if n <= 2*stepEnds+1 || i < stepEnds || i >= n-stepEnds {
-		return false, nil
+// Folded reports whether item i of a list of n is left out (see
+// StepEnds), and for the first left out, i == StepEnds, how many are.
+func Folded(i, n int) (left bool, count int) {
+	if n <= 2*StepEnds+1 || i < StepEnds || i >= n-StepEnds {
+		return false, 0
 	}
-	if i == stepEnds {
-		return true, &Step{Elided: int64(n - 2*stepEnds)}
+	if i == StepEnds {
+		return true, n - 2*StepEnds
 	}
-	return true, nil
+	return true, 0
 }
 
-// foldSteps leaves out the middle of a long list of steps (see stepEnds).
+// foldSteps leaves out the middle of a long list of steps (see StepEnds).
 func foldSteps(steps []Step) []Step {
 	var out []Step
 	for i, st := range steps {
-		if left, stand := elided(i, len(steps)); stand != nil {
-			out = append(out, *stand)
+		if left, count := Folded(i, len(steps)); count > 0 {
+			out = append(out, Step{Elided: int64(count)})
 		} else if !left {
 			out = append(out, st)
 		}
@@ -112,14 +113,14 @@ func objectOf(g *heap.Graph, t *dominator.Tree, o heap.ObjectIndex) Object {
 }
 
 // PathTo is the shortest strong path from a GC root to o, its middle
-// left out when it is long (see stepEnds).
+// left out when it is long (see StepEnds).
 func PathTo(g *heap.Graph, t *dominator.Tree, s *paths.Search, o heap.ObjectIndex) []Step {
 	p := s.Path(o)
-	out := make([]Step, 0, min(len(p), 2*stepEnds+1))
+	out := make([]Step, 0, min(len(p), 2*StepEnds+1))
 	for i, x := range p {
-		if left, stand := elided(i, len(p)); left {
-			if stand != nil {
-				out = append(out, *stand)
+		if left, count := Folded(i, len(p)); left {
+			if count > 0 {
+				out = append(out, Step{Elided: int64(count)})
 			}
 			continue
 		}

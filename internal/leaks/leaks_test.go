@@ -540,27 +540,27 @@ func TestLongPathsFolded(t *testing.T) {
 	mid := g.Lookup(ids[n/2])
 	full := s.Path(mid)
 	got := PathTo(g, tr, s, mid)
-	if len(full) != n/2+1 || len(got) != 2*stepEnds+1 || got[stepEnds].Elided != int64(len(full)-2*stepEnds) {
-		t.Fatalf("path of %d steps folded to %d, middle %+v", len(full), len(got), got[stepEnds])
+	if len(full) != n/2+1 || len(got) != 2*StepEnds+1 || got[StepEnds].Elided != int64(len(full)-2*StepEnds) {
+		t.Fatalf("path of %d steps folded to %d, middle %+v", len(full), len(got), got[StepEnds])
 	}
 	for i, st := range got {
 		k := i
-		if i > stepEnds {
+		if i > StepEnds {
 			k = len(full) - (len(got) - i)
 		}
-		if i != stepEnds && (st.Object.ID != fmt.Sprintf("0x%x", g.ID(full[k])) || st.Elided != 0) {
+		if i != StepEnds && (st.Object.ID != fmt.Sprintf("0x%x", g.ID(full[k])) || st.Elided != 0) {
 			t.Errorf("step %d is %+v, want object 0x%x", i, st, g.ID(full[k]))
 		}
 	}
-	if got[stepEnds+1].Field != "next" && got[stepEnds+1].Field != "prev" {
-		t.Errorf("the step after the gap has field %q", got[stepEnds+1].Field)
+	if got[StepEnds+1].Field != "next" && got[StepEnds+1].Field != "prev" {
+		t.Errorf("the step after the gap has field %q", got[StepEnds+1].Field)
 	}
 	sus := Suspects(g, tr, s, 0.10)
-	if len(sus) == 0 || sus[0].Object.ID != fmt.Sprintf("0x%x", ids[n/2]) || len(sus[0].Path) != 2*stepEnds+1 {
+	if len(sus) == 0 || sus[0].Object.ID != fmt.Sprintf("0x%x", ids[n/2]) || len(sus[0].Path) != 2*StepEnds+1 {
 		t.Errorf("suspects: %+v", sus)
 	}
 	// Short lists are left alone.
-	if short := foldSteps(make([]Step, 2*stepEnds+1)); len(short) != 2*stepEnds+1 {
-		t.Errorf("%d steps folded to %d", 2*stepEnds+1, len(short))
+	if short := foldSteps(make([]Step, 2*StepEnds+1)); len(short) != 2*StepEnds+1 {
+		t.Errorf("%d steps folded to %d", 2*StepEnds+1, len(short))
 	}
 }
