@@ -1,7 +1,9 @@
 // Package dominator computes the dominator tree of a heap's object graph
 // and every object's retained size.
 //
-// The algorithm is Semi-NCA: Lengauer and Tarjan's semidominators
+// Most of a heap is placed by peeling (peel.go); the part of it that
+// reaches a cycle, and whole heaps that peeling does not suit, by
+// Semi-NCA, in this file: Lengauer and Tarjan's semidominators
 // ("A fast algorithm for finding dominators in a flowgraph", TOPLAS 1979),
 // with immediate dominators found as nearest common ancestors in the DFS
 // tree as described by Georgiadis ("Linear-Time Algorithms for Dominators

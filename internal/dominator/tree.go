@@ -87,6 +87,18 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
+	if extraRoots == nil {
+		if p, ok := peelDominators(v, workers, progress, opts.Spare); ok {
+			progress("retained", 0, int64(n))
+			t.idom = p.idom
+			t.retained, t.ReachableBytes = p.retained(func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }, workers)
+			t.ReachableObjects = p.reached
+			t.UnreachableObjects = int64(n) - p.reached
+			t.UnreachableBytes = g.ShallowTotal() - t.ReachableBytes
+			progress("dominators", int64(n), int64(n))
+			return t
+		}
+	}
 	idomPre, order := semiNCA(v, extraRoots, workers, progress, opts.Spare)
 	progress("retained", 0, int64(n))
 

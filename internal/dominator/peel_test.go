@@ -1,0 +1,220 @@
+package dominator
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
+)
+
+// forcePeel makes peelDominators peel whatever the size of P, in shares
+// ranges, for the rest of the test.
+func forcePeel(t *testing.T, shares int) {
+	oldMin, oldShares := peelMinShare, peelShares
+	peelMinShare, peelShares = 0, shares
+	t.Cleanup(func() { peelMinShare, peelShares = oldMin, oldShares })
+}
+
+var nop = func(string, int64, int64) {}
+
+// checkPeeled compares peeling with the naive algorithm on one graph:
+// every immediate dominator, the reached count, and every retained size
+// (object o weighing o+1 bytes) against the sum over what it dominates.
+func checkPeeled(t *testing.T, what string, v *view, full [][]int32) {
+	t.Helper()
+	n := v.n
+	p, ok := peelDominators(v, 2, nop, nil)
+	if !ok {
+		t.Fatalf("%s: not peeled", what)
+	}
+	want, doms := naiveDominators(n, full, v.rootList)
+	reached := 0
+	for w := 0; w < n; w++ {
+		if p.idom[w] != want[w] {
+			t.Fatalf("%s: idom(%d) = %d, want %d", what, w, p.idom[w], want[w])
+		}
+		if want[w] != Unreachable {
+			reached++
+		}
+	}
+	if p.reached != int64(reached) {
+		t.Fatalf("%s: reached %d, want %d", what, p.reached, reached)
+	}
+	ret, total := p.retained(func(o int32) uint64 { return uint64(o) + 1 }, 2)
+	var wantTotal uint64
+	for d := 0; d < n; d++ {
+		var sum uint64
+		for x := 0; x < n; x++ {
+			if doms[x][d] {
+				sum += uint64(x) + 1
+			}
+		}
+		if ret[d] != sum {
+			t.Fatalf("%s: retained(%d) = %d, want %d", what, d, ret[d], sum)
+		}
+		if want[d] == TopLevel {
+			wantTotal += sum
+		}
+	}
+	if total != wantTotal {
+		t.Fatalf("%s: reachable bytes %d, want %d", what, total, wantTotal)
+	}
+}
+
+// TestPeelAgainstNaive: random graphs (cycles, diamonds, self-loops,
+// duplicate edges, several roots, unreachable parts), peeled in one to
+// three ranges, some with implicit class edges, weak referents skipped
+// and thread locals as extra edges.
+func TestPeelAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 23))
+	for iter := 0; iter < 3000; iter++ {
+		forcePeel(t, 1+iter%3)
+		n, adj, roots := randomGraph(r)
+		v := adjacency(n, adj, roots)
+		full := make([][]int32, n)
+		if r.IntN(2) == 0 {
+			// Class edges: a few vertices are class objects.
+			classes := 1 + r.IntN(min(n, 4))
+			v.classObject = make([]int32, classes+1)
+			for c := range classes {
+				v.classObject[c] = int32(r.IntN(n))
+			}
+			v.classObject[classes] = -1
+			v.classOf = make([]heap.ClassIndex, n)
+			for o := range n {
+				c := heap.ClassIndex(r.IntN(classes + 1))
+				v.classOf[o] = c
+				if x := v.classObject[c]; x >= 0 {
+					full[o] = append(full[o], x)
+				}
+			}
+		}
+		if r.IntN(3) == 0 {
+			// Skipped first edges, and extra edges.
+			v.skipFirst = make([]uint64, (n+63)/64)
+			v.hasExtra = make([]uint64, (n+63)/64)
+			for o := range n {
+				if len(adj[o]) > 0 && r.IntN(3) == 0 {
+					v.skipFirst[o>>6] |= 1 << (o & 63)
+				}
+				if r.IntN(4) == 0 {
+					v.hasExtra[o>>6] |= 1 << (o & 63)
+					v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
+				}
+			}
+		}
+		for o := range n {
+			stored := adj[o]
+			if bit(v.skipFirst, int32(o)) {
+				stored = stored[1:]
+			}
+			full[o] = append(full[o], stored...)
+			if bit(v.hasExtra, int32(o)) {
+				full[o] = append(full[o], v.extra[int32(o)]...)
+			}
+		}
+		checkPeeled(t, "graph", v, full)
+	}
+}
+
+// TestPeelDeep: a chain a million objects long whose every link also
+// points at one shared object, and the links' class object, so that the
+// nearest common ancestors are asked a million times from ever deeper
+// (with parent steps alone, 5·10^11 of them); and a chain closed into a
+// cycle below the root, which stays in C.
+func TestPeelDeep(t *testing.T) {
+	forcePeel(t, 2)
+	const n = 1_000_000
+	shared, class := int32(n-2), int32(n-1)
+	adj := make([][]int32, n)
+	for i := 0; i < n-2; i++ {
+		if i+1 < n-2 {
+			adj[i] = append(adj[i], int32(i+1))
+		}
+		adj[i] = append(adj[i], shared)
+	}
+	v := adjacency(n, adj, []int32{0})
+	v.classOf = make([]heap.ClassIndex, n)
+	v.classObject = []int32{class, -1}
+	v.classOf[shared], v.classOf[class] = 1, 1
+	start := time.Now()
+	p, ok := peelDominators(v, 2, nop, nil)
+	if !ok {
+		t.Fatal("not peeled")
+	}
+	for i := 1; i < n-2; i++ {
+		if p.idom[i] != int32(i-1) {
+			t.Fatalf("idom(%d) = %d", i, p.idom[i])
+		}
+	}
+	if p.idom[0] != TopLevel || p.idom[shared] != 0 || p.idom[class] != 0 {
+		t.Fatalf("idom(0, shared, class) = %d, %d, %d", p.idom[0], p.idom[shared], p.idom[class])
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v: the ancestor search is not logarithmic", d)
+	}
+
+	// The cycle must not pass the root: edges into roots are set aside.
+	adj = make([][]int32, n)
+	for i := range n - 1 {
+		adj[i] = []int32{int32(i + 1)}
+	}
+	adj[n-1] = []int32{1}
+	p, ok = peelDominators(adjacency(n, adj, []int32{0}), 2, nop, nil)
+	if !ok || len(p.corder) != n {
+		t.Fatalf("cycle: peeled %v, C reached %d", ok, len(p.corder))
+	}
+	for i := 1; i < n; i++ {
+		if p.idom[i] != int32(i-1) {
+			t.Fatalf("cycle: idom(%d) = %d", i, p.idom[i])
+		}
+	}
+}
+
+// TestPeelMatchesSNCA: on the fixture dumps (and the shared dumps of
+// other analyzers' suites, when present), peeling and Semi-NCA on the
+// whole graph agree on every object, with weak references followed and
+// not.
+func TestPeelMatchesSNCA(t *testing.T) {
+	dumps, _ := filepath.Glob("../../testdata/dumps/*.hprof")
+	shared, _ := filepath.Glob("../../../shared/dumps/*/*.hprof*")
+	bins, _ := filepath.Glob("../../../shared/dumps/*/*.bin")
+	shared = append(shared, bins...)
+	dumps = append(dumps, shared...)
+	if len(dumps) == 0 {
+		t.Skip("no dumps in testdata/dumps")
+	}
+	if len(shared) == 0 {
+		t.Log("../shared/dumps absent: the fixture dumps only")
+	}
+	for _, path := range dumps {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		g, err := heap.Open(path, hprof.Options{}, heap.Options{Dump: -1})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, weak := range []bool{false, true} {
+			for shares := 1; shares <= 2; shares++ {
+				forcePeel(t, shares)
+				v := newView(g, Options{IgnoreWeak: weak})
+				want, _ := dominators(v, nil, 2, nop)
+				p, ok := peelDominators(v, 2, nop, nil)
+				if !ok {
+					t.Fatalf("%s: not peeled", path)
+				}
+				for o := range want {
+					if p.idom[o] != want[o] {
+						t.Fatalf("%s (weak ignored %v, %d ranges): idom(%d) = %d, Semi-NCA says %d", path, weak, shares, o, p.idom[o], want[o])
+					}
+				}
+			}
+		}
+		g.Close()
+	}
+}
