@@ -218,3 +218,22 @@ func TestPeelMatchesSNCA(t *testing.T) {
 		g.Close()
 	}
 }
+
+// TestJumpLen: the arithmetic jump lengths are those of the recursive
+// rule (a node's jump goes to its parent's jump's jump when the two
+// below are as long as each other, else to its parent).
+func TestJumpLen(t *testing.T) {
+	const n = 1 << 20
+	j := make([]int32, n) // j[d]: the depth a jump from depth d reaches
+	for d := int32(1); d < n; d++ {
+		p := d - 1
+		if jp := j[p]; p-jp == jp-j[jp] {
+			j[d] = j[jp]
+		} else {
+			j[d] = p
+		}
+		if got := jumpLen(d); got != d-j[d] {
+			t.Fatalf("jumpLen(%d) = %d, want %d", d, got, d-j[d])
+		}
+	}
+}
