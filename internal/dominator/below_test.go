@@ -56,6 +56,9 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 		}
 		g := heaptest.Build(t, w.Bytes())
 		opts := Options{IgnoreWeak: r.IntN(2) == 0}
+		// The whole tree by peeling or by Semi-NCA, in turn (Below's
+		// own search uses Semi-NCA).
+		forcePeel(t, map[bool]int{true: 1 + iter%3, false: -1}[iter%2 == 0])
 		tree := Compute(g, opts)
 		var targets []heap.ObjectIndex
 		isTarget := map[int32]bool{}

@@ -28,8 +28,11 @@ import (
 
 // peelMinShare: peeling is used when P holds at least 1/peelMinShare of
 // the objects; otherwise Semi-NCA on the whole graph is cheaper than the
-// copy of C it would search. (A variable, for tests.)
-var peelMinShare = 4
+// copy of C it would search.
+const peelMinShare = 4
+
+// peelMode, for tests: 0 peels when it pays, 1 always, -1 never.
+var peelMode int
 
 // rangesPerCore is how many ranges of objects a pass makes per core.
 const rangesPerCore = 8
@@ -327,6 +330,9 @@ type peeled struct {
 // false when that does not pay (P too small) or C is too big to copy.
 // spare is started when P is placed.
 func peelDominators(v *view, workers int, progress func(string, int64, int64), spare func()) (*peeled, bool) {
+	if peelMode < 0 {
+		return nil, false
+	}
 	n := v.n
 	isRoot := bitset.New(n)
 	for _, r := range v.rootList {
@@ -335,7 +341,7 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		}
 	}
 	inP, porder, groups := peelOrder(v, isRoot, workers, progress)
-	if peelMinShare > 0 && len(porder) < n/peelMinShare {
+	if peelMode == 0 && len(porder) < n/peelMinShare {
 		return nil, false
 	}
 	inC := inP // in place: P is known by porder from here on

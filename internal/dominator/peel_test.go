@@ -12,11 +12,14 @@ import (
 )
 
 // forcePeel makes peelDominators peel whatever the size of P, in shares
-// ranges, for the rest of the test.
+// ranges (or never, for shares < 0), for the rest of the test.
 func forcePeel(t *testing.T, shares int) {
-	oldMin, oldShares := peelMinShare, peelShares
-	peelMinShare, peelShares = 0, shares
-	t.Cleanup(func() { peelMinShare, peelShares = oldMin, oldShares })
+	oldMode, oldShares := peelMode, peelShares
+	peelMode, peelShares = 1, shares
+	if shares < 0 {
+		peelMode, peelShares = -1, 0
+	}
+	t.Cleanup(func() { peelMode, peelShares = oldMode, oldShares })
 }
 
 var nop = func(string, int64, int64) {}
