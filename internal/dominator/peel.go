@@ -328,7 +328,7 @@ type peeled struct {
 
 // peelDominators computes immediate dominators by peeling, or reports
 // false when that does not pay (P too small) or C is too big to copy.
-// spare is started when P is placed.
+// spare is started when P is placed and the tree's nodes are freed.
 func peelDominators(v *view, workers int, progress func(string, int64, int64), spare func()) (*peeled, bool) {
 	if peelMode < 0 {
 		return nil, false
@@ -418,9 +418,6 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		placed += int64(b[len(b)-1] - b[0])
 		progress("dominators", placed, int64(n))
 	}
-	if spare != nil {
-		par.Go(spare) // its faults are for what waits for its work to see
-	}
 
 	p := &peeled{idom: mem.Make[int32](n), corder: corder, porder: porder, groups: groups}
 	var reached atomic.Int64
@@ -443,6 +440,12 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 	p.reached = reached.Load()
 	tn = nil
 	mem.Release(16 * n) // before the retained sizes' array
+	// The rest is quick, on both cores; spare is started now, not
+	// while the nodes are held: what it allocates (the paths search
+	// ahead of suspects) added to them, 1.95 GB against 1.59 at peak.
+	if spare != nil {
+		par.Go(spare) // its faults are for what waits for its work to see
+	}
 	return p, true
 }
 
