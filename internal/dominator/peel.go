@@ -34,6 +34,10 @@ const peelMinShare = 4
 // peelMode, for tests: 0 peels when it pays, 1 always, -1 never.
 var peelMode int
 
+// maxPasses bounds the passes (the class objects' round counted): each
+// tests every object not joined yet at least once. The bench dump needs 7.
+const maxPasses = 12
+
 // rangesPerCore is how many ranges of objects a pass makes per core.
 const rangesPerCore = 8
 
@@ -44,8 +48,8 @@ var peelShares int
 // peelOrder finds P: an object (not a GC root) joins when every successor
 // of it but the roots has joined. It makes passes over the objects,
 // alternately upwards and downwards, until two passes in a row add less
-// than 1/128 of the objects (what is left stays in C: still closed under
-// predecessors). The objects are split into ranges, several per core;
+// than 1/128 of the objects, or maxPasses (what is left stays in C: still
+// closed under predecessors). The objects are split into ranges, several per core;
 // within a pass a range sees what the others added only when the pass
 // ends, so that an object that joins in a pass points at nothing that
 // joins in the same pass in another range.
@@ -129,7 +133,7 @@ func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, in
 		groups = append(groups, bounds)
 		copy(sink, next)
 		progress("peel", int64(len(order)), int64(n))
-		if added == 0 || added+prev < n/128 {
+		if added == 0 || added+prev < n/128 || len(groups) >= maxPasses {
 			break
 		}
 		prev = added

@@ -240,3 +240,29 @@ func TestJumpLen(t *testing.T) {
 		}
 	}
 }
+
+// TestPeelPassLimit: a chain laid out so that its links point up and down
+// the object order in turn, which each pass peels only a link or two of:
+// the passes stop at maxPasses, and the chain's head stays in C.
+func TestPeelPassLimit(t *testing.T) {
+	forcePeel(t, 1)
+	const n = 100
+	pos := func(i int) int32 { // the object holding link i
+		if i%2 == 0 {
+			return int32(i / 2)
+		}
+		return int32(n - 1 - i/2)
+	}
+	adj := make([][]int32, n)
+	for i := 0; i+1 < n; i++ {
+		adj[pos(i)] = []int32{pos(i + 1)}
+	}
+	v := adjacency(n, adj, []int32{pos(0)})
+	isRoot := make([]uint64, 2)
+	isRoot[0] |= 1 << uint(pos(0))
+	_, _, groups := peelOrder(v, isRoot, 1, nop)
+	if len(groups) != maxPasses {
+		t.Errorf("%d passes, want %d", len(groups), maxPasses)
+	}
+	checkPeeled(t, "zigzag chain", v, adj)
+}
