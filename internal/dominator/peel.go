@@ -49,10 +49,10 @@ var peelShares int
 // of it but the roots has joined. It makes passes over the objects,
 // alternately upwards and downwards, until two passes in a row add less
 // than 1/128 of the objects, or maxPasses (what is left stays in C: still
-// closed under predecessors). The objects are split into ranges, several per core;
-// within a pass a range sees what the others added only when the pass
-// ends, so that an object that joins in a pass points at nothing that
-// joins in the same pass in another range.
+// closed under predecessors). The objects are split into ranges, several
+// per core; within a pass a range sees what the others added only when
+// the pass ends, so that an object that joins in a pass points at nothing
+// that joins in the same pass in another range.
 //
 // It returns P's objects in the order they joined, each after all of its
 // successors in P, and the groups of that order: groups[k][r] to
