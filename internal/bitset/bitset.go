@@ -23,6 +23,17 @@ func (s Set) Add(i int32) { s[i>>6] |= 1 << (uint(i) & 63) }
 // Remove takes i out of s.
 func (s Set) Remove(i int32) { s[i>>6] &^= 1 << (uint(i) & 63) }
 
+// Complement turns s, a set for indices [0, n), into its complement
+// there.
+func (s Set) Complement(n int) {
+	for i := range s {
+		s[i] = ^s[i]
+	}
+	if n%64 != 0 {
+		s[len(s)-1] &= 1<<(n%64) - 1
+	}
+}
+
 // Numbering numbers the members of a set in index order: a member's
 // number is how many members come before it, counted for whole words
 // (4 bytes per 64 indices) and then within its word.

@@ -46,3 +46,20 @@ func TestNumbering(t *testing.T) {
 		t.Error("the zero Numbering has a member")
 	}
 }
+
+// TestComplement: for set sizes on and off word boundaries, exactly the
+// indices below n that were out are in, and no bit beyond n is set.
+func TestComplement(t *testing.T) {
+	for _, n := range []int{1, 63, 64, 65, 130, 192} {
+		s := New(n)
+		for i := 0; i < n; i += 3 {
+			s.Add(int32(i))
+		}
+		s.Complement(n)
+		for i := 0; i < 64*len(s); i++ {
+			if want := i < n && i%3 != 0; s.Has(int32(i)) != want {
+				t.Fatalf("n=%d: Has(%d) = %v, want %v", n, i, !want, want)
+			}
+		}
+	}
+}

@@ -110,11 +110,9 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		return b // no target is reached: nothing below them is either
 	}
 	inC := seen // in place: seen is not needed any more
+	inC.Complement(n)
 	for i := range inC {
-		inC[i] = ^seen[i] | isTarget[i]
-	}
-	if n%64 != 0 {
-		inC[len(inC)-1] &= 1<<(n%64) - 1
+		inC[i] |= isTarget[i]
 	}
 	st, isTarget = nil, nil
 	sub, objs, local := subgraph(v, inC)

@@ -338,23 +338,12 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		return nil, false
 	}
 	n := v.n
-	isRoot := bitset.New(n)
-	for _, r := range v.rootList {
-		if r >= 0 {
-			isRoot.Add(r)
-		}
-	}
-	inP, porder, groups := peelOrder(v, isRoot, workers, progress)
+	inP, porder, groups := peelOrder(v, v.rootSet(), workers, progress)
 	if peelMode == 0 && len(porder) < n/peelMinShare {
 		return nil, false
 	}
 	inC := inP // in place: P is known by porder from here on
-	for i := range inC {
-		inC[i] = ^inC[i]
-	}
-	if n%64 != 0 {
-		inC[len(inC)-1] &= 1<<(n%64) - 1
-	}
+	inC.Complement(n)
 	sub, objs, local := subgraph(v, inC)
 	if sub == nil {
 		return nil, false

@@ -121,12 +121,7 @@ func semiNCA(g *view, extraRoots func(visited func(int32) bool) []int32, workers
 	visited := make([]uint64, (n+63)/64)
 	// A GC root has the super-root as a predecessor: semi 0 from the
 	// start, whatever parent the search gives it, and nothing else matters.
-	isRoot := make([]uint64, (n+63)/64)
-	for _, v := range rootList {
-		if v >= 0 {
-			isRoot[v>>6] |= 1 << (uint(v) & 63)
-		}
-	}
+	isRoot := g.rootSet()
 	visit := func(v int32, from uint32) {
 		visited[v>>6] |= 1 << (uint(v) & 63)
 		order = append(order, v)

@@ -53,6 +53,17 @@ func newView(g *heap.Graph, opts Options) *view {
 func (g *view) numVertices() int { return g.n }
 func (g *view) roots() []int32   { return g.rootList }
 
+// rootSet returns the GC roots as a set.
+func (g *view) rootSet() bitset.Set {
+	s := bitset.New(g.n)
+	for _, r := range g.rootList {
+		if r >= 0 {
+			s.Add(r)
+		}
+	}
+	return s
+}
+
 func bit(b []uint64, v int32) bool { return b != nil && b[v>>6]&(1<<(uint(v)&63)) != 0 }
 
 // popcount counts set bits, for tests.
