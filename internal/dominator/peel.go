@@ -299,7 +299,10 @@ func (t tnodes) nca(a, da, b, db int32) (int32, int32) {
 	return a, da
 }
 
-// push folds u, placed, into each of its successors.
+// push folds u, placed, into each of its successors. It walks them
+// itself, not through forStored: with the callback, placing P took 2.47
+// and 2.88 s against 1.81 and 2.54 s (BenchmarkCompute, 2 interleaved
+// rounds of 3).
 func (g *view) push(u int32, t tnodes) {
 	du := t[u].depth
 	if g.classOf != nil {
