@@ -92,9 +92,7 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 			progress("retained", 0, int64(n))
 			t.idom = p.idom
 			t.retained, t.ReachableBytes = p.retained(func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }, workers)
-			t.ReachableObjects = p.reached
-			t.UnreachableObjects = int64(n) - p.reached
-			t.UnreachableBytes = g.ShallowTotal() - t.ReachableBytes
+			t.count(p.reached)
 			progress("dominators", int64(n), int64(n))
 			return t
 		}
@@ -127,13 +125,19 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 	mem.Release(8 * r) // ret, and semi from the NCA step
 	t.idom = objectIdoms(idomPre, order, n, workers)
 	idomPre = nil
-	t.ReachableObjects = int64(r)
-	t.UnreachableObjects = int64(n - r)
-	t.UnreachableBytes = g.ShallowTotal() - t.ReachableBytes // a scan on all cores
+	t.count(int64(r))
 	order = nil
 	mem.Release(4 * n)
 	progress("dominators", int64(n), int64(n))
 	return t
+}
+
+// count sets the totals, given how many objects are reachable (idom and
+// ReachableBytes set).
+func (t *Tree) count(reached int64) {
+	t.ReachableObjects = reached
+	t.UnreachableObjects = int64(len(t.idom)) - reached
+	t.UnreachableBytes = t.g.ShallowTotal() - t.ReachableBytes // a scan on all cores
 }
 
 // Graph returns the graph the tree was computed on.
