@@ -209,6 +209,11 @@ func (r *HeapReader) Next() bool {
 			r.pos = next
 		}
 	}
+	if r.pos >= r.end {
+		// A range may end where a heap record's first sub-record starts
+		// (pass B's chunks do): that one is the next range's.
+		return false
+	}
 	return r.decode()
 }
 

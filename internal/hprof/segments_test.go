@@ -3,10 +3,12 @@ package hprof_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
 
 // A dump cut exactly between two heap dump segments passes every record's
@@ -38,5 +40,51 @@ func TestCutBetweenSegments(t *testing.T) {
 	// The whole file, ending with HEAP DUMP END, is no truncated dump.
 	if cat, _, err := readAll(t, data, hprof.Options{AllowTruncated: true}); err != nil || len(cat.Warnings) != 0 {
 		t.Errorf("whole dump: err %v, warnings %v", err, cat.Warnings)
+	}
+}
+
+// A range that ends where a heap dump segment's first sub-record starts
+// holds none of that segment: pass B's chunks end there, and the next
+// chunk starts there. The reader used to step over the segment's header
+// and decode that first sub-record as well, so two chunks both had it.
+func TestRangeEndsAtSegmentStart(t *testing.T) {
+	w := hproftest.New(8, "")
+	arr := w.ObjectArrayClass()
+	first, second := w.NewID(), w.NewID()
+	w.ObjArray(first, arr, nil)
+	w.Flush()
+	w.ObjArray(second, arr, []uint64{first})
+	data := w.Bytes()
+	f, err := hprof.OpenBytes("t.hprof", data, hprof.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := cat.Dumps[0].Segments
+	if len(segs) != 2 {
+		t.Fatalf("%d segments, want 2", len(segs))
+	}
+	start := segs[1].Offset + 9 // past the segment's tag, time and length
+	ids := func(pos, segEnd, end int64) []uint64 {
+		var out []uint64
+		r := f.HeapRecordsAt(pos, segEnd, end)
+		for r.Next() {
+			if r.Rec.Tag == hprof.SubObjArrayDump {
+				out = append(out, r.Rec.ID)
+			}
+		}
+		if r.Err() != nil {
+			t.Fatal(r.Err())
+		}
+		return out
+	}
+	if got := ids(segs[0].Offset, segs[0].Offset, start); !slices.Equal(got, []uint64{first}) {
+		t.Errorf("up to the second segment's first sub-record: arrays %x, want [%x]", got, first)
+	}
+	if got := ids(start, segs[1].End, cat.Dumps[0].End); !slices.Equal(got, []uint64{second}) {
+		t.Errorf("from it: arrays %x, want [%x]", got, second)
 	}
 }
