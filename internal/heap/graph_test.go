@@ -467,3 +467,90 @@ func TestRootsOf(t *testing.T) {
 		t.Errorf("only %d objects named by a root", named)
 	}
 }
+
+// Pass B looks references up in batches (refBatchSize), a big array's
+// over several, and decodes a chunk again, one reference at a time, when
+// one names no object. A random dump of a few chunks (checkpointEvery
+// objects each), with segments cut at random and at chunk starts, arrays
+// longer than a batch, null and dangling references, and weak references
+// whose referent is null, dangling or an object: every object's
+// references must come out in order, dangling ones left out, and the
+// referent flag set exactly when the referent is kept.
+func TestBatchedReferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}, {Name: "queue", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	node := w.Class("Node", obj, 0, nil, []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "n", Type: hprof.TypeInt}, {Name: "b", Type: hprof.TypeObject}})
+	arr := w.ObjectArrayClass()
+	records := 6 // the class dumps above
+	const n = 3*checkpointEvery + 1234
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	const dead = 1 << 40 // dangling ids from here on
+	// Chunks with no dangling reference at all take the batched way only.
+	clean := func(i int) bool { return (records+i)/checkpointEvery%2 == 1 }
+	pick := func(i int) uint64 {
+		switch r := rng.IntN(20); {
+		case r == 0:
+			return 0
+		case r == 1 && !clean(i):
+			return dead + uint64(rng.IntN(1000))*8 // no object has it
+		}
+		return ids[rng.IntN(n)]
+	}
+	want := make([][]uint64, n)
+	wantReferent := make([]bool, n)
+	keep := func(i int, id uint64) {
+		if id != 0 && id < dead {
+			want[i] = append(want[i], id)
+		}
+	}
+	for i, id := range ids {
+		if (records+i)%checkpointEvery == 0 || rng.IntN(5000) == 0 {
+			w.Flush()
+		}
+		records++
+		switch r := rng.IntN(10); {
+		case r < 5:
+			a, b := pick(i), pick(i)
+			w.Instance(id, node, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt, hprof.TypeObject}, []uint64{a, 7, b})
+			keep(i, a)
+			keep(i, b)
+		case r < 7:
+			referent, queue := pick(i), pick(i)
+			w.Instance(id, weak, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{referent, queue})
+			keep(i, referent)
+			wantReferent[i] = len(want[i]) == 1
+			keep(i, queue)
+		default:
+			size := rng.IntN(8)
+			if rng.IntN(400) == 0 {
+				size = refBatchSize + rng.IntN(3*refBatchSize)
+			}
+			elems := make([]uint64, size)
+			for k := range elems {
+				elems[k] = pick(i)
+				keep(i, elems[k])
+			}
+			w.ObjArray(id, arr, elems)
+		}
+	}
+	g := buildFile(t, w.Bytes())
+	for i, id := range ids {
+		x := g.Lookup(id)
+		var got []uint64
+		for _, r := range g.Refs(x) {
+			got = append(got, g.ID(r))
+		}
+		if !slices.Equal(got, want[i]) || g.ReferentFirst(x) != wantReferent[i] {
+			t.Fatalf("object %d (0x%x): references %x, referent first %v; want %x, %v", i, id, got, g.ReferentFirst(x), want[i], wantReferent[i])
+		}
+	}
+	if g.Stats.Dangling == 0 {
+		t.Error("no dangling reference was written: the test tests less than it says")
+	}
+}

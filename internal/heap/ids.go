@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -248,31 +249,97 @@ func (x *idIndex) lookup(id uint64) int32 {
 		}
 		return int32(i)
 	}
+	b, r := x.locate(id)
+	if b < 0 {
+		return -1
+	}
+	return x.rankAt(b, r)
+}
+
+// locate returns the block that would hold id's bit and the bit's place in
+// it, or block -1 when id lies where no block is (bitmap mode only). It
+// reads the superblock table alone, which stays in cache.
+func (x *idIndex) locate(id uint64) (block int32, bit uint32) {
 	d := id - x.base
 	if id < x.base || d&(1<<x.shift-1) != 0 {
-		return -1
+		return -1, 0
 	}
 	p := d >> x.shift
 	bi := p / bitsPerBlock // superblocks are whole blocks
 	sb := bi / blocksPerSuper
 	if sb >= uint64(len(x.supers)) {
-		return -1
+		return -1, 0
 	}
 	c := x.supers[sb]
 	if c < 0 {
-		return -1
+		return -1, 0
 	}
-	b := &x.blocks[uint64(c)*blocksPerSuper+bi%blocksPerSuper]
-	r := p - bi*bitsPerBlock
+	return int32(uint64(c)*blocksPerSuper + bi%blocksPerSuper), uint32(p - bi*bitsPerBlock)
+}
+
+// rankAt returns the index of the id whose bit is bit r of block b, or -1
+// when that bit is clear: the one cache line a lookup reads at random.
+func (x *idIndex) rankAt(b int32, r uint32) int32 {
+	blk := &x.blocks[b]
 	w, bit := r/64, r%64
-	if b.bits[w]&(1<<bit) == 0 {
+	if blk.bits[w]&(1<<bit) == 0 {
 		return -1
 	}
-	rank := b.rank + uint64(bits.OnesCount64(b.bits[w]&(1<<bit-1)))
-	for i := uint64(0); i < w; i++ {
-		rank += uint64(bits.OnesCount64(b.bits[i]))
+	rank := blk.rank + uint64(bits.OnesCount64(blk.bits[w]&(1<<bit-1)))
+	for i := uint32(0); i < w; i++ {
+		rank += uint64(bits.OnesCount64(blk.bits[i]))
 	}
 	return int32(rank)
+}
+
+// lookupGroup is how many ids lookupAll locates, and prefetches the blocks
+// of, ahead of those it ranks.
+const lookupGroup = 32
+
+// lookupAll sets out[k] to lookup(ids[k]) for every k, and returns how
+// many ids no object has. Pass B looks up every reference of the dump, and
+// the blocks they read, tens of megabytes, miss the caches: the blocks of
+// each group of ids are prefetched while the group before is ranked, so
+// that the misses overlap rather than come one after another.
+func (x *idIndex) lookupAll(ids []uint64, out []ObjectIndex) (missing int) {
+	out = out[:len(ids)]
+	if x.sorted != nil || len(x.blocks) == 0 {
+		for k, id := range ids {
+			out[k] = ObjectIndex(x.lookup(id))
+			if out[k] < 0 {
+				missing++
+			}
+		}
+		return missing
+	}
+	// Two groups: one located and prefetched, one being ranked.
+	var blocks, ahead [2][lookupGroup]int32 // ahead: to prefetch, 0 for none
+	var at [2][lookupGroup]uint32
+	locate := func(g, from int) {
+		n := min(lookupGroup, len(ids)-from)
+		for k := range n {
+			b, r := x.locate(ids[from+k])
+			blocks[g][k], at[g][k], ahead[g][k] = b, r, max(b, 0)
+		}
+		mem.Prefetch64(unsafe.Pointer(&x.blocks[0]), ahead[g][:n])
+	}
+	locate(0, 0)
+	for from, g := 0, 0; from < len(ids); from, g = from+lookupGroup, 1-g {
+		if from+lookupGroup < len(ids) {
+			locate(1-g, from+lookupGroup)
+		}
+		for k := range min(lookupGroup, len(ids)-from) {
+			o := int32(-1)
+			if b := blocks[g][k]; b >= 0 {
+				o = x.rankAt(b, at[g][k])
+			}
+			out[from+k] = ObjectIndex(o)
+			if o < 0 {
+				missing++
+			}
+		}
+	}
+	return missing
 }
 
 // id returns the id of the object with index i (0 <= i < n).

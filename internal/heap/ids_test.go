@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestIDIndexAgainstSortedSearch: lookup and id agree with a search of the
-// sorted ids, for ids dense, sparse, in regions far apart, at superblock
+// TestIDIndexAgainstSortedSearch: lookup, lookupAll and id agree with a
+// search of the sorted ids, for ids dense, sparse, in regions far apart, at superblock
 // and block ends, and in parts that overlap, on 1 to 8 cores (each core
 // sets the bits of its own range of blocks); each case is kept as a bitmap
 // or sorted as its density says.
@@ -131,6 +131,26 @@ func TestIDIndexAgainstSortedSearch(t *testing.T) {
 					_, found := slices.BinarySearch(want, probe)
 					if got := x.lookup(probe); (got >= 0) != found {
 						t.Fatalf("lookup(%#x) = %d, present = %v", probe, got, found)
+					}
+				}
+				// lookupAll, in groups of lookupGroup prefetched ahead,
+				// answers as lookup does, whatever the length.
+				mixed := slices.Concat(probes, want)
+				r.Shuffle(len(mixed), func(i, j int) { mixed[i], mixed[j] = mixed[j], mixed[i] })
+				for _, n := range []int{0, 1, lookupGroup - 1, lookupGroup, lookupGroup + 1, 3*lookupGroup + 5, len(mixed)} {
+					out := make([]ObjectIndex, n)
+					missing := x.lookupAll(mixed[:n], out)
+					wantMissing := 0
+					for k, id := range mixed[:n] {
+						if want := x.lookup(id); int32(out[k]) != want {
+							t.Fatalf("lookupAll of %d ids: #%d (%#x) = %d, lookup says %d", n, k, id, out[k], want)
+						}
+						if out[k] < 0 {
+							wantMissing++
+						}
+					}
+					if missing != wantMissing {
+						t.Fatalf("lookupAll of %d ids: %d missing, want %d", n, missing, wantMissing)
 					}
 				}
 			}

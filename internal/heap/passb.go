@@ -116,22 +116,69 @@ func atomicSetBit(bits []uint64, i int32) {
 	atomic.OrUint64(&bits[i>>6], 1<<(uint(i)&63))
 }
 
+func atomicClearBit(bits []uint64, i int32) {
+	atomic.AndUint64(&bits[i>>6], ^(1 << (uint(i) & 63)))
+}
+
+// refBatchSize is how many references decodeChunk collects before it
+// looks them up together (idIndex.lookupAll): the blocks of the id index
+// they read, tens of megabytes at random, are then fetched from memory in
+// parallel rather than one after another.
+const refBatchSize = 4096
+
+// decodeChunk decodes the object records of chunk c into the graph's
+// per-object arrays and out's edges. References are looked up in batches,
+// each object counted with all its non-null references: a chunk with a
+// reference no object has (rare: a dump cut short, or a broken one) is
+// decoded again looking each reference up at once, so that those can be
+// left out. So is every chunk when ids repeat, as the first record with an
+// id claims it for good.
 func (g *Graph) decodeChunk(r *hprof.HeapReader, mapping *hprof.Mapping, c *chunk, out *chunkOut) {
+	if g.claimed == nil && g.decodeRecords(r, mapping, c, out, true) {
+		return
+	}
+	*out = chunkOut{}
+	g.decodeRecords(r, mapping, c, out, false)
+}
+
+// decodeRecords is decodeChunk's pass over the records, batched or
+// not; batched, it reports false if some reference named no object (and
+// then what it wrote stands to be written over).
+func (g *Graph) decodeRecords(r *hprof.HeapReader, mapping *hprof.Mapping, c *chunk, out *chunkOut, batched bool) bool {
 	r.ResetIn(mapping, c.pos, c.segEnd, c.end)
 	m := g.Model
 	idSize := m.IDSize
 	out.edges = make([]ObjectIndex, 0, (c.end-c.pos)/32)
 	var mu sync.Mutex // guards claimed when duplicates force one worker anyway
 	k := int32(-1)
-	put := func(id uint64) {
-		if id == 0 {
-			return
+	var pending []uint64 // batched: the references not yet looked up
+	if batched {
+		pending = make([]uint64, 0, refBatchSize)
+	}
+	missing := 0
+	lookup := func() {
+		n := len(out.edges)
+		out.edges = slices.Grow(out.edges, len(pending))[:n+len(pending)]
+		missing += g.ids.lookupAll(pending, out.edges[n:])
+		pending = pending[:0]
+	}
+	put := func(id uint64) bool {
+		switch {
+		case id == 0:
+			return false
+		case batched:
+			if len(pending) == cap(pending) {
+				lookup()
+			}
+			pending = append(pending, id)
+			return true
 		}
 		if t := g.ids.lookup(id); t >= 0 {
 			out.edges = append(out.edges, ObjectIndex(t))
-		} else {
-			out.dangling++
+			return true
 		}
+		out.dangling++
+		return false
 	}
 	for r.Next() {
 		rec := &r.Rec
@@ -153,7 +200,7 @@ func (g *Graph) decodeChunk(r *hprof.HeapReader, mapping *hprof.Mapping, c *chun
 			out.objs = append(out.objs, i)
 			out.loose = append(out.loose, looseOffset{i, rec.Offset})
 		}
-		before := len(out.edges)
+		before := len(out.edges) + len(pending)
 		var cl ClassIndex
 		var size uint64
 		switch rec.Tag {
@@ -166,11 +213,10 @@ func (g *Graph) decodeChunk(r *hprof.HeapReader, mapping *hprof.Mapping, c *chun
 			}
 			body := rec.Body
 			if ro := class.referentOffset; ro >= 0 && int(ro)+idSize <= len(body) {
-				if id := hprof.ReadID(body[ro:], idSize); id != 0 {
-					put(id)
-					if len(out.edges) > before {
-						atomicSetBit(g.referentFirst, i)
-					}
+				if put(hprof.ReadID(body[ro:], idSize)) {
+					atomicSetBit(g.referentFirst, i)
+				} else if !batched {
+					atomicClearBit(g.referentFirst, i) // set by the batched pass
 				}
 			}
 			for _, off := range class.refOffsets {
@@ -204,9 +250,13 @@ func (g *Graph) decodeChunk(r *hprof.HeapReader, mapping *hprof.Mapping, c *chun
 		}
 		g.class[i] = cl
 		g.size[i] = uint32(min((size+7)>>3, math.MaxUint32))
-		g.edgeStart[i+1] = uint32(len(out.edges) - before)
+		g.edgeStart[i+1] = uint32(len(out.edges) + len(pending) - before)
+	}
+	if batched {
+		lookup()
 	}
 	out.err = r.Err()
+	return missing == 0 || out.err != nil
 }
 
 // RecordOffset returns the file offset of object i's record. Objects of

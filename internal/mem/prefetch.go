@@ -32,6 +32,14 @@ func Prefetch16(base unsafe.Pointer, idx []int32) {
 	}
 }
 
+// Prefetch64 prefetches element i of the array of 64-byte elements at
+// base, for every i in idx.
+func Prefetch64(base unsafe.Pointer, idx []int32) {
+	if len(idx) > 0 {
+		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 6)
+	}
+}
+
 // PrefetchLow8 prefetches element i of the array of 8-byte elements at
 // base, for i the low 32 bits of every entry.
 func PrefetchLow8(base unsafe.Pointer, entries []uint64) {
