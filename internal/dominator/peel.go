@@ -59,6 +59,7 @@ var peelShares int
 // groups[k][r+1] is what range r added in pass k.
 func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, int64, int64)) (inP bitset.Set, order []int32, groups [][]int) {
 	n := g.n
+	progress("peel", 0, int64(n)) // the phase starts here, not at the first pass's end
 	words := len(isRoot)
 	sink := bitset.New(n) // P and the roots, as of the last pass
 	copy(sink, isRoot)
