@@ -11,6 +11,7 @@ func TestPrefetchInBounds(t *testing.T) {
 	a4 := make([]uint32, 1000)
 	a8 := make([]uint64, 1000)
 	a16 := make([][2]uint64, 1000)
+	a64 := make([][8]uint64, 1000)
 	idx := make([]int32, len(a4))
 	entries := make([]uint64, len(a8))
 	for i := range idx {
@@ -21,12 +22,13 @@ func TestPrefetchInBounds(t *testing.T) {
 	PrefetchLow8(unsafe.Pointer(&a8[0]), entries)
 	Prefetch8(unsafe.Pointer(&a8[0]), idx)
 	Prefetch16(unsafe.Pointer(&a16[0]), idx)
+	Prefetch64(unsafe.Pointer(&a64[0]), idx)
 	Prefetch4(unsafe.Pointer(&a4[0]), nil)
 	for head := range idx { // the queue's last places included
 		PrefetchQueue(idx, head, unsafe.Pointer(&a4[0]), unsafe.Pointer(&a4[0]))
 	}
 	for i := range a4 {
-		if a4[i] != 0 || a8[i] != 0 || a16[i] != [2]uint64{} {
+		if a4[i] != 0 || a8[i] != 0 || a16[i] != [2]uint64{} || a64[i] != [8]uint64{} {
 			t.Fatal("a prefetch changed memory")
 		}
 	}
