@@ -59,10 +59,23 @@ const (
 
 // Main runs leakscan with args and returns the exit status.
 func Main(args []string, s *IOStreams) (code int) {
+	return runMain(args, s, true)
+}
+
+// runMain is Main; retry says whether a damaged index part met on the way
+// may be rebuilt by running the command again.
+func runMain(args []string, s *IOStreams, retry bool) (code int) {
 	// A mapped file (the dump, an index part) cut short or replaced by
 	// another process while it is read faults: one error line, not the
 	// runtime's fatal error. The goroutines the analyses start hand their
 	// faults here (par).
+	//
+	// An index section checked on first use (index.Deferred) that fails
+	// its check comes here the same way. Nothing of it has been used, so
+	// the part is removed and the command run again, which rebuilds it,
+	// as a part found damaged when opened is: unless the command had
+	// printed something already, which a second run would print twice.
+	out := &countingWriter{w: s.Out}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -70,10 +83,22 @@ func Main(args []string, s *IOStreams) (code int) {
 			if !ok {
 				panic(r)
 			}
+			if f.Damaged != nil {
+				os.Remove(f.Path)
+				if retry && out.n == 0 {
+					fmt.Fprintf(s.Err, "leakscan: warning: an index part is damaged (%v); rebuilding it\n", f)
+					code = runMain(args, s, false)
+					return
+				}
+				fmt.Fprintf(s.Err, "leakscan: an index part is damaged (%v); it is removed, and the next run rebuilds it\n", f)
+				code = ExitError2
+				return
+			}
 			fmt.Fprintln(s.Err, "leakscan:", f)
 			code = ExitError2
 		}
 	}()
+	s = &IOStreams{In: s.In, Out: out, Err: s.Err, Progress: s.Progress}
 	root := NewRoot(s)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -291,4 +316,16 @@ func writeFile(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -36,6 +36,7 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 		}
 		return out
 	}
+	t.idomChecked.Check()
 	n := len(t.idom)
 	slot := make(map[int32]int, len(parents)) // parent → its index in distinct
 	var distinct []heap.ObjectIndex

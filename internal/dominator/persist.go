@@ -26,7 +26,8 @@ func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 		return err
 	}
 	w.Add("meta", meta)
-	w.Add("idom", index.AsBytes(t.idom))
+	t.idomChecked.Check()
+	w.AddBlocks("idom", index.AsBytes(t.idom))
 	w.Add("retained", index.AsBytes(t.retained))
 	w.Add("topLevel", index.AsBytes(t.Children(heap.None)))
 	return nil
@@ -56,7 +57,15 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 			return t.topLevel != nil || len(b) == 0
 		}},
 	} {
-		b, err := p.Bytes(s.name)
+		var b []byte
+		var err error
+		if s.name == "idom" {
+			// Checked as it is used (idomChecked): dominators reads
+			// none of it, paths a few entries.
+			b, t.idomChecked, err = p.Deferred(s.name)
+		} else {
+			b, err = p.Bytes(s.name)
+		}
 		if err != nil {
 			return nil, false, err
 		}

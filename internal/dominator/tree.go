@@ -58,6 +58,11 @@ type Tree struct {
 	// evict, in a tree mapped from an index, drops pages of its arrays
 	// from the resident set (index.Part.Evictor); nil otherwise.
 	evict func([]byte)
+	// idomChecked, in a tree mapped from an index, checks the idom array
+	// as it is used (index.Deferred): a scan checks it whole first, Idom
+	// the block it reads. paths reads a few entries, dominators none. Nil
+	// otherwise.
+	idomChecked *index.Deferred
 }
 
 // Compute builds the dominator tree of g.
@@ -144,7 +149,10 @@ func (t *Tree) count(reached int64) {
 func (t *Tree) Graph() *heap.Graph { return t.g }
 
 // Idom returns o's immediate dominator, or TopLevel, or Unreachable.
-func (t *Tree) Idom(o heap.ObjectIndex) int32 { return t.idom[o] }
+func (t *Tree) Idom(o heap.ObjectIndex) int32 {
+	t.idomChecked.CheckAt(uint64(o) * 4)
+	return t.idom[o]
+}
 
 // Retained returns o's retained size in bytes (0 when unreachable).
 func (t *Tree) Retained(o heap.ObjectIndex) uint64 { return t.retained[o] }
@@ -171,6 +179,7 @@ func (t *Tree) Children(o heap.ObjectIndex) []heap.ObjectIndex {
 	if o == heap.None {
 		// The top level alone needs no children table.
 		t.topOnce.Do(func() {
+			t.idomChecked.Check()
 			t.topLevel = []heap.ObjectIndex{}
 			for x, d := range t.idom {
 				if d == TopLevel {
@@ -270,6 +279,7 @@ func (t *Tree) order(a, b heap.ObjectIndex) int {
 }
 
 func (t *Tree) buildChildren() {
+	t.idomChecked.Check()
 	n := len(t.idom)
 	start := make([]uint32, n+2)
 	slot := func(d int32) int { return int(d) + 1 } // object d's list; the super-root's is 0

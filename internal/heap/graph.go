@@ -80,6 +80,12 @@ type Graph struct {
 	// from the resident set behind a scan (index.Part.Evictor); nil
 	// otherwise.
 	evict func([]byte)
+	// sizeChecked and edgesChecked, in a graph mapped from an index,
+	// check the size array and the two reference arrays as they are used
+	// (index.Deferred): a scan of them checks them whole first (checkSize,
+	// checkEdges), a lookup the blocks it reads. Nil otherwise.
+	sizeChecked  *index.Deferred
+	edgesChecked [2]*index.Deferred
 
 	// Where records are: chunks numbered from a base index (sorted by
 	// base), and the offsets of all other objects (sorted by index).
@@ -135,7 +141,19 @@ func (g *Graph) NumObjects() int { return len(g.class) }
 func (g *Graph) ClassOf(i ObjectIndex) ClassIndex { return g.class[i] }
 
 // ShallowSize returns the bytes object i occupies in the JVM heap.
-func (g *Graph) ShallowSize(i ObjectIndex) uint64 { return uint64(g.size[i]) << 3 }
+func (g *Graph) ShallowSize(i ObjectIndex) uint64 {
+	g.sizeChecked.CheckAt(uint64(i) * 4)
+	return uint64(g.size[i]) << 3
+}
+
+// checkSize and checkEdges check the whole arrays of a graph mapped from
+// an index, before a scan of them (see sizeChecked).
+func (g *Graph) checkSize() { g.sizeChecked.Check() }
+
+func (g *Graph) checkEdges() {
+	g.edgesChecked[0].Check()
+	g.edgesChecked[1].Check()
+}
 
 // ShallowTotal returns the shallow size of all objects: a scan of every
 // object's size, on all cores, that drops a mapped size array's pages
@@ -144,6 +162,7 @@ func (g *Graph) ShallowTotal() uint64 { return g.shallowTotal(par.Shares(len(g.s
 
 // shallowTotal is ShallowTotal on k shares of the objects.
 func (g *Graph) shallowTotal(k int) uint64 {
+	g.checkSize()
 	n := len(g.size)
 	sums := make([]uint64, k)
 	par.InShares(n, k, func(t, lo, hi int) {
@@ -183,7 +202,16 @@ func (g *Graph) Lookup(id uint64) ObjectIndex { return ObjectIndex(g.ids.lookup(
 // implicit reference from an object to its class is not included; see
 // ClassObject. The slice aliases the graph and must not be modified.
 func (g *Graph) Refs(i ObjectIndex) []ObjectIndex {
+	if g.edgesChecked[0] != nil {
+		g.checkRefs(i)
+	}
 	return g.edges[g.edgeStart[i]:g.edgeStart[i+1]]
+}
+
+// checkRefs checks the blocks of the reference arrays that Refs(i) reads.
+func (g *Graph) checkRefs(i ObjectIndex) {
+	g.edgesChecked[0].CheckRange(uint64(i)*4, uint64(i)*4+8)
+	g.edgesChecked[1].CheckRange(uint64(g.edgeStart[i])*4, uint64(g.edgeStart[i+1])*4)
 }
 
 // ReferentFirst reports whether object i's first stored reference is the
@@ -217,7 +245,10 @@ func (g *Graph) Kind(i ObjectIndex) ObjectKind {
 
 // EdgeArrays returns the CSR arrays: the references of object i are
 // edges[start[i]:start[i+1]]. The slices alias the graph; do not modify.
-func (g *Graph) EdgeArrays() (start []uint32, edges []ObjectIndex) { return g.edgeStart, g.edges }
+func (g *Graph) EdgeArrays() (start []uint32, edges []ObjectIndex) {
+	g.checkEdges()
+	return g.edgeStart, g.edges
+}
 
 // ClassArray returns every object's class, indexed by object. Read-only.
 func (g *Graph) ClassArray() []ClassIndex { return g.class }

@@ -21,6 +21,7 @@ func (g *Graph) Histogram() []ClassStats { return g.histogram(runtime.GOMAXPROCS
 
 // histogram is Histogram on the given number of workers.
 func (g *Graph) histogram(workers int) []ClassStats {
+	g.checkSize()
 	n := len(g.class)
 	parts := make([][]ClassStats, workers)
 	par.InShares(n, workers, func(w, lo, hi int) {

@@ -13,11 +13,13 @@ import (
 
 // SaveIndex adds the graph's sections to w.
 func (g *Graph) SaveIndex(w *index.Writer) error {
+	g.checkSize()
+	g.checkEdges()
 	w.Add("meta", g.encodeMeta())
 	w.Add("class", index.AsBytes(g.class))
-	w.Add("size", index.AsBytes(g.size))
-	w.Add("edgeStart", index.AsBytes(g.edgeStart))
-	w.Add("edges", index.AsBytes(g.edges))
+	w.AddBlocks("size", index.AsBytes(g.size))
+	w.AddBlocks("edgeStart", index.AsBytes(g.edgeStart))
+	w.AddBlocks("edges", index.AsBytes(g.edges))
 	w.Add("referent", index.AsBytes(g.referentFirst))
 	w.Add("mirror", index.AsBytes(g.mirror))
 	w.Add("idSupers", index.AsBytes(g.ids.supers))
@@ -79,8 +81,17 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 		}},
 		{"loose", func(b []byte) bool { g.loose = index.As[looseOffset](b); return true }},
 	}
+	// These are checked as they are used: paths and dominators read a
+	// few entries (see sizeChecked).
+	deferred := map[string]**index.Deferred{"size": &g.sizeChecked, "edgeStart": &g.edgesChecked[0], "edges": &g.edgesChecked[1]}
 	for _, a := range arrays {
-		b, err := p.Bytes(a.name)
+		var b []byte
+		var err error
+		if d := deferred[a.name]; d != nil {
+			b, *d, err = p.Deferred(a.name)
+		} else {
+			b, err = p.Bytes(a.name)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -88,6 +99,8 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 			return nil, fmt.Errorf("index graph part: section %s has the wrong length", a.name)
 		}
 	}
+	// (This reads one unchecked offset: a wrong one can only fail the
+	// load, and a failed load rebuilds the part.)
 	if n := ids.n; n > 0 && uint64(g.edgeStart[n]) != uint64(len(g.edges)) {
 		return nil, fmt.Errorf("index graph part: %d references, the offsets say %d", len(g.edges), g.edgeStart[n])
 	}

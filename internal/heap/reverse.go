@@ -25,6 +25,7 @@ func (g *Graph) referrers(o ObjectIndex, k int) []ObjectIndex {
 		instance[c] = g.Classes[c].Object == o
 	}
 	found := make([][]ObjectIndex, k)
+	g.checkEdges()
 	par.InShares(len(g.class), k, func(t, lo, hi int) {
 		var out []ObjectIndex
 		for from := lo; from < hi; from += ScanBlock {

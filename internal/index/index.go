@@ -31,6 +31,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/par"
@@ -41,7 +43,9 @@ import (
 // of dumps cut between heap dump segments or inflated from a cut .gz say
 // they are truncated: parts written before must not answer for them.
 // 4: the graph's meta and the census are binary (heap/meta.go), not JSON.
-const Version = 4
+// 5: the sizes, references and immediate dominators have their blocks'
+// CRCs beside them, to be checked as they are read (Part.Deferred).
+const Version = 5
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
@@ -181,15 +185,25 @@ const (
 type Writer struct {
 	names []string
 	data  [][]byte
+	// blocked[i]: section i gets a table of its blocks' CRCs (AddBlocks).
+	blocked []bool
 }
 
 // Add appends a section. The bytes must stay unchanged until Commit.
-func (w *Writer) Add(name string, data []byte) {
-	if len(name) > 16 {
-		panic("index: section name longer than 16 bytes: " + name)
+func (w *Writer) Add(name string, data []byte) { w.add(name, data, false) }
+
+// AddBlocks appends a section that can be checked a block at a time as it
+// is read (Part.Deferred): beside it goes a section name+"@" of its
+// blocks' CRCs.
+func (w *Writer) AddBlocks(name string, data []byte) { w.add(name, data, true) }
+
+func (w *Writer) add(name string, data []byte, blocked bool) {
+	if len(name) > 16 || (blocked && len(name)+len(blockTable) > 16) {
+		panic("index: section name too long: " + name)
 	}
 	w.names = append(w.names, name)
 	w.data = append(w.data, data)
+	w.blocked = append(w.blocked, blocked)
 }
 
 // Commit writes the part to dir/part.idx through a temporary file and a
@@ -202,28 +216,43 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	head := make([]byte, 0, headerSize+len(w.names)*entrySize)
+	crcs := make([]uint32, len(w.data))
+	blocks := make([][]uint32, len(w.data))
+	forEach(len(w.data), func(i int) {
+		if !w.blocked[i] {
+			crcs[i] = checksum(w.data[i])
+			return
+		}
+		blocks[i], crcs[i] = blockCRCs(w.data[i])
+	})
+	names, data := w.names, w.data
+	for i, b := range blocks {
+		if w.blocked[i] {
+			names = append(names[:len(names):len(names)], w.names[i]+blockTable)
+			data = append(data[:len(data):len(data)], AsBytes(b))
+			crcs = append(crcs, checksum(AsBytes(b)))
+		}
+	}
+	head := make([]byte, 0, headerSize+len(names)*entrySize)
 	head = append(head, magic[:]...)
 	head = binary.LittleEndian.AppendUint32(head, Version)
-	head = binary.LittleEndian.AppendUint32(head, uint32(len(w.names)))
+	head = binary.LittleEndian.AppendUint32(head, uint32(len(names)))
 	head = binary.LittleEndian.AppendUint64(head, uint64(id.Size))
 	head = binary.LittleEndian.AppendUint64(head, uint64(id.ModTime))
 	head = append(head, id.Hash[:]...)
-	off := alignUp(uint64(headerSize + len(w.names)*entrySize))
-	crcs := make([]uint32, len(w.data))
-	forEach(len(w.data), func(i int) { crcs[i] = checksum(w.data[i]) })
-	for i, name := range w.names {
+	off := alignUp(uint64(headerSize + len(names)*entrySize))
+	for i, name := range names {
 		var nb [16]byte
 		copy(nb[:], name)
 		head = append(head, nb[:]...)
 		head = binary.LittleEndian.AppendUint64(head, off)
-		head = binary.LittleEndian.AppendUint64(head, uint64(len(w.data[i])))
+		head = binary.LittleEndian.AppendUint64(head, uint64(len(data[i])))
 		head = binary.LittleEndian.AppendUint32(head, crcs[i])
-		off = alignUp(off + uint64(len(w.data[i])))
+		off = alignUp(off + uint64(len(data[i])))
 	}
 	bw := &countingWriter{w: tmp}
 	bw.Write(head)
-	for _, d := range w.data {
+	for _, d := range data {
 		bw.pad()
 		bw.Write(d)
 	}
@@ -301,9 +330,12 @@ var ErrStale = errors.New("index part is stale")
 
 // Part is a mapped part file.
 type Part struct {
-	path     string
-	data     []byte
-	unmap    func([]byte) error
+	path  string
+	data  []byte
+	unmap func([]byte) error
+	// mu guards sections' verified flags: Deferred sections are checked
+	// from whichever goroutine first uses them.
+	mu       sync.Mutex
 	sections map[string]section
 }
 
@@ -397,6 +429,8 @@ func (p *Part) readHeader(id Identity) error {
 // part the check drops the pages it read behind it, so that only the pages
 // a command then uses count in its resident memory.
 func (p *Part) Bytes(name string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	s, ok := p.sections[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: no section %s", p.path, name)
@@ -413,6 +447,169 @@ func (p *Part) Bytes(name string) ([]byte, error) {
 		p.sections[name] = s
 	}
 	return p.data[s.off : s.off+s.n], nil
+}
+
+// blockSize is the bytes of a section that Deferred checks at a time
+// (64 KiB: a label read here and there checks 10 µs' worth), and
+// blockTable the suffix of the name of the section of their CRCs.
+const (
+	blockShift = 16
+	blockSize  = 1 << blockShift
+	blockTable = "@"
+)
+
+// blockCRCs returns the CRC of each blockSize bytes of b, and that of b.
+func blockCRCs(b []byte) (blocks []uint32, crc uint32) {
+	n := (len(b) + blockSize - 1) / blockSize
+	blocks = make([]uint32, n)
+	par.InShares(n, max(1, min(runtime.GOMAXPROCS(0), n/64)), func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			blocks[k] = crc32.Checksum(b[k*blockSize:min(len(b), (k+1)*blockSize)], castagnoli)
+		}
+	})
+	whole := xPow8n(blockSize) // the shift over a whole block, for crcCombine
+	for k, c := range blocks {
+		if k == 0 {
+			crc = c
+		} else if k < n-1 || len(b)%blockSize == 0 {
+			crc = gfMul(whole, crc) ^ c
+		} else {
+			crc = crcCombine(crc, c, uint64(len(b)%blockSize))
+		}
+	}
+	return blocks, crc
+}
+
+// Deferred returns a section added with Writer.AddBlocks without checking
+// it, and the Deferred that checks it as it is used: a block at a time
+// for the few entries a command looks up (CheckRange), or whole for one
+// that reads it all (Check). A section that a command reads only here and
+// there (the references, the shallow sizes, the immediate dominators,
+// which paths and dominators print for a few objects) then costs no
+// checksum over all of it: on the bench dump, 0.55 GB that paths from the
+// index read whole only to check them (0.1 s).
+func (p *Part) Deferred(name string) ([]byte, *Deferred, error) {
+	table, err := p.Bytes(name + blockTable) // checked now: 64 KB a GB
+	if err != nil {
+		return nil, nil, err
+	}
+	p.mu.Lock()
+	s, ok := p.sections[name]
+	p.mu.Unlock()
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: no section %s", p.path, name)
+	}
+	blocks := (s.n + blockSize - 1) / blockSize
+	if uint64(len(table)) != blocks*4 {
+		return nil, nil, fmt.Errorf("%s: section %s has %d block checksums for %d blocks", p.path, name, len(table)/4, blocks)
+	}
+	b := p.data[s.off : s.off+s.n]
+	d := &Deferred{p: p, name: name, off: s.off, data: b, crcs: As[uint32](table), done: make([]atomic.Uint64, (blocks+63)/64)}
+	if s.verified {
+		d.all.Store(true)
+	}
+	return b, d, nil
+}
+
+// Deferred checks a section handed out unchecked (Part.Deferred): every
+// read of the section must come after a Check or a CheckRange that covers
+// it. A nil *Deferred (an array not mapped from an index) checks nothing.
+//
+// A block that fails its check (or cannot be read) panics with a
+// *par.FaultError whose Damaged says so: the goroutines of par hand it to
+// the one waiting for them, as they do a fault, and cli.Main rebuilds the
+// part. The blocks checked are remembered, so no block is read twice.
+type Deferred struct {
+	p       *Part
+	name    string
+	off     uint64 // of the section in the part
+	data    []byte
+	crcs    []uint32        // a CRC per block
+	done    []atomic.Uint64 // a bit per block checked
+	checked atomic.Int64    // the bits set in done
+	// all: every block checked, so that a lookup costs a load and a
+	// branch once a scan has checked every block, one at a time or whole.
+	all atomic.Bool
+}
+
+// CheckRange checks the blocks of bytes [lo, hi) of the section (hi is
+// clamped to its length) that are not checked yet.
+func (d *Deferred) CheckRange(lo, hi uint64) {
+	if d != nil && !d.all.Load() {
+		d.checkRange(lo, hi)
+	}
+}
+
+// CheckAt checks the block of byte off of the section, if not checked
+// yet: CheckRange for an entry that no block boundary cuts (the sections
+// are arrays of 4- and 8-byte entries), cheap enough for a lookup in a
+// loop over millions of objects.
+func (d *Deferred) CheckAt(off uint64) {
+	if d != nil && !d.all.Load() {
+		d.checkAt(off)
+	}
+}
+
+func (d *Deferred) checkAt(off uint64) {
+	if k := off >> blockShift; d.done[k>>6].Load()&(1<<(k&63)) == 0 {
+		d.checkBlock(k, false)
+		d.scanning()
+	}
+}
+
+// scanning checks the whole section once lookups have checked more than
+// an eighth of its blocks one by one (and at least 8): they come from a
+// scan (suspects sums the sizes of most objects), whose lookups then cost
+// a load and a branch rather than a call, and the rest is checked on all
+// cores.
+func (d *Deferred) scanning() {
+	if d.checked.Load() >= int64(max(8, len(d.crcs)/8+1)) {
+		d.Check()
+	}
+}
+
+func (d *Deferred) checkRange(lo, hi uint64) {
+	hi = min(hi, uint64(len(d.data))) // lo >= hi: nothing to check
+	for k := lo >> blockShift; k<<blockShift < hi; k++ {
+		if d.done[k>>6].Load()&(1<<(k&63)) == 0 {
+			d.checkBlock(k, false)
+			d.scanning()
+		}
+	}
+}
+
+// Check checks every block not checked yet, on all cores; for a mapped
+// part it drops the pages it read behind it, as Part.Bytes does.
+func (d *Deferred) Check() {
+	if d == nil || d.all.Load() {
+		return
+	}
+	n := len(d.crcs)
+	par.InShares(n, max(1, min(runtime.GOMAXPROCS(0), n/64)), func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			if d.done[k>>6].Load()&(1<<(k&63)) == 0 {
+				d.checkBlock(uint64(k), d.p.unmap != nil)
+			}
+		}
+	})
+	d.all.Store(true)
+}
+
+// checkBlock checks block k (two goroutines may both check one: the
+// second only repeats the first's work) and drops its pages after if
+// evict is set.
+func (d *Deferred) checkBlock(k uint64, evict bool) {
+	lo, hi := k<<blockShift, min(uint64(len(d.data)), (k+1)<<blockShift)
+	if crc32.Checksum(d.data[lo:hi], castagnoli) != d.crcs[k] {
+		panic(&par.FaultError{Path: d.p.path, Damaged: fmt.Errorf("%s: section %s fails its checksum at bytes %d to %d of the file (corrupt)",
+			d.p.path, d.name, d.off+lo, d.off+hi)})
+	}
+	if evict {
+		evictPages(d.data[lo:hi])
+	}
+	if bit := uint64(1) << (k & 63); d.done[k>>6].Or(bit)&bit == 0 && d.checked.Add(1) == int64(len(d.crcs)) {
+		d.all.Store(true)
+	}
 }
 
 func (p *Part) checksum(s section) (uint32, error) {

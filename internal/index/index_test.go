@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-func TestPartRoundTripAndDamage(t *testing.T) {
-	// Mapped where the system can, read whole where it cannot (Windows):
-	// both ways on every system.
+func TestPartRoundTripAndDamage(t *testing.T) { bothWays(t, testPartRoundTripAndDamage) }
+
+// bothWays runs test on parts mapped where the system can and on parts
+// read whole where it cannot (Windows): both ways on every system.
+func bothWays(t *testing.T, test func(*testing.T)) {
 	for _, way := range []struct {
 		name string
 		open func(*os.File, int64) ([]byte, func([]byte) error, error)
@@ -19,7 +21,7 @@ func TestPartRoundTripAndDamage(t *testing.T) {
 		t.Run(way.name, func(t *testing.T) {
 			defer func(old func(*os.File, int64) ([]byte, func([]byte) error, error)) { openPart = old }(openPart)
 			openPart = way.open
-			testPartRoundTripAndDamage(t)
+			test(t)
 		})
 	}
 }

@@ -22,12 +22,21 @@ import (
 
 // FaultError is a fault on a page of a mapped file: the file changed
 // (was truncated or replaced) while it was read.
+//
+// Damaged, when set, says instead that bytes of the file failed a check as
+// they were first used (an index section whose checksum is checked on
+// first use, index.Deferred): the same hand-over, but the file is damaged
+// rather than changed, and a damaged index part is rebuilt.
 type FaultError struct {
-	Path string
-	Addr uintptr
+	Path    string
+	Addr    uintptr
+	Damaged error
 }
 
 func (e *FaultError) Error() string {
+	if e.Damaged != nil {
+		return e.Damaged.Error()
+	}
 	return fmt.Sprintf("%s: the file changed (was truncated or replaced) while being read", e.Path)
 }
 
