@@ -150,7 +150,9 @@ func (t *Tree) Graph() *heap.Graph { return t.g }
 
 // Idom returns o's immediate dominator, or TopLevel, or Unreachable.
 func (t *Tree) Idom(o heap.ObjectIndex) int32 {
-	t.idomChecked.CheckAt(uint64(o) * 4)
+	if t.idomChecked != nil { // no call in a tree computed here
+		t.idomChecked.CheckAt(uint64(o) * 4)
+	}
 	return t.idom[o]
 }
 

@@ -80,12 +80,12 @@ type Graph struct {
 	// from the resident set behind a scan (index.Part.Evictor); nil
 	// otherwise.
 	evict func([]byte)
-	// sizeChecked and edgesChecked, in a graph mapped from an index,
-	// check the size array and the two reference arrays as they are used
-	// (index.Deferred): a scan of them checks them whole first (checkSize,
-	// checkEdges), a lookup the blocks it reads. Nil otherwise.
-	sizeChecked  *index.Deferred
-	edgesChecked [2]*index.Deferred
+	// sizeChecked, startChecked and edgesChecked, in a graph mapped from
+	// an index, check the size array and the two reference arrays as they
+	// are used (index.Deferred): a scan of them checks them whole first
+	// (checkSize, checkEdges), a lookup the blocks it reads. Nil
+	// otherwise, and then ShallowSize and Refs inline with no call.
+	sizeChecked, startChecked, edgesChecked *index.Deferred
 
 	// Where records are: chunks numbered from a base index (sorted by
 	// base), and the offsets of all other objects (sorted by index).
@@ -142,7 +142,9 @@ func (g *Graph) ClassOf(i ObjectIndex) ClassIndex { return g.class[i] }
 
 // ShallowSize returns the bytes object i occupies in the JVM heap.
 func (g *Graph) ShallowSize(i ObjectIndex) uint64 {
-	g.sizeChecked.CheckAt(uint64(i) * 4)
+	if g.sizeChecked != nil {
+		g.sizeChecked.CheckAt(uint64(i) * 4)
+	}
 	return uint64(g.size[i]) << 3
 }
 
@@ -151,8 +153,8 @@ func (g *Graph) ShallowSize(i ObjectIndex) uint64 {
 func (g *Graph) checkSize() { g.sizeChecked.Check() }
 
 func (g *Graph) checkEdges() {
-	g.edgesChecked[0].Check()
-	g.edgesChecked[1].Check()
+	g.startChecked.Check()
+	g.edgesChecked.Check()
 }
 
 // ShallowTotal returns the shallow size of all objects: a scan of every
@@ -202,7 +204,7 @@ func (g *Graph) Lookup(id uint64) ObjectIndex { return ObjectIndex(g.ids.lookup(
 // implicit reference from an object to its class is not included; see
 // ClassObject. The slice aliases the graph and must not be modified.
 func (g *Graph) Refs(i ObjectIndex) []ObjectIndex {
-	if g.edgesChecked[0] != nil {
+	if g.startChecked != nil {
 		g.checkRefs(i)
 	}
 	return g.edges[g.edgeStart[i]:g.edgeStart[i+1]]
@@ -210,8 +212,8 @@ func (g *Graph) Refs(i ObjectIndex) []ObjectIndex {
 
 // checkRefs checks the blocks of the reference arrays that Refs(i) reads.
 func (g *Graph) checkRefs(i ObjectIndex) {
-	g.edgesChecked[0].CheckRange(uint64(i)*4, uint64(i)*4+8)
-	g.edgesChecked[1].CheckRange(uint64(g.edgeStart[i])*4, uint64(g.edgeStart[i+1])*4)
+	g.startChecked.CheckRange(uint64(i)*4, uint64(i)*4+8)
+	g.edgesChecked.CheckRange(uint64(g.edgeStart[i])*4, uint64(g.edgeStart[i+1])*4)
 }
 
 // ReferentFirst reports whether object i's first stored reference is the

@@ -83,7 +83,7 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 	}
 	// These are checked as they are used: paths and dominators read a
 	// few entries (see sizeChecked).
-	deferred := map[string]**index.Deferred{"size": &g.sizeChecked, "edgeStart": &g.edgesChecked[0], "edges": &g.edgesChecked[1]}
+	deferred := map[string]**index.Deferred{"size": &g.sizeChecked, "edgeStart": &g.startChecked, "edges": &g.edgesChecked}
 	for _, a := range arrays {
 		var b []byte
 		var err error

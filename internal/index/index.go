@@ -542,15 +542,13 @@ func (d *Deferred) CheckRange(lo, hi uint64) {
 
 // CheckAt checks the block of byte off of the section, if not checked
 // yet: CheckRange for an entry that no block boundary cuts (the sections
-// are arrays of 4- and 8-byte entries), cheap enough for a lookup in a
-// loop over millions of objects.
+// are arrays of 4- and 8-byte entries). A scan by lookups soon has every
+// block checked (see scanning), and then a lookup costs a call, a load
+// and a branch.
 func (d *Deferred) CheckAt(off uint64) {
-	if d != nil && !d.all.Load() {
-		d.checkAt(off)
+	if d == nil || d.all.Load() {
+		return
 	}
-}
-
-func (d *Deferred) checkAt(off uint64) {
 	if k := off >> blockShift; d.done[k>>6].Load()&(1<<(k&63)) == 0 {
 		d.checkBlock(k, false)
 		d.scanning()
