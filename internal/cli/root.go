@@ -70,7 +70,7 @@ func runMain(args []string, s *IOStreams, retry bool) (code int) {
 	// runtime's fatal error. The goroutines the analyses start hand their
 	// faults here (par).
 	//
-	// An index section checked on first use (index.Deferred) that fails
+	// An index section checked as it is read (index.Deferred) that fails
 	// its check comes here the same way. Nothing of it has been used, so
 	// the part is removed and the command run again, which rebuilds it,
 	// as a part found damaged when opened is: unless the command had

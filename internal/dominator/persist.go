@@ -46,6 +46,9 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	t = &Tree{g: g, ReachableObjects: m.ReachableObjects, UnreachableObjects: m.UnreachableObjects,
 		ReachableBytes: m.ReachableBytes, UnreachableBytes: m.UnreachableBytes, ThreadLocals: m.ThreadLocals}
 	n := g.NumObjects()
+	// idom is checked as it is used (idomChecked): dominators reads none
+	// of it, paths a few entries.
+	deferred := map[string]**index.Deferred{"idom": &t.idomChecked}
 	for _, s := range []struct {
 		name string
 		into func([]byte) bool
@@ -57,15 +60,7 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 			return t.topLevel != nil || len(b) == 0
 		}},
 	} {
-		var b []byte
-		var err error
-		if s.name == "idom" {
-			// Checked as it is used (idomChecked): dominators reads
-			// none of it, paths a few entries.
-			b, t.idomChecked, err = p.Deferred(s.name)
-		} else {
-			b, err = p.Bytes(s.name)
-		}
+		b, err := p.Load(s.name, deferred[s.name])
 		if err != nil {
 			return nil, false, err
 		}

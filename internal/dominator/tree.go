@@ -151,10 +151,14 @@ func (t *Tree) Graph() *heap.Graph { return t.g }
 // Idom returns o's immediate dominator, or TopLevel, or Unreachable.
 func (t *Tree) Idom(o heap.ObjectIndex) int32 {
 	if t.idomChecked != nil { // no call in a tree computed here
-		t.idomChecked.CheckAt(uint64(o) * 4)
+		t.checkIdomAt(o)
 	}
 	return t.idom[o]
 }
+
+// checkIdomAt checks the block of the idom array that Idom(o) reads (a
+// call of its own, so that Idom stays inlined).
+func (t *Tree) checkIdomAt(o heap.ObjectIndex) { t.idomChecked.CheckRange(uint64(o)*4, uint64(o)*4+4) }
 
 // Retained returns o's retained size in bytes (0 when unreachable).
 func (t *Tree) Retained(o heap.ObjectIndex) uint64 { return t.retained[o] }

@@ -143,10 +143,14 @@ func (g *Graph) ClassOf(i ObjectIndex) ClassIndex { return g.class[i] }
 // ShallowSize returns the bytes object i occupies in the JVM heap.
 func (g *Graph) ShallowSize(i ObjectIndex) uint64 {
 	if g.sizeChecked != nil {
-		g.sizeChecked.CheckAt(uint64(i) * 4)
+		g.checkSizeAt(i)
 	}
 	return uint64(g.size[i]) << 3
 }
+
+// checkSizeAt checks the block of the size array that ShallowSize(i)
+// reads (a call of its own, so that ShallowSize stays inlined).
+func (g *Graph) checkSizeAt(i ObjectIndex) { g.sizeChecked.CheckRange(uint64(i)*4, uint64(i)*4+4) }
 
 // checkSize and checkEdges check the whole arrays of a graph mapped from
 // an index, before a scan of them (see sizeChecked).

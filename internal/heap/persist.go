@@ -85,13 +85,7 @@ func LoadIndex(p *index.Part, open func() (*hprof.File, error)) (*Graph, error) 
 	// few entries (see sizeChecked).
 	deferred := map[string]**index.Deferred{"size": &g.sizeChecked, "edgeStart": &g.startChecked, "edges": &g.edgesChecked}
 	for _, a := range arrays {
-		var b []byte
-		var err error
-		if d := deferred[a.name]; d != nil {
-			b, *d, err = p.Deferred(a.name)
-		} else {
-			b, err = p.Bytes(a.name)
-		}
+		b, err := p.Load(a.name, deferred[a.name])
 		if err != nil {
 			return nil, err
 		}

@@ -93,7 +93,6 @@ func testDeferred(t *testing.T) {
 	var nilD *Deferred
 	nilD.Check()
 	nilD.CheckRange(0, 10)
-	nilD.CheckAt(10)
 	// Lookups in 11 of 80 blocks (an eighth, and one) make a scan: the
 	// rest is checked at once.
 	_, d, err = p.Deferred("many")
@@ -104,8 +103,9 @@ func testDeferred(t *testing.T) {
 		if d.all.Load() {
 			t.Fatalf("all checked after lookups in %d blocks", k)
 		}
-		d.CheckAt(uint64(k)*blockSize + 8)
-		d.CheckAt(uint64(k)*blockSize + 16)
+		at := uint64(k) * blockSize
+		d.CheckRange(at+8, at+12)
+		d.CheckRange(at+16, at+20)
 	}
 	if !d.all.Load() || d.checked.Load() != 80 {
 		t.Errorf("after lookups in 11 of 80 blocks: all %v, %d checked; want the whole section", d.all.Load(), d.checked.Load())
@@ -129,7 +129,7 @@ func testDeferred(t *testing.T) {
 			t.Fatalf("the damage is in the data, not the table: %v", err)
 		}
 		d.CheckRange(0, 2*blockSize) // blocks 0 and 1
-		d.CheckAt(blockSize + 100)
+		d.CheckRange(blockSize+100, blockSize+104)
 		want := fmt.Sprintf("section vals fails its checksum at bytes %d to %d", s.off+2*blockSize, s.off+3*blockSize)
 		for try := range 2 {
 			msg := catchDamage(func() {
@@ -139,7 +139,7 @@ func testDeferred(t *testing.T) {
 				case try == 0:
 					d.CheckRange(2*blockSize+40, 2*blockSize+44)
 				default:
-					d.CheckAt(2*blockSize + 40)
+					d.CheckRange(2*blockSize+40, 2*blockSize+41)
 				}
 			})
 			if !strings.Contains(msg, want) || !strings.Contains(msg, path) {

@@ -480,6 +480,17 @@ func blockCRCs(b []byte) (blocks []uint32, crc uint32) {
 	return blocks, crc
 }
 
+// Load returns a section: checked now when d is nil (Bytes), else handed
+// out unchecked with *d set to check it as it is read (Deferred).
+func (p *Part) Load(name string, d **Deferred) ([]byte, error) {
+	if d == nil {
+		return p.Bytes(name)
+	}
+	b, dd, err := p.Deferred(name)
+	*d = dd
+	return b, err
+}
+
 // Deferred returns a section added with Writer.AddBlocks without checking
 // it, and the Deferred that checks it as it is used: a block at a time
 // for the few entries a command looks up (CheckRange), or whole for one
@@ -533,27 +544,17 @@ type Deferred struct {
 }
 
 // CheckRange checks the blocks of bytes [lo, hi) of the section (hi is
-// clamped to its length) that are not checked yet.
+// clamped to its length) that are not checked yet. A scan by lookups soon
+// has every block checked (see scanning), and then a lookup costs a load
+// and a branch.
 func (d *Deferred) CheckRange(lo, hi uint64) {
 	if d != nil && !d.all.Load() {
 		d.checkRange(lo, hi)
 	}
 }
 
-// CheckAt checks the block of byte off of the section, if not checked
-// yet: CheckRange for an entry that no block boundary cuts (the sections
-// are arrays of 4- and 8-byte entries). A scan by lookups soon has every
-// block checked (see scanning), and then a lookup costs a call, a load
-// and a branch.
-func (d *Deferred) CheckAt(off uint64) {
-	if d == nil || d.all.Load() {
-		return
-	}
-	if k := off >> blockShift; d.done[k>>6].Load()&(1<<(k&63)) == 0 {
-		d.checkBlock(k, false)
-		d.scanning()
-	}
-}
+// isChecked reports whether block k is checked.
+func (d *Deferred) isChecked(k uint64) bool { return d.done[k>>6].Load()&(1<<(k&63)) != 0 }
 
 // scanning checks the whole section once lookups have checked more than
 // an eighth of its blocks one by one (and at least 8): they come from a
@@ -569,7 +570,7 @@ func (d *Deferred) scanning() {
 func (d *Deferred) checkRange(lo, hi uint64) {
 	hi = min(hi, uint64(len(d.data))) // lo >= hi: nothing to check
 	for k := lo >> blockShift; k<<blockShift < hi; k++ {
-		if d.done[k>>6].Load()&(1<<(k&63)) == 0 {
+		if !d.isChecked(k) {
 			d.checkBlock(k, false)
 			d.scanning()
 		}
@@ -585,7 +586,7 @@ func (d *Deferred) Check() {
 	n := len(d.crcs)
 	par.InShares(n, max(1, min(runtime.GOMAXPROCS(0), n/64)), func(_, lo, hi int) {
 		for k := lo; k < hi; k++ {
-			if d.done[k>>6].Load()&(1<<(k&63)) == 0 {
+			if !d.isChecked(uint64(k)) {
 				d.checkBlock(uint64(k), d.p.unmap != nil)
 			}
 		}

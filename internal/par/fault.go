@@ -24,8 +24,8 @@ import (
 // (was truncated or replaced) while it was read.
 //
 // Damaged, when set, says instead that bytes of the file failed a check as
-// they were first used (an index section whose checksum is checked on
-// first use, index.Deferred): the same hand-over, but the file is damaged
+// they were first read (an index section checked a block at a time as it
+// is read, index.Deferred): the same hand-over, but the file is damaged
 // rather than changed, and a damaged index part is rebuilt.
 type FaultError struct {
 	Path    string
