@@ -189,33 +189,57 @@ func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.Object
 // passChunk is how many nodes Sum takes between calls to passed.
 const passChunk = 1 << 16
 
-// link builds the children lists and the roots from the parent links.
+// link builds the children lists and the roots from the parent links, on
+// up to linkShares cores: each share of the nodes counts its children of
+// every node in an array of its own, and then puts them in place behind
+// the other shares' (so each list is in node order, as one core would
+// make it).
 func (t *Tree) link() {
 	n := len(t.Nodes)
-	t.childStart = mem.Make[int32](n + 1)
-	for k, p := range t.parent {
-		if p >= 0 {
-			t.childStart[p+1]++
-		} else {
-			t.Roots = append(t.Roots, int32(k))
+	k := min(par.Shares(n, 0), linkShares)
+	// at[j][p+1]: first how many children of node p share j has, then
+	// where it puts the next of them.
+	at := make([][]int32, k)
+	for j := range at {
+		at[j] = mem.Make[int32](n + 1)
+	}
+	roots := make([][]int32, k)
+	par.InShares(n, k, func(j, lo, hi int) {
+		c := at[j]
+		for q, p := range t.parent[lo:hi] {
+			if p >= 0 {
+				c[p+1]++
+			} else {
+				roots[j] = append(roots[j], int32(lo+q))
+			}
+		}
+	})
+	t.Roots = slices.Concat(roots...)
+	next := int32(0)
+	for p := 1; p <= n; p++ {
+		for _, c := range at {
+			c[p], next = next, next+c[p]
 		}
 	}
-	for k := 1; k <= n; k++ {
-		t.childStart[k] += t.childStart[k-1]
-	}
-	t.children = mem.Make[int32](int(t.childStart[n]))
-	// Fill from the end, counting each parent's start back down, so that
-	// no second array of positions is needed.
-	for k := n - 1; k >= 0; k-- {
-		if p := t.parent[k]; p >= 0 {
-			t.childStart[p+1]--
-			t.children[t.childStart[p+1]] = int32(k)
+	t.children = mem.Make[int32](int(next))
+	par.InShares(n, k, func(j, lo, hi int) {
+		c := at[j]
+		for q, p := range t.parent[lo:hi] {
+			if p >= 0 {
+				t.children[c[p+1]] = int32(lo + q)
+				c[p+1]++
+			}
 		}
-	}
-	// Now childStart[p+1] is where p's children start; shift back.
-	copy(t.childStart[:n], t.childStart[1:])
-	t.childStart[n] = int32(len(t.children))
+	})
+	// The last share's positions end each node's list, where the next
+	// node's starts.
+	t.childStart = at[k-1]
+	t.childStart[0] = 0
 }
+
+// linkShares bounds the shares of link: each costs an array over the
+// nodes.
+const linkShares = 2
 
 // sum adds every node's counts into its parent's, children first: in
 // post-order, from each root down the children lists with a stack as deep

@@ -220,6 +220,50 @@ func TestLabelsOfArray(t *testing.T) {
 // TestMergeAgainstNaive: on random heaps and random sets of targets (some
 // named twice, some unreachable), every node of the merged tree is an
 // object on a target's path, with that object's BFS parent as its parent,
+// TestLink: the children lists and roots link builds from the parent
+// links are each node's children in node order, on enough nodes for link
+// to split them on two cores (where there are two), with a node holding
+// a third of them.
+func TestLink(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for _, n := range []int{0, 1, 7, 3*minLinkShare + 5} {
+		tr := &Tree{Nodes: make([]Node, n), parent: make([]int32, n)}
+		want := make([][]int32, n)
+		var roots []int32
+		for k := range n {
+			p := int32(-1)
+			switch {
+			case k%50 == 0:
+			case k%3 == 0:
+				p = 0
+			default:
+				p = int32(r.IntN(n))
+			}
+			tr.parent[k] = p
+			if p < 0 {
+				roots = append(roots, int32(k))
+			} else {
+				want[p] = append(want[p], int32(k))
+			}
+		}
+		tr.link()
+		if !slices.Equal(tr.Roots, roots) {
+			t.Fatalf("%d nodes: roots %v, want %v", n, tr.Roots, roots)
+		}
+		if len(tr.childStart) != n+1 || tr.childStart[n] != int32(len(tr.children)) {
+			t.Fatalf("%d nodes: %d offsets, the last %d, for %d children", n, len(tr.childStart), tr.childStart[n], len(tr.children))
+		}
+		for k := range n {
+			if got := tr.children[tr.childStart[k]:tr.childStart[k+1]]; !slices.Equal(got, want[k]) {
+				t.Fatalf("%d nodes: node %d's children %v, want %v", n, k, got, want[k])
+			}
+		}
+	}
+}
+
+// minLinkShare is how many nodes par.Shares gives a core at least.
+const minLinkShare = 64 << 10
+
 // and its counts and sums are those of walking every target's whole path.
 func TestMergeAgainstNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 3))
