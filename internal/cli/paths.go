@@ -111,8 +111,15 @@ dump analysed last from this folder.`,
 				return err
 			}
 			var passed func(lo, hi heap.ObjectIndex)
+			retained := dom.Retained
 			if t, ok := dom.(*dominator.Tree); ok {
 				passed = t.DropRetained
+				if len(targets) > graph.NumObjects()/64 {
+					// Most blocks of the sizes will be read: checked on
+					// all cores first, not on the way.
+					sizes := t.RetainedSizes()
+					retained = func(o heap.ObjectIndex) uint64 { return sizes[o] }
+				}
 			}
 			// Sum takes a match's size back at a match dominating it, which
 			// must be above it on the paths: true when the search follows
@@ -123,7 +130,7 @@ dump analysed last from this folder.`,
 			if dopts, _ := o.tree.options(); popts.IncludeWeak && dopts.IgnoreWeak {
 				idom = nil
 			}
-			merged.Sum(dom.Retained, idom, passed)
+			merged.Sum(retained, idom, passed)
 			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}

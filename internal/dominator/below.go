@@ -166,6 +166,7 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 // Outside, and the retained sizes are t's (see Below).
 func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 	t.idomChecked.Check()
+	t.retainedChecked.Check()
 	in := bitset.New(len(t.idom))
 	for o, d := range t.idom {
 		if d != Unreachable && (inC == nil || bit(inC, int32(o))) {

@@ -27,8 +27,9 @@ func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 	}
 	w.Add("meta", meta)
 	t.idomChecked.Check()
+	t.retainedChecked.Check()
 	w.AddBlocks("idom", index.AsBytes(t.idom))
-	w.Add("retained", index.AsBytes(t.retained))
+	w.AddBlocks("retained", index.AsBytes(t.retained))
 	w.Add("topLevel", index.AsBytes(t.Children(heap.None)))
 	return nil
 }
@@ -46,9 +47,9 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	t = &Tree{g: g, ReachableObjects: m.ReachableObjects, UnreachableObjects: m.UnreachableObjects,
 		ReachableBytes: m.ReachableBytes, UnreachableBytes: m.UnreachableBytes, ThreadLocals: m.ThreadLocals}
 	n := g.NumObjects()
-	// idom is checked as it is used (idomChecked): dominators reads none
-	// of it, paths a few entries.
-	deferred := map[string]**index.Deferred{"idom": &t.idomChecked}
+	// idom and retained are checked as they are used (idomChecked,
+	// retainedChecked): dominators and paths read a few entries of them.
+	deferred := map[string]**index.Deferred{"idom": &t.idomChecked, "retained": &t.retainedChecked}
 	for _, s := range []struct {
 		name string
 		into func([]byte) bool

@@ -58,11 +58,12 @@ type Tree struct {
 	// evict, in a tree mapped from an index, drops pages of its arrays
 	// from the resident set (index.Part.Evictor); nil otherwise.
 	evict func([]byte)
-	// idomChecked, in a tree mapped from an index, checks the idom array
-	// as it is used (index.Deferred): a scan checks it whole first, Idom
-	// the block it reads. paths reads a few entries, dominators none. Nil
-	// otherwise.
-	idomChecked *index.Deferred
+	// idomChecked and retainedChecked, in a tree mapped from an index,
+	// check the idom and retained arrays as they are used
+	// (index.Deferred): a scan checks its array whole first, Idom and
+	// Retained the block they read. paths and dominators read a few
+	// entries of each. Nil otherwise.
+	idomChecked, retainedChecked *index.Deferred
 }
 
 // Compute builds the dominator tree of g.
@@ -161,7 +162,26 @@ func (t *Tree) Idom(o heap.ObjectIndex) int32 {
 func (t *Tree) checkIdomAt(o heap.ObjectIndex) { t.idomChecked.CheckRange(uint64(o)*4, uint64(o)*4+4) }
 
 // Retained returns o's retained size in bytes (0 when unreachable).
-func (t *Tree) Retained(o heap.ObjectIndex) uint64 { return t.retained[o] }
+func (t *Tree) Retained(o heap.ObjectIndex) uint64 {
+	if t.retainedChecked != nil { // no call in a tree computed here
+		t.checkRetainedAt(o)
+	}
+	return t.retained[o]
+}
+
+// RetainedSizes returns the retained size of every object, by object
+// index, checked whole first if mapped from an index: for a scan of
+// millions of them, which Retained would check one call each.
+func (t *Tree) RetainedSizes() []uint64 {
+	t.retainedChecked.Check()
+	return t.retained
+}
+
+// checkRetainedAt checks the block of the retained array that
+// Retained(o) reads (a call of its own, so that Retained stays inlined).
+func (t *Tree) checkRetainedAt(o heap.ObjectIndex) {
+	t.retainedChecked.CheckRange(uint64(o)*8, uint64(o)*8+8)
+}
 
 // DropRetained says that the retained sizes of objects lo..hi-1 will not be
 // asked for again soon: when the tree is mapped from an index, their pages
@@ -274,7 +294,7 @@ func (t *Tree) SortByRetained(c []heap.ObjectIndex) { slices.SortFunc(c, t.order
 // order compares a and b as Children orders them: biggest retained size
 // first, then by index.
 func (t *Tree) order(a, b heap.ObjectIndex) int {
-	ra, rb := t.retained[a], t.retained[b]
+	ra, rb := t.Retained(a), t.Retained(b)
 	switch {
 	case ra > rb:
 		return -1
@@ -384,6 +404,7 @@ func (t *Tree) GroupRetainedFrom(byClass func() []uint64, groupOf []int32, group
 // its objects that no other object of the group dominates. groupOf[c] is
 // class c's group, or -1 for none.
 func (t *Tree) GroupRetained(groupOf []int32, groups int) []uint64 {
+	t.retainedChecked.Check() // the walk reads the sizes of most objects
 	out := make([]uint64, groups)
 	// active[k]: how many objects of group k are on the walk's stack,
 	// that is, dominate the object being visited.

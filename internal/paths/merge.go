@@ -93,6 +93,14 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 // among the marked bits, and then sums each node into its parent from the
 // leaves up (in Sum).
 func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
+	if len(targets) > len(s.parent)/64 {
+		// Most blocks of the parent array will be read: check them on
+		// all cores first, not one by one as the walks come to them.
+		s.parentChecked.Check()
+	}
+	// lookup: the parent array's blocks are to be checked as they are
+	// read (parentOf does, but with a call even once all are checked).
+	lookup := !s.parentChecked.Done()
 	t := &Tree{}
 	words := (len(s.parent) + 63) / 64
 	t.matches = bitset.New(len(s.parent))
@@ -102,7 +110,10 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 			continue
 		}
 		t.matches.Add(int32(o))
-		if s.Reached(o) {
+		if lookup {
+			s.checkParentAt(int32(o))
+		}
+		if s.parent[o] != unreached {
 			reached = append(reached, o)
 		} else {
 			t.Unreached++
@@ -118,6 +129,9 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 				bit := uint64(1) << (uint(x) & 63)
 				if atomic.LoadUint64(&onPath[x>>6])&bit != 0 || atomic.OrUint64(&onPath[x>>6], bit)&bit != 0 {
 					break
+				}
+				if lookup {
+					s.checkParentAt(x)
 				}
 				if x = s.parent[x]; x == rootParent {
 					break
@@ -135,7 +149,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				t.Nodes[k] = Node{Object: heap.ObjectIndex(o)}
 				t.parent[k] = -1
-				if p := s.parent[o]; p != rootParent {
+				if p := s.parent[o]; p != rootParent { // read, so checked, by the walk above
 					t.parent[k] = t.onPath.Of(p) // marked: see the walk above
 				}
 				k++

@@ -18,6 +18,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
 )
 
@@ -57,8 +58,13 @@ type Search struct {
 	parent []int32
 	// evict, for a parent array mapped from an index, drops its pages
 	// from the resident set once Merge has read them (index.Part.Evictor).
-	evict  func([]byte)
-	locals map[heap.ObjectIndex][]heap.LocalRoot
+	evict func([]byte)
+	// parentChecked, for a parent array mapped from an index, checks it
+	// as it is read (index.Deferred): parentOf the block it reads, Merge
+	// all of it first for targets enough to read most blocks. Nil
+	// otherwise.
+	parentChecked *index.Deferred
+	locals        map[heap.ObjectIndex][]heap.LocalRoot
 	// hasLocals: bitset of the threads in locals, tested before the map
 	// is read, once per object searched.
 	hasLocals []uint64
@@ -298,7 +304,19 @@ func (s *Search) fieldEdges(v heap.ObjectIndex) []edge {
 }
 
 // Reached reports whether the search reached o.
-func (s *Search) Reached(o heap.ObjectIndex) bool { return s.parent[o] != unreached }
+func (s *Search) Reached(o heap.ObjectIndex) bool { return s.parentOf(int32(o)) != unreached }
+
+// parentOf returns parent[x], checked if mapped from an index.
+func (s *Search) parentOf(x int32) int32 {
+	if s.parentChecked != nil { // no call in a search made here
+		s.checkParentAt(x)
+	}
+	return s.parent[x]
+}
+
+// checkParentAt checks the block of the parent array that parentOf(x)
+// reads (a call of its own, so that parentOf stays inlined).
+func (s *Search) checkParentAt(x int32) { s.parentChecked.CheckRange(uint64(x)*4, uint64(x)*4+4) }
 
 // Path returns the objects from a GC root to o, root first; nil when o is
 // not reached.
@@ -307,7 +325,7 @@ func (s *Search) Path(o heap.ObjectIndex) []heap.ObjectIndex {
 		return nil
 	}
 	var path []heap.ObjectIndex
-	for x := int32(o); x != rootParent; x = s.parent[x] {
+	for x := int32(o); x != rootParent; x = s.parentOf(x) {
 		path = append(path, heap.ObjectIndex(x))
 	}
 	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {

@@ -10,7 +10,8 @@ import (
 // SaveIndex adds the search's parent array to w; only searches with the
 // default options are worth keeping.
 func (s *Search) SaveIndex(w *index.Writer) {
-	w.Add("parent", index.AsBytes(s.parent))
+	s.parentChecked.Check()
+	w.AddBlocks("parent", index.AsBytes(s.parent))
 }
 
 // IsDefault reports whether opts are the defaults, the only search the
@@ -19,7 +20,8 @@ func (o Options) IsDefault() bool { return !o.IncludeWeak && len(o.Exclude) == 0
 
 // LoadIndex rebuilds a default search of g from a paths part.
 func LoadIndex(p *index.Part, g *heap.Graph) (*Search, error) {
-	b, err := p.Bytes("parent")
+	var checked *index.Deferred
+	b, err := p.Load("parent", &checked) // checked as read: see parentChecked
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +30,7 @@ func LoadIndex(p *index.Part, g *heap.Graph) (*Search, error) {
 		return nil, fmt.Errorf("index paths part: %d parents for %d objects", len(parent), g.NumObjects())
 	}
 	s := newSearch(g, Options{})
-	s.parent = parent
+	s.parent, s.parentChecked = parent, checked
 	s.evict = p.Evictor()
 	return s, nil
 }
