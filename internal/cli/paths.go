@@ -11,6 +11,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
@@ -114,10 +115,8 @@ dump analysed last from this folder.`,
 			retained := dom.Retained
 			if t, ok := dom.(*dominator.Tree); ok {
 				passed = t.DropRetained
-				if len(targets) > graph.NumObjects()/64 {
-					// Most blocks of the sizes will be read: checked on
-					// all cores first, not on the way.
-					sizes := t.RetainedSizes()
+				if index.ReadsMost(len(targets), graph.NumObjects()) {
+					sizes := t.RetainedSizes() // checked whole first, not on the way
 					retained = func(o heap.ObjectIndex) uint64 { return sizes[o] }
 				}
 			}

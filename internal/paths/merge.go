@@ -93,10 +93,8 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 // among the marked bits, and then sums each node into its parent from the
 // leaves up (in Sum).
 func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
-	if len(targets) > len(s.parent)/64 {
-		// Most blocks of the parent array will be read: check them on
-		// all cores first, not one by one as the walks come to them.
-		s.parentChecked.Check()
+	if index.ReadsMost(len(targets), len(s.parent)) {
+		s.parentChecked.Check() // not one block at a time as the walks come to them
 	}
 	// lookup: the parent array's blocks are to be checked as they are
 	// read (parentOf does, but with a call even once all are checked).

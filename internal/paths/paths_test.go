@@ -226,7 +226,10 @@ func TestLabelsOfArray(t *testing.T) {
 // a third of them.
 func TestLink(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
-	for _, n := range []int{0, 1, 7, 3*minLinkShare + 5} {
+	if par.Shares(200_000, 2) < 2 {
+		t.Fatal("200,000 nodes are too few for par to split on two cores")
+	}
+	for _, n := range []int{0, 1, 7, 200_000} {
 		tr := &Tree{Nodes: make([]Node, n), parent: make([]int32, n)}
 		want := make([][]int32, n)
 		var roots []int32
@@ -260,9 +263,6 @@ func TestLink(t *testing.T) {
 		}
 	}
 }
-
-// minLinkShare is how many nodes par.Shares gives a core at least.
-const minLinkShare = 64 << 10
 
 // and its counts and sums are those of walking every target's whole path.
 func TestMergeAgainstNaive(t *testing.T) {
