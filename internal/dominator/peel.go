@@ -56,8 +56,9 @@ var peelShares int
 //
 // It returns P's objects in the order they joined, each after all of its
 // successors in P, and the groups of that order: groups[k][r] to
-// groups[k][r+1] is what range r added in pass k.
-func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, int64, int64)) (inP bitset.Set, order []int32, groups [][]int) {
+// groups[k][r+1] is what range r added in pass k. work, if it holds 2n
+// zeros, is used for the passes' two work arrays; else they are made.
+func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, int64, int64), work []uint32) (inP bitset.Set, order []int32, groups [][]int) {
 	n := g.n
 	progress("peel", 0, int64(n)) // the phase starts here, not at the first pass's end
 	words := len(isRoot)
@@ -76,8 +77,11 @@ func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, in
 	found := make([][]int32, k)
 	// resume[x]: how many of x's successor positions are known to have
 	// joined (see settled). scratch holds each range's additions.
-	resume := mem.Make[uint32](n)
-	scratch := mem.Make[int32](n)
+	if len(work) < 2*n {
+		work = mem.Make[uint32](2 * n)
+	}
+	resume := work[:n]
+	scratch := mem.Recast[int32](work[n:], n)
 	order = mem.Make[int32](n)[:0]
 	// Class objects first, on one core, in up to 64 rounds: every
 	// instance points at one, and a range would see a class object of
@@ -139,8 +143,6 @@ func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, in
 		}
 		prev = added
 	}
-	resume, scratch, next = nil, nil, nil
-	mem.Release(8 * n)
 	inP = sink
 	for i := range inP {
 		inP[i] &^= isRoot[i]
@@ -332,6 +334,7 @@ type peeled struct {
 	corder  []int32 // C's reached objects in preorder
 	porder  []int32 // P's objects in the order they joined
 	groups  [][]int // of porder (see peelOrder)
+	work    []tnode // the tree's nodes, for the retained sizes' array
 }
 
 // peelDominators computes immediate dominators by peeling, or reports
@@ -342,15 +345,30 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		return nil, false
 	}
 	n := v.n
-	inP, porder, groups := peelOrder(v, v.rootSet(), workers, progress)
+	// One array serves three phases in turn: the passes' work arrays,
+	// the tree's nodes, and the retained sizes. Its pages are faulted in
+	// once, not three times: on a virtual machine a fault can cost more
+	// than the work done in the page (on the bench dump, faults were a
+	// third of the CPU time of dominators). Zero, as the passes need.
+	work := mem.Make[tnode](n + 1)
+	inP, porder, groups := peelOrder(v, v.rootSet(), workers, progress, mem.Recast[uint32](work, 2*n))
 	if peelMode == 0 && len(porder) < n/peelMinShare {
+		work = nil
+		mem.Release(16 * n) // before Semi-NCA's arrays
 		return nil, false
 	}
 	inC := inP // in place: P is known by porder from here on
 	inC.Complement(n)
 	sub, objs, local := subgraph(v, inC)
 	if sub == nil {
+		work = nil
+		mem.Release(16 * n)
 		return nil, false
+	}
+	if sub.n > n/16 {
+		// Semi-NCA's arrays for C would come on top of the pages the
+		// passes touched: give those back first.
+		mem.Discard(work)
 	}
 	for _, r := range v.rootList {
 		if r >= 0 {
@@ -365,7 +383,7 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 
 	progress("dominators", 0, int64(n))
 	super := int32(n)
-	tn := tnodes(mem.Make[tnode](n + 1))
+	tn := tnodes(work) // every node is set here
 	par.For(n, workers, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			tn[i] = tnode{idom: -1, depth: -1}
@@ -416,7 +434,7 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		progress("dominators", placed, int64(n))
 	}
 
-	p := &peeled{idom: mem.Make[int32](n), corder: corder, porder: porder, groups: groups}
+	p := &peeled{idom: mem.Make[int32](n), corder: corder, porder: porder, groups: groups, work: work}
 	var reached atomic.Int64
 	par.For(n, workers, func(lo, hi int) {
 		c := 0
@@ -435,8 +453,11 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		reached.Add(int64(c))
 	})
 	p.reached = reached.Load()
+	// The nodes' first half becomes the retained sizes; the rest goes
+	// back, with what C's search left (before spare allocates).
+	mem.Discard(tn[(8*n+15)/16:])
 	tn = nil
-	mem.Release(16 * n) // before the retained sizes' array
+	mem.Release(16 * n)
 	// The rest is quick, on both cores; spare is started now, not
 	// while the nodes are held: what it allocates (the paths search
 	// ahead of suspects) added to them, 1.95 GB against 1.59 at peak.
@@ -453,12 +474,14 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 // placed), then C in reverse preorder.
 func (p *peeled) retained(size func(int32) uint64, workers int) (ret []uint64, total uint64) {
 	n := len(p.idom)
-	ret = mem.Make[uint64](n)
+	ret, p.work = mem.Recast[uint64](p.work, n), nil // not zero
 	par.For(n, workers, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
+			var s uint64
 			if p.idom[o] != Unreachable {
-				ret[o] = size(int32(o))
+				s = size(int32(o))
 			}
+			ret[o] = s
 		}
 	})
 	var top atomic.Uint64

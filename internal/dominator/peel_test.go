@@ -260,7 +260,7 @@ func TestPeelPassLimit(t *testing.T) {
 	v := adjacency(n, adj, []int32{pos(0)})
 	isRoot := make([]uint64, 2)
 	isRoot[0] |= 1 << uint(pos(0))
-	_, _, groups := peelOrder(v, isRoot, 1, nop)
+	_, _, groups := peelOrder(v, isRoot, 1, nop, nil)
 	if len(groups) != maxPasses {
 		t.Errorf("%d passes, want %d", len(groups), maxPasses)
 	}

@@ -25,6 +25,33 @@ func Make[T any](n int) []T {
 	return s
 }
 
+// Recast returns the first n values of type U in the memory of s, for
+// giving a big array's pages, already faulted in, to the next phase's
+// array of another type. s must hold n values of U; neither type may hold
+// pointers. The values are whatever s held.
+func Recast[U, T any](s []T, n int) []U {
+	var t T
+	var u U
+	if n == 0 {
+		return nil
+	}
+	if uintptr(n)*unsafe.Sizeof(u) > uintptr(len(s))*unsafe.Sizeof(t) {
+		panic("mem.Recast: the array is too small")
+	}
+	return unsafe.Slice((*U)(unsafe.Pointer(&s[0])), n)
+}
+
+// Discard returns the whole pages of s to the system, where it can: they
+// no longer count in the resident set, and read as zeros when touched
+// again. For the part of an array that Recast does not reuse.
+func Discard[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	var zero T
+	discard(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero))))
+}
+
 // Release returns the memory of arrays that are no longer referenced to
 // the system. Between phases that free one big array and allocate
 // another, the garbage collector would otherwise run late, and the new

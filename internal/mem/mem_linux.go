@@ -5,8 +5,17 @@ import "syscall"
 // madvHugePage is MADV_HUGEPAGE.
 const madvHugePage = 14
 
-func adviseHuge(b []byte) {
-	// Only whole pages inside b may be advised.
+// madvDontNeed is MADV_DONTNEED: private anonymous pages read as zeros
+// after it.
+const madvDontNeed = 4
+
+func adviseHuge(b []byte) { advise(b, madvHugePage) }
+
+func discard(b []byte) { advise(b, madvDontNeed) }
+
+// advise gives the advice for the whole pages inside b: only those may be
+// advised.
+func advise(b []byte, advice int) {
 	const page = 4096
 	p := uintptr(0)
 	if len(b) > 0 {
@@ -15,6 +24,6 @@ func adviseHuge(b []byte) {
 	start := (p + page - 1) &^ (page - 1)
 	end := (p + uintptr(len(b))) &^ (page - 1)
 	if end > start {
-		syscall.Madvise(b[start-p:end-p], madvHugePage)
+		syscall.Madvise(b[start-p:end-p], advice)
 	}
 }
