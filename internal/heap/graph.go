@@ -87,6 +87,11 @@ type Graph struct {
 	// otherwise, and then ShallowSize and Refs inline with no call.
 	sizeChecked, startChecked, edgesChecked *index.Deferred
 
+	// For tests: whether pass B's references went to slots, and how many
+	// chunks had more than refsAtMost said.
+	slotted  bool
+	outgrown int
+
 	// Where records are: chunks numbered from a base index (sorted by
 	// base), and the offsets of all other objects (sorted by index).
 	chunks      []chunk

@@ -86,7 +86,9 @@ func decodeMeta(raw []byte) (*Graph, idsMeta, error) {
 	if ids.n < 0 {
 		return nil, ids, fmt.Errorf("index graph part: %d objects", ids.n)
 	}
-	g.chunks = index.DecodeList(d, 5, func() chunk { return chunk{d.Int(), d.Int(), d.Int(), d.Int32(), d.Int32()} })
+	g.chunks = index.DecodeList(d, 5, func() chunk {
+		return chunk{pos: d.Int(), segEnd: d.Int(), end: d.Int(), base: d.Int32(), n: d.Int32(), slot: -1}
+	})
 	g.Roots = decodeRoots(d)
 	g.Threads = decodeThreads(d)
 	g.Stats = decodeStats(d)

@@ -28,6 +28,7 @@ type checkpoint struct {
 	n           int32 // object records in the chunk
 	first, last uint64
 	ascending   bool
+	refs        int64 // at least as many as the chunk's references (see refsAtMost)
 }
 
 // unitResult is what pass A collects from one run of segments.
@@ -160,6 +161,7 @@ func (g *Graph) scanUnit(r *hprof.HeapReader, u *unitResult, bytes int64, sample
 		}
 		cp.n++
 		cp.last = rec.ID
+		cp.refs += refsAtMost(rec, g.Model.IDSize)
 		u.ids = append(u.ids, rec.ID)
 		if rec.Tag == hprof.SubClassDump {
 			u.classDumps = append(u.classDumps, rec.Class)
@@ -170,6 +172,23 @@ func (g *Graph) scanUnit(r *hprof.HeapReader, u *unitResult, bytes int64, sample
 	u.err = r.Err()
 }
 
+// refsAtMost bounds the references pass B can take from an object
+// record: an instance's fields hold at most one per id-sized slot of its
+// body (a field's offset is past the one before it), an object array one
+// per element, a class object its super, loader, signers and protection
+// domain and its static fields.
+func refsAtMost(rec *hprof.SubRecord, idSize int) int64 {
+	switch rec.Tag {
+	case hprof.SubInstanceDump:
+		return int64(rec.Length) / int64(idSize)
+	case hprof.SubObjArrayDump:
+		return int64(rec.Length)
+	case hprof.SubClassDump:
+		return 4 + int64(len(rec.Class.Statics))
+	}
+	return 0
+}
+
 // chunk is a pass-B work unit: the object records from pos up to end.
 // base is the index of its first object when its ids ascend without gaps
 // in the index (objects numbered base, base+1, ...), or -1.
@@ -177,6 +196,8 @@ type chunk struct {
 	pos, segEnd, end int64
 	base             int32
 	n                int32 // object records
+	refs             int64 // a bound on its references (refsAtMost)
+	slot             int64 // where its references go in the slots (see passB), or -1
 }
 
 func (a *passAResult) chunks(d hprof.Dump, ids *idIndex) []chunk {
@@ -186,7 +207,7 @@ func (a *passAResult) chunks(d hprof.Dump, ids *idIndex) []chunk {
 		if i+1 < len(a.checkpoints) {
 			end = a.checkpoints[i+1].pos
 		}
-		c := chunk{cp.pos, cp.segEnd, end, -1, cp.n}
+		c := chunk{pos: cp.pos, segEnd: cp.segEnd, end: end, base: -1, n: cp.n, refs: cp.refs, slot: -1}
 		if cp.ascending {
 			if lo, hi := ids.lookup(cp.first), ids.lookup(cp.last); lo >= 0 && hi-lo == cp.n-1 {
 				c.base = lo
