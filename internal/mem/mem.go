@@ -6,6 +6,8 @@ package mem
 
 import (
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -50,6 +52,39 @@ func Discard[T any](s []T) {
 	}
 	var zero T
 	discard(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero))))
+}
+
+// Touch faults in the pages of s on workers goroutines, for an array
+// that one core is about to fill: the faults' cost (the zeroing of each
+// page, and on a virtual machine often the host's backing of it) is then
+// shared by the cores. It writes each page without changing what it
+// holds.
+func Touch[T any](s []T, workers int) {
+	if len(s) == 0 {
+		return
+	}
+	var zero T
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero)))
+	const page = 4096
+	p := uintptr(unsafe.Pointer(&b[0]))
+	first := int((p+page-1)&^(page-1) - p) // the first page boundary in b
+	pages := (len(b) - first + page - 1) / page
+	if first+4 > len(b) || pages <= 0 {
+		return
+	}
+	workers = max(1, min(workers, pages))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := pages*w/workers, pages*(w+1)/workers
+		wg.Go(func() {
+			for k := lo; k < hi; k++ {
+				if at := first + k*page; at+4 <= len(b) {
+					atomic.AddUint32((*uint32)(unsafe.Pointer(&b[at])), 0)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // Release returns the memory of arrays that are no longer referenced to

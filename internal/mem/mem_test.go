@@ -1,6 +1,8 @@
 package mem
 
 import (
+	"fmt"
+	"os"
 	"runtime"
 	"testing"
 	"unsafe"
@@ -56,4 +58,49 @@ func TestDiscard(t *testing.T) {
 			t.Fatalf("byte %d of the buffer (not in a whole page of s) = %d after Discard, want 1", i, b)
 		}
 	}
+}
+
+// TestTouch: Touch leaves the values as they were, on slices that start
+// and end inside pages, and on Linux faults a fresh array's pages in.
+func TestTouch(t *testing.T) {
+	buf := Make[uint32](3 << 20)
+	for i := range buf {
+		buf[i] = uint32(i * 7)
+	}
+	for _, c := range []struct{ lo, hi, workers int }{{0, len(buf), 2}, {3, len(buf) - 5, 3}, {1001, 1003, 2}, {5, 5000, 64}, {0, 0, 2}} {
+		Touch(buf[c.lo:c.hi], c.workers)
+	}
+	for i, v := range buf {
+		if v != uint32(i*7) {
+			t.Fatalf("buf[%d] = %d after Touch, want %d", i, v, i*7)
+		}
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	const size = 64 << 20
+	before := residentBytes(t)
+	fresh := Make[byte](size)
+	made := residentBytes(t)
+	if made-before > size/2 {
+		t.Skipf("the heap cleared the new array (%d bytes resident more): nothing left for Touch to fault in", made-before)
+	}
+	Touch(fresh, 2)
+	if after := residentBytes(t); after-made < size*9/10 {
+		t.Errorf("Touch of a fresh %d-byte array: resident set grew by %d bytes", size, after-made)
+	}
+	runtime.KeepAlive(fresh)
+}
+
+// residentBytes reads the process's resident set size from /proc.
+func residentBytes(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size, resident int
+	if _, err := fmt.Sscan(string(b), &size, &resident); err != nil {
+		t.Fatal(err)
+	}
+	return resident * os.Getpagesize()
 }
