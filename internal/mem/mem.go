@@ -87,6 +87,19 @@ func Touch[T any](s []T, workers int) {
 	wg.Wait()
 }
 
+// Reservable reports whether an array of size bytes, of which only a part
+// will be written, may be made: whether the system can be expected to
+// grant its address space. Linux refuses a mapping much bigger than its
+// memory, and Windows commits all of it: an array is reservable up to
+// half the machine's memory, or 4 GiB where that is unknown.
+func Reservable(size int64) bool {
+	limit := int64(4 << 30)
+	if p := physical(); p > 0 {
+		limit = int64(p / 2)
+	}
+	return size <= limit
+}
+
 // Release returns the memory of arrays that are no longer referenced to
 // the system. Between phases that free one big array and allocate
 // another, the garbage collector would otherwise run late, and the new

@@ -27,3 +27,12 @@ func advise(b []byte, advice int) {
 		syscall.Madvise(b[start-p:end-p], advice)
 	}
 }
+
+// physical returns the machine's memory in bytes, or 0 if unknown.
+func physical() uint64 {
+	var info syscall.Sysinfo_t
+	if syscall.Sysinfo(&info) != nil {
+		return 0
+	}
+	return uint64(info.Totalram) * uint64(info.Unit)
+}

@@ -104,3 +104,15 @@ func residentBytes(t *testing.T) int {
 	}
 	return resident * os.Getpagesize()
 }
+
+func TestReservable(t *testing.T) {
+	if !Reservable(1 << 20) {
+		t.Error("1 MiB not reservable")
+	}
+	if Reservable(1 << 62) {
+		t.Error("4 EiB reservable")
+	}
+	if p := physical(); runtime.GOOS == "linux" && p < 1<<20 {
+		t.Errorf("physical memory %d bytes on Linux", p)
+	}
+}
