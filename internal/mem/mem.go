@@ -30,7 +30,8 @@ func Make[T any](n int) []T {
 // Recast returns the first n values of type U in the memory of s, for
 // giving a big array's pages, already faulted in, to the next phase's
 // array of another type. s must hold n values of U; neither type may hold
-// pointers. The values are whatever s held.
+// pointers, and s must be aligned for U (as Make's arrays are). The
+// values are whatever s held.
 func Recast[U, T any](s []T, n int) []U {
 	var t T
 	var u U
@@ -39,6 +40,9 @@ func Recast[U, T any](s []T, n int) []U {
 	}
 	if uintptr(n)*unsafe.Sizeof(u) > uintptr(len(s))*unsafe.Sizeof(t) {
 		panic("mem.Recast: the array is too small")
+	}
+	if uintptr(unsafe.Pointer(&s[0]))%unsafe.Alignof(u) != 0 {
+		panic("mem.Recast: the array is not aligned for the new type")
 	}
 	return unsafe.Slice((*U)(unsafe.Pointer(&s[0])), n)
 }

@@ -24,12 +24,22 @@ func TestRecast(t *testing.T) {
 	if Recast[uint64](s, 0) != nil {
 		t.Error("Recast of 0 values: want nil")
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("Recast of 6 uint64 from 10 uint32: no panic")
-		}
-	}()
-	Recast[uint64](s, 6)
+	for _, c := range []struct {
+		what string
+		f    func()
+	}{
+		{"6 uint64 from 10 uint32", func() { Recast[uint64](s, 6) }},
+		{"uint64 from an odd uint32", func() { Recast[uint64](s[1:], 2) }},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Recast of %s: no panic", c.what)
+				}
+			}()
+			c.f()
+		}()
+	}
 }
 
 // TestDiscard: the whole pages inside the slice read as zeros after it
