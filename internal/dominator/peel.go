@@ -214,7 +214,7 @@ type tnode struct {
 	idom  int32
 	depth int32 // 0 for the super-root; negative until placed
 	jump  int32 // an ancestor: a skew-binary jump pointer (see place)
-	_     int32 // 16 bytes: prefetched by shifting
+	spare int32 // 16 bytes, prefetched by shifting; see peelDominators
 }
 
 // tnodes is the tree under construction, indexed by object; the last
@@ -338,7 +338,7 @@ type peeled struct {
 	corder  []int32 // C's reached objects in preorder
 	porder  []int32 // P's objects in the order they joined
 	groups  [][]int // of porder (see peelOrder)
-	work    []tnode // the tree's nodes, for the retained sizes' array
+	work    []tnode // the tree's nodes: idom, then the retained sizes
 }
 
 // peelDominators computes immediate dominators by peeling, or reports
@@ -438,28 +438,35 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		progress("dominators", placed, int64(n))
 	}
 
-	p := &peeled{idom: mem.Make[int32](n), corder: corder, porder: porder, groups: groups, work: work}
+	// The immediate dominators go into the nodes' spare fields on all
+	// cores, then down to the array's first quarter on one: the k-th
+	// lands in node k/4, read before. Its last half becomes the retained
+	// sizes, and the second quarter goes back. No array is faulted in
+	// for them (114 and 228 MB on the bench dump).
 	var reached atomic.Int64
 	par.For(n, workers, func(lo, hi int) {
 		c := 0
 		for o := lo; o < hi; o++ {
-			switch x := tn[o]; {
+			x := &tn[o]
+			switch {
 			case x.depth < 0:
-				p.idom[o] = Unreachable
+				x.spare = Unreachable
 			case x.idom == super:
-				p.idom[o] = TopLevel
+				x.spare = TopLevel
 				c++
 			default:
-				p.idom[o] = x.idom
+				x.spare = x.idom
 				c++
 			}
 		}
 		reached.Add(int64(c))
 	})
-	p.reached = reached.Load()
-	// The nodes' first half becomes the retained sizes; the rest goes
-	// back, with what C's search left (before spare allocates).
-	mem.Discard(tn[(8*n+15)/16:])
+	idom := mem.Recast[int32](work, n)
+	for o := range idom {
+		idom[o] = tn[o].spare
+	}
+	p := &peeled{idom: idom, corder: corder, porder: porder, groups: groups, work: work, reached: reached.Load()}
+	mem.Discard(mem.Recast[int32](work, 2*n)[n:])
 	tn = nil
 	mem.Release(16 * n)
 	// The rest is quick, on both cores; spare is started now, not
@@ -478,7 +485,7 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 // placed), then C in reverse preorder.
 func (p *peeled) retained(size func(int32) uint64, workers int) (ret []uint64, total uint64) {
 	n := len(p.idom)
-	ret, p.work = mem.Recast[uint64](p.work, n), nil // not zero
+	ret, p.work = mem.Recast[uint64](p.work, 2*n)[n:], nil // not zero
 	par.For(n, workers, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			var s uint64
