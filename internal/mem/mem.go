@@ -36,7 +36,7 @@ func Recast[U, T any](s []T, n int) []U {
 	var t T
 	var u U
 	if n == 0 {
-		return nil
+		return []U{} // not nil, as Make's arrays are not
 	}
 	if uintptr(n)*unsafe.Sizeof(u) > uintptr(len(s))*unsafe.Sizeof(t) {
 		panic("mem.Recast: the array is too small")

@@ -21,8 +21,8 @@ func TestRecast(t *testing.T) {
 	if s[8] != 0 || s[9] != 0 || s[7] != 7 {
 		t.Errorf("after u[4] = 0: s[7:] = %v, want [7 0 0]", s[7:])
 	}
-	if Recast[uint64](s, 0) != nil {
-		t.Error("Recast of 0 values: want nil")
+	if z := Recast[uint64](s, 0); z == nil || len(z) != 0 {
+		t.Errorf("Recast of 0 values: %v (nil %v), want an empty array, not nil", z, z == nil)
 	}
 	for _, c := range []struct {
 		what string
