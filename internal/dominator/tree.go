@@ -159,7 +159,7 @@ func (t *Tree) Idom(o heap.ObjectIndex) int32 {
 
 // checkIdomAt checks the block of the idom array that Idom(o) reads (a
 // call of its own, so that Idom stays inlined).
-func (t *Tree) checkIdomAt(o heap.ObjectIndex) { t.idomChecked.CheckRange(uint64(o)*4, uint64(o)*4+4) }
+func (t *Tree) checkIdomAt(o heap.ObjectIndex) { t.idomChecked.CheckEntry(uint64(o), 4) }
 
 // Retained returns o's retained size in bytes (0 when unreachable).
 func (t *Tree) Retained(o heap.ObjectIndex) uint64 {
@@ -180,7 +180,7 @@ func (t *Tree) RetainedSizes() []uint64 {
 // checkRetainedAt checks the block of the retained array that
 // Retained(o) reads (a call of its own, so that Retained stays inlined).
 func (t *Tree) checkRetainedAt(o heap.ObjectIndex) {
-	t.retainedChecked.CheckRange(uint64(o)*8, uint64(o)*8+8)
+	t.retainedChecked.CheckEntry(uint64(o), 8)
 }
 
 // DropRetained says that the retained sizes of objects lo..hi-1 will not be

@@ -155,7 +155,7 @@ func (g *Graph) ShallowSize(i ObjectIndex) uint64 {
 
 // checkSizeAt checks the block of the size array that ShallowSize(i)
 // reads (a call of its own, so that ShallowSize stays inlined).
-func (g *Graph) checkSizeAt(i ObjectIndex) { g.sizeChecked.CheckRange(uint64(i)*4, uint64(i)*4+4) }
+func (g *Graph) checkSizeAt(i ObjectIndex) { g.sizeChecked.CheckEntry(uint64(i), 4) }
 
 // checkSize and checkEdges check the whole arrays of a graph mapped from
 // an index, before a scan of them (see sizeChecked).

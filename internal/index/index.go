@@ -459,11 +459,20 @@ const (
 	blockTable = "@"
 )
 
+// blockShares is how many cores n blocks are checked on: one per core,
+// each share at least a stretch (crcStretch) of them.
+func blockShares(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/blocksPerStretch))
+}
+
+// blocksPerStretch is how many blocks make a crcStretch.
+const blocksPerStretch = crcStretch / blockSize
+
 // blockCRCs returns the CRC of each blockSize bytes of b, and that of b.
 func blockCRCs(b []byte) (blocks []uint32, crc uint32) {
 	n := (len(b) + blockSize - 1) / blockSize
 	blocks = make([]uint32, n)
-	par.InShares(n, max(1, min(runtime.GOMAXPROCS(0), n/64)), func(_, lo, hi int) {
+	par.InShares(n, blockShares(n), func(_, lo, hi int) {
 		for k := lo; k < hi; k++ {
 			blocks[k] = crc32.Checksum(b[k*blockSize:min(len(b), (k+1)*blockSize)], castagnoli)
 		}
@@ -557,6 +566,10 @@ func (d *Deferred) CheckRange(lo, hi uint64) {
 	}
 }
 
+// CheckEntry checks the block that holds entry i of the section, as an
+// array of size-byte entries: what a lookup of one entry reads.
+func (d *Deferred) CheckEntry(i, size uint64) { d.CheckRange(i*size, i*size+size) }
+
 // ReadsMost reports whether reads lookups spread over a section of
 // entries entries will come to most of its blocks (a 64 KiB block holds
 // 16 Ki entries of 4 bytes, 8 Ki of 8: 1/64 of the entries is 128 or more
@@ -605,10 +618,9 @@ func (d *Deferred) Check() {
 		return // checked while this waited
 	}
 	n := len(d.crcs)
-	const stretch = crcStretch / blockSize // blocks between evictions
-	par.InShares(n, max(1, min(runtime.GOMAXPROCS(0), n/64)), func(_, lo, hi int) {
-		for from := lo; from < hi; from += stretch {
-			to := min(from+stretch, hi)
+	par.InShares(n, blockShares(n), func(_, lo, hi int) {
+		for from := lo; from < hi; from += blocksPerStretch { // evicting behind each
+			to := min(from+blocksPerStretch, hi)
 			for k := from; k < to; k++ {
 				if !d.isChecked(uint64(k)) {
 					d.checkBlock(uint64(k))

@@ -6,9 +6,10 @@ package mem
 
 import (
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // hugeMin is the size from which an array is worth huge pages.
@@ -18,13 +19,19 @@ const hugeMin = 8 << 20
 // the system offers them.
 func Make[T any](n int) []T {
 	s := make([]T, n)
-	if n > 0 {
-		var zero T
-		if size := n * int(unsafe.Sizeof(zero)); size >= hugeMin {
-			adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), size))
-		}
+	if b := bytesOf(s); len(b) >= hugeMin {
+		adviseHuge(b)
 	}
 	return s
+}
+
+// bytesOf returns the memory of s as bytes.
+func bytesOf[T any](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	var zero T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero)))
 }
 
 // Recast returns the first n values of type U in the memory of s, for
@@ -51,11 +58,9 @@ func Recast[U, T any](s []T, n int) []U {
 // no longer count in the resident set, and read as zeros when touched
 // again. For the part of an array that Recast does not reuse.
 func Discard[T any](s []T) {
-	if len(s) == 0 {
-		return
+	if b := bytesOf(s); len(b) > 0 {
+		discard(b)
 	}
-	var zero T
-	discard(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero))))
 }
 
 // Touch faults in the pages of s on workers goroutines, for an array
@@ -64,11 +69,10 @@ func Discard[T any](s []T) {
 // shared by the cores. It writes each page without changing what it
 // holds.
 func Touch[T any](s []T, workers int) {
-	if len(s) == 0 {
+	b := bytesOf(s)
+	if len(b) == 0 {
 		return
 	}
-	var zero T
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(zero)))
 	const page = 4096
 	p := uintptr(unsafe.Pointer(&b[0]))
 	first := int((p+page-1)&^(page-1) - p) // the first page boundary in b
@@ -76,19 +80,13 @@ func Touch[T any](s []T, workers int) {
 	if first+4 > len(b) || pages <= 0 {
 		return
 	}
-	workers = max(1, min(workers, pages))
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := pages*w/workers, pages*(w+1)/workers
-		wg.Go(func() {
-			for k := lo; k < hi; k++ {
-				if at := first + k*page; at+4 <= len(b) {
-					atomic.AddUint32((*uint32)(unsafe.Pointer(&b[at])), 0)
-				}
+	par.InShares(pages, max(1, min(workers, pages)), func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			if at := first + k*page; at+4 <= len(b) {
+				atomic.AddUint32((*uint32)(unsafe.Pointer(&b[at])), 0)
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 }
 
 // Reservable reports whether an array of size bytes, of which only a part

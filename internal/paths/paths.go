@@ -316,7 +316,7 @@ func (s *Search) parentOf(x int32) int32 {
 
 // checkParentAt checks the block of the parent array that parentOf(x)
 // reads (a call of its own, so that parentOf stays inlined).
-func (s *Search) checkParentAt(x int32) { s.parentChecked.CheckRange(uint64(x)*4, uint64(x)*4+4) }
+func (s *Search) checkParentAt(x int32) { s.parentChecked.CheckEntry(uint64(x), 4) }
 
 // Path returns the objects from a GC root to o, root first; nil when o is
 // not reached.
