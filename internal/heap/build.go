@@ -105,7 +105,7 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	g.size = mem.Make[uint32](n)
 	g.edgeStart = mem.Make[uint32](n + 1)
 	chunks := a.chunks(d, g.ids)
-	slots := edgeSlots(chunks)
+	slots, slotted := edgeSlots(chunks)
 	g.Stats.Duplicates = int64(a.objects - n)
 	if g.Stats.Duplicates > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d object records repeat an id an earlier record had; the first one is kept", g.Stats.Duplicates))
@@ -126,10 +126,9 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	if g.Stats.Duplicates > 0 {
 		g.claimed = make([]uint64, (n+63)/64)
 	}
-	if err := g.passB(chunks, slots, workers, progress, total); err != nil {
+	if err := g.passB(chunks, slots, slotted, workers, progress, total); err != nil {
 		return nil, err
 	}
-	slots = nil
 	mem.Release(len(g.edges) * 4) // pass B's per-chunk reference buffers, if any
 	if g.Stats.Dangling > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d references name ids that no object in the dump has; they are left out", g.Stats.Dangling))

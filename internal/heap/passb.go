@@ -40,7 +40,8 @@ type looseOffset struct {
 // other chunks (on the bench dump 3 of 522: the class objects' ids do not
 // ascend with the instances') collect theirs in buffers of their own, and
 // the slots start after room for them all, so that no chunk's place lies
-// above its slot. It returns nil when there are no bases, or the slots
+// above its slot. It returns the slotted chunks too, in the order of
+// their slots. It returns nil when there are no bases, or the slots
 // would need offsets above 32 bits or more address space than the system
 // can be expected to grant (mem.Reservable): then every chunk has a
 // buffer, copied into a new array.
@@ -49,9 +50,9 @@ type looseOffset struct {
 // into: on the bench dump, 558 MB of pages faulted in against 250 MB. On a
 // virtual machine a page's first touch can cost more than what is written
 // in it.
-func edgeSlots(chunks []chunk) []ObjectIndex {
+func edgeSlots(chunks []chunk) (slots []ObjectIndex, slotted []int) {
 	if slotMode < 0 {
-		return nil
+		return nil, nil
 	}
 	if slotMode > 0 {
 		for i := range chunks {
@@ -70,7 +71,7 @@ func edgeSlots(chunks []chunk) []ObjectIndex {
 	slices.SortFunc(based, func(a, b int) int { return cmp.Compare(chunks[a].base, chunks[b].base) })
 	for k, i := range based {
 		if k > 0 && chunks[i].base < chunks[based[k-1]].base+chunks[based[k-1]].n {
-			return nil // ranges that overlap: ids that repeat
+			return nil, nil // ranges that overlap: ids that repeat
 		}
 	}
 	for _, i := range based {
@@ -81,12 +82,12 @@ func edgeSlots(chunks []chunk) []ObjectIndex {
 		for _, i := range based {
 			chunks[i].slot = -1
 		}
-		return nil
+		return nil, nil
 	}
-	return mem.Make[ObjectIndex](int(at))
+	return mem.Make[ObjectIndex](int(at)), based
 }
 
-func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, workers int, progress func(string, int64, int64), total int64) error {
+func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, slotted []int, workers int, progress func(string, int64, int64), total int64) error {
 	outs := make([]chunkOut, len(chunks))
 	readers := make([]*hprof.HeapReader, workers)
 	for w := range readers {
@@ -133,24 +134,24 @@ func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, workers int, progress
 		}
 	}
 	g.edgeStart[n] = uint32(sum)
-	for ci := range chunks {
-		if int64(len(outs[ci].edges)) > chunks[ci].refs {
+	// A chunk with more references than its bound (not seen: the bound
+	// holds for any record pass B decodes) moved them to a buffer of its
+	// own; a slotted one then leaves the slots to the copy below.
+	outgrownSlots := 0
+	for ci, c := range chunks {
+		if int64(len(outs[ci].edges)) > c.refs {
 			g.outgrown++
+			if c.slot >= 0 {
+				outgrownSlots++
+			}
 		}
 	}
-	moved := slots != nil && inSlots(chunks, outs)
+	moved := slots != nil && outgrownSlots == 0
 	if moved {
 		// Each slotted chunk's references move down to their place, in
 		// the order of the slots: a chunk's place ends at or below the
 		// next one's slot, so no move writes over references not moved
 		// yet. The loose chunks' go to their places after.
-		var slotted []int
-		for ci, c := range chunks {
-			if c.slot >= 0 {
-				slotted = append(slotted, ci)
-			}
-		}
-		slices.SortFunc(slotted, func(a, b int) int { return cmp.Compare(chunks[a].slot, chunks[b].slot) })
 		for _, ci := range slotted {
 			c := chunks[ci]
 			lo, hi := g.edgeStart[c.base], g.edgeStart[c.base+c.n]
@@ -193,18 +194,6 @@ func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, workers int, progress
 // slotMode, for tests: 0 uses slots where edgeSlots can, -1 never, 1
 // with every bound halved (a chunk that outgrows its slot).
 var slotMode int
-
-// inSlots reports whether every slotted chunk's references stayed in its
-// slot: one with more than its bound would have moved them to a buffer of
-// its own (not seen: the bound holds for any record pass B decodes).
-func inSlots(chunks []chunk, outs []chunkOut) bool {
-	for ci := range chunks {
-		if chunks[ci].slot >= 0 && int64(len(outs[ci].edges)) > chunks[ci].refs {
-			return false
-		}
-	}
-	return true
-}
 
 // objectIndex returns the index of the k-th object record of chunk c.
 func (g *Graph) objectIndex(c *chunk, k int32, id uint64) int32 {
