@@ -217,9 +217,6 @@ func TestLabelsOfArray(t *testing.T) {
 	}
 }
 
-// TestMergeAgainstNaive: on random heaps and random sets of targets (some
-// named twice, some unreachable), every node of the merged tree is an
-// object on a target's path, with that object's BFS parent as its parent,
 // TestLink: the children lists and roots link builds from the parent
 // links are each node's children in node order, on enough nodes for link
 // to split them on two cores (where there are two), with a node holding
@@ -264,6 +261,9 @@ func TestLink(t *testing.T) {
 	}
 }
 
+// TestMergeAgainstNaive: on random heaps and random sets of targets (some
+// named twice, some unreachable), every node of the merged tree is an
+// object on a target's path, with that object's BFS parent as its parent,
 // and its counts and sums are those of walking every target's whole path.
 func TestMergeAgainstNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 3))
