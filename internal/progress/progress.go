@@ -14,10 +14,13 @@ import (
 // Bar reports phases of long work. The zero value and nil are silent.
 type Bar struct {
 	// Timings, if set, receives one line per finished phase with its
-	// duration (the hidden --timings flag).
+	// duration, and where the system tells, the CPU time it took in user
+	// and system mode, its page faults and the peak resident set so far
+	// (the hidden --timings flag).
 	Timings io.Writer
 	tphase  string
 	tstart  time.Time
+	tusage  [4]int64 // sample() at tstart
 
 	mu      sync.Mutex
 	w       io.Writer
@@ -58,6 +61,7 @@ func (b *Bar) Update(phase string, done, total int64) {
 		if phase != b.tphase {
 			b.flushTiming()
 			b.tphase, b.tstart = phase, time.Now()
+			b.tusage, _ = sample()
 		}
 		if b.w == nil {
 			return
@@ -85,9 +89,20 @@ func (b *Bar) Update(phase string, done, total int64) {
 
 func (b *Bar) flushTiming() {
 	if b.Timings != nil && b.tphase != "" {
-		fmt.Fprintf(b.Timings, "timing: %-12s %6.3f s\n", b.tphase, time.Since(b.tstart).Seconds())
+		line := fmt.Sprintf("timing: %-12s %6.3f s", b.tphase, time.Since(b.tstart).Seconds())
+		if u, ok := sample(); ok {
+			line += fmt.Sprintf("  (user %.3f s, sys %.3f s, %d faults, peak RSS %d MB)",
+				float64(u[0]-b.tusage[0])/1e9, float64(u[1]-b.tusage[1])/1e9, u[2]-b.tusage[2], u[3]>>20)
+		}
+		fmt.Fprintln(b.Timings, line)
 		b.tphase = ""
 	}
+}
+
+// sample returns usage's figures: user and system ns, faults, peak RSS.
+func sample() ([4]int64, bool) {
+	u, s, f, p, ok := usage()
+	return [4]int64{int64(u), int64(s), f, p}, ok
 }
 
 // Done clears the bar.
