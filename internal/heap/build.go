@@ -101,9 +101,9 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	// Made after the ids were freed, one went where they had been, and
 	// Go cleared it on one core, faulting its pages in 4 KiB at a time
 	// (29,000 faults on the bench dump).
-	g.class = mem.Make[ClassIndex](n)
-	g.size = mem.Make[uint32](n)
-	g.edgeStart = mem.Make[uint32](n + 1)
+	g.class = mem.MakeInOrder[ClassIndex](n)
+	g.size = mem.MakeInOrder[uint32](n)
+	g.edgeStart = mem.MakeInOrder[uint32](n + 1)
 	chunks := a.chunks(d, g.ids)
 	slots, slotted := edgeSlots(chunks)
 	g.Stats.Duplicates = int64(a.objects - n)

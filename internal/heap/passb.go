@@ -84,7 +84,7 @@ func edgeSlots(chunks []chunk) (slots []ObjectIndex, slotted []int) {
 		}
 		return nil, nil
 	}
-	return mem.Make[ObjectIndex](int(at)), based
+	return mem.MakeInOrder[ObjectIndex](int(at)), based
 }
 
 func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, slotted []int, workers int, progress func(string, int64, int64), total int64) error {
@@ -162,7 +162,7 @@ func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, slotted []int, worker
 		mem.Discard(slots[sum:])
 		g.slotted = true
 	} else {
-		g.edges = mem.Make[ObjectIndex](int(sum))
+		g.edges = mem.MakeInOrder[ObjectIndex](int(sum))
 	}
 	runChunks(len(chunks), workers, func(w, ci int) {
 		if moved && chunks[ci].slot >= 0 {

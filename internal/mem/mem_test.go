@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -125,4 +126,56 @@ func TestReservable(t *testing.T) {
 	if p := physical(); runtime.GOOS == "linux" && p < 1<<20 {
 		t.Errorf("physical memory %d bytes on Linux", p)
 	}
+}
+
+// TestHugeAdvice checks, on Linux, that Make asks for huge pages for a big
+// array and MakeInOrder does not: the kernel marks a range advised
+// MADV_HUGEPAGE with the flag hg in /proc/self/smaps.
+func TestHugeAdvice(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("huge pages are asked for on Linux only")
+	}
+	huge := Make[byte](4 * hugeMin)
+	flat := MakeInOrder[byte](4 * hugeMin)
+	for i := range flat {
+		if flat[i] != 0 {
+			t.Fatalf("MakeInOrder: byte %d is %d, not zero", i, flat[i])
+		}
+	}
+	// The middle of each array: advice is given for its whole pages only.
+	if flags := vmFlags(t, &huge[len(huge)/2]); !flags["hg"] {
+		t.Errorf("Make(%d bytes): no hg among the mapping's flags %v", len(huge), flags)
+	}
+	if flags := vmFlags(t, &flat[len(flat)/2]); flags["hg"] {
+		t.Errorf("MakeInOrder(%d bytes): hg among the mapping's flags %v", len(flat), flags)
+	}
+	runtime.KeepAlive(huge)
+	runtime.KeepAlive(flat)
+}
+
+// vmFlags returns the VmFlags of the mapping that holds p.
+func vmFlags(t *testing.T, p *byte) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	at := uintptr(unsafe.Pointer(p))
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		var lo, hi uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && strings.Contains(line, " ") && !strings.HasSuffix(strings.Fields(line)[0], ":") {
+			in = lo <= at && at < hi
+			continue
+		}
+		if in && strings.HasPrefix(line, "VmFlags:") {
+			flags := map[string]bool{}
+			for _, f := range strings.Fields(line)[1:] {
+				flags[f] = true
+			}
+			return flags
+		}
+	}
+	t.Fatalf("no mapping in /proc/self/smaps holds %#x", at)
+	return nil
 }
