@@ -19,6 +19,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 	"github.com/leakscan/leakscan/internal/progress"
 )
@@ -171,6 +172,10 @@ stderr names the file, byte offset and what was expected).`,
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if err := checkFlags(cmd, g); err != nil {
 			return err
+		}
+		if g.timings {
+			_, why := mem.HugePages()
+			fmt.Fprintf(s.Err, "timing: huge pages %s\n", why)
 		}
 		if g.cpuProfile == "" {
 			return nil

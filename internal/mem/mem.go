@@ -1,11 +1,14 @@
 // Package mem allocates the big per-object arrays of the analyses. On
 // Linux, Make asks for transparent huge pages for them: the algorithms read
 // these arrays at random, and with 4 KiB pages nearly every such read also
-// misses the TLB. MakeInOrder does not, for arrays filled in order.
+// misses the TLB. MakeInOrder does not, for arrays filled in order; nor
+// does Make where huge pages cost more than they save (HugePages).
 package mem
 
 import (
+	"os"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -16,25 +19,70 @@ import (
 const hugeMin = 8 << 20
 
 // Make returns a zeroed slice of n elements, backed by huge pages where
-// the system offers them.
+// the system offers them and they pay (HugePages).
 func Make[T any](n int) []T {
 	s := make([]T, n)
-	if b := bytesOf(s); len(b) >= hugeMin {
+	if b := bytesOf(s); len(b) >= hugeMin && hugePages() {
 		adviseHuge(b)
 	}
 	return s
+}
+
+// HugePagesEnv names the variable that overrides HugePages' choice: "on"
+// or "off".
+const HugePagesEnv = "LEAKSCAN_HUGE_PAGES"
+
+// HugePages reports whether Make asks for huge pages, and why.
+//
+// It does not where the kernel reports free memory to a hypervisor
+// (virtio-balloon free page reporting): the host then takes back every
+// free block of 2 MB or more, the size of a huge page, so a fresh huge
+// page is memory the host must fault in anew, 512 of its pages at once,
+// while small pages mostly come from memory freed in pieces, which the
+// host still backs. On the bench machine (Firecracker, reporting on),
+// faulting in 480 MB took 1.6-2.0 s in huge pages against 0.23-0.26 s in
+// 4 KiB pages. dominators --no-index ran 6.89 against 7.60 s without and
+// with them, though their TLB reach saved 0.3 s of CPU time in placing
+// the tree; paths --no-index 6.64 against 7.10 s (medians of 6 and 4
+// alternating pairs, 2 s apart).
+func HugePages() (on bool, why string) {
+	hugeOnce.Do(func() { hugeOn, hugeWhy = chooseHugePages(os.Getenv(HugePagesEnv), reportsFreePages("/sys")) })
+	return hugeOn, hugeWhy
+}
+
+var (
+	hugeOnce sync.Once
+	hugeOn   bool
+	hugeWhy  string
+)
+
+func hugePages() bool {
+	on, _ := HugePages()
+	return on
+}
+
+// chooseHugePages decides from the override env (HugePagesEnv's value)
+// and whether the kernel reports free pages to a hypervisor.
+func chooseHugePages(env string, reporting bool) (bool, string) {
+	switch env {
+	case "on":
+		return true, "on (" + HugePagesEnv + "=on)"
+	case "off":
+		return false, "off (" + HugePagesEnv + "=off)"
+	}
+	if reporting {
+		return false, "off (the kernel reports free memory to the hypervisor: fresh huge pages cost more than they save)"
+	}
+	return true, "on (where the system offers them)"
 }
 
 // MakeInOrder returns a zeroed slice of n elements without asking for huge
 // pages (so in 4 KiB pages where transparent huge pages are on request
 // only), for an array whose pages are first touched in order: filled front
 // to back, or in runs, one per core. Huge pages gain it nothing while it
-// is filled, and on a virtual machine a fresh huge page can cost several
-// times what its 512 small pages do: on the bench machine, faulting in
-// 480 MB took 1.6-2.0 s in huge pages against 0.23-0.26 s in 4 KiB pages,
-// once the host had taken the guest's free memory back. The graph's
-// per-object arrays are made so: most of their later reads follow the
-// order too.
+// is filled, and where they are dear to fault in (see HugePages) they
+// cost more. The graph's per-object arrays are made so: most of their
+// later reads follow the order too.
 func MakeInOrder[T any](n int) []T { return make([]T, n) }
 
 // bytesOf returns the memory of s as bytes.

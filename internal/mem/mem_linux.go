@@ -1,6 +1,10 @@
 package mem
 
-import "syscall"
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
 
 // madvHugePage is MADV_HUGEPAGE.
 const madvHugePage = 14
@@ -35,4 +39,22 @@ func physical() uint64 {
 		return 0
 	}
 	return uint64(info.Totalram) * uint64(info.Unit)
+}
+
+// balloonReporting is VIRTIO_BALLOON_F_REPORTING, the feature bit of a
+// virtio balloon through which the kernel reports free pages to the host.
+const balloonReporting = 5
+
+// reportsFreePages reports whether a virtio balloon device under sys (the
+// sysfs root) has free page reporting. A device's features file holds one
+// character, 0 or 1, per feature bit, bit 0 first.
+func reportsFreePages(sys string) bool {
+	devices, _ := filepath.Glob(filepath.Join(sys, "bus/virtio/drivers/virtio_balloon/virtio*/features"))
+	for _, f := range devices {
+		b, err := os.ReadFile(f)
+		if err == nil && len(b) > balloonReporting && b[balloonReporting] == '1' {
+			return true
+		}
+	}
+	return false
 }

@@ -10,3 +10,6 @@ func discard([]byte) {}
 
 // physical is unknown here.
 func physical() uint64 { return 0 }
+
+// reportsFreePages: no free page reporting is known of here.
+func reportsFreePages(string) bool { return false }

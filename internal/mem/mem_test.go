@@ -129,12 +129,18 @@ func TestReservable(t *testing.T) {
 }
 
 // TestHugeAdvice checks, on Linux, that Make asks for huge pages for a big
-// array and MakeInOrder does not: the kernel marks a range advised
-// MADV_HUGEPAGE with the flag hg in /proc/self/smaps.
+// array when HugePages says so, and MakeInOrder never does: the kernel
+// marks a range advised MADV_HUGEPAGE with the flag hg in
+// /proc/self/smaps.
 func TestHugeAdvice(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("huge pages are asked for on Linux only")
 	}
+	HugePages() // chosen once; then overridden here
+	defer func(on bool) { hugeOn = on }(hugeOn)
+	hugeOn = false
+	off := Make[byte](4 * hugeMin)
+	hugeOn = true
 	huge := Make[byte](4 * hugeMin)
 	flat := MakeInOrder[byte](4 * hugeMin)
 	for i := range flat {
@@ -149,6 +155,10 @@ func TestHugeAdvice(t *testing.T) {
 	if flags := vmFlags(t, &flat[len(flat)/2]); flags["hg"] {
 		t.Errorf("MakeInOrder(%d bytes): hg among the mapping's flags %v", len(flat), flags)
 	}
+	if flags := vmFlags(t, &off[len(off)/2]); flags["hg"] {
+		t.Errorf("Make(%d bytes) with huge pages off: hg among the mapping's flags %v", len(off), flags)
+	}
+	runtime.KeepAlive(off)
 	runtime.KeepAlive(huge)
 	runtime.KeepAlive(flat)
 }
@@ -178,4 +188,62 @@ func vmFlags(t *testing.T, p *byte) map[string]bool {
 	}
 	t.Fatalf("no mapping in /proc/self/smaps holds %#x", at)
 	return nil
+}
+
+func TestChooseHugePages(t *testing.T) {
+	for _, c := range []struct {
+		env       string
+		reporting bool
+		want      bool
+	}{
+		{"", false, true},
+		{"", true, false}, // the host takes free 2 MB blocks back
+		{"on", true, true},
+		{"off", false, false},
+		{"maybe", true, false}, // not an override: the system decides
+	} {
+		if got, why := chooseHugePages(c.env, c.reporting); got != c.want || why == "" {
+			t.Errorf("chooseHugePages(%q, %v) = %v, %q; want %v and a reason", c.env, c.reporting, got, why, c.want)
+		}
+	}
+}
+
+// TestReportsFreePages reads made-up sysfs trees: a balloon device with
+// feature bit 5 (VIRTIO_BALLOON_F_REPORTING) set among others, one
+// without, and none.
+func TestReportsFreePages(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("read from sysfs on Linux only")
+	}
+	tree := func(features ...string) string {
+		root := t.TempDir()
+		for i, f := range features {
+			dir := fmt.Sprintf("%s/bus/virtio/drivers/virtio_balloon/virtio%d", root, i)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dir+"/features", []byte(f+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return root
+	}
+	// This machine's device: statistics, deflate on OOM, reporting.
+	const reporting = "0110010100000000000000000000000010000000"
+	const statsOnly = "0110000100000000000000000000000010000000"
+	for _, c := range []struct {
+		root string
+		want bool
+	}{
+		{tree(reporting), true},
+		{tree(statsOnly), false},
+		{tree(statsOnly, reporting), true},
+		{tree("0110"), false}, // too short to hold bit 5
+		{tree(), false},
+		{t.TempDir() + "/missing", false},
+	} {
+		if got := reportsFreePages(c.root); got != c.want {
+			t.Errorf("reportsFreePages(%s) = %v, want %v", c.root, got, c.want)
+		}
+	}
 }
