@@ -144,6 +144,9 @@ func newIDIndex(parts [][]uint64) *idIndex {
 		}
 	}
 	x.blocks = mem.Make[rankBlock](inUse * blocksPerSuper)
+	// Written before the bits are or-ed in: a page first read maps the
+	// zero page, and the write then faults again (see peelOrder).
+	mem.Touch(x.blocks, workers)
 	nb := uint64(len(x.blocks))
 	runChunks(workers, workers, func(_, k int) {
 		// Block range [from, to) of this core; a part is read only if its

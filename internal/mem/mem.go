@@ -127,7 +127,10 @@ func Discard[T any](s []T) {
 // that one core is about to fill: the faults' cost (the zeroing of each
 // page, and on a virtual machine often the host's backing of it) is then
 // shared by the cores. It writes each page without changing what it
-// holds.
+// holds. It also suits an array whose values are read before they are
+// first written (counters, flags): a fresh page first read maps the
+// shared zero page, and the write then faults a second time and flushes
+// the page from the other cores' TLBs, an interrupt each.
 func Touch[T any](s []T, workers int) {
 	b := bytesOf(s)
 	if len(b) == 0 {

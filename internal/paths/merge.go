@@ -214,6 +214,7 @@ func (t *Tree) link() {
 	at := make([][]int32, k)
 	for j := range at {
 		at[j] = mem.Make[int32](n + 1)
+		mem.Touch(at[j], runtime.GOMAXPROCS(0)) // counted up in place: see mem.Touch
 	}
 	roots := make([][]int32, k)
 	par.InShares(n, k, func(j, lo, hi int) {
