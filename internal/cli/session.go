@@ -439,6 +439,20 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 	return s, nil
 }
 
+// searchFor returns a search that reaches at least targets: Search's, or,
+// where no index part would be read or written from it, one that stops
+// once it has reached them (paths.FindTargets).
+func (x *session) searchFor(opts paths.Options, targets []heap.ObjectIndex) (*paths.Search, error) {
+	if (x.indexed && opts.IsDefault()) || x.ahead != nil {
+		return x.Search(opts)
+	}
+	g, err := x.Graph()
+	if err != nil {
+		return nil, err
+	}
+	return paths.FindTargets(g, opts, targets), nil
+}
+
 // dominance is what paths shows of the dominator tree: the whole tree,
 // or only the part below the matching objects (dominator.Below).
 type dominance interface {
@@ -479,7 +493,7 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 		}
 	})
 	find := func() {
-		search, searchErr = x.Search(opts)
+		search, searchErr = x.searchFor(opts, targets)
 		close(searched)
 	}
 	if tree, ok := x.loadTree(g, dopts); ok {

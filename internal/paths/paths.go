@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/index"
@@ -76,6 +77,9 @@ type Search struct {
 	isExcluded []bool
 	mayExclude []bool
 	opts       Options
+	// partial: the search stopped once it had reached its targets
+	// (FindTargets); it is not to be kept in the index.
+	partial bool
 }
 
 const (
@@ -131,7 +135,38 @@ func (s *Search) threadLocals(v heap.ObjectIndex) []heap.LocalRoot {
 }
 
 // Find runs the search.
-func Find(g *heap.Graph, opts Options) *Search {
+func Find(g *heap.Graph, opts Options) *Search { return find(g, opts, nil) }
+
+// FindTargets is Find stopped once it has reached every one of targets
+// (all of it when one is never reached). The paths to the targets are
+// the ones Find gives, as is every parent it sets, but it may leave other
+// objects unreached that Find reaches: for a search asked for these
+// paths only, and not kept in the index. Objects at a few references from
+// the roots are then found in a fraction of the search (on the bench
+// dump's 30 M objects, about 2 s on one core for the whole).
+func FindTargets(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Search {
+	is := bitset.New(g.NumObjects())
+	left := 0
+	for _, t := range targets {
+		if !is.Has(int32(t)) {
+			is.Add(int32(t))
+			left++
+		}
+	}
+	s := find(g, opts, &targetSet{is: is, left: left})
+	s.partial = true
+	return s
+}
+
+// targetSet is what FindTargets still has to reach.
+type targetSet struct {
+	is   bitset.Set
+	left int
+}
+
+// find runs the search until it has reached every target in ts (nil: all
+// it can).
+func find(g *heap.Graph, opts Options, ts *targetSet) *Search {
 	s := newSearch(g, opts)
 	n := g.NumObjects()
 	s.parent = make([]int32, n)
@@ -142,7 +177,7 @@ func Find(g *heap.Graph, opts Options) *Search {
 	// The search tests a bitset, not parent: at one bit per object it
 	// stays in cache, where parent, read at random once per edge, would
 	// not.
-	b := &bfs{parent: s.parent, seen: make([]uint64, (n+63)/64), queue: make([]int32, 0, n)} // every object enters once
+	b := &bfs{parent: s.parent, seen: make([]uint64, (n+63)/64), queue: make([]int32, 0, n), targets: ts} // every object enters once
 	for _, r := range roots {
 		b.reach(int32(r), rootParent)
 	}
@@ -150,7 +185,7 @@ func Find(g *heap.Graph, opts Options) *Search {
 	classes := g.ClassArray()
 	classObject := g.ClassObjects()
 	skipReferent := !opts.IncludeWeak
-	for head := 0; head < len(b.queue); head++ {
+	for head := 0; head < len(b.queue) && !b.done(); head++ {
 		// The queue says which objects come next: ask for their edge
 		// offsets and classes ahead of time.
 		mem.PrefetchQueue(b.queue, head, unsafe.Pointer(&start[0]), unsafe.Pointer(&classes[0]))
@@ -184,9 +219,10 @@ func Find(g *heap.Graph, opts Options) *Search {
 
 // bfs is Find's search state.
 type bfs struct {
-	parent []int32
-	seen   []uint64
-	queue  []int32
+	parent  []int32
+	seen    []uint64
+	queue   []int32
+	targets *targetSet // nil: search all
 }
 
 // reach records w, unless already reached, as reached from from.
@@ -195,8 +231,14 @@ func (b *bfs) reach(w, from int32) {
 		b.seen[w>>6] |= 1 << (uint(w) & 63)
 		b.parent[w] = from
 		b.queue = append(b.queue, w)
+		if b.targets != nil && b.targets.is.Has(w) {
+			b.targets.left--
+		}
 	}
 }
+
+// done reports whether every target has been reached.
+func (b *bfs) done() bool { return b.targets != nil && b.targets.left == 0 }
 
 // Successors calls fn for v's successors in the search: the references it
 // follows from v.

@@ -13,6 +13,7 @@ import (
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/par"
 )
 
@@ -596,4 +597,69 @@ func TestSumNestedOnCores(t *testing.T) {
 	if m.Nodes[1].Retained != hub || m.Nodes[0].Retained != size(0) {
 		t.Errorf("hub %d bytes, root %d; want %d, %d", m.Nodes[1].Retained, m.Nodes[0].Retained, hub, size(0))
 	}
+}
+
+// TestFindTargets: the search stopped at its targets gives each object it
+// reached the parent the whole search gives, reaches every target the
+// whole search reaches, and on a long chain stops well before its end.
+// It is never saved as the whole search.
+func TestFindTargets(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 21))
+	for iter := 0; iter < 300; iter++ {
+		w := hproftest.New(8, "")
+		n := 2 + r.IntN(60)
+		ids := w.RandomArrays(r, n, 3)
+		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+		if r.IntN(2) == 0 {
+			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
+		}
+		g := heaptest.Build(t, w.Bytes())
+		whole := Find(g, Options{})
+		var targets []heap.ObjectIndex
+		for k := r.IntN(4); k >= 0; k-- { // some twice, some unreached
+			targets = append(targets, heap.ObjectIndex(r.IntN(g.NumObjects())))
+		}
+		s := FindTargets(g, Options{}, targets)
+		for o := range s.parent {
+			if s.parent[o] != unreached && s.parent[o] != whole.parent[o] {
+				t.Fatalf("heap %d: object %d has parent %d, the whole search gives %d", iter, o, s.parent[o], whole.parent[o])
+			}
+		}
+		for _, x := range targets {
+			if s.Reached(x) != whole.Reached(x) || !slices.Equal(s.Path(x), whole.Path(x)) {
+				t.Fatalf("heap %d: target %d: path %v, the whole search's %v", iter, x, s.Path(x), whole.Path(x))
+			}
+		}
+	}
+
+	// A chain of 1,000 arrays from one root: the third is found after
+	// three objects are searched, and the rest is left alone.
+	w := hproftest.New(8, "")
+	arr := w.ObjectArrayClass()
+	ids := make([]uint64, 1000)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	for i, id := range ids {
+		var next []uint64
+		if i+1 < len(ids) {
+			next = []uint64{ids[i+1]}
+		}
+		w.ObjArray(id, arr, next)
+	}
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	s := FindTargets(g, Options{}, []heap.ObjectIndex{g.Lookup(ids[2])})
+	if got := len(s.Path(g.Lookup(ids[2]))); got != 3 {
+		t.Fatalf("path to the third array: %d objects, want 3", got)
+	}
+	if s.Reached(g.Lookup(ids[10])) {
+		t.Fatal("the search went on past its only target")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a stopped search was saved as the whole search")
+		}
+	}()
+	s.SaveIndex(&index.Writer{})
 }

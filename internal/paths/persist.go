@@ -10,6 +10,9 @@ import (
 // SaveIndex adds the search's parent array to w; only searches with the
 // default options are worth keeping.
 func (s *Search) SaveIndex(w *index.Writer) {
+	if s.partial {
+		panic("paths: a search stopped at its targets saved as the whole search")
+	}
 	s.parentChecked.Check()
 	w.AddBlocks("parent", index.AsBytes(s.parent))
 }
