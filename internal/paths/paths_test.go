@@ -23,14 +23,7 @@ import (
 func TestShortestAgainstBFS(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
 	for iter := 0; iter < 300; iter++ {
-		w := hproftest.New(8, "")
-		n := 2 + r.IntN(30)
-		ids := w.RandomArrays(r, n, 3)
-		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-		if r.IntN(2) == 0 {
-			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
-		}
-		g := heaptest.Build(t, w.Bytes())
+		g := randomArrayHeap(t, r, 2+r.IntN(30))
 		s := Find(g, Options{})
 		// Reference BFS distances from the roots.
 		dist := map[heap.ObjectIndex]int{}
@@ -76,6 +69,19 @@ func TestShortestAgainstBFS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomArrayHeap builds a heap of n object arrays holding up to 2
+// references each to arrays picked at random, the first a GC root and,
+// half the time, another.
+func randomArrayHeap(t *testing.T, r *rand.Rand, n int) *heap.Graph {
+	w := hproftest.New(8, "")
+	ids := w.RandomArrays(r, n, 3)
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	if r.IntN(2) == 0 {
+		w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
+	}
+	return heaptest.Build(t, w.Bytes())
 }
 
 // TestStaticAndInheritedExcluded: a static field is left out on the class
@@ -606,14 +612,7 @@ func TestSumNestedOnCores(t *testing.T) {
 func TestFindTargets(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 21))
 	for iter := 0; iter < 300; iter++ {
-		w := hproftest.New(8, "")
-		n := 2 + r.IntN(60)
-		ids := w.RandomArrays(r, n, 3)
-		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-		if r.IntN(2) == 0 {
-			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
-		}
-		g := heaptest.Build(t, w.Bytes())
+		g := randomArrayHeap(t, r, 2+r.IntN(60))
 		whole := Find(g, Options{})
 		var targets []heap.ObjectIndex
 		for k := r.IntN(4); k >= 0; k-- { // some twice, some unreached
