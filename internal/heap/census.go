@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Census is a class histogram and what it was computed under.
@@ -135,7 +136,7 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 	total := d.End - d.Start
 	var done int64
 	var mu = make(chan struct{}, 1)
-	runChunks(len(us), workers, func(w, i int) {
+	par.Each(len(us), workers, func(w, i int) {
 		m, err := f.Map()
 		if err != nil {
 			tallies[i].err = err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // idIndex translates object ids into dense indices. Indices follow id
@@ -83,7 +84,7 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	sums := make([]summary, len(parts))
-	runChunks(len(parts), workers, func(_, i int) {
+	par.Each(len(parts), workers, func(_, i int) {
 		sm := summary{lo: 1<<64 - 1}
 		for _, id := range parts[i] {
 			sm.lo = min(sm.lo, id)
@@ -148,7 +149,7 @@ func newIDIndex(parts [][]uint64) *idIndex {
 	// zero page, and the write then faults again (see peelOrder).
 	mem.Touch(x.blocks, workers)
 	nb := uint64(len(x.blocks))
-	runChunks(workers, workers, func(_, k int) {
+	par.Each(workers, workers, func(_, k int) {
 		// Block range [from, to) of this core; a part is read only if its
 		// ids reach into it (blocks follow id order).
 		from, to := nb*uint64(k)/uint64(workers), nb*uint64(k+1)/uint64(workers)

@@ -87,7 +87,7 @@ func (g *Graph) passA(d hprof.Dump, workers int, progress func(string, int64, in
 	for w := range readers {
 		readers[w] = g.File.HeapRecordsAt(0, 0, 0)
 	}
-	runChunks(len(us), workers, func(w, i int) {
+	par.Each(len(us), workers, func(w, i int) {
 		u := us[i]
 		r := readers[w]
 		m, err := g.File.Map()
@@ -216,27 +216,4 @@ func (a *passAResult) chunks(d hprof.Dump, ids *idIndex) []chunk {
 		out[i] = c
 	}
 	return out
-}
-
-// runChunks calls fn for items 0..n-1 on workers goroutines; a fault on
-// the mapped dump in one panics on the caller (par.Run).
-func runChunks(n, workers int, fn func(worker, item int)) {
-	var next int64
-	var mu sync.Mutex
-	var wg par.Group
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= int64(n) {
-					return
-				}
-				fn(w, int(i))
-			}
-		})
-	}
-	wg.Wait()
 }

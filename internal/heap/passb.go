@@ -10,6 +10,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/mem"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // Pass B decodes every object record once more, now that ids have indices:
@@ -94,7 +95,7 @@ func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, slotted []int, worker
 		readers[w] = g.File.HeapRecordsAt(0, 0, 0)
 	}
 	var done atomic.Int64
-	runChunks(len(chunks), workers, func(w, ci int) {
+	par.Each(len(chunks), workers, func(w, ci int) {
 		m, err := g.File.Map()
 		if err != nil {
 			outs[ci].err = err
@@ -164,7 +165,7 @@ func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, slotted []int, worker
 	} else {
 		g.edges = mem.MakeInOrder[ObjectIndex](int(sum))
 	}
-	runChunks(len(chunks), workers, func(w, ci int) {
+	par.Each(len(chunks), workers, func(w, ci int) {
 		if moved && chunks[ci].slot >= 0 {
 			return
 		}

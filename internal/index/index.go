@@ -272,11 +272,8 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 		}
 	}
 	errs := make([]error, len(pieces))
-	var next atomic.Int64
-	forEach(runtime.GOMAXPROCS(0), func(int) {
-		for k := int(next.Add(1) - 1); k < len(pieces); k = int(next.Add(1) - 1) {
-			_, errs[k] = tmp.WriteAt(pieces[k].b, int64(pieces[k].at))
-		}
+	par.Each(len(pieces), 0, func(_, k int) {
+		_, errs[k] = tmp.WriteAt(pieces[k].b, int64(pieces[k].at))
 	})
 	err = errors.Join(errs...)
 	if cerr := tmp.Close(); err == nil {

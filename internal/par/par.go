@@ -2,7 +2,10 @@
 // file from the goroutines it starts to the one waiting for them.
 package par
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // minShare is the fewest items a share is worth starting a goroutine for.
 const minShare = 1 << 16
@@ -31,4 +34,20 @@ func InShares(n, k int, fn func(t, lo, hi int)) {
 		return
 	}
 	Run(k, func(t int) { fn(t, t*n/k, (t+1)*n/k) })
+}
+
+// Each calls fn(worker, item) for every item in [0, n) on workers
+// goroutines (<= 0: one per core), each taking the next item as it comes
+// free: for items of uneven cost. A fault on a mapped file in one panics
+// on the caller once all are done (see Run).
+func Each(n, workers int, fn func(worker, item int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	Run(workers, func(w int) {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			fn(w, i)
+		}
+	})
 }
