@@ -35,7 +35,7 @@ const peelMinShare = 4
 var peelMode int
 
 // maxPasses bounds the passes (the class objects' round counted): each
-// tests every object not joined yet at least once. The bench dump needs 7.
+// tests every object not joined yet at least once. The bench dump needs 8.
 const maxPasses = 12
 
 // rangesPerCore is how many ranges of objects a pass makes per core.
@@ -47,7 +47,7 @@ var peelShares int
 
 // peelOrder finds P: an object (not a GC root) joins when every successor
 // of it but the roots has joined. It makes passes over the objects,
-// alternately upwards and downwards, until two passes in a row add less
+// alternately downwards and upwards, until two passes in a row add less
 // than 1/128 of the objects, or maxPasses (what is left stays in C: still
 // closed under predecessors). The objects are split into ranges, several
 // per core; within a pass a range sees what the others added only when
@@ -116,7 +116,15 @@ func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, in
 		}
 	}
 	prev := n
-	for up := true; ; up = !up {
+	// Downwards first: an object then joins in the first pass when what
+	// it points at lies above it, as a container's later allocations do
+	// (a grown ArrayList's elementData, a HashMap's table and the nodes
+	// put into it). On the bench dump the first pass joins 17.5 M objects
+	// against 10.8 M upwards, the passes try 52.9 M objects against
+	// 69.7 M, and peel and placing took 1.09 and 2.54 s against 1.33 and
+	// 2.98 s (BenchmarkCompute, medians of 4; a second set 0.99 and 2.40
+	// against 1.18 and 2.55 s): fewer passes make fewer groups to place.
+	for up := false; ; up = !up {
 		par.InShares(words, k, func(t, lo, hi int) {
 			a, b := int32(lo*64), int32(min(hi*64, n))
 			f := scratch[a:a:b]
