@@ -73,6 +73,7 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
+			x.listsWarnings = true // under Warnings
 			graph, err := x.Graph()
 			if err != nil {
 				return err

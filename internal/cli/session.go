@@ -44,6 +44,10 @@ type session struct {
 	// ahead is a search started while the dominator tree is computed,
 	// on the core its EVAL phase leaves idle (see searchAhead).
 	ahead *aheadSearch
+	// listsWarnings: the command shows the dump's warnings itself (info),
+	// so warnDump leaves them out; warned holds those already given.
+	listsWarnings bool
+	warned        map[string]bool
 }
 
 // aheadSearch is a search running beside the dominator tree.
@@ -85,6 +89,26 @@ func (g *globalOptions) unindexed() string {
 
 func (x *session) warn(format string, args ...any) {
 	fmt.Fprintf(x.s.Err, "leakscan: warning: "+format+"\n", args...)
+}
+
+// warnDump gives the warnings found in the dump (a guessed object layout,
+// dangling references, another heap dump in the file...) on stderr, each
+// once, whether the graph or census was parsed now or read from the index.
+func (x *session) warnDump(warnings []string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.listsWarnings {
+		return
+	}
+	for _, w := range warnings {
+		if !x.warned[w] {
+			if x.warned == nil {
+				x.warned = map[string]bool{}
+			}
+			x.warned[w] = true
+			x.warn("%s: %s", x.dump, w)
+		}
+	}
 }
 
 // load maps an index part, or returns nil when there is none to use (a
@@ -236,6 +260,7 @@ func (x *session) Graph() (*heap.Graph, error) {
 			// (maybe relative to another folder).
 			g.Source.Path = x.dump
 			x.graph = g
+			x.warnDump(g.Warnings)
 			return g, nil
 		}
 	}
@@ -244,6 +269,7 @@ func (x *session) Graph() (*heap.Graph, error) {
 		return nil, err
 	}
 	x.graph = g
+	x.warnDump(g.Warnings)
 	x.saveAfter("graph", false, x.graphGate, g.SaveIndex)
 	return g, nil
 }
@@ -398,6 +424,7 @@ func (x *session) Census() (*heap.Census, error) {
 			// The parse below fails as it would without an index.
 		} else if x.used("census", err) {
 			remember(x.dump)
+			x.warnDump(c.Warnings)
 			return c, nil
 		}
 	}
@@ -405,6 +432,7 @@ func (x *session) Census() (*heap.Census, error) {
 	if err != nil {
 		return nil, err
 	}
+	x.warnDump(c.Warnings)
 	x.save("census", true, c.SaveIndex)
 	return c, nil
 }

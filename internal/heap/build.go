@@ -116,9 +116,7 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	if n > math.MaxInt32 {
 		return nil, fmt.Errorf("%s: %d objects: more than the 2^31-1 a graph can index", f.Path, n)
 	}
-	jdk, jdkReason := detectJDK(g)
-	g.Model, g.ModelReason = g.chooseModel(a.samples, g.ids.shift, jdk, opts.CompressedOops)
-	g.ModelReason = jdkReason + "; " + g.ModelReason
+	g.decideModel(a.samples, g.ids.shift, opts.CompressedOops)
 	g.sizeClasses()
 
 	g.referentFirst = make([]uint64, (n+63)/64)

@@ -166,10 +166,8 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 		}
 	}
 	g.buildClasses(classDumps)
-	jdk, jdkReason := detectJDK(g)
 	shift := addressShift(tallies, samples)
-	g.Model, g.ModelReason = g.chooseModel(samples, shift, jdk, opts.CompressedOops)
-	g.ModelReason = jdkReason + "; " + g.ModelReason
+	g.decideModel(samples, shift, opts.CompressedOops)
 	g.sizeClasses()
 
 	rows := make([]ClassStats, len(g.Classes))

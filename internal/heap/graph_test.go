@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -552,5 +553,59 @@ func TestBatchedReferences(t *testing.T) {
 	}
 	if g.Stats.Dangling == 0 {
 		t.Error("no dangling reference was written: the test tests less than it says")
+	}
+}
+
+// TestGuessedLayoutWarns: a layout the dump gives no evidence for (here no
+// two objects lie next to each other to measure) is a warning of the graph
+// and of the census, naming the flag that settles it; a layout given by the
+// flag, or measured (the committed JDK 17 fixture), is not.
+func TestGuessedLayoutWarns(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	w.Instance(w.NewID(), obj, nil, nil)
+	data := w.Bytes()
+	guess := func(warnings []string) string {
+		for _, s := range warnings {
+			if strings.HasPrefix(s, "object sizes rest on a guess: ") {
+				return s
+			}
+		}
+		return ""
+	}
+	for _, mode := range []CompressedOopsMode{OopsAuto, OopsOn, OopsOff} {
+		g := buildBytes(t, data, Options{CompressedOops: mode})
+		f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, err := f.ReadCatalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ScanCensus(f, cat, Options{Dump: -1, CompressedOops: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, warnings := range map[string][]string{"graph": g.Warnings, "census": c.Warnings} {
+			s := guess(warnings)
+			if mode != OopsAuto {
+				if s != "" {
+					t.Errorf("mode %d, %s: %q", mode, what, s)
+				}
+				continue
+			}
+			if !strings.Contains(s, "assumed compressed oops") || !strings.Contains(s, "--compressed-oops") {
+				t.Errorf("%s: warnings %q, want the guessed layout and the flag", what, warnings)
+			}
+		}
+	}
+	g, err := Open(repoFile(t, "testdata/dumps/Basic.hprof"), hprof.Options{}, Options{Dump: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if s := guess(g.Warnings); s != "" {
+		t.Errorf("Basic.hprof: %q", s)
 	}
 }

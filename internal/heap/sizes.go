@@ -357,11 +357,26 @@ const (
 	OopsOff
 )
 
+// decideModel sets g's layout (chooseModel) and why, after detectJDK; a
+// layout the dump gives no evidence for is also a warning: the reason is
+// otherwise shown by info alone, and every size would be off by up to 2x
+// without a word (the old hprof agent's dumps of 64-bit JVMs).
+func (g *Graph) decideModel(samples []objectShape, shift uint, mode CompressedOopsMode) {
+	jdk, jdkReason := detectJDK(g)
+	var guessed bool
+	g.Model, g.ModelReason, guessed = g.chooseModel(samples, shift, jdk, mode)
+	if guessed {
+		g.Warnings = append(g.Warnings, "object sizes rest on a guess: "+g.ModelReason)
+	}
+	g.ModelReason = jdkReason + "; " + g.ModelReason
+}
+
 // chooseModel decides pointer sizes. HotSpot ids are addresses, and
 // objects allocated one after another sit next to each other, so the gap
 // between the ids of consecutive objects is the first one's size: the
-// model under which most gaps equal the computed size wins.
-func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode CompressedOopsMode) (Model, string) {
+// model under which most gaps equal the computed size wins. guessed says
+// that nothing in the dump decided it.
+func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode CompressedOopsMode) (m Model, why string, guessed bool) {
 	idSize := g.Source.Header.IDSize
 	alignment := 8
 	addresses := shift >= 3
@@ -375,13 +390,13 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 	var candidates []Model
 	switch {
 	case mode == OopsOn:
-		return compressed, "compressed oops: set with --compressed-oops=on"
+		return compressed, "compressed oops: set with --compressed-oops=on", false
 	case mode == OopsOff && jdk >= 15:
-		return wideCCP, "no compressed oops (compressed class pointers kept, as JDK 15+ does): set with --compressed-oops=off"
+		return wideCCP, "no compressed oops (compressed class pointers kept, as JDK 15+ does): set with --compressed-oops=off", false
 	case mode == OopsOff:
-		return wide, "no compressed oops: set with --compressed-oops=off"
+		return wide, "no compressed oops: set with --compressed-oops=off", false
 	case idSize == 4 && addresses:
-		return m32, "32-bit JVM: 4-byte identifiers"
+		return m32, "32-bit JVM: 4-byte identifiers", false
 	case !addresses:
 		candidates = nil // only the Unsafe statics can tell
 	case jdk >= 15:
@@ -393,13 +408,13 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 		why := fmt.Sprintf("%s.ARRAY_OBJECT_INDEX_SCALE = %d and ARRAY_OBJECT_BASE_OFFSET = %d", where, scale, base)
 		switch {
 		case scale == 4 && base == 12:
-			return m32, why + ": a 32-bit JVM"
+			return m32, why + ": a 32-bit JVM", false
 		case scale == 4:
-			return compressed, why + ": compressed oops"
+			return compressed, why + ": compressed oops", false
 		case scale == 8 && base == 16:
-			return wideCCP, why + ": no compressed oops, compressed class pointers"
+			return wideCCP, why + ": no compressed oops, compressed class pointers", false
 		case scale == 8:
-			return wide, why + ": no compressed oops"
+			return wide, why + ": no compressed oops", false
 		}
 	}
 	names := map[Model]string{compressed: "compressed oops", wide: "no compressed oops", wideCCP: "no compressed oops with compressed class pointers"}
@@ -442,12 +457,12 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 	}
 	if len(candidates) == 0 {
 		if idSize == 4 {
-			return m32, "4-byte identifiers that are not addresses (the old hprof agent) and no Unsafe array statics: assumed a 32-bit JVM; use --compressed-oops=on|off for a 64-bit one"
+			return m32, "4-byte identifiers that are not addresses (the old hprof agent) and no Unsafe array statics: assumed a 32-bit JVM; use --compressed-oops=on|off for a 64-bit one", true
 		}
-		return compressed, "identifiers are not addresses and there are no Unsafe array statics: assumed compressed oops (HotSpot's default below 32 GB of heap); use --compressed-oops=off to override"
+		return compressed, "identifiers are not addresses and there are no Unsafe array statics: assumed compressed oops (HotSpot's default below 32 GB of heap); use --compressed-oops=off to override", true
 	}
 	if bestExact <= 0 {
-		return compressed, fmt.Sprintf("no adjacent objects to measure (%d pairs): assumed compressed oops; use --compressed-oops=off to override", pairs)
+		return compressed, fmt.Sprintf("no adjacent objects to measure (%d pairs): assumed compressed oops; use --compressed-oops=off to override", pairs), true
 	}
-	return candidates[best], fmt.Sprintf("%s: of %d address-adjacent object pairs, %s", names[candidates[best]], pairs, strings.Join(scores, ", "))
+	return candidates[best], fmt.Sprintf("%s: of %d address-adjacent object pairs, %s", names[candidates[best]], pairs, strings.Join(scores, ", ")), false
 }

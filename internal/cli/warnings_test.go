@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+)
+
+// TestDumpWarnings: what the parse found worth a warning (here a guessed
+// object layout: no two objects lie next to each other to measure) is said
+// on stderr once per command, whether the graph or the census was parsed
+// or read from the index; info lists it in its report instead.
+func TestDumpWarnings(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	w.Instance(w.NewID(), obj, nil, nil)
+	dump := writeDump(t, w, "guess.hprof")
+	idx := filepath.Join(t.TempDir(), "index")
+	const warning = "guess.hprof: object sizes rest on a guess: "
+	for _, args := range [][]string{
+		{"histogram", dump, "--index-dir", idx}, // parsed: the census
+		{"histogram", dump, "--index-dir", idx}, // from the index
+		{"dominators", dump, "--index-dir", idx},
+		{"dominators", dump, "--index-dir", idx},
+		{"paths", dump, "--class", "java.lang.Object", "--no-index"},
+	} {
+		_, errOut, code := runIndexed(t, args...)
+		if code != 0 || strings.Count(errOut, warning) != 1 || !strings.Contains(errOut, "--compressed-oops") {
+			t.Errorf("%v: exit %d, stderr %q: want the warning once", args, code, errOut)
+		}
+	}
+	out, errOut, code := run(t, "info", dump)
+	if code != 0 || strings.Contains(errOut, warning) || !strings.Contains(out, "object sizes rest on a guess") {
+		t.Errorf("info: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	if _, errOut, code := run(t, "histogram", dump, "--compressed-oops", "on"); code != 0 || strings.Contains(errOut, warning) {
+		t.Errorf("--compressed-oops on: exit %d, stderr %q", code, errOut)
+	}
+}
