@@ -48,14 +48,7 @@ func buildFile(t testing.TB, data []byte) *Graph {
 
 func buildBytes(t testing.TB, data []byte, opts Options) *Graph {
 	t.Helper()
-	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := f.ReadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, cat := openBytes(t, data)
 	if opts.Dump == 0 {
 		opts.Dump = -1
 	}
@@ -556,6 +549,20 @@ func TestBatchedReferences(t *testing.T) {
 	}
 }
 
+// openBytes opens an in-memory dump and reads its catalog.
+func openBytes(t testing.TB, data []byte) (*hprof.File, *hprof.Catalog) {
+	t.Helper()
+	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.ReadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, cat
+}
+
 // TestGuessedLayoutWarns: a layout the dump gives no evidence for (here no
 // two objects lie next to each other to measure) is a warning of the graph
 // and of the census, naming the flag that settles it; a layout given by the
@@ -575,14 +582,7 @@ func TestGuessedLayoutWarns(t *testing.T) {
 	}
 	for _, mode := range []CompressedOopsMode{OopsAuto, OopsOn, OopsOff} {
 		g := buildBytes(t, data, Options{CompressedOops: mode})
-		f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cat, err := f.ReadCatalog()
-		if err != nil {
-			t.Fatal(err)
-		}
+		f, cat := openBytes(t, data)
 		c, err := ScanCensus(f, cat, Options{Dump: -1, CompressedOops: mode})
 		if err != nil {
 			t.Fatal(err)
