@@ -119,6 +119,7 @@ func TestGolden(t *testing.T) {
 		"classloaders-jobserver.txt": {"classloaders", jobs},
 		"suspects-spark.txt":         {"suspects", spark},
 		"suspects-spark.json":        {"suspects", spark, "--format", "json"},
+		"suspects-basic.txt":         {"suspects", dump},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -452,7 +452,8 @@ at least --threshold of the reachable heap. For each: the accumulation point
 its parent's retained size — Eclipse MAT's big_drop_ratio: a bigger drop
 means the memory fans out, so the object above it is where it accumulates),
 the shortest strong path from a GC root, the biggest classes it retains, and
-a sentence saying it in plain words.`,
+a sentence saying it in plain words. For the objects of one class, the path
+is to the biggest of them, and the classes are those of what they all retain.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := render.ParseFormat(format, render.Format("text"), render.JSON)
@@ -489,15 +490,24 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 	}
 	for i, sp := range sus {
 		fmt.Fprintf(w, "Suspect %d: %s\n\n", i+1, sp.Sentence)
-		fmt.Fprintln(w, "  Path from a GC root:")
+		// A class suspect's path and chain are its biggest instance's, and
+		// that instance retains a small part of what the list below
+		// covers: the headings say which is which.
+		pathHead, chainHead, classesHead := "Path from a GC root:", "Accumulation (each step keeps ≥ 70% of the one above):", "Biggest classes it retains:"
+		if sp.Kind == "class" {
+			pathHead = "Path from a GC root to the biggest instance:"
+			chainHead = "The biggest instance:"
+			classesHead = fmt.Sprintf("Biggest classes the %s instances retain together (%s):", commas(sp.Instances), render.Size(sp.Retained))
+		}
+		fmt.Fprintln(w, "  "+pathHead)
 		for j, st := range sp.Path {
 			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), stepLine(st, j == 0, false))
 		}
-		fmt.Fprintln(w, "  Accumulation (each step keeps ≥ 70% of the one above):")
+		fmt.Fprintln(w, "  "+chainHead)
 		for j, st := range sp.Chain {
 			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), stepLine(st, false, true))
 		}
-		fmt.Fprintln(w, "  Biggest classes it retains:")
+		fmt.Fprintln(w, "  "+classesHead)
 		for _, c := range sp.Retains {
 			noun := "objects"
 			if c.Instances == 1 {

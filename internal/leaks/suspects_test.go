@@ -1,7 +1,9 @@
 package leaks
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,5 +80,98 @@ func TestSuspectsAreDisjoint(t *testing.T) {
 		if total > a.t.ReachableBytes {
 			t.Errorf("%s: suspects retain %d bytes together, more than the reachable heap's %d", dump, total, a.t.ReachableBytes)
 		}
+	}
+}
+
+// TestClassSuspectRetains: a class suspect's biggest classes are those of
+// everything its instances retain, counted here the long way: each
+// object's top-level dominator found by climbing Idom, and its shallow
+// size summed under its label when that dominator is one of the group's
+// instances. Before, the list held the instances' own class alone: on
+// Basic.hprof, 1,224 Strings with 29 KiB of the 82 KiB they retain, not
+// the 53 KiB of their byte[] values.
+func TestClassSuspectRetains(t *testing.T) {
+	var checked int
+	for _, dump := range []string{"Basic.hprof", "Netty.hprof", "JobServer.hprof"} {
+		a := fixture(t, dump)
+		n := a.g.NumObjects()
+		// top[o]: the top-level object that dominates o (o itself at the
+		// top level), heap.None when o is unreachable.
+		top := make([]heap.ObjectIndex, n)
+		known := make([]bool, n)
+		var climbed []heap.ObjectIndex
+		for o := range n {
+			x := heap.ObjectIndex(o)
+			climbed = climbed[:0]
+			for !known[x] {
+				climbed = append(climbed, x)
+				d := a.t.Idom(x)
+				if d == dominator.TopLevel || d == dominator.Unreachable {
+					top[x], known[x] = x, true
+					if d == dominator.Unreachable {
+						top[x] = heap.None
+					}
+					break
+				}
+				x = heap.ObjectIndex(d)
+			}
+			for _, y := range climbed {
+				top[y], known[y] = top[x], true
+			}
+		}
+		for _, sp := range Suspects(a.g, a.t, a.s, 0.10) {
+			if sp.Kind != "class" {
+				continue
+			}
+			checked++
+			// The group: top-level objects of the biggest instance's class
+			// index (class objects all have java.lang.Class's).
+			group := heap.None
+			var instances int64
+			for o := range n {
+				x := heap.ObjectIndex(o)
+				if top[x] == x && fmt.Sprintf("0x%x", a.g.ID(x)) == sp.Object.ID {
+					group = x
+				}
+			}
+			if group == heap.None {
+				t.Fatalf("%s: suspect %s: no top-level object %s", dump, sp.Class, sp.Object.ID)
+			}
+			per := map[string]*ClassShare{}
+			var total uint64
+			for o := range n {
+				x := heap.ObjectIndex(o)
+				if top[x] == heap.None || a.g.ClassOf(top[x]) != a.g.ClassOf(group) {
+					continue
+				}
+				if top[x] == x {
+					instances++
+				}
+				label := a.g.ObjectLabel(x, true)
+				if per[label] == nil {
+					per[label] = &ClassShare{Class: label}
+				}
+				per[label].Instances++
+				per[label].Shallow += a.g.ShallowSize(x)
+				total += a.g.ShallowSize(x)
+			}
+			if instances != sp.Instances || total != sp.Retained {
+				t.Errorf("%s: suspect %s: %d instances retaining %d bytes; counted %d retaining %d", dump, sp.Class, sp.Instances, sp.Retained, instances, total)
+			}
+			var want []ClassShare
+			for _, c := range per {
+				want = append(want, *c)
+			}
+			slices.SortFunc(want, func(a, b ClassShare) int {
+				return cmp.Or(cmp.Compare(b.Shallow, a.Shallow), strings.Compare(a.Class, b.Class))
+			})
+			want = want[:min(5, len(want))]
+			if !slices.Equal(sp.Retains, want) {
+				t.Errorf("%s: suspect %s retains\n%+v\nthe count over the dominator tree gives\n%+v", dump, sp.Class, sp.Retains, want)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no class suspect on the fixtures")
 	}
 }
