@@ -457,6 +457,14 @@ func TestIndexDamagedAsRead(t *testing.T) {
 			t.Errorf("%s rebuilt, %v: exit %d, stderr %q", tc.section, cmds[tc.cmd][0], code, errOut)
 		}
 	}
+	// Two parts damaged at once: the first run meets one, removes it and
+	// runs again, which meets the other (it stopped with exit 2 there).
+	damageBlocks(t, filepath.Join(dir, "graph.idx"), "edges")
+	damageBlocks(t, filepath.Join(dir, "dominators.idx"), "idom")
+	out, errOut, code := runIndexed(t, cmds[0]...)
+	if code != 0 || strings.Count(errOut, "; rebuilding it") != 2 || out != first[0] {
+		t.Errorf("graph and dominators damaged, inspect: exit %d, stderr %q, same output %v", code, errOut, out == first[0])
+	}
 }
 
 // damageBlocks flips a bit in every 64 KiB of a section of an index part.

@@ -60,12 +60,19 @@ const (
 
 // Main runs leakscan with args and returns the exit status.
 func Main(args []string, s *IOStreams) (code int) {
-	return runMain(args, s, true)
+	return runMain(args, s, maxRebuilds)
 }
 
-// runMain is Main; retry says whether a damaged index part met on the way
-// may be rebuilt by running the command again.
-func runMain(args []string, s *IOStreams, retry bool) (code int) {
+// maxRebuilds bounds how many times a command runs again for a damaged
+// index part met on the way: each run removes the part it met, so as many
+// as there are kinds of part (graph, dominators, census, paths, classes)
+// rebuild them all. A bound, not a loop until no damage: a part that
+// cannot be removed would be met again and again.
+const maxRebuilds = 5
+
+// runMain is Main; retries says how many more times a damaged index part
+// met on the way may be rebuilt by running the command again.
+func runMain(args []string, s *IOStreams, retries int) (code int) {
 	// A mapped file (the dump, an index part) cut short or replaced by
 	// another process while it is read faults: one error line, not the
 	// runtime's fatal error. The goroutines the analyses start hand their
@@ -86,9 +93,9 @@ func runMain(args []string, s *IOStreams, retry bool) (code int) {
 			}
 			if f.Damaged != nil {
 				os.Remove(f.Path)
-				if retry && out.n == 0 {
+				if retries > 0 && out.n == 0 {
 					fmt.Fprintf(s.Err, "leakscan: warning: an index part is damaged (%v); rebuilding it\n", f)
-					code = runMain(args, s, false)
+					code = runMain(args, s, retries-1)
 					return
 				}
 				fmt.Fprintf(s.Err, "leakscan: an index part is damaged (%v); it is removed, and the next run rebuilds it\n", f)
