@@ -456,6 +456,9 @@ a sentence saying it in plain words. For the objects of one class, the path
 is to the biggest of them, and the classes are those of what they all retain.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format == string(render.Table) {
+				format = "text" // what the other commands call their human form
+			}
 			f, err := render.ParseFormat(format, render.Format("text"), render.JSON)
 			if err != nil {
 				return err
@@ -478,7 +481,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 		},
 	}
 	cmd.Flags().StringVar(&threshold, "threshold", "10%", "report what retains at least this share of the reachable heap")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&format, "format", "text", "text (or table, the same) or json")
 	topts.register(cmd)
 	return cmd
 }

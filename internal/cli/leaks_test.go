@@ -46,3 +46,14 @@ func TestLeakCommandsCSV(t *testing.T) {
 		})
 	}
 }
+
+// TestSuspectsFormatTable: suspects takes table, the other commands' name
+// for the human form, as text.
+func TestSuspectsFormatTable(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof.gz")
+	text, _, code := run(t, "suspects", dump)
+	table, errOut, code2 := run(t, "suspects", dump, "--format", "table")
+	if code != 0 || code2 != 0 || table != text || !strings.HasPrefix(text, "Suspect 1: ") {
+		t.Errorf("--format table: exit %d/%d, stderr %q, same as text %v", code, code2, errOut, table == text)
+	}
+}
