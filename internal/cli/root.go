@@ -173,8 +173,7 @@ stderr names the file, byte offset and what was expected).`,
 	pf.StringVar(&g.indexDir, "index-dir", "", "keep the dump's index here (default DUMP.leakscan beside the dump, or the user cache folder)")
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	pf.MarkHidden("cpuprofile")
-	pf.BoolVar(&g.timings, "timings", false, "print how long each phase took")
-	pf.MarkHidden("timings")
+	pf.BoolVar(&g.timings, "timings", false, "print each phase's wall and CPU time, faults and peak memory on stderr (no progress bar)")
 	var profile *os.File
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if err := checkFlags(cmd, g); err != nil {
