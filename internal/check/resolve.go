@@ -13,7 +13,7 @@ import (
 // pattern matching no class say. It is no failure: in CI the class may
 // simply not be loaded yet when the dump is taken.
 type Note struct {
-	Rule    string // the rule's id
+	Rule    string // the rule's id; "" for a note on a whole built-in set
 	Message string
 }
 
@@ -22,21 +22,27 @@ type Note struct {
 // cannot be right for any dump holding its classes, a field no matching
 // class declares (a misspelling, which would otherwise pass silently),
 // and notes each rule that matches nothing in this dump. Built-in rules
-// are written for any dump of their kind of application, where a class
-// they name may well be absent: they get no notes.
+// are noted the same way, except when none of them matches anything: the
+// dump is not of the application they are written for, and one note for
+// the set says so rather than one per rule.
 func Resolve(f *File, g *heap.Graph) ([]Note, error) {
 	var notes []Note
+	idle := 0 // rules noted: each note says the rule checks nothing
 	for i := range f.Rules {
 		r := &f.Rules[i]
 		msgs, err := r.resolve(g)
 		if err != nil {
 			return nil, fmt.Errorf("%s: rule %d (%s): %w", f.name, i+1, r.ID, err)
 		}
-		if !f.builtin {
-			for _, m := range msgs {
-				notes = append(notes, Note{Rule: r.ID, Message: m})
-			}
+		if len(msgs) > 0 {
+			idle++
 		}
+		for _, m := range msgs {
+			notes = append(notes, Note{Rule: r.ID, Message: m})
+		}
+	}
+	if f.app != "" && idle == len(f.Rules) {
+		return []Note{{Message: fmt.Sprintf("%s: no %s class in the dump: its %d rules check nothing", f.name, f.app, len(f.Rules))}}, nil
 	}
 	return notes, nil
 }

@@ -105,15 +105,28 @@ func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 // File is a rules file.
 type File struct {
 	Rules []Rule `yaml:"rules"`
-	// builtin marks leakscan's own rules, written for any dump of their
-	// kind of application: a class they name being absent is expected,
-	// not a mistake worth a warning (see Resolve).
-	builtin bool
-	name    string // as given to Load, for messages
+	// app is, for leakscan's own rules, the kind of application they are
+	// written for ("Spark"); "" for a rules file. A dump holding none of
+	// the classes such a set names gets one note for the set (see
+	// Resolve).
+	app  string
+	name string // as given to Load, for messages
 }
 
 //go:embed spark.yaml
 var sparkRules []byte
+
+// builtins are leakscan's own rule sets by --rules name: the rules, and
+// the kind of application they are written for. When every rule of a set
+// matches nothing, the dump must hold no class of that kind (a Spark
+// rule's pattern takes every org.apache.spark class): Resolve's note for
+// the set says so.
+var builtins = map[string]struct {
+	rules []byte
+	app   string
+}{
+	"builtin:spark": {sparkRules, "Spark"},
+}
 
 //go:embed example.yaml
 var exampleRules []byte
@@ -128,9 +141,10 @@ func IsBuiltin(name string) bool { return strings.HasPrefix(name, "builtin:") }
 // Load reads rules from a file, or a built-in set named "builtin:spark".
 func Load(name string) (*File, error) {
 	var data []byte
+	builtin, ok := builtins[name]
 	switch {
-	case name == "builtin:spark":
-		data = sparkRules
+	case ok:
+		data = builtin.rules
 	case IsBuiltin(name):
 		return nil, fmt.Errorf("--rules %s: no such built-in rules (there is builtin:spark)", name)
 	default:
@@ -143,7 +157,7 @@ func Load(name string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	f.builtin, f.name = IsBuiltin(name), name
+	f.app, f.name = builtin.app, name
 	seen := map[string]bool{}
 	for i := range f.Rules {
 		r := &f.Rules[i]
