@@ -488,6 +488,29 @@ func TestPathsNestedSimpleName(t *testing.T) {
 	}
 }
 
+// An --exclude that leaves nothing out of the dump, a class no class
+// matches or a field the classes lack, warns on stderr naming the flag
+// value and what is missing; the paths are printed all the same (the
+// command line may be meant for other dumps too).
+func TestPathsExcludeWarnings(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	plain, _, _ := run(t, "paths", dump, "--class", "String")
+	for _, c := range []struct{ exclude, warning string }{
+		{"Bogus:field", `leakscan: warning: --exclude "Bogus:field": no class in the dump matches Bogus: it leaves nothing out` + "\n"},
+		{"java.util.HashMap$Node:nosuch", `leakscan: warning: --exclude "java.util.HashMap$Node:nosuch": no class matching java.util.HashMap$Node, nor a subclass, has a reference field nosuch (reference fields: <resolved_references>, key, next, value): it leaves nothing out` + "\n"},
+		{"java.util.HashMap$Node:next", ""},
+		{"java.util.AbstractMap:table", ""}, // HashMap's
+	} {
+		out, errOut, code := run(t, "paths", dump, "--class", "String", "--exclude", c.exclude)
+		if code != 0 || errOut != c.warning {
+			t.Errorf("--exclude %s: exit %d, stderr %q; want %q", c.exclude, code, errOut, c.warning)
+		}
+		if c.warning != "" && out != plain {
+			t.Errorf("--exclude %s: the paths changed", c.exclude)
+		}
+	}
+}
+
 // A dominator tree as deep as a linked list prints one line a level,
 // indented at most render.Indent's depth: indented all the way, every
 // line of a table was padded to the deepest one's width, and 10,000

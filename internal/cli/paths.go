@@ -54,7 +54,10 @@ NAME is a simple name (ExternalAppendOnlyMap), a qualified one, an inner class
 (ExternalAppendOnlyMap$SpillableIterator) or, with --regex, a regular
 expression. Referents of java.lang.ref.Reference and the static
 java.lang.ref.Finalizer.unfinalized keep nothing alive and are not followed
-unless --include-weak.
+unless --include-weak. --exclude Class:field leaves out a reference field,
+instance or static, of the classes Class matches (a name, glob or /regex/) and
+their subclasses; an --exclude that leaves nothing out of the dump, no class
+matching or none having the field, is warned about on stderr.
 
 Without DUMP, the only .hprof/.hprof.gz in the folder is used, or else the
 dump analysed last from this folder.`,
@@ -100,6 +103,7 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err
 			}
+			warnUnusedExcludes(s, graph, popts.Exclude)
 			targets, err := o.targets(graph, match)
 			if err != nil {
 				return err
@@ -144,6 +148,30 @@ dump analysed last from this folder.`,
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
 	return cmd
+}
+
+// warnUnusedExcludes warns about each --exclude that leaves nothing out
+// of this dump. A warning, not an error: the same command line is run
+// against dumps that may hold the class, where a rules file's field
+// (check) is written for the application and one missing is a mistake.
+func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) {
+	for _, u := range paths.UnusedExcludes(g, refs) {
+		flag := u.Ref.Class + ":" + u.Ref.Field // as given: ParseFieldRef split it at the last ':'
+		if u.NoClass {
+			fmt.Fprintf(s.Err, "leakscan: warning: --exclude %q: no class in the dump matches %s: it leaves nothing out\n", flag, u.Ref.Class)
+			continue
+		}
+		hint := "they have no reference fields"
+		if len(u.Fields) > 0 {
+			fields := u.Fields
+			if len(fields) > 10 {
+				fields = append(fields[:10:10], "…")
+			}
+			hint = "reference fields: " + strings.Join(fields, ", ")
+		}
+		fmt.Fprintf(s.Err, "leakscan: warning: --exclude %q: no class matching %s, nor a subclass, has a reference field %s (%s): it leaves nothing out\n",
+			flag, u.Ref.Class, u.Ref.Field, hint)
+	}
 }
 
 func (o *pathsOptions) targets(g *heap.Graph, classes *heap.ClassMatcher) ([]heap.ObjectIndex, error) {

@@ -13,6 +13,7 @@ package paths
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -39,6 +40,92 @@ func ParseFieldRef(s string) (FieldRef, error) {
 		return FieldRef{}, fmt.Errorf("--exclude %q: %w", s, err)
 	}
 	return ref, nil
+}
+
+// appliesTo marks the classes ref's pattern matches (matched) and those
+// whose objects it leaves the field out of (classes): the matched ones
+// and their subclasses.
+func (ref FieldRef) appliesTo(g *heap.Graph) (matched, classes []bool) {
+	m, err := heap.ClassPattern(ref.Class)
+	if err != nil {
+		panic(fmt.Sprintf("paths: --exclude class %q not validated: %v", ref.Class, err))
+	}
+	matched = g.MatchClasses(m)
+	classes = make([]bool, len(g.Classes))
+	for c := range g.Classes {
+		for a, steps := heap.ClassIndex(c), 0; a >= 0 && steps < len(g.Classes); a, steps = g.Classes[a].Super, steps+1 {
+			if matched[a] {
+				classes[c] = true
+				break
+			}
+		}
+	}
+	return matched, classes
+}
+
+// UnusedExclude is an exclusion that leaves nothing out of a dump.
+type UnusedExclude struct {
+	Ref FieldRef
+	// NoClass: no class of the dump matches Ref.Class. Else no class it
+	// applies to (see FieldRef) has a reference field Ref.Field, instance
+	// (declared or inherited) or static, and Fields lists the reference
+	// fields of the matching classes, sorted: what may have been meant.
+	NoClass bool
+	Fields  []string
+}
+
+// UnusedExcludes returns the exclusions of refs that leave nothing out of
+// g, in the order given: a misspelt class or field would otherwise print
+// the paths as if it had not been given. Another dump may hold the class,
+// so this is for a warning, not an error.
+func UnusedExcludes(g *heap.Graph, refs []FieldRef) []UnusedExclude {
+	var out []UnusedExclude
+	for _, ref := range refs {
+		matched, classes := ref.appliesTo(g)
+		if !slices.Contains(matched, true) {
+			out = append(out, UnusedExclude{Ref: ref, NoClass: true})
+			continue
+		}
+		found := false
+		for c, in := range classes {
+			if in && slices.Contains(referenceFields(g, heap.ClassIndex(c)), ref.Field) {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		u := UnusedExclude{Ref: ref}
+		for c, in := range matched {
+			if in {
+				u.Fields = append(u.Fields, referenceFields(g, heap.ClassIndex(c))...)
+			}
+		}
+		slices.Sort(u.Fields)
+		u.Fields = slices.Compact(u.Fields)
+		out = append(out, u)
+	}
+	return out
+}
+
+// referenceFields names the fields of class c the search may leave out:
+// its instances' reference fields, inherited ones too, and its reference
+// statics.
+func referenceFields(g *heap.Graph, c heap.ClassIndex) []string {
+	var names []string
+	fields, _ := g.AllFields(c)
+	for _, f := range fields {
+		if f.Type == hprof.TypeObject {
+			names = append(names, f.Name)
+		}
+	}
+	for _, st := range g.Classes[c].Statics {
+		if st.Type == hprof.TypeObject {
+			names = append(names, st.Name)
+		}
+	}
+	return names
 }
 
 // DefaultExcludes are left out unless weak references are included.
@@ -95,21 +182,15 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 		ex = append(append([]FieldRef{}, ex...), DefaultExcludes...)
 	}
 	for _, ref := range ex {
-		m, err := heap.ClassPattern(ref.Class)
-		if err != nil {
-			panic(fmt.Sprintf("paths: --exclude class %q not validated: %v", ref.Class, err))
-		}
-		match := g.MatchClasses(m)
-		for c := range g.Classes {
-			for a := heap.ClassIndex(c); a >= 0; a = g.Classes[a].Super {
-				if match[a] {
-					if s.excluded[heap.ClassIndex(c)] == nil {
-						s.excluded[heap.ClassIndex(c)] = map[string]bool{}
-					}
-					s.excluded[heap.ClassIndex(c)][ref.Field] = true
-					break
-				}
+		_, classes := ref.appliesTo(g)
+		for c, in := range classes {
+			if !in {
+				continue
 			}
+			if s.excluded[heap.ClassIndex(c)] == nil {
+				s.excluded[heap.ClassIndex(c)] = map[string]bool{}
+			}
+			s.excluded[heap.ClassIndex(c)][ref.Field] = true
 		}
 	}
 	s.isExcluded = make([]bool, len(g.Classes))

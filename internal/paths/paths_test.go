@@ -130,6 +130,41 @@ func TestStaticAndInheritedExcluded(t *testing.T) {
 	}
 }
 
+// TestUnusedExcludes: an exclusion whose pattern matches no class, or
+// whose field no class it applies to has as a reference (instance,
+// inherited or static), is reported; one that leaves something out, on
+// the class, a superclass or a subclass, is not.
+func TestUnusedExcludes(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	fin := w.Class("java/lang/ref/Finalizer", obj, 0, []hproftest.Static{{Name: "kept", Type: hprof.TypeObject, Value: 0}}, nil)
+	base := w.Class("com/example/Base", obj, 0, nil, []hproftest.Field{{Name: "cache", Type: hprof.TypeObject}, {Name: "size", Type: hprof.TypeInt}})
+	w.Class("com/example/Sub", base, 0, nil, []hproftest.Field{{Name: "held", Type: hprof.TypeObject}})
+	w.Root(hprof.SubRootStickyClass, fin, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	refs := []FieldRef{
+		{"Finalizer", "kept"}, // a static
+		{"Sub", "cache"},      // inherited
+		{"Base", "held"},      // a subclass's
+		{"Bogus", "field"},
+		{"Base", "nosuch"},
+		{"Base", "size"}, // not a reference
+		{"Finalizer", "cache"},
+	}
+	want := []UnusedExclude{
+		{Ref: FieldRef{"Bogus", "field"}, NoClass: true},
+		{Ref: FieldRef{"Base", "nosuch"}, Fields: []string{"cache"}},
+		{Ref: FieldRef{"Base", "size"}, Fields: []string{"cache"}},
+		{Ref: FieldRef{"Finalizer", "cache"}, Fields: []string{"kept"}},
+	}
+	got := UnusedExcludes(g, refs)
+	if !slices.EqualFunc(got, want, func(a, b UnusedExclude) bool {
+		return a.Ref == b.Ref && a.NoClass == b.NoClass && slices.Equal(a.Fields, b.Fields)
+	}) {
+		t.Errorf("UnusedExcludes:\n got %+v\nwant %+v", got, want)
+	}
+}
+
 func TestWeakAndExcluded(t *testing.T) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
