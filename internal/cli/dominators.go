@@ -111,21 +111,25 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 	f.IntVar(&o.top, "top", 20, "how many top-level objects (0 = all)")
 	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view)")
 	f.IntVar(&o.children, "children", 5, "with --depth, how many children per object")
-	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap (1%)")
+	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap up to 100% (1%)")
 	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	return cmd
 }
 
-// parseMinRetained reads "10MB", "512 KiB", "1%" (of the reachable heap).
+// parseMinRetained reads "10MB", "512 KiB", "1%" (of the reachable heap,
+// at most 100%: above, every object is left out, which says nothing).
 func parseMinRetained(s string, reachable uint64) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	if p, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
 		f, err := strconv.ParseFloat(p, 64)
-		if err != nil || f < 0 {
+		switch {
+		case err == nil && f > 100:
+			return 0, fmt.Errorf("--min-retained %q: a share of the reachable heap is at most 100%%", s)
+		case err != nil || !(f >= 0): // NaN too
 			return 0, fmt.Errorf("--min-retained %q: expected a size (10MB) or a percentage (1%%)", s)
 		}
 		return uint64(f / 100 * float64(reachable)), nil
