@@ -345,7 +345,7 @@ func ParseLimit(s string) (bytes uint64, percent float64, err error) {
 	}
 	b, err := humanize.ParseBytes(s)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%q: expected a size such as 500MB", s)
+		return 0, 0, fmt.Errorf("%q: expected a size such as 500MB or a percentage such as 10%%", s)
 	}
 	return b, -1, nil
 }

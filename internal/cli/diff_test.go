@@ -105,6 +105,11 @@ func TestDiff(t *testing.T) {
 	if _, _, code := run(t, "diff", base, next, "--fail-on-growth", "500%"); code != 0 {
 		t.Errorf("--fail-on-growth 500%%: exit %d", code)
 	}
+	// The message names both forms --fail-on-growth takes.
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "xyz"); code != 2 ||
+		errOut != "leakscan: --fail-on-growth: \"xyz\": expected a size such as 500MB or a percentage such as 10%\n" {
+		t.Errorf("--fail-on-growth xyz: exit %d %q", code, errOut)
+	}
 	if out, _, code := run(t, "diff", base, next, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "class,instances_delta,") {
 		t.Errorf("csv: %q", out)
 	}
