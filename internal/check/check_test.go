@@ -594,7 +594,9 @@ func TestParseLimit(t *testing.T) {
 		{"500MB", 500_000_000, -1, true}, {"1 GiB", 1 << 30, -1, true}, {"10%", 0, 10, true}, {"0%", 0, 0, true}, {"100%", 0, 100, true},
 		// NaN and Inf parse as floats, and made the rule pass (or fire on
 		// every object) without a word.
-		{"NaN%", 0, 0, false}, {"Inf%", 0, 0, false}, {"-1%", 0, 0, false}, {"150%", 0, 150, true}, // diff --fail-on-growth 150% {"ten%", 0, 0, false}, {"", 0, 0, false},
+		{"NaN%", 0, 0, false}, {"Inf%", 0, 0, false}, {"-1%", 0, 0, false},
+		{"150%", 0, 150, true}, // diff --fail-on-growth 150%
+		{"ten%", 0, 0, false}, {"", 0, 0, false}, {"xyz", 0, 0, false},
 	} {
 		b, p, err := ParseLimit(c.in)
 		if (err == nil) != c.ok || (c.ok && (b != c.bytes || p != c.percent)) {
