@@ -87,6 +87,11 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 			if o.groupBy != "" && o.depth > 0 {
 				return fmt.Errorf("--depth expands objects, and --group-by prints groups: give one")
 			}
+			// --children has a default (5), so only Changed tells it
+			// was given; without --depth it would be ignored silently.
+			if cmd.Flags().Changed("children") && o.depth == 0 {
+				return fmt.Errorf("--children %d needs --depth N (1 or more): only --depth lists an object's children", o.children)
+			}
 			if _, err := parseMinRetained(o.minRetained, 0); err != nil {
 				return err // before the analysis, not after
 			}
@@ -110,7 +115,7 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 	f := cmd.Flags()
 	f.IntVar(&o.top, "top", 20, "how many top-level objects (0 = all)")
 	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view)")
-	f.IntVar(&o.children, "children", 5, "with --depth, how many children per object")
+	f.IntVar(&o.children, "children", 5, "with --depth (required), how many children per object")
 	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap up to 100% (1%)")
 	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
