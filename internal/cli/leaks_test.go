@@ -57,3 +57,12 @@ func TestSuspectsFormatTable(t *testing.T) {
 		t.Errorf("--format table: exit %d/%d, stderr %q, same as text %v", code, code2, errOut, table == text)
 	}
 }
+
+// TestPathsMaxPathsZero: --max-paths 0 shows every match, as --top 0 does.
+func TestPathsMaxPathsZero(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof.gz")
+	out, errOut, code := run(t, "paths", dump, "--class", "Leaf", "--max-paths", "0")
+	if code != 0 || !strings.Contains(out, "61 matching objects; 61 shown") {
+		t.Errorf("exit %d, stderr %q, stdout ends:\n%s", code, errOut, out[max(0, len(out)-200):])
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -66,6 +67,9 @@ dump analysed last from this folder.`,
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
 			if err != nil {
 				return err
+			}
+			if o.maxPaths == 0 {
+				o.maxPaths = math.MaxInt32 // all, as --top 0 is elsewhere
 			}
 			if o.class == "" && len(o.objects) == 0 {
 				return &ExitError{Code: ExitError2, Err: fmt.Errorf("name what to find: --class NAME or --object 0xID")}
@@ -141,7 +145,7 @@ dump analysed last from this folder.`,
 	f.StringVar(&o.class, "class", "", "the class whose objects to find: a name (simple, qualified or nested: SpillableIterator), a glob (org.apache.spark.*) or /regex/")
 	f.BoolVar(&o.regex, "regex", false, "--class is a regular expression over class names (as /regex/ is)")
 	f.StringArrayVar(&o.objects, "object", nil, "an object id (0x…); repeatable")
-	f.IntVar(&o.maxPaths, "max-paths", 20, "show at most this many matching objects (biggest retained first); counts and sizes cover all")
+	f.IntVar(&o.maxPaths, "max-paths", 20, "show at most this many matching objects (biggest retained first; 0 = all); counts and sizes cover all")
 	f.BoolVar(&o.includeWeak, "include-weak", false, "follow Reference.referent and Finalizer.unfinalized too")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "do not follow this field: Class:field (repeatable)")
 	f.StringVar(&o.format, "format", "table", "table or json")
