@@ -448,7 +448,7 @@ func TestInspectCSVAndUsage(t *testing.T) {
 	for _, r := range recs[1:] {
 		sections[r[0]]++
 	}
-	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,retained_bytes" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
+	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,retained_bytes,reachable" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
 		recs[1][6] != "4163216" || sections["object"] != 1 || sections["field"] != 7 || sections["referrer"] != 2 ||
 		recs[len(recs)-1][0] != "more-referrers" || recs[len(recs)-1][3] != "1" {
 		t.Errorf("csv: %q", recs)

@@ -28,7 +28,17 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect [DUMP] 0xID",
 		Short: "One object: class, sizes, dominator, GC-root status, fields, and who refers to it",
-		Args:  cobra.RangeArgs(1, 2),
+		Long: `Shows one object: its class, shallow size (its own bytes), retained size
+(what the GC would free if it were gone: itself and everything only it keeps
+reachable), immediate dominator, GC-root status, fields (or the first array
+elements, --limit) and the objects that refer to it.
+
+An object no GC root reaches (garbage a dump written without a GC may hold)
+is not in the dominator tree and has no retained size: the table says
+"unreachable" in its place. JSON and CSV keep retained_bytes, 0 for it, and
+add reachable (false for it) to the object and to every object they show;
+with --keep-unreachable every object is in the tree and reachable.`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
@@ -77,9 +87,16 @@ func newInspectCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 
 // objectRef is a reference shown with what it points at.
 type objectRef struct {
-	ID       string `json:"id"`
-	Class    string `json:"class"`
+	ID    string `json:"id"`
+	Class string `json:"class"`
+	// Retained stays a number, 0 for an object no GC root reaches, as in
+	// the tree and every command's json (dominators leaves such objects
+	// out, histogram and classloaders sum 0 for them): null would break
+	// consumers that add sizes up. Reachable says which 0 it is.
 	Retained uint64 `json:"retained_bytes"`
+	// Reachable: a GC root reaches the object, so the dominator tree holds
+	// it (with --keep-unreachable every object is in the tree).
+	Reachable bool `json:"reachable"`
 }
 
 type fieldView struct {
@@ -115,34 +132,35 @@ type inspectReport struct {
 func (r *inspectReport) grid() *render.Grid {
 	gr := &render.Grid{Columns: []render.Column{{Title: "Section", Key: "section"}, {Title: "Name", Key: "name"},
 		{Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Object", Key: "object"},
-		{Title: "Class", Key: "class"}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}}}
-	gr.Rows = append(gr.Rows, []any{"object", "", "", r.Status, r.ID, r.Class, r.Retained})
+		{Title: "Class", Key: "class"}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}, {Title: "Reachable", Key: "reachable"}}}
+	gr.Rows = append(gr.Rows, []any{"object", "", "", r.Status, r.ID, r.Class, r.Retained, strconv.FormatBool(r.Reachable)})
 	for _, sec := range []struct {
 		name  string
 		views []fieldView
 	}{{"field", r.Fields}, {"static", r.Statics}, {"element", r.Elements}} {
 		for _, v := range sec.views {
-			row := []any{sec.name, v.Name, v.Type, v.Value, "", "", ""}
+			row := []any{sec.name, v.Name, v.Type, v.Value, "", "", "", ""}
 			if v.Ref != nil {
-				row[4], row[5], row[6] = v.Ref.ID, v.Ref.Class, v.Ref.Retained
+				row[4], row[5], row[6], row[7] = v.Ref.ID, v.Ref.Class, v.Ref.Retained, strconv.FormatBool(v.Ref.Reachable)
 			}
 			gr.Rows = append(gr.Rows, row)
 		}
 	}
 	for _, ref := range r.Referrers {
-		gr.Rows = append(gr.Rows, []any{"referrer", ref.Field, "object", "", ref.ID, ref.Class, ref.Retained})
+		gr.Rows = append(gr.Rows, []any{"referrer", ref.Field, "object", "", ref.ID, ref.Class, ref.Retained, strconv.FormatBool(ref.Reachable)})
 	}
 	if r.More > 0 {
 		// As the table's "… and N more": a reader of the csv must not
 		// take the rows for all the referrers.
-		gr.Rows = append(gr.Rows, []any{"more-referrers", "", "", strconv.Itoa(r.More), "", "", ""})
+		gr.Rows = append(gr.Rows, []any{"more-referrers", "", "", strconv.Itoa(r.More), "", "", "", ""})
 	}
 	return gr
 }
 
 func (o *inspectOptions) ref(t *dominator.Tree, x heap.ObjectIndex) *objectRef {
 	g := t.Graph()
-	return &objectRef{ID: fmt.Sprintf("0x%x", g.ID(x)), Class: g.ObjectLabel(x, !o.jvmNames), Retained: t.Retained(x)}
+	return &objectRef{ID: fmt.Sprintf("0x%x", g.ID(x)), Class: g.ObjectLabel(x, !o.jvmNames), Retained: t.Retained(x),
+		Reachable: t.Idom(x) != dominator.Unreachable}
 }
 
 // value renders a field value: primitives as numbers, references as ids
@@ -347,10 +365,16 @@ func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
 }
 
 func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
+	retained := fmt.Sprintf("%s (%d bytes)", render.Size(r.Retained), r.Retained)
+	if !r.Reachable {
+		// Retained sizes are of the tree, which leaves garbage out: "0 B"
+		// under a shallow size of 48 B reads as a bug.
+		retained = "- (unreachable: not in the dominator tree)"
+	}
 	pairs := [][2]string{
 		{"Object", r.ID + "  " + r.Class},
 		{"Shallow", fmt.Sprintf("%s (%d bytes)", render.Size(r.Shallow), r.Shallow)},
-		{"Retained", fmt.Sprintf("%s (%d bytes)", render.Size(r.Retained), r.Retained)},
+		{"Retained", retained},
 		{"Status", r.Status},
 	}
 	if r.Dominator != nil {

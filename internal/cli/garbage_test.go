@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+)
+
+// garbageDump writes a heap whose data array one live Writer (a JNI
+// global root) and three Buffers no root reaches refer to, the Buffers
+// written first so that they come first by object index: the shape of
+// the HeapCharBuffers a dump written without a GC still holds. Buffer
+// b1's next is b2, garbage too. It returns the dump and the ids of the
+// Writer, the array and b1, as inspect takes them.
+func garbageDump(t *testing.T) (string, string, string, string) {
+	t.Helper()
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	buffer := w.Class("com/example/Buffer", obj, 0, nil, []hproftest.Field{{Name: "hb", Type: hprof.TypeObject}, {Name: "next", Type: hprof.TypeObject}})
+	wclass := w.Class("com/example/Writer", obj, 0, nil, []hproftest.Field{{Name: "buf", Type: hprof.TypeObject}})
+	b1, b2, b3, writer, data := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	two := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+	w.Instance(b1, buffer, two, []uint64{data, b2})
+	w.Instance(b2, buffer, two, []uint64{data, 0})
+	w.Instance(b3, buffer, two, []uint64{data, 0})
+	w.Instance(writer, wclass, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+	w.PrimArray(data, hprof.TypeByte, 1000, nil)
+	w.Root(hprof.SubRootJNIGlobal, writer, 0, 0)
+	hex := func(id uint64) string { return fmt.Sprintf("0x%x", id) }
+	return writeDump(t, w, "garbage.hprof"), hex(writer), hex(data), hex(b1)
+}
+
+// An object no GC root reaches has no retained size: the table says so
+// where 0 B under its shallow size read as a bug, and json keeps
+// retained_bytes 0 beside "reachable": false.
+func TestInspectUnreachableObject(t *testing.T) {
+	dump, writer, _, b1 := garbageDump(t)
+	out, errOut, code := run(t, "inspect", dump, b1)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "\nRetained:  - (unreachable: not in the dominator tree)\n") || !strings.Contains(out, "\nStatus:    unreachable from GC roots\n") {
+		t.Errorf("inspect of garbage:\n%s", out)
+	}
+	type ref struct {
+		Retained  *uint64 `json:"retained_bytes"`
+		Reachable *bool   `json:"reachable"`
+	}
+	inspect := func(id string) (r struct {
+		ref
+		Shallow uint64 `json:"shallow_bytes"`
+	}) {
+		out, errOut, code := run(t, "inspect", dump, id, "--format", "json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Retained == nil || r.Reachable == nil {
+			t.Fatalf("inspect %s: retained_bytes or reachable missing:\n%s", id, out)
+		}
+		return r
+	}
+	if r := inspect(b1); *r.Retained != 0 || *r.Reachable || r.Shallow == 0 {
+		t.Errorf("garbage: retained %d, reachable %v, shallow %d; want 0, false and its size", *r.Retained, *r.Reachable, r.Shallow)
+	}
+	if r := inspect(writer); *r.Retained <= r.Shallow || !*r.Reachable {
+		t.Errorf("live writer: retained %d, reachable %v, shallow %d; want more than shallow, true", *r.Retained, *r.Reachable, r.Shallow)
+	}
+	out, _, _ = run(t, "inspect", dump, b1, "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,retained_bytes,reachable" ||
+		strings.Join(recs[1][4:], ",") != b1+",com.example.Buffer,0,false" {
+		t.Errorf("csv: %q", recs)
+	}
+}
