@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -81,5 +82,45 @@ func TestInspectUnreachableObject(t *testing.T) {
 	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,retained_bytes,reachable" ||
 		strings.Join(recs[1][4:], ",") != b1+",com.example.Buffer,0,false" {
 		t.Errorf("csv: %q", recs)
+	}
+}
+
+// The referrers a GC root reaches come first, garbage ones are marked and
+// counted in the heading: by index alone the three Buffers came first and
+// --limit 2 hid the Writer, the one referrer that keeps the array alive.
+func TestInspectUnreachableReferrers(t *testing.T) {
+	dump, writer, data, b1 := garbageDump(t)
+	out, errOut, code := run(t, "inspect", dump, data, "--limit", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, table, _ := strings.Cut(out, "\nReferred to by ")
+	lines := strings.Split(table, "\n")
+	if len(lines) < 6 || lines[0] != "4 objects (3 unreachable):" ||
+		!strings.HasPrefix(lines[3], writer+"  com.example.Writer") || !strings.HasSuffix(strings.TrimSpace(lines[3]), "KiB") ||
+		!strings.HasPrefix(lines[4], b1+"  com.example.Buffer") || !strings.HasSuffix(strings.TrimSpace(lines[4]), " (unreachable)") ||
+		lines[5] != "… and 2 more (--limit)" {
+		t.Errorf("referrers:\n%s", table)
+	}
+	out, _, _ = run(t, "inspect", dump, data, "--limit", "2", "--format", "json")
+	var r struct {
+		Referrers []struct {
+			ID        string `json:"id"`
+			Reachable bool   `json:"reachable"`
+		} `json:"referrers"`
+		More        int `json:"more_referrers"`
+		Unreachable int `json:"unreachable_referrers"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Referrers) != 2 || r.Referrers[0].ID != writer || !r.Referrers[0].Reachable || r.Referrers[1].ID != b1 || r.Referrers[1].Reachable ||
+		r.More != 2 || r.Unreachable != 3 {
+		t.Errorf("json referrers: %+v", r)
+	}
+	// A field pointing at garbage (b1's next) is marked in the table too.
+	out, _, _ = run(t, "inspect", dump, b1)
+	if !regexp.MustCompile(`\nnext +Object +0x[0-9a-f]+ +com\.example\.Buffer +\(unreachable\) *\n`).MatchString(out) {
+		t.Errorf("field pointing at garbage:\n%s", out)
 	}
 }

@@ -37,7 +37,9 @@ An object no GC root reaches (garbage a dump written without a GC may hold)
 is not in the dominator tree and has no retained size: the table says
 "unreachable" in its place. JSON and CSV keep retained_bytes, 0 for it, and
 add reachable (false for it) to the object and to every object they show;
-with --keep-unreachable every object is in the tree and reachable.`,
+with --keep-unreachable every object is in the tree and reachable. Referrers
+a GC root reaches are listed first, then the unreachable ones, which the
+heading counts (JSON: unreachable_referrers).`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -122,8 +124,12 @@ type inspectReport struct {
 	Fields    []fieldView `json:"fields,omitempty"`
 	Statics   []fieldView `json:"statics,omitempty"`
 	Elements  []fieldView `json:"elements,omitempty"`
-	Referrers []referrer  `json:"referrers"`
-	More      int         `json:"more_referrers,omitempty"`
+	// Referrers: those a GC root reaches first, then the garbage, each
+	// part by object index.
+	Referrers []referrer `json:"referrers"`
+	More      int        `json:"more_referrers,omitempty"`
+	// UnreachableReferrers counts the referrers no GC root reaches, listed or not.
+	UnreachableReferrers int `json:"unreachable_referrers,omitempty"`
 }
 
 // grid is the report as one flat table, for CSV: a row per field, static,
@@ -277,6 +283,19 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 		}
 	}
 	slices.Sort(in)
+	// Live referrers first: by index alone, twenty HeapCharBuffers left
+	// for the GC hid the one BufferedWriter keeping a char[] alive behind
+	// --limit. A stable split in place (live is written no faster than in
+	// is read).
+	live, dead := in[:0], []heap.ObjectIndex(nil)
+	for _, from := range in {
+		if t.Idom(from) == dominator.Unreachable {
+			dead = append(dead, from)
+		} else {
+			live = append(live, from)
+		}
+	}
+	in, r.UnreachableReferrers = append(live, dead...), len(dead)
 	r.Referrers = []referrer{}
 	for i, from := range in {
 		if i >= o.limit {
@@ -399,7 +418,7 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		for _, v := range vs {
 			cls, ret := "", ""
 			if v.Ref != nil {
-				cls, ret = v.Ref.Class, render.Size(v.Ref.Retained)
+				cls, ret = v.Ref.Class, retainedText(v.Ref)
 			}
 			grid.Rows = append(grid.Rows, []any{v.Name, v.Type, v.Value, cls, ret})
 		}
@@ -412,15 +431,29 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		fmt.Fprintln(s.Out, "\nReferred to by no object.")
 		return
 	}
-	fmt.Fprintf(s.Out, "\nReferred to by %s:\n", objects(int64(len(r.Referrers)+r.More)))
+	fmt.Fprintf(s.Out, "\nReferred to by %s", objects(int64(len(r.Referrers)+r.More)))
+	if r.UnreachableReferrers > 0 {
+		fmt.Fprintf(s.Out, " (%d unreachable)", r.UnreachableReferrers)
+	}
+	fmt.Fprintln(s.Out, ":")
 	grid := &render.Grid{Columns: []render.Column{{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"}, {Title: "Through", Key: "field"}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
 	for _, ref := range r.Referrers {
-		grid.Rows = append(grid.Rows, []any{ref.ID, ref.Class, ref.Field, ref.Retained})
+		grid.Rows = append(grid.Rows, []any{ref.ID, ref.Class, ref.Field, retainedText(&ref.objectRef)})
 	}
 	grid.Write(s.Out, render.Table)
 	if r.More > 0 {
 		fmt.Fprintf(s.Out, "… and %d more (--limit)\n", r.More)
 	}
+}
+
+// retainedText is a shown object's retained size in a table, or
+// "(unreachable)" for garbage: its 0 B read as a live object that holds
+// nothing else.
+func retainedText(ref *objectRef) string {
+	if !ref.Reachable {
+		return "(unreachable)"
+	}
+	return render.Size(ref.Retained)
 }
 
 // dumpName reports whether arg names an existing file: inspect given only
