@@ -36,7 +36,9 @@ Every object the dump holds is counted, reachable or not, as the JVM counts
 them. jcmd GC.heap_dump collects garbage first, but a dump written on
 OutOfMemoryError (or with -all) may hold some, which Eclipse MAT leaves out:
 'leakscan dominators' totals it as unreachable, and retained sizes count only
-what the GC roots reach.`,
+what the GC roots reach: a class with garbage instances may retain less than
+its shallow size, and the table then says under it how many objects (and
+bytes) the dump holds unreachable.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dump, err := resolveDump(s, args)
@@ -60,19 +62,20 @@ what the GC roots reach.`,
 				if err != nil {
 					return err
 				}
-				return o.run(s, census, nil, re, format)
+				return o.run(s, census, nil, nil, re, format)
 			}
 			retained, tree, err := x.ClassRetained(&o.tree, nil)
 			if err != nil {
 				return err
 			}
+			unreachable := func() (int64, uint64, error) { return x.Unreachable(&o.tree, tree) }
 			census := (*heap.Census)(nil)
 			if tree != nil {
 				census = tree.Graph().Census() // the graph is at hand
 			} else if census, err = x.Census(); err != nil {
 				return err
 			}
-			return o.run(s, census, retained, re, format)
+			return o.run(s, census, retained, unreachable, re, format)
 		},
 	}
 	f := cmd.Flags()
@@ -92,7 +95,11 @@ func (o *histogramOptions) className(classes []heap.Class, c heap.ClassIndex) st
 	return heap.SourceName(classes[c].Name)
 }
 
-func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uint64, re *regexp.Regexp, format render.Format) error {
+// run writes the histogram, with retained sizes when retained is set;
+// unreachable then gives the tree's totals of what no GC root reaches,
+// asked for only by a table with a row that retains less than its shallow
+// size.
+func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uint64, unreachable func() (int64, uint64, error), re *regexp.Regexp, format render.Format) error {
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Class", Key: "class", Kind: render.Text},
 		{Title: "Instances", Key: "instances", Kind: render.Count},
@@ -105,6 +112,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 	}
 	var totalN int64
 	var totalB uint64
+	belowShallow := false // a shown row retains less than its shallow size
 	for _, row := range rows {
 		name := o.className(census.Classes, row.Class)
 		if re != nil && !re.MatchString(name) && !re.MatchString(census.Classes[row.Class].Name) {
@@ -118,6 +126,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		r := []any{name, row.Instances, row.ShallowBytes}
 		if retained != nil {
 			r = append(r, retained[row.Class])
+			belowShallow = belowShallow || retained[row.Class] < row.ShallowBytes
 		}
 		grid.Rows = append(grid.Rows, r)
 	}
@@ -126,6 +135,17 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 	}
 	if format == render.Table {
 		fmt.Fprintf(s.Out, "\n%d classes shown; total %s, %s\n", len(grid.Rows), objects(totalN), render.Size(totalB))
+		if belowShallow {
+			// Only garbage makes a class retain less than its shallow
+			// size (a reachable instance counts in its class's retained
+			// size, on its own or under another instance of the class),
+			// which unexplained reads as a bug.
+			n, b, err := unreachable()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.Out, "Instances and Shallow count unreachable objects too (%s in the dump, %s); Retained counts only what GC roots reach.\n", commas(n), render.Size(b))
+		}
 	}
 	return nil
 }

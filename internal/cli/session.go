@@ -114,7 +114,10 @@ func (x *session) warnDump(warnings []string) {
 // load maps an index part, or returns nil when there is none to use (a
 // stale or damaged one is reported and will be rebuilt).
 func (x *session) load(part string) *index.Part {
-	if !x.indexed || x.dir == "" {
+	if !x.indexed || x.dir == "" || x.rebuild[part] {
+		// A part found stale or damaged is not opened again: the
+		// warning was given once (histogram --retained may read the
+		// dominators part's totals and then its tree).
 		return nil
 	}
 	p, err := index.Open(x.dir, part, x.id)
@@ -414,6 +417,29 @@ func (x *session) ClassRetained(t *treeOptions, tree *dominator.Tree) ([]uint64,
 		x.save("classes", false, func(w *index.Writer) error { return dominator.SaveClassRetained(w, dopts, r) })
 	}
 	return r, tree, nil
+}
+
+// Unreachable returns how many objects, and bytes, no GC root reaches in
+// the tree t asks for: tree's totals when the caller has it, else those
+// the index keeps with its dominators part (its meta: no graph and no tree
+// to map), else the tree's, got as Tree gets it.
+func (x *session) Unreachable(t *treeOptions, tree *dominator.Tree) (int64, uint64, error) {
+	if tree == nil {
+		dopts, err := t.options()
+		if err != nil {
+			return 0, 0, err
+		}
+		if p := x.load("dominators"); p != nil {
+			n, b, ok, err := dominator.LoadUnreachable(p, dopts)
+			if (ok || err != nil) && x.used("dominators", err) {
+				return n, b, nil
+			}
+		}
+		if tree, err = x.Tree(t); err != nil {
+			return 0, 0, err
+		}
+	}
+	return tree.UnreachableObjects, tree.UnreachableBytes, nil
 }
 
 // Census returns the class histogram, from the index when it has one.

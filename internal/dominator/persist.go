@@ -77,6 +77,25 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	return t, true, nil
 }
 
+// LoadUnreachable reads how many objects, and bytes, the tree in a
+// dominators part made with opts leaves out as unreachable, from its meta
+// alone (idom and retained are not mapped); ok is false when the part was
+// made with other options.
+func LoadUnreachable(p *index.Part, opts Options) (objects int64, bytes uint64, ok bool, err error) {
+	var m struct {
+		madeWith
+		UnreachableObjects int64
+		UnreachableBytes   uint64
+	}
+	if err := readMeta(p, "dominators", &m); err != nil {
+		return 0, 0, false, err
+	}
+	if m.madeWith != madeWithOf(opts) {
+		return 0, 0, false, nil
+	}
+	return m.UnreachableObjects, m.UnreachableBytes, true, nil
+}
+
 // madeWith is the options a part's tree was made with, in its meta.
 type madeWith struct{ IgnoreWeak, KeepUnreachable bool }
 
