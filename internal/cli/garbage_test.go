@@ -152,7 +152,9 @@ func TestHistogramUnreachableNote(t *testing.T) {
 	// part's meta.
 	for i := range 2 {
 		out, errOut, code := runIndexed(t, "histogram", dump, "--retained", "--format", "table")
-		if code != 0 || errOut != "" || !strings.HasSuffix(out, note) {
+		// The test writer's objects lie apart: the layout is a guess, the
+		// one warning each run gives here.
+		if code != 0 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "object sizes rest on a guess") || !strings.HasSuffix(out, note) {
 			t.Errorf("indexed run %d: exit %d, stderr %q:\n%s", i+1, code, errOut, out)
 		}
 	}
