@@ -192,7 +192,7 @@ func TestErrors(t *testing.T) {
 		}
 	}
 	out, errOut, code := run(t, "histogram", cut, "--allow-truncated", "--top", "3")
-	if code != 0 || !strings.Contains(errOut, "truncated at offset") || !strings.Contains(out, "Instances") {
+	if code != 0 || !strings.Contains(errOut, "is truncated: the record at offset") || strings.Count(errOut, "truncated") != 1 || !strings.Contains(out, "Instances") {
 		t.Errorf("--allow-truncated: exit %d, stderr %q", code, errOut)
 	}
 	// Cut in half, the dump has lost its roots, written after the objects:

@@ -278,7 +278,11 @@ func (g *globalOptions) census(s *IOStreams, path string) (*heap.Census, error) 
 
 func (g *globalOptions) warnTruncated(s *IOStreams, path string, truncated int64) {
 	if truncated >= 0 {
-		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated at offset %d; results cover the part before it\n", path, truncated)
+		// The offset is where the cut record starts (or the file's end,
+		// for one cut between records), and a cut heap dump record keeps
+		// the objects written before the cut: "before the cut", not
+		// "before the offset".
+		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated: the record at offset %d is cut short or missing; results cover what was written before the cut\n", path, truncated)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/dominator"
@@ -101,6 +102,9 @@ func (x *session) warnDump(warnings []string) {
 		return
 	}
 	for _, w := range warnings {
+		if strings.HasPrefix(w, "dump truncated at offset") {
+			continue // warnTruncated says so, with what the results cover
+		}
 		if !x.warned[w] {
 			if x.warned == nil {
 				x.warned = map[string]bool{}
