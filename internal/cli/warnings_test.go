@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,5 +38,25 @@ func TestDumpWarnings(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "histogram", dump, "--compressed-oops", "on"); code != 0 || strings.Contains(errOut, warning) {
 		t.Errorf("--compressed-oops on: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestTruncatedBeforeHeapDump: a dump cut before its heap dump began says
+// so, with --allow-truncated, where it would otherwise say only that the
+// file holds no heap dump.
+func TestTruncatedBeforeHeapDump(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.hprof")
+	if err := os.WriteFile(cut, data[:400000], 0o644); err != nil { // in the names, before the objects
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"histogram", "dominators"} {
+		_, errOut, code := run(t, cmd, cut, "--allow-truncated")
+		if code != 2 || !strings.Contains(errOut, "the file holds no heap dump (it is truncated at offset 399986, before one began)") {
+			t.Errorf("%s: exit %d, stderr %q", cmd, code, errOut)
+		}
 	}
 }

@@ -44,7 +44,12 @@ func Open(path string, fopts hprof.Options, opts Options) (*Graph, error) {
 // newGraph checks the options and starts a graph for the chosen dump.
 func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Dump, int, error) {
 	if len(cat.Dumps) == 0 {
-		return nil, hprof.Dump{}, 0, &hprof.FormatError{File: f.Path, Offset: f.Header.Size, Msg: "no HEAP DUMP or HEAP DUMP SEGMENT record: the file holds no heap dump"}
+		msg := "no HEAP DUMP or HEAP DUMP SEGMENT record: the file holds no heap dump"
+		if f.Truncated >= 0 {
+			// Cut before the heap dump began (--allow-truncated).
+			msg += fmt.Sprintf(" (it is truncated at offset %d, before one began)", f.Truncated)
+		}
+		return nil, hprof.Dump{}, 0, &hprof.FormatError{File: f.Path, Offset: f.Header.Size, Msg: msg}
 	}
 	di := opts.Dump
 	if di < 0 {
