@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -190,6 +191,11 @@ func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill f
 			x.warn("no index written: %v", err)
 			x.indexed = false
 			return
+		}
+		if x.g.indexDir == "" && dir != x.dump+".leakscan" {
+			// Said once, as the first part goes there: info says where
+			// the index is, but nothing else would.
+			x.warn("the index of %s cannot go beside it (%s.leakscan): it goes to %s", x.dump, filepath.Base(x.dump), dir)
 		}
 		x.dir = dir
 	}

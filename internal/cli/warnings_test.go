@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -58,5 +59,37 @@ func TestTruncatedBeforeHeapDump(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, "the file holds no heap dump (it is truncated at offset 399986, before one began)") {
 			t.Errorf("%s: exit %d, stderr %q", cmd, code, errOut)
 		}
+	}
+}
+
+// TestIndexInCacheSaid: where the index cannot go beside the dump (here a
+// file holds its folder's name), it goes under the user's cache folder,
+// and the command that first writes it there says so; the next reads it
+// without a word.
+func TestIndexInCacheSaid(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("sets XDG_CACHE_HOME, the cache folder on Linux")
+	}
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	dump := filepath.Join(t.TempDir(), "basic.hprof")
+	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dump, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dump+".leakscan", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const said = "basic.hprof cannot go beside it (basic.hprof.leakscan): it goes to "
+	_, errOut, code := runIndexed(t, "dominators", dump, "--top", "3")
+	if code != 0 || !strings.Contains(errOut, said+filepath.Join(cache, "leakscan")) {
+		t.Errorf("first run: exit %d, stderr %q", code, errOut)
+	}
+	out, errOut, code := runIndexed(t, "info", dump)
+	if code != 0 || errOut != "" || !strings.Contains(out, filepath.Join(cache, "leakscan")) {
+		t.Errorf("info: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}
 }

@@ -112,14 +112,23 @@ func Dir(dump, override string) (string, error) {
 			return beside, nil
 		}
 	}
-	cache, err := os.UserCacheDir()
+	dir, err := cacheDir(dump)
 	if err != nil {
 		return "", fmt.Errorf("no writable folder for the index of %s: %w", dump, err)
 	}
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// cacheDir is the index folder for dump under the user's cache folder,
+// named by the dump's absolute path.
+func cacheDir(dump string) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
 	abs, _ := filepath.Abs(dump)
 	sum := sha256.Sum256([]byte(abs))
-	dir := filepath.Join(cache, "leakscan", fmt.Sprintf("%x-%s", sum[:8], filepath.Base(dump)))
-	return dir, os.MkdirAll(dir, 0o755)
+	return filepath.Join(cache, "leakscan", fmt.Sprintf("%x-%s", sum[:8], filepath.Base(dump))), nil
 }
 
 // Exists returns where an index folder for dump would be found, or "".
@@ -127,10 +136,8 @@ func Exists(dump, override string) string {
 	candidates := []string{override}
 	if override == "" {
 		candidates = []string{dump + ".leakscan"}
-		if cache, err := os.UserCacheDir(); err == nil {
-			abs, _ := filepath.Abs(dump)
-			sum := sha256.Sum256([]byte(abs))
-			candidates = append(candidates, filepath.Join(cache, "leakscan", fmt.Sprintf("%x-%s", sum[:8], filepath.Base(dump))))
+		if dir, err := cacheDir(dump); err == nil {
+			candidates = append(candidates, dir)
 		}
 	}
 	for _, c := range candidates {
