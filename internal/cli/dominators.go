@@ -114,10 +114,10 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 	o.tree.register(cmd)
 	f := cmd.Flags()
 	f.IntVar(&o.top, "top", 20, "how many top-level objects (0 = all)")
-	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view)")
+	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view; not with --group-by)")
 	f.IntVar(&o.children, "children", 5, "with --depth (required), how many children per object")
 	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap up to 100% (1%)")
-	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader")
+	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader (not with --depth)")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	return cmd
