@@ -65,8 +65,9 @@ func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Du
 	g := &Graph{File: f, Catalog: cat, Dump: di, ClassClass: -1, Source: sourceOf(f, cat)}
 	g.Model.IDSize = f.Header.IDSize
 	g.Warnings = append(g.Warnings, cat.Warnings...)
-	if len(cat.Dumps) > 1 {
-		g.Warnings = append(g.Warnings, fmt.Sprintf("the file holds %d heap dumps; analysing dump %d (choose with --dump)", len(cat.Dumps), di))
+	if len(cat.Dumps) > 1 && opts.Dump < 0 {
+		// Not when --dump chose: every command now says the warnings.
+		g.Warnings = append(g.Warnings, fmt.Sprintf("the file holds %d heap dumps; analysing dump %d, the last (choose with --dump)", len(cat.Dumps), di))
 	}
 	return g, cat.Dumps[di], workers, nil
 }

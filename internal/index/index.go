@@ -46,7 +46,9 @@ import (
 // 5: the sizes, references and immediate dominators have their blocks'
 // CRCs beside them, to be checked as they are read (Part.Deferred).
 // 6: so have the retained sizes and the paths' parents.
-const Version = 6
+// 7: the graph part's warnings say when the object layout is a guess
+// (every command now gives them): a part of version 6 would not.
+const Version = 7
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
