@@ -351,7 +351,7 @@ func TestIndexTruncatedDump(t *testing.T) {
 	}
 	cut := filepath.Join(t.TempDir(), "cut.hprof")
 	os.WriteFile(cut, data[:len(data)*3/4], 0o644)
-	for _, cmd := range [][]string{{"histogram", cut}, {"dominators", cut, "--top", "5"}} {
+	for _, cmd := range [][]string{{"histogram", cut}, {"dominators", cut, "--top", "5"}, {"histogram", cut, "--retained"}} {
 		want, _, code := run(t, append(cmd, "--allow-truncated")...)
 		if code != 0 {
 			t.Fatalf("%v --allow-truncated --no-index: exit %d", cmd, code)

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -31,6 +32,34 @@ type IOStreams struct {
 	Err io.Writer
 	// Progress enables the progress bar (stderr is a terminal).
 	Progress bool
+	// warned holds the warnings given (warnOnce), kept across the runs
+	// again that a damaged index part makes (runMain).
+	warned *warnedSet
+}
+
+type warnedSet struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// warnOnce writes a warning on stderr unless it was written already in
+// this command, or in a run of it before a damaged index part was met.
+func (s *IOStreams) warnOnce(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if s.warned == nil {
+		s.warned = &warnedSet{}
+	}
+	w := s.warned
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[msg] {
+		return
+	}
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	w.seen[msg] = true
+	fmt.Fprintln(s.Err, "leakscan: warning: "+msg)
 }
 
 // System returns the process's streams.
@@ -92,7 +121,12 @@ func runMain(args []string, s *IOStreams, retries int) (code int) {
 				panic(r)
 			}
 			if f.Damaged != nil {
-				os.Remove(f.Path)
+				if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+					// A run again would meet it again.
+					fmt.Fprintf(s.Err, "leakscan: an index part is damaged (%v), and could not be removed (%v): remove it, or run with --no-index\n", f, err)
+					code = ExitError2
+					return
+				}
 				if retries > 0 && out.n == 0 {
 					fmt.Fprintf(s.Err, "leakscan: warning: an index part is damaged (%v); rebuilding it\n", f)
 					code = runMain(args, s, retries-1)
@@ -106,7 +140,10 @@ func runMain(args []string, s *IOStreams, retries int) (code int) {
 			code = ExitError2
 		}
 	}()
-	s = &IOStreams{In: s.In, Out: out, Err: s.Err, Progress: s.Progress}
+	if s.warned == nil {
+		s.warned = &warnedSet{}
+	}
+	s = &IOStreams{In: s.In, Out: out, Err: s.Err, Progress: s.Progress, warned: s.warned}
 	root := NewRoot(s)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -282,7 +319,7 @@ func (g *globalOptions) warnTruncated(s *IOStreams, path string, truncated int64
 		// for one cut between records), and a cut heap dump record keeps
 		// the objects written before the cut: "before the cut", not
 		// "before the offset".
-		fmt.Fprintf(s.Err, "leakscan: warning: %s is truncated: the record at offset %d is cut short or missing; results cover what was written before the cut\n", path, truncated)
+		s.warnOnce("%s is truncated: the record at offset %d is cut short or missing; results cover what was written before the cut", path, truncated)
 	}
 }
 

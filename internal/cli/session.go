@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -47,9 +48,8 @@ type session struct {
 	// on the core its EVAL phase leaves idle (see searchAhead).
 	ahead *aheadSearch
 	// listsWarnings: the command shows the dump's warnings itself (info),
-	// so warnDump leaves them out; warned holds those already given.
+	// so warnDump leaves them out.
 	listsWarnings bool
-	warned        map[string]bool
 }
 
 // aheadSearch is a search running beside the dominator tree.
@@ -97,8 +97,6 @@ func (x *session) warn(format string, args ...any) {
 // dangling references, another heap dump in the file...) on stderr, each
 // once, whether the graph or census was parsed now or read from the index.
 func (x *session) warnDump(warnings []string) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.listsWarnings {
 		return
 	}
@@ -106,23 +104,19 @@ func (x *session) warnDump(warnings []string) {
 		if strings.HasPrefix(w, "dump truncated at offset") {
 			continue // warnTruncated says so, with what the results cover
 		}
-		if !x.warned[w] {
-			if x.warned == nil {
-				x.warned = map[string]bool{}
-			}
-			x.warned[w] = true
-			x.warn("%s: %s", x.dump, w)
-		}
+		x.s.warnOnce("%s: %s", x.dump, w)
 	}
 }
 
 // load maps an index part, or returns nil when there is none to use (a
 // stale or damaged one is reported and will be rebuilt).
 func (x *session) load(part string) *index.Part {
-	if !x.indexed || x.dir == "" || x.rebuild[part] {
-		// A part found stale or damaged is not opened again: the
-		// warning was given once (histogram --retained may read the
-		// dominators part's totals and then its tree).
+	if !x.indexed || x.dir == "" || (x.rebuild[part] && !x.wrote(part)) {
+		// A part found stale or damaged is not opened again until this
+		// command has written it anew: the warning was given once
+		// (histogram --retained may read the dominators part's totals
+		// and then its tree), and a census written since is read, not
+		// parsed again.
 		return nil
 	}
 	p, err := index.Open(x.dir, part, x.id)
@@ -137,6 +131,13 @@ func (x *session) load(part string) *index.Part {
 		x.rebuilding(part, "damaged", err)
 	}
 	return nil
+}
+
+// wrote reports whether this command has written part to the index.
+func (x *session) wrote(part string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return slices.Contains(x.Written, part)
 }
 
 // rebuilding reports a part found stale or damaged, and notes that it is

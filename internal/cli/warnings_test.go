@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
 
@@ -91,5 +92,55 @@ func TestIndexInCacheSaid(t *testing.T) {
 	out, errOut, code := runIndexed(t, "info", dump)
 	if code != 0 || errOut != "" || !strings.Contains(out, filepath.Join(cache, "leakscan")) {
 		t.Errorf("info: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+}
+
+// TestWarningsOnceAcrossRuns: a dump's warnings are said once even when a
+// damaged index part makes the command run again (twice here), and a file
+// of two heap dumps names the one analysed unless --dump chose it.
+func TestWarningsOnceAcrossRuns(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	w.Instance(w.NewID(), obj, nil, nil)
+	w.Flush()
+	w.Record(hprof.TagHeapDumpEnd, nil)
+	id := w.NewID()
+	w.Instance(id, obj, nil, nil)
+	w.Root(hprof.SubRootJNIGlobal, id, 0, 0) // a tree to read
+	dump := writeDump(t, w, "two.hprof")
+	const two = "the file holds 2 heap dumps; analysing dump 1, the last (choose with --dump)"
+	if _, errOut, code := run(t, "histogram", dump); code != 0 || strings.Count(errOut, two) != 1 {
+		t.Errorf("histogram: exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, "histogram", dump, "--dump", "0"); code != 0 || strings.Contains(errOut, "heap dumps") {
+		t.Errorf("histogram --dump 0: exit %d, stderr %q", code, errOut)
+	}
+	first, _, code := runIndexed(t, "dominators", dump)
+	if code != 0 {
+		t.Fatalf("dominators: exit %d", code)
+	}
+	damageBlocks(t, dump+".leakscan/graph.idx", "size")
+	damageBlocks(t, dump+".leakscan/dominators.idx", "idom")
+	out, errOut, code := runIndexed(t, "dominators", dump)
+	if code != 0 || out != first || strings.Count(errOut, "; rebuilding it") != 2 ||
+		strings.Count(errOut, two) != 1 || strings.Count(errOut, "object sizes rest on a guess") != 1 {
+		t.Errorf("two parts damaged: exit %d, same output %v, stderr %q", code, out == first, errOut)
+	}
+}
+
+// TestCensusRebuiltOnce: a damaged census part is parsed again once, not
+// once each time the command asks for the census (histogram --retained
+// does twice), and read from the index after.
+func TestCensusRebuiltOnce(t *testing.T) {
+	dump := sparkCopy(t)
+	if _, _, code := runIndexed(t, "index", dump); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if err := os.Truncate(dump+".leakscan/census.idx", 10); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runIndexed(t, "histogram", dump, "--retained", "--timings")
+	if code != 0 || strings.Count(errOut, "timing: scanning") != 1 || strings.Count(errOut, "census index") != 1 {
+		t.Errorf("exit %d, stderr %q: want one warning and one scan", code, errOut)
 	}
 }
