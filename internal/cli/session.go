@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/dominator"
@@ -101,7 +100,7 @@ func (x *session) warnDump(warnings []string) {
 		return
 	}
 	for _, w := range warnings {
-		if strings.HasPrefix(w, "dump truncated at offset") {
+		if hprof.IsTruncatedWarning(w) {
 			continue // warnTruncated says so, with what the results cover
 		}
 		x.s.warnOnce("%s: %s", x.dump, w)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // recordHeaderSize is tag (1) + time (4) + length (4).
@@ -82,6 +84,20 @@ type Catalog struct {
 	Warnings    []string
 }
 
+// truncatedPrefix begins each warning of a dump read as far as it goes
+// (Options.AllowTruncated): see truncatedWarning.
+const truncatedPrefix = "dump truncated at offset "
+
+// truncatedWarning is the warning of a dump cut at offset off.
+func truncatedWarning(off int64, format string, args ...any) string {
+	return truncatedPrefix + strconv.FormatInt(off, 10) + ": " + fmt.Sprintf(format, args...)
+}
+
+// IsTruncatedWarning reports whether w, one of Catalog.Warnings, says
+// where the dump was cut: what File.Truncated holds, which a caller may
+// report on its own.
+func IsTruncatedWarning(w string) bool { return strings.HasPrefix(w, truncatedPrefix) }
+
 // String returns the UTF8 record with the given id, or "" when absent.
 func (c *Catalog) String(id uint64) string { return c.Strings[id] }
 
@@ -126,7 +142,7 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 		if !ok {
 			if f.opts.AllowTruncated {
 				f.Truncated = off
-				c.Warnings = append(c.Warnings, fmt.Sprintf("dump truncated at offset %d: a record header is cut off", off))
+				c.Warnings = append(c.Warnings, truncatedWarning(off, "a record header is cut off"))
 				break
 			}
 			return nil, f.truncatedf(off, "expected a %d-byte record header, the file ends after %d bytes (truncated dump? try --allow-truncated)", recordHeaderSize, f.size-off)
@@ -140,7 +156,7 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 				return nil, f.truncatedf(off, "%s record declares %d bytes of body, only %d remain in the file (truncated dump? try --allow-truncated)", tag, length, f.size-body)
 			}
 			f.Truncated = off
-			c.Warnings = append(c.Warnings, fmt.Sprintf("dump truncated at offset %d: %s record declares %d bytes, %d remain", off, tag, length, f.size-body))
+			c.Warnings = append(c.Warnings, truncatedWarning(off, "%s record declares %d bytes, %d remain", tag, length, f.size-body))
 			if tag == TagHeapDump || tag == TagHeapDumpSegment {
 				end = f.size // keep the complete sub-records
 			} else {
@@ -186,7 +202,7 @@ func (f *File) ReadCatalog() (*Catalog, error) {
 			return nil, f.truncatedf(f.size, "%s (truncated dump? try --allow-truncated)", what)
 		}
 		f.Truncated = f.size
-		c.Warnings = append(c.Warnings, fmt.Sprintf("dump truncated at offset %d: %s", f.size, what))
+		c.Warnings = append(c.Warnings, truncatedWarning(f.size, "%s", what))
 	}
 	// Old agents may leave several START THREAD / STACK TRACE orders; keep
 	// the output deterministic.

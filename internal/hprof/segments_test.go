@@ -88,3 +88,40 @@ func TestRangeEndsAtSegmentStart(t *testing.T) {
 		t.Errorf("from it: arrays %x, want [%x]", got, second)
 	}
 }
+
+// TestTruncatedWarning: however a dump is cut (within a record header,
+// within a record's body, between segments), read as far as it goes its
+// catalog has one warning saying where, which IsTruncatedWarning tells
+// from the others; a whole dump has none.
+func TestTruncatedWarning(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "dumps", "Basic.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _, err := readAll(t, data, hprof.Options{AllowTruncated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range cat.Warnings {
+		if hprof.IsTruncatedWarning(w) {
+			t.Errorf("whole dump: %q", w)
+		}
+	}
+	last := cat.Dumps[len(cat.Dumps)-1].Segments
+	at := last[len(last)-1].Offset
+	for _, cut := range []int64{at + 4, at + 100, at} {
+		cat, _, err := readAll(t, data[:cut], hprof.Options{AllowTruncated: true})
+		if err != nil {
+			t.Fatalf("cut at %d: %v", cut, err)
+		}
+		n := 0
+		for _, w := range cat.Warnings {
+			if hprof.IsTruncatedWarning(w) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("cut at %d: %d truncation warnings among %q, want 1", cut, n, cat.Warnings)
+		}
+	}
+}
