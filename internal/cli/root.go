@@ -32,8 +32,8 @@ type IOStreams struct {
 	Err io.Writer
 	// Progress enables the progress bar (stderr is a terminal).
 	Progress bool
-	// warned holds the warnings given (warnOnce), kept across the runs
-	// again that a damaged index part makes (runMain).
+	// warned holds the warnings given (warnOnce); NewRoot makes it, and
+	// runMain hands it to the runs again that a damaged index part makes.
 	warned *warnedSet
 }
 
@@ -46,9 +46,6 @@ type warnedSet struct {
 // this command, or in a run of it before a damaged index part was met.
 func (s *IOStreams) warnOnce(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if s.warned == nil {
-		s.warned = &warnedSet{}
-	}
 	w := s.warned
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -140,9 +137,6 @@ func runMain(args []string, s *IOStreams, retries int) (code int) {
 			code = ExitError2
 		}
 	}()
-	if s.warned == nil {
-		s.warned = &warnedSet{}
-	}
 	s = &IOStreams{In: s.In, Out: out, Err: s.Err, Progress: s.Progress, warned: s.warned}
 	root := NewRoot(s)
 	root.SetArgs(args)
@@ -184,6 +178,9 @@ func (g *globalOptions) bar(s *IOStreams) *progress.Bar {
 
 // NewRoot builds the command tree.
 func NewRoot(s *IOStreams) *cobra.Command {
+	if s.warned == nil {
+		s.warned = &warnedSet{}
+	}
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:   "leakscan",
