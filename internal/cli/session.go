@@ -192,10 +192,10 @@ func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill f
 			x.indexed = false
 			return
 		}
-		if x.g.indexDir == "" && dir != x.dump+".leakscan" {
+		if beside := index.Beside(x.dump); x.g.indexDir == "" && dir != beside {
 			// Said once, as the first part goes there: info says where
 			// the index is, but nothing else would.
-			x.warn("the index of %s cannot go beside it (%s.leakscan): it goes to %s", x.dump, filepath.Base(x.dump), dir)
+			x.warn("the index of %s cannot go beside it (%s): it goes to %s", x.dump, filepath.Base(beside), dir)
 		}
 		x.dir = dir
 	}

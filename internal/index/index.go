@@ -105,7 +105,7 @@ func Dir(dump, override string) (string, error) {
 	if override != "" {
 		return override, os.MkdirAll(override, 0o755)
 	}
-	beside := dump + ".leakscan"
+	beside := Beside(dump)
 	if err := os.MkdirAll(beside, 0o755); err == nil {
 		probe, err := os.CreateTemp(beside, ".probe-*")
 		if err == nil {
@@ -120,6 +120,10 @@ func Dir(dump, override string) (string, error) {
 	}
 	return dir, os.MkdirAll(dir, 0o755)
 }
+
+// Beside is the index folder for dump beside it, DUMP.leakscan, where Dir
+// puts it when it can.
+func Beside(dump string) string { return dump + ".leakscan" }
 
 // cacheDir is the index folder for dump under the user's cache folder,
 // named by the dump's absolute path.
@@ -137,7 +141,7 @@ func cacheDir(dump string) (string, error) {
 func Exists(dump, override string) string {
 	candidates := []string{override}
 	if override == "" {
-		candidates = []string{dump + ".leakscan"}
+		candidates = []string{Beside(dump)}
 		if dir, err := cacheDir(dump); err == nil {
 			candidates = append(candidates, dir)
 		}
