@@ -16,7 +16,7 @@ type Bar struct {
 	// Timings, if set, receives one line per finished phase with its
 	// duration, and where the system tells, the CPU time it took in user
 	// and system mode, its page faults and the peak resident set so far
-	// (the hidden --timings flag).
+	// (the --timings flag).
 	Timings io.Writer
 	tphase  string
 	tstart  time.Time
