@@ -490,6 +490,16 @@ func TestLoadErrors(t *testing.T) {
 		"no max":             {"rules: [{id: x, instances: {class: A}}]", "instances: no max"},
 		"zero loaders":       {"rules: [{id: x, duplicate-classes: {max-loaders: 0}}]", "max-loaders 0: expected 1 or more"},
 		"fractional loaders": {"rules: [{id: x, duplicate-classes: {max-loaders: 2.5}}]", `"2.5": expected a whole number`},
+		// A share above 100% can never be exceeded: the rule passed
+		// every dump. Refused as dominators --min-retained refuses it.
+		"share above 100%":   {"rules: [{id: big, retained: {class: ChainNode, max: 150%}}]", `rule 1 (big): retained.max "150%": a share of the reachable heap is at most 100%`},
+		"excess above 100%":  {"rules: [{id: acc, accounting: {class: A, field: used, max-excess: 100.5%}}]", `rule 1 (acc): accounting.max-excess "100.5%": a share of the reachable heap is at most 100%`},
+		"direct above 100%":  {"rules: [{id: dm, direct-memory: {max: 1e3%}}]", `rule 1 (dm): direct-memory.max "1e3%": a share of the reachable heap is at most 100%`},
+		"negative share":     {"rules: [{id: x, retained: {class: A, max: -5%}}]", `rule 1 (x): retained.max: "-5%": expected a percentage`},
+		"negative size":      {"rules: [{id: x, retained: {class: A, max: -5MB}}]", `rule 1 (x): retained.max: "-5MB": expected a size`},
+		"fraction of a byte": {"rules: [{id: x, retained: {class: A, max: 0.5}}]", `rule 1 (x): retained.max "0.5": a size without a unit counts bytes, a whole number (a share is written 50%)`},
+		"no size":            {"rules: [{id: x, direct-memory: {}}]", `rule 1 (x): direct-memory.max: missing`},
+		"share of nothing":   {"rules: [{id: x, retained: {class: A, max: '%'}}]", `rule 1 (x): retained.max: "%": expected a percentage`},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(c.body), 0o644)
@@ -515,6 +525,15 @@ func TestLoadErrors(t *testing.T) {
 	if m := f.Rules[1].Instances.Max; m.N != 0 || !m.Given {
 		t.Errorf("max 0: %+v", m)
 	}
+	// Bounds at the ends of the range load: 0% and 0 bytes (nothing
+	// allowed), 100%, a whole number of bytes written with a point.
+	rules(t, `rules:
+- {id: a, retained: {class: A, max: 0%}}
+- {id: b, retained: {class: A, max: 100%}}
+- {id: c, accounting: {class: A, field: used, max-excess: 0}}
+- {id: d, direct-memory: {max: 2.0}}
+- {id: e, direct-memory: {max: 1.5KiB}}
+`)
 }
 
 // instances counts what the GC roots reach: three of the Spark fixture's

@@ -238,8 +238,8 @@ func (r *Rule) validate() error {
 		if (r.Retained.Class == "") == (r.Retained.Package == "") {
 			return fmt.Errorf("retained: give class or package")
 		}
-		if _, _, err := ParseLimit(r.Retained.Max); err != nil {
-			return fmt.Errorf("retained.max: %w", err)
+		if err := checkLimit("retained.max", r.Retained.Max); err != nil {
+			return err
 		}
 		if r.Retained.Per != "" && r.Retained.Per != "object" && r.Retained.Per != "class" {
 			return fmt.Errorf("retained.per %q: expected object or class", r.Retained.Per)
@@ -259,8 +259,8 @@ func (r *Rule) validate() error {
 		if r.Accounting.Class == "" || r.Accounting.Field == "" {
 			return fmt.Errorf("accounting: give class and field")
 		}
-		if _, _, err := ParseLimit(r.Accounting.MaxExcess); err != nil {
-			return fmt.Errorf("accounting.max-excess: %w", err)
+		if err := checkLimit("accounting.max-excess", r.Accounting.MaxExcess); err != nil {
+			return err
 		}
 	case r.DuplicateClasses != nil:
 		switch m := &r.DuplicateClasses.MaxLoaders; {
@@ -270,13 +270,36 @@ func (r *Rule) validate() error {
 			return fmt.Errorf("duplicate-classes.max-loaders %d: expected 1 or more (every class has a loader)", m.N)
 		}
 	case r.DirectMemory != nil:
-		if _, _, err := ParseLimit(r.DirectMemory.Max); err != nil {
-			return fmt.Errorf("direct-memory.max: %w", err)
+		if err := checkLimit("direct-memory.max", r.DirectMemory.Max); err != nil {
+			return err
 		}
 	}
 	for _, p := range r.patterns() {
 		if _, err := heap.ClassPattern(p.pattern); err != nil {
 			return fmt.Errorf("%s: %w", p.key, err)
+		}
+	}
+	return nil
+}
+
+// checkLimit checks a size of a rule (key names it): one ParseLimit reads,
+// with a share of the reachable heap at most 100%, as dominators
+// --min-retained takes it. Above, no object, class or set of buffers can
+// exceed the share, and the rule would pass every dump without a word
+// (ParseLimit takes more for diff --fail-on-growth, where 150% is a
+// growth). A size without a unit counts bytes, and must be whole: 0.5,
+// meant as a share, read as 0 bytes and failed every object.
+func checkLimit(key, s string) error {
+	_, pct, err := ParseLimit(s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	if pct > 100 {
+		return fmt.Errorf("%s %q: a share of the reachable heap is at most 100%%", key, s)
+	}
+	if num := strings.TrimSpace(s); strings.Trim(num, "0123456789,.") == "" {
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", ""), 64); err == nil && f != math.Trunc(f) {
+			return fmt.Errorf("%s %q: a size without a unit counts bytes, a whole number (a share is written 50%%)", key, s)
 		}
 	}
 	return nil
