@@ -379,14 +379,19 @@ func TestResolve(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("no note for %v", want)
 	}
-	// The built-in rules are noted as a file's are: per rule on a Spark
-	// dump without netty's pooled arenas, once for the set on a dump
-	// without Spark.
+	// The built-in rules get one note for the set: the rules that check
+	// nothing and their patterns (a Spark executor without netty's pooled
+	// arenas, a job server without memory consumers or netty, a netty
+	// application without Spark), or no Spark class at all.
 	for _, c := range []struct {
 		dump string
 		want []Note
 	}{
-		{"Spark22713.hprof", []Note{{"spark-netty-direct-arenas", "direct-memory.owner io.netty.buffer.PoolArena$DirectArena matches no class in the dump: the rule checks nothing"}}},
+		{"Spark22713.hprof", []Note{{"", "builtin:spark: 1 of 3 rules checks nothing, no class in the dump matching it: spark-netty-direct-arenas (io.netty.buffer.PoolArena$DirectArena)"}}},
+		{"JobServer.hprof", []Note{{"", "builtin:spark: 2 of 3 rules check nothing, no class in the dump matching them: " +
+			"spark-memory-accounting (org.apache.spark.memory.MemoryConsumer); spark-netty-direct-arenas (io.netty.buffer.PoolArena$DirectArena)"}}},
+		{"Netty.hprof", []Note{{"", "builtin:spark: 2 of 3 rules check nothing, no class in the dump matching them: " +
+			"spark-memory-accounting (org.apache.spark.memory.MemoryConsumer); spark-duplicate-classes (/^org\\.apache\\.(spark|hadoop\\.hive)\\./)"}}},
 		{"Basic.hprof", []Note{{"", "builtin:spark: no Spark class in the dump: its 3 rules check nothing"}}},
 	} {
 		notes, err := Resolve(mustLoad(t, "builtin:spark"), fixture(t, c.dump).Graph)

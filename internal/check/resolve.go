@@ -21,51 +21,67 @@ type Note struct {
 // graph but not the costly analyses Run needs. It fails for a rule that
 // cannot be right for any dump holding its classes, a field no matching
 // class declares (a misspelling, which would otherwise pass silently),
-// and notes each rule that matches nothing in this dump. Built-in rules
-// are noted the same way, except when none of them matches anything: the
-// dump is not of the application they are written for, and one note for
-// the set says so rather than one per rule.
+// and notes each pattern of a rule that matches nothing in this dump.
+//
+// Built-in rules get one note for the set, as their user did not write
+// them and has no line of them to fix: when none of them matches
+// anything the dump is not of the application they are written for, and
+// the note says so; else it lists the rules that check nothing and their
+// patterns (a Spark executor without netty's pooled arenas).
 func Resolve(f *File, g *heap.Graph) ([]Note, error) {
 	var notes []Note
-	idle := 0 // rules noted: each note says the rule checks nothing
+	var idle []string // for built-in rules: "id (pattern)" of each rule noted
 	for i := range f.Rules {
 		r := &f.Rules[i]
-		msgs, err := r.resolve(g)
+		misses, err := r.resolve(g)
 		if err != nil {
 			return nil, fmt.Errorf("%s: rule %d (%s): %w", f.name, i+1, r.ID, err)
 		}
-		if len(msgs) > 0 {
-			idle++
+		var patterns []string
+		for _, m := range misses {
+			notes = append(notes, Note{Rule: r.ID, Message: m.note})
+			patterns = append(patterns, m.pattern)
 		}
-		for _, m := range msgs {
-			notes = append(notes, Note{Rule: r.ID, Message: m})
+		if len(misses) > 0 {
+			idle = append(idle, fmt.Sprintf("%s (%s)", r.ID, strings.Join(patterns, ", ")))
 		}
 	}
-	if f.app != "" && idle == len(f.Rules) {
+	switch {
+	case f.app == "" || len(idle) == 0:
+		return notes, nil
+	case len(idle) == len(f.Rules):
 		return []Note{{Message: fmt.Sprintf("%s: no %s class in the dump: its %d rules check nothing", f.name, f.app, len(f.Rules))}}, nil
+	case len(idle) == 1:
+		return []Note{{Message: fmt.Sprintf("%s: 1 of %d rules checks nothing, no class in the dump matching it: %s", f.name, len(f.Rules), idle[0])}}, nil
 	}
-	return notes, nil
+	return []Note{{Message: fmt.Sprintf("%s: %d of %d rules check nothing, no class in the dump matching them: %s", f.name, len(idle), len(f.Rules), strings.Join(idle, "; "))}}, nil
 }
 
-// matchesNothing is the note for a pattern no class matches.
-func matchesNothing(key, pattern string) string {
-	return fmt.Sprintf("%s %s matches no class in the dump: the rule checks nothing", key, pattern)
+// miss is a class pattern of a rule that selects nothing in the dump.
+type miss struct {
+	pattern string // as the rule gives it
+	note    string // the note for the rule: its key, the pattern, what follows
 }
 
-func (r *Rule) resolve(g *heap.Graph) (notes []string, err error) {
+// matchesNothing is the miss of a pattern no class matches.
+func matchesNothing(key, pattern string) miss {
+	return miss{pattern, fmt.Sprintf("%s %s matches no class in the dump: the rule checks nothing", key, pattern)}
+}
+
+func (r *Rule) resolve(g *heap.Graph) (misses []miss, err error) {
 	some := func(match []bool) bool { return slices.Contains(match, true) }
 	switch {
 	case r.Retained != nil:
 		switch {
 		case some(retainedMatch(g, r.Retained)):
 		case r.Retained.Package != "":
-			notes = append(notes, fmt.Sprintf("retained.package %s: no class of that package in the dump: the rule checks nothing", r.Retained.Package))
+			misses = append(misses, miss{r.Retained.Package, fmt.Sprintf("retained.package %s: no class of that package in the dump: the rule checks nothing", r.Retained.Package)})
 		default:
-			notes = append(notes, matchesNothing("retained.class", r.Retained.Class))
+			misses = append(misses, matchesNothing("retained.class", r.Retained.Class))
 		}
 	case r.Instances != nil:
 		if !some(classMatch(g, r.Instances.Class)) {
-			notes = append(notes, matchesNothing("instances.class", r.Instances.Class))
+			misses = append(misses, matchesNothing("instances.class", r.Instances.Class))
 		}
 	case r.Path != nil:
 		return r.Path.resolve(g)
@@ -73,22 +89,22 @@ func (r *Rule) resolve(g *heap.Graph) (notes []string, err error) {
 		return r.Accounting.resolve(g)
 	case r.DuplicateClasses != nil:
 		if r.DuplicateClasses.Class != "" && !some(classMatch(g, r.DuplicateClasses.Class)) {
-			notes = append(notes, matchesNothing("duplicate-classes.class", r.DuplicateClasses.Class))
+			misses = append(misses, matchesNothing("duplicate-classes.class", r.DuplicateClasses.Class))
 		}
 	case r.DirectMemory != nil:
 		if r.DirectMemory.Owner != "" && !some(classMatch(g, r.DirectMemory.Owner)) {
-			notes = append(notes, matchesNothing("direct-memory.owner", r.DirectMemory.Owner))
+			misses = append(misses, matchesNothing("direct-memory.owner", r.DirectMemory.Owner))
 		}
 	}
-	return notes, nil
+	return misses, nil
 }
 
 // resolve fails for a through field that no class it names declares, or
 // that holds no reference; it notes a class or a through matching nothing
 // and a through class without objects.
-func (p *PathRule) resolve(g *heap.Graph) (notes []string, err error) {
+func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	if !slices.Contains(classMatch(g, p.Class), true) {
-		notes = append(notes, matchesNothing("path.class", p.Class))
+		misses = append(misses, matchesNothing("path.class", p.Class))
 	}
 	via, field := splitThrough(g, p.Through)
 	if field != "" {
@@ -99,19 +115,19 @@ func (p *PathRule) resolve(g *heap.Graph) (notes []string, err error) {
 	}
 	switch {
 	case !slices.Contains(via, true):
-		notes = append(notes, matchesNothing("path.through", p.Through))
+		misses = append(misses, matchesNothing("path.through", p.Through))
 	case !hasObjects(g, via):
-		notes = append(notes, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through))
+		misses = append(misses, miss{p.Through, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through)})
 	}
-	return notes, nil
+	return misses, nil
 }
 
 // resolve fails for a field that the classes (and subclasses) do not
 // declare or that is not a long, int or short.
-func (a *AccountingRule) resolve(g *heap.Graph) (notes []string, err error) {
+func (a *AccountingRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	named := classMatch(g, a.Class)
 	if !slices.Contains(named, true) {
-		return []string{matchesNothing("accounting.class", a.Class)}, nil
+		return []miss{matchesNothing("accounting.class", a.Class)}, nil
 	}
 	if err := checkField(g, withSubclasses(g, named), named, a.Field, isCount, "a long, int or short"); err != nil {
 		return nil, fmt.Errorf("accounting.field: %w", err)

@@ -106,9 +106,8 @@ func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 type File struct {
 	Rules []Rule `yaml:"rules"`
 	// app is, for leakscan's own rules, the kind of application they are
-	// written for ("Spark"); "" for a rules file. A dump holding none of
-	// the classes such a set names gets one note for the set (see
-	// Resolve).
+	// written for ("Spark"); "" for a rules file. Such a set's rules that
+	// check nothing get one note for the set (see Resolve).
 	app  string
 	name string // as given to Load, for messages
 }

@@ -49,9 +49,8 @@ error (bad rules, unreadable dump). Besides the summary on stdout (or
 --sarif FILE writes SARIF 2.1.0, and with GITHUB_ACTIONS=true each finding
 is also printed on stderr as a GitHub Actions ::error / ::warning annotation.
 A rule whose class pattern matches no class in the dump passes with a
-warning on stderr (built-in rules too; when none of a built-in set's classes
-is in the dump, one warning for the set); a field no matching class declares
-is an input error.`,
+warning on stderr (for built-in rules, one warning for the set, listing those
+that check nothing); a field no matching class declares is an input error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.init {
@@ -170,12 +169,14 @@ func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.Fi
 	if err != nil {
 		return fail(&ExitError{Code: ExitError2, Err: err})
 	}
+	// Once each, also when a damaged index part met in the analysis
+	// makes the command run again.
 	for _, n := range notes {
 		if n.Rule == "" {
-			fmt.Fprintf(s.Err, "leakscan: warning: %s\n", n.Message)
+			s.warnOnce("%s", n.Message)
 			continue
 		}
-		fmt.Fprintf(s.Err, "leakscan: warning: rule %s: %s\n", n.Rule, n.Message)
+		s.warnOnce("rule %s: %s", n.Rule, n.Message)
 	}
 	tree, err := x.Tree(t)
 	if err != nil {
