@@ -476,12 +476,12 @@ func TestDirectMemoryLeavesOutMappings(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	for name, c := range map[string]struct{ body, err string }{
-		"two kinds":          {"rules: [{id: x, instances: {class: A, max: 1}, retained: {class: A, max: 1MB}}]", "exactly one"},
-		"no kind":            {"rules: [{id: x}]", "exactly one"},
+		"two kinds":          {"rules: [{id: x, instances: {class: A, max: 1}, retained: {class: A, max: 1MB}}]", "retained and instances: a rule has one kind"},
+		"no kind":            {"rules: [{id: x}]", "no kind: give one of retained, instances"},
 		"bad size":           {"rules: [{id: x, retained: {class: A, max: lots}}]", "retained.max"},
 		"bad field":          {"rules: [{id: x, instances: {class: A, max: 1, typo: 2}}]", "typo"},
 		"severity":           {"rules: [{id: x, severity: fatal, instances: {class: A, max: 1}}]", "fatal"},
-		"duplicate":          {"rules: [{id: x, instances: {class: A, max: 1}}, {id: x, instances: {class: B, max: 1}}]", "used twice"},
+		"duplicate":          {"rules: [{id: x, instances: {class: A, max: 1}}, {id: x, instances: {class: B, max: 1}}]", "rule 2 (x): id x is rule 1's too"},
 		"bad regexp":         {"rules: [{id: x, instances: {class: '/(/', max: 1}}]", "rule 1 (x): instances.class: class pattern /(/"},
 		"bad through":        {"rules: [{id: x, path: {class: A, through: '/(/'}}]", "rule 1 (x): path.through: class pattern /(/"},
 		"bad through class":  {"rules: [{id: x, path: {class: A, through: '/(/.next'}}]", "rule 1 (x): path.through: class pattern /(/"},
@@ -493,7 +493,7 @@ func TestLoadErrors(t *testing.T) {
 		"negative max":       {"rules: [{id: x, instances: {class: A, max: -1}}]", `"-1": expected a whole number`},
 		"fractional max":     {"rules: [{id: x, instances: {class: A, max: 1.5}}]", `"1.5": expected a whole number`},
 		"no max":             {"rules: [{id: x, instances: {class: A}}]", "instances: no max"},
-		"zero loaders":       {"rules: [{id: x, duplicate-classes: {max-loaders: 0}}]", "max-loaders 0: expected 1 or more"},
+		"zero loaders":       {"rules: [{id: x, duplicate-classes: {max-loaders: 0}}]", `max-loaders "0": expected a whole number, 1 or more`},
 		"fractional loaders": {"rules: [{id: x, duplicate-classes: {max-loaders: 2.5}}]", `"2.5": expected a whole number`},
 		// A share above 100% can never be exceeded: the rule passed
 		// every dump. Refused as dominators --min-retained refuses it.
@@ -539,6 +539,54 @@ func TestLoadErrors(t *testing.T) {
 - {id: d, direct-memory: {max: 2.0}}
 - {id: e, direct-memory: {max: 1.5KiB}}
 `)
+}
+
+// TestRulesFileMistakes: every mistake in a rules file is one line that
+// names the file, the line the mistake is on and, in a rule, the rule and
+// its key, in the file's words. yaml.v3 put a syntax error on the line
+// before the block holding it (line 1 for a key indented wrong on line
+// 5) and an unknown key on a second line, naming a Go type.
+func TestRulesFileMistakes(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, body, want string }{
+		{"indented wrong", "rules:\n  - id: a\n    instances:\n      class: A\n     max: 3\n", ":5: did not find expected key"},
+		{"a tab", "rules:\n\t- id: a\n", ":2: found character that cannot start any token"},
+		{"a brace not closed", "rules:\n  - id: a\n    instances: {class: A, max: 3\n  - id: b\n", ":3: did not find expected ',' or '}'"},
+		{"a rule indented wrong", "rules:\n  - id: a\n    instances: {class: A, max: 3}\n  - id: b\n   instances: {class: B, max: 3}\n", ":5: did not find expected '-' indicator"},
+		{"a quote not closed", "rules:\n  - id: a\n    description: \"oops\n    instances: {class: A, max: 3}\n", ":3: found unexpected end of stream"},
+		{"CRLF", "rules:\r\n  - id: a\r\n    instances:\r\n      class: A\r\n     max: 3\r\n", ":5: did not find expected key"},
+		{"unknown key in a kind", "rules:\n  - id: a\n    instances:\n      class: A\n      maxx: 3\n",
+			":5: rule 1 (a): unknown key instances.maxx (instances takes class, max)"},
+		{"unknown key in a rule", "rules:\n  - id: a\n    severty: error\n    instances: {class: A, max: 3}\n",
+			":3: rule 1 (a): unknown key severty (a rule takes id, description, severity, retained, instances, path, accounting, duplicate-classes, direct-memory)"},
+		{"unknown kind", "rules:\n  - id: a\n    instance: {class: A, max: 3}\n", ":3: rule 1 (a): unknown key instance"},
+		{"unknown key at the top", "rule:\n  - id: a\n", ":1: unknown key rule at the top level (the file takes rules)"},
+		{"unknown key in a merge", "rules:\n  - &a {id: a, instances: {class: A, max: 1}}\n  - <<: *a\n    id: b\n    typo: 1\n", ":5: rule 2 (b): unknown key typo"},
+		{"a key twice", "rules:\n  - id: a\n    id: b\n    instances: {class: A, max: 3}\n", ":3: rule 1 (a): id given twice (also line 2)"},
+		{"rules not a list", "rules: {id: a}\n", ":1: rules: expected a list of rules"},
+		{"a rule not a mapping", "rules:\n  - a\n", `:2: rule 1: expected a mapping (id: ..., and a kind), found "a"`},
+		{"not a mapping", "hello\n", `:1: expected a mapping with the key rules, found "hello"`},
+		{"a list for a value", "rules:\n  - id: a\n    retained: {class: A, max: [1]}\n", ":3: rule 1 (a): retained.max: expected a single value, found a list"},
+		{"a count as a list", "rules:\n  - id: a\n    instances: {class: A, max: [1]}\n", ":3: rule 1 (a): instances.max: expected a single value, found a list"},
+		{"an empty kind", "rules:\n  - id: a\n    retained:\n", ":3: rule 1 (a): retained: empty: give its keys (class, package, max, per)"},
+		{"two kinds", "rules:\n  - id: a\n    instances: {class: A, max: 3}\n    retained: {class: A, max: 1MB}\n",
+			":2: rule 1 (a): retained and instances: a rule has one kind (make each a rule of its own)"},
+		{"no kind", "rules:\n  - id: a\n    description: x\n", ":2: rule 1 (a): no kind: give one of retained, instances, path, accounting, duplicate-classes, direct-memory"},
+		{"no id", "rules:\n  - instances: {class: A, max: 3}\n", ":2: rule 1: no id"},
+		{"an id twice", "rules:\n  - id: a\n    instances: {class: A, max: 3}\n  - id: a\n    instances: {class: B, max: 3}\n",
+			":4: rule 2 (a): id a is rule 1's too (line 2): ids must differ, as they name the results"},
+		{"a bad count", "rules:\n  - id: a\n    instances:\n      class: A\n      max: 10%\n", `:5: rule 1 (a): instances.max "10%": expected a whole number, 0 or more`},
+		{"a share above 100%", "rules:\n  - id: big\n    retained:\n      class: ChainNode\n      max: 150%\n",
+			`:5: rule 1 (big): retained.max "150%": a share of the reachable heap is at most 100%`},
+		{"a bad severity", "rules:\n  - id: a\n    severity: Error\n    instances: {class: A, max: 3}\n", `:3: rule 1 (a): severity "Error": expected error or warning`},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
+		os.WriteFile(path, []byte(c.body), 0o644)
+		_, err := Load(path)
+		if err == nil || !strings.HasPrefix(err.Error(), path+c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v\nwant %s%s", c.name, err, path, c.want)
+		}
+	}
 }
 
 // instances counts what the GC roots reach: three of the Spark fixture's

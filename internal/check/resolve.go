@@ -35,7 +35,7 @@ func Resolve(f *File, g *heap.Graph) ([]Note, error) {
 		r := &f.Rules[i]
 		misses, err := r.resolve(g)
 		if err != nil {
-			return nil, fmt.Errorf("%s: rule %d (%s): %w", f.name, i+1, r.ID, err)
+			return nil, f.ruleError(i, err)
 		}
 		var patterns []string
 		for _, m := range misses {
@@ -110,7 +110,7 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	if field != "" {
 		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
 		if err := checkField(g, via, via, field, isRef, "a reference"); err != nil {
-			return nil, fmt.Errorf("path.through %s: %w", p.Through, err)
+			return nil, keyErrorf("path.through", "path.through %s: %w", p.Through, err)
 		}
 	}
 	switch {
@@ -130,7 +130,7 @@ func (a *AccountingRule) resolve(g *heap.Graph) (misses []miss, err error) {
 		return []miss{matchesNothing("accounting.class", a.Class)}, nil
 	}
 	if err := checkField(g, withSubclasses(g, named), named, a.Field, isCount, "a long, int or short"); err != nil {
-		return nil, fmt.Errorf("accounting.field: %w", err)
+		return nil, keyErrorf("accounting.field", "accounting.field: %w", err)
 	}
 	return nil, nil
 }

@@ -5,10 +5,9 @@
 package check
 
 import (
-	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strconv"
@@ -83,22 +82,29 @@ type DirectRule struct {
 	Owner string `yaml:"owner"`
 }
 
-// Count is a whole number of 0 or more in a rules file. Decoded into an
-// int64, yaml.v3 truncates 1.5 to 1 and takes -1: a bound read otherwise
-// than written passes or fails every dump, so only a plain integer is
-// taken.
+// Count is a whole number in a rules file. Decoded into an int64, yaml.v3
+// truncates 1.5 to 1 and takes -1: a bound read otherwise than written
+// passes or fails every dump, so only a plain integer is taken, read when
+// the rule is validated (see parse), where the error can name the rule.
 type Count struct {
 	N     int64
-	Given bool // false when the rule leaves it out
+	Given bool   // false when the rule leaves it out
+	text  string // as written
 }
 
-// UnmarshalYAML reads an integer scalar.
+// UnmarshalYAML keeps the scalar (decode has checked it is one).
 func (c *Count) UnmarshalYAML(n *yaml.Node) error {
-	v, err := strconv.ParseInt(n.Value, 10, 64)
-	if n.Kind != yaml.ScalarNode || err != nil || v < 0 {
-		return fmt.Errorf("line %d: %q: expected a whole number, 0 or more", n.Line, n.Value)
+	c.text, c.Given = n.Value, true
+	return nil
+}
+
+// parse reads the count given under key, which must be at least min.
+func (c *Count) parse(key string, min int64, why string) error {
+	v, err := strconv.ParseInt(c.text, 10, 64)
+	if err != nil || v < min {
+		return keyErrorf(key, "%s %q: expected a whole number, %d or more%s", key, c.text, min, why)
 	}
-	c.N, c.Given = v, true
+	c.N = v
 	return nil
 }
 
@@ -108,8 +114,53 @@ type File struct {
 	// app is, for leakscan's own rules, the kind of application they are
 	// written for ("Spark"); "" for a rules file. Such a set's rules that
 	// check nothing get one note for the set (see Resolve).
-	app  string
-	name string // as given to Load, for messages
+	app   string
+	name  string       // as given to Load, for messages
+	nodes []*yaml.Node // each rule's, for the lines of messages
+}
+
+// keyError is a mistake in the value of one key of a rule: key, a dotted
+// path ("retained.max"), puts the message on its line.
+type keyError struct {
+	key string
+	err error
+}
+
+func (e *keyError) Error() string { return e.err.Error() }
+func (e *keyError) Unwrap() error { return e.err }
+
+func keyErrorf(key, format string, args ...any) error {
+	return &keyError{key, fmt.Errorf(format, args...)}
+}
+
+// ruleError places err, a mistake in rule i, in the file: the line of
+// its key (see keyError), or of the rule.
+func (f *File) ruleError(i int, err error) error {
+	id := ""
+	if f.Rules[i].ID != "" {
+		id = " (" + f.Rules[i].ID + ")"
+	}
+	var ke *keyError
+	var key string
+	if errors.As(err, &ke) {
+		key = ke.key
+	}
+	return fmt.Errorf("%s:%d: rule %d%s: %w", f.name, f.line(i, key), i+1, id, err)
+}
+
+// line is the line of key in rule i: of the deepest of its keys the rule
+// has, of the rule itself if none.
+func (f *File) line(i int, key string) int {
+	n := f.nodes[i]
+	line := n.Line
+	for k := range strings.SplitSeq(key, ".") {
+		kn, v := mapValue(n, k)
+		if kn == nil {
+			break
+		}
+		line, n = kn.Line, v
+	}
+	return line
 }
 
 //go:embed spark.yaml
@@ -154,19 +205,23 @@ func Load(name string) (*File, error) {
 	}
 	f, err := decode(data)
 	if err != nil {
+		var ye *yamlError
+		if errors.As(err, &ye) {
+			return nil, fmt.Errorf("%s:%d: %s", name, ye.line, ye.msg)
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	f.app, f.name = builtin.app, name
-	seen := map[string]bool{}
+	seen := map[string]int{} // rule index by id
 	for i := range f.Rules {
 		r := &f.Rules[i]
 		if err := r.validate(); err != nil {
-			return nil, fmt.Errorf("%s: rule %d (%s): %w", name, i+1, r.ID, err)
+			return nil, f.ruleError(i, err)
 		}
-		if seen[r.ID] {
-			return nil, fmt.Errorf("%s: rule id %q used twice", name, r.ID)
+		if j, ok := seen[r.ID]; ok {
+			return nil, f.ruleError(i, keyErrorf("id", "id %s is rule %d's too (line %d): ids must differ, as they name the results", r.ID, j+1, f.line(j, "id")))
 		}
-		seen[r.ID] = true
+		seen[r.ID] = i
 	}
 	if len(f.Rules) == 0 {
 		return nil, fmt.Errorf("%s: no rules", name)
@@ -174,40 +229,26 @@ func Load(name string) (*File, error) {
 	return f, nil
 }
 
-// decode reads the one YAML document of a rules file. A second document
-// (after "---") is refused: its rules would otherwise be dropped
-// unread, and the rules the file seems to hold never checked.
-func decode(data []byte) (*File, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f File
-	if err := dec.Decode(&f); err == io.EOF {
-		return nil, fmt.Errorf("the file is empty: no rules")
-	} else if err != nil {
-		return nil, err
+// kindNames are the keys of the kinds of rule, in the order of Rule's
+// fields.
+var kindNames = []string{"retained", "instances", "path", "accounting", "duplicate-classes", "direct-memory"}
+
+// kinds names the kinds the rule gives: one when it is valid.
+func (r *Rule) kinds() []string {
+	given := []bool{r.Retained != nil, r.Instances != nil, r.Path != nil, r.Accounting != nil, r.DuplicateClasses != nil, r.DirectMemory != nil}
+	var kinds []string
+	for i, g := range given {
+		if g {
+			kinds = append(kinds, kindNames[i])
+		}
 	}
-	var more yaml.Node
-	if err := dec.Decode(&more); err != io.EOF {
-		return nil, fmt.Errorf("more than one YAML document (a line \"---\"): put every rule in the first document's rules list")
-	}
-	return &f, nil
+	return kinds
 }
 
 // Kind names the rule's kind.
 func (r *Rule) Kind() string {
-	switch {
-	case r.Retained != nil:
-		return "retained"
-	case r.Instances != nil:
-		return "instances"
-	case r.Path != nil:
-		return "path"
-	case r.Accounting != nil:
-		return "accounting"
-	case r.DuplicateClasses != nil:
-		return "duplicate-classes"
-	case r.DirectMemory != nil:
-		return "direct-memory"
+	if kinds := r.kinds(); len(kinds) > 0 {
+		return kinds[0]
 	}
 	return ""
 }
@@ -221,52 +262,52 @@ func (r *Rule) validate() error {
 		r.Severity = "error"
 	case "error", "warning":
 	default:
-		return fmt.Errorf("severity %q: expected error or warning", r.Severity)
+		return keyErrorf("severity", "severity %q: expected error or warning", r.Severity)
 	}
-	kinds := 0
-	for _, set := range []bool{r.Retained != nil, r.Instances != nil, r.Path != nil, r.Accounting != nil, r.DuplicateClasses != nil, r.DirectMemory != nil} {
-		if set {
-			kinds++
-		}
-	}
-	if kinds != 1 {
-		return fmt.Errorf("needs exactly one of retained, instances, path, accounting, duplicate-classes, direct-memory")
+	switch kinds := r.kinds(); len(kinds) {
+	case 0:
+		return fmt.Errorf("no kind: give one of %s", strings.Join(kindNames, ", "))
+	case 1:
+	default:
+		return fmt.Errorf("%s: a rule has one kind (make each a rule of its own)", strings.Join(kinds, " and "))
 	}
 	switch {
 	case r.Retained != nil:
 		if (r.Retained.Class == "") == (r.Retained.Package == "") {
-			return fmt.Errorf("retained: give class or package")
+			return keyErrorf("retained", "retained: give class or package")
 		}
 		if err := checkLimit("retained.max", r.Retained.Max); err != nil {
 			return err
 		}
 		if r.Retained.Per != "" && r.Retained.Per != "object" && r.Retained.Per != "class" {
-			return fmt.Errorf("retained.per %q: expected object or class", r.Retained.Per)
+			return keyErrorf("retained.per", "retained.per %q: expected object or class", r.Retained.Per)
 		}
 	case r.Instances != nil:
 		if r.Instances.Class == "" {
-			return fmt.Errorf("instances: no class")
+			return keyErrorf("instances", "instances: no class")
 		}
 		if !r.Instances.Max.Given {
-			return fmt.Errorf("instances: no max (0 forbids every instance)")
+			return keyErrorf("instances", "instances: no max (0 forbids every instance)")
+		}
+		if err := r.Instances.Max.parse("instances.max", 0, ""); err != nil {
+			return err
 		}
 	case r.Path != nil:
 		if r.Path.Class == "" || r.Path.Through == "" {
-			return fmt.Errorf("path: give class and through")
+			return keyErrorf("path", "path: give class and through")
 		}
 	case r.Accounting != nil:
 		if r.Accounting.Class == "" || r.Accounting.Field == "" {
-			return fmt.Errorf("accounting: give class and field")
+			return keyErrorf("accounting", "accounting: give class and field")
 		}
 		if err := checkLimit("accounting.max-excess", r.Accounting.MaxExcess); err != nil {
 			return err
 		}
 	case r.DuplicateClasses != nil:
-		switch m := &r.DuplicateClasses.MaxLoaders; {
-		case !m.Given:
+		if m := &r.DuplicateClasses.MaxLoaders; !m.Given {
 			*m = Count{N: 1, Given: true}
-		case m.N < 1:
-			return fmt.Errorf("duplicate-classes.max-loaders %d: expected 1 or more (every class has a loader)", m.N)
+		} else if err := m.parse("duplicate-classes.max-loaders", 1, " (every class has a loader)"); err != nil {
+			return err
 		}
 	case r.DirectMemory != nil:
 		if err := checkLimit("direct-memory.max", r.DirectMemory.Max); err != nil {
@@ -275,7 +316,7 @@ func (r *Rule) validate() error {
 	}
 	for _, p := range r.patterns() {
 		if _, err := heap.ClassPattern(p.pattern); err != nil {
-			return fmt.Errorf("%s: %w", p.key, err)
+			return keyErrorf(p.key, "%s: %w", p.key, err)
 		}
 	}
 	return nil
@@ -291,14 +332,14 @@ func (r *Rule) validate() error {
 func checkLimit(key, s string) error {
 	_, pct, err := ParseLimit(s)
 	if err != nil {
-		return fmt.Errorf("%s: %w", key, err)
+		return keyErrorf(key, "%s: %w", key, err)
 	}
 	if pct > 100 {
-		return fmt.Errorf("%s %q: a share of the reachable heap is at most 100%%", key, s)
+		return keyErrorf(key, "%s %q: a share of the reachable heap is at most 100%%", key, s)
 	}
 	if num := strings.TrimSpace(s); strings.Trim(num, "0123456789,.") == "" {
 		if f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", ""), 64); err == nil && f != math.Trunc(f) {
-			return fmt.Errorf("%s %q: a size without a unit counts bytes, a whole number (a share is written 50%%)", key, s)
+			return keyErrorf(key, "%s %q: a size without a unit counts bytes, a whole number (a share is written 50%%)", key, s)
 		}
 	}
 	return nil

@@ -1,0 +1,317 @@
+package check
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Reading a rules file. yaml.v3 alone reports its mistakes in ways a
+// rules file's author cannot act on: a syntax error on the line before the
+// block that holds it (line 1 for a key indented wrong on line 5), an
+// unknown key as "field maxx not found in type check.InstancesRule" on a
+// line of its own below "yaml: unmarshal errors:". decode reads the file
+// as a node tree first, so that every mistake is one line naming where it
+// is in the file's own words; the rule errors of Load and Resolve take
+// their lines from the same tree (File.ruleError).
+
+// decode reads the one YAML document of a rules file, and each rule's
+// node. A second document (after "---") is refused: its rules would
+// otherwise be dropped unread, and the rules the file seems to hold never
+// checked.
+func decode(data []byte) (*File, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err == io.EOF {
+		return nil, fmt.Errorf("the file is empty: no rules")
+	} else if err != nil {
+		return nil, syntaxError(data, err)
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err != io.EOF {
+		return nil, fmt.Errorf("more than one YAML document (a line \"---\"): put every rule in the first document's rules list")
+	}
+	nodes, err := ruleNodes(&doc)
+	if err != nil {
+		return nil, err
+	}
+	// The shapes are checked: decoding can fail only where the walk is
+	// blind (a tag), still on one line.
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	var f File
+	if err := strict.Decode(&f); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, errors.New(strings.Join(te.Errors, "; "))
+		}
+		return nil, err
+	}
+	f.nodes = nodes
+	return &f, nil
+}
+
+// yamlSyntax reads a yaml.v3 syntax error: "yaml: line 4: did not find
+// expected key", or without the line. yaml.v3 gives it no structure.
+var yamlSyntax = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+
+// syntaxMessage splits a syntax error into its line (0 when none) and its
+// message; ok is false for another error.
+func syntaxMessage(err error) (line int, msg string, ok bool) {
+	m := yamlSyntax.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, "", false
+	}
+	line, _ = strconv.Atoi(m[1])
+	return line, err.Error()[len(m[0]):], true
+}
+
+// syntaxError restates a yaml.v3 syntax error with the line the mistake
+// is on. yaml.v3 gives, for most, the 0-based line where the block
+// holding the mistake begins, and no position of its own: the mistake is
+// on the first line from there at which the file read so far fails the
+// same way. A mistake the parser meets only at the end (a '{' never
+// closed) is put where the file stops parsing: the line of the '{' in a
+// block, the last line of a list written on several.
+func syntaxError(data []byte, err error) error {
+	start, msg, ok := syntaxMessage(err)
+	if !ok {
+		return err
+	}
+	budget := 64 << 20 // bytes parsed again, at most: a rules file has some KiB
+	end, line := 0, 0
+	for end < len(data) && budget > 0 {
+		next := bytes.IndexByte(data[end:], '\n') + 1
+		if next == 0 {
+			next = len(data) - end
+		}
+		end, line = end+next, line+1
+		if line < start {
+			continue
+		}
+		budget -= end
+		var n yaml.Node
+		if e := yaml.Unmarshal(data[:end], &n); e != nil {
+			if _, m, _ := syntaxMessage(e); m == msg {
+				return &yamlError{line, msg}
+			}
+		}
+	}
+	if start > 0 {
+		return &yamlError{start + 1, "in the block from here on: " + msg}
+	}
+	return errors.New(msg)
+}
+
+// yamlError is a mistake at a line of a rules file.
+type yamlError struct {
+	line int
+	msg  string
+}
+
+func (e *yamlError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// ruleNodes checks that doc has the shape of a File, and returns each
+// rule's mapping node.
+func ruleNodes(doc *yaml.Node) ([]*yaml.Node, error) {
+	top := resolveAlias(doc.Content[0])
+	if isNull(top) {
+		return nil, nil // a document without content ("---"): Load says no rules
+	}
+	if top.Kind != yaml.MappingNode {
+		return nil, &yamlError{top.Line, fmt.Sprintf("expected a mapping with the key rules, found %s", describe(top))}
+	}
+	var list *yaml.Node
+	for i := 0; i < len(top.Content); i += 2 {
+		k := top.Content[i]
+		if k.Value != "rules" {
+			return nil, &yamlError{k.Line, fmt.Sprintf("unknown key %s at the top level (the file takes rules)", keyName(k))}
+		}
+		if list != nil {
+			return nil, &yamlError{k.Line, fmt.Sprintf("rules given twice (also line %d)", list.Line)}
+		}
+		list = resolveAlias(top.Content[i+1])
+	}
+	if list == nil || isNull(list) {
+		return nil, nil // Load says: no rules
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, &yamlError{list.Line, fmt.Sprintf("rules: expected a list of rules (lines \"- id: ...\"), found %s", describe(list))}
+	}
+	nodes := make([]*yaml.Node, len(list.Content))
+	w := walker{seen: map[walked]bool{}}
+	for i, n := range list.Content {
+		n = resolveAlias(n)
+		nodes[i] = n
+		if n.Kind != yaml.MappingNode {
+			return nil, &yamlError{n.Line, fmt.Sprintf("rule %d: expected a mapping (id: ..., and a kind), found %s", i+1, describe(n))}
+		}
+		if err := w.walk(n, reflect.TypeFor[Rule](), ""); err != nil {
+			id := ""
+			if _, v := mapValue(n, "id"); v != nil && v.Kind == yaml.ScalarNode && v.Value != "" {
+				id = " (" + v.Value + ")"
+			}
+			return nil, &yamlError{err.line, fmt.Sprintf("rule %d%s: %s", i+1, id, err.msg)}
+		}
+	}
+	return nodes, nil
+}
+
+// walker checks the keys and the kinds of node of a rule against the
+// structs it decodes into, each node once for a type (an alias names a
+// node again, and a file of aliases of aliases would otherwise be walked
+// exponentially).
+type walker struct{ seen map[walked]bool }
+
+type walked struct {
+	n *yaml.Node
+	t reflect.Type
+}
+
+// walk checks n as the value of key (a dotted path, "" for a rule) of
+// type t.
+func (w *walker) walk(n *yaml.Node, t reflect.Type, key string) *yamlError {
+	n = resolveAlias(n)
+	if w.seen[walked{n, t}] {
+		return nil
+	}
+	w.seen[walked{n, t}] = true
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+		if isNull(n) {
+			return &yamlError{n.Line, fmt.Sprintf("%s: empty: give its keys (%s)", key, strings.Join(yamlKeys(t), ", "))}
+		}
+	}
+	if t.Kind() != reflect.Struct || t == reflect.TypeFor[Count]() {
+		if n.Kind != yaml.ScalarNode {
+			return &yamlError{n.Line, fmt.Sprintf("%s: expected a single value, found %s", key, describe(n))}
+		}
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return &yamlError{n.Line, fmt.Sprintf("%s: expected a mapping (%s), found %s", key, strings.Join(yamlKeys(t), ", "), describe(n))}
+	}
+	given := map[string]int{}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		path := keyName(k)
+		if key != "" {
+			path = key + "." + path
+		}
+		if k.Value == "<<" { // a merge: the keys of other mappings
+			if err := w.walkMerge(v, t, key, path); err != nil {
+				return err
+			}
+			continue
+		}
+		f, ok := yamlField(t, k.Value)
+		if !ok {
+			in := "a rule"
+			if key != "" {
+				in = key
+			}
+			return &yamlError{k.Line, fmt.Sprintf("unknown key %s (%s takes %s)", path, in, strings.Join(yamlKeys(t), ", "))}
+		}
+		if line, ok := given[k.Value]; ok {
+			return &yamlError{k.Line, fmt.Sprintf("%s given twice (also line %d)", path, line)}
+		}
+		given[k.Value] = k.Line
+		if err := w.walk(v, f.Type, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkMerge checks the mappings a merge key ("<<: *defaults", at path)
+// names as the value of key, of type t.
+func (w *walker) walkMerge(v *yaml.Node, t reflect.Type, key, path string) *yamlError {
+	v = resolveAlias(v)
+	merged := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		merged = v.Content
+	}
+	for _, m := range merged {
+		if m = resolveAlias(m); m.Kind != yaml.MappingNode {
+			return &yamlError{m.Line, fmt.Sprintf("%s: expected a mapping to merge, found %s", path, describe(m))}
+		}
+		if err := w.walk(m, t, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// yamlField is the field of struct type t that key decodes into.
+func yamlField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key && f.IsExported() {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// yamlKeys lists the keys struct type t takes, in the order of its fields.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" && name != "-" && f.IsExported() {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// mapValue returns the key and value nodes of key in mapping n, or nils.
+func mapValue(n *yaml.Node, key string) (k, v *yaml.Node) {
+	n = resolveAlias(n)
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], resolveAlias(n.Content[i+1])
+		}
+	}
+	return nil, nil
+}
+
+// keyName is a mapping key for messages: its text, or what it is when it
+// is not text ("? [a]").
+func keyName(k *yaml.Node) string {
+	if k.Kind == yaml.ScalarNode {
+		return k.Value
+	}
+	return describe(k)
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+
+// describe names a node's kind for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	if isNull(n) {
+		return "nothing"
+	}
+	return strconv.Quote(n.Value)
+}
