@@ -95,6 +95,9 @@ func Run(f *File, in Inputs) *Result {
 		rr.More = c.count - len(c.found)
 		for _, cand := range c.found {
 			fnd := Finding{Rule: rule.ID, Severity: rule.Severity, Message: cand.message, Objects: cand.objects, Path: cand.path}
+			if fnd.Objects == nil {
+				fnd.Objects = []ObjectRef{} // [] in JSON, as findings are, not null
+			}
 			if fnd.Path == nil && cand.pathTo != heap.None {
 				fnd.Path = c.steps(cand.pathTo)
 			}

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -653,6 +654,24 @@ func TestDuplicatesLeaveOutGarbageLoaders(t *testing.T) {
 	got := findings(t, in, `- {id: d, severity: error, duplicate-classes: {class: app.Dup, max-loaders: 1}}`)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "defined by 2 class loaders") {
 		t.Errorf("%+v", got)
+	}
+}
+
+// A finding naming no object (loaders the dump has no object for) has
+// objects [] in JSON, not null, which a jq filter over objects[] fails on.
+func TestFindingObjectsNeverNull(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	w.ClassWithID(w.NewID(), "app/Dup", obj, 0x7000, nil, nil)
+	w.ClassWithID(w.NewID(), "app/Dup", obj, 0x7008, nil, nil)
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	got := findings(t, in, `- {id: d, severity: error, duplicate-classes: {class: app.Dup}}`)
+	if len(got) != 1 {
+		t.Fatalf("%+v", got)
+	}
+	data, err := json.Marshal(got[0])
+	if err != nil || !strings.Contains(string(data), `"objects":[]`) {
+		t.Errorf("%s, %v", data, err)
 	}
 }
 
