@@ -386,12 +386,9 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 	var driverRules []rule
 	var results []result
 	for i, rr := range r.Rules {
-		short := rr.Description
+		short := firstSentence(rr.Description)
 		if short == "" {
 			short = rr.ID
-		}
-		if j := strings.IndexAny(short, ".\n"); j > 0 {
-			short = short[:j+1]
 		}
 		dr := rule{ID: rr.ID, Name: rr.Kind, ShortDescription: text{short}, DefaultConfiguration: map[string]any{"level": rr.Severity}}
 		if rr.Description != "" {
@@ -427,6 +424,23 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// firstSentence is s up to the end of its first sentence or line: a '.'
+// before a space or the end, not one of "..." nor a dot in a name
+// (org.apache.spark.MemoryConsumer), where the cut at the first '.' left
+// builtin:spark's rule "A MemoryConsumer (ExternalAppendOnlyMap,
+// ExternalSorter, ." in code scanning.
+func firstSentence(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\n':
+			return strings.TrimSpace(s[:i])
+		case s[i] == '.' && (i+1 == len(s) || s[i+1] == ' ') && (i == 0 || s[i-1] != '.'):
+			return s[:i+1]
+		}
+	}
+	return s
 }
 
 // artifactURI is the dump's path as SARIF wants it, a URI reference: an

@@ -238,3 +238,21 @@ func TestCheckNotesOnce(t *testing.T) {
 		t.Errorf("a damaged part: exit %d, same output %v, stderr %q", code, out == first, errOut)
 	}
 }
+
+// TestFirstSentence: a SARIF rule's short description is its description's
+// first sentence, not what comes before its first dot.
+func TestFirstSentence(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"A MemoryConsumer (ExternalAppendOnlyMap, ExternalSorter, ...) retains much more. Memory the manager misses.",
+			"A MemoryConsumer (ExternalAppendOnlyMap, ExternalSorter, ...) retains much more."},
+		{"org.apache.spark.MemoryConsumer leaks. Second.", "org.apache.spark.MemoryConsumer leaks."},
+		{"Caches over 30% of the heap", "Caches over 30% of the heap"},
+		{"First line\nsecond line.", "First line"},
+		{"Ends with a dot.", "Ends with a dot."},
+		{"", ""},
+	} {
+		if got := firstSentence(c.in); got != c.want {
+			t.Errorf("firstSentence(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
