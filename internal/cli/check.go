@@ -54,6 +54,11 @@ that check nothing); a field no matching class declares is an input error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.init {
+				if len(args) > 0 {
+					// It would exit 0 having checked nothing: in CI, a
+					// passing job.
+					return &ExitError{Code: ExitError2, Err: fmt.Errorf("--init writes an example rules file and checks no dump: leave out %s", args[0])}
+				}
 				return o.writeExample(s)
 			}
 			return o.run(s, g, args)
@@ -64,7 +69,7 @@ that check nothing); a field no matching class declares is an input error.`,
 	f.StringVar(&o.format, "format", "table", "table (a readable summary) or json")
 	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file")
 	f.StringVar(&o.sarif, "sarif", "", "also write SARIF 2.1.0 to this file")
-	f.BoolVar(&o.init, "init", false, "write a commented example rules file (to --rules, default leakscan-rules.yaml) and stop")
+	f.BoolVar(&o.init, "init", false, "write a commented example rules file (to --rules, default leakscan-rules.yaml) and stop; no DUMP with it")
 	o.tree.register(cmd)
 	return cmd
 }
@@ -221,10 +226,19 @@ func (o *checkOptions) writeExample(s *IOStreams) error {
 	if check.IsBuiltin(path) {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("--init --rules %s: that names built-in rules, not a file to write; give a file name (default leakscan-rules.yaml)", path)}
 	}
-	if _, err := os.Stat(path); err == nil {
+	// O_EXCL: a file made between a check and the write is not replaced.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s exists; not overwriting it", path)}
 	}
-	if err := os.WriteFile(path, check.Example(), 0o644); err != nil {
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(check.Example()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "wrote %s\n", path)

@@ -132,6 +132,14 @@ func TestCheck(t *testing.T) {
 	if _, errOut, code := run(t, "check", "--init", "--rules", example); code != 2 || !strings.Contains(errOut, "exists") {
 		t.Errorf("--init again: exit %d %q", code, errOut)
 	}
+	// --init with a dump checks nothing: exit 2, not a passing CI job.
+	other := filepath.Join(dir, "other.yaml")
+	if _, errOut, code := run(t, "check", spark, "--init", "--rules", other); code != 2 || !strings.Contains(errOut, "checks no dump") {
+		t.Errorf("--init with a dump: exit %d %q", code, errOut)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("--init with a dump wrote the example")
+	}
 	// Its com.example rules match nothing there: warnings, not errors.
 	if _, errOut, code := run(t, "check", spark, "--rules", example); code != 1 || !strings.Contains(errOut, "warning: rule too-many-sessions: instances.class com.example.Session matches no class") {
 		t.Errorf("the example rules on the fixture: exit %d %q", code, errOut)
