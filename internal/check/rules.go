@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
@@ -276,6 +277,11 @@ func (r *Rule) validate() error {
 		if (r.Retained.Class == "") == (r.Retained.Package == "") {
 			return keyErrorf("retained", "retained: give class or package")
 		}
+		if p := r.Retained.Package; p != "" && !isPackageName(p) {
+			// A glob or a trailing dot matched no class: the rule passed
+			// with a warning CI does not read.
+			return keyErrorf("retained.package", "retained.package %q: expected a package name (com.acme.cache); for a pattern, give class", p)
+		}
 		if err := checkLimit("retained.max", r.Retained.Max); err != nil {
 			return err
 		}
@@ -320,6 +326,22 @@ func (r *Rule) validate() error {
 		}
 	}
 	return nil
+}
+
+// isPackageName reports whether s is a Java package name: identifiers
+// joined by dots.
+func isPackageName(s string) bool {
+	for part := range strings.SplitSeq(s, ".") {
+		if part == "" {
+			return false
+		}
+		for i, c := range part {
+			if !(unicode.IsLetter(c) || c == '_' || c == '$' || i > 0 && unicode.IsDigit(c)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkLimit checks a size of a rule (key names it): one ParseLimit reads,
