@@ -291,12 +291,22 @@ func sentence(sp Suspect, held []ClassShare) string {
 		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
 	}
 	if len(held) > 0 && sp.Kind == "object" {
-		top := held[0]
-		fmt.Fprintf(&b, ", mostly %s %s (%s)", humanize.Comma(top.Instances), top.Class, humanize.IBytes(top.Shallow))
+		b.WriteString(heldClause(held[0], acc.Retained))
 	}
 	b.WriteString(".")
 	if retained != sp.Retained {
 		fmt.Fprintf(&b, " The %s %s that holds it retains %s (%.0f%%) in all.", simpleName(sp.Object.Class), sp.Object.ID, humanize.IBytes(sp.Retained), sp.Percent)
 	}
 	return b.String()
+}
+
+// heldClause says what a biggest class is of whole bytes: "mostly" only
+// when it is more than half of them (JobServer.hprof's SharedImageReader
+// was "mostly" the byte[] that are 28% of what it retains).
+func heldClause(top ClassShare, whole uint64) string {
+	objects := humanize.Comma(top.Instances) + " " + top.Class
+	if top.Shallow*2 > whole {
+		return fmt.Sprintf(", mostly %s (%s)", objects, humanize.IBytes(top.Shallow))
+	}
+	return fmt.Sprintf(", its biggest share %s (%s, %.0f%% of it)", objects, humanize.IBytes(top.Shallow), percentOf(top.Shallow, whole))
 }
