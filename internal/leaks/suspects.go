@@ -290,8 +290,12 @@ func sentence(sp Suspect, held []ClassShare) string {
 	if len(sp.Chain) > 1 {
 		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
 	}
-	if len(held) > 0 && sp.Kind == "object" {
-		b.WriteString(heldClause(held[0], acc.Retained))
+	if len(held) > 0 {
+		whole := acc.Retained
+		if sp.Kind == "class" {
+			whole = sp.Retained // what all the instances retain, as held
+		}
+		b.WriteString(heldClause(held[0], whole))
 	}
 	b.WriteString(".")
 	if retained != sp.Retained {

@@ -183,56 +183,63 @@ func TestSuspectRetains(t *testing.T) {
 	}
 }
 
-// TestSuspectSentenceHolds: an object suspect's sentence says what the
-// memory is mostly made of, and that is the biggest class of what the
-// last object it names holds, the accumulation point, counted here over
-// that object's dominator subtree. Before, it was the suspect's own
+// TestSuspectSentenceHolds: a suspect's sentence says what the memory is
+// mostly made of. For an object suspect that is the biggest class of what
+// the last object it names holds, the accumulation point, counted here
+// over that object's dominator subtree. Before, it was the suspect's own
 // biggest class: on Spark22713.hprof, "the memory accumulates in one
 // Object[] holding 3.1 MiB, mostly 50,001 byte[] (3.1 MiB)", where the
 // Object[] holds 39,998 byte[] and the thread above it the other 10,003.
-// It says "mostly" only of more than half: JobServer.hprof's
-// SharedImageReader was "mostly 2,539 byte[] (193 KiB)" of 686 KiB.
+// For a class suspect it is the first of its biggest classes (which
+// TestSuspectRetains counts): before, its sentence had none. It says
+// "mostly" only of more than half: JobServer.hprof's SharedImageReader was
+// "mostly 2,539 byte[] (193 KiB)" of 686 KiB.
 func TestSuspectSentenceHolds(t *testing.T) {
-	var checked, shares int
-	for _, dump := range []string{"Spark22713.hprof", "Basic.hprof", "JobServer.hprof"} {
+	checked := map[string]int{}
+	var shares int
+	for _, dump := range []string{"Spark22713.hprof", "Basic.hprof", "JobServer.hprof", "Netty.hprof"} {
 		a := fixture(t, dump)
 		for _, sp := range Suspects(a.g, a.t, a.s, 0.10) {
-			if sp.Kind != "object" {
-				continue
-			}
-			acc := sp.Chain[len(sp.Chain)-1].Object
-			id, err := strconv.ParseUint(strings.TrimPrefix(acc.ID, "0x"), 16, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			per := map[string]*ClassShare{}
-			a.t.Subtree(a.g.Lookup(id), func(o heap.ObjectIndex) {
-				name := heap.SourceName(a.g.Classes[a.g.ClassOf(o)].Name)
-				if per[name] == nil {
-					per[name] = &ClassShare{Class: name}
-				}
-				per[name].Instances++
-				per[name].Shallow += a.g.ShallowSize(o)
-			})
+			holder, whole := sp.Chain[len(sp.Chain)-1].Object, sp.Retained
+			what := fmt.Sprintf("the %d instances of %s", sp.Instances, sp.Class)
 			var top ClassShare
-			for _, c := range per {
-				if c.Shallow > top.Shallow || c.Shallow == top.Shallow && c.Class < top.Class {
-					top = *c
+			if sp.Kind == "class" {
+				top = sp.Retains[0]
+			} else {
+				what = holder.Class + " " + holder.ID
+				id, err := strconv.ParseUint(strings.TrimPrefix(holder.ID, "0x"), 16, 64)
+				if err != nil {
+					t.Fatal(err)
 				}
+				per := map[string]*ClassShare{}
+				a.t.Subtree(a.g.Lookup(id), func(o heap.ObjectIndex) {
+					name := heap.SourceName(a.g.Classes[a.g.ClassOf(o)].Name)
+					if per[name] == nil {
+						per[name] = &ClassShare{Class: name}
+					}
+					per[name].Instances++
+					per[name].Shallow += a.g.ShallowSize(o)
+				})
+				for _, c := range per {
+					if c.Shallow > top.Shallow || c.Shallow == top.Shallow && c.Class < top.Class {
+						top = *c
+					}
+				}
+				whole = holder.Retained
 			}
 			want := fmt.Sprintf(", mostly %s %s (%s)", humanize.Comma(top.Instances), top.Class, humanize.IBytes(top.Shallow))
-			if top.Shallow*2 <= acc.Retained {
+			if top.Shallow*2 <= whole {
 				want = fmt.Sprintf(", its biggest share %s %s (%s, %.0f%% of it)", humanize.Comma(top.Instances), top.Class,
-					humanize.IBytes(top.Shallow), float64(top.Shallow)*100/float64(acc.Retained))
+					humanize.IBytes(top.Shallow), float64(top.Shallow)*100/float64(whole))
 				shares++
 			}
 			if !strings.Contains(sp.Sentence, want) {
-				t.Errorf("%s: %q\nlacks %q, the biggest class of what %s %s holds", dump, sp.Sentence, want, acc.Class, acc.ID)
+				t.Errorf("%s: %q\nlacks %q, the biggest class of what %s hold", dump, sp.Sentence, want, what)
 			}
-			checked++
+			checked[sp.Kind]++
 		}
 	}
-	if checked < 4 || shares == 0 {
-		t.Errorf("%d object suspects on the fixtures, %d of them with a biggest class of half or less; want 4 and 1", checked, shares)
+	if checked["object"] < 4 || checked["class"] < 5 || shares == 0 {
+		t.Errorf("%v suspects on the fixtures, %d of them with a biggest class of half or less; want 4 object and 5 class suspects, and 1", checked, shares)
 	}
 }
