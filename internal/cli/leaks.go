@@ -503,6 +503,9 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 			classesHead = fmt.Sprintf("Biggest classes the %s instances retain together (%s):", commas(sp.Instances), render.Size(sp.Retained))
 		}
 		fmt.Fprintln(w, "  "+pathHead)
+		if len(sp.Path) == 0 {
+			fmt.Fprintln(w, "    "+leaks.NoStrongPath)
+		}
 		for j, st := range sp.Path {
 			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), stepLine(st, j == 0, false))
 		}

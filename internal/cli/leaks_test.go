@@ -6,6 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/leaks"
 )
 
 // TestLeakCommandsCSV: offheap, spark, threads and classloaders write one
@@ -55,6 +59,47 @@ func TestSuspectsFormatTable(t *testing.T) {
 	table, errOut, code2 := run(t, "suspects", dump, "--format", "table")
 	if code != 0 || code2 != 0 || table != text || !strings.HasPrefix(text, "Suspect 1: ") {
 		t.Errorf("--format table: exit %d/%d, stderr %q, same as text %v", code, code2, errOut, table == text)
+	}
+}
+
+// softCacheDump writes a dump whose one big object, a 1 MiB byte[], only
+// two SoftReferences lead to: the dominator tree follows their referents,
+// so it is a top-level object and a suspect, but no strong path from a GC
+// root reaches it.
+func softCacheDump(t *testing.T) string {
+	t.Helper()
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	soft := w.Class("java/lang/ref/SoftReference", ref, 0, nil, nil)
+	a, b, data := w.NewID(), w.NewID(), w.NewID()
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	for _, r := range []uint64{a, b} {
+		w.Instance(r, soft, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+		w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
+	}
+	return writeDump(t, w, "soft.hprof")
+}
+
+// TestSuspectWithoutStrongPath: a suspect no strong path leads to says so,
+// in its sentence and in place of its path, in suspects and in the report.
+// Before, its sentence named no root and its path was an empty heading
+// (sun_jdk6_18_x64.hprof's TimeZoneNames, held in a soft cache).
+func TestSuspectWithoutStrongPath(t *testing.T) {
+	dump := softCacheDump(t)
+	out, errOut, code := run(t, "suspects", dump)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Suspect 1: One instance of byte[], reached from no GC root by strong references alone, retains 1.0 MiB",
+		"  Path from a GC root:\n    " + leaks.NoStrongPath + "\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("suspects lacks %q:\n%s", want, out)
+		}
+	}
+	page, errOut, code := run(t, "report", dump, "-o", "-")
+	if code != 0 || !strings.Contains(page, leaks.NoStrongPath) {
+		t.Errorf("report: exit %d %s; the page lacks %q", code, errOut, leaks.NoStrongPath)
 	}
 }
 

@@ -28,6 +28,11 @@ type ClassShare struct {
 	Shallow   uint64 `json:"shallow_bytes"`
 }
 
+// NoStrongPath stands for a Suspect's Path when it is empty: the dominator
+// tree follows the referents of java.lang.ref.Reference, the path search
+// does not.
+const NoStrongPath = "none: no chain of strong references from a GC root leads to it; only the referent of a soft, weak, phantom or final reference does (or nothing, with --keep-unreachable)"
+
 // Suspect is a leak suspect.
 type Suspect struct {
 	// Kind is "object" (one object retains the share) or "class" (the
@@ -41,7 +46,10 @@ type Suspect struct {
 	// Chain is the dominator-tree walk from Object to the accumulation
 	// point (its last element), each keeping at least AccumulationRatio;
 	// Path the shortest strong path from a GC root to Object. The middle of
-	// a long one is an Elided step.
+	// a long one is an Elided step. It is empty when no strong path leads
+	// to Object: only the referents of soft, weak, phantom or final
+	// references do (the tree follows them), or nothing with
+	// dominator.Options.KeepUnreachable.
 	//
 	// A class suspect's Chain is Object alone and its Path leads to Object:
 	// it has no one place where the memory accumulates.
@@ -256,7 +264,11 @@ func sentence(sp Suspect, held []ClassShare) string {
 	} else {
 		fmt.Fprintf(&b, "One instance of %s", simpleName(named.Class))
 	}
-	if len(sp.Path) > 0 {
+	if len(sp.Path) == 0 {
+		// Only a Reference's referent leads to it (a cache of soft
+		// references, say), or, with --keep-unreachable, nothing does.
+		b.WriteString(", reached from no GC root by strong references alone")
+	} else {
 		root := sp.Path[0]
 		switch {
 		case strings.HasPrefix(root.GCRoot, "Thread "):

@@ -151,9 +151,10 @@ func BuildTree(t *dominator.Tree) *Node {
 var pageText string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"size":  func(b uint64) string { return humanize.IBytes(b) },
-	"comma": func(n int64) string { return humanize.Comma(n) },
-	"inc":   func(i int) int { return i + 1 },
+	"size":         func(b uint64) string { return humanize.IBytes(b) },
+	"comma":        func(n int64) string { return humanize.Comma(n) },
+	"inc":          func(i int) int { return i + 1 },
+	"noStrongPath": func() string { return leaks.NoStrongPath },
 	"pct": func(f float64) string {
 		return strings.TrimRight(strings.TrimRight(humanize.FormatFloat("#.#", f), "0"), ".") + "%"
 	},
