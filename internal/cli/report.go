@@ -66,6 +66,9 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				OffHeap:   leaks.OffHeap(graph, tree, search),
 				Threads:   leaks.Threads(graph, tree),
 				Reachable: tree.ReachableBytes,
+
+				UnreachableObjects: tree.UnreachableObjects,
+				UnreachableBytes:   tree.UnreachableBytes,
 			}
 			if len(d.Threads) > reportThreads {
 				d.MoreThreads = len(d.Threads) - reportThreads

@@ -59,6 +59,11 @@ type Data struct {
 	// MoreThreads is how many threads were left out of Threads.
 	MoreThreads int
 	Reachable   uint64
+	// UnreachableObjects and UnreachableBytes are what no GC root reaches:
+	// Histogram's instances and shallow sizes count them, its retained
+	// sizes do not.
+	UnreachableObjects int64
+	UnreachableBytes   uint64
 }
 
 // pruneShare is the share of the reachable heap below which subtrees are
@@ -145,6 +150,19 @@ func BuildTree(t *dominator.Tree) *Node {
 		return out
 	}
 	return &Node{Name: "all reachable objects", Size: t.ReachableBytes, Children: build(t.UnorderedChildren(heap.None), 0)}
+}
+
+// RetainedBelowShallow reports whether a Histogram row retains less than
+// its shallow size, which only unreachable instances make it do (a
+// reachable one counts in its class's retained size, on its own or under
+// another instance of the class): the page then says why.
+func (d *Data) RetainedBelowShallow() bool {
+	for _, r := range d.Histogram {
+		if r.Retained < r.Shallow {
+			return true
+		}
+	}
+	return false
 }
 
 //go:embed report.html.tmpl
