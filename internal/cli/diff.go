@@ -34,7 +34,10 @@ here). --fail-on-growth SIZE|PERCENT exits 1 when the reachable heap grew by
 more, for CI. With --format csv only the class table is written.
 
 Instances and shallow bytes count every object of the dump, as the histogram
-does; retained bytes and the heading's totals count what the GC roots reach.`,
+does; retained bytes and the heading's totals count what the GC roots reach.
+A class with unreachable instances may so retain less than its shallow size:
+the table then says under it how many objects (and bytes) each dump holds
+unreachable, and JSON always gives them.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -89,11 +92,19 @@ does; retained bytes and the heading's totals count what the GC roots reach.`,
 	return cmd
 }
 
-// side is one dump's totals.
+// side is one dump's totals. The unreachable objects count in the
+// classes' instances and shallow bytes, not in their retained bytes.
 type side struct {
-	Dump             string `json:"dump"`
-	ReachableObjects int64  `json:"reachable_objects"`
-	ReachableBytes   uint64 `json:"reachable_bytes"`
+	Dump               string `json:"dump"`
+	ReachableObjects   int64  `json:"reachable_objects"`
+	ReachableBytes     uint64 `json:"reachable_bytes"`
+	UnreachableObjects int64  `json:"unreachable_objects"`
+	UnreachableBytes   uint64 `json:"unreachable_bytes"`
+}
+
+func sideOf(t *dominator.Tree) side {
+	return side{Dump: t.Graph().Source.Path, ReachableObjects: t.ReachableObjects, ReachableBytes: t.ReachableBytes,
+		UnreachableObjects: t.UnreachableObjects, UnreachableBytes: t.UnreachableBytes}
 }
 
 // classDelta is one class's change; classes are matched by name.
@@ -199,10 +210,7 @@ func loaders(t *dominator.Tree) map[string][2]int {
 // sizes.
 func (o *diffOptions) compute(trees [2]*dominator.Tree, retained [2][]uint64) *diffReport {
 	base, next := trees[0], trees[1]
-	d := &diffReport{
-		Base: side{Dump: base.Graph().Source.Path, ReachableObjects: base.ReachableObjects, ReachableBytes: base.ReachableBytes},
-		New:  side{Dump: next.Graph().Source.Path, ReachableObjects: next.ReachableObjects, ReachableBytes: next.ReachableBytes},
-	}
+	d := &diffReport{Base: sideOf(base), New: sideOf(next)}
 	d.Growth = int64(next.ReachableBytes) - int64(base.ReachableBytes)
 	a, b := o.totals(base, retained[0]), o.totals(next, retained[1])
 	names := map[string]bool{}
@@ -263,7 +271,9 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 		{Title: "Retained", Key: "retained_delta_bytes", Kind: render.Text},
 		{Title: "Instances (new)", Key: "instances_new", Kind: render.Count}, {Title: "Retained (new)", Key: "retained_new_bytes", Kind: render.Bytes},
 	}}
+	belowShallow := false // a shown row retains less than its shallow size
 	for _, c := range d.Classes {
+		belowShallow = belowShallow || c.RetainedBase < c.ShallowBase || c.RetainedNew < c.ShallowNew
 		shallow, retained := any(c.Shallow), any(c.RetainedDiff)
 		if format == render.Table {
 			shallow, retained = render.SignedSize(c.Shallow), render.SignedSize(c.RetainedDiff)
@@ -277,6 +287,13 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 		render.SignedSize(d.Growth), commas(d.Base.ReachableObjects), commas(d.New.ReachableObjects))
 	if err := grid.Write(w, format); err != nil {
 		return err
+	}
+	if belowShallow {
+		// Only garbage makes a class retain less than its shallow size
+		// (the deltas then show shallow bytes the retained ones lack),
+		// which unexplained reads as a bug.
+		fmt.Fprintf(w, "\nInstances and Shallow count unreachable objects too (BASE holds %s, %s; NEW %s, %s); Retained counts only what GC roots reach.\n",
+			commas(d.Base.UnreachableObjects), render.Size(d.Base.UnreachableBytes), commas(d.New.UnreachableObjects), render.Size(d.New.UnreachableBytes))
 	}
 	fmt.Fprintln(w, "\nClass loaders:")
 	lg := &render.Grid{Columns: []render.Column{

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/render"
 )
 
 // jobServer writes a dump of a job server that keeps every job's
@@ -137,5 +139,39 @@ func TestDiffNameInTwoLoaders(t *testing.T) {
 	got := (&diffOptions{}).totals(tree, tree.ClassRetained())["com.acme.Node"].retained
 	if want := tree.Retained(g.Lookup(outer)); got != want || got > tree.ReachableBytes {
 		t.Errorf("com.acme.Node retains %d, want the outer node's %d (reachable heap %d)", got, want, tree.ReachableBytes)
+	}
+}
+
+// TestDiffUnreachable: garbage counts in a class's instances and shallow
+// bytes, not in its retained bytes; the table then says so, with each
+// dump's unreachable totals (as JSON has them), where before it showed
+// com.example.Buffer's shallow bytes grow and its retained bytes not,
+// unexplained. A diff without such a row has no note.
+func TestDiffUnreachable(t *testing.T) {
+	base := jobServer(t, 2)
+	next, _, _, _ := garbageDump(t)
+	out, _, code := run(t, "diff", base, next, "--format", "json")
+	type unreachable struct {
+		Objects int64  `json:"unreachable_objects"`
+		Bytes   uint64 `json:"unreachable_bytes"`
+	}
+	var d struct {
+		Base unreachable `json:"base"`
+		New  unreachable `json:"new"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 || d.New.Objects < 3 || d.New.Bytes == 0 {
+		t.Fatalf("json: exit %d, %v, the new dump's unreachable objects %+v; want its 3 Buffers at least", code, err, d.New)
+	}
+	out, errOut, code := run(t, "diff", base, next)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	note := fmt.Sprintf("\nInstances and Shallow count unreachable objects too (BASE holds %d, %s; NEW %d, %s); Retained counts only what GC roots reach.\n",
+		d.Base.Objects, render.Size(d.Base.Bytes), d.New.Objects, render.Size(d.New.Bytes))
+	if !strings.Contains(out, note) {
+		t.Errorf("diff lacks %q:\n%s", note, out)
+	}
+	if out, _, _ := run(t, "diff", base, jobServer(t, 3)); strings.Contains(out, "unreachable") {
+		t.Errorf("a diff without garbage has the note:\n%s", out)
 	}
 }
