@@ -267,18 +267,20 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 	}
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Class", Key: "class"},
-		{Title: "Instances", Key: "instances_delta", Kind: render.Count}, {Title: "Shallow", Key: "shallow_delta_bytes", Kind: render.Text},
-		{Title: "Retained", Key: "retained_delta_bytes", Kind: render.Text},
+		{Title: "Instances", Key: "instances_delta", Kind: render.Count}, {Title: "Shallow", Key: "shallow_delta_bytes", Kind: render.Bytes},
+		{Title: "Retained", Key: "retained_delta_bytes", Kind: render.Bytes},
 		{Title: "Instances (new)", Key: "instances_new", Kind: render.Count}, {Title: "Retained (new)", Key: "retained_new_bytes", Kind: render.Bytes},
 	}}
 	belowShallow := false // a shown row retains less than its shallow size
 	for _, c := range d.Classes {
 		belowShallow = belowShallow || c.RetainedBase < c.ShallowBase || c.RetainedNew < c.ShallowNew
-		shallow, retained := any(c.Shallow), any(c.RetainedDiff)
+		instances, shallow, retained := any(c.Instances), any(c.Shallow), any(c.RetainedDiff)
 		if format == render.Table {
-			shallow, retained = render.SignedSize(c.Shallow), render.SignedSize(c.RetainedDiff)
+			// Signed ("3,090" read as a count), right-aligned as numbers
+			// (a Grid shows a string as it is in any column).
+			instances, shallow, retained = signedCount(c.Instances), render.SignedSize(c.Shallow), render.SignedSize(c.RetainedDiff)
 		}
-		grid.Rows = append(grid.Rows, []any{c.Class, c.Instances, shallow, retained, c.InstancesNew, c.RetainedNew})
+		grid.Rows = append(grid.Rows, []any{c.Class, instances, shallow, retained, c.InstancesNew, c.RetainedNew})
 	}
 	if format == render.CSV {
 		return grid.Write(w, format)
@@ -303,4 +305,12 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 		lg.Rows = append(lg.Rows, []any{l.LoaderClass, fmt.Sprintf("%d → %d", l.LoadersBase, l.LoadersNew), fmt.Sprintf("%d → %d", l.ClassesBase, l.ClassesNew)})
 	}
 	return lg.Write(w, format)
+}
+
+// signedCount formats a count's change with its sign: "+3,090", "-2", "0".
+func signedCount(n int64) string {
+	if n > 0 {
+		return "+" + commas(n)
+	}
+	return commas(n)
 }

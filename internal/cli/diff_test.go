@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,6 +56,11 @@ func TestDiff(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff lacks %q:\n%s", want, out)
 		}
+	}
+	// The instances' change is signed, as the sizes' are: "8" read as the
+	// count of byte[].
+	if !regexp.MustCompile(`\nbyte\[\] +\+8 +\+8\.2 KiB `).MatchString(out) {
+		t.Errorf("no row byte[]  +8  +8.2 KiB:\n%s", out)
 	}
 	// One --index-dir cannot hold both dumps' indexes.
 	if _, errOut, code := runIndexed(t, "diff", base, next, "--index-dir", t.TempDir()); code != 2 || !strings.Contains(errOut, "--index-dir names one index") {
