@@ -496,7 +496,11 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold
 		// A class suspect's path and chain are its biggest instance's, and
 		// that instance retains a small part of what the list below
 		// covers: the headings say which is which.
-		pathHead, chainHead, classesHead := "Path from a GC root:", "Accumulation (each step keeps ≥ 70% of the one above):", "Biggest classes it retains:"
+		// An object suspect's list is of what it retains, which its
+		// sentence may not name (a thread above the object it does): the
+		// heading names it.
+		pathHead, chainHead := "Path from a GC root:", "Accumulation (each step keeps ≥ 70% of the one above):"
+		classesHead := fmt.Sprintf("Biggest classes of what %s %s retains (%s):", sp.Object.Class, sp.Object.ID, render.Size(sp.Retained))
 		if sp.Kind == "class" {
 			pathHead = "Path from a GC root to the biggest instance:"
 			chainHead = "The biggest instance:"

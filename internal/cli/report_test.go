@@ -90,8 +90,10 @@ func TestReportSizeIsBounded(t *testing.T) {
 	}
 	// The dump holds 149 unreachable objects, which make a class retain
 	// less than its shallow size: the note under the histogram says so.
+	// The suspect's sentence names the map, its biggest classes are the
+	// thread's: their heading says so.
 	for _, want := range []string{"SizeTrackingAppendOnlyMap", "Executor task launch worker for task 223", "java.util.HashMap$Node", "Class loaders", "Off-heap",
-		"Instances and Shallow count unreachable objects too (149 in the dump, 10 KiB)"} {
+		"Instances and Shallow count unreachable objects too (149 in the dump, 10 KiB)", "Biggest classes of what java.lang.Thread 0xfab148f0 retains (4.0 MiB)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}
