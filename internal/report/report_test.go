@@ -116,3 +116,23 @@ func TestRetainedBelowShallowNote(t *testing.T) {
 		}
 	}
 }
+
+// TestOffHeapKinds: the off-heap section says what offheap's table does,
+// the direct memory split by where it came from and the mapped files and
+// the JDK's own mappings beside it. Before, it left out the last two
+// (JobServer.hprof's 123 MiB of the JDK's mappings) and the split.
+func TestOffHeapKinds(t *testing.T) {
+	d := &Data{Title: "t", Tree: &Node{Name: "all"}, OffHeap: &leaks.OffHeapReport{Total: 3 << 10, Allocated: 1 << 10, NoCleaner: 2 << 10,
+		MappedFiles: make([]leaks.Buffer, 2), MappedBytes: 5 << 20, JDKInternal: make([]leaks.Buffer, 7), JDKInternalBytes: 123 << 20}}
+	var page bytes.Buffer
+	if err := Write(&page, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3.0 KiB in 0 direct buffers (from allocateDirect 1.0 KiB; without a Cleaner 2.0 KiB)",
+		"Mapped files (page cache, not direct memory): 5.0 MiB in 2 buffers.",
+		"The JDK's own mappings (held by JDK classes alone, not direct memory): 123 MiB in 7 buffers."} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
