@@ -136,3 +136,18 @@ func TestOffHeapKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableLoader: a loader no GC root reaches is marked so, as
+// classloaders marks it: its retained size of 0 B and its classes left out
+// of the duplicates were unexplained.
+func TestUnreachableLoader(t *testing.T) {
+	loaders := &leaks.LoaderReport{Loaders: []leaks.Loader{{Object: leaks.Object{Class: "com.example.JobLoader", ID: "0x10"}, Classes: 3, Unreachable: true},
+		{Object: leaks.Object{Class: "com.example.LiveLoader", ID: "0x20"}, Classes: 3}}}
+	var page bytes.Buffer
+	if err := Write(&page, &Data{Title: "t", Tree: &Node{Name: "all"}, Loaders: loaders}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(page.String(), "(unreachable: the next GC collects it)"); n != 1 || !strings.Contains(page.String(), "com.example.JobLoader <span class=\"muted\">(unreachable") {
+		t.Errorf("%d loaders marked unreachable, want com.example.JobLoader alone", n)
+	}
+}
