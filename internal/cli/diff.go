@@ -131,11 +131,13 @@ type loaderDelta struct {
 }
 
 type diffReport struct {
-	Base    side          `json:"base"`
-	New     side          `json:"new"`
-	Growth  int64         `json:"reachable_growth_bytes"`
-	Classes []classDelta  `json:"classes"`
-	Loaders []loaderDelta `json:"class_loaders"`
+	Base    side         `json:"base"`
+	New     side         `json:"new"`
+	Growth  int64        `json:"reachable_growth_bytes"`
+	Classes []classDelta `json:"classes"`
+	// MoreClasses is how many changed classes --top left out of Classes.
+	MoreClasses int           `json:"more_classes"`
+	Loaders     []loaderDelta `json:"class_loaders"`
 }
 
 type classTotals struct {
@@ -239,6 +241,7 @@ func (o *diffOptions) compute(trees [2]*dominator.Tree, retained [2][]uint64) *d
 		return cmp.Compare(p.Class, q.Class)
 	})
 	if o.top > 0 && len(d.Classes) > o.top {
+		d.MoreClasses = len(d.Classes) - o.top
 		d.Classes = d.Classes[:o.top]
 	}
 	la, lb := loaders(base), loaders(next)
@@ -289,6 +292,11 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 		render.SignedSize(d.Growth), commas(d.Base.ReachableObjects), commas(d.New.ReachableObjects))
 	if err := grid.Write(w, format); err != nil {
 		return err
+	}
+	if d.MoreClasses > 0 {
+		// Those that shrank most come last: left out unsaid, they
+		// read as unchanged.
+		fmt.Fprintf(w, "… and %s more classes that changed (--top 0 lists them all)\n", commas(int64(d.MoreClasses)))
 	}
 	if belowShallow {
 		// Only garbage makes a class retain less than its shallow size

@@ -62,6 +62,16 @@ func TestDiff(t *testing.T) {
 	if !regexp.MustCompile(`\nbyte\[\] +\+8 +\+8\.2 KiB `).MatchString(out) {
 		t.Errorf("no row byte[]  +8  +8.2 KiB:\n%s", out)
 	}
+	// --top says how many changed classes it left out, in the table and
+	// in JSON: the 3 of the 5 here.
+	top, _, _ := run(t, "diff", base, next, "--top", "2")
+	if !strings.Contains(top, "\n… and 3 more classes that changed (--top 0 lists them all)\n") {
+		t.Errorf("diff --top 2 does not say what it left out:\n%s", top)
+	}
+	top, _, _ = run(t, "diff", base, next, "--top", "2", "--format", "json")
+	if !strings.Contains(top, `"more_classes": 3,`) {
+		t.Errorf("diff --top 2 --format json lacks more_classes 3:\n%s", top)
+	}
 	// One --index-dir cannot hold both dumps' indexes.
 	if _, errOut, code := runIndexed(t, "diff", base, next, "--index-dir", t.TempDir()); code != 2 || !strings.Contains(errOut, "--index-dir names one index") {
 		t.Errorf("diff --index-dir: exit %d, stderr %q", code, errOut)
