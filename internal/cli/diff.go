@@ -212,7 +212,7 @@ func loaders(t *dominator.Tree) map[string][2]int {
 // sizes.
 func (o *diffOptions) compute(trees [2]*dominator.Tree, retained [2][]uint64) *diffReport {
 	base, next := trees[0], trees[1]
-	d := &diffReport{Base: sideOf(base), New: sideOf(next)}
+	d := &diffReport{Base: sideOf(base), New: sideOf(next), Classes: []classDelta{}} // JSON's [] when none changed, not null
 	d.Growth = int64(next.ReachableBytes) - int64(base.ReachableBytes)
 	a, b := o.totals(base, retained[0]), o.totals(next, retained[1])
 	names := map[string]bool{}

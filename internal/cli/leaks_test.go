@@ -62,6 +62,21 @@ func TestSuspectsFormatTable(t *testing.T) {
 	}
 }
 
+// TestNoSuspectJSON: without a suspect, suspects --format json writes an
+// empty list, as diff --format json writes an empty list of classes when
+// none changed; both wrote null, which a consumer iterating over them
+// takes for an error.
+func TestNoSuspectJSON(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	if out, errOut, code := run(t, "suspects", dump, "--threshold", "99", "--format", "json"); code != 0 || out != "[]\n" {
+		t.Errorf("suspects --threshold 99 --format json: exit %d %s, wrote %q", code, errOut, out)
+	}
+	base := jobServer(t, 2)
+	if out, errOut, code := run(t, "diff", base, base, "--format", "json"); code != 0 || !strings.Contains(out, `"classes": [],`) {
+		t.Errorf("diff of a dump with itself, --format json: exit %d %s, wrote\n%s", code, errOut, out)
+	}
+}
+
 // softCacheDump writes a dump whose one big object, a 1 MiB byte[], only
 // two SoftReferences lead to: the dominator tree follows their referents,
 // so it is a top-level object and a suspect, but no strong path from a GC

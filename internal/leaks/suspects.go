@@ -76,7 +76,7 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 	if min == 0 {
 		min = 1
 	}
-	var out []Suspect
+	out := []Suspect{}           // JSON's [] when there is none, not null
 	top := t.Children(heap.None) // biggest first
 	suspectNames := map[string]bool{}
 	i := 0
