@@ -476,7 +476,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 			if f == render.JSON {
 				return render.WriteJSON(s.Out, sus)
 			}
-			writeSuspects(s.Out, sus, tree.ReachableBytes, threshold)
+			writeSuspects(s.Out, sus, tree.ReachableBytes, pct)
 			return nil
 		},
 	}
@@ -486,9 +486,11 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 	return cmd
 }
 
-func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold string) {
+// writeSuspects writes the suspects as text; threshold is --threshold's
+// percentage (given as "10" or "10%").
+func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold float64) {
 	if len(sus) == 0 {
-		fmt.Fprintf(w, "No suspect: nothing retains %s or more of the reachable heap (%s).\n", threshold, render.Size(reachable))
+		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of the reachable heap (%s).\n", threshold, render.Size(reachable))
 		return
 	}
 	for i, sp := range sus {

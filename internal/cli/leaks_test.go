@@ -62,14 +62,21 @@ func TestSuspectsFormatTable(t *testing.T) {
 	}
 }
 
-// TestNoSuspectJSON: without a suspect, suspects --format json writes an
-// empty list, as diff --format json writes an empty list of classes when
-// none changed; both wrote null, which a consumer iterating over them
-// takes for an error.
-func TestNoSuspectJSON(t *testing.T) {
+// TestNoSuspect: without a suspect, suspects --format json writes an empty
+// list, as diff --format json writes an empty list of classes when none
+// changed; both wrote null, which a consumer iterating over them takes for
+// an error.
+func TestNoSuspect(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
 	if out, errOut, code := run(t, "suspects", dump, "--threshold", "99", "--format", "json"); code != 0 || out != "[]\n" {
 		t.Errorf("suspects --threshold 99 --format json: exit %d %s, wrote %q", code, errOut, out)
+	}
+	// The text says the threshold is a share however it was given: "99"
+	// was "nothing retains 99 or more".
+	for _, threshold := range []string{"99", "99%"} {
+		if out, _, _ := run(t, "suspects", dump, "--threshold", threshold); !strings.HasPrefix(out, "No suspect: nothing retains 99% or more of the reachable heap (") {
+			t.Errorf("suspects --threshold %s: %q", threshold, out)
+		}
 	}
 	base := jobServer(t, 2)
 	if out, errOut, code := run(t, "diff", base, base, "--format", "json"); code != 0 || !strings.Contains(out, `"classes": [],`) {
