@@ -56,7 +56,8 @@ type Suspect struct {
 	Chain []Step `json:"accumulation_chain"`
 	Path  []Step `json:"path_from_gc_root"`
 	// Retains is the biggest classes of what the suspect retains: a class
-	// suspect's, of what all its instances retain, not Object alone.
+	// suspect's, of what all its instances retain, not Object alone. Class
+	// objects count as java.lang.Class.
 	Retains  []ClassShare `json:"biggest_classes"`
 	Sentence string       `json:"explanation"`
 }
@@ -244,9 +245,9 @@ func simpleName(class string) string {
 	return class
 }
 
-// sentence explains a suspect in plain words; held is the biggest classes
-// of what its accumulation point retains (the end of its chain), biggest
-// first.
+// sentence explains a suspect in plain words; held is the biggest classes,
+// biggest first, of what an object suspect's accumulation point (the end
+// of its chain) retains, or of what all a class suspect's instances do.
 func sentence(sp Suspect, held []ClassShare) string {
 	var b strings.Builder
 	// Name the suspect by the most telling object on its chain: the last
