@@ -46,7 +46,15 @@ type RuleResult struct {
 	Findings    []Finding `json:"findings"`
 	// More counts violations beyond the findings listed.
 	More int `json:"more,omitempty"`
+	// Status is Skipped for a rule not evaluated, as it checks nothing in
+	// the dump (Reason says why: "no class matches com.acme.Session");
+	// "" for a rule evaluated, whose findings say whether it held.
+	Status string `json:"status,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
+
+// Skipped is the status of a rule not evaluated.
+const Skipped = "skipped"
 
 // Result is the outcome of a check.
 type Result struct {
@@ -56,6 +64,8 @@ type Result struct {
 	// rules, including those beyond the findings listed (More).
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	// Skipped counts the rules not evaluated.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Inputs are the analyses rules are evaluated against.
@@ -71,13 +81,19 @@ type Inputs struct {
 // maxFindings bounds the findings listed per rule, biggest first.
 const maxFindings = 10
 
-// Run evaluates the rules.
-func Run(f *File, in Inputs) *Result {
+// Run evaluates the rules the plan does not skip.
+func (p *Plan) Run(in Inputs) *Result {
 	r := &Result{Dump: in.Graph.Source.Path}
-	for i := range f.Rules {
-		rule := &f.Rules[i]
-		c := &checker{in: in, rule: rule}
+	for i := range p.file.Rules {
+		rule := &p.file.Rules[i]
 		rr := RuleResult{ID: rule.ID, Kind: rule.Kind(), Severity: rule.Severity, Description: strings.TrimSpace(rule.Description), Findings: []Finding{}}
+		if p.skip[i] != "" {
+			rr.Status, rr.Reason = Skipped, p.skip[i]
+			r.Skipped++
+			r.Rules = append(r.Rules, rr)
+			continue
+		}
+		c := &checker{in: in, rule: rule}
 		switch rule.Kind() {
 		case "retained":
 			c.retained()

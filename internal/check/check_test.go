@@ -48,10 +48,20 @@ func rules(t *testing.T, yaml string) *File {
 	return f
 }
 
+// run resolves the rules against the dump and evaluates them.
+func run(t *testing.T, f *File, in Inputs) *Result {
+	t.Helper()
+	p, err := Resolve(f, in.Graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Run(in)
+}
+
 // findings runs one rule and returns its findings.
 func findings(t *testing.T, in Inputs, yaml string) []Finding {
 	t.Helper()
-	res := Run(rules(t, "rules:\n"+yaml), in)
+	res := run(t, rules(t, "rules:\n"+yaml), in)
 	return res.Rules[0].Findings
 }
 
@@ -115,11 +125,11 @@ func TestRuleKindsOnTheSparkFixture(t *testing.T) {
 }
 
 func TestBuiltinSpark(t *testing.T) {
-	res := Run(mustLoad(t, "builtin:spark"), fixture(t, "Spark22713.hprof"))
+	res := run(t, mustLoad(t, "builtin:spark"), fixture(t, "Spark22713.hprof"))
 	if res.Errors != 1 || res.Warnings != 0 || res.Rules[0].ID != "spark-memory-accounting" || len(res.Rules[0].Findings) != 1 {
 		t.Errorf("builtin:spark on the fixture: %+v", res)
 	}
-	if clean := Run(mustLoad(t, "builtin:spark"), fixture(t, "Basic.hprof")); clean.Errors+clean.Warnings != 0 {
+	if clean := run(t, mustLoad(t, "builtin:spark"), fixture(t, "Basic.hprof")); clean.Errors+clean.Warnings != 0 {
 		t.Errorf("builtin:spark on Basic: %+v", clean)
 	}
 }
@@ -184,7 +194,7 @@ func TestFindingsOrder(t *testing.T) {
 	// first class (the order of the class records in the dump).
 	in := fixture(t, "JobServer.hprof")
 	g := in.Graph
-	res := Run(rules(t, "rules:\n- {id: r, severity: error, retained: {class: \"org.apache.spark.sql.hive.client.*\", per: class, max: 0}}\n"), in)
+	res := run(t, rules(t, "rules:\n- {id: r, severity: error, retained: {class: \"org.apache.spark.sql.hive.client.*\", per: class, max: 0}}\n"), in)
 	got = res.Rules[0].Findings
 	if len(got) < 3 {
 		t.Fatalf("%d findings: %+v", len(got), got)
@@ -287,7 +297,7 @@ func TestClassObjectsAreInstances(t *testing.T) {
 // TestTotalsCountEveryFinding: the totals count the violations beyond
 // the ten listed too.
 func TestTotalsCountEveryFinding(t *testing.T) {
-	res := Run(rules(t, `rules:
+	res := run(t, rules(t, `rules:
 - {id: e, severity: error, instances: {class: "java.util.*", max: 0}}
 - {id: w, severity: warning, instances: {class: "java.lang.*", max: 0}}
 `), fixture(t, "Basic.hprof"))
@@ -349,7 +359,7 @@ func TestResolve(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.err)
 		}
 	}
-	notes, err := Resolve(rules(t, `rules:
+	plan, err := Resolve(rules(t, `rules:
 - {id: ok, accounting: {class: org.apache.spark.memory.MemoryConsumer, field: used, max-excess: 1MB}}
 - {id: pkg, retained: {package: com.acme, max: 1MB}}
 - {id: cls, retained: {class: com.acme.Cache, max: 1MB}}
@@ -371,7 +381,7 @@ func TestResolve(t *testing.T) {
 		"owner":   "direct-memory.owner com.acme.Pool matches no class",
 		"dup":     "duplicate-classes.class com.acme.* matches no class",
 	}
-	for _, n := range notes {
+	for _, n := range plan.Notes {
 		if !strings.Contains(n.Message, want[n.Rule]) || want[n.Rule] == "" {
 			t.Errorf("note %+v", n)
 		}
@@ -395,10 +405,50 @@ func TestResolve(t *testing.T) {
 			"spark-memory-accounting (org.apache.spark.memory.MemoryConsumer); spark-duplicate-classes (/^org\\.apache\\.(spark|hadoop\\.hive)\\./)"}}},
 		{"Basic.hprof", []Note{{"", "builtin:spark: no Spark class in the dump: its 3 rules check nothing"}}},
 	} {
-		notes, err := Resolve(mustLoad(t, "builtin:spark"), fixture(t, c.dump).Graph)
-		if err != nil || !slices.Equal(notes, c.want) {
-			t.Errorf("builtin:spark on %s: %v\n%+v\nwant %+v", c.dump, err, notes, c.want)
+		plan, err := Resolve(mustLoad(t, "builtin:spark"), fixture(t, c.dump).Graph)
+		if err != nil || !slices.Equal(plan.Notes, c.want) {
+			t.Errorf("builtin:spark on %s: %v\n%+v\nwant %+v", c.dump, err, plan, c.want)
 		}
+	}
+}
+
+// TestSkipped: a rule with a pattern that selects nothing in the dump
+// checks nothing: it is skipped, not evaluated, with the reason, and
+// counted apart from the rules that held.
+func TestSkipped(t *testing.T) {
+	res := run(t, rules(t, `rules:
+- {id: ok, accounting: {class: org.apache.spark.memory.MemoryConsumer, field: used, max-excess: 10MiB}}
+- {id: pkg, retained: {package: com.acme, max: 1MB}}
+- {id: cls, retained: {class: com.acme.Cache, max: 0}}
+- {id: both, path: {class: com.acme.Cache, through: com.acme.Holder.map}}
+- {id: empty, path: {class: SizeTrackingAppendOnlyMap, through: java.util.AbstractMap}}
+- {id: owner, severity: warning, direct-memory: {owner: com.acme.Pool, max: 0}}
+- {id: dup, duplicate-classes: {class: com.acme.*}}
+- {id: threads, instances: {class: java.lang.Thread, max: 0}}
+`), fixture(t, "Spark22713.hprof"))
+	want := map[string]string{
+		"ok":      "",
+		"pkg":     "no class of package com.acme",
+		"cls":     "no class matches com.acme.Cache",
+		"both":    "no class matches com.acme.Cache; no class matches com.acme.Holder.map",
+		"empty":   "no object of a class matching java.util.AbstractMap",
+		"owner":   "no class matches com.acme.Pool",
+		"dup":     "no class matches com.acme.*",
+		"threads": "",
+	}
+	for _, r := range res.Rules {
+		skipped := r.Status == Skipped
+		if r.Reason != want[r.ID] || skipped != (want[r.ID] != "") || skipped && (r.Findings == nil || len(r.Findings) > 0 || r.More > 0) {
+			t.Errorf("%s: status %q, reason %q, %d findings; want reason %q", r.ID, r.Status, r.Reason, len(r.Findings), want[r.ID])
+		}
+	}
+	if res.Skipped != 6 || res.Errors != 1 || res.Warnings != 0 {
+		t.Errorf("%d skipped, %d errors, %d warnings; want 6, 1 (the threads), 0", res.Skipped, res.Errors, res.Warnings)
+	}
+	// Built-in rules are skipped alike: the Spark fixture has no netty.
+	res = run(t, mustLoad(t, "builtin:spark"), fixture(t, "Spark22713.hprof"))
+	if r := res.Rules[2]; res.Skipped != 1 || r.ID != "spark-netty-direct-arenas" || r.Status != Skipped || r.Reason != "no class matches io.netty.buffer.PoolArena$DirectArena" {
+		t.Errorf("builtin:spark: %d skipped, %+v", res.Skipped, r)
 	}
 }
 

@@ -17,55 +17,71 @@ type Note struct {
 	Message string
 }
 
+// Plan is a rules file resolved against a dump's classes: the rules to
+// evaluate, and those that check nothing there, skipped.
+type Plan struct {
+	file  *File
+	Notes []Note   // for stderr
+	skip  []string // by rule index: why the rule is skipped; "" for a rule evaluated
+}
+
 // Resolve checks the rules against the dump's classes, which needs the
 // graph but not the costly analyses Run needs. It fails for a rule that
 // cannot be right for any dump holding its classes, a field no matching
 // class declares (a misspelling, which would otherwise pass silently),
-// and notes each pattern of a rule that matches nothing in this dump.
+// and notes each pattern of a rule that matches nothing in this dump. A
+// rule with such a pattern checks nothing: the plan skips it, and the
+// reports say so rather than that it passed.
 //
 // Built-in rules get one note for the set, as their user did not write
 // them and has no line of them to fix: when none of them matches
 // anything the dump is not of the application they are written for, and
 // the note says so; else it lists the rules that check nothing and their
 // patterns (a Spark executor without netty's pooled arenas).
-func Resolve(f *File, g *heap.Graph) ([]Note, error) {
+func Resolve(f *File, g *heap.Graph) (*Plan, error) {
+	p := &Plan{file: f, skip: make([]string, len(f.Rules))}
 	var notes []Note
-	var idle []string // for built-in rules: "id (pattern)" of each rule noted
+	var idle []string // "id (pattern)" of each rule noted
 	for i := range f.Rules {
 		r := &f.Rules[i]
 		misses, err := r.resolve(g)
 		if err != nil {
 			return nil, f.ruleError(i, err)
 		}
-		var patterns []string
+		var patterns, reasons []string
 		for _, m := range misses {
 			notes = append(notes, Note{Rule: r.ID, Message: m.note})
 			patterns = append(patterns, m.pattern)
+			reasons = append(reasons, m.reason)
 		}
 		if len(misses) > 0 {
+			p.skip[i] = strings.Join(reasons, "; ")
 			idle = append(idle, fmt.Sprintf("%s (%s)", r.ID, strings.Join(patterns, ", ")))
 		}
 	}
 	switch {
 	case f.app == "" || len(idle) == 0:
-		return notes, nil
+		p.Notes = notes
 	case len(idle) == len(f.Rules):
-		return []Note{{Message: fmt.Sprintf("%s: no %s class in the dump: its %d rules check nothing", f.name, f.app, len(f.Rules))}}, nil
+		p.Notes = []Note{{Message: fmt.Sprintf("%s: no %s class in the dump: its %d rules check nothing", f.name, f.app, len(f.Rules))}}
 	case len(idle) == 1:
-		return []Note{{Message: fmt.Sprintf("%s: 1 of %d rules checks nothing, no class in the dump matching it: %s", f.name, len(f.Rules), idle[0])}}, nil
+		p.Notes = []Note{{Message: fmt.Sprintf("%s: 1 of %d rules checks nothing, no class in the dump matching it: %s", f.name, len(f.Rules), idle[0])}}
+	default:
+		p.Notes = []Note{{Message: fmt.Sprintf("%s: %d of %d rules check nothing, no class in the dump matching them: %s", f.name, len(idle), len(f.Rules), strings.Join(idle, "; "))}}
 	}
-	return []Note{{Message: fmt.Sprintf("%s: %d of %d rules check nothing, no class in the dump matching them: %s", f.name, len(idle), len(f.Rules), strings.Join(idle, "; "))}}, nil
+	return p, nil
 }
 
 // miss is a class pattern of a rule that selects nothing in the dump.
 type miss struct {
 	pattern string // as the rule gives it
 	note    string // the note for the rule: its key, the pattern, what follows
+	reason  string // why the rule is skipped: "no class matches com.acme.Session"
 }
 
 // matchesNothing is the miss of a pattern no class matches.
 func matchesNothing(key, pattern string) miss {
-	return miss{pattern, fmt.Sprintf("%s %s matches no class in the dump: the rule checks nothing", key, pattern)}
+	return miss{pattern, fmt.Sprintf("%s %s matches no class in the dump: the rule checks nothing", key, pattern), "no class matches " + pattern}
 }
 
 func (r *Rule) resolve(g *heap.Graph) (misses []miss, err error) {
@@ -75,7 +91,8 @@ func (r *Rule) resolve(g *heap.Graph) (misses []miss, err error) {
 		switch {
 		case some(retainedMatch(g, r.Retained)):
 		case r.Retained.Package != "":
-			misses = append(misses, miss{r.Retained.Package, fmt.Sprintf("retained.package %s: no class of that package in the dump: the rule checks nothing", r.Retained.Package)})
+			misses = append(misses, miss{r.Retained.Package, fmt.Sprintf("retained.package %s: no class of that package in the dump: the rule checks nothing", r.Retained.Package),
+				"no class of package " + r.Retained.Package})
 		default:
 			misses = append(misses, matchesNothing("retained.class", r.Retained.Class))
 		}
@@ -117,7 +134,8 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	case !slices.Contains(via, true):
 		misses = append(misses, matchesNothing("path.through", p.Through))
 	case !hasObjects(g, via):
-		misses = append(misses, miss{p.Through, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through)})
+		misses = append(misses, miss{p.Through, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through),
+			"no object of a class matching " + p.Through})
 	}
 	return misses, nil
 }

@@ -48,9 +48,11 @@ error (bad rules, unreadable dump). Besides the summary on stdout (or
 --format json): --junit FILE writes JUnit XML (a test case per rule),
 --sarif FILE writes SARIF 2.1.0, and with GITHUB_ACTIONS=true each finding
 is also printed on stderr as a GitHub Actions ::error / ::warning annotation.
-A rule whose class pattern matches no class in the dump passes with a
-warning on stderr (for built-in rules, one warning for the set, listing those
-that check nothing); a field no matching class declares is an input error.`,
+A rule whose class pattern matches no class in the dump checks nothing: it
+is skipped, not passed (skip in the table, status "skipped" in JSON, a
+skipped test case in JUnit, a note in SARIF), with a warning on stderr (for
+built-in rules, one warning for the set, listing those that check nothing),
+and fails no job; a field no matching class declares is an input error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.init {
@@ -95,7 +97,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 			return err
 		}
 	}
-	x, tree, search, err := analyseRules(s, g, args, rules, &o.tree)
+	x, plan, tree, search, err := analyseRules(s, g, args, rules, &o.tree)
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 		}
 		return tree.ClassRetained()
 	})
-	res := check.Run(rules, check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
+	res := plan.Run(check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
 	if err := o.report(s, format, res, rules); err != nil {
 		return err
 	}
@@ -149,11 +151,12 @@ func (o *checkOptions) report(s *IOStreams, format render.Format, res *check.Res
 // analyseRules is globalOptions.analyse with the rules resolved against
 // the graph before the dominator tree is computed (or loaded): a rule
 // naming a field no class has fails in the time of the parse. Rules that
-// match nothing in the dump are warned about on stderr.
-func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.File, t *treeOptions) (*session, *dominator.Tree, *paths.Search, error) {
+// match nothing in the dump are warned about on stderr (and the plan
+// skips them).
+func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.File, t *treeOptions) (*session, *check.Plan, *dominator.Tree, *paths.Search, error) {
 	dump, err := resolveDump(s, args)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	x := g.newSession(s, dump)
 	x.searchAhead(paths.Options{})
@@ -161,22 +164,22 @@ func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.Fi
 	// dominator computation leaves a core idle, or when a rules error
 	// ends the command.
 	release := x.holdGraphWrite()
-	fail := func(err error) (*session, *dominator.Tree, *paths.Search, error) {
+	fail := func(err error) (*session, *check.Plan, *dominator.Tree, *paths.Search, error) {
 		release()
 		x.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	graph, err := x.Graph()
 	if err != nil {
 		return fail(err)
 	}
-	notes, err := check.Resolve(rules, graph)
+	plan, err := check.Resolve(rules, graph)
 	if err != nil {
 		return fail(&ExitError{Code: ExitError2, Err: err})
 	}
 	// Once each, also when a damaged index part met in the analysis
 	// makes the command run again.
-	for _, n := range notes {
+	for _, n := range plan.Notes {
 		if n.Rule == "" {
 			s.warnOnce("%s", n.Message)
 			continue
@@ -191,7 +194,7 @@ func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.Fi
 	if err != nil {
 		return fail(err)
 	}
-	return x, tree, search, nil
+	return x, plan, tree, search, nil
 }
 
 // writable fails when a report file could not be written, before the
@@ -265,10 +268,16 @@ func writeCheckText(w io.Writer, r *check.Result) {
 	fmt.Fprintf(w, "leakscan check %s: %d rules\n\n", r.Dump, len(r.Rules))
 	for _, rule := range r.Rules {
 		status := "ok  "
-		if len(rule.Findings) > 0 {
+		switch {
+		case rule.Status == check.Skipped:
+			status = "skip"
+		case len(rule.Findings) > 0:
 			status = map[string]string{"error": "FAIL", "warning": "WARN"}[rule.Severity]
 		}
 		fmt.Fprintf(w, "%s  %s (%s, %s)", status, rule.ID, rule.Severity, rule.Kind)
+		if rule.Status == check.Skipped {
+			fmt.Fprintf(w, ": %s", rule.Reason)
+		}
 		if n := len(rule.Findings) + rule.More; n > 0 {
 			fmt.Fprintf(w, ": %d finding(s)", n)
 		}
@@ -283,7 +292,11 @@ func writeCheckText(w io.Writer, r *check.Result) {
 			fmt.Fprintf(w, "      … and %d more\n", rule.More)
 		}
 	}
-	fmt.Fprintf(w, "\n%d error(s), %d warning(s)\n", r.Errors, r.Warnings)
+	fmt.Fprintf(w, "\n%d error(s), %d warning(s)", r.Errors, r.Warnings)
+	if r.Skipped > 0 {
+		fmt.Fprintf(w, ", %d skipped", r.Skipped)
+	}
+	fmt.Fprintln(w)
 }
 
 // writeAnnotations prints GitHub Actions workflow commands.
@@ -302,7 +315,7 @@ func writeAnnotations(w io.Writer, r *check.Result) {
 }
 
 // JUnit XML: one test case per rule; error findings fail it, warnings go
-// to its output.
+// to its output, and a rule that checks nothing in the dump is skipped.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -316,14 +329,20 @@ type junitSuite struct {
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr,omitempty"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -336,6 +355,10 @@ func writeJUnit(w io.Writer, r *check.Result) error {
 	suite := junitSuite{Name: "leakscan check " + filepath.Base(r.Dump)}
 	for _, rule := range r.Rules {
 		c := junitCase{Name: rule.ID, Classname: "leakscan." + rule.Kind}
+		if rule.Status == check.Skipped {
+			c.Skipped = &junitSkipped{Message: rule.Reason}
+			suite.Skipped++
+		}
 		var details strings.Builder
 		for _, f := range rule.Findings {
 			fmt.Fprintf(&details, "%s\n", f.Message)
@@ -369,7 +392,11 @@ func writeJUnit(w io.Writer, r *check.Result) error {
 }
 
 // SARIF 2.1.0: the tool's rules, and a result per finding located at the
-// dump with the objects as logical locations.
+// dump with the objects as logical locations. A rule skipped, as it checks
+// nothing in the dump, has no result but a note among the invocation's
+// tool execution notifications. (SARIF would also take a result of kind
+// notApplicable, but GitHub code scanning reads no kind and shows every
+// result as an alert.)
 func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 	type text struct {
 		Text string `json:"text"`
@@ -397,8 +424,18 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 		Message   text       `json:"message"`
 		Locations []location `json:"locations"`
 	}
+	type ruleRef struct {
+		ID    string `json:"id"`
+		Index int    `json:"index"`
+	}
+	type notification struct {
+		Level          string  `json:"level"`
+		Message        text    `json:"message"`
+		AssociatedRule ruleRef `json:"associatedRule"`
+	}
 	var driverRules []rule
 	var results []result
+	var notes []notification
 	for i, rr := range r.Rules {
 		short := firstSentence(rr.Description)
 		if short == "" {
@@ -409,6 +446,10 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 			dr.FullDescription = &text{rr.Description}
 		}
 		driverRules = append(driverRules, dr)
+		if rr.Status == check.Skipped {
+			notes = append(notes, notification{Level: "note", Message: text{fmt.Sprintf("rule %s skipped, as it checks nothing in the dump: %s", rr.ID, rr.Reason)},
+				AssociatedRule: ruleRef{ID: rr.ID, Index: i}})
+		}
 		for _, f := range rr.Findings {
 			msg := f.Message
 			if len(f.Path) > 0 {
@@ -424,16 +465,21 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 	if results == nil {
 		results = []result{}
 	}
+	run := map[string]any{
+		"tool": map[string]any{"driver": map[string]any{
+			"name": "leakscan", "informationUri": "https://github.com/leakscan/leakscan", "rules": driverRules,
+		}},
+		"artifacts": []any{map[string]any{"location": map[string]any{"uri": artifactURI(r.Dump)}}},
+		"results":   results,
+	}
+	if notes != nil {
+		// The log is written only when the analysis ran through.
+		run["invocations"] = []any{map[string]any{"executionSuccessful": true, "toolExecutionNotifications": notes}}
+	}
 	doc := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
 		"version": "2.1.0",
-		"runs": []any{map[string]any{
-			"tool": map[string]any{"driver": map[string]any{
-				"name": "leakscan", "informationUri": "https://github.com/leakscan/leakscan", "rules": driverRules,
-			}},
-			"artifacts": []any{map[string]any{"location": map[string]any{"uri": artifactURI(r.Dump)}}},
-			"results":   results,
-		}},
+		"runs":    []any{run},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,9 +62,10 @@ func TestCheck(t *testing.T) {
 		}
 	}
 
-	// A clean dump passes: exit 0. Basic holds no Spark class, and one
-	// warning says that the built-in set checks nothing there.
-	if out, errOut, code := run(t, "check", basic, "--rules", "builtin:spark"); code != 0 || !strings.Contains(out, "0 error(s), 0 warning(s)") ||
+	// A dump without Spark passes: exit 0. Basic holds no Spark class: the
+	// rules are skipped, and one warning says that the built-in set checks
+	// nothing there.
+	if out, errOut, code := run(t, "check", basic, "--rules", "builtin:spark"); code != 0 || !strings.Contains(out, "0 error(s), 0 warning(s), 3 skipped") ||
 		errOut != "leakscan: warning: builtin:spark: no Spark class in the dump: its 3 rules check nothing\n" {
 		t.Errorf("clean dump: exit %d, stderr %q\n%s", code, errOut, out)
 	}
@@ -202,10 +204,10 @@ func TestCheckInputErrors(t *testing.T) {
 		}
 	}
 
-	// A rule matching nothing passes, with a warning.
+	// A rule matching nothing is skipped, with a warning: no failure.
 	rules := write("nothing.yaml", "rules: [{id: sessions, instances: {class: com.acme.Session, max: 1}}]\n")
 	out, errOut, code := run(t, "check", spark, "--rules", rules)
-	if code != 0 || !strings.Contains(out, "ok    sessions") ||
+	if code != 0 || !strings.Contains(out, "skip  sessions") ||
 		!strings.Contains(errOut, "warning: rule sessions: instances.class com.acme.Session matches no class in the dump") {
 		t.Errorf("a rule matching nothing: exit %d, stderr %q\n%s", code, errOut, out)
 	}
@@ -262,5 +264,105 @@ func TestFirstSentence(t *testing.T) {
 		if got := firstSentence(c.in); got != c.want {
 			t.Errorf("firstSentence(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestCheckSkipped: a rule whose class pattern matches no class in the
+// dump checks nothing, and every report says so instead of calling it
+// passed: skip and the reason in the table, status "skipped" and the
+// reason in JSON, a skipped test case in JUnit, a note among SARIF's
+// tool execution notifications and no result. It fails no job, and the
+// warning on stderr stays.
+func TestCheckSkipped(t *testing.T) {
+	sch := sarifSchema(t)
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte(`rules:
+- {id: sessions, instances: {class: com.acme.Session, max: 1}}
+- {id: threads, instances: {class: java.lang.Thread, max: 100}}
+`), 0o644)
+	junit, sarif := filepath.Join(dir, "report.xml"), filepath.Join(dir, "report.sarif")
+	const reason = "no class matches com.acme.Session"
+
+	out, errOut, code := run(t, "check", spark, "--rules", rules, "--junit", junit, "--sarif", sarif)
+	if code != 0 || !strings.Contains(out, "skip  sessions (error, instances): "+reason+"\n") || !strings.Contains(out, "ok    threads (error, instances)\n") ||
+		!strings.HasSuffix(out, "\n0 error(s), 0 warning(s), 1 skipped\n") ||
+		errOut != "leakscan: warning: rule sessions: instances.class com.acme.Session matches no class in the dump: the rule checks nothing\n" {
+		t.Errorf("table: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+
+	out, _, code = run(t, "check", spark, "--rules", rules, "--format", "json")
+	var res struct {
+		Errors, Warnings, Skipped int
+		Rules                     []map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || len(res.Rules) != 2 || res.Skipped != 1 {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	if s := res.Rules[0]; s["status"] != "skipped" || s["reason"] != reason || fmt.Sprint(s["findings"]) != "[]" {
+		t.Errorf("json, the skipped rule: %v", s)
+	}
+	if _, ok := res.Rules[1]["status"]; ok {
+		t.Errorf("json, the rule evaluated has a status: %v", res.Rules[1])
+	}
+
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Tests   int `xml:"tests,attr"`
+			Skipped int `xml:"skipped,attr"`
+			Cases   []struct {
+				Name    string `xml:"name,attr"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil || len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != 2 {
+		t.Fatalf("JUnit: %v\n%s", err, data)
+	}
+	suite := doc.Suites[0]
+	if c := suite.Cases[0]; suite.Tests != 2 || suite.Skipped != 1 || c.Skipped == nil || c.Skipped.Message != reason || c.Failure != nil ||
+		suite.Cases[1].Skipped != nil {
+		t.Errorf("JUnit:\n%s", data)
+	}
+
+	validateSARIF(t, sch, sarif)
+	data, err = os.ReadFile(sarif)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results     []struct{ RuleID string }
+			Invocations []struct {
+				ExecutionSuccessful        bool
+				ToolExecutionNotifications []struct {
+					Level          string
+					Message        struct{ Text string }
+					AssociatedRule struct {
+						ID    string
+						Index int
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &log); err != nil || len(log.Runs) != 1 {
+		t.Fatalf("SARIF: %v\n%s", err, data)
+	}
+	r := log.Runs[0]
+	if len(r.Results) != 0 || len(r.Invocations) != 1 || !r.Invocations[0].ExecutionSuccessful || len(r.Invocations[0].ToolExecutionNotifications) != 1 {
+		t.Fatalf("SARIF:\n%s", data)
+	}
+	if n := r.Invocations[0].ToolExecutionNotifications[0]; n.Level != "note" || n.AssociatedRule.ID != "sessions" || n.AssociatedRule.Index != 0 ||
+		!strings.Contains(n.Message.Text, reason) {
+		t.Errorf("SARIF notification: %+v", n)
 	}
 }
