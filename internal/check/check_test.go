@@ -452,6 +452,48 @@ func TestSkipped(t *testing.T) {
 	}
 }
 
+// TestBuiltinOtherVersion: a field a built-in rule reads that the dump's
+// classes lack, or give another type (another Spark version), skips the
+// rule, with a reason and a note naming the class and the field: its user
+// has no line of it to fix. The same rule in a rules file fails Resolve.
+func TestBuiltinOtherVersion(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		field  hproftest.Field
+		reason string
+	}{
+		{"no field used", hproftest.Field{Name: "pageSize", Type: hprof.TypeLong},
+			"org.apache.spark.memory.MemoryConsumer: no matching class has a field used (fields that are a long, int or short: pageSize)"},
+		{"used a reference", hproftest.Field{Name: "used", Type: hprof.TypeObject},
+			"org.apache.spark.memory.MemoryConsumer: used is of type Object, not a long, int or short"},
+	} {
+		w := hproftest.New(8, "")
+		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+		consumer := w.Class("org/apache/spark/memory/MemoryConsumer", obj, 0, nil, []hproftest.Field{c.field})
+		x := w.NewID()
+		w.Instance(x, consumer, []hprof.BasicType{c.field.Type}, []uint64{0})
+		w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+		in := inputs(t, heaptest.Build(t, w.Bytes()))
+
+		plan, err := Resolve(mustLoad(t, "builtin:spark"), in.Graph)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		note := Note{Message: "builtin:spark: rule spark-memory-accounting checks nothing, the dump's classes not being as it expects (another version of Spark?): " + c.reason}
+		if !slices.Contains(plan.Notes, note) {
+			t.Errorf("%s: notes %+v, want %+v among them", c.name, plan.Notes, note)
+		}
+		res := plan.Run(in)
+		if r := res.Rules[0]; r.ID != "spark-memory-accounting" || r.Status != Skipped || r.Reason != c.reason || res.Errors != 0 {
+			t.Errorf("%s: %+v, want skipped: %s", c.name, r, c.reason)
+		}
+		_, err = Resolve(rules(t, "rules: [{id: acc, accounting: {class: org.apache.spark.memory.MemoryConsumer, field: used, max-excess: 1MiB}}]\n"), in.Graph)
+		if err == nil || !strings.Contains(err.Error(), "rule 1 (acc): accounting.field: ") {
+			t.Errorf("%s, in a rules file: %v, want an error", c.name, err)
+		}
+	}
+}
+
 // nettyHeap is a netty-like allocator: two PoolArena$DirectArena, eight
 // PoolChunks whose memory is a 16 MiB DirectByteBuffer, plus a slice of
 // one of them (sharing its memory) and a buffer outside any arena.

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // pattern matching no class say. It is no failure: in CI the class may
 // simply not be loaded yet when the dump is taken.
 type Note struct {
-	Rule    string // the rule's id; "" for a note on a whole built-in set
+	Rule    string // the rule's id; "" for a note on built-in rules, which names them itself
 	Message string
 }
 
@@ -37,14 +38,26 @@ type Plan struct {
 // them and has no line of them to fix: when none of them matches
 // anything the dump is not of the application they are written for, and
 // the note says so; else it lists the rules that check nothing and their
-// patterns (a Spark executor without netty's pooled arenas).
+// patterns (a Spark executor without netty's pooled arenas). A field a
+// built-in rule reads that the dump's classes lack (or give another type)
+// is no mistake of the user's either, but most likely another version of
+// the application (a Spark whose MemoryConsumer has no field used): the
+// rule is skipped, with a note of its own.
 func Resolve(f *File, g *heap.Graph) (*Plan, error) {
 	p := &Plan{file: f, skip: make([]string, len(f.Rules))}
 	var notes []Note
-	var idle []string // "id (pattern)" of each rule noted
+	var idle []string   // "id (pattern)" of each rule noted
+	var versions []Note // for built-in rules: those reading a field the dump's classes lack
 	for i := range f.Rules {
 		r := &f.Rules[i]
 		misses, err := r.resolve(g)
+		var fm *fieldMismatch
+		if f.app != "" && errors.As(err, &fm) {
+			p.skip[i] = fm.reason()
+			versions = append(versions, Note{Message: fmt.Sprintf("%s: rule %s checks nothing, the dump's classes not being as it expects (another version of %s?): %s",
+				f.name, r.ID, f.app, p.skip[i])})
+			continue
+		}
 		if err != nil {
 			return nil, f.ruleError(i, err)
 		}
@@ -69,8 +82,26 @@ func Resolve(f *File, g *heap.Graph) (*Plan, error) {
 	default:
 		p.Notes = []Note{{Message: fmt.Sprintf("%s: %d of %d rules check nothing, no class in the dump matching them: %s", f.name, len(idle), len(f.Rules), strings.Join(idle, "; "))}}
 	}
+	p.Notes = append(p.Notes, versions...)
 	return p, nil
 }
+
+// fieldMismatch is a field a rule reads that no class of the rule's
+// declares with a type the rule can read: in a user's rules a mistake,
+// in built-in rules a dump of another version of the application.
+type fieldMismatch struct {
+	class string // the class pattern the rule gives
+	cause error  // checkField's
+	keyed error  // cause placed at the rule's key
+}
+
+func (e *fieldMismatch) Error() string { return e.keyed.Error() }
+func (e *fieldMismatch) Unwrap() error { return e.keyed }
+
+// reason is why a built-in rule is skipped for the mismatch, naming the
+// class and the field: "org.apache.spark.memory.MemoryConsumer: no
+// matching class has a field used (fields that are …: pageSize)".
+func (e *fieldMismatch) reason() string { return fmt.Sprintf("%s: %v", e.class, e.cause) }
 
 // miss is a class pattern of a rule that selects nothing in the dump.
 type miss struct {
@@ -127,7 +158,8 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	if field != "" {
 		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
 		if err := checkField(g, via, via, field, isRef, "a reference"); err != nil {
-			return nil, keyErrorf("path.through", "path.through %s: %w", p.Through, err)
+			class, _, _ := throughField(p.Through)
+			return nil, &fieldMismatch{class, err, keyErrorf("path.through", "path.through %s: %w", p.Through, err)}
 		}
 	}
 	switch {
@@ -148,7 +180,7 @@ func (a *AccountingRule) resolve(g *heap.Graph) (misses []miss, err error) {
 		return []miss{matchesNothing("accounting.class", a.Class)}, nil
 	}
 	if err := checkField(g, withSubclasses(g, named), named, a.Field, isCount, "a long, int or short"); err != nil {
-		return nil, keyErrorf("accounting.field", "accounting.field: %w", err)
+		return nil, &fieldMismatch{a.Class, err, keyErrorf("accounting.field", "accounting.field: %w", err)}
 	}
 	return nil, nil
 }

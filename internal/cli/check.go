@@ -52,7 +52,9 @@ A rule whose class pattern matches no class in the dump checks nothing: it
 is skipped, not passed (skip in the table, status "skipped" in JSON, a
 skipped test case in JUnit, a note in SARIF), with a warning on stderr (for
 built-in rules, one warning for the set, listing those that check nothing),
-and fails no job; a field no matching class declares is an input error.`,
+and fails no job. A field no matching class declares is an input error in a
+rules file; a built-in rule reading it is skipped (the dump is of another
+version of the application than the rule expects).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.init {

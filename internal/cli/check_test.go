@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
 
 func TestCheck(t *testing.T) {
@@ -364,5 +367,46 @@ func TestCheckSkipped(t *testing.T) {
 	if n := r.Invocations[0].ToolExecutionNotifications[0]; n.Level != "note" || n.AssociatedRule.ID != "sessions" || n.AssociatedRule.Index != 0 ||
 		!strings.Contains(n.Message.Text, reason) {
 		t.Errorf("SARIF notification: %+v", n)
+	}
+}
+
+// TestCheckBuiltinFieldMissing: builtin:spark on a Spark whose
+// MemoryConsumer has no field used (another version) skips the rule that
+// reads it, naming the class and the field, rather than exit 2 blaming a
+// rule its user cannot edit. The same rule in a user's rules file is still
+// an input error.
+func TestCheckBuiltinFieldMissing(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	consumer := w.Class("org/apache/spark/memory/MemoryConsumer", obj, 0, nil,
+		[]hproftest.Field{{Name: "pageSize", Type: hprof.TypeLong}, {Name: "taskMemoryManager", Type: hprof.TypeObject}})
+	sorter := w.Class("org/apache/spark/util/collection/ExternalSorter", consumer, 0, nil, nil)
+	x := w.NewID()
+	w.Instance(x, sorter, []hprof.BasicType{hprof.TypeLong, hprof.TypeObject}, []uint64{1 << 20, 0})
+	w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+	dump := writeDump(t, w, "spark-other.hprof")
+	const reason = "org.apache.spark.memory.MemoryConsumer: no matching class has a field used (fields that are a long, int or short: pageSize)"
+
+	out, errOut, code := run(t, "check", dump, "--rules", "builtin:spark")
+	if code != 0 || !strings.Contains(out, "skip  spark-memory-accounting (error, accounting): "+reason+"\n") ||
+		!strings.Contains(out, "ok    spark-duplicate-classes") || !strings.Contains(out, "0 error(s), 0 warning(s), 2 skipped") ||
+		!strings.Contains(errOut, "builtin:spark: rule spark-memory-accounting checks nothing") || !strings.Contains(errOut, reason) {
+		t.Errorf("builtin:spark: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	out, _, code = run(t, "check", dump, "--rules", "builtin:spark", "--format", "json")
+	var res struct {
+		Skipped int
+		Rules   []struct{ ID, Status, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || res.Skipped != 2 || len(res.Rules) != 3 ||
+		res.Rules[0].Status != "skipped" || res.Rules[0].Reason != reason {
+		t.Errorf("builtin:spark, json: exit %d, %v\n%s", code, err, out)
+	}
+
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	os.WriteFile(rules, []byte("rules: [{id: acc, accounting: {class: org.apache.spark.memory.MemoryConsumer, field: used, max-excess: 1MiB}}]\n"), 0o644)
+	if out, errOut, code := run(t, "check", dump, "--rules", rules); code != 2 || out != "" ||
+		!strings.Contains(errOut, "rule 1 (acc): accounting.field: no matching class has a field used") {
+		t.Errorf("a rules file: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
