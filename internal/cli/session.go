@@ -517,6 +517,19 @@ func (x *session) searchFor(opts paths.Options, targets []heap.ObjectIndex) (*pa
 	return paths.FindTargets(g, opts, targets), nil
 }
 
+// wholeSearch reports whether searchFor(opts, targets) may search the
+// whole graph, or near enough, keeping a core busy for about as long as
+// the tree below the targets takes: Search's (the index's when it holds
+// one, else a whole search), or one for so many targets that it meets
+// most objects before the last.
+func (x *session) wholeSearch(opts paths.Options, targets []heap.ObjectIndex) bool {
+	if (x.indexed && opts.IsDefault()) || x.ahead != nil {
+		return true
+	}
+	g, err := x.Graph()
+	return err == nil && index.ReadsMost(len(targets), g.NumObjects())
+}
+
 // dominance is what paths shows of the dominator tree: the whole tree,
 // or only the part below the matching objects (dominator.Below).
 type dominance interface {
@@ -578,6 +591,9 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
 	dopts.Spare = afterSearch
+	if x.wholeSearch(opts, targets) {
+		dopts.Beside = 1 // the search keeps a core busy while the tree is computed
+	}
 	var below *dominator.Below
 	wait := par.Go(func() { below = dominator.ComputeBelow(g, dopts, targets) })
 	find()

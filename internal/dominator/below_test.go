@@ -5,12 +5,14 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/par"
 )
 
 // TestBelowAgainstWholeTree: on random heaps with class edges, a thread's
@@ -165,29 +167,37 @@ func successors(g *view, v int32) []int32 {
 	return out
 }
 
+// randomView returns a graph of n objects, each with up to maxEdges-1
+// references and one of two class objects or none, some with the first
+// reference skipped (a referent) or stack locals.
+func randomView(r *rand.Rand, n, maxEdges int) *view {
+	v := &view{n: n, start: make([]uint32, n+1), classOf: make([]heap.ClassIndex, n),
+		classObject: []int32{-1, int32(r.IntN(n)), int32(r.IntN(n))},
+		skipFirst:   bitset.New(n), hasExtra: bitset.New(n), extra: map[int32][]int32{}}
+	for o := range n {
+		for k := r.IntN(maxEdges); k > 0; k-- {
+			v.edges = append(v.edges, heap.ObjectIndex(r.IntN(n)))
+		}
+		v.start[o+1] = uint32(len(v.edges))
+		v.classOf[o] = heap.ClassIndex(r.IntN(3))
+		if r.IntN(4) == 0 {
+			v.skipFirst.Add(int32(o))
+		}
+		if r.IntN(9) == 0 {
+			v.hasExtra.Add(int32(o))
+			v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
+		}
+	}
+	return v
+}
+
 // TestSubgraph: the subgraph of a random object set has each member's
 // successors in the set, in order, renumbered.
 func TestSubgraph(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
 	for iter := 0; iter < 200; iter++ {
 		n := 1 + r.IntN(700)
-		v := &view{n: n, start: make([]uint32, n+1), classOf: make([]heap.ClassIndex, n),
-			classObject: []int32{-1, int32(r.IntN(n)), int32(r.IntN(n))},
-			skipFirst:   bitset.New(n), hasExtra: bitset.New(n), extra: map[int32][]int32{}}
-		for o := range n {
-			for k := r.IntN(5); k > 0; k-- {
-				v.edges = append(v.edges, heap.ObjectIndex(r.IntN(n)))
-			}
-			v.start[o+1] = uint32(len(v.edges))
-			v.classOf[o] = heap.ClassIndex(r.IntN(3))
-			if r.IntN(4) == 0 {
-				v.skipFirst.Add(int32(o))
-			}
-			if r.IntN(9) == 0 {
-				v.hasExtra.Add(int32(o))
-				v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
-			}
-		}
+		v := randomView(r, n, 5)
 		in := bitset.New(n)
 		var members []int32
 		for o := range n {
@@ -218,5 +228,87 @@ func TestSubgraph(t *testing.T) {
 				t.Fatalf("graph %d: object %d's edges %v, want %v", iter, o, got, want)
 			}
 		}
+	}
+}
+
+// TestReachAvoiding: the parallel search for R marks what a plain one
+// does, and enters the same targets, on 1 to 4 cores, with blocks of 1 to
+// 3 objects handed over at every step, or at the usual sizes and steps.
+func TestReachAvoiding(t *testing.T) {
+	defer func(every, block int) { reachEvery, reachBlock = every, block }(reachEvery, reachBlock)
+	r := rand.New(rand.NewPCG(3, 14))
+	for iter := 0; iter < 300; iter++ {
+		n := 1 + r.IntN(3000)
+		v := randomView(r, n, 4)
+		for k := 1 + r.IntN(6); k > 0; k-- {
+			v.rootList = append(v.rootList, int32(r.IntN(n)))
+		}
+		v.rootList = append(v.rootList, -1) // a root that is no object
+		isTarget := bitset.New(n)
+		for k := r.IntN(4); k > 0; k-- {
+			isTarget.Add(int32(r.IntN(n)))
+		}
+		// The plain search.
+		want := bitset.New(n)
+		var wantEntered, queue []int32
+		for _, x := range v.rootList {
+			if x >= 0 && !want.Has(x) {
+				want.Add(x)
+				queue = append(queue, x)
+			}
+		}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			if isTarget.Has(x) {
+				wantEntered = append(wantEntered, x)
+				continue
+			}
+			for _, y := range successors(v, x) {
+				if !want.Has(y) {
+					want.Add(y)
+					queue = append(queue, y)
+				}
+			}
+		}
+		slices.Sort(wantEntered)
+		reachEvery, reachBlock = 1023, 4096
+		if iter%2 == 0 {
+			reachEvery, reachBlock = 0, 1+iter%3
+		}
+		workers := 1 + iter%4
+		seen, entered := reachAvoiding(v, isTarget, workers, func(string, int64, int64) {})
+		slices.Sort(entered)
+		if !slices.Equal(seen, want) || !slices.Equal(entered, wantEntered) {
+			t.Fatalf("graph %d (%d objects, %d cores): entered %v, want %v; R differs: %v", iter, n, workers, entered, wantEntered, !slices.Equal(seen, want))
+		}
+	}
+}
+
+// TestReachAvoidingFault: a fault on a mapped graph in one core's search
+// ends the others' wait for work, and reaches the caller as the fault.
+func TestReachAvoidingFault(t *testing.T) {
+	n := 64
+	v := &view{n: n, start: make([]uint32, n+1), classOf: make([]heap.ClassIndex, n),
+		classObject: []int32{-1}, skipFirst: bitset.New(n), hasExtra: bitset.New(n),
+		rootList: []int32{0, int32(n - 1)}}
+	for o := range n - 2 { // a chain from root 0; root n-1 holds nothing
+		v.edges = append(v.edges, heap.ObjectIndex(o+1))
+		v.start[o+1] = uint32(len(v.edges))
+	}
+	v.start[n-1], v.start[n] = uint32(len(v.edges)), uint32(len(v.edges))
+	fault := &par.FaultError{Path: "graph"}
+	done := make(chan any)
+	go func() {
+		defer func() { done <- recover() }()
+		reachAvoiding(v, bitset.New(n), 2, func(string, int64, int64) { panic(fault) })
+	}()
+	select {
+	case r := <-done:
+		if r != fault {
+			t.Fatalf("recovered %v, want the fault", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the search still waits after a fault")
 	}
 }

@@ -28,6 +28,10 @@ type Options struct {
 	// to make). A fault on a mapped file ends it there (par.Go) and is
 	// dropped: Spare hands it on to what waits for its work.
 	Spare func()
+	// Beside is how many cores another computation keeps busy while
+	// this one runs (the search for paths beside ComputeBelow): its
+	// searches that would run on all cores leave those to it.
+	Beside int
 }
 
 // Tree is the dominator tree of a graph with retained sizes.
