@@ -267,6 +267,16 @@ func (t *Tree) UnorderedChildren(o heap.ObjectIndex) []heap.ObjectIndex {
 // no particular order (for sums over a retained set: it sorts nothing).
 // visit must not call Children, which sorts the lists the walk is in.
 func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
+	t.SubtreeSkipping(o, heap.None, visit)
+}
+
+// SubtreeSkipping is Subtree without skip and what skip dominates, when o
+// dominates skip (else it is Subtree): with Subtree(skip) first, one walk
+// over o's retained set that sums a part of it apart.
+func (t *Tree) SubtreeSkipping(o, skip heap.ObjectIndex, visit func(heap.ObjectIndex)) {
+	if o == skip {
+		return
+	}
 	if t.childStart == nil {
 		t.buildChildren()
 	}
@@ -284,6 +294,9 @@ func (t *Tree) Subtree(o heap.ObjectIndex, visit func(heap.ObjectIndex)) {
 		}
 		x := t.children[top.from]
 		top.from++
+		if x == skip {
+			continue
+		}
 		visit(x)
 		if from, to := t.childStart[int(x)+1], t.childStart[int(x)+2]; from < to {
 			stack = append(stack, rest{from, to})

@@ -177,6 +177,15 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 			if sum != want {
 				t.Fatalf("heap %d: Subtree(%d) sums %d, want %d", iter, d, sum, want)
 			}
+			// Without what one object dominates, when d dominates it.
+			skip := heap.ObjectIndex(r.IntN(m))
+			visited := map[heap.ObjectIndex]bool{}
+			tr.SubtreeSkipping(heap.ObjectIndex(d), skip, func(x heap.ObjectIndex) { visited[x] = true })
+			for x := 0; x < m; x++ {
+				if w := doms[x][d] && !(doms[x][skip] && doms[skip][d]); visited[heap.ObjectIndex(x)] != w {
+					t.Fatalf("heap %d: SubtreeSkipping(%d, %d) visits %d: %v, want %v", iter, d, skip, x, !w, w)
+				}
+			}
 		}
 	}
 }
