@@ -265,9 +265,11 @@ func TestMATPerInstanceSizes(t *testing.T) {
 		{"sun_jdk5_13_x32.hprof", "histogram_sun_jdk5_13_x32.txt", OopsAuto},
 		{"sun_jdk6_31_hprofagent_compressedOops.hprof", "sun_jdk6_31_hprofagent_compressedOops.txt", OopsOn},
 		{"sun_jdk6_31_hprofagent_nocompressedOops.hprof", "sun_jdk6_31_hprofagent_nocompressedOops.txt", OopsOff},
+		// Guessed from java.vm.name (a 64-Bit Server VM) and 6u31's default.
+		{"sun_jdk6_31_hprofagent_compressedOops.hprof", "sun_jdk6_31_hprofagent_compressedOops.txt", OopsAuto},
 	}
 	for _, c := range cases {
-		t.Run(c.dump, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%d", c.dump, c.oops), func(t *testing.T) {
 			g, err := Open(filepath.Join(dir, c.dump), hprof.Options{}, Options{Dump: -1, CompressedOops: c.oops})
 			if err != nil {
 				t.Fatal(err)

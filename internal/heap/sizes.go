@@ -457,7 +457,7 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 	}
 	if len(candidates) == 0 {
 		if idSize == 4 {
-			return m32, "4-byte identifiers that are not addresses (the old hprof agent) and no Unsafe array statics: assumed a 32-bit JVM; use --compressed-oops=on|off for a 64-bit one", true
+			return agentModel(findVMHint(g.File, g.File.Size()), m32, compressed, wide)
 		}
 		return compressed, "identifiers are not addresses and there are no Unsafe array statics: assumed compressed oops (HotSpot's default below 32 GB of heap); use --compressed-oops=off to override", true
 	}
@@ -465,4 +465,24 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 		return compressed, fmt.Sprintf("no adjacent objects to measure (%d pairs): assumed compressed oops; use --compressed-oops=off to override", pairs), true
 	}
 	return candidates[best], fmt.Sprintf("%s: of %d address-adjacent object pairs, %s", names[candidates[best]], pairs, strings.Join(scores, ", ")), false
+}
+
+// agentModel chooses the layout of an old hprof agent's dump (4-byte ids
+// that are not addresses, no Unsafe statics) by what its system
+// properties say of the JVM (findVMHint). A 32-bit JVM's name decides;
+// a 64-bit one's leaves compressed oops to be guessed, from HotSpot's
+// default for the release: on from JDK 6 update 23 below 32 GB of heap.
+// (The shared dumps of the agent on 6u31 with and without compressed oops
+// say "Java HotSpot(TM) 64-Bit Server VM" alike.)
+func agentModel(h vmHint, m32, compressed, wide Model) (Model, string, bool) {
+	const base = "4-byte identifiers that are not addresses (the old hprof agent) and no Unsafe array statics"
+	switch {
+	case h.bits == 32:
+		return m32, fmt.Sprintf("%s; java.vm.name %q: a 32-bit JVM", base, h.name), false
+	case h.bits == 64 && (strings.HasPrefix(h.version, "1.5.") || strings.HasPrefix(h.version, "1.6.") && h.update >= 0 && h.update < 23):
+		return wide, fmt.Sprintf("%s; java.vm.name %q, release %s: a 64-bit JVM from before compressed oops were HotSpot's default (6u23): assumed without them; use --compressed-oops=on if it ran with them", base, h.name, h.version), true
+	case h.bits == 64:
+		return compressed, fmt.Sprintf("%s; java.vm.name %q: a 64-bit JVM, assumed with compressed oops (HotSpot's default from 6u23 below 32 GB of heap); use --compressed-oops=off if it ran without", base, h.name), true
+	}
+	return m32, base + ", and no java.vm.name found: assumed a 32-bit JVM; use --compressed-oops=on|off for a 64-bit one", true
 }

@@ -48,7 +48,9 @@ import (
 // 6: so have the retained sizes and the paths' parents.
 // 7: the graph part's warnings say when the object layout is a guess
 // (every command now gives them): a part of version 6 would not.
-const Version = 7
+// 8: the old hprof agent's dumps of 64-bit JVMs are sized by the layout
+// java.vm.name suggests, no longer as a 32-bit JVM's.
+const Version = 8
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
