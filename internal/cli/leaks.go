@@ -225,7 +225,8 @@ Buffers are grouped by what holds them: the nearest object outside the JDK on
 their shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk); a
 buffer from allocateDirect is also reachable through its Cleaner, so no
 application object dominates it in MAT's sense. A heap histogram shows this
-memory as a few bytes per buffer. Buffers no GC root reaches are left out.
+memory as a few bytes per buffer. Buffers no GC root reaches are left out,
+and counted in the summary. A dump without direct memory says so in a line.
 --format csv writes every buffer, of every kind.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.OffHeap(t.Graph(), t, search)
@@ -235,29 +236,54 @@ memory as a few bytes per buffer. Buffers no GC root reaches are left out.
 			case render.CSV:
 				return bufferGrid(slices.Concat(r.Buffers, r.MappedFiles, r.JDKInternal), -1).Write(w, format)
 			}
-			fmt.Fprintf(w, "Direct memory: %s in %d buffers (from allocateDirect %s; without a Cleaner %s); strongly reachable %s, waiting to be freed %s; %d slices and duplicates counted with their buffers.\n\n",
-				render.Size(r.Total), len(r.Buffers), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree), r.Views)
-			og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes}}}
-			for _, o := range r.Owners {
-				og.Rows = append(og.Rows, []any{o.Owner, o.Buffers, o.Capacity})
-			}
-			og.Write(w, format)
-			fmt.Fprintln(w)
-			if err := writeBuffers(w, r.Buffers); err != nil {
+			if err := writeDirectMemory(w, r); err != nil {
 				return err
 			}
 			if len(r.MappedFiles) > 0 {
-				fmt.Fprintf(w, "\nMapped files (page cache, not direct memory): %s in %d buffers.\n\n", render.Size(r.MappedBytes), len(r.MappedFiles))
+				fmt.Fprintf(w, "\nMapped files (page cache, not direct memory): %s in %s.\n\n", render.Size(r.MappedBytes), nouns(len(r.MappedFiles), "buffer", "buffers"))
 				if err := writeBuffers(w, r.MappedFiles); err != nil {
 					return err
 				}
 			}
 			if len(r.JDKInternal) > 0 {
-				fmt.Fprintf(w, "\nThe JDK's own mappings (held by JDK classes alone, not direct memory): %s in %d buffers.\n\n", render.Size(r.JDKInternalBytes), len(r.JDKInternal))
+				fmt.Fprintf(w, "\nThe JDK's own mappings (held by JDK classes alone, not direct memory): %s in %s.\n\n", render.Size(r.JDKInternalBytes), nouns(len(r.JDKInternal), "buffer", "buffers"))
 				return writeBuffers(w, r.JDKInternal)
 			}
 			return nil
 		})
+}
+
+// writeDirectMemory writes the direct memory's summary, owners and buffers,
+// or says plainly that there is none.
+func writeDirectMemory(w io.Writer, r *leaks.OffHeapReport) error {
+	garbage := ""
+	if r.Unreachable > 0 {
+		garbage = fmt.Sprintf("; %s that no GC root reaches (%s, garbage at the next GC) left out", nouns(r.Unreachable, "buffer", "buffers"), render.Size(r.UnreachableBytes))
+	}
+	if len(r.Buffers) == 0 {
+		_, err := fmt.Fprintf(w, "No direct memory: no reachable java.nio.DirectByteBuffer holds any (from allocateDirect or without a Cleaner)%s.\n", garbage)
+		return err
+	}
+	fmt.Fprintf(w, "Direct memory: %s in %s (from allocateDirect %s; without a Cleaner %s); strongly reachable %s, waiting to be freed %s; %s counted with their buffers%s.\n\n",
+		render.Size(r.Total), nouns(len(r.Buffers), "buffer", "buffers"), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree),
+		nouns(r.Views, "slice or duplicate", "slices and duplicates"), garbage)
+	og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes}}}
+	for _, o := range r.Owners {
+		og.Rows = append(og.Rows, []any{o.Owner, o.Buffers, o.Capacity})
+	}
+	if err := og.Write(w, render.Table); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return writeBuffers(w, r.Buffers)
+}
+
+// nouns says how many of a thing there are: "1 buffer", "1,024 buffers".
+func nouns(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return commas(int64(n)) + " " + many
 }
 
 // maxBuffers bounds the buffers a table lists.

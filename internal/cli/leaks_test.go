@@ -133,3 +133,36 @@ func TestPathsMaxPathsZero(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout ends:\n%s", code, errOut, out[max(0, len(out)-200):])
 	}
 }
+
+// TestOffHeapNone: offheap on a dump without direct memory says so in a
+// sentence. It printed a summary of zeros and two empty tables (Basic, the
+// JDK 5-8 dumps), and "1 buffers" where there was one.
+func TestOffHeapNone(t *testing.T) {
+	dumps := filepath.Join(root(t), "testdata", "dumps")
+	out, errOut, code := run(t, "offheap", filepath.Join(dumps, "Basic.hprof"))
+	if want := "No direct memory: no reachable java.nio.DirectByteBuffer holds any (from allocateDirect or without a Cleaner).\n"; code != 0 || out != want {
+		t.Errorf("Basic: exit %d %s, wrote\n%s\nwant\n%s", code, errOut, out, want)
+	}
+	out, _, _ = run(t, "offheap", filepath.Join(dumps, "JobServer.hprof"))
+	if !strings.HasPrefix(out, "Direct memory: 2.4 KiB in 1 buffer (") || !strings.Contains(out, "not direct memory): 123 MiB in 7 buffers.") {
+		t.Errorf("JobServer:\n%s", out)
+	}
+}
+
+// TestOffHeapGarbage: buffers no GC root reaches are left out, and the
+// summary says how many and how much, not "no direct memory" alone.
+func TestOffHeapGarbage(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
+	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "att", Type: hprof.TypeObject}})
+	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+	for i := range uint64(2) {
+		w.Instance(w.NewID(), direct, types, []uint64{0, 0, 1 << 20, 0x10000 * (i + 1)})
+	}
+	out, errOut, code := run(t, "offheap", writeDump(t, w, "garbage.hprof"))
+	want := "No direct memory: no reachable java.nio.DirectByteBuffer holds any (from allocateDirect or without a Cleaner); 2 buffers that no GC root reaches (2.0 MiB, garbage at the next GC) left out.\n"
+	if code != 0 || out != want {
+		t.Errorf("exit %d %s, wrote\n%s\nwant\n%s", code, errOut, out, want)
+	}
+}

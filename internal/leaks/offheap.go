@@ -80,6 +80,12 @@ type OffHeapReport struct {
 	MappedBytes      uint64   `json:"mapped_bytes"`
 	JDKInternal      []Buffer `json:"jdk_internal"`
 	JDKInternalBytes uint64   `json:"jdk_internal_bytes"`
+	// Unreachable counts the buffers owning memory that no GC root
+	// reaches, of every kind (garbage a dump written on OutOfMemoryError
+	// may hold), left out of everything above; UnreachableBytes is their
+	// capacity.
+	Unreachable      int    `json:"unreachable_buffers"`
+	UnreachableBytes uint64 `json:"unreachable_bytes"`
 }
 
 // jdkPackages are the packages of the JDK's own classes.
@@ -182,22 +188,30 @@ func kindOf(g *heap.Graph, f fields, h holder) BufferKind {
 // java.nio.DirectByteBuffer (MappedByteBuffer's direct subclass) that owns
 // its memory, by kind. Slices and duplicates (a non-null att) are counted
 // with the buffer they view, as are buffers at an address another already
-// accounts for. Buffers no GC root reaches are left out.
+// accounts for. Buffers no GC root reaches are only counted.
 func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 	_, locals := g.RootSet()
 	var all []Buffer
 	byAddress := map[uint64]int{} // address → index in all
 	var views []heap.ObjectIndex
+	r := &OffHeapReport{Buffers: []Buffer{}, Owners: []OwnerGroup{}, MappedFiles: []Buffer{}, JDKInternal: []Buffer{}}
 	for _, o := range instancesOf(g, "java.nio.DirectByteBuffer") {
-		if t.Idom(o) == dominator.Unreachable {
-			continue // collected already, as far as the heap can tell
-		}
 		f := readFields(g, o)
 		if f.ref("att") != heap.None {
-			views = append(views, o)
+			if t.Idom(o) != dominator.Unreachable {
+				views = append(views, o)
+			}
 			continue
 		}
 		capacity, _ := f.num("capacity")
+		if t.Idom(o) == dominator.Unreachable {
+			// Collected already, as far as the heap can tell: counted
+			// apart, so that a dump of garbage buffers does not read as
+			// one without any.
+			r.Unreachable++
+			r.UnreachableBytes += uint64(max(capacity, 0))
+			continue
+		}
 		address, _ := f.num("address")
 		b := Buffer{Object: objectOf(g, t, o), Index: o, Capacity: uint64(max(capacity, 0)), Address: uint64(address), Strong: s.Reached(o)}
 		if k, ok := byAddress[b.Address]; ok && b.Address != 0 {
@@ -213,7 +227,6 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 	slices.SortFunc(all, func(a, b Buffer) int {
 		return cmp.Or(cmp.Compare(b.Capacity, a.Capacity), strings.Compare(a.ID, b.ID)) // biggest first
 	})
-	r := &OffHeapReport{Buffers: []Buffer{}, Owners: []OwnerGroup{}, MappedFiles: []Buffer{}, JDKInternal: []Buffer{}}
 	for _, b := range all {
 		r.add(b)
 	}
