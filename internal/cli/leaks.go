@@ -220,7 +220,8 @@ func newOffHeapCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 The first two are the direct memory, strongly reachable or reachable only
 through a Cleaner (a phantom reference: freed at the next reference
 processing); the other two are listed apart. Slices and duplicates share the
-memory of the buffer they view (their att field) and are counted once with it.
+memory of the buffer they view (their att field; viewedBuffer before JDK 7)
+and are counted once with it.
 Buffers are grouped by what holds them: the nearest object outside the JDK on
 their shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk); a
 buffer from allocateDirect is also reachable through its Cleaner, so no

@@ -196,6 +196,27 @@ func TestOffHeapJobServer(t *testing.T) {
 	}
 }
 
+// TestOffHeapViewedBuffer: JDK 6's DirectByteBuffer names the buffer a
+// slice views viewedBuffer (att from JDK 7 on). A slice at an offset has
+// an address of its own, so it was counted as a buffer of its own: 1 MiB
+// and its 4 KiB slice made 1.0 MiB in 2 buffers.
+func TestOffHeapViewedBuffer(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
+	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "viewedBuffer", Type: hprof.TypeObject}})
+	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+	base, slice := w.NewID(), w.NewID()
+	w.Instance(base, direct, types, []uint64{0, 0, 1 << 20, 0x10000})
+	w.Instance(slice, direct, types, []uint64{0, base, 4 << 10, 0x10000 + 4<<10})
+	w.Root(hprof.SubRootJNIGlobal, slice, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	r := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	if r.Total != 1<<20 || len(r.Buffers) != 1 || r.Buffers[0].Views != 1 || r.Views != 1 {
+		t.Errorf("direct memory %d in %+v, %d views", r.Total, r.Buffers, r.Views)
+	}
+}
+
 func TestSystemPackage(t *testing.T) {
 	for name, want := range map[string]bool{
 		"java.nio.DirectByteBuffer": true, "sun.nio.ch.Util$BufferCache": true, "com.sun.jmx.Foo": true,

@@ -186,7 +186,8 @@ func kindOf(g *heap.Graph, f fields, h holder) BufferKind {
 
 // OffHeap finds the memory the heap's direct buffers point at: every
 // java.nio.DirectByteBuffer (MappedByteBuffer's direct subclass) that owns
-// its memory, by kind. Slices and duplicates (a non-null att) are counted
+// its memory, by kind. Slices and duplicates (a non-null att or, before
+// JDK 7, viewedBuffer) are counted
 // with the buffer they view, as are buffers at an address another already
 // accounts for. Buffers no GC root reaches are only counted.
 func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
@@ -197,7 +198,7 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 	r := &OffHeapReport{Buffers: []Buffer{}, Owners: []OwnerGroup{}, MappedFiles: []Buffer{}, JDKInternal: []Buffer{}}
 	for _, o := range instancesOf(g, "java.nio.DirectByteBuffer") {
 		f := readFields(g, o)
-		if f.ref("att") != heap.None {
+		if viewed(f) != heap.None {
 			if t.Idom(o) != dominator.Unreachable {
 				views = append(views, o)
 			}
@@ -247,7 +248,7 @@ func countViews(g *heap.Graph, buffers []Buffer, views []heap.ObjectIndex) {
 	for _, v := range views {
 		root := v
 		for steps := 0; steps < 16; steps++ {
-			a := readFields(g, root).ref("att")
+			a := viewed(readFields(g, root))
 			if a == heap.None {
 				break
 			}
@@ -257,6 +258,15 @@ func countViews(g *heap.Graph, buffers []Buffer, views []heap.ObjectIndex) {
 			buffers[k].Views++
 		}
 	}
+}
+
+// viewed returns the buffer a slice or duplicate views (att; viewedBuffer
+// before JDK 7), or None for a buffer that owns its memory.
+func viewed(f fields) heap.ObjectIndex {
+	if a := f.ref("att"); a != heap.None {
+		return a
+	}
+	return f.ref("viewedBuffer")
 }
 
 // add files a buffer under its kind.
