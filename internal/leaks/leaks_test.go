@@ -56,6 +56,17 @@ func TestOffHeapNetty(t *testing.T) {
 	}
 }
 
+// directBufferClass declares java.nio.Buffer (under super) and
+// java.nio.DirectByteBuffer, whose field naming the buffer a view views is
+// viewField (att; viewedBuffer before JDK 7), and returns the latter and
+// the types of its instances' fields: cleaner, viewField, capacity,
+// address.
+func directBufferClass(w *hproftest.Writer, super uint64, viewField string) (uint64, []hprof.BasicType) {
+	buffer := w.Class("java/nio/Buffer", super, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
+	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: viewField, Type: hprof.TypeObject}})
+	return direct, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+}
+
 // TestOffHeapPendingFree: a buffer only its Cleaner (a phantom reference)
 // reaches is waiting to be freed, not strongly reachable.
 func TestOffHeapPendingFree(t *testing.T) {
@@ -65,9 +76,7 @@ func TestOffHeapPendingFree(t *testing.T) {
 	phantom := w.Class("java/lang/ref/PhantomReference", ref, 0, nil, nil)
 	cleaner := w.Class("jdk/internal/ref/Cleaner", phantom, 0, nil, []hproftest.Field{{Name: "thunk", Type: hprof.TypeObject}})
 	dealloc := w.Class("java/nio/DirectByteBuffer$Deallocator", obj, 0, nil, nil)
-	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
-	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "att", Type: hprof.TypeObject}})
-	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+	direct, types := directBufferClass(w, obj, "att")
 	live, dead, c1, c2, d1, d2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
 	w.Instance(live, direct, types, []uint64{c1, 0, 1 << 20, 0x1000})
 	w.Instance(dead, direct, types, []uint64{c2, 0, 4 << 20, 0x2000})
@@ -196,6 +205,22 @@ func TestOffHeapJobServer(t *testing.T) {
 	}
 }
 
+// TestOffHeapGarbage: buffers no GC root reaches are left out but
+// counted; they were dropped without a word, so a dump of garbage buffers
+// read as one without any.
+func TestOffHeapGarbage(t *testing.T) {
+	w := hproftest.New(8, "")
+	direct, types := directBufferClass(w, w.Class("java/lang/Object", 0, 0, nil, nil), "att")
+	for i := range uint64(2) {
+		w.Instance(w.NewID(), direct, types, []uint64{0, 0, 1 << 20, 0x10000 * (i + 1)})
+	}
+	g := heaptest.Build(t, w.Bytes())
+	r := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	if r.Total != 0 || len(r.Buffers) != 0 || r.Unreachable != 2 || r.UnreachableBytes != 2<<20 {
+		t.Errorf("direct memory %d in %d buffers; unreachable: %d buffers, %d bytes", r.Total, len(r.Buffers), r.Unreachable, r.UnreachableBytes)
+	}
+}
+
 // TestOffHeapViewedBuffer: JDK 6's DirectByteBuffer names the buffer a
 // slice views viewedBuffer (att from JDK 7 on). A slice at an offset has
 // an address of its own, so it was counted as a buffer of its own: 1 MiB
@@ -203,9 +228,7 @@ func TestOffHeapJobServer(t *testing.T) {
 func TestOffHeapViewedBuffer(t *testing.T) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []hproftest.Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
-	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []hproftest.Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "viewedBuffer", Type: hprof.TypeObject}})
-	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+	direct, types := directBufferClass(w, obj, "viewedBuffer")
 	base, slice := w.NewID(), w.NewID()
 	w.Instance(base, direct, types, []uint64{0, 0, 1 << 20, 0x10000})
 	w.Instance(slice, direct, types, []uint64{0, base, 4 << 10, 0x10000 + 4<<10})
