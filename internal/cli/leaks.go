@@ -223,11 +223,14 @@ processing); the other two are listed apart. Slices and duplicates share the
 memory of the buffer they view (their att field; viewedBuffer before JDK 7)
 and are counted once with it.
 Buffers are grouped by what holds them: the nearest object outside the JDK on
-their shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk); a
-buffer from allocateDirect is also reachable through its Cleaner, so no
-application object dominates it in MAT's sense. A heap histogram shows this
-memory as a few bytes per buffer. Buffers no GC root reaches are left out,
-and counted in the summary. A dump without direct memory says so in a line.
+their shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk), or
+on a path through the JDK alone the nearest stack frame ("<Java Local> in
+Foo.run(Foo.java:12)"), the GC root a buffer is itself ("<JNI Global>") or the
+nearest JDK holder (sun.nio.ch.Util$BufferCache); a buffer from allocateDirect
+is also reachable through its Cleaner, so no application object dominates it
+in MAT's sense. A heap histogram shows this memory as a few bytes per buffer.
+Buffers no GC root reaches are left out, and counted in the summary. A dump
+without direct memory says so in a line.
 --format csv writes every buffer, of every kind.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.OffHeap(t.Graph(), t, search)

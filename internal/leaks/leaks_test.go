@@ -184,6 +184,21 @@ func TestOffHeapKinds(t *testing.T) {
 	}
 }
 
+// TestOffHeapRootOwners: a buffer a JDK thread's stack frame holds, or one
+// that is a JNI global itself, is owned by that root, not by "<GC roots>",
+// which told the user nothing (HeapDumpSample.hprof's three JNI buffers).
+func TestOffHeapRootOwners(t *testing.T) {
+	g := bufferHeap(t)
+	r := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	owners := map[uint64]string{}
+	for _, b := range r.Buffers {
+		owners[b.Capacity>>10] = b.Owner
+	}
+	if owners[32] != "<Java Local>" || owners[64] != "<JNI Global>" {
+		t.Errorf("owners of the 32 and 64 KiB buffers: %q, %q", owners[32], owners[64])
+	}
+}
+
 // TestOffHeapJobServer: of JobServer's 8 buffers only one came from
 // allocateDirect (the JVM's histogram has one DirectByteBuffer$Deallocator);
 // the 123 MiB one is the lib/modules image, the 8-byte ones perf counters.

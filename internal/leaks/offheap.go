@@ -124,15 +124,18 @@ type holder struct {
 // PoolChunk, say). A buffer from allocateDirect is also reachable through
 // its Cleaner, a phantom reference, so no application object dominates it
 // in the default dominator tree; strong paths tell the holder. On a path
-// through the JDK alone, the nearest holder outside java.nio (not a view,
-// not an array of buffers) is named instead: sun.nio.ch.Util$BufferCache,
-// jdk.internal.jimage.ImageReader$SharedImageReader.
+// through the JDK alone, the nearest stack frame on it ("<Java Local> in
+// Foo.run(Foo.java:12)") or else the nearest holder outside java.nio (not
+// a view, not an array of buffers) is named instead:
+// sun.nio.ch.Util$BufferCache,
+// jdk.internal.jimage.ImageReader$SharedImageReader; a buffer that is a GC
+// root itself by its root's kind ("<JNI Global>").
 func holderOf(g *heap.Graph, s *paths.Search, locals map[heap.ObjectIndex][]heap.LocalRoot, o heap.ObjectIndex) holder {
 	p := s.Path(o)
 	if p == nil {
 		return holder{name: "<only a Cleaner: waiting to be freed>"}
 	}
-	jdkHolder, inFrame := "", false
+	jdkHolder, frame := "", ""
 	for i := len(p) - 2; i >= 0; i-- {
 		name := g.Classes[g.ClassOf(p[i])].Name
 		if g.IsClassObject(p[i]) {
@@ -141,15 +144,22 @@ func holderOf(g *heap.Graph, s *paths.Search, locals map[heap.ObjectIndex][]heap
 		if !systemPackage(strings.TrimPrefix(name, "class ")) {
 			return holder{name: name}
 		}
-		inFrame = inFrame || slices.ContainsFunc(locals[p[i]], func(l heap.LocalRoot) bool { return l.Object == p[i+1] })
+		if frame == "" && slices.ContainsFunc(locals[p[i]], func(l heap.LocalRoot) bool { return l.Object == p[i+1] }) {
+			frame = s.Label(p[i], p[i+1]) // "<Java Local> in Foo.run(Foo.java:12)"
+		}
 		if jdkHolder == "" && heap.PackageOf(strings.TrimPrefix(name, "class ")) != "java.nio" {
 			jdkHolder = name
 		}
 	}
+	// A JDK thread's stack frame holds it (or a JDK object holding it):
+	// the frame's method, which may be application code, is what holds it.
+	if frame != "" {
+		return holder{name: frame}
+	}
 	// No JDK object but buffers on the path: the buffer (or a view of it)
-	// is a GC root itself, which JNI code holds.
-	if inFrame || jdkHolder == "" {
-		return holder{name: "<GC roots>"}
+	// is a GC root itself, which JNI code holds: named by its root kind.
+	if jdkHolder == "" {
+		return holder{name: g.DescribeRoot(p[0])}
 	}
 	// The JDK's own only from a JDK class's statics (a System Class root:
 	// the jimage reader, the perf counters); a JDK container (an Object[],
