@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -384,12 +385,15 @@ and field names: for every TaskMemoryManager the task attempt and its memory
 consumers, each with the bytes it claims (MemoryConsumer.used) beside the
 bytes it retains, flagging consumers that retain over 1 MiB more than they
 claim (SPARK-22713); the memory manager's pools (max heap memory, storage
-region, on-heap storage and execution pools with their size and use,
-memoryForTask) next to what the heap really holds; the blocks cached in
-MemoryStore.entries; netty's direct arenas (see leakscan offheap). A task the
-execution pool's memoryForTask has no entry for holds 0 B: Spark removes the
-entry when a task's memory drops to 0. --format csv writes the tasks' memory
-consumers alone, one row each (a task without any on a row of its own).`,
+region, the storage and execution pools with their size and use,
+memoryForTask) next to what the heap really holds for the on-heap ones; the
+blocks cached in MemoryStore.entries; netty's direct arenas (see leakscan
+offheap). A task the execution pool's memoryForTask has no entry for holds 0
+B: Spark removes the entry when a task's memory drops to 0. A part the heap
+lacks (no task running, no cached block) says so in a line, as does a heap
+with Spark classes but none of an executor's memory. --format csv writes the
+tasks' memory consumers alone, one row each (a task without any on a row of
+its own).`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.Spark(t.Graph(), t, search)
 			switch format {
@@ -398,58 +402,98 @@ consumers alone, one row each (a task without any on a row of its own).`,
 			case render.CSV:
 				return consumerGrid(r).Write(w, format)
 			}
-			if !r.Found {
-				fmt.Fprintln(w, "No Spark classes found: this does not look like a Spark executor's heap.")
-				return nil
-			}
-			fmt.Fprintf(w, "Tasks (%d):\n", len(r.Tasks))
-			for _, task := range r.Tasks {
-				exec := "unknown"
-				if task.ExecutionMemory >= 0 {
-					exec = render.Size(uint64(task.ExecutionMemory))
-				}
-				fmt.Fprintf(w, "  task attempt %d  TaskMemoryManager %s  retains %s; execution memory granted: %s\n", task.TaskAttemptID, task.ID, render.Size(task.Retained), exec)
-				cg := &render.Grid{Columns: []render.Column{{Title: "    Consumer", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Claims (used)", Key: "used", Kind: render.Bytes},
-					{Title: "Retains", Key: "retained", Kind: render.Bytes}, {Title: "", Key: "flag"}}}
-				for _, c := range task.Consumers {
-					flag := ""
-					if c.Unaccounted {
-						flag = "◀ retains far more than it claims (SPARK-22713)"
-					}
-					cg.Rows = append(cg.Rows, []any{"    " + c.Class, c.ID, uint64(max(c.Used, 0)), c.Retained, flag})
-				}
-				cg.Write(w, format)
-			}
-			for _, m := range r.Managers {
-				fmt.Fprintf(w, "\n%s %s: max heap memory %s, storage region %s\n", m.Class, m.ID, render.Size(uint64(max(m.MaxHeapMemory, 0))), render.Size(uint64(max(m.StorageRegionSize, 0))))
-				pg := &render.Grid{Columns: []render.Column{{Title: "  Pool", Key: "pool"}, {Title: "Size", Key: "size", Kind: render.Bytes}, {Title: "Used (accounted)", Key: "used", Kind: render.Bytes}, {Title: "Heap holds", Key: "holds", Kind: render.Bytes}}}
-				for _, p := range m.Pools {
-					pg.Rows = append(pg.Rows, []any{"  " + p.Name, uint64(max(p.PoolSize, 0)), uint64(max(p.Used, 0)), p.HeapHolds})
-				}
-				pg.Write(w, format)
-				var tasks []int64
-				for k := range m.MemoryForTask {
-					tasks = append(tasks, k)
-				}
-				sort.Slice(tasks, func(i, j int) bool { return tasks[i] < tasks[j] })
-				for _, k := range tasks {
-					fmt.Fprintf(w, "  memoryForTask[%d] = %s\n", k, render.Size(uint64(max(m.MemoryForTask[k], 0))))
-				}
-			}
-			fmt.Fprintf(w, "\nCached blocks (%d):\n", len(r.Blocks))
-			bg := &render.Grid{Columns: []render.Column{{Title: "  Block", Key: "block"}, {Title: "Entry", Key: "class"}, {Title: "Size (said)", Key: "size", Kind: render.Bytes}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
-			for _, b := range r.Blocks {
-				bg.Rows = append(bg.Rows, []any{"  " + b.ID, b.Entry.Class, uint64(max(b.Size, 0)), b.Entry.Retained})
-			}
-			bg.Write(w, format)
-			if len(r.Netty) > 0 {
-				fmt.Fprintln(w, "\nNetty direct memory:")
-				for _, n := range r.Netty {
-					fmt.Fprintf(w, "  %s: %d buffers, %s\n", n.Owner, n.Buffers, render.Size(n.Capacity))
-				}
-			}
-			return nil
+			return writeSpark(w, r)
 		})
+}
+
+// writeSpark writes an executor's memory accounting as text. Every part
+// the heap lacks says so in a line, as does a heap with Spark classes but
+// nothing of an executor's memory (JobServer's Hive client classes).
+func writeSpark(w io.Writer, r *leaks.SparkReport) error {
+	if !r.Found {
+		_, err := fmt.Fprintln(w, "No Spark classes found: this does not look like a Spark executor's heap.")
+		return err
+	}
+	if r.Empty() {
+		_, err := fmt.Fprintln(w, "Spark classes (org.apache.spark.*) but no TaskMemoryManager, MemoryManager, MemoryStore nor netty direct arena: nothing of a Spark executor's memory to show.")
+		return err
+	}
+	if len(r.Tasks) == 0 {
+		fmt.Fprintln(w, "Tasks: none (no org.apache.spark.memory.TaskMemoryManager in the heap).")
+	} else {
+		fmt.Fprintf(w, "Tasks (%d):\n", len(r.Tasks))
+	}
+	for _, task := range r.Tasks {
+		exec := "unknown"
+		if task.ExecutionMemory >= 0 {
+			exec = render.Size(uint64(task.ExecutionMemory))
+		}
+		fmt.Fprintf(w, "  task attempt %d  TaskMemoryManager %s  retains %s; execution memory granted: %s\n", task.TaskAttemptID, task.ID, render.Size(task.Retained), exec)
+		if len(task.Consumers) == 0 {
+			fmt.Fprintln(w, "    no memory consumers")
+			continue
+		}
+		cg := &render.Grid{Columns: []render.Column{{Title: "    Consumer", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Claims (used)", Key: "used", Kind: render.Bytes},
+			{Title: "Retains", Key: "retained", Kind: render.Bytes}, {Title: "", Key: "flag"}}}
+		for _, c := range task.Consumers {
+			flag := ""
+			if c.Unaccounted {
+				flag = "◀ retains far more than it claims (SPARK-22713)"
+			}
+			cg.Rows = append(cg.Rows, []any{"    " + c.Class, c.ID, uint64(max(c.Used, 0)), c.Retained, flag})
+		}
+		if err := cg.Write(w, render.Table); err != nil {
+			return err
+		}
+	}
+	if len(r.Managers) == 0 {
+		fmt.Fprintln(w, "\nMemory manager: none (no org.apache.spark.memory.MemoryManager in the heap).")
+	}
+	for _, m := range r.Managers {
+		fmt.Fprintf(w, "\n%s %s: max heap memory %s, storage region %s\n", m.Class, m.ID, sizeOrUnknown(m.MaxHeapMemory), sizeOrUnknown(m.StorageRegionSize))
+		pg := &render.Grid{Columns: []render.Column{{Title: "  Pool", Key: "pool"}, {Title: "Size", Key: "size", Kind: render.Bytes}, {Title: "Used (accounted)", Key: "used", Kind: render.Bytes}, {Title: "Heap holds", Key: "holds", Kind: render.Bytes}}}
+		for _, p := range m.Pools {
+			var holds any = p.HeapHolds
+			if strings.HasPrefix(p.Name, "offHeap") {
+				holds = "- (off the heap)"
+			}
+			pg.Rows = append(pg.Rows, []any{"  " + p.Name, uint64(max(p.PoolSize, 0)), uint64(max(p.Used, 0)), holds})
+		}
+		if err := pg.Write(w, render.Table); err != nil {
+			return err
+		}
+		for _, k := range slices.Sorted(maps.Keys(m.MemoryForTask)) {
+			fmt.Fprintf(w, "  memoryForTask[%d] = %s\n", k, render.Size(uint64(max(m.MemoryForTask[k], 0))))
+		}
+	}
+	if len(r.Blocks) == 0 {
+		fmt.Fprintln(w, "\nCached blocks: none.")
+	} else {
+		fmt.Fprintf(w, "\nCached blocks (%d):\n", len(r.Blocks))
+		bg := &render.Grid{Columns: []render.Column{{Title: "  Block", Key: "block"}, {Title: "Entry", Key: "class"}, {Title: "Size (accounted)", Key: "size", Kind: render.Bytes}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
+		for _, b := range r.Blocks {
+			bg.Rows = append(bg.Rows, []any{"  " + b.ID, b.Entry.Class, uint64(max(b.Size, 0)), b.Entry.Retained})
+		}
+		if err := bg.Write(w, render.Table); err != nil {
+			return err
+		}
+	}
+	if len(r.Netty) > 0 {
+		fmt.Fprintln(w, "\nNetty direct memory:")
+		for _, n := range r.Netty {
+			fmt.Fprintf(w, "  %s: %s, %s\n", n.Owner, nouns(n.Buffers, "buffer", "buffers"), render.Size(n.Capacity))
+		}
+	}
+	return nil
+}
+
+// sizeOrUnknown is a size, or "unknown" for a negative one (a field the
+// dump's classes lack).
+func sizeOrUnknown(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return render.Size(uint64(n))
 }
 
 // consumerGrid is one row per memory consumer of a task, with the task's

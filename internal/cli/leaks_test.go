@@ -159,3 +159,42 @@ func TestOffHeapGarbage(t *testing.T) {
 		t.Errorf("wrote\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// TestSparkNotExecutor: a heap with Spark classes but none of an
+// executor's memory accounting says so. JobServer (Spark's Hive client
+// classes) printed "Tasks (0):" and an empty table of cached blocks.
+func TestSparkNotExecutor(t *testing.T) {
+	out, errOut, code := run(t, "spark", filepath.Join(root(t), "testdata", "dumps", "JobServer.hprof"))
+	want := "Spark classes (org.apache.spark.*) but no TaskMemoryManager, MemoryManager, MemoryStore nor netty direct arena: nothing of a Spark executor's memory to show.\n"
+	if code != 0 || out != want {
+		t.Errorf("exit %d %s, wrote\n%s\nwant\n%s", code, errOut, out, want)
+	}
+}
+
+// TestSparkMissingParts: each part of an executor's memory the heap lacks
+// says so in a line, not with an empty table; the off-heap pools have no
+// heap to hold anything (they showed "0 B"), and a manager without
+// maxHeapMemory (StaticMemoryManager) an unknown one (it showed "0 B").
+func TestSparkMissingParts(t *testing.T) {
+	r := &leaks.SparkReport{Found: true,
+		Tasks: []leaks.Task{{Object: leaks.Object{ID: "0x10", Class: "org.apache.spark.memory.TaskMemoryManager"}, TaskAttemptID: 7, Consumers: []leaks.Consumer{}}},
+		Managers: []leaks.MemoryManager{{Object: leaks.Object{ID: "0x20", Class: "org.apache.spark.memory.StaticMemoryManager"}, MaxHeapMemory: -1, StorageRegionSize: -1,
+			Pools: []leaks.Pool{{Name: "offHeapExecutionMemoryPool", PoolSize: 1 << 30, Used: 1 << 20}}}}}
+	var out strings.Builder
+	if err := writeSpark(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  task attempt 7  TaskMemoryManager 0x10  retains 0 B; execution memory granted: 0 B\n    no memory consumers\n",
+		"StaticMemoryManager 0x20: max heap memory unknown, storage region unknown\n", "offHeapExecutionMemoryPool  1.0 GiB           1.0 MiB  - (off the heap)",
+		"\nCached blocks: none.\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
+	}
+	r.Tasks, r.Managers, r.Netty = nil, nil, []leaks.OwnerGroup{{Owner: "io.netty.buffer.PoolChunk", Buffers: 1, Capacity: 16 << 20}}
+	out.Reset()
+	writeSpark(&out, r)
+	if want := "Tasks: none (no org.apache.spark.memory.TaskMemoryManager in the heap).\n\nMemory manager: none (no org.apache.spark.memory.MemoryManager in the heap).\n\nCached blocks: none.\n\nNetty direct memory:\n  io.netty.buffer.PoolChunk: 1 buffer, 16 MiB\n"; out.String() != want {
+		t.Errorf("wrote\n%s\nwant\n%s", out.String(), want)
+	}
+}

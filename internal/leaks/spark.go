@@ -64,11 +64,19 @@ type Block struct {
 
 // SparkReport is what `leakscan spark` prints.
 type SparkReport struct {
+	// Found: the heap has some org.apache.spark class. It may still have
+	// none of an executor's memory accounting (a job server's, a client's).
 	Found    bool            `json:"spark_found"`
 	Tasks    []Task          `json:"tasks"`
 	Managers []MemoryManager `json:"memory_managers"`
 	Blocks   []Block         `json:"cached_blocks"`
 	Netty    []OwnerGroup    `json:"netty_direct_memory"`
+}
+
+// Empty reports whether the heap shows nothing of an executor's memory:
+// no task, memory manager, cached block nor netty arena.
+func (r *SparkReport) Empty() bool {
+	return len(r.Tasks) == 0 && len(r.Managers) == 0 && len(r.Blocks) == 0 && len(r.Netty) == 0
 }
 
 // SparkSlack is how much more than MemoryConsumer.used a consumer may
