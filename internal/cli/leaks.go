@@ -387,13 +387,13 @@ bytes it retains, flagging consumers that retain over 1 MiB more than they
 claim (SPARK-22713); the memory manager's pools (max heap memory, storage
 region, the storage and execution pools with their size and use,
 memoryForTask) next to what the heap really holds for the on-heap ones; the
-blocks cached in MemoryStore.entries; netty's direct arenas (see leakscan
-offheap). A task the execution pool's memoryForTask has no entry for holds 0
-B: Spark removes the entry when a task's memory drops to 0. A part the heap
-lacks (no task running, no cached block) says so in a line, as does a heap
-with Spark classes but none of an executor's memory. --format csv writes the
-tasks' memory consumers alone, one row each (a task without any on a row of
-its own).`,
+blocks cached in MemoryStore.entries, biggest first; netty's direct arenas
+(see leakscan offheap). A task the execution pool's memoryForTask has no entry
+for holds 0 B: Spark removes the entry when a task's memory drops to 0. A part
+the heap lacks (no task running, no cached block) says so in a line, as does a
+heap with Spark classes but none of an executor's memory. --format csv writes
+the tasks' memory consumers alone, one row each (a task without any on a row
+of its own).`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.Spark(t.Graph(), t, search)
 			switch format {

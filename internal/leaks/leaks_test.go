@@ -325,6 +325,24 @@ func TestSparkTaskWithoutEntry(t *testing.T) {
 	}
 }
 
+// TestSparkEmptyLists: a task without consumers and a manager without
+// pools are [] in JSON, not null; a manager without maxHeapMemory and
+// onHeapStorageRegionSize (StaticMemoryManager) has them unknown, -1, not 0.
+func TestSparkEmptyLists(t *testing.T) {
+	g := sparkHeap(t, true)
+	r := Spark(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "null") || !strings.Contains(string(b), `"consumers":[]`) {
+		t.Errorf("JSON %s", b)
+	}
+	if len(r.Managers) != 1 || r.Managers[0].MaxHeapMemory != -1 || r.Managers[0].StorageRegionSize != -1 {
+		t.Errorf("managers %+v", r.Managers)
+	}
+}
+
 func TestSparkReport(t *testing.T) {
 	a := fixture(t, "Spark22713.hprof")
 	r := Spark(a.g, a.t, a.s)
@@ -338,8 +356,10 @@ func TestSparkReport(t *testing.T) {
 	if r.Tasks[0].ExecutionMemory != 812944 || len(r.Managers) != 1 || len(r.Managers[0].Pools) != 2 || len(r.Blocks) != 3 {
 		t.Errorf("managers %+v blocks %+v", r.Managers, r.Blocks)
 	}
-	if r.Blocks[0].ID[:6] != "rdd_2_" {
-		t.Errorf("block names %+v", r.Blocks)
+	// Biggest first, then by name: they came in the hash table's order
+	// (rdd_2_2, rdd_2_0, rdd_2_1).
+	if names := []string{r.Blocks[0].ID, r.Blocks[1].ID, r.Blocks[2].ID}; !slices.Equal(names, []string{"rdd_2_0", "rdd_2_1", "rdd_2_2"}) {
+		t.Errorf("blocks %v", names)
 	}
 	if none := Spark(fixture(t, "Basic.hprof").g, nil, nil); none.Found {
 		t.Error("Basic has no Spark")

@@ -38,14 +38,18 @@ type Pool struct {
 	Object   Object `json:"object"`
 	PoolSize int64  `json:"pool_size_bytes"`
 	Used     int64  `json:"used_bytes"`
-	// HeapHolds is what the heap really holds for the pool: the retained
-	// size of the consumers (execution) or of the cached blocks (storage).
+	// HeapHolds is what the heap really holds for an on-heap pool: the
+	// retained size of the consumers (execution) or of the cached blocks
+	// (storage). 0 for the off-heap pools, whose memory is not the heap's.
 	HeapHolds uint64 `json:"heap_holds_bytes"`
 }
 
 // MemoryManager is a UnifiedMemoryManager (or StaticMemoryManager).
 type MemoryManager struct {
 	Object
+	// MaxHeapMemory and StorageRegionSize are UnifiedMemoryManager's
+	// maxHeapMemory and onHeapStorageRegionSize, -1 when the manager has no
+	// such field (StaticMemoryManager).
 	MaxHeapMemory     int64           `json:"max_heap_memory_bytes"`
 	StorageRegionSize int64           `json:"storage_region_bytes"`
 	Pools             []Pool          `json:"pools"`
@@ -69,7 +73,7 @@ type SparkReport struct {
 	Found    bool            `json:"spark_found"`
 	Tasks    []Task          `json:"tasks"`
 	Managers []MemoryManager `json:"memory_managers"`
-	Blocks   []Block         `json:"cached_blocks"`
+	Blocks   []Block         `json:"cached_blocks"` // biggest retained first
 	Netty    []OwnerGroup    `json:"netty_direct_memory"`
 }
 
@@ -101,9 +105,9 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 	// Pools first: memoryForTask tells what each task holds.
 	for _, o := range instancesOf(g, "org.apache.spark.memory.MemoryManager") {
 		f := readFields(g, o)
-		m := MemoryManager{Object: objectOf(g, t, o), MemoryForTask: map[int64]int64{}}
-		m.MaxHeapMemory, _ = f.num("maxHeapMemory")
-		m.StorageRegionSize, _ = f.num("onHeapStorageRegionSize")
+		m := MemoryManager{Object: objectOf(g, t, o), Pools: []Pool{}, MemoryForTask: map[int64]int64{}}
+		m.MaxHeapMemory = numOr(f, "maxHeapMemory", -1)
+		m.StorageRegionSize = numOr(f, "onHeapStorageRegionSize", -1)
 		for _, name := range []string{"onHeapStorageMemoryPool", "onHeapExecutionMemoryPool", "offHeapStorageMemoryPool", "offHeapExecutionMemoryPool"} {
 			p := f.ref(name)
 			if p == heap.None {
@@ -130,7 +134,7 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 	var consumersHold uint64
 	for _, o := range instancesOf(g, "org.apache.spark.memory.TaskMemoryManager") {
 		f := readFields(g, o)
-		task := Task{Object: objectOf(g, t, o)}
+		task := Task{Object: objectOf(g, t, o), Consumers: []Consumer{}}
 		task.TaskAttemptID, _ = f.num("taskAttemptId")
 		task.ExecutionMemory = executionMemory(r.Managers, task.TaskAttemptID)
 		for _, e := range elements(g, f.ref("consumers"), maxEntries) {
@@ -154,6 +158,9 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 			r.Blocks = append(r.Blocks, b)
 		}
 	}
+	slices.SortStableFunc(r.Blocks, func(a, b Block) int {
+		return cmp.Or(cmp.Compare(b.Entry.Retained, a.Entry.Retained), strings.Compare(a.ID, b.ID)) // biggest first
+	})
 	for i := range r.Managers {
 		for j := range r.Managers[i].Pools {
 			p := &r.Managers[i].Pools[j]
@@ -171,6 +178,14 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 		}
 	}
 	return r
+}
+
+// numOr returns a numeric field, or def when the object has no such field.
+func numOr(f fields, name string, def int64) int64 {
+	if n, ok := f.num(name); ok {
+		return n
+	}
+	return def
 }
 
 // executionMemory is what the managers' memoryForTask maps say a task
