@@ -326,7 +326,9 @@ its stack (class.method(File:line)), the objects each frame holds as locals
 (JAVA FRAME roots) with class and retained size, and the thread's retained
 size, biggest first, like MAT's thread overview. A thread whose object no GC
 root reaches has ended (the old hprof agent's dumps keep a record of it) and is
-left out. --format csv writes one row per thread, without its stack.`,
+left out; a dump without a live thread says so. A thread running no Java code
+(the JVM's own, or one the dump gives no stack trace for) shows "no Java
+frames". --format csv writes one row per thread, without its stack.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			ts := leaks.Threads(t.Graph(), t)
 			switch format {
@@ -334,6 +336,9 @@ left out. --format csv writes one row per thread, without its stack.`,
 				return render.WriteJSON(w, ts)
 			case render.CSV:
 				return threadGrid(ts).Write(w, format)
+			}
+			if len(ts) == 0 {
+				fmt.Fprintln(w, "No live thread: the dump names no thread that a GC root reaches.")
 			}
 			for _, th := range ts {
 				var flags []string
@@ -344,6 +349,9 @@ left out. --format csv writes one row per thread, without its stack.`,
 					flags = append(flags, th.State)
 				}
 				fmt.Fprintf(w, "Thread %q %s  %s  retains %s\n", th.Name, th.ID, strings.Join(flags, ", "), render.Size(th.Retained))
+				if len(th.Stack) == 0 && len(th.Unplaced) == 0 {
+					fmt.Fprintln(w, "    no Java frames in the dump")
+				}
 				for _, f := range th.Stack {
 					fmt.Fprintf(w, "    at %s\n", f.Method)
 					for _, l := range f.Locals {

@@ -198,3 +198,24 @@ func TestSparkMissingParts(t *testing.T) {
 		t.Errorf("wrote\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// TestThreadsNone: threads on a dump without a live thread says so; it
+// printed nothing at all, and "null" as JSON.
+func TestThreadsNone(t *testing.T) {
+	dump := softCacheDump(t)
+	if out, errOut, code := run(t, "threads", dump); code != 0 || out != "No live thread: the dump names no thread that a GC root reaches.\n" {
+		t.Errorf("exit %d %s, wrote %q", code, errOut, out)
+	}
+	if out, errOut, code := run(t, "threads", dump, "--format", "json"); code != 0 || out != "[]\n" {
+		t.Errorf("--format json: exit %d %s, wrote %q", code, errOut, out)
+	}
+}
+
+// TestThreadsNoFrames: a thread without Java frames says so under its
+// line; it had nothing there, as if its stack had been left out.
+func TestThreadsNoFrames(t *testing.T) {
+	out, errOut, code := run(t, "threads", filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
+	if code != 0 || !strings.Contains(out, "Thread \"Signal Dispatcher\" 0xfd571b58  daemon, RUNNABLE  retains 488 B\n    no Java frames in the dump\n\n") {
+		t.Errorf("exit %d %s, wrote\n%s", code, errOut, out)
+	}
+}

@@ -505,6 +505,16 @@ func TestThreadsLeaveOutEnded(t *testing.T) {
 	if len(ts) != 1 || ts[0].Name != "thread 1" {
 		t.Errorf("threads %+v", ts)
 	}
+	// Its stack is [] in JSON, not null (the old hprof agent's threads,
+	// and every thread of a dump without stack traces, were null); a dump
+	// without threads is [], not null.
+	if b, _ := json.Marshal(ts); !strings.Contains(string(b), `"stack":[]`) {
+		t.Errorf("JSON %s", b)
+	}
+	none := sparkHeap(t, false)
+	if b, _ := json.Marshal(Threads(none, dominator.Compute(none, dominator.Options{}))); string(b) != "[]" {
+		t.Errorf("no threads: JSON %s", b)
+	}
 }
 
 // TestJobServerLeak: 40 jobs, each with its own IsolatedClientLoader that

@@ -20,7 +20,7 @@ type ThreadInfo struct {
 	Name   string  `json:"name"`
 	Daemon *bool   `json:"daemon,omitempty"`
 	State  string  `json:"state,omitempty"`
-	Stack  []Frame `json:"stack"`
+	Stack  []Frame `json:"stack"` // innermost first; [] when the dump gives none
 	// Unplaced are locals whose frame the dump does not give.
 	Unplaced []Object `json:"locals_without_frame,omitempty"`
 }
@@ -51,12 +51,12 @@ func threadState(status int64) string {
 // old hprof agent keeps them) still names it.
 func Threads(g *heap.Graph, t *dominator.Tree) []ThreadInfo {
 	_, locals := g.RootSet()
-	var out []ThreadInfo
+	out := []ThreadInfo{}
 	for _, th := range g.Threads {
 		if th.Object == heap.None || t.Idom(th.Object) == dominator.Unreachable {
 			continue
 		}
-		info := ThreadInfo{Object: objectOf(g, t, th.Object), Name: th.Name}
+		info := ThreadInfo{Object: objectOf(g, t, th.Object), Name: th.Name, Stack: []Frame{}}
 		f := readFields(g, th.Object)
 		holder := readFields(g, f.ref("holder")) // JDK 19+: Thread.FieldHolder
 		for _, src := range []fields{f, holder} {
