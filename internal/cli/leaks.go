@@ -50,16 +50,18 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 func newClassLoadersCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	return leakCommand(s, g, "classloaders [DUMP]", "Class loaders, the classes they define, duplicate classes, and what keeps loaders alive",
 		`Lists every class loader (the bootstrap and system loaders included): its
-class, id, parent, how many classes it defined, how many instances those have,
-and its retained size. Then every class name more than one loader defines
-(Metaspace/PermGen leaks: a loader per job, never released), and for each
-loader that is not the JDK's the shortest strong path from a GC root that
-keeps it alive, grouped by the shape of the path. The JDK's loaders are those
-of a JDK package (java., javax., jdk., sun., com.sun.), but for
-java.net.URLClassLoader and the few others applications instantiate. A loader no GC root
-reaches is marked unreachable: the next GC collects it with its classes, so
-its classes are not counted as defined more than once. --format csv writes the
-loaders alone.`,
+class, id, parent (<bootstrap> for a null parent field), how many classes it
+defined, how many instances those have, and its retained size (none for
+<bootstrap>, the JVM's own loader, which is no object). Then every class name
+more than one loader defines (Metaspace/PermGen leaks: a loader per job, never
+released), and for each loader that is not the JDK's the shortest strong path
+from a GC root that keeps it alive, grouped by the shape of the path (the
+first loader's path stands for its group). The JDK's loaders are those of a
+JDK package (java., javax., jdk., sun., com.sun.), but for
+java.net.URLClassLoader and the few others applications instantiate. A loader
+no GC root reaches is marked unreachable: the next GC collects it with its
+classes, so its classes are not counted as defined more than once. --format
+csv writes the loaders alone.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.ClassLoaders(t.Graph(), t, search)
 			switch format {
@@ -71,7 +73,8 @@ loaders alone.`,
 			if err := loaderGrid(r, format).Write(w, format); err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "\n%d class names are defined by more than one loader", len(r.Duplicates))
+			fmt.Fprintln(w, "(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)")
+			fmt.Fprintf(w, "\n%s defined by more than one loader", nouns(len(r.Duplicates), "class name is", "class names are"))
 			if n := unreachableLoaders(r); n > 0 {
 				fmt.Fprintf(w, " (not counting the %d marked unreachable: garbage at the next GC)", n)
 			}
@@ -106,7 +109,11 @@ loaders alone.`,
 			if len(order) > 0 {
 				fmt.Fprintln(w, "\nWhat keeps the loaders that are not the JDK's alive (shortest strong path from a GC root):")
 				for _, k := range order {
-					fmt.Fprintf(w, "  %d loader(s):\n", shapes[k].n)
+					if shapes[k].n == 1 {
+						fmt.Fprintln(w, "  1 loader:")
+					} else {
+						fmt.Fprintf(w, "  %s by paths of this shape; the first's:\n", nouns(shapes[k].n, "loader", "loaders"))
+					}
 					for i, st := range shapes[k].path {
 						fmt.Fprintf(w, "    %s%s\n", render.Indent(i), stepLine(st, i == 0, false))
 					}
@@ -135,7 +142,11 @@ func loaderGrid(r *leaks.LoaderReport, format render.Format) *render.Grid {
 		if l.Unreachable && !csv {
 			class += " (unreachable)"
 		}
-		row := []any{class, l.ID, parent, l.Classes, l.Instances, l.Retained}
+		var retained any = l.Retained
+		if l.ID == "0x0" && !csv {
+			retained = "-" // not an object (the line under the table says so)
+		}
+		row := []any{class, l.ID, parent, l.Classes, l.Instances, retained}
 		if csv {
 			row = append(row, strconv.FormatBool(l.Builtin), strconv.FormatBool(l.Unreachable))
 		}

@@ -219,3 +219,26 @@ func TestThreadsNoFrames(t *testing.T) {
 		t.Errorf("exit %d %s, wrote\n%s", code, errOut, out)
 	}
 }
+
+// TestClassLoadersText: one duplicate class name is "1 class name is" (it
+// was "1 class names are"); the bootstrap loader, not an object, has no
+// retained size ("-" and a line saying why, where "0 B" looked like a
+// bug) and is the parent of a loader whose parent field is null (an empty
+// cell); a path that stands for several loaders says it is the first's.
+func TestClassLoadersText(t *testing.T) {
+	dumps := filepath.Join(root(t), "testdata", "dumps")
+	out, errOut, code := run(t, "classloaders", filepath.Join(dumps, "Basic.hprof"))
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	for _, want := range []string{"\n1 class name is defined by more than one loader:\n", "0xfd598ba0  <bootstrap> 0x0  ",
+		"559     11,132         -  \n(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)\n", "\n  1 loader:\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Basic lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = run(t, "classloaders", filepath.Join(dumps, "JobServer.hprof"))
+	if !strings.Contains(out, "\n  40 loaders by paths of this shape; the first's:\n") {
+		t.Errorf("JobServer:\n%s", out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/paths"
 )
 
@@ -66,10 +67,10 @@ func foldSteps(steps []Step) []Step {
 // Loader is one class loader.
 type Loader struct {
 	Object
-	Parent    *Object `json:"parent,omitempty"`
-	Builtin   bool    `json:"builtin"`   // the JDK's own (see jdkLoader)
-	Classes   int     `json:"classes"`   // classes it defined
-	Instances int64   `json:"instances"` // objects of those classes
+	Parent    *Object `json:"parent,omitempty"` // bootstrapLoader for a null parent field
+	Builtin   bool    `json:"builtin"`          // the JDK's own (see jdkLoader)
+	Classes   int     `json:"classes"`          // classes it defined
+	Instances int64   `json:"instances"`        // objects of those classes
 	// Unreachable: no GC root reaches the loader, so the next GC collects
 	// it with its classes (which Duplicates leaves out).
 	Unreachable bool   `json:"unreachable"`
@@ -191,20 +192,30 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	return r
 }
 
+// bootstrapLoader is the JVM's own loader: not an object, so it has no
+// retained size. Classes it defined name loader 0.
+var bootstrapLoader = Object{ID: "0x0", Class: "<bootstrap>"}
+
 // loaderOf describes the loader with the given id (0: the bootstrap
 // loader), without its classes.
 func loaderOf(g *heap.Graph, t *dominator.Tree, s *paths.Search, id uint64) Loader {
 	if id == 0 {
-		return Loader{Object: Object{ID: "0x0", Class: "<bootstrap>"}, Builtin: true}
+		return Loader{Object: bootstrapLoader, Builtin: true}
 	}
 	o := g.Lookup(id)
 	if o == heap.None {
 		return Loader{Object: Object{ID: fmt.Sprintf("0x%x", id), Class: "<not in the dump>"}}
 	}
 	l := Loader{Object: objectOf(g, t, o), Builtin: jdkLoader(g.Classes[g.ClassOf(o)].Name), Unreachable: t.Idom(o) == dominator.Unreachable}
-	if p := readFields(g, o).ref("parent"); p != heap.None {
-		po := objectOf(g, t, p)
-		l.Parent = &po
+	if v, ok := readFields(g, o).find("parent"); ok && v.Type == hprof.TypeObject {
+		if v.Value == 0 {
+			// ClassLoader.loadClass asks the bootstrap loader then.
+			po := bootstrapLoader
+			l.Parent = &po
+		} else if p := g.Lookup(v.Value); p != heap.None {
+			po := objectOf(g, t, p)
+			l.Parent = &po
+		}
 	}
 	if !l.Builtin {
 		l.Path = PathTo(g, t, s, o)

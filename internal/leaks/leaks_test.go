@@ -415,6 +415,14 @@ func TestClassLoadersBasic(t *testing.T) {
 	if !boot {
 		t.Error("no bootstrap loader row")
 	}
+	// A null parent is the bootstrap loader; it was no parent at all, an
+	// empty cell that read as unknown (BootClassLoader here, JDK 8's
+	// ExtClassLoader, reflection's DelegatingClassLoaders).
+	for _, l := range r.Loaders {
+		if l.Class == "jdk.internal.loader.ClassLoaders$BootClassLoader" && (l.Parent == nil || *l.Parent != (Object{ID: "0x0", Class: "<bootstrap>"})) {
+			t.Errorf("BootClassLoader's parent %+v", l.Parent)
+		}
+	}
 }
 
 // loaderHeap writes two application loaders that each define class Dup,
