@@ -231,9 +231,10 @@ func newOffHeapCmd(s *IOStreams, g *globalOptions) *cobra.Command {
                    lib/modules image, perf counters)
 The first two are the direct memory, strongly reachable or reachable only
 through a Cleaner (a phantom reference: freed at the next reference
-processing); the other two are listed apart. Slices and duplicates share the
-memory of the buffer they view (their att field; viewedBuffer before JDK 7)
-and are counted once with it.
+processing); a buffer without a Cleaner that no strong path reaches is counted
+apart, as nothing frees its memory. The other two kinds are listed apart.
+Slices and duplicates share the memory of the buffer they view (their att
+field; viewedBuffer before JDK 7) and are counted once with it.
 Buffers are grouped by what holds them: the nearest object outside the JDK on
 their shortest strong path from a GC root (e.g. io.netty.buffer.PoolChunk), or
 on a path through the JDK alone the nearest stack frame ("<Java Local> in
@@ -280,8 +281,12 @@ func writeDirectMemory(w io.Writer, r *leaks.OffHeapReport) error {
 		_, err := fmt.Fprintf(w, "No direct memory: no reachable java.nio.DirectByteBuffer holds any (from allocateDirect or without a Cleaner)%s.\n", garbage)
 		return err
 	}
-	fmt.Fprintf(w, "Direct memory: %s in %s (from allocateDirect %s; without a Cleaner %s); strongly reachable %s, waiting to be freed %s; %s counted with their buffers%s.\n\n",
-		render.Size(r.Total), nouns(len(r.Buffers), "buffer", "buffers"), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree),
+	notFreed := ""
+	if r.NotFreed > 0 {
+		notFreed = fmt.Sprintf(", neither strongly reachable nor freed by a Cleaner %s", render.Size(r.NotFreed))
+	}
+	fmt.Fprintf(w, "Direct memory: %s in %s (from allocateDirect %s; without a Cleaner %s); strongly reachable %s, waiting to be freed %s%s; %s counted with their buffers%s.\n\n",
+		render.Size(r.Total), nouns(len(r.Buffers), "buffer", "buffers"), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree), notFreed,
 		nouns(r.Views, "slice or duplicate", "slices and duplicates"), garbage)
 	og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes}}}
 	for _, o := range r.Owners {

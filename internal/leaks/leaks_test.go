@@ -94,6 +94,27 @@ func TestOffHeapPendingFree(t *testing.T) {
 	}
 }
 
+// TestOffHeapWeakOnly: a buffer without a Cleaner that only a weak
+// reference reaches is not "waiting to be freed" (no Cleaner will free it)
+// nor owned by "<only a Cleaner: waiting to be freed>", as it was (and as
+// every buffer --keep-unreachable kept was).
+func TestOffHeapWeakOnly(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	direct, types := directBufferClass(w, obj, "att")
+	b, r := w.NewID(), w.NewID()
+	w.Instance(b, direct, types, []uint64{0, 0, 1 << 20, 0x10000})
+	w.Instance(r, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{b})
+	w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	rep := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	if rep.Total != 1<<20 || rep.PendingFree != 0 || rep.NotFreed != 1<<20 || len(rep.Buffers) != 1 || rep.Buffers[0].Owner != "<no strong path from a GC root>" {
+		t.Errorf("direct %d, pending %d, not freed %d, buffers %+v", rep.Total, rep.PendingFree, rep.NotFreed, rep.Buffers)
+	}
+}
+
 // bufferHeap writes a heap with one buffer of each kind, as different
 // JDKs and libraries make them (capacities in KiB tell them apart):
 //

@@ -46,8 +46,10 @@ type Buffer struct {
 	Capacity uint64           `json:"capacity_bytes"`
 	Address  uint64           `json:"address"`
 	Views    int              `json:"views"` // slices and duplicates sharing it
-	// Strong is false for a buffer only a Cleaner (a phantom reference)
-	// still reaches: freed at the next reference processing.
+	// Strong is false for a buffer no chain of strong references from a
+	// GC root reaches: only a Cleaner (a phantom reference; freed at the
+	// next reference processing), a soft or weak reference, or nothing
+	// (--keep-unreachable keeps it).
 	Strong bool `json:"strong"`
 	// Owner is the class of the nearest application object holding it, or
 	// when only the JDK's do, of the nearest outside java.nio (holderOf).
@@ -70,7 +72,11 @@ type OffHeapReport struct {
 	Allocated   uint64 `json:"allocate_direct_bytes"` // of Total
 	NoCleaner   uint64 `json:"no_cleaner_bytes"`      // of Total
 	Strong      uint64 `json:"strong_bytes"`          // of Total
-	PendingFree uint64 `json:"pending_free_bytes"`    // of Total
+	PendingFree uint64 `json:"pending_free_bytes"`    // of Total: not Strong, from allocateDirect (its Cleaner frees it)
+	// NotFreed, of Total, is in buffers neither strongly reachable nor
+	// freed by a Cleaner (a noCleaner buffer only a soft or weak reference
+	// holds): nothing frees their memory when they are collected.
+	NotFreed uint64 `json:"not_strong_no_cleaner_bytes"`
 	// Buffers are the direct memory's, biggest first; Owners group them.
 	Buffers []Buffer     `json:"buffers"`
 	Owners  []OwnerGroup `json:"owners"`
@@ -130,10 +136,13 @@ type holder struct {
 // sun.nio.ch.Util$BufferCache,
 // jdk.internal.jimage.ImageReader$SharedImageReader; a buffer that is a GC
 // root itself by its root's kind ("<JNI Global>").
-func holderOf(g *heap.Graph, s *paths.Search, locals map[heap.ObjectIndex][]heap.LocalRoot, o heap.ObjectIndex) holder {
+func holderOf(g *heap.Graph, s *paths.Search, locals map[heap.ObjectIndex][]heap.LocalRoot, o heap.ObjectIndex, cleaner bool) holder {
 	p := s.Path(o)
-	if p == nil {
+	if p == nil && cleaner {
 		return holder{name: "<only a Cleaner: waiting to be freed>"}
+	}
+	if p == nil {
+		return holder{name: "<no strong path from a GC root>"}
 	}
 	jdkHolder, frame := "", ""
 	for i := len(p) - 2; i >= 0; i-- {
@@ -229,7 +238,7 @@ func OffHeap(g *heap.Graph, t *dominator.Tree, s *paths.Search) *OffHeapReport {
 			all[k].Views++
 			continue
 		}
-		h := holderOf(g, s, locals, o)
+		h := holderOf(g, s, locals, o, f.ref("cleaner") != heap.None)
 		b.Owner, b.Kind = h.name, kindOf(g, f, h)
 		byAddress[b.Address] = len(all)
 		all = append(all, b)
@@ -297,10 +306,13 @@ func (r *OffHeapReport) add(b Buffer) {
 	}
 	r.Buffers = append(r.Buffers, b)
 	r.Total += b.Capacity
-	if b.Strong {
+	switch {
+	case b.Strong:
 		r.Strong += b.Capacity
-	} else {
+	case b.Kind == Allocated:
 		r.PendingFree += b.Capacity
+	default:
+		r.NotFreed += b.Capacity
 	}
 }
 
