@@ -56,12 +56,12 @@ defined, how many instances those have, and its retained size (none for
 more than one loader defines (Metaspace/PermGen leaks: a loader per job, never
 released), and for each loader that is not the JDK's the shortest strong path
 from a GC root that keeps it alive, grouped by the shape of the path (the
-first loader's path stands for its group). The JDK's loaders are those of a
-JDK package (java., javax., jdk., sun., com.sun.), but for
-java.net.URLClassLoader and the few others applications instantiate. A loader
-no GC root reaches is marked unreachable: the next GC collects it with its
-classes, so its classes are not counted as defined more than once. --format
-csv writes the loaders alone.`,
+first loader's path stands for its group), and those only a soft or weak
+reference holds, which have none. The JDK's loaders are those of a JDK package
+(java., javax., jdk., sun., com.sun.), but for java.net.URLClassLoader and the
+few others applications instantiate. A loader no GC root reaches is marked
+unreachable: the next GC collects it with its classes, so its classes are not
+counted as defined more than once. --format csv writes the loaders alone.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.ClassLoaders(t.Graph(), t, search)
 			switch format {
@@ -88,39 +88,61 @@ csv writes the loaders alone.`,
 				}
 				dg.Write(w, format)
 			}
-			// Paths to the loaders that are not the JDK's, one per shape.
-			type shape struct {
-				n    int
-				path []leaks.Step
-			}
-			shapes := map[string]*shape{}
-			var order []string
-			for _, l := range r.Loaders {
-				if l.Builtin || len(l.Path) == 0 {
-					continue
-				}
-				key := pathShape(l.Path)
-				if shapes[key] == nil {
-					shapes[key] = &shape{path: l.Path}
-					order = append(order, key)
-				}
-				shapes[key].n++
-			}
-			if len(order) > 0 {
-				fmt.Fprintln(w, "\nWhat keeps the loaders that are not the JDK's alive (shortest strong path from a GC root):")
-				for _, k := range order {
-					if shapes[k].n == 1 {
-						fmt.Fprintln(w, "  1 loader:")
-					} else {
-						fmt.Fprintf(w, "  %s by paths of this shape; the first's:\n", nouns(shapes[k].n, "loader", "loaders"))
-					}
-					for i, st := range shapes[k].path {
-						fmt.Fprintf(w, "    %s%s\n", render.Indent(i), stepLine(st, i == 0, false))
-					}
-				}
-			}
+			writeLoaderPaths(w, r)
 			return nil
 		})
+}
+
+// writeLoaderPaths writes what keeps the loaders that are not the JDK's
+// alive: one path per shape, standing for the loaders with a path of that
+// shape, and a line for those no strong path reaches (a soft or weak
+// reference holds them), which have none to show.
+func writeLoaderPaths(w io.Writer, r *leaks.LoaderReport) {
+	type shape struct {
+		n    int
+		path []leaks.Step
+	}
+	shapes := map[string]*shape{}
+	var order []string
+	var pathless []leaks.Loader
+	for _, l := range r.Loaders {
+		switch {
+		case l.Builtin || l.Unreachable || l.Class == leaks.LoaderNotInDump:
+			continue
+		case len(l.Path) == 0:
+			pathless = append(pathless, l)
+			continue
+		}
+		key := pathShape(l.Path)
+		if shapes[key] == nil {
+			shapes[key] = &shape{path: l.Path}
+			order = append(order, key)
+		}
+		shapes[key].n++
+	}
+	if len(order) == 0 && len(pathless) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nWhat keeps the loaders that are not the JDK's alive (shortest strong path from a GC root):")
+	for _, k := range order {
+		if shapes[k].n == 1 {
+			fmt.Fprintln(w, "  1 loader:")
+		} else {
+			fmt.Fprintf(w, "  %s by paths of this shape; the first's:\n", nouns(shapes[k].n, "loader", "loaders"))
+		}
+		for i, st := range shapes[k].path {
+			fmt.Fprintf(w, "    %s%s\n", render.Indent(i), stepLine(st, i == 0, false))
+		}
+	}
+	if len(pathless) > 0 {
+		first := pathless[0].Class + " " + pathless[0].ID
+		if len(pathless) == 1 {
+			fmt.Fprintf(w, "  1 loader, %s:\n", first)
+		} else {
+			fmt.Fprintf(w, "  %s, the first %s:\n", nouns(len(pathless), "loader", "loaders"), first)
+		}
+		fmt.Fprintln(w, "    "+leaks.NoStrongPath)
+	}
 }
 
 // loaderGrid is the loaders' table. A table marks unreachable loaders in

@@ -242,3 +242,25 @@ func TestClassLoadersText(t *testing.T) {
 		t.Errorf("JobServer:\n%s", out)
 	}
 }
+
+// TestClassLoaderWithoutStrongPath: a loader outside the JDK that only a
+// weak reference reaches is listed under what keeps the loaders alive,
+// with why it has no path; it was left out without a word.
+func TestClassLoaderWithoutStrongPath(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loaderBase := w.Class("java/lang/ClassLoader", obj, 0, nil, []hproftest.Field{{Name: "parent", Type: hprof.TypeObject}})
+	pluginLoader := w.Class("com/example/PluginLoader", loaderBase, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	loader, r := w.NewID(), w.NewID()
+	w.Instance(loader, pluginLoader, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+	w.Class("com/example/Plugin", obj, loader, nil, nil)
+	w.Instance(r, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{loader})
+	w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
+	out, errOut, code := run(t, "classloaders", writeDump(t, w, "weak-loader.hprof"))
+	want := "\nWhat keeps the loaders that are not the JDK's alive (shortest strong path from a GC root):\n  1 loader, com.example.PluginLoader 0x"
+	if code != 0 || !strings.Contains(out, want) || !strings.Contains(out, leaks.NoStrongPath) {
+		t.Errorf("exit %d %s, wrote\n%s", code, errOut, out)
+	}
+}

@@ -192,6 +192,10 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	return r
 }
 
+// LoaderNotInDump is the class of a loader that classes name but the dump
+// does not hold.
+const LoaderNotInDump = "<not in the dump>"
+
 // bootstrapLoader is the JVM's own loader: not an object, so it has no
 // retained size. Classes it defined name loader 0.
 var bootstrapLoader = Object{ID: "0x0", Class: "<bootstrap>"}
@@ -204,7 +208,7 @@ func loaderOf(g *heap.Graph, t *dominator.Tree, s *paths.Search, id uint64) Load
 	}
 	o := g.Lookup(id)
 	if o == heap.None {
-		return Loader{Object: Object{ID: fmt.Sprintf("0x%x", id), Class: "<not in the dump>"}}
+		return Loader{Object: Object{ID: fmt.Sprintf("0x%x", id), Class: LoaderNotInDump}}
 	}
 	l := Loader{Object: objectOf(g, t, o), Builtin: jdkLoader(g.Classes[g.ClassOf(o)].Name), Unreachable: t.Idom(o) == dominator.Unreachable}
 	if v, ok := readFields(g, o).find("parent"); ok && v.Type == hprof.TypeObject {
