@@ -137,6 +137,25 @@ func TestOffHeapKinds(t *testing.T) {
 	}
 }
 
+// TestOffHeapNotFreed: the off-heap sentence's parts add up to the total
+// when some direct memory is neither strongly reachable nor freed by a
+// Cleaner (offheap counts it apart since 4216625); it names the part only
+// when there is one.
+func TestOffHeapNotFreed(t *testing.T) {
+	for _, notFreed := range []uint64{0, 2 << 10} {
+		d := &Data{Title: "t", Tree: &Node{Name: "all"}, OffHeap: &leaks.OffHeapReport{Total: 4 << 10, Allocated: 2 << 10, NoCleaner: 2 << 10,
+			Strong: 1<<10 + 1<<10 - notFreed/2, PendingFree: 1<<10 + 1<<10 - notFreed/2, NotFreed: notFreed}}
+		var page bytes.Buffer
+		if err := Write(&page, d); err != nil {
+			t.Fatal(err)
+		}
+		named := strings.Contains(page.String(), "2.0 KiB neither strongly reachable nor freed by a Cleaner")
+		if named != (notFreed > 0) || notFreed == 0 && strings.Contains(page.String(), "neither strongly") {
+			t.Errorf("%d bytes not freed: the page names them: %v", notFreed, named)
+		}
+	}
+}
+
 // TestUnreachableLoader: a loader no GC root reaches is marked so, as
 // classloaders marks it: its retained size of 0 B and its classes left out
 // of the duplicates were unexplained.
