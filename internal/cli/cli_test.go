@@ -608,3 +608,34 @@ func TestStepLineElided(t *testing.T) {
 		t.Errorf("shapes: %q %q", pathShape(long), pathShape(longer))
 	}
 }
+
+// A usage error is one line on stderr, also when DUMP is left out: the
+// flags are checked before the dump is looked for, where "using a.hprof,
+// the only heap dump in this folder" came first (and, for a bad --object,
+// the whole analysis).
+func TestUsageErrorBeforeDumpLookup(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Chdir(dir)
+	if err := os.Symlink(basic, "a.hprof"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"dominators", "--format", "xml"}, `--format "xml"`},
+		{[]string{"dominators", "--group-by", "size"}, `--group-by "size"`},
+		{[]string{"dominators", "--min-retained", "lots"}, `--min-retained "lots"`},
+		{[]string{"histogram", "--match", "("}, "--match"},
+		{[]string{"histogram", "--format", "yaml"}, `--format "yaml"`},
+		{[]string{"info", "--format", "csv"}, `--format "csv"`},
+		{[]string{"paths", "--object", "zz"}, `--object "zz"`},
+	} {
+		_, errOut, code := run(t, c.args...)
+		if code != 2 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.say) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line saying %q", c.args, code, errOut, c.say)
+		}
+	}
+}

@@ -73,10 +73,6 @@ class; referents of java.lang.ref.Reference count unless --weak=ignore;
 objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dump, err := resolveDump(s, args)
-			if err != nil {
-				return err
-			}
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
@@ -94,6 +90,12 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 			}
 			if _, err := parseMinRetained(o.minRetained, 0); err != nil {
 				return err // before the analysis, not after
+			}
+			// The flags are checked before the dump is looked for: a
+			// usage error is one line, not "using a.hprof" and then it.
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()

@@ -41,10 +41,6 @@ its shallow size, and the table then says under it how many objects (and
 bytes) the dump holds unreachable.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dump, err := resolveDump(s, args)
-			if err != nil {
-				return err
-			}
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
@@ -54,6 +50,10 @@ bytes) the dump holds unreachable.`,
 				if re, err = regexp.Compile(o.match); err != nil {
 					return fmt.Errorf("--match: %w", err)
 				}
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()

@@ -63,11 +63,11 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 		Short: "What a dump holds: format, counts, roots, pointer layout, warnings",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dump, err := resolveDump(s, args)
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
 			if err != nil {
 				return err
 			}
-			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			dump, err := resolveDump(s, args)
 			if err != nil {
 				return err
 			}

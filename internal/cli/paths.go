@@ -86,6 +86,10 @@ dump analysed last from this folder.`,
 					return fmt.Errorf("--class: %w", err)
 				}
 			}
+			ids, err := objectIDs(o.objects)
+			if err != nil {
+				return err // before the analysis, not after
+			}
 			popts := paths.Options{IncludeWeak: o.includeWeak}
 			for _, e := range o.exclude {
 				ref, err := paths.ParseFieldRef(e)
@@ -108,7 +112,7 @@ dump analysed last from this folder.`,
 				return err
 			}
 			warnUnusedExcludes(s, graph, popts.Exclude)
-			targets, err := o.targets(graph, match)
+			targets, err := o.targets(graph, ids, match)
 			if err != nil {
 				return err
 			}
@@ -178,16 +182,27 @@ func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) {
 	}
 }
 
-func (o *pathsOptions) targets(g *heap.Graph, classes *heap.ClassMatcher) ([]heap.ObjectIndex, error) {
-	var out []heap.ObjectIndex
-	for _, s := range o.objects {
+// objectIDs reads the --object values.
+func objectIDs(args []string) ([]uint64, error) {
+	ids := make([]uint64, len(args))
+	for i, s := range args {
 		id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
 		if err != nil {
 			return nil, fmt.Errorf("--object %q: expected a hexadecimal id such as 0x7f3a1c20", s)
 		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// targets returns the objects ids names (the --object values, in their
+// order) and those of the classes that match.
+func (o *pathsOptions) targets(g *heap.Graph, ids []uint64, classes *heap.ClassMatcher) ([]heap.ObjectIndex, error) {
+	var out []heap.ObjectIndex
+	for i, id := range ids {
 		x := g.Lookup(id)
 		if x == heap.None {
-			return nil, fmt.Errorf("--object %s: no object with that id in %s", s, g.Source.Path)
+			return nil, fmt.Errorf("--object %s: no object with that id in %s", o.objects[i], g.Source.Path)
 		}
 		out = append(out, x)
 	}
