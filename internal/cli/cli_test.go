@@ -184,6 +184,10 @@ func TestErrors(t *testing.T) {
 		{[]string{"dominators", cut, "--children", "2", "--depth", "0"}, 2, "--children 2 needs --depth N (1 or more)"},
 		{[]string{"dominators", cut, "--min-retained", "150%"}, 2, `--min-retained "150%": a share of the reachable heap is at most 100%`},
 		{[]string{"dominators", cut, "--min-retained", "NaN%"}, 2, `--min-retained "NaN%": expected a size (10MB) or a percentage (1%)`},
+		// Flags that would change nothing.
+		{[]string{"histogram", cut, "--keep-unreachable"}, 2, "--keep-unreachable needs --retained"},
+		{[]string{"histogram", cut, "--weak", "ignore"}, 2, "--weak needs --retained"},
+		{[]string{"paths", cut, "--object", "0x10", "--regex"}, 2, "--regex needs --class"},
 	}
 	for _, c := range cases {
 		out, errOut, code := run(t, c.args...)

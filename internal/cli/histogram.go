@@ -45,6 +45,12 @@ bytes) the dump holds unreachable.`,
 			if err != nil {
 				return err
 			}
+			// Without --retained no tree is built, which these shape.
+			for _, name := range []string{"weak", "keep-unreachable"} {
+				if !o.retained && cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s needs --retained: it changes retained sizes, and without --retained the histogram has none", name)
+				}
+			}
 			var re *regexp.Regexp
 			if o.match != "" {
 				if re, err = regexp.Compile(o.match); err != nil {

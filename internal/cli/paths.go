@@ -74,6 +74,9 @@ dump analysed last from this folder.`,
 			if o.class == "" && len(o.objects) == 0 {
 				return &ExitError{Code: ExitError2, Err: fmt.Errorf("name what to find: --class NAME or --object 0xID")}
 			}
+			if o.regex && o.class == "" {
+				return fmt.Errorf("--regex needs --class: it makes --class a regular expression")
+			}
 			var match *heap.ClassMatcher
 			if o.regex {
 				re, err := regexp.Compile(o.class)
