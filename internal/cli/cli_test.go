@@ -643,3 +643,27 @@ func TestUsageErrorBeforeDumpLookup(t *testing.T) {
 		}
 	}
 }
+
+// JSON gives an empty list as [], not null, where nothing is left to
+// show: every object below --min-retained, or a class whose objects no
+// strong path reaches.
+func TestEmptyListsJSON(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	for _, c := range []struct {
+		args []string
+		key  string
+	}{
+		{[]string{"dominators", basic, "--min-retained", "100%", "--format", "json"}, "objects"},
+		{[]string{"paths", basic, "--class", "SoftTarget", "--format", "json"}, "paths"},     // only softly reachable
+		{[]string{"paths", basic, "--class", "WeakOnlyTarget", "--format", "json"}, "paths"}, // collected: no instance
+	} {
+		out, errOut, code := run(t, c.args...)
+		var r map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("%v: exit %d (%s), %v", c.args, code, errOut, err)
+		}
+		if got := string(r[c.key]); got != "[]" {
+			t.Errorf("%v: %q is %s, want []", c.args, c.key, got)
+		}
+	}
+}

@@ -202,7 +202,7 @@ const scanLevels = 32
 // children table of every object; see dominator.Tree.BiggestChildren),
 // for the first scanLevels levels.
 func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
-	var out []*domNode
+	out := []*domNode{} // JSON [] when nothing is left
 	for _, x := range t.Children(heap.None) {
 		if (o.top > 0 && len(out) >= o.top) || t.Retained(x) < min {
 			break

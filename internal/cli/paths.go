@@ -334,7 +334,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		}
 		return lines[0]
 	}
-	report := &pathsReport{Matching: matching, Unreached: m.Unreached}
+	report := &pathsReport{Matching: matching, Unreached: m.Unreached, Paths: []*pathNode{}}
 	for _, r := range m.Roots {
 		if shown >= o.maxPaths {
 			break
