@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -664,6 +665,59 @@ func TestEmptyListsJSON(t *testing.T) {
 		}
 		if got := string(r[c.key]); got != "[]" {
 			t.Errorf("%v: %q is %s, want []", c.args, c.key, got)
+		}
+	}
+}
+
+// --max-paths N shows the paths to the N matching objects that retain the
+// most: the walk down the biggest lines first took the small match beside
+// the biggest one (the 152-byte Object[] of a SizeTrackingAppendOnlyMap's
+// samples, not the 806 KiB data of the live map).
+func TestPathsMaxPathsBiggest(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	holder := w.Class("com/example/Holder", obj, 0, nil, []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}})
+	target := w.Class("com/example/Target", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	two := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+	one := []hprof.BasicType{hprof.TypeObject}
+	// h -> big (1 MiB) and small (no data); mid (100 KiB) apart.
+	h, big, small, mid, bigData, midData := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(h, holder, two, []uint64{big, small})
+	w.Instance(big, target, one, []uint64{bigData})
+	w.Instance(small, target, one, []uint64{0})
+	w.Instance(mid, target, one, []uint64{midData})
+	w.PrimArray(bigData, hprof.TypeByte, 1<<20, nil)
+	w.PrimArray(midData, hprof.TypeByte, 100<<10, nil)
+	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, mid, 0, 0)
+	dump := writeDump(t, w, "three.hprof")
+	hex := func(id uint64) string { return fmt.Sprintf("0x%x", id) }
+	for _, c := range []struct {
+		maxPaths string
+		want     []uint64
+	}{
+		{"1", []uint64{big}},
+		{"2", []uint64{big, mid}},
+		{"0", []uint64{big, small, mid}}, // all, in the order printed
+	} {
+		out, errOut, code := run(t, "paths", dump, "--class", "Target", "--max-paths", c.maxPaths, "--format", "json")
+		var r struct {
+			Shown int `json:"shown_objects"`
+			Paths []json.RawMessage
+		}
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("--max-paths %s: exit %d (%s), %v", c.maxPaths, code, errOut, err)
+		}
+		var matches []string
+		for _, m := range regexp.MustCompile(`"id": "(0x[0-9a-f]+)",\s+"class": "com.example.Target",[^{]*"match": true`).FindAllStringSubmatch(out, -1) {
+			matches = append(matches, m[1])
+		}
+		var want []string
+		for _, id := range c.want {
+			want = append(want, hex(id))
+		}
+		if strings.Join(matches, " ") != strings.Join(want, " ") || r.Shown != len(want) {
+			t.Errorf("--max-paths %s: %d shown, matches %v; want %v", c.maxPaths, r.Shown, matches, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package paths
 
 import (
+	containerheap "container/heap"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -41,7 +42,10 @@ type Tree struct {
 	// sorted[k]: how many of node k's children are in display order at
 	// the front; only nodes whose children were asked for are here.
 	sorted map[int32]int32
-	Roots  []int32 // nodes without a parent, biggest first; see Children
+	// kept, after Keep: the children of each node on the kept paths, in
+	// display order; Children answers from it.
+	kept  map[int32][]int32
+	Roots []int32 // nodes without a parent, biggest first; see Children
 	// Unreached counts matching objects no GC root reaches.
 	Unreached int
 	// onPath, from Merge until Sum is done: the objects on the paths,
@@ -383,10 +387,102 @@ func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
 	return found
 }
 
+// Biggest returns the nodes of the n matching objects that retain the
+// most by retained (their own sizes, not the nodes' sums), biggest first,
+// then by object index; all of them when there are no more than n.
+func (t *Tree) Biggest(n int, retained func(heap.ObjectIndex) uint64) []int32 {
+	// best holds the n best so far, the one that ranks last on top: a
+	// million matches for the default 20 are not all sorted.
+	var best lastOnTop
+	for k := range t.Nodes {
+		if n <= 0 || !t.Target(int32(k)) {
+			continue
+		}
+		m := rankedMatch{retained(t.Nodes[k].Object), int32(k)}
+		switch {
+		case len(best) < n:
+			containerheap.Push(&best, m)
+		case m.before(best[0]):
+			best[0] = m
+			containerheap.Fix(&best, 0)
+		}
+	}
+	slices.SortFunc(best, func(a, b rankedMatch) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1 // no two have the same node
+	})
+	out := make([]int32, len(best))
+	for i, m := range best {
+		out[i] = m.k
+	}
+	return out
+}
+
+// rankedMatch is a matching object's node and its retained size.
+type rankedMatch struct {
+	size uint64
+	k    int32
+}
+
+// before: m ranks before o, bigger or as big and lower in object order
+// (as the nodes are).
+func (m rankedMatch) before(o rankedMatch) bool {
+	return m.size > o.size || m.size == o.size && m.k < o.k
+}
+
+// lastOnTop is a container/heap of matches, the one ranking last on top.
+type lastOnTop []rankedMatch
+
+func (h lastOnTop) Len() int           { return len(h) }
+func (h lastOnTop) Less(i, j int) bool { return h[j].before(h[i]) }
+func (h lastOnTop) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *lastOnTop) Push(x any)        { *h = append(*h, x.(rankedMatch)) }
+func (h *lastOnTop) Pop() any {
+	x := (*h)[len(*h)-1]
+	*h = (*h)[:len(*h)-1]
+	return x
+}
+
+// Keep leaves only the paths to nodes (from Biggest) in Roots and
+// Children; the counts and sizes on them stay those of all the matching
+// objects. Call it after Sum.
+func (t *Tree) Keep(nodes []int32) {
+	kept := map[int32][]int32{}
+	on := map[int32]bool{}
+	var roots []int32
+	for _, k := range nodes {
+		for !on[k] {
+			on[k] = true
+			p := t.parent[k]
+			if p < 0 {
+				roots = append(roots, k)
+				break
+			}
+			kept[p] = append(kept[p], k)
+			k = p
+		}
+	}
+	for _, c := range kept {
+		t.sortChildren(c)
+	}
+	t.sortChildren(roots)
+	t.kept, t.Roots = kept, roots
+}
+
 // Children returns node k's first limit children (all when limit <= 0),
-// biggest retained first (then most targets, then object index). Only what
-// is asked for is ordered: a node may have millions of children.
+// biggest retained first (then most targets, then object index); after
+// Keep, only those on the kept paths. Only what is asked for is ordered:
+// a node may have millions of children.
 func (t *Tree) Children(k int32, limit int) []int32 {
+	if t.kept != nil {
+		c := t.kept[k]
+		if limit > 0 && limit < len(c) {
+			c = c[:limit]
+		}
+		return c
+	}
 	c := t.children[t.childStart[k]:t.childStart[k+1]]
 	if limit <= 0 || limit >= len(c) {
 		if int(t.sorted[k]) < len(c) {
