@@ -721,3 +721,26 @@ func TestPathsMaxPathsBiggest(t *testing.T) {
 		}
 	}
 }
+
+// The line under the paths counts as the tables do (26,885, "1 matching
+// object") and says which references the search left out for the matches
+// it did not reach: "through strong references" was said with
+// --include-weak too, and for a chain --exclude cut off.
+func TestPathsSummaryLine(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--class", "SoftTarget"}, "\n1 matching object; 0 shown; 1 not reachable from any GC root (through strong references); ◀ marks a matching object\n"},
+		{[]string{"--class", "SoftTarget", "--include-weak"}, "\n1 matching object; 1 shown; ◀ marks a matching object\n"},
+		{[]string{"--class", "ChainNode", "--exclude", "Basic:CHAIN"}, "\n10,000 matching objects; 0 shown; 10,000 not reachable from any GC root (through strong references, the fields --exclude names left out); ◀ marks a matching object\n"},
+		{[]string{"--class", "ChainNode", "--exclude", "Basic:CHAIN", "--include-weak"}, "\n10,000 matching objects; 0 shown; 10,000 not reachable from any GC root (the fields --exclude names left out); ◀ marks a matching object\n"},
+		{[]string{"--class", "ChainNode", "--max-paths", "1"}, "\n10,000 matching objects; 1 shown; ◀ marks a matching object\n"},
+	} {
+		out, errOut, code := run(t, append([]string{"paths", basic}, c.args...)...)
+		if code != 0 || !strings.HasSuffix(out, c.want) {
+			t.Errorf("%v: exit %d (%s); want the output to end %q:\n%s", c.args, code, errOut, c.want, out)
+		}
+	}
+}

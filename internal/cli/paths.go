@@ -32,6 +32,8 @@ type pathsOptions struct {
 	// resident, after the records read to label a node's children and
 	// the reads at random of each object keeps follows (session.trim).
 	trim func()
+	// excluding: an --exclude names a field of the dump's classes.
+	excluding bool
 }
 
 // keepsRatio is how much of an object's retained size one dominated child
@@ -114,7 +116,7 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err
 			}
-			warnUnusedExcludes(s, graph, popts.Exclude)
+			o.excluding = warnUnusedExcludes(s, graph, popts.Exclude) < len(popts.Exclude)
 			targets, err := o.targets(graph, ids, match)
 			if err != nil {
 				return err
@@ -168,11 +170,13 @@ dump analysed last from this folder.`,
 }
 
 // warnUnusedExcludes warns about each --exclude that leaves nothing out
-// of this dump. A warning, not an error: the same command line is run
-// against dumps that may hold the class, where a rules file's field
-// (check) is written for the application and one missing is a mistake.
-func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) {
-	for _, u := range paths.UnusedExcludes(g, refs) {
+// of this dump, and returns how many do. A warning, not an error: the same
+// command line is run against dumps that may hold the class, where a rules
+// file's field (check) is written for the application and one missing is
+// a mistake.
+func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) int {
+	unused := paths.UnusedExcludes(g, refs)
+	for _, u := range unused {
 		flag := u.Ref.Class + ":" + u.Ref.Field // as given: ParseFieldRef split it at the last ':'
 		if u.NoClass {
 			fmt.Fprintf(s.Err, "leakscan: warning: --exclude %q: no class in the dump matches %s: it leaves nothing out\n", flag, u.Ref.Class)
@@ -189,6 +193,7 @@ func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) {
 		fmt.Fprintf(s.Err, "leakscan: warning: --exclude %q: no class matching %s, nor a subclass, has a reference field %s (%s): it leaves nothing out\n",
 			flag, u.Ref.Class, u.Ref.Field, hint)
 	}
+	return len(unused)
 }
 
 // objectIDs reads the --object values.
@@ -378,12 +383,34 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	if err := grid.Write(s.Out, format); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Out, "\n%d matching objects; %d shown", matching, shown)
+	fmt.Fprintf(s.Out, "\n%s matching %s; %s shown", commas(int64(matching)), plural(matching, "object", "objects"), commas(int64(shown)))
 	if m.Unreached > 0 {
-		fmt.Fprintf(s.Out, "; %d not reachable from any GC root (through strong references)", m.Unreached)
+		fmt.Fprintf(s.Out, "; %s not reachable from any GC root%s", commas(int64(m.Unreached)), o.searchedThrough())
 	}
 	fmt.Fprintln(s.Out, "; ◀ marks a matching object")
 	return nil
+}
+
+// searchedThrough says which references the search left out, for the
+// matching objects it did not reach: with --include-weak it followed
+// weak ones too, and --exclude's fields it never follows.
+func (o *pathsOptions) searchedThrough() string {
+	switch {
+	case o.includeWeak && o.excluding:
+		return " (the fields --exclude names left out)"
+	case o.includeWeak:
+		return ""
+	case o.excluding:
+		return " (through strong references, the fields --exclude names left out)"
+	}
+	return " (through strong references)"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // trimKeeps cuts each walk below a match (keeps) at the first object that
