@@ -744,3 +744,27 @@ func TestPathsSummaryLine(t *testing.T) {
 		}
 	}
 }
+
+// dominators --children 0 lists every child, as --top 0 lists every
+// top-level object: it listed none, which made --depth do nothing.
+func TestDominatorsAllChildren(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	array := w.ObjectArrayClass()
+	leaf := w.Class("com/example/Leaf", obj, 0, nil, nil)
+	holder, leaves := w.NewID(), make([]uint64, 7)
+	for i := range leaves {
+		leaves[i] = w.NewID()
+		w.Instance(leaves[i], leaf, nil, nil)
+	}
+	w.ObjArray(holder, array, leaves)
+	w.Root(hprof.SubRootJNIGlobal, holder, 0, 0)
+	dump := writeDump(t, w, "seven.hprof")
+	// Below the array: the 7 leaves and the 2 classes only they reach.
+	for children, want := range map[string]int{"0": 9, "3": 3} {
+		out, errOut, code := run(t, "dominators", dump, "--top", "1", "--depth", "1", "--children", children, "--format", "csv")
+		if got := strings.Count(out, "\n1,"); code != 0 || got != want {
+			t.Errorf("--children %s: exit %d (%s), %d children; want %d:\n%s", children, code, errOut, got, want, out)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,7 +118,7 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 	f := cmd.Flags()
 	f.IntVar(&o.top, "top", 20, "how many top-level objects (0 = all)")
 	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view; not with --group-by)")
-	f.IntVar(&o.children, "children", 5, "with --depth (required), how many children per object")
+	f.IntVar(&o.children, "children", 5, "with --depth (required), how many children per object (0 = all)")
 	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap up to 100% (1%)")
 	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader (not with --depth)")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
@@ -209,8 +210,12 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 		}
 		out = append(out, o.node(t, x, 0))
 	}
+	children := o.children
+	if children == 0 {
+		children = math.MaxInt32 // all, as --top 0 is
+	}
 	level := out
-	for depth := 0; depth < o.depth && len(level) > 0 && o.children > 0; depth++ {
+	for depth := 0; depth < o.depth && len(level) > 0; depth++ {
 		if depth == scanLevels {
 			t.IndexChildren() // deeper levels look children up
 		}
@@ -219,8 +224,8 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 			objs[i] = n.object
 		}
 		var next []*domNode
-		for i, children := range t.BiggestChildren(objs, o.children) {
-			for _, c := range children {
+		for i, biggest := range t.BiggestChildren(objs, children) {
+			for _, c := range biggest {
 				if t.Retained(c) < min {
 					break
 				}
