@@ -768,3 +768,32 @@ func TestDominatorsAllChildren(t *testing.T) {
 		}
 	}
 }
+
+// inspect says how many of an array's elements --limit leaves out, as it
+// does for referrers: the table ends the elements with "… and N more",
+// JSON has more_elements and CSV a more-elements row. A list --limit 0
+// leaves empty prints no table header without rows.
+func TestInspectElementsLimit(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	const data = "0xfaccb5b8" // the spilled map's Object[65536]
+	out, errOut, code := run(t, "inspect", spark, data, "--limit", "2")
+	if code != 0 || !strings.Contains(out, "\nLength:     65,536\n") || !regexp.MustCompile(`\n\[1\] [^\n]*\n… and 65,534 more \(--limit\)\n\nReferred to by 1 object:\n`).MatchString(out) {
+		t.Errorf("table: exit %d (%s):\n%s", code, errOut, out)
+	}
+	out, _, _ = run(t, "inspect", spark, data, "--limit", "2", "--format", "json")
+	var r struct {
+		Elements     []json.RawMessage `json:"elements"`
+		MoreElements int               `json:"more_elements"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Elements) != 2 || r.MoreElements != 65534 {
+		t.Errorf("json: %v, %d elements, more_elements %d", err, len(r.Elements), r.MoreElements)
+	}
+	out, _, _ = run(t, "inspect", spark, data, "--limit", "2", "--format", "csv")
+	if !strings.Contains(out, "\nmore-elements,,,65534,,,,\n") {
+		t.Errorf("csv:\n%s", out)
+	}
+	out, _, _ = run(t, "inspect", spark, data, "--limit", "0")
+	if !strings.HasSuffix(out, "\nElements:\n… and 65,536 more (--limit)\n\nReferred to by 1 object:\n… and 1 more (--limit)\n") {
+		t.Errorf("--limit 0:\n%s", out)
+	}
+}

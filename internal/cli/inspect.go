@@ -124,6 +124,8 @@ type inspectReport struct {
 	Fields    []fieldView `json:"fields,omitempty"`
 	Statics   []fieldView `json:"statics,omitempty"`
 	Elements  []fieldView `json:"elements,omitempty"`
+	// MoreElements counts the array's elements --limit leaves out.
+	MoreElements int `json:"more_elements,omitempty"`
 	// Referrers: those a GC root reaches first, then the garbage, each
 	// part by object index.
 	Referrers []referrer `json:"referrers"`
@@ -152,12 +154,15 @@ func (r *inspectReport) grid() *render.Grid {
 			gr.Rows = append(gr.Rows, row)
 		}
 	}
+	// As the table's "… and N more": a reader of the csv must not take
+	// the rows for all the elements or referrers.
+	if r.MoreElements > 0 {
+		gr.Rows = append(gr.Rows, []any{"more-elements", "", "", strconv.Itoa(r.MoreElements), "", "", "", ""})
+	}
 	for _, ref := range r.Referrers {
 		gr.Rows = append(gr.Rows, []any{"referrer", ref.Field, "object", "", ref.ID, ref.Class, ref.Retained, strconv.FormatBool(ref.Reachable)})
 	}
 	if r.More > 0 {
-		// As the table's "… and N more": a reader of the csv must not
-		// take the rows for all the referrers.
 		gr.Rows = append(gr.Rows, []any{"more-referrers", "", "", strconv.Itoa(r.More), "", "", "", ""})
 	}
 	return gr
@@ -256,6 +261,7 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 			err := g.WithRecord(x, func(rec hprof.SubRecord) error {
 				n := int(rec.Length)
 				r.Length = &n
+				r.MoreElements = n - min(n, o.limit)
 				typ = rec.ElemType
 				size := typ.Size(g.Model.IDSize)
 				if g.Kind(x) == heap.KindObjectArray {
@@ -406,27 +412,36 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		pairs = append(pairs, [2]string{"Text", strconv.Quote(truncate(*r.String, 200))})
 	}
 	if r.Length != nil {
-		pairs = append(pairs, [2]string{"Length", strconv.Itoa(*r.Length)})
+		pairs = append(pairs, [2]string{"Length", commas(int64(*r.Length))})
 	}
 	render.KeyValues(s.Out, pairs)
-	section := func(title string, vs []fieldView) {
-		if len(vs) == 0 {
+	// more says how many --limit left out, under a list of them.
+	more := func(n int) {
+		if n > 0 {
+			fmt.Fprintf(s.Out, "… and %s more (--limit)\n", commas(int64(n)))
+		}
+	}
+	section := func(title string, vs []fieldView, left int) {
+		if len(vs)+left == 0 {
 			return
 		}
 		fmt.Fprintf(s.Out, "\n%s:\n", title)
-		grid := &render.Grid{Columns: []render.Column{{Title: "Name", Key: "name"}, {Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Points at", Key: "class"}, {Title: "Retained", Key: "retained", Kind: render.Text}}}
-		for _, v := range vs {
-			cls, ret := "", ""
-			if v.Ref != nil {
-				cls, ret = v.Ref.Class, retainedText(v.Ref)
+		if len(vs) > 0 {
+			grid := &render.Grid{Columns: []render.Column{{Title: "Name", Key: "name"}, {Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Points at", Key: "class"}, {Title: "Retained", Key: "retained", Kind: render.Text}}}
+			for _, v := range vs {
+				cls, ret := "", ""
+				if v.Ref != nil {
+					cls, ret = v.Ref.Class, retainedText(v.Ref)
+				}
+				grid.Rows = append(grid.Rows, []any{v.Name, v.Type, v.Value, cls, ret})
 			}
-			grid.Rows = append(grid.Rows, []any{v.Name, v.Type, v.Value, cls, ret})
+			grid.Write(s.Out, render.Table)
 		}
-		grid.Write(s.Out, render.Table)
+		more(left)
 	}
-	section("Fields", r.Fields)
-	section("Static fields", r.Statics)
-	section("Elements", r.Elements)
+	section("Fields", r.Fields, 0)
+	section("Static fields", r.Statics, 0)
+	section("Elements", r.Elements, r.MoreElements)
 	if len(r.Referrers)+r.More == 0 {
 		fmt.Fprintln(s.Out, "\nReferred to by no object.")
 		return
@@ -436,14 +451,14 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		fmt.Fprintf(s.Out, " (%d unreachable)", r.UnreachableReferrers)
 	}
 	fmt.Fprintln(s.Out, ":")
-	grid := &render.Grid{Columns: []render.Column{{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"}, {Title: "Through", Key: "field"}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
-	for _, ref := range r.Referrers {
-		grid.Rows = append(grid.Rows, []any{ref.ID, ref.Class, ref.Field, retainedText(&ref.objectRef)})
+	if len(r.Referrers) > 0 {
+		grid := &render.Grid{Columns: []render.Column{{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"}, {Title: "Through", Key: "field"}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
+		for _, ref := range r.Referrers {
+			grid.Rows = append(grid.Rows, []any{ref.ID, ref.Class, ref.Field, retainedText(&ref.objectRef)})
+		}
+		grid.Write(s.Out, render.Table)
 	}
-	grid.Write(s.Out, render.Table)
-	if r.More > 0 {
-		fmt.Fprintf(s.Out, "… and %d more (--limit)\n", r.More)
-	}
+	more(r.More)
 }
 
 // retainedText is a shown object's retained size in a table, or
