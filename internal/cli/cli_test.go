@@ -797,3 +797,25 @@ func TestInspectElementsLimit(t *testing.T) {
 		t.Errorf("--limit 0:\n%s", out)
 	}
 }
+
+// paths counts a class's objects as the histogram does: class objects
+// are instances of java.lang.Class there, and paths --class
+// java.lang.Class found only the 9 primitive types' mirrors of
+// Basic.hprof's 626.
+func TestPathsCountsAsHistogram(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	for _, class := range []string{"java.lang.Class", "java.util.HashMap$Node", "byte[]"} {
+		histo, _, _ := run(t, "histogram", basic, "--match", "^"+regexp.QuoteMeta(class)+"$", "--format", "json")
+		var rows []struct{ Instances int }
+		if err := json.Unmarshal([]byte(histo), &rows); err != nil || len(rows) != 1 {
+			t.Fatalf("histogram of %s: %v, %d rows", class, err, len(rows))
+		}
+		out, errOut, code := run(t, "paths", basic, "--class", class, "--max-paths", "1", "--format", "json")
+		var r struct {
+			Matching int `json:"matching_objects"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || r.Matching != rows[0].Instances {
+			t.Errorf("paths --class %s: exit %d (%s), %d matching objects; the histogram counts %d", class, code, errOut, r.Matching, rows[0].Instances)
+		}
+	}
+}

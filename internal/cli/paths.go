@@ -227,10 +227,31 @@ func (o *pathsOptions) targets(g *heap.Graph, ids []uint64, classes *heap.ClassM
 	if !slices.Contains(match, true) {
 		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.Source.Path)
 	}
-	if len(out) == 0 {
+	mirrors := classObjects(g, match)
+	if len(out)+len(mirrors) == 0 {
 		return g.ObjectsOf(match), nil // in order, each once
 	}
-	return uniqueObjects(append(out, g.ObjectsOf(match)...)), nil
+	return uniqueObjects(slices.Concat(out, mirrors, g.ObjectsOf(match))), nil
+}
+
+// classObjects returns every class object when match takes in
+// java.lang.Class, whose instances they are, as the histogram counts them
+// (ObjectsOf leaves them out: 'paths --class java.lang.Class' found 9 of
+// Basic.hprof's 626, the primitive types' mirrors).
+func classObjects(g *heap.Graph, match []bool) []heap.ObjectIndex {
+	for c, m := range match {
+		if !m || g.Classes[c].Name != "java.lang.Class" {
+			continue
+		}
+		var out []heap.ObjectIndex
+		for _, cl := range g.Classes {
+			if cl.Object != heap.None {
+				out = append(out, cl.Object)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // uniqueObjects drops repeats (an --object named twice, or also matched by
