@@ -427,7 +427,7 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		}
 		fmt.Fprintf(s.Out, "\n%s:\n", title)
 		if len(vs) > 0 {
-			grid := &render.Grid{Columns: []render.Column{{Title: "Name", Key: "name"}, {Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Points at", Key: "class"}, {Title: "Retained", Key: "retained", Kind: render.Text}}}
+			grid := &render.Grid{Columns: []render.Column{{Title: "Name", Key: "name"}, {Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Points at", Key: "class"}, {Title: "Retained", Key: "retained", Kind: render.Bytes}}}
 			for _, v := range vs {
 				cls, ret := "", ""
 				if v.Ref != nil {
