@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -728,21 +729,13 @@ func TestPathsMaxPathsBiggest(t *testing.T) {
 // --include-weak too, and for a chain --exclude cut off.
 func TestPathsSummaryLine(t *testing.T) {
 	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantEndings(t, []string{"paths", basic}, []ending{
 		{[]string{"--class", "SoftTarget"}, "\n1 matching object; 0 shown; 1 not reachable from any GC root (through strong references); ◀ marks a matching object\n"},
 		{[]string{"--class", "SoftTarget", "--include-weak"}, "\n1 matching object; 1 shown; ◀ marks a matching object\n"},
 		{[]string{"--class", "ChainNode", "--exclude", "Basic:CHAIN"}, "\n10,000 matching objects; 0 shown; 10,000 not reachable from any GC root (through strong references, the fields --exclude names left out); ◀ marks a matching object\n"},
 		{[]string{"--class", "ChainNode", "--exclude", "Basic:CHAIN", "--include-weak"}, "\n10,000 matching objects; 0 shown; 10,000 not reachable from any GC root (the fields --exclude names left out); ◀ marks a matching object\n"},
 		{[]string{"--class", "ChainNode", "--max-paths", "1"}, "\n10,000 matching objects; 1 shown; ◀ marks a matching object\n"},
-	} {
-		out, errOut, code := run(t, append([]string{"paths", basic}, c.args...)...)
-		if code != 0 || !strings.HasSuffix(out, c.want) {
-			t.Errorf("%v: exit %d (%s); want the output to end %q:\n%s", c.args, code, errOut, c.want, out)
-		}
-	}
+	})
 }
 
 // dominators --children 0 lists every child, as --top 0 lists every
@@ -816,6 +809,36 @@ func TestPathsCountsAsHistogram(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || r.Matching != rows[0].Instances {
 			t.Errorf("paths --class %s: exit %d (%s), %d matching objects; the histogram counts %d", class, code, errOut, r.Matching, rows[0].Instances)
+		}
+	}
+}
+
+// The line under the histogram says how many classes --top left out
+// ("15 classes shown" read as all of Basic.hprof's 266) and counts one
+// class in the singular.
+func TestHistogramShownLine(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	wantEndings(t, []string{"histogram", basic}, []ending{
+		{[]string{"--top", "3"}, "\n3 of 266 classes shown; total 21,756 objects, 781 KiB\n"},
+		{[]string{"--top", "300"}, "\n266 classes shown; total 21,756 objects, 781 KiB\n"},
+		{[]string{"--match", `^java\.lang\.Class$`}, "\n1 class shown; total 626 objects, 75 KiB\n"},
+	})
+}
+
+// ending is a command's arguments (after the command and the dump) and
+// how its output must end.
+type ending struct {
+	args []string
+	want string
+}
+
+// wantEndings runs the command and dump in cmd with each case's arguments.
+func wantEndings(t *testing.T, cmd []string, cases []ending) {
+	t.Helper()
+	for _, c := range cases {
+		out, errOut, code := run(t, append(slices.Clone(cmd), c.args...)...)
+		if code != 0 || !strings.HasSuffix(out, c.want) {
+			t.Errorf("%v: exit %d (%s); want the output to end %q:\n%s", c.args, code, errOut, c.want, out)
 		}
 	}
 }

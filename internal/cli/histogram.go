@@ -118,6 +118,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 	}
 	var totalN int64
 	var totalB uint64
+	classes := 0          // matching, shown or not
 	belowShallow := false // a shown row retains less than its shallow size
 	for _, row := range rows {
 		name := o.className(census.Classes, row.Class)
@@ -126,6 +127,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		}
 		totalN += row.Instances
 		totalB += row.ShallowBytes
+		classes++
 		if o.top > 0 && len(grid.Rows) >= o.top {
 			continue
 		}
@@ -140,7 +142,11 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		return err
 	}
 	if format == render.Table {
-		fmt.Fprintf(s.Out, "\n%d classes shown; total %s, %s\n", len(grid.Rows), objects(totalN), render.Size(totalB))
+		shown := commas(int64(len(grid.Rows)))
+		if len(grid.Rows) < classes {
+			shown += " of " + commas(int64(classes)) // --top left some out
+		}
+		fmt.Fprintf(s.Out, "\n%s %s shown; total %s, %s\n", shown, plural(classes, "class", "classes"), objects(totalN), render.Size(totalB))
 		if belowShallow {
 			// Only garbage makes a class retain less than its shallow
 			// size (a reachable instance counts in its class's retained
