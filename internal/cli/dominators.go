@@ -275,13 +275,28 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 		return err
 	}
 	if format == render.Table {
-		fmt.Fprintf(s.Out, "\nreachable: %s, %s", objects(t.ReachableObjects), render.Size(t.ReachableBytes))
-		if t.UnreachableObjects > 0 {
-			fmt.Fprintf(s.Out, "; unreachable (left out): %s, %s", objects(t.UnreachableObjects), render.Size(t.UnreachableBytes))
-		}
-		fmt.Fprintln(s.Out)
+		top := len(t.Children(heap.None))
+		fmt.Fprintf(s.Out, "\n%s top-level %s shown; ", shownOf(len(nodes), top), plural(top, "object", "objects"))
+		writeReachable(s, t)
 	}
 	return nil
+}
+
+// shownOf says "n" when all are shown, else "n of all".
+func shownOf(n, all int) string {
+	if n < all {
+		return commas(int64(n)) + " of " + commas(int64(all))
+	}
+	return commas(int64(n))
+}
+
+// writeReachable ends the line under a table with the tree's totals.
+func writeReachable(s *IOStreams, t *dominator.Tree) {
+	fmt.Fprintf(s.Out, "reachable: %s, %s", objects(t.ReachableObjects), render.Size(t.ReachableBytes))
+	if t.UnreachableObjects > 0 {
+		fmt.Fprintf(s.Out, "; unreachable (left out): %s, %s", objects(t.UnreachableObjects), render.Size(t.UnreachableBytes))
+	}
+	fmt.Fprintln(s.Out)
 }
 
 func (o *dominatorsOptions) groupKey(t *dominator.Tree, x heap.ObjectIndex) string {
@@ -357,5 +372,13 @@ func (o *dominatorsOptions) writeGroups(s *IOStreams, t *dominator.Tree, min uin
 	for _, gr := range list {
 		grid.Rows = append(grid.Rows, []any{gr.key, gr.objects, gr.shallow, gr.retained, percent(gr.retained, t.ReachableBytes)})
 	}
-	return grid.Write(s.Out, format)
+	if err := grid.Write(s.Out, format); err != nil || format != render.Table {
+		return err
+	}
+	kinds := map[string][2]string{"class": {"class", "classes"}, "package": {"package", "packages"}, "classloader": {"class loader", "class loaders"}}[o.groupBy]
+	top := len(t.Children(heap.None))
+	fmt.Fprintf(s.Out, "\n%s %s shown, grouping %s top-level %s; ", shownOf(len(grid.Rows), len(groups)), plural(len(groups), kinds[0], kinds[1]),
+		commas(int64(top)), plural(top, "object", "objects"))
+	writeReachable(s, t)
+	return nil
 }
