@@ -842,3 +842,21 @@ func wantEndings(t *testing.T, cmd []string, cases []ending) {
 		}
 	}
 }
+
+// The walk below a match stops at the head of a linked structure, as
+// suspects' accumulation chain does: below Basic.hprof's first ChainNode
+// it printed 64 lines of 'next ChainNode', and as many below class Basic.
+func TestPathsKeepsStopsAtLinkedList(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	for _, c := range []struct {
+		class string
+		lines int // of paths, below the header
+	}{{"ChainNode", 3}, {"java.lang.Class", 3}} {
+		out, errOut, code := run(t, "paths", basic, "--class", c.class, "--max-paths", "1")
+		table, _, _ := strings.Cut(out, "\n\n")
+		lines := strings.Split(table, "\n")[2:] // below the header and its rule
+		if code != 0 || len(lines) != c.lines || !strings.Contains(lines[len(lines)-1], "static CHAIN  ChainNode") {
+			t.Errorf("--class %s: exit %d (%s), %d lines, want %d ending at the list's head:\n%s", c.class, code, errOut, len(lines), c.lines, out)
+		}
+	}
+}

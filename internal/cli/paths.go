@@ -475,8 +475,8 @@ func trimKeeps(roots []*pathNode) {
 // a child is unique (siblings' retained sizes add up to at most their
 // parent's), and it is looked for among the objects x refers to directly,
 // which needs no table of all dominator-tree children; a child x reaches
-// only through others ends the walk early. (trimKeeps then cuts the walk
-// where it meets an object the paths print.)
+// only through others ends the walk early, and so does one of x's class.
+// (trimKeeps then cuts the walk where it meets an object the paths print.)
 func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	if o.trim != nil {
@@ -495,7 +495,10 @@ func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectInd
 				break
 			}
 		}
-		if c == heap.None {
+		if c == heap.None || g.ClassOf(c) == g.ClassOf(x) && !g.IsClassObject(c) {
+			// A linked structure: its head is where the memory sits, as
+			// suspects' accumulation chains say; a ChainNode's next was
+			// followed 64 lines down a linked list.
 			break
 		}
 		lbl := search.Label(x, c)
