@@ -144,7 +144,7 @@ func infoPairs(r *infoReport) [][2]string {
 		{"Objects", fmt.Sprintf("%s: %s instances, %s object arrays, %s primitive arrays, %s class objects",
 			commas(int64(r.Objects)), commas(r.Instances), commas(r.ObjectArrays), commas(r.PrimitiveArrays), commas(r.ClassObjects))},
 		{"Classes", commas(int64(r.Classes))},
-		{"Shallow heap", fmt.Sprintf("%s (%s bytes)", render.Size(r.ShallowBytes), commas(int64(r.ShallowBytes)))},
+		{"Shallow heap", sizeAndBytes(r.ShallowBytes)},
 		{"References", fmt.Sprintf("%s (%s dangling, %s duplicate ids)", commas(r.References), commas(r.Dangling), commas(r.Duplicates))},
 		{"Threads", commas(int64(r.Threads))},
 		{"Layout", fmt.Sprintf("compressed oops %s; %d-byte references, %d-byte headers, %d-byte alignment, JDK %d rules", oops, r.ReferenceSize, r.HeaderSize, r.Alignment, r.JDK)},

@@ -390,7 +390,7 @@ func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
 }
 
 func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
-	retained := fmt.Sprintf("%s (%d bytes)", render.Size(r.Retained), r.Retained)
+	retained := sizeAndBytes(r.Retained)
 	if !r.Reachable {
 		// Retained sizes are of the tree, which leaves garbage out: "0 B"
 		// under a shallow size of 48 B reads as a bug.
@@ -398,7 +398,7 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 	}
 	pairs := [][2]string{
 		{"Object", r.ID + "  " + r.Class},
-		{"Shallow", fmt.Sprintf("%s (%d bytes)", render.Size(r.Shallow), r.Shallow)},
+		{"Shallow", sizeAndBytes(r.Shallow)},
 		{"Retained", retained},
 		{"Status", r.Status},
 	}
@@ -448,7 +448,7 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 	}
 	fmt.Fprintf(s.Out, "\nReferred to by %s", objects(int64(len(r.Referrers)+r.More)))
 	if r.UnreachableReferrers > 0 {
-		fmt.Fprintf(s.Out, " (%d unreachable)", r.UnreachableReferrers)
+		fmt.Fprintf(s.Out, " (%s unreachable)", commas(int64(r.UnreachableReferrers)))
 	}
 	fmt.Fprintln(s.Out, ":")
 	if len(r.Referrers) > 0 {
@@ -459,6 +459,12 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		grid.Write(s.Out, render.Table)
 	}
 	more(r.More)
+}
+
+// sizeAndBytes gives a size for people and exactly, as info does:
+// "3.2 MiB (3,303,016 bytes)".
+func sizeAndBytes(b uint64) string {
+	return fmt.Sprintf("%s (%s bytes)", render.Size(b), commas(int64(b)))
 }
 
 // retainedText is a shown object's retained size in a table, or
