@@ -464,6 +464,8 @@ func TestInspectCSVAndUsage(t *testing.T) {
 		say  string
 	}{
 		{[]string{"inspect", spark}, "name the object to inspect after the dump"},
+		{[]string{"inspect", "0xfab15020", spark}, "name the dump before the object: leakscan inspect " + spark + " 0xfab15020"},
+		{[]string{"inspect"}, "expected [DUMP] 0xID, got 0 arguments: leakscan inspect [DUMP] 0xID"},
 		{[]string{"inspect", spark, "0xfab15020", "--limit", "-1"}, "--limit -1: expected 0 or more"},
 	} {
 		if _, errOut, code := run(t, c.args...); code != 2 || !strings.Contains(errOut, c.say) {

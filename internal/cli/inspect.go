@@ -40,17 +40,27 @@ add reachable (false for it) to the object and to every object they show;
 with --keep-unreachable every object is in the tree and reachable. Referrers
 a GC root reaches are listed first, then the unreachable ones, which the
 heading counts (JSON: unreachable_referrers).`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 || len(args) > 2 {
+				return fmt.Errorf("expected [DUMP] 0xID, got %d arguments: leakscan inspect [DUMP] 0xID", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
 			}
 			idArg := args[len(args)-1]
-			id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(idArg), "0x"), 16, 64)
+			id, err := parseID(idArg)
 			if err != nil {
-				if len(args) == 1 && dumpName(idArg) {
+				switch {
+				case len(args) == 1 && dumpName(idArg):
 					return fmt.Errorf("name the object to inspect after the dump: leakscan inspect %s 0xID", idArg)
+				case len(args) == 2 && dumpName(idArg):
+					if _, err := parseID(args[0]); err == nil {
+						return fmt.Errorf("name the dump before the object: leakscan inspect %s %s", idArg, args[0])
+					}
 				}
 				return fmt.Errorf("%q: expected a hexadecimal object id such as 0x7f3a1c20", idArg)
 			}
@@ -475,6 +485,11 @@ func retainedText(ref *objectRef) string {
 		return "(unreachable)"
 	}
 	return render.Size(ref.Retained)
+}
+
+// parseID reads an object id: hexadecimal, with or without 0x.
+func parseID(s string) (uint64, error) {
+	return strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
 }
 
 // dumpName reports whether arg names an existing file: inspect given only

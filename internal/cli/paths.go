@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -200,7 +199,7 @@ func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) int 
 func objectIDs(args []string) ([]uint64, error) {
 	ids := make([]uint64, len(args))
 	for i, s := range args {
-		id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
+		id, err := parseID(s)
 		if err != nil {
 			return nil, fmt.Errorf("--object %q: expected a hexadecimal id such as 0x7f3a1c20", s)
 		}
