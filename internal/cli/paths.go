@@ -50,7 +50,9 @@ class (or to single objects), merged into one tree as Eclipse MAT's "merge
 shortest paths to GC roots": each line is an object, the field or array slot
 that leads to it, how many of the matching objects are reached through it and
 their retained size. Below each matching object the output follows the objects
-it dominates while one of them keeps at least 80% of its retained size.
+it dominates while one of them keeps at least 80% of its retained size, up to
+the head of a linked structure. --max-paths N shows the paths to the N
+matching objects that retain the most; the counts and sizes cover them all.
 
 NAME is a simple name (ExternalAppendOnlyMap), a qualified one, an inner class
 (ExternalAppendOnlyMap$SpillableIterator) or, with --regex, a regular
