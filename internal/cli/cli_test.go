@@ -598,6 +598,11 @@ func TestPathsLongRun(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || !strings.Contains(out, fmt.Sprintf(`"elided_references": %d`, n-2*leaks.StepEnds+1)) {
 		t.Errorf("json: exit %d, %v", code, err)
 	}
+	// In JSON the line is the first object left out, its class a class
+	// (it was the table's sentence, and its id empty).
+	if !regexp.MustCompile(`"id": "0x[0-9a-f]+",\s*"class": "com\.example\.Node",\s*"field": "next",\s*"objects": 1,\s*"retained_bytes": \d+,\s*"elided_references"`).MatchString(out) {
+		t.Errorf("json: the elided run's line is not its first object")
+	}
 }
 
 // stepLine prints a path's or a chain's elided middle as one line, and a

@@ -273,7 +273,8 @@ type pathNode struct {
 	Match    bool   `json:"match,omitempty"`
 	Keeps    bool   `json:"dominated,omitempty"` // followed below a match
 	// Elided, on a line standing for a long run of single references,
-	// counts the objects left out there (see leaks.StepEnds).
+	// counts the objects left out there (see leaks.StepEnds); the line's
+	// object, field and class are the first of them.
 	Elided   int         `json:"elided_references,omitempty"`
 	Children []*pathNode `json:"children,omitempty"`
 	depth    int
@@ -336,8 +337,8 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 			if left, n := leaks.Folded(i, len(run)); left {
 				if n > 0 {
 					first := node(rk, fieldOf(run[i-1], rk))
-					lines = append(lines, &pathNode{Class: fmt.Sprintf("… %s more references (the first: %s %s)", commas(int64(n)), first.Label, first.Class),
-						Objects: first.Objects, Retained: first.Retained, Elided: n})
+					first.Elided = n
+					lines = append(lines, first)
 				}
 				continue
 			}
@@ -380,6 +381,8 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	walk = func(p *pathNode) {
 		text := p.Class
 		switch {
+		case p.Elided > 0:
+			text = fmt.Sprintf("… %s more references (the first: %s %s)", commas(int64(p.Elided)), p.Label, p.Class)
 		case p.Root != "" && strings.Contains(p.Root, p.Class[strings.LastIndexByte(p.Class, ' ')+1:]):
 			text = p.Root
 		case p.Root != "":
