@@ -1,6 +1,7 @@
 package paths
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -434,7 +435,14 @@ func testSumPassed(t *testing.T, hot bool) {
 		t.link()
 		return t
 	}
-	size := func(o heap.ObjectIndex) uint64 { return uint64(o%7 + 1) }
+	// Sizes 1-7, and 107-ish for one node in 40,000 (objects 3k+1), so
+	// that the biggest matches lie in both of Sum's shares.
+	size := func(o heap.ObjectIndex) uint64 {
+		if (o-1)/3%40000 == 7 {
+			return uint64(o%7 + 101)
+		}
+		return uint64(o%7 + 1)
+	}
 	m := build()
 	for _, k := range []int32{1, 3} {
 		if c := m.childStart[k+1] - m.childStart[k]; hot && par.Shares(int(c), 0) < 2 {
@@ -465,6 +473,7 @@ func testSumPassed(t *testing.T, hot bool) {
 		}
 		return size(o)
 	}
+	m.Rank(25)
 	m.Sum(asked, nil, func(lo, hi heap.ObjectIndex) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -474,6 +483,18 @@ func testSumPassed(t *testing.T, hot bool) {
 			}
 		}
 	})
+	// The 25 biggest matches, kept by each share as it summed: the
+	// targets by their own size, ties by node.
+	var ranked []int32
+	for k := range m.Nodes {
+		if m.Target(int32(k)) {
+			ranked = append(ranked, int32(k))
+		}
+	}
+	slices.SortStableFunc(ranked, func(a, b int32) int { return cmp.Compare(size(objs[b]), size(objs[a])) })
+	if got := m.Biggest(); !slices.Equal(got, ranked[:25]) {
+		t.Fatalf("hot %v: Biggest %v, want %v", hot, got, ranked[:25])
+	}
 	for k, nd := range m.Nodes {
 		if nd.Targets != want[k].Targets || nd.Retained != want[k].Retained {
 			t.Fatalf("hot %v, node %d: %d targets, %d bytes; want %d, %d", hot, k, nd.Targets, nd.Retained, want[k].Targets, want[k].Retained)
