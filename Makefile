@@ -41,6 +41,8 @@ demo: build
 	@echo
 	$(BIN) dominators $(DEMO) --top 1 --depth 10 --children 2 --min-retained 100KB
 	@echo
+	$(BIN) paths $(DEMO) --class ExternalAppendOnlyMap
+	@echo
 	$(BIN) suspects $(DEMO)
 	$(BIN) report $(DEMO) -o bin/report.html
 
