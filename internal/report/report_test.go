@@ -170,3 +170,20 @@ func TestUnreachableLoader(t *testing.T) {
 		t.Errorf("%d loaders marked unreachable, want com.example.JobLoader alone", n)
 	}
 }
+
+// TestBootstrapLoaderRetained: the bootstrap loader is no object and has
+// no retained size: the loaders' table gives "-", as classloaders does,
+// not "0 B" beside the loaders that are objects.
+func TestBootstrapLoaderRetained(t *testing.T) {
+	loaders := &leaks.LoaderReport{Loaders: []leaks.Loader{{Object: leaks.Object{Class: "<bootstrap>", ID: "0x0"}, Builtin: true, Classes: 500},
+		{Object: leaks.Object{Class: "com.example.JobLoader", ID: "0x10", Retained: 4096}, Classes: 3}}}
+	var page bytes.Buffer
+	if err := Write(&page, &Data{Title: "t", Tree: &Node{Name: "all"}, Loaders: loaders}); err != nil {
+		t.Fatal(err)
+	}
+	row := page.String()[strings.Index(page.String(), "&lt;bootstrap&gt;"):]
+	row = row[:strings.Index(row, "</tr>")]
+	if strings.Contains(row, "0 B") || !strings.Contains(row, ">-</td>") {
+		t.Errorf("the bootstrap loader's row %q gives a retained size, want -", row)
+	}
+}
