@@ -867,3 +867,38 @@ func TestPathsKeepsStopsAtLinkedList(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsOnTheirPaths: a match printed only because it lies on the path
+// to one that --max-paths chose is counted apart, not as one of the N:
+// 'paths --class HashMap$Node --max-paths 3' on Basic.hprof said "4
+// shown". Here the outer Target is on the shortest path to the inner,
+// which retains the most (another path reaches it too, so the outer does
+// not dominate it).
+func TestPathsOnTheirPaths(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	target := w.Class("com/example/Target", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	other := w.Class("com/example/Other", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	one := []hprof.BasicType{hprof.TypeObject}
+	outer, inner, x, y, data := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(outer, target, one, []uint64{inner})
+	w.Instance(inner, target, one, []uint64{data})
+	w.Instance(x, other, one, []uint64{y})
+	w.Instance(y, other, one, []uint64{inner})
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootJNIGlobal, outer, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+	dump := writeDump(t, w, "onpath.hprof")
+	out, errOut, code := run(t, "paths", dump, "--class", "Target", "--max-paths", "1")
+	if code != 0 || !strings.Contains(out, "2 matching objects; 1 shown (the one that retains the most) and 1 on their paths;") {
+		t.Errorf("exit %d (%s):\n%s", code, errOut, out)
+	}
+	out, _, _ = run(t, "paths", dump, "--class", "Target", "--max-paths", "1", "--format", "json")
+	var r struct {
+		Shown   int `json:"shown_objects"`
+		OnPaths int `json:"shown_on_their_paths"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Shown != 1 || r.OnPaths != 1 {
+		t.Errorf("JSON %+v (%v):\n%s", r, err, out)
+	}
+}

@@ -285,15 +285,24 @@ type pathNode struct {
 }
 
 type pathsReport struct {
-	Matching  int         `json:"matching_objects"`
-	Unreached int         `json:"unreached_objects"`
-	Shown     int         `json:"shown_objects"`
-	Paths     []*pathNode `json:"paths"`
+	Matching  int `json:"matching_objects"`
+	Unreached int `json:"unreached_objects"`
+	Shown     int `json:"shown_objects"`
+	// OnPaths counts matching objects shown because they lie on the path
+	// to one of the --max-paths biggest, beyond Shown.
+	OnPaths int         `json:"shown_on_their_paths,omitempty"`
+	Paths   []*pathNode `json:"paths"`
 }
 
 func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m *paths.Tree, matching int, format render.Format) error {
 	g := t.Graph()
-	shown := 0
+	shown, onPaths := 0, 0
+	// The matches --max-paths chose, when it chose (paths.Tree.Rank);
+	// another match printed lies on the path to one of them.
+	chosen := map[int32]bool{}
+	for _, k := range m.Biggest() {
+		chosen[k] = true
+	}
 	label := func(x heap.ObjectIndex) string { return g.ObjectLabel(x, !o.jvmNames) }
 	node := func(k int32, field string) *pathNode {
 		nd := &m.Nodes[k]
@@ -359,7 +368,11 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		}
 		last := lines[len(lines)-1]
 		if m.Target(k) {
-			shown++
+			if len(chosen) > 0 && !chosen[k] {
+				onPaths++
+			} else {
+				shown++
+			}
 			last.Children = append(last.Children, o.keeps(t, search, m.Nodes[k].Object, last.depth+1)...)
 		}
 		cs, fields := children(k)
@@ -372,7 +385,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	for _, r := range m.Roots {
 		report.Paths = append(report.Paths, build(r, "", 0))
 	}
-	report.Shown = shown
+	report.Shown, report.OnPaths = shown, onPaths
 	trimKeeps(report.Paths)
 	if format == render.JSON {
 		return render.WriteJSON(s.Out, report)
@@ -413,6 +426,13 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		return err
 	}
 	fmt.Fprintf(s.Out, "\n%s matching %s; %s shown", commas(int64(matching)), plural(matching, "object", "objects"), commas(int64(shown)))
+	if onPaths > 0 {
+		which := "the " + commas(int64(shown)) + " that retain the most"
+		if shown == 1 {
+			which = "the one that retains the most"
+		}
+		fmt.Fprintf(s.Out, " (%s) and %s on their paths", which, commas(int64(onPaths)))
+	}
 	if m.Unreached > 0 {
 		fmt.Fprintf(s.Out, "; %s not reachable from any GC root%s", commas(int64(m.Unreached)), o.searchedThrough())
 	}
