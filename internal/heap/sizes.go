@@ -457,7 +457,7 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 	}
 	if len(candidates) == 0 {
 		if idSize == 4 {
-			return agentModel(findVMHint(g.File, g.File.Size()), m32, compressed, wide)
+			return agentModel(findVMHint(g.File, g.File.Size(), jdk <= 6), m32, compressed, wide)
 		}
 		return compressed, "identifiers are not addresses and there are no Unsafe array statics: assumed compressed oops (HotSpot's default below 32 GB of heap); use --compressed-oops=off to override", true
 	}

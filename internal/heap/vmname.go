@@ -28,16 +28,18 @@ var releaseVersion = regexp.MustCompile(`^1\.[56]\.0_(\d+)(-b\d+)?`)
 // hintWindow is how much of the dump findVMHint reads at a time.
 const hintWindow = 4 << 20
 
-// findVMHint reads the dump through for the JVM's name and version, as
-// char[] contents: only for a dump whose layout nothing else tells, one
-// pass over it at the disk's speed.
-func findVMHint(r io.ReaderAt, size int64) vmHint {
+// findVMHint reads the dump for the JVM's name and, for a 64-bit JDK 5 or
+// 6 (old, as detectJDK tells), its release, as char[] contents: only for
+// a dump whose layout nothing else tells, and at most one pass over it at
+// the disk's speed, ended once what the layout needs is found.
+func findVMHint(r io.ReaderAt, size int64, old bool) vmHint {
 	h := vmHint{update: -1}
 	kinds := [][]byte{utf16BE("Server VM"), utf16BE("Client VM")}
 	versions := [][]byte{utf16BE("1.6.0_"), utf16BE("1.5.0_")}
 	const back = 64 // characters read before a kind, for the name's start
 	buf := make([]byte, hintWindow+2*back)
-	for off := int64(0); off < size && (h.name == "" || h.version == ""); off += hintWindow {
+	done := func() bool { return h.name != "" && (h.bits == 32 || !old || h.version != "") }
+	for off := int64(0); off < size && !done(); off += hintWindow {
 		from := max(0, off-2*back) // windows overlap, so no match falls between
 		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-from)], from)
 		if n == 0 && err != nil {
@@ -54,13 +56,19 @@ func findVMHint(r io.ReaderAt, size int64) vmHint {
 			}
 		}
 		for _, v := range versions {
-			if i := bytes.Index(b, v); i >= 0 && h.version == "" {
-				// java.runtime.version, or a path holding it
-				// (/usr/lib/jvm/jdk1.6.0_31/jre/lib/ext).
-				if m := releaseVersion.FindStringSubmatch(utf16Run(b[i:])); m != nil {
+			// java.runtime.version, or a path holding it
+			// (/usr/lib/jvm/jdk1.6.0_31/jre/lib/ext): the first match
+			// followed by an update number.
+			for at := 0; h.version == ""; {
+				i := bytes.Index(b[at:], v)
+				if i < 0 {
+					break
+				}
+				if m := releaseVersion.FindStringSubmatch(utf16Run(b[at+i:])); m != nil {
 					h.version = m[0]
 					h.update, _ = strconv.Atoi(m[1])
 				}
+				at += i + len(v)
 			}
 		}
 	}

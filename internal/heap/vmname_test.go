@@ -2,6 +2,7 @@ package heap
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,7 @@ func TestVMHint(t *testing.T) {
 		{[]string{"OpenJDK 64-Bit Server VM", "1.6.0_20"}, 7, wide, true, "release 1.6.0_20"},
 		{[]string{"Java HotSpot(TM) 64-Bit Server VM", "1.5.0_13-b05"}, hintWindow + 3, wide, true, "release 1.5.0_13-b05: a 64-bit JVM from before"},
 		{[]string{"OpenJDK 64-Bit Server VM", "1.6.0_22/jre/lib/ext"}, 0, wide, true, "release 1.6.0_22:"},
+		{[]string{"OpenJDK 64-Bit Server VM", "1.6.0_x", "1.6.0_21"}, 0, wide, true, "release 1.6.0_21:"}, // the first has no update
 		{[]string{"no name here", "1.6.0_31"}, 0, m32, true, "no java.vm.name found"},
 	}
 	for i, c := range cases {
@@ -35,9 +37,41 @@ func TestVMHint(t *testing.T) {
 			dump = append(dump, utf16BE(s)...)
 		}
 		dump = append(dump, make([]byte, 300)...)
-		m, why, guessed := agentModel(findVMHint(bytes.NewReader(dump), int64(len(dump))), m32, compressed, wide)
+		m, why, guessed := agentModel(findVMHint(bytes.NewReader(dump), int64(len(dump)), true), m32, compressed, wide)
 		if m != c.want || guessed != c.guessed || !strings.Contains(why, c.says) {
 			t.Errorf("case %d: %+v, guessed %v, %q; want %+v, %v, saying %q", i, m, guessed, why, c.want, c.guessed, c.says)
 		}
+	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r    io.ReaderAt
+	read int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.read += int64(n)
+	return n, err
+}
+
+// TestVMHintStops: the search ends at the first window that gives what the
+// layout needs (the name of a 32-bit JVM, or a 64-bit one's past JDK 6,
+// whose release does not matter), not at the dump's end.
+func TestVMHintStops(t *testing.T) {
+	dump := append(utf16BE("Java HotSpot(TM) Client VM"), make([]byte, 5*hintWindow)...)
+	c := &countingReader{r: bytes.NewReader(dump)}
+	if h := findVMHint(c, int64(len(dump)), true); h.bits != 32 || c.read > hintWindow+1024 {
+		t.Errorf("32-bit: %+v after %d bytes", h, c.read)
+	}
+	dump = append(utf16BE("OpenJDK 64-Bit Server VM"), make([]byte, 5*hintWindow)...)
+	c = &countingReader{r: bytes.NewReader(dump)}
+	if h := findVMHint(c, int64(len(dump)), false); h.bits != 64 || c.read > hintWindow+1024 {
+		t.Errorf("64-bit, JDK 7: %+v after %d bytes", h, c.read)
+	}
+	c = &countingReader{r: bytes.NewReader(dump)}
+	if h := findVMHint(c, int64(len(dump)), true); h.bits != 64 || c.read < int64(len(dump)) {
+		t.Errorf("64-bit, JDK 6 without a release: %+v after %d of %d bytes", h, c.read, len(dump))
 	}
 }
