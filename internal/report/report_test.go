@@ -156,6 +156,20 @@ func TestOffHeapNotFreed(t *testing.T) {
 	}
 }
 
+// TestOffHeapGarbage: direct buffers no GC root reaches are said to be
+// left out, as offheap says: a dump whose only buffers were garbage showed
+// "0 B in 0 direct buffers" and nothing more.
+func TestOffHeapGarbage(t *testing.T) {
+	d := &Data{Title: "t", Tree: &Node{Name: "all"}, OffHeap: &leaks.OffHeapReport{Unreachable: 2, UnreachableBytes: 3 << 20}}
+	var page bytes.Buffer
+	if err := Write(&page, d); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Left out: 2 buffers (3.0 MiB) that no GC root reaches, garbage at the next GC."; !strings.Contains(page.String(), want) {
+		t.Errorf("the page lacks %q", want)
+	}
+}
+
 // TestUnreachableLoader: a loader no GC root reaches is marked so, as
 // classloaders marks it: its retained size of 0 B and its classes left out
 // of the duplicates were unexplained.
