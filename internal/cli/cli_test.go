@@ -902,3 +902,61 @@ func TestPathsOnTheirPaths(t *testing.T) {
 		t.Errorf("JSON %+v (%v):\n%s", r, err, out)
 	}
 }
+
+// TestInspectClassAndLoader: inspect names an object's class object and
+// its class's loader, and a class object's superclass and loader, as MAT's
+// inspector does; the JVM's own loader is <bootstrap>, which is no object.
+func TestInspectClassAndLoader(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loaderClass := w.Class("com/example/JobLoader", obj, 0, nil, nil)
+	loader := w.NewID()
+	w.Instance(loader, loaderClass, nil, nil)
+	base := w.Class("com/example/Base", obj, loader, nil, nil)
+	job := w.Class("com/example/Job", base, loader, nil, nil)
+	x, y := w.NewID(), w.NewID()
+	w.Instance(x, job, nil, nil)
+	w.Instance(y, obj, nil, nil)
+	w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, y, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, loader, 0, 0)
+	dump := writeDump(t, w, "loaders.hprof")
+	type ref struct {
+		ID string `json:"id"`
+	}
+	var r struct {
+		ClassObject *ref `json:"class_object"`
+		Loader      *ref `json:"class_loader"`
+		Bootstrap   bool `json:"bootstrap_loader"`
+		Superclass  *ref `json:"superclass"`
+	}
+	hex := func(id uint64) string { return fmt.Sprintf("0x%x", id) }
+	for _, c := range []struct {
+		object                 uint64
+		class, loader, superOf string
+		bootstrap              bool
+	}{
+		{x, hex(job), hex(loader), "", false},
+		{y, hex(obj), "", "", true},
+		{job, "", hex(loader), hex(base), false}, // a class object: its class's loader and superclass
+	} {
+		out, errOut, code := run(t, "inspect", dump, hex(c.object), "--format", "json")
+		r.ClassObject, r.Loader, r.Superclass, r.Bootstrap = nil, nil, nil, false
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("%s: exit %d (%s), %v", hex(c.object), code, errOut, err)
+		}
+		id := func(p *ref) string {
+			if p == nil {
+				return ""
+			}
+			return p.ID
+		}
+		if id(r.ClassObject) != c.class || id(r.Loader) != c.loader || id(r.Superclass) != c.superOf || r.Bootstrap != c.bootstrap {
+			t.Errorf("%s: class %q loader %q super %q bootstrap %v; want %q %q %q %v", hex(c.object), id(r.ClassObject), id(r.Loader), id(r.Superclass), r.Bootstrap, c.class, c.loader, c.superOf, c.bootstrap)
+		}
+	}
+	out, _, _ := run(t, "inspect", dump, hex(y))
+	if !regexp.MustCompile(`\nLoader: +<bootstrap> \(the JVM's own\)\n`).MatchString(out) {
+		t.Errorf("table:\n%s", out)
+	}
+}

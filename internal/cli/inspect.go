@@ -125,15 +125,23 @@ type referrer struct {
 
 type inspectReport struct {
 	objectRef
-	Shallow   uint64      `json:"shallow_bytes"`
-	Dominator *objectRef  `json:"immediate_dominator,omitempty"`
-	Status    string      `json:"reachability"`
-	GCRoot    string      `json:"gc_root,omitempty"`
-	String    *string     `json:"string,omitempty"`
-	Length    *int        `json:"length,omitempty"`
-	Fields    []fieldView `json:"fields,omitempty"`
-	Statics   []fieldView `json:"statics,omitempty"`
-	Elements  []fieldView `json:"elements,omitempty"`
+	Shallow   uint64     `json:"shallow_bytes"`
+	Dominator *objectRef `json:"immediate_dominator,omitempty"`
+	// ClassObject is an instance's or array's class object; Loader the
+	// class loader of its class (of the class it describes, for a class
+	// object), nil with Bootstrap for the JVM's own; Superclass a class
+	// object's superclass's (MAT's inspector shows all three).
+	ClassObject *objectRef  `json:"class_object,omitempty"`
+	Loader      *objectRef  `json:"class_loader,omitempty"`
+	Bootstrap   bool        `json:"bootstrap_loader,omitempty"`
+	Superclass  *objectRef  `json:"superclass,omitempty"`
+	Status      string      `json:"reachability"`
+	GCRoot      string      `json:"gc_root,omitempty"`
+	String      *string     `json:"string,omitempty"`
+	Length      *int        `json:"length,omitempty"`
+	Fields      []fieldView `json:"fields,omitempty"`
+	Statics     []fieldView `json:"statics,omitempty"`
+	Elements    []fieldView `json:"elements,omitempty"`
 	// MoreElements counts the array's elements --limit leaves out.
 	MoreElements int `json:"more_elements,omitempty"`
 	// Referrers: those a GC root reaches first, then the garbage, each
@@ -244,6 +252,7 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 		r.Status = "reachable"
 		r.Dominator = o.ref(t, heap.ObjectIndex(d))
 	}
+	o.classOf(t, x, r)
 	if str, ok := g.StringValue(x); ok {
 		r.String = &str
 	}
@@ -399,6 +408,27 @@ func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
 	return "?"
 }
 
+// classOf fills in r x's class object and loader, or for a class object
+// its class's loader and superclass.
+func (o *inspectOptions) classOf(t *dominator.Tree, x heap.ObjectIndex, r *inspectReport) {
+	g := t.Graph()
+	c, mirror := g.MirrorClass(x)
+	if !mirror {
+		c = g.ClassOf(x)
+		if obj := g.Classes[c].Object; obj != heap.None {
+			r.ClassObject = o.ref(t, obj)
+		}
+	} else if sup := g.Classes[c].Super; sup >= 0 && g.Classes[sup].Object != heap.None {
+		r.Superclass = o.ref(t, g.Classes[sup].Object)
+	}
+	switch id := g.Classes[c].LoaderID; {
+	case id == 0:
+		r.Bootstrap = true
+	case g.Lookup(id) != heap.None:
+		r.Loader = o.ref(t, g.Lookup(id))
+	}
+}
+
 func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 	retained := sizeAndBytes(r.Retained)
 	if !r.Reachable {
@@ -417,6 +447,19 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 	}
 	if r.GCRoot != "" {
 		pairs = append(pairs, [2]string{"GC root", r.GCRoot})
+	}
+	refLine := func(p *objectRef) string { return p.ID + "  " + p.Class }
+	if r.ClassObject != nil {
+		pairs = append(pairs, [2]string{"Class", refLine(r.ClassObject)})
+	}
+	if r.Superclass != nil {
+		pairs = append(pairs, [2]string{"Superclass", refLine(r.Superclass)})
+	}
+	switch {
+	case r.Loader != nil:
+		pairs = append(pairs, [2]string{"Loader", refLine(r.Loader)})
+	case r.Bootstrap:
+		pairs = append(pairs, [2]string{"Loader", "<bootstrap> (the JVM's own)"})
 	}
 	if r.String != nil {
 		pairs = append(pairs, [2]string{"Text", strconv.Quote(truncate(*r.String, 200))})
