@@ -960,3 +960,25 @@ func TestInspectClassAndLoader(t *testing.T) {
 		t.Errorf("table:\n%s", out)
 	}
 }
+
+// TestHistogramLoaders: a class name two loaders define has two rows, and
+// the table names each one's loader (Basic.hprof's Reloaded, 3 and 2
+// instances, read as the same class twice); JSON and CSV give every row's
+// loader, <bootstrap> for the JVM's own.
+func TestHistogramLoaders(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	out, errOut, code := run(t, "histogram", basic, "--match", "^(Reloaded|ChainNode)$")
+	rows := regexp.MustCompile(`\nReloaded \(loader (0x[0-9a-f]+)\) +(\d) `).FindAllStringSubmatch(out, -1)
+	if code != 0 || len(rows) != 2 || rows[0][1] == rows[1][1] || !strings.Contains(out, "\nChainNode  ") {
+		t.Fatalf("exit %d (%s):\n%s", code, errOut, out)
+	}
+	csv, _, _ := run(t, "histogram", basic, "--match", "^(Reloaded|byte\\[\\])$", "--format", "csv")
+	for _, want := range []string{"class,instances,shallow_bytes,loader\n", "\nReloaded,3,72," + rows[0][1] + "\n", "\nReloaded,2,48," + rows[1][1] + "\n", "\nbyte[],"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("csv lacks %q:\n%s", want, csv)
+		}
+	}
+	if !regexp.MustCompile(`\nbyte\[\],\d+,\d+,<bootstrap>\n`).MatchString(csv) {
+		t.Errorf("byte[] is not the bootstrap loader's:\n%s", csv)
+	}
+}

@@ -116,6 +116,16 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		grid.Columns = append(grid.Columns, render.Column{Title: "Retained", Key: "retained_bytes", Kind: render.Bytes})
 		rows = byRetained(rows, retained)
 	}
+	if format != render.Table {
+		grid.Columns = append(grid.Columns, render.Column{Title: "Loader", Key: "loader", Kind: render.Text})
+	}
+	// A name several loaders define has a row per loader (the JVM's
+	// histogram has too): the table names the loader beside it, as JSON
+	// and CSV do for every row.
+	defined := map[string]int{}
+	for _, row := range rows {
+		defined[census.Classes[row.Class].Name]++
+	}
 	var totalN int64
 	var totalB uint64
 	classes := 0          // matching, shown or not
@@ -131,10 +141,20 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		if o.top > 0 && len(grid.Rows) >= o.top {
 			continue
 		}
+		loader := "<bootstrap>"
+		if id := census.Classes[row.Class].LoaderID; id != 0 {
+			loader = fmt.Sprintf("0x%x", id)
+		}
+		if format == render.Table && defined[census.Classes[row.Class].Name] > 1 {
+			name += " (loader " + loader + ")"
+		}
 		r := []any{name, row.Instances, row.ShallowBytes}
 		if retained != nil {
 			r = append(r, retained[row.Class])
 			belowShallow = belowShallow || retained[row.Class] < row.ShallowBytes
+		}
+		if format != render.Table {
+			r = append(r, loader)
 		}
 		grid.Rows = append(grid.Rows, r)
 	}
