@@ -507,7 +507,7 @@ func (x *session) Search(opts paths.Options) (*paths.Search, error) {
 // where no index part would be read or written from it, one that stops
 // once it has reached them (paths.FindTargets).
 func (x *session) searchFor(opts paths.Options, targets []heap.ObjectIndex) (*paths.Search, error) {
-	if (x.indexed && opts.IsDefault()) || x.ahead != nil {
+	if x.usesSearch(opts) {
 		return x.Search(opts)
 	}
 	g, err := x.Graph()
@@ -517,17 +517,10 @@ func (x *session) searchFor(opts paths.Options, targets []heap.ObjectIndex) (*pa
 	return paths.FindTargets(g, opts, targets), nil
 }
 
-// wholeSearch reports whether searchFor(opts, targets) may search the
-// whole graph, or near enough, keeping a core busy for about as long as
-// the tree below the targets takes: Search's (the index's when it holds
-// one, else a whole search), or one for so many targets that it meets
-// most objects before the last.
-func (x *session) wholeSearch(opts paths.Options, targets []heap.ObjectIndex) bool {
-	if (x.indexed && opts.IsDefault()) || x.ahead != nil {
-		return true
-	}
-	g, err := x.Graph()
-	return err == nil && index.ReadsMost(len(targets), g.NumObjects())
+// usesSearch reports whether searchFor(opts, …) returns Search's: one an
+// index may hold, or the search ahead of the tree that suspects needs.
+func (x *session) usesSearch(opts paths.Options) bool {
+	return (x.indexed && opts.IsDefault()) || x.ahead != nil
 }
 
 // dominance is what paths shows of the dominator tree: the whole tree,
@@ -591,8 +584,11 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	bar := x.g.bar(x.s)
 	dopts.Progress = bar.Update
 	dopts.Spare = afterSearch
-	if x.wholeSearch(opts, targets) {
-		dopts.Beside = 1 // the search keeps a core busy while the tree is computed
+	// searchFor's search beside the tree keeps a core busy as long when it
+	// is Search's (the index's when it holds one, else a whole search) or
+	// meets most objects before its last target.
+	if x.usesSearch(opts) || index.ReadsMost(len(targets), g.NumObjects()) {
+		dopts.Beside = 1
 	}
 	var below *dominator.Below
 	wait := par.Go(func() { below = dominator.ComputeBelow(g, dopts, targets) })
