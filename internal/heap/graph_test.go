@@ -19,6 +19,12 @@ import (
 func openDump(t testing.TB, path string) (*hprof.File, *hprof.Catalog) {
 	t.Helper()
 	f, err := hprof.Open(path, hprof.Options{})
+	return withCatalog(t, f, err)
+}
+
+// withCatalog reads the catalog of f, just opened with err.
+func withCatalog(t testing.TB, f *hprof.File, err error) (*hprof.File, *hprof.Catalog) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,14 +559,7 @@ func TestBatchedReferences(t *testing.T) {
 func openBytes(t testing.TB, data []byte) (*hprof.File, *hprof.Catalog) {
 	t.Helper()
 	f, err := hprof.OpenBytes("test.hprof", data, hprof.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := f.ReadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, cat
+	return withCatalog(t, f, err)
 }
 
 // TestGuessedLayoutWarns: a layout the dump gives no evidence for (here no
