@@ -52,6 +52,12 @@ func testPartRoundTripAndDamage(t *testing.T) {
 		big[i] = uint64(i) * 0x9e3779b97f4a7c15
 	}
 	w.Add("big", AsBytes(big))
+	// Written in several pieces and calls, the last of each short.
+	odd := make([]byte, writePieceSize+writeCallSize+writeCallSize/3+5)
+	for i := range odd {
+		odd[i] = byte(i*7 + i>>12)
+	}
+	w.Add("odd", odd)
 	if err := w.Commit(dir, "p", id); err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +68,9 @@ func testPartRoundTripAndDamage(t *testing.T) {
 	b, err := p.Bytes("nums")
 	if err != nil || !slices.Equal(As[uint32](b), nums) {
 		t.Fatalf("nums %v %v", As[uint32](b), err)
+	}
+	if o, err := p.Bytes("odd"); err != nil || !slices.Equal(o, odd) {
+		t.Fatalf("odd section (%d bytes): %v", len(o), err)
 	}
 	if e, err := p.Bytes("empty"); err != nil || len(e) != 0 {
 		t.Errorf("empty section: %v %v", e, err)
