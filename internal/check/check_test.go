@@ -595,7 +595,7 @@ func TestLoadErrors(t *testing.T) {
 		"direct above 100%":  {"rules: [{id: dm, direct-memory: {max: 1e3%}}]", `rule 1 (dm): direct-memory.max "1e3%": a share of the reachable heap is at most 100%`},
 		"negative share":     {"rules: [{id: x, retained: {class: A, max: -5%}}]", `rule 1 (x): retained.max: "-5%": expected a percentage`},
 		"negative size":      {"rules: [{id: x, retained: {class: A, max: -5MB}}]", `rule 1 (x): retained.max: "-5MB": expected a size`},
-		"fraction of a byte": {"rules: [{id: x, retained: {class: A, max: 0.5}}]", `rule 1 (x): retained.max "0.5": a size without a unit counts bytes, a whole number (a share is written 50%)`},
+		"fraction of a byte": {"rules: [{id: x, retained: {class: A, max: 0.5}}]", `rule 1 (x): retained.max: "0.5": a size without a unit counts bytes, a whole number (a share is written 50%)`},
 		"package pattern":    {"rules: [{id: x, retained: {package: 'org.apache.*', max: 1MB}}]", `rule 1 (x): retained.package "org.apache.*": expected a package name`},
 		"package with a dot": {"rules: [{id: x, retained: {package: com.acme., max: 1MB}}]", `rule 1 (x): retained.package "com.acme.": expected a package name`},
 		"no size":            {"rules: [{id: x, direct-memory: {}}]", `rule 1 (x): direct-memory.max: missing`},

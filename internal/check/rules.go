@@ -349,8 +349,7 @@ func isPackageName(s string) bool {
 // --min-retained takes it. Above, no object, class or set of buffers can
 // exceed the share, and the rule would pass every dump without a word
 // (ParseLimit takes more for diff --fail-on-growth, where 150% is a
-// growth). A size without a unit counts bytes, and must be whole: 0.5,
-// meant as a share, read as 0 bytes and failed every object.
+// growth).
 func checkLimit(key, s string) error {
 	_, pct, err := ParseLimit(s)
 	if err != nil {
@@ -358,11 +357,6 @@ func checkLimit(key, s string) error {
 	}
 	if pct > 100 {
 		return keyErrorf(key, "%s %q: a share of the reachable heap is at most 100%%", key, s)
-	}
-	if num := strings.TrimSpace(s); strings.Trim(num, "0123456789,.") == "" {
-		if f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", ""), 64); err == nil && f != math.Trunc(f) {
-			return keyErrorf(key, "%s %q: a size without a unit counts bytes, a whole number (a share is written 50%%)", key, s)
-		}
 	}
 	return nil
 }
@@ -413,7 +407,8 @@ func throughField(through string) (class, field string, ok bool) {
 	return class, field, true
 }
 
-// ParseLimit reads "500MB", "1 GiB", "0" (bytes) or "10%" (a share).
+// ParseLimit reads "500MB", "1 GiB", "0" (bytes) or "10%" (a share,
+// returned as 10; percent is -1 for a size).
 func ParseLimit(s string) (bytes uint64, percent float64, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -427,6 +422,14 @@ func ParseLimit(s string) (bytes uint64, percent float64, err error) {
 			return 0, 0, fmt.Errorf("%q: expected a percentage such as 10%%", s)
 		}
 		return 0, f, nil
+	}
+	// A size without a unit counts bytes, and must be whole: 0.5, meant
+	// as a share, read as 0 bytes, and a rule failed every object (diff
+	// --fail-on-growth every growth).
+	if strings.Trim(s, "0123456789,.") == "" {
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64); err == nil && f != math.Trunc(f) {
+			return 0, 0, fmt.Errorf("%q: a size without a unit counts bytes, a whole number (a share is written 50%%)", s)
+		}
 	}
 	b, err := humanize.ParseBytes(s)
 	if err != nil {

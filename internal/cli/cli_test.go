@@ -185,7 +185,8 @@ func TestErrors(t *testing.T) {
 		{[]string{"dominators", cut, "--children", "2"}, 2, "--children 2 needs --depth N (1 or more): only --depth lists an object's children"},
 		{[]string{"dominators", cut, "--children", "2", "--depth", "0"}, 2, "--children 2 needs --depth N (1 or more)"},
 		{[]string{"dominators", cut, "--min-retained", "150%"}, 2, `--min-retained "150%": a share of the reachable heap is at most 100%`},
-		{[]string{"dominators", cut, "--min-retained", "NaN%"}, 2, `--min-retained "NaN%": expected a size (10MB) or a percentage (1%)`},
+		{[]string{"dominators", cut, "--min-retained", "NaN%"}, 2, `--min-retained "NaN%": expected a percentage such as 10%`},
+		{[]string{"dominators", cut, "--min-retained", "0.5"}, 2, `--min-retained "0.5": a size without a unit counts bytes, a whole number (a share is written 50%)`},
 		// Flags that would change nothing.
 		{[]string{"histogram", cut, "--keep-unreachable"}, 2, "--keep-unreachable needs --retained"},
 		{[]string{"histogram", cut, "--weak", "ignore"}, 2, "--weak needs --retained"},
@@ -980,5 +981,23 @@ func TestHistogramLoaders(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\nbyte\[\],\d+,\d+,<bootstrap>\n`).MatchString(csv) {
 		t.Errorf("byte[] is not the bootstrap loader's:\n%s", csv)
+	}
+}
+
+// --min-retained reads its limit as a check rule's limits are read: a
+// space before the percent sign is allowed, and the share is of the
+// reachable heap.
+func TestMinRetainedForms(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	want, errOut, code := run(t, "dominators", basic, "--min-retained", "1%", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("--min-retained 1%%: exit %d %s", code, errOut)
+	}
+	if got, errOut, code := run(t, "dominators", basic, "--min-retained", "1 %", "--format", "csv"); code != 0 || got != want {
+		t.Errorf("--min-retained '1 %%': exit %d %s\n%s\nwant\n%s", code, errOut, got, want)
+	}
+	all, _, _ := run(t, "dominators", basic, "--format", "csv")
+	if strings.Count(want, "\n") >= strings.Count(all, "\n") {
+		t.Errorf("--min-retained 1%% left nothing out:\n%s", want)
 	}
 }

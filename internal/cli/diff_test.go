@@ -123,6 +123,10 @@ func TestDiff(t *testing.T) {
 	if _, _, code := run(t, "diff", base, next, "--fail-on-growth", "500%"); code != 0 {
 		t.Errorf("--fail-on-growth 500%%: exit %d", code)
 	}
+	// A bare fraction is not 0 bytes (every growth failed).
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.5"); code != 2 || !strings.Contains(errOut, "a size without a unit counts bytes") {
+		t.Errorf("--fail-on-growth 0.5: exit %d %q", code, errOut)
+	}
 	// The message names both forms --fail-on-growth takes.
 	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "xyz"); code != 2 ||
 		errOut != "leakscan: --fail-on-growth: \"xyz\": expected a size such as 500MB or a percentage such as 10%\n" {

@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/leakscan/leakscan/internal/check"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/render"
@@ -127,24 +125,20 @@ objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
 }
 
 // parseMinRetained reads "10MB", "512 KiB", "1%" (of the reachable heap,
-// at most 100%: above, every object is left out, which says nothing).
+// at most 100%: above, every object is left out, which says nothing), as
+// a check rule's limits are read.
 func parseMinRetained(s string, reachable uint64) (uint64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	if p, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
-		f, err := strconv.ParseFloat(p, 64)
-		switch {
-		case err == nil && f > 100:
-			return 0, fmt.Errorf("--min-retained %q: a share of the reachable heap is at most 100%%", s)
-		case err != nil || !(f >= 0): // NaN too
-			return 0, fmt.Errorf("--min-retained %q: expected a size (10MB) or a percentage (1%%)", s)
-		}
-		return uint64(f / 100 * float64(reachable)), nil
-	}
-	b, err := humanize.ParseBytes(s)
-	if err != nil {
-		return 0, fmt.Errorf("--min-retained %q: expected a size (10MB) or a percentage (1%%)", s)
+	b, pct, err := check.ParseLimit(s)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("--min-retained %w", err)
+	case pct > 100:
+		return 0, fmt.Errorf("--min-retained %q: a share of the reachable heap is at most 100%%", s)
+	case pct >= 0:
+		return uint64(pct / 100 * float64(reachable)), nil
 	}
 	return b, nil
 }
