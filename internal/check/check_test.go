@@ -674,6 +674,13 @@ func TestRulesFileMistakes(t *testing.T) {
 		{"a share above 100%", "rules:\n  - id: big\n    retained:\n      class: ChainNode\n      max: 150%\n",
 			`:5: rule 1 (big): retained.max "150%": a share of the reachable heap is at most 100%`},
 		{"a bad severity", "rules:\n  - id: a\n    severity: Error\n    instances: {class: A, max: 3}\n", `:3: rule 1 (a): severity "Error": expected error or warning`},
+		// A value its tag does not fit: yaml.v3 says so without a line.
+		{"a tag the value does not fit", "rules:\n  - id: a\n    instances:\n      class: !!int A\n      max: 3\n",
+			":4: rule 1 (a): instances.class: cannot decode !!str `A` as a !!int"},
+		{"!!binary not base64", "rules:\n  - id: a\n    description: !!binary \"not base64!\"\n    instances: {class: A, max: 3}\n",
+			":3: rule 1 (a): description: !!binary value contains invalid base64 data"},
+		{"a tag on a key", "rules:\n  - id: a\n    !!bool instances: {class: A, max: 3}\n", ":3: rule 1 (a): instances: cannot decode !!str `instances` as a !!bool"},
+		{"a tag on a top-level key", "\n!!int rules: []\n", ":2: rules: cannot decode !!str `rules` as a !!int"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(c.body), 0o644)

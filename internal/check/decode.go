@@ -42,8 +42,9 @@ func decode(data []byte) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The shapes are checked: decoding can fail only where the walk is
-	// blind (a tag), still on one line.
+	// The walk has checked the keys, the kinds of node and the tags, each
+	// mistake at its line: decoding fails only where the walk is wrong,
+	// still on one line.
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
 	var f File
@@ -131,6 +132,9 @@ func ruleNodes(doc *yaml.Node) ([]*yaml.Node, error) {
 	var list *yaml.Node
 	for i := 0; i < len(top.Content); i += 2 {
 		k := top.Content[i]
+		if err := tagError(k, reflect.TypeFor[string](), keyName(k)); err != nil {
+			return nil, err
+		}
 		if k.Value != "rules" {
 			return nil, &yamlError{k.Line, fmt.Sprintf("unknown key %s at the top level (the file takes rules)", keyName(k))}
 		}
@@ -193,7 +197,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, key string) *yamlError {
 		if n.Kind != yaml.ScalarNode {
 			return &yamlError{n.Line, fmt.Sprintf("%s: expected a single value, found %s", key, describe(n))}
 		}
-		return nil
+		return tagError(n, t, key)
 	}
 	if n.Kind != yaml.MappingNode {
 		return &yamlError{n.Line, fmt.Sprintf("%s: expected a mapping (%s), found %s", key, strings.Join(yamlKeys(t), ", "), describe(n))}
@@ -204,6 +208,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, key string) *yamlError {
 		path := keyName(k)
 		if key != "" {
 			path = key + "." + path
+		}
+		if err := tagError(k, reflect.TypeFor[string](), path); err != nil {
+			return err
 		}
 		if k.Value == "<<" { // a merge: the keys of other mappings
 			if err := w.walkMerge(v, t, key, path); err != nil {
@@ -226,6 +233,18 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, key string) *yamlError {
 		if err := w.walk(v, f.Type, path); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// tagError is the mistake, if any, in the tag of scalar n, the value of
+// key, of type t: a value its tag does not fit (!!int on a word, !!binary
+// on text that is not base64). Decoding the file fails there without
+// saying where; n is decoded alone, as the file's decoding will decode it,
+// so that the message has n's line.
+func tagError(n *yaml.Node, t reflect.Type, key string) *yamlError {
+	if err := n.Decode(reflect.New(t).Interface()); err != nil {
+		return &yamlError{n.Line, fmt.Sprintf("%s: %s", key, strings.TrimPrefix(err.Error(), "yaml: "))}
 	}
 	return nil
 }
