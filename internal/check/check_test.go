@@ -582,7 +582,8 @@ func TestLoadErrors(t *testing.T) {
 		"empty":              {"rules: []", "no rules"},
 		"empty file":         {"", "the file is empty"},
 		"only comments":      {"# rules: none yet\n", "the file is empty"},
-		"two documents":      {"rules: [{id: x, instances: {class: A, max: 1}}]\n---\nrules: [{id: y, instances: {class: B, max: 1}}]\n", "more than one YAML document"},
+		"two documents":      {"rules: [{id: x, instances: {class: A, max: 1}}]\n---\nrules: [{id: y, instances: {class: B, max: 1}}]\n", ":2: a second YAML document (the first from line 1)"},
+		"only a ---":         {"---\n", "the file is empty"},
 		"negative max":       {"rules: [{id: x, instances: {class: A, max: -1}}]", `"-1": expected a whole number`},
 		"fractional max":     {"rules: [{id: x, instances: {class: A, max: 1.5}}]", `"1.5": expected a whole number`},
 		"no max":             {"rules: [{id: x, instances: {class: A}}]", "instances: no max"},
@@ -634,6 +635,21 @@ func TestLoadErrors(t *testing.T) {
 - {id: d, direct-memory: {max: 2.0}}
 - {id: e, direct-memory: {max: 1.5KiB}}
 `)
+	// Documents without content hold no rules and are passed over: a
+	// "---" on the last line, as editors and generators write, or two in
+	// a row, wherever they are.
+	for _, body := range []string{
+		"rules: [{id: a, instances: {class: A, max: 1}}]\n---\n",
+		"rules: [{id: a, instances: {class: A, max: 1}}]\n---\n# the end\n",
+		"---\nrules: [{id: a, instances: {class: A, max: 1}}]\n---\n---\n",
+		"---\n---\nrules: [{id: a, instances: {class: A, max: 1}}]\n",
+	} {
+		path := filepath.Join(dir, "documents.yaml")
+		os.WriteFile(path, []byte(body), 0o644)
+		if f, err := Load(path); err != nil || len(f.Rules) != 1 || f.line(0, "id") != strings.Count(body[:strings.Index(body, "rules:")], "\n")+1 {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
 }
 
 // TestRulesFileMistakes: every mistake in a rules file is one line that
@@ -680,6 +696,8 @@ func TestRulesFileMistakes(t *testing.T) {
 		{"!!binary not base64", "rules:\n  - id: a\n    description: !!binary \"not base64!\"\n    instances: {class: A, max: 3}\n",
 			":3: rule 1 (a): description: !!binary value contains invalid base64 data"},
 		{"a tag on a key", "rules:\n  - id: a\n    !!bool instances: {class: A, max: 3}\n", ":3: rule 1 (a): instances: cannot decode !!str `instances` as a !!bool"},
+		{"a second document", "rules:\n  - id: a\n    instances: {class: A, max: 3}\n---\n---\nrules: []\n", ":5: a second YAML document (the first from line 1)"},
+		{"a mistake in a second document", "rules: []\n---\nrules: [a\n", ":3: did not find expected ',' or ']'"},
 		{"a tag on a top-level key", "\n!!int rules: []\n", ":2: rules: cannot decode !!str `rules` as a !!int"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")

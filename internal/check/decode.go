@@ -22,33 +22,44 @@ import (
 // is in the file's own words; the rule errors of Load and Resolve take
 // their lines from the same tree (File.ruleError).
 
-// decode reads the one YAML document of a rules file, and each rule's
-// node. A second document (after "---") is refused: its rules would
-// otherwise be dropped unread, and the rules the file seems to hold never
-// checked.
+// decode reads the YAML document of a rules file that has content, and
+// each rule's node. Documents without content (a null one: "---" on the
+// last line, as editors and generators write, or two "---" in a row) hold
+// no rules and are passed over wherever they are. A second document with
+// content is refused: its rules would otherwise be dropped unread, and
+// the rules the file seems to hold never checked.
 func decode(data []byte) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err == io.EOF {
+	var doc *yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, syntaxError(data, err)
+		}
+		switch {
+		case isNull(n.Content[0]):
+		case doc != nil:
+			return nil, &yamlError{n.Line, fmt.Sprintf("a second YAML document (the first from line %d): put every rule in the first document's rules list", doc.Line)}
+		default:
+			doc = &n
+		}
+	}
+	if doc == nil {
 		return nil, fmt.Errorf("the file is empty: no rules")
-	} else if err != nil {
-		return nil, syntaxError(data, err)
 	}
-	var more yaml.Node
-	if err := dec.Decode(&more); err != io.EOF {
-		return nil, fmt.Errorf("more than one YAML document (a line \"---\"): put every rule in the first document's rules list")
-	}
-	nodes, err := ruleNodes(&doc)
+	nodes, err := ruleNodes(doc)
 	if err != nil {
 		return nil, err
 	}
 	// The walk has checked the keys, the kinds of node and the tags, each
 	// mistake at its line: decoding fails only where the walk is wrong,
 	// still on one line.
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
 	var f File
-	if err := strict.Decode(&f); err != nil {
+	if err := doc.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			return nil, errors.New(strings.Join(te.Errors, "; "))
@@ -57,6 +68,20 @@ func decode(data []byte) (*File, error) {
 	}
 	f.nodes = nodes
 	return &f, nil
+}
+
+// parse reads every document of data, for the first syntax error.
+func parse(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // yamlSyntax reads a yaml.v3 syntax error: "yaml: line 4: did not find
@@ -98,8 +123,7 @@ func syntaxError(data []byte, err error) error {
 			continue
 		}
 		budget -= end
-		var n yaml.Node
-		if e := yaml.Unmarshal(data[:end], &n); e != nil {
+		if e := parse(data[:end]); e != nil {
 			if _, m, _ := syntaxMessage(e); m == msg {
 				return &yamlError{line, msg}
 			}
@@ -123,9 +147,6 @@ func (e *yamlError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e
 // rule's mapping node.
 func ruleNodes(doc *yaml.Node) ([]*yaml.Node, error) {
 	top := resolveAlias(doc.Content[0])
-	if isNull(top) {
-		return nil, nil // a document without content ("---"): Load says no rules
-	}
 	if top.Kind != yaml.MappingNode {
 		return nil, &yamlError{top.Line, fmt.Sprintf("expected a mapping with the key rules, found %s", describe(top))}
 	}

@@ -172,7 +172,7 @@ func TestCheckInputErrors(t *testing.T) {
 	}{
 		{"empty rules file", []string{"check", missing, "--rules", write("empty.yaml", "")}, []string{"empty.yaml: the file is empty"}},
 		{"two documents", []string{"check", missing, "--rules", write("two.yaml", "rules: [{id: a, instances: {class: A, max: 1}}]\n---\nrules: [{id: b, instances: {class: B, max: 1}}]\n")},
-			[]string{"two.yaml: more than one YAML document"}},
+			[]string{"two.yaml:2: a second YAML document (the first from line 1)"}},
 		{"bad max", []string{"check", missing, "--rules", write("max.yaml", "rules: [{id: a, instances: {class: A, max: 1.5}}]\n")}, []string{`max.yaml:1: rule 1 (a): instances.max "1.5": expected a whole number`}},
 		{"share above 100%", []string{"check", missing, "--rules", write("share.yaml", "rules: [{id: big, retained: {class: ChainNode, max: 150%}}]\n")},
 			[]string{"share.yaml:1: rule 1 (big): retained.max \"150%\": a share of the reachable heap is at most 100%"}},
