@@ -635,6 +635,21 @@ func TestLoadErrors(t *testing.T) {
 - {id: d, direct-memory: {max: 2.0}}
 - {id: e, direct-memory: {max: 1.5KiB}}
 `)
+	// Top-level keys starting x- are ignored: a place for the anchors
+	// the rules name, as docker-compose has them. What they hold is read
+	// only where a rule names it.
+	f = rules(t, `x-defaults: &d {max: 10%}
+x-classes:
+  session: &session com.acme.Session
+  unused: {typo: !!binary "not base64!"}
+rules:
+  - id: a
+    retained: {<<: *d, class: *session}
+x-after: 1
+`)
+	if r := f.Rules[0].Retained; len(f.Rules) != 1 || r.Max != "10%" || r.Class != "com.acme.Session" {
+		t.Errorf("x- keys: %+v", f.Rules)
+	}
 	// Documents without content hold no rules and are passed over: a
 	// "---" on the last line, as editors and generators write, or two in
 	// a row, wherever they are.
@@ -671,7 +686,7 @@ func TestRulesFileMistakes(t *testing.T) {
 		{"unknown key in a rule", "rules:\n  - id: a\n    severty: error\n    instances: {class: A, max: 3}\n",
 			":3: rule 1 (a): unknown key severty (a rule takes id, description, severity, retained, instances, path, accounting, duplicate-classes, direct-memory)"},
 		{"unknown kind", "rules:\n  - id: a\n    instance: {class: A, max: 3}\n", ":3: rule 1 (a): unknown key instance"},
-		{"unknown key at the top", "rule:\n  - id: a\n", ":1: unknown key rule at the top level (the file takes rules)"},
+		{"unknown key at the top", "rule:\n  - id: a\n", ":1: unknown key rule at the top level (the file takes rules, and ignores keys starting x-)"},
 		{"unknown key in a merge", "rules:\n  - &a {id: a, instances: {class: A, max: 1}}\n  - <<: *a\n    id: b\n    typo: 1\n", ":5: rule 2 (b): unknown key typo"},
 		{"a key twice", "rules:\n  - id: a\n    id: b\n    instances: {class: A, max: 3}\n", ":3: rule 1 (a): id given twice (also line 2)"},
 		{"rules not a list", "rules: {id: a}\n", ":1: rules: expected a list of rules"},

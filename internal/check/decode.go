@@ -156,8 +156,11 @@ func ruleNodes(doc *yaml.Node) ([]*yaml.Node, error) {
 		if err := tagError(k, reflect.TypeFor[string](), keyName(k)); err != nil {
 			return nil, err
 		}
+		if k.Kind == yaml.ScalarNode && strings.HasPrefix(k.Value, "x-") {
+			continue // a place for anchors the rules name, as in docker-compose's files
+		}
 		if k.Value != "rules" {
-			return nil, &yamlError{k.Line, fmt.Sprintf("unknown key %s at the top level (the file takes rules)", keyName(k))}
+			return nil, &yamlError{k.Line, fmt.Sprintf("unknown key %s at the top level (the file takes rules, and ignores keys starting x-)", keyName(k))}
 		}
 		if list != nil {
 			return nil, &yamlError{k.Line, fmt.Sprintf("rules given twice (also line %d)", list.Line)}
