@@ -90,11 +90,17 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 	if o.rules == "" {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("give the rules: --rules FILE or --rules builtin:spark (leakscan check --init writes an example)")}
 	}
+	// The files written: the reports, and the hidden --cpuprofile every
+	// command takes.
+	outs := []outputFile{{"--junit", o.junit}, {"--sarif", o.sarif}, {"--cpuprofile", g.cpuProfile}}
+	if err := distinct(outs); err != nil {
+		return err
+	}
 	rules, err := check.Load(o.rules)
 	if err != nil {
 		return err
 	}
-	for _, out := range []struct{ flag, path string }{{"--junit", o.junit}, {"--sarif", o.sarif}} {
+	for _, out := range outs[:2] {
 		if err := writable(out.flag, out.path); err != nil {
 			return err
 		}
@@ -197,6 +203,52 @@ func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.Fi
 		return fail(err)
 	}
 	return x, plan, tree, search, nil
+}
+
+// outputFile is a file a flag names for writing; path is "" when the
+// flag is not given.
+type outputFile struct{ flag, path string }
+
+// distinct fails when two flags name one file: the file written second
+// would replace the first, without a word.
+func distinct(outs []outputFile) error {
+	for i, a := range outs {
+		for _, b := range outs[i+1:] {
+			if a.path != "" && b.path != "" && sameFile(a.path, b.path) {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s %s and %s %s name one file: give each a file of its own", a.flag, a.path, b.flag, b.path)}
+			}
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether paths a and b name one file: the same file
+// when both exist (through a link too), else the same absolute path once
+// the links in their folders are followed.
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	switch {
+	case errA == nil && errB == nil:
+		return os.SameFile(sa, sb)
+	case errA == nil || errB == nil:
+		return false // one exists, the other not
+	}
+	return absolute(a) == absolute(b)
+}
+
+// absolute is path made absolute, with the links of its folder followed
+// as far as the folder exists.
+func absolute(path string) string {
+	dir := filepath.Dir(path)
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, filepath.Base(path)))
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	return abs
 }
 
 // writable fails when a report file could not be written, before the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 
@@ -165,6 +166,11 @@ func TestCheckInputErrors(t *testing.T) {
 		return path
 	}
 	missing := filepath.Join(dir, "missing.hprof") // errors found before the dump is opened
+	report := filepath.Join(dir, "report.out")
+	linked := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(dir, linked); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -191,6 +197,12 @@ func TestCheckInputErrors(t *testing.T) {
 			[]string{"ids.yaml:3: rule 2 (a): id a is rule 1's too (line 2)"}},
 		{"no folder for --sarif", []string{"check", missing, "--rules", "builtin:spark", "--sarif", filepath.Join(dir, "nonexist", "x.sarif")},
 			[]string{"--sarif " + filepath.Join(dir, "nonexist", "x.sarif") + ": cannot write in"}},
+		{"--junit and --sarif one file", []string{"check", missing, "--rules", "builtin:spark", "--junit", report, "--sarif", report},
+			[]string{"--junit " + report + " and --sarif " + report + " name one file"}},
+		{"one file, written otherwise", []string{"check", missing, "--rules", "builtin:spark", "--sarif", report, "--junit", dir + "/./report.out"},
+			[]string{"--junit " + dir + "/./report.out and --sarif " + report + " name one file"}},
+		{"one file through a linked folder", []string{"check", missing, "--rules", "builtin:spark", "--junit", report, "--sarif", filepath.Join(linked, "report.out")},
+			[]string{"name one file"}},
 		{"--junit a folder", []string{"check", missing, "--rules", "builtin:spark", "--junit", dir}, []string{"--junit " + dir + ": a folder"}},
 		{"misspelt field", []string{"check", spark, "--rules", write("field.yaml", "rules: [{id: acc, accounting: {class: MemoryConsumer, field: usd, max-excess: 1MB}}]\n")},
 			[]string{"field.yaml:1: rule 1 (acc): accounting.field: no matching class has a field usd"}},
@@ -205,6 +217,14 @@ func TestCheckInputErrors(t *testing.T) {
 				t.Errorf("%s: stderr %q does not say %q", c.name, errOut, say)
 			}
 		}
+	}
+
+	// --cpuprofile, the one other file check writes, may not be a
+	// report's either (the profile is started before the check fails).
+	_, errOut, code := run(t, "check", missing, "--rules", "builtin:spark", "--cpuprofile", report, "--junit", report)
+	pprof.StopCPUProfile()
+	if code != 2 || errOut != "leakscan: --junit "+report+" and --cpuprofile "+report+" name one file: give each a file of its own\n" {
+		t.Errorf("--cpuprofile and --junit one file: exit %d, stderr %q", code, errOut)
 	}
 
 	// A rule matching nothing is skipped, with a warning: no failure.
