@@ -50,11 +50,12 @@ error (bad rules, unreadable dump). Besides the summary on stdout (or
 is also printed on stderr as a GitHub Actions ::error / ::warning annotation.
 A rule whose class pattern matches no class in the dump checks nothing: it
 is skipped, not passed (skip in the table, status "skipped" in JSON, a
-skipped test case in JUnit, a note in SARIF), with a warning on stderr (for
-built-in rules, one warning for the set, listing those that check nothing),
-and fails no job. A field no matching class declares is an input error in a
-rules file; a built-in rule reading it is skipped (the dump is of another
-version of the application than the rule expects).`,
+skipped test case in JUnit, a note in SARIF, a ::notice annotation), with a
+warning on stderr (for built-in rules, one warning for the set, listing
+those that check nothing), and fails no job. A field no matching class
+declares is an input error in a rules file; a built-in rule reading it is
+skipped (the dump is of another version of the application than the rule
+expects).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.init {
@@ -353,19 +354,30 @@ func writeCheckText(w io.Writer, r *check.Result) {
 	fmt.Fprintln(w)
 }
 
-// writeAnnotations prints GitHub Actions workflow commands.
+// writeAnnotations prints GitHub Actions workflow commands: an error or a
+// warning per finding, and a notice per rule skipped, which fails no job
+// (as SARIF's note).
 func writeAnnotations(w io.Writer, r *check.Result) {
 	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 	escProp := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 	for _, rule := range r.Rules {
+		title := escProp.Replace("leakscan " + rule.ID)
+		if rule.Status == check.Skipped {
+			fmt.Fprintf(w, "::notice title=%s::%s\n", title, esc.Replace(skipMessage(rule)))
+		}
 		for _, f := range rule.Findings {
 			msg := f.Message
 			if len(f.Path) > 0 {
 				msg += "\npath: " + pathText(f.Path)
 			}
-			fmt.Fprintf(w, "::%s title=%s::%s\n", f.Severity, escProp.Replace("leakscan "+rule.ID), esc.Replace(msg))
+			fmt.Fprintf(w, "::%s title=%s::%s\n", f.Severity, title, esc.Replace(msg))
 		}
 	}
+}
+
+// skipMessage says that a rule is skipped, and why.
+func skipMessage(rule check.RuleResult) string {
+	return fmt.Sprintf("rule %s skipped, as it checks nothing in the dump: %s", rule.ID, rule.Reason)
 }
 
 // JUnit XML: one test case per rule; error findings fail it, warnings go
@@ -501,7 +513,7 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 		}
 		driverRules = append(driverRules, dr)
 		if rr.Status == check.Skipped {
-			notes = append(notes, notification{Level: "note", Message: text{fmt.Sprintf("rule %s skipped, as it checks nothing in the dump: %s", rr.ID, rr.Reason)},
+			notes = append(notes, notification{Level: "note", Message: text{skipMessage(rr)},
 				AssociatedRule: ruleRef{ID: rr.ID, Index: i}})
 		}
 		for _, f := range rr.Findings {

@@ -388,6 +388,14 @@ func TestCheckSkipped(t *testing.T) {
 		!strings.Contains(n.Message.Text, reason) {
 		t.Errorf("SARIF notification: %+v", n)
 	}
+
+	// GitHub Actions: a notice, which fails no job.
+	t.Setenv("GITHUB_ACTIONS", "true")
+	_, errOut, code = run(t, "check", spark, "--rules", rules)
+	if code != 0 || !strings.Contains(errOut, "\n::notice title=leakscan sessions::rule sessions skipped, as it checks nothing in the dump: "+reason+"\n") ||
+		strings.Count(errOut, "::") != 2 {
+		t.Errorf("annotations: exit %d, stderr %q", code, errOut)
+	}
 }
 
 // TestCheckBuiltinFieldMissing: builtin:spark on a Spark whose
