@@ -38,7 +38,8 @@ type Plan struct {
 // them and has no line of them to fix: when none of them matches
 // anything the dump is not of the application they are written for, and
 // the note says so; else it lists the rules that check nothing and their
-// patterns (a Spark executor without netty's pooled arenas). A field a
+// patterns (a Spark executor without netty's pooled arenas), its count
+// taking also the rules skipped for a field (below). A field a
 // built-in rule reads that the dump's classes lack (or give another type)
 // is no mistake of the user's either, but most likely another version of
 // the application (a Spark whose MemoryConsumer has no field used): the
@@ -46,8 +47,9 @@ type Plan struct {
 func Resolve(f *File, g *heap.Graph) (*Plan, error) {
 	p := &Plan{file: f, skip: make([]string, len(f.Rules))}
 	var notes []Note
-	var idle []string   // "id (pattern)" of each rule noted
-	var versions []Note // for built-in rules: those reading a field the dump's classes lack
+	var idle []string    // "id (pattern)" of each rule noted
+	var versions []Note  // for built-in rules: those reading a field the dump's classes lack
+	var skipped []string // each rule skipped and why, in a few words, in the rules' order
 	for i := range f.Rules {
 		r := &f.Rules[i]
 		misses, err := r.resolve(g)
@@ -56,6 +58,7 @@ func Resolve(f *File, g *heap.Graph) (*Plan, error) {
 			p.skip[i] = fm.reason()
 			versions = append(versions, Note{Message: fmt.Sprintf("%s: rule %s checks nothing, the dump's classes not being as it expects (another version of %s?): %s",
 				f.name, r.ID, f.app, p.skip[i])})
+			skipped = append(skipped, r.ID+" (the dump's classes not as it expects: see below)")
 			continue
 		}
 		if err != nil {
@@ -70,11 +73,16 @@ func Resolve(f *File, g *heap.Graph) (*Plan, error) {
 		if len(misses) > 0 {
 			p.skip[i] = strings.Join(reasons, "; ")
 			idle = append(idle, fmt.Sprintf("%s (%s)", r.ID, strings.Join(patterns, ", ")))
+			skipped = append(skipped, fmt.Sprintf("%s (no class in the dump matching %s)", r.ID, strings.Join(patterns, ", ")))
 		}
 	}
 	switch {
 	case f.app == "" || len(idle) == 0:
 		p.Notes = notes
+	case len(versions) > 0:
+		// The count takes every rule that checks nothing, also those the
+		// notes on versions below are about.
+		p.Notes = []Note{{Message: fmt.Sprintf("%s: %d of %d rules check nothing: %s", f.name, len(skipped), len(f.Rules), strings.Join(skipped, "; "))}}
 	case len(idle) == len(f.Rules):
 		p.Notes = []Note{{Message: fmt.Sprintf("%s: no %s class in the dump: its %d rules check nothing", f.name, f.app, len(f.Rules))}}
 	case len(idle) == 1:

@@ -418,6 +418,7 @@ func TestCheckBuiltinFieldMissing(t *testing.T) {
 	out, errOut, code := run(t, "check", dump, "--rules", "builtin:spark")
 	if code != 0 || !strings.Contains(out, "skip  spark-memory-accounting (error, accounting): "+reason+"\n") ||
 		!strings.Contains(out, "ok    spark-duplicate-classes") || !strings.Contains(out, "0 error(s), 0 warning(s), 2 skipped") ||
+		!strings.Contains(errOut, "builtin:spark: 2 of 3 rules check nothing: spark-memory-accounting") ||
 		!strings.Contains(errOut, "builtin:spark: rule spark-memory-accounting checks nothing") || !strings.Contains(errOut, reason) {
 		t.Errorf("builtin:spark: exit %d, stderr %q\n%s", code, errOut, out)
 	}
