@@ -69,7 +69,9 @@ roots; a GC-root object is dominated only by the super-root; a local variable
 of a known thread (JAVA FRAME / JNI LOCAL root) is an edge from that thread,
 so a thread retains what only its stack holds; every object references its
 class; referents of java.lang.ref.Reference count unless --weak=ignore;
-objects no root reaches are left out (and totalled) unless --keep-unreachable.`,
+objects no root reaches are left out (and totalled) unless --keep-unreachable,
+which makes them roots (and totals them as kept: percentages are then of the
+reachable and the unreachable objects together).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -158,11 +160,42 @@ type domNode struct {
 
 // domReport is the JSON form of `leakscan dominators`.
 type domReport struct {
-	ReachableObjects   int64      `json:"reachable_objects"`
-	ReachableBytes     uint64     `json:"reachable_bytes"`
-	UnreachableObjects int64      `json:"unreachable_objects"`
-	UnreachableBytes   uint64     `json:"unreachable_bytes"`
-	Objects            []*domNode `json:"objects"`
+	heapTotals
+	Objects []*domNode `json:"objects"`
+}
+
+// heapTotals are what the GC roots reach and what they do not, as the
+// line under a dominators table says them and its JSON gives them.
+// UnreachableKept: --keep-unreachable took the unreachable objects into
+// the tree as roots, so retained sizes and percentages count them (the
+// percentages are of ReachableBytes and UnreachableBytes together).
+type heapTotals struct {
+	ReachableObjects   int64  `json:"reachable_objects"`
+	ReachableBytes     uint64 `json:"reachable_bytes"`
+	UnreachableObjects int64  `json:"unreachable_objects"`
+	UnreachableBytes   uint64 `json:"unreachable_bytes"`
+	UnreachableKept    bool   `json:"unreachable_kept"`
+}
+
+// totalsOf returns the tree's totals, the objects it keeps that no GC
+// root reaches counted as unreachable.
+func totalsOf(t *dominator.Tree) heapTotals {
+	return heapTotals{ReachableObjects: t.ReachableObjects - t.KeptObjects, ReachableBytes: t.ReachableBytes - t.KeptBytes,
+		UnreachableObjects: t.UnreachableObjects + t.KeptObjects, UnreachableBytes: t.UnreachableBytes + t.KeptBytes,
+		UnreachableKept: t.KeptObjects > 0}
+}
+
+// String says the totals as the line under a table ends: "reachable:
+// 85,282 objects, 4.4 MiB; unreachable (left out): 149 objects, 10 KiB".
+func (h heapTotals) String() string {
+	s := fmt.Sprintf("reachable: %s, %s", objects(h.ReachableObjects), render.Size(h.ReachableBytes))
+	switch {
+	case h.UnreachableKept:
+		s += fmt.Sprintf("; unreachable (kept as roots, so in retained sizes and %%): %s, %s", objects(h.UnreachableObjects), render.Size(h.UnreachableBytes))
+	case h.UnreachableObjects > 0:
+		s += fmt.Sprintf("; unreachable (left out): %s, %s", objects(h.UnreachableObjects), render.Size(h.UnreachableBytes))
+	}
+	return s
 }
 
 func percent(part, whole uint64) float64 {
@@ -236,8 +269,7 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, format render.Format) error {
 	nodes := o.collect(t, min)
 	if format == render.JSON {
-		return render.WriteJSON(s.Out, &domReport{ReachableObjects: t.ReachableObjects, ReachableBytes: t.ReachableBytes,
-			UnreachableObjects: t.UnreachableObjects, UnreachableBytes: t.UnreachableBytes, Objects: nodes})
+		return render.WriteJSON(s.Out, &domReport{heapTotals: totalsOf(t), Objects: nodes})
 	}
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"},
@@ -286,11 +318,7 @@ func shownOf(n, all int) string {
 
 // writeReachable ends the line under a table with the tree's totals.
 func writeReachable(s *IOStreams, t *dominator.Tree) {
-	fmt.Fprintf(s.Out, "reachable: %s, %s", objects(t.ReachableObjects), render.Size(t.ReachableBytes))
-	if t.UnreachableObjects > 0 {
-		fmt.Fprintf(s.Out, "; unreachable (left out): %s, %s", objects(t.UnreachableObjects), render.Size(t.UnreachableBytes))
-	}
-	fmt.Fprintln(s.Out)
+	fmt.Fprintln(s.Out, totalsOf(t))
 }
 
 func (o *dominatorsOptions) groupKey(t *dominator.Tree, x heap.ObjectIndex) string {

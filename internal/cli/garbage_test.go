@@ -166,3 +166,54 @@ func TestHistogramUnreachableNote(t *testing.T) {
 		t.Errorf("dominators part damaged: exit %d, stderr %q:\n%s", code, errOut, out)
 	}
 }
+
+// With --keep-unreachable the objects no GC root reaches are in the tree,
+// and the totals say how many and how big they are, as the default mode
+// says what it leaves out: the footer said "reachable: 8 objects", the
+// garbage among them, and the JSON "unreachable_objects": 0.
+func TestKeepUnreachableTotals(t *testing.T) {
+	dump, _, _, _ := garbageDump(t)
+	const (
+		left = "reachable: 4 objects, 1.1 KiB; unreachable (left out): 4 objects, 96 B\n"
+		kept = "reachable: 4 objects, 1.1 KiB; unreachable (kept as roots, so in retained sizes and %): 4 objects, 96 B\n"
+	)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dominators", dump}, left},
+		{[]string{"dominators", dump, "--keep-unreachable"}, kept},
+		{[]string{"dominators", dump, "--keep-unreachable", "--group-by", "class"}, kept},
+		{[]string{"suspects", dump, "--keep-unreachable", "--threshold", "100"},
+			"No suspect: nothing retains 100% or more of the heap, unreachable objects kept as roots included (1.1 KiB, 96 B of it in 4 unreachable objects).\n"},
+	} {
+		out, errOut, code := run(t, c.args...)
+		if code != 0 || !strings.HasSuffix(out, c.want) {
+			t.Errorf("%v: exit %d (%s); want the output to end %q:\n%s", c.args, code, errOut, c.want, out)
+		}
+	}
+	for _, keep := range []bool{false, true} {
+		args := []string{"dominators", dump, "--format", "json"}
+		if keep {
+			args = append(args, "--keep-unreachable")
+		}
+		out, errOut, code := run(t, args...)
+		var r heapTotals
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("%v: exit %d (%s), %v", args, code, errOut, err)
+		}
+		if want := (heapTotals{4, 1080, 4, 96, keep}); r != want {
+			t.Errorf("%v: %+v, want %+v", args, r, want)
+		}
+	}
+	// A suspect's sentence says what its share is of.
+	out, _, _ := run(t, "suspects", dump, "--keep-unreachable")
+	if !strings.Contains(out, "% of the heap, unreachable objects kept as roots included)") {
+		t.Errorf("suspects --keep-unreachable:\n%s", out)
+	}
+	// The report's summary says it as dominators does.
+	out, _, _ = run(t, "report", dump, "--keep-unreachable", "-o", "-")
+	if _, summary, _ := strings.Cut(out, ">Dominator tree</th><td>"); !strings.HasPrefix(summary, strings.TrimSuffix(kept, "\n")+"</td>") {
+		t.Errorf("report --keep-unreachable: the summary of the tree is %.200q", summary)
+	}
+}

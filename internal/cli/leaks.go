@@ -596,7 +596,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 			if f == render.JSON {
 				return render.WriteJSON(s.Out, sus)
 			}
-			writeSuspects(s.Out, sus, tree.ReachableBytes, pct)
+			writeSuspects(s.Out, sus, tree, pct)
 			return nil
 		},
 	}
@@ -606,11 +606,15 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 	return cmd
 }
 
-// writeSuspects writes the suspects as text; threshold is --threshold's
-// percentage (given as "10" or "10%").
-func writeSuspects(w io.Writer, sus []leaks.Suspect, reachable uint64, threshold float64) {
+// writeSuspects writes the suspects found in t as text; threshold is
+// --threshold's percentage (given as "10" or "10%").
+func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshold float64) {
 	if len(sus) == 0 {
-		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of the reachable heap (%s).\n", threshold, render.Size(reachable))
+		size := render.Size(t.ReachableBytes)
+		if h := totalsOf(t); h.UnreachableKept {
+			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), nouns(int(h.UnreachableObjects), "unreachable object", "unreachable objects"))
+		}
+		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of %s (%s).\n", threshold, leaks.PercentBase(t), size)
 		return
 	}
 	for i, sp := range sus {

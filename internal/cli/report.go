@@ -58,8 +58,9 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 			info.Index = indexReport(x)
 			d := &report.Data{
 				Title:     x.dump,
-				Summary:   infoPairs(info),
+				Summary:   append(infoPairs(info), [2]string{"Dominator tree", totalsOf(tree).String()}),
 				Threshold: pct,
+				Whole:     leaks.PercentBase(tree),
 				Suspects:  leaks.Suspects(graph, tree, search, pct/100),
 				Tree:      report.BuildTree(tree),
 				Loaders:   leaks.ClassLoaders(graph, tree, search),

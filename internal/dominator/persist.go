@@ -14,6 +14,8 @@ type treeMeta struct {
 	madeWith
 	ReachableObjects, UnreachableObjects int64
 	ReachableBytes, UnreachableBytes     uint64
+	KeptObjects                          int64
+	KeptBytes                            uint64
 	ThreadLocals                         map[heap.ObjectIndex][]heap.ObjectIndex
 }
 
@@ -21,7 +23,7 @@ type treeMeta struct {
 // object, and the top level in display order.
 func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 	meta, err := json.Marshal(&treeMeta{madeWith: madeWithOf(opts), ReachableObjects: t.ReachableObjects, UnreachableObjects: t.UnreachableObjects,
-		ReachableBytes: t.ReachableBytes, UnreachableBytes: t.UnreachableBytes, ThreadLocals: t.ThreadLocals})
+		ReachableBytes: t.ReachableBytes, UnreachableBytes: t.UnreachableBytes, KeptObjects: t.KeptObjects, KeptBytes: t.KeptBytes, ThreadLocals: t.ThreadLocals})
 	if err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 		return nil, false, nil
 	}
 	t = &Tree{g: g, ReachableObjects: m.ReachableObjects, UnreachableObjects: m.UnreachableObjects,
-		ReachableBytes: m.ReachableBytes, UnreachableBytes: m.UnreachableBytes, ThreadLocals: m.ThreadLocals}
+		ReachableBytes: m.ReachableBytes, UnreachableBytes: m.UnreachableBytes, KeptObjects: m.KeptObjects, KeptBytes: m.KeptBytes, ThreadLocals: m.ThreadLocals}
 	n := g.NumObjects()
 	// idom and retained are checked as they are used (idomChecked,
 	// retainedChecked): dominators and paths read a few entries of them.

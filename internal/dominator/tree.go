@@ -42,13 +42,20 @@ type Tree struct {
 	idom []int32
 	// retained[o]: bytes freed if o were: o and everything it dominates.
 	retained []uint64
-	// ReachableObjects and ReachableBytes count what the GC roots keep
-	// alive (with KeepUnreachable, everything).
+	// ReachableObjects and ReachableBytes count what the tree holds: what
+	// the GC roots keep alive and, with KeepUnreachable, the rest too
+	// (KeptObjects and KeptBytes of them).
 	ReachableObjects int64
 	ReachableBytes   uint64
-	// UnreachableObjects and UnreachableBytes are left out of the tree.
+	// UnreachableObjects and UnreachableBytes are left out of the tree
+	// (none with KeepUnreachable).
 	UnreachableObjects int64
 	UnreachableBytes   uint64
+	// KeptObjects and KeptBytes are what no GC root reaches that
+	// KeepUnreachable took into the tree, as roots of their own or below
+	// them: a part of ReachableObjects and ReachableBytes (0 without it).
+	KeptObjects int64
+	KeptBytes   uint64
 	// ThreadLocals maps a thread object to the objects its stack frames
 	// hold (JAVA FRAME and JNI LOCAL roots of a known thread), which the
 	// tree treats as referenced by the thread rather than as roots.
@@ -86,11 +93,15 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 	}
 	var extraRoots func(func(int32) bool) []int32
 	if opts.KeepUnreachable {
+		// Called once the search from the GC roots is done: every object
+		// it has not visited is one they do not reach.
 		extraRoots = func(visited func(int32) bool) []int32 {
 			var out []int32
 			for o := 0; o < n; o++ {
 				if !visited(int32(o)) {
 					out = append(out, int32(o))
+					t.KeptObjects++
+					t.KeptBytes += g.ShallowSize(heap.ObjectIndex(o))
 				}
 			}
 			return out

@@ -75,6 +75,10 @@ func TestSemantics(t *testing.T) {
 	if keep.Idom(at(lost)) != TopLevel || keep.UnreachableObjects != 0 || keep.ReachableBytes != total {
 		t.Errorf("keep unreachable: idom(lost) = %d", keep.Idom(at(lost)))
 	}
+	// What the roots do not reach is counted, though kept in the tree.
+	if keep.KeptObjects != 1 || keep.KeptBytes != g.ShallowSize(at(lost)) || tr.KeptObjects != 0 || tr.KeptBytes != 0 {
+		t.Errorf("kept: %d objects, %d bytes (without the option %d, %d); want 1, %d (0, 0)", keep.KeptObjects, keep.KeptBytes, tr.KeptObjects, tr.KeptBytes, g.ShallowSize(at(lost)))
+	}
 	byClass := tr.ClassRetained()
 	if c := g.ClassOf(at(th)); byClass[c] != tr.Retained(at(th)) {
 		t.Errorf("class retained of Thread = %d, want %d", byClass[c], tr.Retained(at(th)))

@@ -136,7 +136,7 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		// left out 53 of the 82 KiB 1,224 Strings retain on Basic.hprof
 		// (their byte[] values).
 		sp.Retains = retainedClasses(g, t, gr.members, 5)
-		sp.Sentence = sentence(sp, sp.Retains)
+		sp.Sentence = sentence(sp, sp.Retains, PercentBase(t))
 		out = append(out, sp)
 	}
 	slices.SortStableFunc(out, func(a, b Suspect) int {
@@ -150,6 +150,16 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 // class).
 func groupName(g *heap.Graph, x heap.ObjectIndex) string {
 	return heap.SourceName(g.Classes[g.ClassOf(x)].Name)
+}
+
+// PercentBase names what a suspect's percentage is of, the tree's
+// ReachableBytes: the reachable heap, or, when KeepUnreachable took
+// objects no GC root reaches into the tree, the heap with those.
+func PercentBase(t *dominator.Tree) string {
+	if t.KeptObjects > 0 {
+		return "the heap, unreachable objects kept as roots included"
+	}
+	return "the reachable heap"
 }
 
 func percentOf(part, whole uint64) float64 {
@@ -194,7 +204,7 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 	if cur == x {
 		held = sp.Retains
 	}
-	sp.Sentence = sentence(sp, held)
+	sp.Sentence = sentence(sp, held, PercentBase(t))
 	sp.Chain = foldSteps(sp.Chain) // after the sentence, which names its objects
 	return sp
 }
@@ -268,8 +278,9 @@ func simpleName(class string) string {
 
 // sentence explains a suspect in plain words; held is the biggest classes,
 // biggest first, of what an object suspect's accumulation point (the end
-// of its chain) retains, or of what all a class suspect's instances do.
-func sentence(sp Suspect, held []ClassShare) string {
+// of its chain) retains, or of what all a class suspect's instances do;
+// whole names what its percentage is of (PercentBase).
+func sentence(sp Suspect, held []ClassShare, whole string) string {
 	var b strings.Builder
 	// Name the suspect by the most telling object on its chain: the last
 	// one outside the JDK before the accumulation point, else the first.
@@ -319,7 +330,7 @@ func sentence(sp Suspect, held []ClassShare) string {
 		retained = named.Retained
 		percent = sp.Percent * float64(named.Retained) / float64(sp.Retained)
 	}
-	fmt.Fprintf(&b, ", %s %s (%.0f%% of the reachable heap)", verb, humanize.IBytes(retained), percent)
+	fmt.Fprintf(&b, ", %s %s (%.0f%% of %s)", verb, humanize.IBytes(retained), percent, whole)
 	acc := sp.Chain[len(sp.Chain)-1].Object
 	if len(sp.Chain) > 1 {
 		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))

@@ -49,6 +49,9 @@ type Data struct {
 	Title     string
 	Summary   [][2]string
 	Threshold float64 // suspects' threshold, percent of Reachable
+	// Whole names what Reachable is, which percentages are of
+	// (leaks.PercentBase): "the reachable heap".
+	Whole     string
 	Suspects  []leaks.Suspect
 	Tree      *Node
 	Histogram []HistRow // biggest retained first
@@ -149,7 +152,11 @@ func BuildTree(t *dominator.Tree) *Node {
 		slices.SortStableFunc(out, func(a, b *Node) int { return cmp.Compare(b.Size, a.Size) })
 		return out
 	}
-	return &Node{Name: "all reachable objects", Size: t.ReachableBytes, Children: build(t.UnorderedChildren(heap.None), 0)}
+	name := "all reachable objects"
+	if t.KeptObjects > 0 {
+		name = "all objects, unreachable ones kept as roots included"
+	}
+	return &Node{Name: name, Size: t.ReachableBytes, Children: build(t.UnorderedChildren(heap.None), 0)}
 }
 
 // RetainedBelowShallow reports whether a Histogram row retains less than
