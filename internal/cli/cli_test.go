@@ -455,8 +455,8 @@ func TestInspectCSVAndUsage(t *testing.T) {
 	for _, r := range recs[1:] {
 		sections[r[0]]++
 	}
-	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,retained_bytes,reachable" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
-		recs[1][6] != "4163216" || sections["object"] != 1 || sections["field"] != 7 || sections["referrer"] != 2 ||
+	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,shallow_bytes,retained_bytes,reachable" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
+		recs[1][6] != "48" || recs[1][7] != "4163216" || sections["object"] != 1 || sections["field"] != 7 || sections["referrer"] != 2 ||
 		recs[len(recs)-1][0] != "more-referrers" || recs[len(recs)-1][3] != "1" {
 		t.Errorf("csv: %q", recs)
 	}
@@ -790,7 +790,7 @@ func TestInspectElementsLimit(t *testing.T) {
 		t.Errorf("json: %v, %d elements, more_elements %d", err, len(r.Elements), r.MoreElements)
 	}
 	out, _, _ = run(t, "inspect", spark, data, "--limit", "2", "--format", "csv")
-	if !strings.Contains(out, "\nmore-elements,,,65534,,,,\n") {
+	if !strings.Contains(out, "\nmore-elements,,,65534,,,,,\n") {
 		t.Errorf("csv:\n%s", out)
 	}
 	out, _, _ = run(t, "inspect", spark, data, "--limit", "0")
@@ -999,5 +999,103 @@ func TestMinRetainedForms(t *testing.T) {
 	all, _, _ := run(t, "dominators", basic, "--format", "csv")
 	if strings.Count(want, "\n") >= strings.Count(all, "\n") {
 		t.Errorf("--min-retained 1%% left nothing out:\n%s", want)
+	}
+}
+
+// inspect --format csv carries what JSON does, in exact bytes: the
+// object's shallow size (the csv had no such column), its dominator, GC
+// root, class object, superclass, loader, text and length (it had none of
+// them) and how many referrers are garbage; and JSON gives every list,
+// [] where the object has none (an instance's elements were left out, an
+// array's fields).
+func TestInspectCSVAsJSON(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	garbage, _, data, b1 := garbageDump(t)
+	for _, c := range []struct{ dump, id string }{
+		{spark, "0xfab15020"}, // an instance held by a thread's local
+		{spark, "0xfab5a9c0"}, // an array, its class the JVM's own
+		{spark, "0xfab14de8"}, // a class object
+		{spark, "0xfab147b0"}, // a string
+		{garbage, b1},         // garbage
+		{garbage, data},       // referred to by garbage
+	} {
+		args := []string{"inspect", c.dump, c.id, "--limit", "2"}
+		out, errOut, code := run(t, append(args, "--format", "json")...)
+		var lists map[string]json.RawMessage
+		var r inspectReport // as the command made it, read back
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("%v: exit %d (%s), %v", args, code, errOut, err)
+		}
+		json.Unmarshal([]byte(out), &lists)
+		for _, key := range []string{"fields", "statics", "elements", "referrers"} {
+			if l := string(lists[key]); l == "" || l == "null" {
+				t.Errorf("%s json: %q is %q, want a list", c.id, key, l)
+			}
+		}
+		// The rows csv must have, by section: the values of the columns
+		// named.
+		type cells map[string]string
+		want := map[string][]cells{
+			"object": {{"object": r.ID, "shallow_bytes": strconv.FormatUint(r.Shallow, 10), "retained_bytes": strconv.FormatUint(r.Retained, 10)}},
+		}
+		for section, p := range map[string]*objectRef{"immediate-dominator": r.Dominator, "class-object": r.ClassObject, "superclass": r.Superclass, "class-loader": r.Loader} {
+			if p != nil {
+				want[section] = []cells{{"object": p.ID, "retained_bytes": strconv.FormatUint(p.Retained, 10)}}
+			}
+		}
+		value := func(section, v string) { want[section] = []cells{{"value": v}} }
+		if r.Bootstrap {
+			value("class-loader", "<bootstrap>")
+		}
+		if r.GCRoot != "" {
+			value("gc-root", r.GCRoot)
+		}
+		if r.String != nil {
+			value("string", *r.String)
+		}
+		if r.Length != nil {
+			value("length", strconv.Itoa(*r.Length))
+		}
+		for section, n := range map[string]int{"more-elements": r.MoreElements, "more-referrers": r.More, "unreachable-referrers": r.UnreachableReferrers} {
+			if n > 0 {
+				value(section, strconv.Itoa(n))
+			}
+		}
+		for section, n := range map[string]int{"field": len(r.Fields), "static": len(r.Statics), "element": len(r.Elements), "referrer": len(r.Referrers)} {
+			for range n {
+				want[section] = append(want[section], cells{})
+			}
+		}
+		out, _, _ = run(t, append(args, "--format", "csv")...)
+		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]cells{}
+		for _, rec := range recs[1:] {
+			row := cells{}
+			for i, key := range recs[0] {
+				row[key] = rec[i]
+			}
+			got[rec[0]] = append(got[rec[0]], row)
+		}
+		for section, rows := range want {
+			if len(got[section]) != len(rows) {
+				t.Errorf("%s csv: %d %s rows, json %d:\n%s", c.id, len(got[section]), section, len(rows), out)
+				continue
+			}
+			for i, row := range rows {
+				for key, v := range row {
+					if got[section][i][key] != v {
+						t.Errorf("%s csv: %s row %d: %s %q, json %q", c.id, section, i, key, got[section][i][key], v)
+					}
+				}
+			}
+		}
+		for section := range got {
+			if want[section] == nil {
+				t.Errorf("%s csv: %s rows, json has none", c.id, section)
+			}
+		}
 	}
 }

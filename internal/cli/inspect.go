@@ -91,7 +91,7 @@ heading counts (JSON: unreachable_referrers).`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.limit, "limit", 20, "array elements and referrers to show")
-	f.StringVar(&o.format, "format", "table", "table, json or csv (one row per field, element and referrer)")
+	f.StringVar(&o.format, "format", "table", "table, json or csv (the object's row, then one per fact, field, element and referrer; exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
 	return cmd
@@ -123,6 +123,9 @@ type referrer struct {
 	Field string `json:"field"`
 }
 
+// inspectReport is one object as inspect shows it. Its lists (Fields,
+// Statics, Elements, Referrers) are [] in JSON where the object has none:
+// an instance has no elements, an array no fields.
 type inspectReport struct {
 	objectRef
 	Shallow   uint64     `json:"shallow_bytes"`
@@ -139,9 +142,9 @@ type inspectReport struct {
 	GCRoot      string      `json:"gc_root,omitempty"`
 	String      *string     `json:"string,omitempty"`
 	Length      *int        `json:"length,omitempty"`
-	Fields      []fieldView `json:"fields,omitempty"`
-	Statics     []fieldView `json:"statics,omitempty"`
-	Elements    []fieldView `json:"elements,omitempty"`
+	Fields      []fieldView `json:"fields"`
+	Statics     []fieldView `json:"statics"`
+	Elements    []fieldView `json:"elements"`
 	// MoreElements counts the array's elements --limit leaves out.
 	MoreElements int `json:"more_elements,omitempty"`
 	// Referrers: those a GC root reaches first, then the garbage, each
@@ -152,36 +155,70 @@ type inspectReport struct {
 	UnreachableReferrers int `json:"unreachable_referrers,omitempty"`
 }
 
-// grid is the report as one flat table, for CSV: a row per field, static,
-// element and referrer, each saying which it is (section), with the
-// object's own line first.
+// grid is the report as one flat table, for CSV, with what the table and
+// JSON give: the object's own line first (its reachability as the value),
+// then a row each for its immediate dominator, GC root, class object,
+// superclass, loader, text and length where it has them, and per field,
+// static, element and referrer, each saying which it is (section).
+// Sizes are exact bytes; a row that names no object leaves their columns
+// empty, and only the object's own row has a shallow size, as in JSON.
 func (r *inspectReport) grid() *render.Grid {
 	gr := &render.Grid{Columns: []render.Column{{Title: "Section", Key: "section"}, {Title: "Name", Key: "name"},
-		{Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Object", Key: "object"},
-		{Title: "Class", Key: "class"}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}, {Title: "Reachable", Key: "reachable"}}}
-	gr.Rows = append(gr.Rows, []any{"object", "", "", r.Status, r.ID, r.Class, r.Retained, strconv.FormatBool(r.Reachable)})
+		{Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Object", Key: "object"}, {Title: "Class", Key: "class"},
+		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}, {Title: "Reachable", Key: "reachable"}}}
+	// row is a line of the section; p, if set, the object it names.
+	row := func(section, name, typ, value string, p *objectRef) []any {
+		cells := []any{section, name, typ, value, "", "", "", "", ""}
+		if p != nil {
+			cells[4], cells[5], cells[7], cells[8] = p.ID, p.Class, p.Retained, strconv.FormatBool(p.Reachable)
+		}
+		gr.Rows = append(gr.Rows, cells)
+		return cells
+	}
+	row("object", "", "", r.Status, &r.objectRef)[6] = r.Shallow
+	// In the table's order.
+	refRow := func(section string, p *objectRef) {
+		if p != nil {
+			row(section, "", "object", "", p)
+		}
+	}
+	refRow("immediate-dominator", r.Dominator)
+	if r.GCRoot != "" {
+		row("gc-root", "", "", r.GCRoot, nil)
+	}
+	refRow("class-object", r.ClassObject)
+	refRow("superclass", r.Superclass)
+	refRow("class-loader", r.Loader)
+	if r.Bootstrap {
+		row("class-loader", "", "", "<bootstrap>", nil)
+	}
+	if r.String != nil {
+		row("string", "", "", *r.String, nil)
+	}
+	if r.Length != nil {
+		row("length", "", "", strconv.Itoa(*r.Length), nil)
+	}
 	for _, sec := range []struct {
 		name  string
 		views []fieldView
 	}{{"field", r.Fields}, {"static", r.Statics}, {"element", r.Elements}} {
 		for _, v := range sec.views {
-			row := []any{sec.name, v.Name, v.Type, v.Value, "", "", "", ""}
-			if v.Ref != nil {
-				row[4], row[5], row[6], row[7] = v.Ref.ID, v.Ref.Class, v.Ref.Retained, strconv.FormatBool(v.Ref.Reachable)
-			}
-			gr.Rows = append(gr.Rows, row)
+			row(sec.name, v.Name, v.Type, v.Value, v.Ref)
 		}
 	}
 	// As the table's "… and N more": a reader of the csv must not take
 	// the rows for all the elements or referrers.
 	if r.MoreElements > 0 {
-		gr.Rows = append(gr.Rows, []any{"more-elements", "", "", strconv.Itoa(r.MoreElements), "", "", "", ""})
+		row("more-elements", "", "", strconv.Itoa(r.MoreElements), nil)
 	}
 	for _, ref := range r.Referrers {
-		gr.Rows = append(gr.Rows, []any{"referrer", ref.Field, "object", "", ref.ID, ref.Class, ref.Retained, strconv.FormatBool(ref.Reachable)})
+		row("referrer", ref.Field, "object", "", &ref.objectRef)
 	}
 	if r.More > 0 {
-		gr.Rows = append(gr.Rows, []any{"more-referrers", "", "", strconv.Itoa(r.More), "", "", "", ""})
+		row("more-referrers", "", "", strconv.Itoa(r.More), nil)
+	}
+	if r.UnreachableReferrers > 0 {
+		row("unreachable-referrers", "", "", strconv.Itoa(r.UnreachableReferrers), nil)
 	}
 	return gr
 }
@@ -242,7 +279,8 @@ func truncate(s string, n int) string {
 
 func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectReport {
 	g := t.Graph()
-	r := &inspectReport{objectRef: *o.ref(t, x), Shallow: g.ShallowSize(x), GCRoot: g.DescribeRoot(x)}
+	r := &inspectReport{objectRef: *o.ref(t, x), Shallow: g.ShallowSize(x), GCRoot: g.DescribeRoot(x),
+		Fields: []fieldView{}, Statics: []fieldView{}, Elements: []fieldView{}, Referrers: []referrer{}}
 	switch d := t.Idom(x); {
 	case d == dominator.Unreachable:
 		r.Status = "unreachable from GC roots"
@@ -321,7 +359,6 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 		}
 	}
 	in, r.UnreachableReferrers = append(live, dead...), len(dead)
-	r.Referrers = []referrer{}
 	for i, from := range in {
 		if i >= o.limit {
 			r.More = len(in) - i
