@@ -48,11 +48,13 @@ func leakCommand(s *IOStreams, g *globalOptions, use, short, long string,
 }
 
 func newClassLoadersCmd(s *IOStreams, g *globalOptions) *cobra.Command {
-	return leakCommand(s, g, "classloaders [DUMP]", "Class loaders, the classes they define, duplicate classes, and what keeps loaders alive",
-		`Lists every class loader (the bootstrap and system loaders included): its
-class, id, parent (<bootstrap> for a null parent field), how many classes it
-defined, how many instances those have, and its retained size (none for
-<bootstrap>, the JVM's own loader, which is no object). Then every class name
+	var top int
+	cmd := leakCommand(s, g, "classloaders [DUMP]", "Class loaders, the classes they define, duplicate classes, and what keeps loaders alive",
+		`Lists the class loaders (the bootstrap and system loaders included), biggest
+retained size first: each one's class, id, parent (<bootstrap> for a null
+parent field), how many classes it defined, how many instances those have,
+and its retained size (none for <bootstrap>, the JVM's own loader, which is
+no object). Then every class name
 more than one loader defines (Metaspace/PermGen leaks: a loader per job, never
 released), and for each loader that is not the JDK's the shortest strong path
 from a GC root that keeps it alive, grouped by the shape of the path (the
@@ -61,19 +63,28 @@ reference holds, which have none. The JDK's loaders are those of a JDK package
 (java., javax., jdk., sun., com.sun.), but for java.net.URLClassLoader and the
 few others applications instantiate. A loader no GC root reaches is marked
 unreachable: the next GC collects it with its classes, so its classes are not
-counted as defined more than once. --format csv writes the loaders alone.`,
+counted as defined more than once. --top N lists the N loaders that retain the
+most (0 = all; JSON counts the rest in more_loaders); the class names and the
+paths cover every loader. --format csv writes the loaders alone.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.ClassLoaders(t.Graph(), t, search)
+			shown := *r
+			if top > 0 && len(r.Loaders) > top {
+				shown.Loaders, shown.MoreLoaders = r.Loaders[:top], len(r.Loaders)-top
+			}
 			switch format {
 			case render.JSON:
-				return render.WriteJSON(w, r)
+				return render.WriteJSON(w, &shown)
 			case render.CSV:
-				return loaderGrid(r, format).Write(w, format)
+				return loaderGrid(shown.Loaders, format).Write(w, format)
 			}
-			if err := loaderGrid(r, format).Write(w, format); err != nil {
+			if err := loaderGrid(shown.Loaders, format).Write(w, format); err != nil {
 				return err
 			}
-			fmt.Fprintln(w, "(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)")
+			if slices.ContainsFunc(shown.Loaders, func(l leaks.Loader) bool { return l.ID == "0x0" }) {
+				fmt.Fprintln(w, "(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)")
+			}
+			fmt.Fprintf(w, "\n%s %s shown\n", shownOf(len(shown.Loaders), len(r.Loaders)), plural(len(r.Loaders), "class loader", "class loaders"))
 			fmt.Fprintf(w, "\n%s defined by more than one loader", nouns(len(r.Duplicates), "class name is", "class names are"))
 			if n := unreachableLoaders(r); n > 0 {
 				fmt.Fprintf(w, " (not counting the %d marked unreachable: garbage at the next GC)", n)
@@ -91,6 +102,8 @@ counted as defined more than once. --format csv writes the loaders alone.`,
 			writeLoaderPaths(w, r)
 			return nil
 		})
+	cmd.Flags().IntVar(&top, "top", 20, "show only the N class loaders that retain the most (0 = all)")
+	return cmd
 }
 
 // writeLoaderPaths writes what keeps the loaders that are not the JDK's
@@ -148,14 +161,14 @@ func writeLoaderPaths(w io.Writer, r *leaks.LoaderReport) {
 // loaderGrid is the loaders' table. A table marks unreachable loaders in
 // their class column; CSV has columns of its own for that and for the JDK's
 // loaders.
-func loaderGrid(r *leaks.LoaderReport, format render.Format) *render.Grid {
+func loaderGrid(loaders []leaks.Loader, format render.Format) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{{Title: "Class loader", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Parent", Key: "parent"},
 		{Title: "Classes", Key: "classes", Kind: render.Count}, {Title: "Instances", Key: "instances", Kind: render.Count}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}}}
 	csv := format == render.CSV
 	if csv {
 		grid.Columns = append(grid.Columns, render.Column{Key: "builtin"}, render.Column{Key: "unreachable"})
 	}
-	for _, l := range r.Loaders {
+	for _, l := range loaders {
 		parent := ""
 		if l.Parent != nil {
 			parent = l.Parent.Class + " " + l.Parent.ID

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -262,5 +264,39 @@ func TestClassLoaderWithoutStrongPath(t *testing.T) {
 	want := "\nWhat keeps the loaders that are not the JDK's alive (shortest strong path from a GC root):\n  1 loader, com.example.PluginLoader 0x"
 	if code != 0 || !strings.Contains(out, want) || !strings.Contains(out, leaks.NoStrongPath) {
 		t.Errorf("exit %d %s, wrote\n%s", code, errOut, out)
+	}
+}
+
+// classloaders --top N lists the N loaders that retain the most, 20 by
+// default, and says how many it left out: it printed every loader, which
+// on a job server's dump is thousands of lines. The class names several
+// loaders define and the paths still cover every loader.
+func TestClassLoadersTop(t *testing.T) {
+	jobs := filepath.Join(root(t), "testdata", "dumps", "JobServer.hprof")
+	rows := regexp.MustCompile(`(?m)^\S+ +0x[0-9a-f]+ `)
+	for _, c := range []struct {
+		args  []string
+		rows  int
+		shown string
+	}{
+		{nil, 20, "\n\n20 of 45 class loaders shown\n\n"},
+		{[]string{"--top", "3"}, 3, "\n\n3 of 45 class loaders shown\n\n"},
+		{[]string{"--top", "0"}, 45, "(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)\n\n45 class loaders shown\n\n"},
+	} {
+		out, errOut, code := run(t, append([]string{"classloaders", jobs}, c.args...)...)
+		table, _, _ := strings.Cut(out, "class names are defined by more than one loader")
+		if code != 0 || len(rows.FindAllString(table, -1)) != c.rows || !strings.Contains(out, c.shown) ||
+			!strings.Contains(out, "\n25 class names are defined by more than one loader:\n") || !strings.Contains(out, "\n  40 loaders by paths of this shape; the first's:\n") {
+			t.Errorf("%v: exit %d (%s), want %d loaders and %q:\n%s", c.args, code, errOut, c.rows, c.shown, out)
+		}
+	}
+	out, _, _ := run(t, "classloaders", jobs, "--top", "3", "--format", "json")
+	var r leaks.LoaderReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Loaders) != 3 || r.MoreLoaders != 42 || len(r.Duplicates) != 25 {
+		t.Errorf("json --top 3: %v, %d loaders, more_loaders %d, %d duplicates", err, len(r.Loaders), r.MoreLoaders, len(r.Duplicates))
+	}
+	out, _, _ = run(t, "classloaders", jobs, "--top", "3", "--format", "csv")
+	if n := strings.Count(out, "\n"); n != 4 {
+		t.Errorf("csv --top 3: %d lines, want a header and 3 loaders:\n%s", n, out)
 	}
 }

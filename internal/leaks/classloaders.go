@@ -86,8 +86,12 @@ type Duplicate struct {
 
 // LoaderReport is what `leakscan classloaders` prints.
 type LoaderReport struct {
-	Loaders    []Loader    `json:"loaders"`
-	Duplicates []Duplicate `json:"duplicate_classes"`
+	// Loaders: biggest retained size first, then most classes defined.
+	Loaders []Loader `json:"loaders"`
+	// MoreLoaders counts the loaders a caller leaves out of Loaders
+	// (classloaders --top); ClassLoaders lists them all.
+	MoreLoaders int         `json:"more_loaders,omitempty"`
+	Duplicates  []Duplicate `json:"duplicate_classes"`
 }
 
 // appLoaderClasses are the JDK's loader classes that applications
