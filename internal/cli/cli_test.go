@@ -1099,3 +1099,49 @@ func TestInspectCSVAsJSON(t *testing.T) {
 		}
 	}
 }
+
+// dominators --group-by --format json gives the totals the ungrouped JSON
+// does beside its groups (it was a bare list of groups, with no reachable
+// or unreachable counts), and an empty list where no group is left.
+func TestDominatorsGroupJSON(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	garbage, _, _, _ := garbageDump(t)
+	decode := func(args ...string) map[string]json.RawMessage {
+		t.Helper()
+		out, errOut, code := run(t, append(args, "--format", "json")...)
+		var r map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("%v: exit %d (%s), %v:\n%s", args, code, errOut, err, out)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		dump  string
+		extra []string
+	}{
+		{spark, nil},
+		{spark, []string{"--min-retained", "100%"}},
+		{garbage, []string{"--keep-unreachable"}},
+	} {
+		plain := decode(append([]string{"dominators", c.dump}, c.extra...)...)
+		for _, by := range []string{"class", "package", "classloader"} {
+			args := append([]string{"dominators", c.dump, "--group-by", by, "--top", "3"}, c.extra...)
+			grouped := decode(args...)
+			for key, v := range plain {
+				if key != "objects" && string(grouped[key]) != string(v) {
+					t.Errorf("%v: %s is %s, without --group-by %s", args, key, grouped[key], v)
+				}
+			}
+			var groups []map[string]any
+			json.Unmarshal(grouped["groups"], &groups)
+			if string(grouped["group_by"]) != strconv.Quote(by) || groups == nil || len(groups) > 3 || len(grouped) != len(plain)+1 {
+				t.Errorf("%v: group_by %s, groups %s, keys %d", args, grouped["group_by"], grouped["groups"], len(grouped))
+			}
+			for _, gr := range groups {
+				if _, ok := gr[by]; !ok {
+					t.Errorf("%v: group without %q: %v", args, by, gr)
+				}
+			}
+		}
+	}
+}

@@ -164,6 +164,15 @@ type domReport struct {
 	Objects []*domNode `json:"objects"`
 }
 
+// domGroups is the JSON form of `leakscan dominators --group-by`: the
+// totals as without it, and the groups, each under the key its grouping
+// names ("package": "java.lang").
+type domGroups struct {
+	heapTotals
+	GroupBy string           `json:"group_by"`
+	Groups  []map[string]any `json:"groups"`
+}
+
 // heapTotals are what the GC roots reach and what they do not, as the
 // line under a dominators table says them and its JSON gives them.
 // UnreachableKept: --keep-unreachable took the unreachable objects into
@@ -393,6 +402,9 @@ func (o *dominatorsOptions) writeGroups(s *IOStreams, t *dominator.Tree, min uin
 	}}
 	for _, gr := range list {
 		grid.Rows = append(grid.Rows, []any{gr.key, gr.objects, gr.shallow, gr.retained, percent(gr.retained, t.ReachableBytes)})
+	}
+	if format == render.JSON {
+		return render.WriteJSON(s.Out, &domGroups{heapTotals: totalsOf(t), GroupBy: o.groupBy, Groups: grid.Records()})
 	}
 	if err := grid.Write(s.Out, format); err != nil || format != render.Table {
 		return err

@@ -67,15 +67,7 @@ type Grid struct {
 func (g *Grid) Write(w io.Writer, f Format) error {
 	switch f {
 	case JSON:
-		rows := make([]map[string]any, 0, len(g.Rows))
-		for _, r := range g.Rows {
-			m := make(map[string]any, len(r))
-			for i, c := range g.Columns {
-				m[c.Key] = r[i]
-			}
-			rows = append(rows, m)
-		}
-		return WriteJSON(w, rows)
+		return WriteJSON(w, g.Records())
 	case CSV:
 		cw := csv.NewWriter(w)
 		head := make([]string, len(g.Columns))
@@ -114,6 +106,21 @@ func (g *Grid) Write(w io.Writer, f Format) error {
 	}
 	tw.Render()
 	return nil
+}
+
+// Records returns the rows as JSON gives them, a map from column key to
+// value each ([] when there are none): for JSON that holds them beside
+// other keys.
+func (g *Grid) Records() []map[string]any {
+	rows := make([]map[string]any, 0, len(g.Rows))
+	for _, r := range g.Rows {
+		m := make(map[string]any, len(r))
+		for i, c := range g.Columns {
+			m[c.Key] = r[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows
 }
 
 func newTable(w io.Writer) *tablewriter.Table {
