@@ -234,7 +234,7 @@ func TestClassLoadersText(t *testing.T) {
 		t.Fatalf("exit %d %s", code, errOut)
 	}
 	for _, want := range []string{"\n1 class name is defined by more than one loader:\n", "0xfd598ba0  <bootstrap> 0x0  ",
-		"559     11,132         -  \n(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)\n", "\n  1 loader:\n"} {
+		"559     11,132         -\n(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)\n", "\n  1 loader:\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Basic lacks %q:\n%s", want, out)
 		}

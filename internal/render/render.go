@@ -85,7 +85,8 @@ func (g *Grid) Write(w io.Writer, f Format) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	tw := newTable(w)
+	var buf bytes.Buffer
+	tw := newTable(&buf)
 	head := make([]string, len(g.Columns))
 	aligns := make([]int, len(g.Columns))
 	for i, c := range g.Columns {
@@ -105,7 +106,19 @@ func (g *Grid) Write(w io.Writer, f Format) error {
 		tw.Append(rec)
 	}
 	tw.Render()
-	return nil
+	return writeTrimmed(w, buf.Bytes())
+}
+
+// writeTrimmed writes table without the spaces that pad its lines' last
+// cells: tablewriter pads every cell to its column's width, the last too.
+func writeTrimmed(w io.Writer, table []byte) error {
+	out := make([]byte, 0, len(table))
+	for line := range bytes.Lines(table) {
+		out = append(out, bytes.TrimRight(line, " \n")...)
+		out = append(out, '\n')
+	}
+	_, err := w.Write(out)
+	return err
 }
 
 // Records returns the rows as JSON gives them, a map from column key to

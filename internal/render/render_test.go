@@ -47,3 +47,26 @@ func TestIndent(t *testing.T) {
 		}
 	}
 }
+
+// A table's lines end at their last character: tablewriter pads the last
+// cell too, and trailing spaces get in the way of diff and copy-paste.
+func TestTableLinesTrimmed(t *testing.T) {
+	g := &Grid{Columns: []Column{{Title: "Name", Key: "name"}, {Title: "Note", Key: "note"}}}
+	g.Rows = [][]any{{"a", "a long note"}, {"bb", ""}, {"c", "x"}}
+	var b strings.Builder
+	if err := g.Write(&b, Table); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want 5:\n%s", len(lines), b.String())
+	}
+	for _, l := range lines {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("line %q ends in a space", l)
+		}
+	}
+	if lines[3] != "bb" {
+		t.Errorf("a row whose last cell is empty reads %q, want \"bb\"", lines[3])
+	}
+}
