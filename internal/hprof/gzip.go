@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 )
 
@@ -104,7 +105,7 @@ func inflate(path string, src source, opts Options) (z inflated, err error) {
 			}
 		}
 	}()
-	in.out, in.w = tmp, bufio.NewWriterSize(tmp, 4<<20)
+	in.out, in.w = tmp, bufio.NewWriterSize(mem.Writer{W: tmp}, mem.WriteSize) // see mem.WriteSize
 	in.buf, in.seq = make([]byte, 1<<20), make([]byte, 0, 1<<20)
 	z.kind = "gzip"
 	if blockSize > 0 && blockSize <= 1<<30 {

@@ -35,6 +35,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 )
 
@@ -271,7 +272,7 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 		off = alignUp(off + uint64(len(data[i])))
 	}
 	// The sections are written in pieces at their offsets on all cores,
-	// in calls of writeCallSize: the copy into fresh page-cache pages is
+	// in calls of mem.WriteSize: the copy into fresh page-cache pages is
 	// most of a write's cost (on the bench machine, where those pages'
 	// first touch is dear, a fifth of a first run's CPU time, on one
 	// core). The gaps between sections are holes, read as zeros.
@@ -290,7 +291,7 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 	}
 	errs := make([]error, len(pieces))
 	par.Each(len(pieces), 0, func(_, k int) {
-		errs[k] = writeInCalls(tmp, pieces[k].b, pieces[k].at)
+		errs[k] = mem.WriteAt(tmp, pieces[k].b, int64(pieces[k].at))
 	})
 	err = errors.Join(errs...)
 	if cerr := tmp.Close(); err == nil {
@@ -349,30 +350,6 @@ type writePiece struct {
 
 // writePieceSize is the most Commit gives a core at once.
 const writePieceSize = 8 << 20
-
-// writeCallSize is the most one write system call writes. The page cache
-// takes its pages in folios as big as a write, up to 2 MiB; where free
-// memory is reported to a hypervisor (see mem.HugePages), a fresh 2 MiB
-// folio is a block the host took back and must fault in anew, 512 pages
-// at once, while smaller ones mostly come from memory freed in pieces.
-// On the bench machine the index parts of the bench dump (960 MB) took
-// 1.9-3.7 s to write in 8 MiB calls, 1.0-2.4 s in 2-4 MiB calls, 0.8-1.7 s
-// in 16-64 KiB calls and 0.5-0.9 s in calls of 256 KiB to 1 MiB; the first
-// run of dominators, writing the index, 8.11 s in 8 MiB calls and 6.96 s
-// in 256 KiB calls, against 7.11 s with --no-index (medians of 5 rotating
-// rounds).
-const writeCallSize = 256 << 10
-
-// writeInCalls writes b at offset at of f, at most writeCallSize bytes a
-// call.
-func writeInCalls(f *os.File, b []byte, at uint64) error {
-	for lo := 0; lo < len(b); lo += writeCallSize {
-		if _, err := f.WriteAt(b[lo:min(lo+writeCallSize, len(b))], int64(at)+int64(lo)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // ErrStale says a part does not belong to this dump or this version.
 var ErrStale = errors.New("index part is stale")

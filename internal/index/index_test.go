@@ -2,6 +2,7 @@ package index
 
 import (
 	"errors"
+	"github.com/leakscan/leakscan/internal/mem"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,7 +54,7 @@ func testPartRoundTripAndDamage(t *testing.T) {
 	}
 	w.Add("big", AsBytes(big))
 	// Written in several pieces and calls, the last of each short.
-	odd := make([]byte, writePieceSize+writeCallSize+writeCallSize/3+5)
+	odd := make([]byte, writePieceSize+mem.WriteSize+mem.WriteSize/3+5)
 	for i := range odd {
 		odd[i] = byte(i*7 + i>>12)
 	}

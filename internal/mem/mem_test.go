@@ -1,9 +1,12 @@
 package mem
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -247,3 +250,40 @@ func TestReportsFreePages(t *testing.T) {
 		}
 	}
 }
+
+// Writer and WriteAt hand the bytes on in calls of at most WriteSize, all
+// of them, in order.
+func TestWriteInCalls(t *testing.T) {
+	b := make([]byte, 2*WriteSize+WriteSize/3+7)
+	for i := range b {
+		b[i] = byte(i*7 + i>>12)
+	}
+	var calls []int
+	var got bytes.Buffer
+	w := Writer{W: writerFunc(func(p []byte) (int, error) {
+		calls = append(calls, len(p))
+		return got.Write(p)
+	})}
+	if n, err := w.Write(b); n != len(b) || err != nil {
+		t.Fatalf("Write: %d, %v", n, err)
+	}
+	if !bytes.Equal(got.Bytes(), b) || !slices.Equal(calls, []int{WriteSize, WriteSize, WriteSize/3 + 7}) {
+		t.Errorf("calls %v, bytes equal %v", calls, bytes.Equal(got.Bytes(), b))
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := WriteAt(f, b, 100); err != nil {
+		t.Fatal(err)
+	}
+	back := make([]byte, len(b)+100)
+	if _, err := f.ReadAt(back, 0); err != nil || !bytes.Equal(back[100:], b) {
+		t.Errorf("WriteAt: read back %v", err)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
