@@ -106,7 +106,18 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 			return err
 		}
 	}
-	x, plan, tree, search, err := analyseRules(s, g, args, rules, &o.tree)
+	dump, err := resolveDump(s, args)
+	if err != nil {
+		return err
+	}
+	inputs := []string{dump}
+	if !strings.HasPrefix(o.rules, "builtin:") {
+		inputs = append(inputs, o.rules)
+	}
+	if err := notAnInput(outs, inputs...); err != nil {
+		return err
+	}
+	x, plan, tree, search, err := analyseRules(s, g, []string{dump}, rules, &o.tree)
 	if err != nil {
 		return err
 	}
@@ -217,6 +228,19 @@ func distinct(outs []outputFile) error {
 		for _, b := range outs[i+1:] {
 			if a.path != "" && b.path != "" && sameFile(a.path, b.path) {
 				return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s %s and %s %s name one file: give each a file of its own", a.flag, a.path, b.flag, b.path)}
+			}
+		}
+	}
+	return nil
+}
+
+// notAnInput fails when a flag names for writing one of the command's
+// input files (the dump, a rules file): the write would replace it.
+func notAnInput(outs []outputFile, inputs ...string) error {
+	for _, o := range outs {
+		for _, in := range inputs {
+			if o.path != "" && o.path != "-" && sameFile(o.path, in) {
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s %s names an input of the command (%s): the report would replace it", o.flag, o.path, in)}
 			}
 		}
 	}

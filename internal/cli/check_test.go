@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -437,5 +438,48 @@ func TestCheckBuiltinFieldMissing(t *testing.T) {
 	if out, errOut, code := run(t, "check", dump, "--rules", rules); code != 2 || out != "" ||
 		!strings.Contains(errOut, "rule 1 (acc): accounting.field: no matching class has a field used") {
 		t.Errorf("a rules file: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// An output flag naming one of the command's inputs (the dump, the rules
+// file) is refused before anything is written: the report would replace
+// the input. report -o likewise.
+func TestOutputNotAnInput(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := filepath.Join(dir, "copy.hprof")
+	rules := filepath.Join(dir, "rules.yaml")
+	ruleText := []byte("rules: [{id: a, instances: {class: java.lang.String, max: 1000000}}]\n")
+	if err := os.WriteFile(dump, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rules, ruleText, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"check", dump, "--rules", rules, "--junit", dump}, "--junit " + dump + " names an input of the command"},
+		{[]string{"check", dump, "--rules", rules, "--sarif", rules}, "--sarif " + rules + " names an input of the command"},
+		{[]string{"report", dump, "-o", dump}, "-o " + dump + " names an input of the command"},
+	} {
+		_, errOut, code := run(t, append(c.args, "--no-index")...)
+		if code != 2 || !strings.Contains(errOut, c.say) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line saying %q", c.args, code, errOut, c.say)
+		}
+	}
+	if b, _ := os.ReadFile(dump); !bytes.Equal(b, src) {
+		t.Error("the dump was written over")
+	}
+	if b, _ := os.ReadFile(rules); !bytes.Equal(b, ruleText) {
+		t.Error("the rules file was written over")
+	}
+	// A report beside them is still written.
+	if _, errOut, code := run(t, "check", dump, "--rules", rules, "--junit", filepath.Join(dir, "junit.xml"), "--no-index"); code != 0 {
+		t.Errorf("check --junit junit.xml: exit %d %s", code, errOut)
 	}
 }
