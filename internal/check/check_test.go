@@ -720,6 +720,10 @@ func TestRulesFileMistakes(t *testing.T) {
 		{"a second document", "rules:\n  - id: a\n    instances: {class: A, max: 3}\n---\n---\nrules: []\n", ":5: a second YAML document (the first from line 1)"},
 		{"a mistake in a second document", "rules: []\n---\nrules: [a\n", ":3: did not find expected ',' or ']'"},
 		{"a tag on a top-level key", "\n!!int rules: []\n", ":2: rules: cannot decode !!str `rules` as a !!int"},
+		// A key that is no text (a list, a mapping) is an unknown key, not
+		// one yaml.v3 fails to decode, in two lines.
+		{"a list as a key", "rules:\n  - id: a\n    ? [instances]\n    : {class: A, max: 3}\n", ":3: rule 1 (a): unknown key a list (a rule takes id,"},
+		{"a mapping as a top-level key", "rules: []\n? {x-a: 1}\n: 2\n", ":2: unknown key a mapping at the top level"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(c.body), 0o644)

@@ -265,8 +265,13 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, key string) *yamlError {
 // key, of type t: a value its tag does not fit (!!int on a word, !!binary
 // on text that is not base64). Decoding the file fails there without
 // saying where; n is decoded alone, as the file's decoding will decode it,
-// so that the message has n's line.
+// so that the message has n's line. A node that is no scalar has no such
+// mistake: a key that is a list or a mapping is an unknown key, which the
+// caller says (yaml.v3's error for it is two lines).
 func tagError(n *yaml.Node, t reflect.Type, key string) *yamlError {
+	if n.Kind != yaml.ScalarNode {
+		return nil
+	}
 	if err := n.Decode(reflect.New(t).Interface()); err != nil {
 		return &yamlError{n.Line, fmt.Sprintf("%s: %s", key, strings.TrimPrefix(err.Error(), "yaml: "))}
 	}
