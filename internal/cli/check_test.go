@@ -466,8 +466,14 @@ func TestOutputNotAnInput(t *testing.T) {
 		{[]string{"check", dump, "--rules", rules, "--junit", dump}, "--junit " + dump + " names an input of the command"},
 		{[]string{"check", dump, "--rules", rules, "--sarif", rules}, "--sarif " + rules + " names an input of the command"},
 		{[]string{"report", dump, "-o", dump}, "-o " + dump + " names an input of the command"},
+		// The profile is created before the command runs: it is refused
+		// before that.
+		{[]string{"check", dump, "--rules", rules, "--cpuprofile", dump}, "--cpuprofile " + dump + " names an input of the command"},
+		{[]string{"check", dump, "--rules", rules, "--cpuprofile", rules}, "--cpuprofile " + rules + " names an input of the command"},
+		{[]string{"dominators", dump, "--cpuprofile", dump}, "--cpuprofile " + dump + " names an input of the command"},
 	} {
 		_, errOut, code := run(t, append(c.args, "--no-index")...)
+		pprof.StopCPUProfile() // where it was started
 		if code != 2 || !strings.Contains(errOut, c.say) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q; want exit 2 and one line saying %q", c.args, code, errOut, c.say)
 		}

@@ -12,12 +12,14 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/leakscan/leakscan/internal/check"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -168,6 +170,23 @@ type globalOptions struct {
 	indexDir       string
 }
 
+// inputFiles are the files a command reads that exist: its arguments
+// (the dumps; the others, an object's id or a class name, name no file)
+// and check's rules file.
+func inputFiles(cmd *cobra.Command, args []string) []string {
+	names := slices.Clone(args)
+	if f := cmd.Flags().Lookup("rules"); f != nil && f.Value.String() != "" && !check.IsBuiltin(f.Value.String()) {
+		names = append(names, f.Value.String())
+	}
+	var files []string
+	for _, name := range names {
+		if _, err := os.Stat(name); err == nil {
+			files = append(files, name)
+		}
+	}
+	return files
+}
+
 // bar returns the progress reporter for a command.
 func (g *globalOptions) bar(s *IOStreams) *progress.Bar {
 	if g.timings {
@@ -219,6 +238,11 @@ stderr names the file, byte offset and what was expected).`,
 		}
 		if g.cpuProfile == "" {
 			return nil
+		}
+		// The profile is created before the command runs, and so before
+		// it could refuse a dump or rules file named as the profile.
+		if err := notAnInput([]outputFile{{"--cpuprofile", g.cpuProfile}}, inputFiles(cmd, args)...); err != nil {
+			return err
 		}
 		var err error
 		if profile, err = os.Create(g.cpuProfile); err != nil {
