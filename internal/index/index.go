@@ -51,9 +51,7 @@ import (
 // (every command now gives them): a part of version 6 would not.
 // 8: the old hprof agent's dumps of 64-bit JVMs are sized by the layout
 // java.vm.name suggests, no longer as a 32-bit JVM's.
-// 9: a dominators part made with --keep-unreachable counts the objects it
-// kept (KeptObjects, KeptBytes): one of version 8 would say none.
-const Version = 9
+const Version = 8
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
