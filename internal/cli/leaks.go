@@ -671,7 +671,7 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshol
 // parseThreshold reads --threshold: a percentage of the reachable heap,
 // "10%" or "10", above 0 and at most 100.
 func parseThreshold(v string) (float64, error) {
-	pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), "%"), 64)
+	pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "%")), 64)
 	if err != nil || !(pct > 0 && pct <= 100) { // NaN too
 		return 0, fmt.Errorf("--threshold %q: expected a percentage such as 10%%", v)
 	}

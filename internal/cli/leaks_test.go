@@ -70,6 +70,10 @@ func TestSuspectsFormatTable(t *testing.T) {
 // an error.
 func TestNoSuspect(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	// "99 %" is read as "99%" and "99" (as check and --min-retained read shares).
+	if out, errOut, code := run(t, "suspects", dump, "--threshold", "99 %", "--format", "json"); code != 0 || out != "[]\n" {
+		t.Errorf("--threshold '99 %%': exit %d %q %s", code, out, errOut)
+	}
 	if out, errOut, code := run(t, "suspects", dump, "--threshold", "99", "--format", "json"); code != 0 || out != "[]\n" {
 		t.Errorf("suspects --threshold 99 --format json: exit %d %s, wrote %q", code, errOut, out)
 	}
