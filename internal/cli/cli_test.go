@@ -1145,3 +1145,26 @@ func TestDominatorsGroupJSON(t *testing.T) {
 		}
 	}
 }
+
+// dominators JSON says how many top-level objects there are, as the
+// table's footer does: --top leaves the rest out of objects.
+func TestDominatorsTopLevelCount(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	table, _, _ := run(t, "dominators", basic, "--top", "3")
+	m := regexp.MustCompile(`3 of ([\d,]+) top-level objects shown`).FindStringSubmatch(table)
+	if m == nil {
+		t.Fatalf("no count in the footer:\n%s", table)
+	}
+	want, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	out, errOut, code := run(t, "dominators", basic, "--top", "3", "--format", "json")
+	var r struct {
+		TopLevel *int              `json:"top_level_objects"`
+		Objects  []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+		t.Fatalf("exit %d (%s), %v", code, errOut, err)
+	}
+	if r.TopLevel == nil || *r.TopLevel != want || len(r.Objects) != 3 {
+		t.Errorf("top_level_objects %v with %d objects, want %d with 3", r.TopLevel, len(r.Objects), want)
+	}
+}

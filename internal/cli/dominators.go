@@ -161,7 +161,10 @@ type domNode struct {
 // domReport is the JSON form of `leakscan dominators`.
 type domReport struct {
 	heapTotals
-	Objects []*domNode `json:"objects"`
+	// TopLevelObjects counts the top of the tree, shown in Objects or not
+	// (the table's "15 of 2,316 top-level objects shown").
+	TopLevelObjects int        `json:"top_level_objects"`
+	Objects         []*domNode `json:"objects"`
 }
 
 // domGroups is the JSON form of `leakscan dominators --group-by`: the
@@ -169,8 +172,9 @@ type domReport struct {
 // names ("package": "java.lang").
 type domGroups struct {
 	heapTotals
-	GroupBy string           `json:"group_by"`
-	Groups  []map[string]any `json:"groups"`
+	TopLevelObjects int              `json:"top_level_objects"` // what the groups are made of, shown or not
+	GroupBy         string           `json:"group_by"`
+	Groups          []map[string]any `json:"groups"`
 }
 
 // heapTotals are what the GC roots reach and what they do not, as the
@@ -278,7 +282,7 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, format render.Format) error {
 	nodes := o.collect(t, min)
 	if format == render.JSON {
-		return render.WriteJSON(s.Out, &domReport{heapTotals: totalsOf(t), Objects: nodes})
+		return render.WriteJSON(s.Out, &domReport{heapTotals: totalsOf(t), TopLevelObjects: len(t.Children(heap.None)), Objects: nodes})
 	}
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"},
@@ -404,7 +408,7 @@ func (o *dominatorsOptions) writeGroups(s *IOStreams, t *dominator.Tree, min uin
 		grid.Rows = append(grid.Rows, []any{gr.key, gr.objects, gr.shallow, gr.retained, percent(gr.retained, t.ReachableBytes)})
 	}
 	if format == render.JSON {
-		return render.WriteJSON(s.Out, &domGroups{heapTotals: totalsOf(t), GroupBy: o.groupBy, Groups: grid.Records()})
+		return render.WriteJSON(s.Out, &domGroups{heapTotals: totalsOf(t), TopLevelObjects: len(t.Children(heap.None)), GroupBy: o.groupBy, Groups: grid.Records()})
 	}
 	if err := grid.Write(s.Out, format); err != nil || format != render.Table {
 		return err
