@@ -64,6 +64,12 @@ expects).`,
 					// passing job.
 					return &ExitError{Code: ExitError2, Err: fmt.Errorf("--init writes an example rules file and checks no dump: leave out %s", args[0])}
 				}
+				// Nor reports, which would not be written.
+				for _, name := range []string{"junit", "sarif", "format", "weak", "keep-unreachable"} {
+					if cmd.Flags().Changed(name) {
+						return &ExitError{Code: ExitError2, Err: fmt.Errorf("--init writes an example rules file and checks no dump: --%s is for a check", name)}
+					}
+				}
 				return o.writeExample(s)
 			}
 			return o.run(s, g, args)

@@ -147,6 +147,13 @@ func TestCheck(t *testing.T) {
 	if _, err := os.Stat(other); err == nil {
 		t.Error("--init with a dump wrote the example")
 	}
+	// Nor with a report's flags: no report would be written.
+	if _, errOut, code := run(t, "check", "--init", "--rules", other, "--junit", filepath.Join(dir, "j.xml")); code != 2 || !strings.Contains(errOut, "--junit is for a check") {
+		t.Errorf("--init --junit: exit %d %q", code, errOut)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("--init --junit wrote the example")
+	}
 	// Its com.example rules match nothing there: warnings, not errors.
 	if _, errOut, code := run(t, "check", spark, "--rules", example); code != 1 || !strings.Contains(errOut, "warning: rule too-many-sessions: instances.class com.example.Session matches no class") {
 		t.Errorf("the example rules on the fixture: exit %d %q", code, errOut)
