@@ -117,13 +117,13 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 		return err
 	}
 	inputs := []string{dump}
-	if !strings.HasPrefix(o.rules, "builtin:") {
+	if !check.IsBuiltin(o.rules) {
 		inputs = append(inputs, o.rules)
 	}
 	if err := notAnInput(outs, inputs...); err != nil {
 		return err
 	}
-	x, plan, tree, search, err := analyseRules(s, g, []string{dump}, rules, &o.tree)
+	x, plan, tree, search, err := analyseRules(s, g, dump, rules, &o.tree)
 	if err != nil {
 		return err
 	}
@@ -179,11 +179,7 @@ func (o *checkOptions) report(s *IOStreams, format render.Format, res *check.Res
 // naming a field no class has fails in the time of the parse. Rules that
 // match nothing in the dump are warned about on stderr (and the plan
 // skips them).
-func analyseRules(s *IOStreams, g *globalOptions, args []string, rules *check.File, t *treeOptions) (*session, *check.Plan, *dominator.Tree, *paths.Search, error) {
-	dump, err := resolveDump(s, args)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
+func analyseRules(s *IOStreams, g *globalOptions, dump string, rules *check.File, t *treeOptions) (*session, *check.Plan, *dominator.Tree, *paths.Search, error) {
 	x := g.newSession(s, dump)
 	x.searchAhead(paths.Options{})
 	// As in Tree: a freshly built graph is written to the index once the
