@@ -43,18 +43,18 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 			if err != nil {
 				return err
 			}
-			output := []outputFile{{"-o", out}}
-			if err := notAnInput(output, args...); err != nil {
-				return err // before the analysis, where the dump is given
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
 			}
-			x, tree, search, err := g.analyse(s, args, &topts)
+			if err := notAnInput([]outputFile{{"-o", out}}, dump); err != nil {
+				return err // before the analysis, not after
+			}
+			x, tree, search, err := g.analyse(s, []string{dump}, &topts)
 			if err != nil {
 				return err
 			}
 			defer x.Close()
-			if err := notAnInput(output, x.dump); err != nil {
-				return err
-			}
 			if out == "" {
 				base := filepath.Base(x.dump)
 				base = strings.TrimSuffix(strings.TrimSuffix(base, ".gz"), ".hprof")
