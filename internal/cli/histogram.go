@@ -162,11 +162,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		return err
 	}
 	if format == render.Table {
-		shown := commas(int64(len(grid.Rows)))
-		if len(grid.Rows) < classes {
-			shown += " of " + commas(int64(classes)) // --top left some out
-		}
-		fmt.Fprintf(s.Out, "\n%s %s shown; total %s, %s\n", shown, plural(classes, "class", "classes"), objects(totalN), render.Size(totalB))
+		fmt.Fprintf(s.Out, "\n%s %s shown; total %s, %s\n", shownOf(len(grid.Rows), classes), plural(classes, "class", "classes"), objects(totalN), render.Size(totalB))
 		if belowShallow {
 			// Only garbage makes a class retain less than its shallow
 			// size (a reachable instance counts in its class's retained

@@ -188,12 +188,7 @@ func infoPairs(r *infoReport) [][2]string {
 func commas(n int64) string { return humanize.Comma(n) }
 
 // objects counts objects in words: "1 object", "21,501 objects".
-func objects(n int64) string {
-	if n == 1 {
-		return "1 object"
-	}
-	return commas(n) + " objects"
-}
+func objects(n int64) string { return nouns(n, "object", "objects") }
 
 // indexInfo says whether an index was used and where it is.
 type indexInfo struct {

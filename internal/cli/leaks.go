@@ -335,11 +335,8 @@ func writeDirectMemory(w io.Writer, r *leaks.OffHeapReport) error {
 }
 
 // nouns says how many of a thing there are: "1 buffer", "1,024 buffers".
-func nouns(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return commas(int64(n)) + " " + many
+func nouns[N int | int64](n N, one, many string) string {
+	return commas(int64(n)) + " " + plural(n, one, many)
 }
 
 // maxBuffers bounds the buffers a table lists.
@@ -625,7 +622,7 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshol
 	if len(sus) == 0 {
 		size := render.Size(t.ReachableBytes)
 		if h := totalsOf(t); h.UnreachableKept {
-			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), nouns(int(h.UnreachableObjects), "unreachable object", "unreachable objects"))
+			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"))
 		}
 		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of %s (%s).\n", threshold, leaks.PercentBase(t), size)
 		return

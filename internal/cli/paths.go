@@ -455,7 +455,8 @@ func (o *pathsOptions) searchedThrough() string {
 	return " (through strong references)"
 }
 
-func plural(n int, one, many string) string {
+// plural is one for a count of 1, else many.
+func plural[N int | int64](n N, one, many string) string {
 	if n == 1 {
 		return one
 	}
