@@ -29,24 +29,19 @@ import (
 // content is refused: its rules would otherwise be dropped unread, and
 // the rules the file seems to hold never checked.
 func decode(data []byte) (*File, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	docs, err := documents(data)
 	var doc *yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, syntaxError(data, err)
-		}
+	for _, n := range docs { // those before a syntax error, if any
 		switch {
 		case isNull(n.Content[0]):
 		case doc != nil:
 			return nil, &yamlError{n.Line, fmt.Sprintf("a second YAML document (the first from line %d): put every rule in the first document's rules list", doc.Line)}
 		default:
-			doc = &n
+			doc = n
 		}
+	}
+	if err != nil {
+		return nil, syntaxError(data, err)
 	}
 	if doc == nil {
 		return nil, fmt.Errorf("the file is empty: no rules")
@@ -70,17 +65,19 @@ func decode(data []byte) (*File, error) {
 	return &f, nil
 }
 
-// parse reads every document of data, for the first syntax error.
-func parse(data []byte) error {
+// documents reads the YAML documents of data: all of them, or those
+// before the first syntax error, and the error.
+func documents(data []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
 	for {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
+		n := new(yaml.Node)
+		if err := dec.Decode(n); err == io.EOF {
+			return docs, nil
+		} else if err != nil {
+			return docs, err
 		}
+		docs = append(docs, n)
 	}
 }
 
@@ -123,7 +120,7 @@ func syntaxError(data []byte, err error) error {
 			continue
 		}
 		budget -= end
-		if e := parse(data[:end]); e != nil {
+		if _, e := documents(data[:end]); e != nil {
 			if _, m, _ := syntaxMessage(e); m == msg {
 				return &yamlError{line, msg}
 			}
