@@ -458,11 +458,10 @@ func (o *inspectOptions) classOf(t *dominator.Tree, x heap.ObjectIndex, r *inspe
 	} else if sup := g.Classes[c].Super; sup >= 0 && g.Classes[sup].Object != heap.None {
 		r.Superclass = o.ref(t, g.Classes[sup].Object)
 	}
-	switch id := g.Classes[c].LoaderID; {
-	case id == 0:
+	if id := g.Classes[c].LoaderID; id == 0 {
 		r.Bootstrap = true
-	case g.Lookup(id) != heap.None:
-		r.Loader = o.ref(t, g.Lookup(id))
+	} else if l := g.Lookup(id); l != heap.None {
+		r.Loader = o.ref(t, l)
 	}
 }
 
