@@ -150,14 +150,8 @@ dump analysed last from this folder.`,
 			// The paths to the biggest, not the first found in a walk down
 			// the biggest lines: --max-paths 2 showed a 152-byte Object[]
 			// beside the 3.1 MiB one, not the 806 KiB one.
-			ranked := o.maxPaths < len(targets)-merged.Unreached
-			if ranked {
-				merged.Rank(o.maxPaths)
-			}
+			merged.Rank(o.maxPaths)
 			merged.Sum(retained, idom, passed)
-			if ranked {
-				merged.Keep(merged.Biggest())
-			}
 			return o.write(s, dom, search, merged, len(targets), format)
 		},
 	}

@@ -29,7 +29,8 @@ type Node struct {
 
 // Tree is the merge of the shortest paths to a set of objects: since all
 // paths come from one BFS tree, two paths that share an object share all of
-// the path above it. Nodes are in object order.
+// the path above it. Nodes are in object order; after Rank, only those on
+// the paths to the matches it keeps, each above its children.
 type Tree struct {
 	Nodes []Node
 	// parent[k]: node k's parent, -1 for a root.
@@ -43,19 +44,21 @@ type Tree struct {
 	// sorted[k]: how many of node k's children are in display order at
 	// the front; only nodes whose children were asked for are here.
 	sorted map[int32]int32
-	// kept, after Keep: the children of each node on the kept paths, in
-	// display order; Children answers from it.
-	kept map[int32][]int32
-	// rank and biggest: how many of the biggest matches Sum keeps, and
-	// their nodes (see Rank).
+	// rank and biggest: how many of the biggest matches Sum keeps the
+	// paths to, and their nodes (see Rank).
 	rank    int
 	biggest []int32
 	Roots   []int32 // nodes without a parent, biggest first; see Children
-	// Unreached counts matching objects no GC root reaches.
-	Unreached int
+	// Unreached counts matching objects no GC root reaches, reached those
+	// it does.
+	Unreached, reached int
 	// onPath, from Merge until Sum is done: the objects on the paths,
 	// numbered as the nodes are (see nodeOf).
 	onPath bitset.Numbering
+	// up and evict, from Merge until Sum is done: the search's parent
+	// array (by object), and what drops its pages (Search.evict).
+	up    []int32
+	evict func([]byte)
 }
 
 // nodeOf returns the node of object o, or -1 when o is on no path.
@@ -91,16 +94,16 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 	return s.Labels(t.Nodes[k].Object, objs)
 }
 
-// Merge builds the tree of shortest paths to targets, without their
-// counts and sizes: Sum adds those, and must be called before the tree is
-// used. A target named twice counts once.
+// Merge finds the objects on the shortest paths to targets: Sum makes the
+// tree of them, with their counts and sizes, and must be called before the
+// tree is used. A target named twice counts once.
 //
 // Millions of targets make millions of nodes, so Merge keeps no table over
 // all objects: it marks the objects on the paths in a bitset, walking each
-// target's path up until it meets a marked object (on all cores), numbers
-// the marked objects in object order, so that an object's node is its rank
-// among the marked bits, and then sums each node into its parent from the
-// leaves up (in Sum).
+// target's path up until it meets a marked object (on all cores), and
+// numbers the marked objects in object order, so that an object's node is
+// its rank among the marked bits. Sum then sums each node into its parent
+// from the leaves up, or with Rank, only the nodes on the paths it keeps.
 func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	if index.ReadsMost(len(targets), len(s.parent)) {
 		s.parentChecked.Check() // not one block at a time as the walks come to them
@@ -109,7 +112,6 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	// read (parentOf does, but with a call even once all are checked).
 	lookup := !s.parentChecked.Done()
 	t := &Tree{}
-	words := (len(s.parent) + 63) / 64
 	t.matches = bitset.New(len(s.parent))
 	reached := make([]heap.ObjectIndex, 0, len(targets))
 	for _, o := range targets {
@@ -147,29 +149,39 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 		}
 	})
 	t.onPath = bitset.Number(onPath)
+	t.reached = len(reached)
+	t.up, t.evict = s.parent, s.evict // read, so checked, on the paths
+	return t
+}
+
+// build makes a node of every object on the paths, and links them.
+func (t *Tree) build() {
 	t.Nodes = mem.Make[Node](t.onPath.Len())
 	t.parent = mem.Make[int32](len(t.Nodes))
-	par.For(words, 0, func(lo, hi int) {
+	par.For(len(t.onPath.Set), 0, func(lo, hi int) {
 		for w := lo; w < hi; w++ {
 			k := t.onPath.Before(w)
-			for b := onPath[w]; b != 0; b &= b - 1 {
+			for b := t.onPath.Set[w]; b != 0; b &= b - 1 {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				t.Nodes[k] = Node{Object: heap.ObjectIndex(o)}
 				t.parent[k] = -1
-				if p := s.parent[o]; p != rootParent { // read, so checked, by the walk above
-					t.parent[k] = t.onPath.Of(p) // marked: see the walk above
+				if p := t.up[o]; p != rootParent {
+					t.parent[k] = t.onPath.Of(p) // marked: see Merge
 				}
 				k++
 			}
 		}
 	})
-	if s.evict != nil {
-		// Millions of paths read the parent array nearly whole, at
-		// random; the nodes now hold what is needed of it.
-		s.evict(index.AsBytes(s.parent))
-	}
 	t.link()
-	return t
+}
+
+// doneWithParents drops the parent array's pages, which millions of paths
+// read nearly whole, at random, and lets it go.
+func (t *Tree) doneWithParents() {
+	if t.evict != nil {
+		t.evict(index.AsBytes(t.up))
+	}
+	t.up, t.evict = nil, nil
 }
 
 // Sum gives each target its retained size, from retained (called from
@@ -189,47 +201,29 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 // retained sizes are still computed.) Each goroutine asks for objects in
 // increasing order, and calls passed(lo, hi), if set, once it will ask for
 // none of the objects lo..hi-1 again: a retained array mapped from an
-// index can then drop their pages (dominator.Tree.DropRetained).
-//
-// With Rank(n) called before, Sum also keeps the n matching objects that
-// retain the most (Biggest), as it reads their sizes: read again after,
-// the retained array's pages came back, 150 MB of them for the bench
-// dump's 3.75 M ArrayLists from the index.
+// index can then drop their pages (dominator.Tree.DropRetained). After
+// Rank, it asks for each target twice, in two rounds, and calls passed in
+// the second.
 func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, passed func(lo, hi heap.ObjectIndex)) {
-	var (
-		mu   sync.Mutex
-		best []rankedMatch // each share's n best
-	)
+	if t.rank > 0 {
+		t.sumRanked(retained, idom, passed)
+		return
+	}
+	if t.Nodes == nil {
+		t.build()
+	}
+	t.doneWithParents()
 	par.For(len(t.Nodes), 0, func(lo, hi int) {
-		var mine lastOnTop
 		for k := lo; k < hi; k++ {
 			if nd := &t.Nodes[k]; t.matches.Has(int32(nd.Object)) {
 				nd.Targets, nd.Retained = 1, retained(nd.Object)
-				if t.rank > 0 {
-					mine.offer(rankedMatch{nd.Retained, int32(k)}, t.rank)
-				}
 			}
 			if passed != nil && ((k+1-lo)%passChunk == 0 || k+1 == hi) {
 				from := lo + (k-lo)/passChunk*passChunk
 				passed(t.Nodes[from].Object, t.Nodes[k].Object+1)
 			}
 		}
-		mu.Lock()
-		best = append(best, mine...)
-		mu.Unlock()
 	})
-	if t.rank > 0 {
-		slices.SortFunc(best, func(a, b rankedMatch) int {
-			if a.before(b) {
-				return -1
-			}
-			return 1 // no two have the same node
-		})
-		t.biggest = make([]int32, min(t.rank, len(best)))
-		for i := range t.biggest {
-			t.biggest[i] = best[i].k
-		}
-	}
 	t.sum(idom)
 	t.onPath = bitset.Numbering{}
 	t.sortChildren(t.Roots)
@@ -311,9 +305,9 @@ type summer struct {
 	idom    func(heap.ObjectIndex) int32
 	workers int
 	stack   []sumFrame
-	// nearest[o]: the node of the nearest target dominating object o (not
-	// a target itself), or -1 for none; found on the way up from targets,
-	// so that a long chain under a target is walked once.
+	// nearest[o]: the nearest target dominating object o (not a target
+	// itself), or -1 for none; found on the way up from targets, so that
+	// a long chain under a target is walked once.
 	nearest map[int32]int32
 	walked  []int32
 }
@@ -386,12 +380,11 @@ func (s *summer) enter(k int32, under bool) {
 		return
 	}
 	if d := s.dominatingTarget(nd.Object); d >= 0 {
-		atomic.AddUint64(&s.t.Nodes[d].Retained, -nd.Retained) // nd.Retained is still its own
+		atomic.AddUint64(&s.t.Nodes[s.t.nodeOf(d)].Retained, -nd.Retained) // nd.Retained is still its own
 	}
 }
 
-// dominatingTarget returns the node of the nearest target dominating
-// object o, or -1.
+// dominatingTarget returns the nearest target dominating object o, or -1.
 func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
 	t := s.t
 	s.walked = s.walked[:0]
@@ -401,12 +394,11 @@ func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
 			found = d
 			break
 		}
-		k := t.nodeOf(x)
-		if k < 0 {
+		if !t.onPath.Has(x) {
 			break // not on a path, so not a dominator after all: none
 		}
-		if t.Target(k) {
-			found = k
+		if t.matches.Has(x) {
+			found = x
 			break
 		}
 		s.walked = append(s.walked, x)
@@ -420,8 +412,14 @@ func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
 	return found
 }
 
-// Rank asks Sum to keep the n matching objects that retain the most.
-func (t *Tree) Rank(n int) { t.rank = n }
+// Rank asks Sum to keep only the paths to the n matching objects that
+// retain the most, when more are reached; the counts and sizes on them
+// stay those of all the matching objects. Call it after Merge.
+func (t *Tree) Rank(n int) {
+	if n > 0 && n < t.reached {
+		t.rank = n
+	}
+}
 
 // Biggest returns the nodes of the matching objects that retain the most,
 // as many as Rank asked for (by their own retained sizes, not the nodes'
@@ -466,44 +464,10 @@ func (h *lastOnTop) Pop() any {
 	return x
 }
 
-// Keep leaves only the paths to nodes (from Biggest) in Roots and
-// Children; the counts and sizes on them stay those of all the matching
-// objects. Call it after Sum.
-func (t *Tree) Keep(nodes []int32) {
-	kept := map[int32][]int32{}
-	on := map[int32]bool{}
-	var roots []int32
-	for _, k := range nodes {
-		for !on[k] {
-			on[k] = true
-			p := t.parent[k]
-			if p < 0 {
-				roots = append(roots, k)
-				break
-			}
-			kept[p] = append(kept[p], k)
-			k = p
-		}
-	}
-	for _, c := range kept {
-		t.sortChildren(c)
-	}
-	t.sortChildren(roots)
-	t.kept, t.Roots = kept, roots
-}
-
 // Children returns node k's first limit children (all when limit <= 0),
-// biggest retained first (then most targets, then object index); after
-// Keep, only those on the kept paths. Only what is asked for is ordered:
-// a node may have millions of children.
+// biggest retained first (then most targets, then object index). Only
+// what is asked for is ordered: a node may have millions of children.
 func (t *Tree) Children(k int32, limit int) []int32 {
-	if t.kept != nil {
-		c := t.kept[k]
-		if limit > 0 && limit < len(c) {
-			c = c[:limit]
-		}
-		return c
-	}
 	c := t.children[t.childStart[k]:t.childStart[k+1]]
 	if limit <= 0 || limit >= len(c) {
 		if int(t.sorted[k]) < len(c) {
@@ -553,4 +517,235 @@ func (t *Tree) cmp(a, b int32) int {
 		return int(nb.Targets) - int(na.Targets)
 	}
 	return int(na.Object - nb.Object)
+}
+
+// sumRanked is Sum after Rank: it makes nodes of the objects on the paths
+// to the rank biggest matches alone. Each node's counts and sizes are
+// still those of every match below it, found without a node per object on
+// the paths: the nodes kept are all the objects above any one of them, so
+// a match's path passes a kept node exactly when the first kept object on
+// the path passes it. Sum adds each match at that object (its kept
+// object, from a walk up that stops at an object whose kept object is
+// known), and then each kept node into its parent.
+func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, passed func(lo, hi heap.ObjectIndex)) {
+	words := len(t.onPath.Set)
+	// Round 1: the biggest matches.
+	var (
+		mu   sync.Mutex
+		best []rankedMatch // each share's rank best; k is the object
+	)
+	par.For(words, 0, func(lo, hi int) {
+		var mine lastOnTop
+		for w := lo; w < hi; w++ {
+			for b := t.onPath.Set[w] & t.matches[w]; b != 0; b &= b - 1 {
+				o := int32(w<<6 + bits.TrailingZeros64(b))
+				mine.offer(rankedMatch{retained(heap.ObjectIndex(o)), o}, t.rank)
+			}
+		}
+		mu.Lock()
+		best = append(best, mine...)
+		mu.Unlock()
+	})
+	slices.SortFunc(best, func(a, b rankedMatch) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1 // no two have the same object
+	})
+	best = best[:min(t.rank, len(best))]
+
+	// The kept nodes, numbered from each path's top down, so that a node
+	// comes after its parent: keptObj[k] is node k's object, t.parent[k]
+	// its parent node.
+	memo := keptMemo{t: t, of: mem.Make[int32](t.onPath.Len())}
+	var keptObj, chain []int32
+	t.parent = nil
+	for _, m := range best {
+		chain = chain[:0]
+		x := m.k
+		for ; x != rootParent && !memo.known(x); x = t.up[x] {
+			chain = append(chain, x)
+		}
+		up, above := int32(-1), false
+		if x != rootParent {
+			up, above = memo.get(x)
+			above = above || t.matches.Has(x)
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			k := int32(len(keptObj))
+			keptObj = append(keptObj, chain[i])
+			t.parent = append(t.parent, up)
+			memo.set(chain[i], k, above)
+			up, above = k, above || t.matches.Has(chain[i])
+		}
+	}
+
+	// Round 2: each match added at its kept node, on each share's own
+	// counts, with its size taken back at the kept node of the nearest
+	// match that dominates it. The walks up only read, on all cores; one
+	// longer than maxWalk is left for a walk that writes down what it
+	// finds, on one core (see keptMemo).
+	shares := par.Shares(words, 0)
+	counts := make([][]int32, shares)
+	sizes := make([][]uint64, shares)
+	long := make([][]rankedMatch, shares) // size, object
+	add := func(j int, s *summer, o int32, r uint64, k int32, above bool) {
+		if k < 0 {
+			return // on no kept path
+		}
+		counts[j][k]++
+		sizes[j][k] += r
+		if idom == nil || !above {
+			return
+		}
+		if d := s.dominatingTarget(heap.ObjectIndex(o)); d >= 0 {
+			// d is on the path above o: below o's kept node, or at it,
+			// its size then counts on no kept node; else kept itself.
+			kd := k
+			if dk, ok := memo.kept(d, keptObj); ok {
+				kd = dk
+			}
+			sizes[j][kd] -= r // uint64 arithmetic wraps: the sum comes right
+		}
+	}
+	par.InShares(words, shares, func(j, lo, hi int) {
+		counts[j], sizes[j] = make([]int32, len(keptObj)), make([]uint64, len(keptObj))
+		s := &summer{t: t, idom: idom}
+		from := lo
+		for w := lo; w < hi; w++ {
+			for b := t.onPath.Set[w] & t.matches[w]; b != 0; b &= b - 1 {
+				o := int32(w<<6 + bits.TrailingZeros64(b))
+				r := retained(heap.ObjectIndex(o))
+				if k, above, ok := memo.walk(o); ok {
+					add(j, s, o, r, k, above)
+				} else {
+					long[j] = append(long[j], rankedMatch{r, o})
+				}
+			}
+			if passed != nil && (w+1-from == passChunk/64 || w+1 == hi) {
+				passed(heap.ObjectIndex(from<<6), heap.ObjectIndex(min((w+1)<<6, len(t.up))))
+				from = w + 1
+			}
+		}
+	})
+	s := &summer{t: t, idom: idom}
+	for _, l := range long {
+		for _, m := range l {
+			k, above := memo.resolve(m.k, &chain)
+			add(0, s, m.k, m.size, k, above)
+		}
+	}
+	t.doneWithParents()
+
+	t.Nodes = make([]Node, len(keptObj))
+	for k, o := range keptObj {
+		nd := &t.Nodes[k]
+		nd.Object = heap.ObjectIndex(o)
+		for j := range shares {
+			nd.Targets += counts[j][k]
+			nd.Retained += sizes[j][k]
+		}
+	}
+	for k := len(t.Nodes) - 1; k >= 0; k-- { // children before their parents
+		if p := t.parent[k]; p >= 0 {
+			t.Nodes[p].Targets += t.Nodes[k].Targets
+			t.Nodes[p].Retained += t.Nodes[k].Retained
+		}
+	}
+	t.biggest = make([]int32, len(best))
+	for i, m := range best {
+		t.biggest[i], _ = memo.get(m.k)
+	}
+	t.onPath = bitset.Numbering{}
+	t.link()
+	t.sortChildren(t.Roots)
+}
+
+// keptMemo holds, for each object on the paths (by its node number in
+// Merge's numbering), its kept node: the first kept object on its path
+// from itself up, or -1 for none; and whether a match lies above it on
+// its path. Sum sets it for the kept nodes first; then a walk up from a
+// match that takes more than maxWalk steps sets it for every object it
+// passes, so that no object is walked past twice (a linked list of a
+// million matches would be walked a million times over).
+type keptMemo struct {
+	t  *Tree
+	of []int32 // 0 unknown, else (kept node + 2) << 1 | above
+}
+
+// maxWalk bounds the walks up that Sum makes on all cores: a match's path
+// meets its kept node within a few steps, up to the map table that holds
+// them.
+const maxWalk = 32
+
+func (m keptMemo) known(x int32) bool { return m.of[m.t.onPath.Of(x)] != 0 }
+
+func (m keptMemo) get(x int32) (k int32, above bool) {
+	v := m.of[m.t.onPath.Of(x)]
+	return v>>1 - 2, v&1 != 0
+}
+
+func (m keptMemo) set(x, k int32, above bool) {
+	v := (k + 2) << 1
+	if above {
+		v |= 1
+	}
+	m.of[m.t.onPath.Of(x)] = v
+}
+
+// kept returns x's node when x is kept (keptObj: the kept nodes' objects).
+func (m keptMemo) kept(x int32, keptObj []int32) (int32, bool) {
+	if !m.known(x) {
+		return 0, false
+	}
+	k, _ := m.get(x)
+	return k, k >= 0 && keptObj[k] == x
+}
+
+// walk returns x's kept node and whether a match is above x, from a walk
+// up of at most maxWalk steps that writes nothing (ok false when it is
+// longer).
+func (m keptMemo) walk(x int32) (k int32, above, ok bool) {
+	t := m.t
+	if m.known(x) {
+		k, above = m.get(x)
+		return k, above, true
+	}
+	for range maxWalk {
+		if x = t.up[x]; x == rootParent {
+			return -1, false, true
+		}
+		if m.known(x) {
+			k, a := m.get(x)
+			return k, above || a || t.matches.Has(x), true
+		}
+		above = above || t.matches.Has(x)
+	}
+	return 0, false, false
+}
+
+// resolve is walk without a bound: it sets the values of every object it
+// passes, on the way back; chain is room for the walk.
+func (m keptMemo) resolve(x int32, chain *[]int32) (int32, bool) {
+	t := m.t
+	c := (*chain)[:0]
+	for ; x != rootParent && !m.known(x); x = t.up[x] {
+		c = append(c, x)
+	}
+	if len(c) == 0 {
+		return m.get(x)
+	}
+	k, above := int32(-1), false
+	if x != rootParent {
+		k, above = m.get(x)
+		above = above || t.matches.Has(x)
+	}
+	for i := len(c) - 1; i >= 0; i-- {
+		m.set(c[i], k, above)
+		if i > 0 {
+			above = above || t.matches.Has(c[i])
+		}
+	}
+	*chain = c
+	return k, above
 }

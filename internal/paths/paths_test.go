@@ -391,50 +391,138 @@ func TestMergeAgainstNaive(t *testing.T) {
 		if total != len(m.Nodes)-roots {
 			t.Fatalf("heap %d: %d child links for %d nodes and %d roots", iter, total, len(m.Nodes), roots)
 		}
+		// Ranked: the same sums, on the paths to the biggest alone.
+		var reached []heap.ObjectIndex
+		for o := range seen {
+			if s.Reached(o) {
+				reached = append(reached, o)
+			}
+		}
+		checkRanked(t, r, s, targets, reached, size, nil, func(x heap.ObjectIndex) (int32, uint64) {
+			return want[x].targets, want[x].retained
+		})
 	}
+}
+
+// checkRanked merges the paths to targets and sums them after Rank with
+// a random rank below the count of reached, the targets reached, and
+// checks the tree: Biggest is the rank biggest (their sizes, then the
+// lower object), the nodes are the objects on their paths, each with its
+// BFS parent as its parent, and with the counts and sums that want gives.
+// It returns the tree, or nil when fewer than two targets are reached.
+func checkRanked(t *testing.T, r *rand.Rand, s *Search, targets, reached []heap.ObjectIndex, size func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, want func(heap.ObjectIndex) (int32, uint64)) *Tree {
+	t.Helper()
+	if len(reached) < 2 {
+		return nil
+	}
+	rank := 1 + r.IntN(len(reached)-1)
+	m := s.Merge(targets)
+	m.Rank(rank)
+	m.Sum(size, idom, nil)
+	ranked := slices.Clone(reached)
+	slices.SortFunc(ranked, func(a, b heap.ObjectIndex) int {
+		if c := cmp.Compare(size(b), size(a)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	var biggest []heap.ObjectIndex
+	for _, k := range m.Biggest() {
+		biggest = append(biggest, m.Nodes[k].Object)
+	}
+	if !slices.Equal(biggest, ranked[:rank]) {
+		t.Fatalf("rank %d: Biggest %v, want %v", rank, biggest, ranked[:rank])
+	}
+	onPaths := map[heap.ObjectIndex]bool{}
+	for _, o := range ranked[:rank] {
+		for _, x := range s.Path(o) {
+			onPaths[x] = true
+		}
+	}
+	if len(m.Nodes) != len(onPaths) {
+		t.Fatalf("rank %d: %d nodes, want %d", rank, len(m.Nodes), len(onPaths))
+	}
+	roots := 0
+	for k, nd := range m.Nodes {
+		targets, retained := want(nd.Object)
+		if !onPaths[nd.Object] || nd.Targets != targets || nd.Retained != retained {
+			t.Fatalf("rank %d: node %+v, want %d targets, %d bytes (on the paths: %v)", rank, nd, targets, retained, onPaths[nd.Object])
+		}
+		path := s.Path(nd.Object)
+		if p := m.Parent(int32(k)); p < 0 {
+			roots++
+			if len(path) != 1 {
+				t.Fatalf("rank %d: root node %+v has path %v", rank, nd, path)
+			}
+		} else if m.Nodes[p].Object != path[len(path)-2] {
+			t.Fatalf("rank %d: node %+v has parent %d, path %v", rank, nd, m.Nodes[p].Object, path)
+		}
+		for _, c := range m.Children(int32(k), 0) {
+			if m.Parent(c) != int32(k) {
+				t.Fatalf("rank %d: node %d lists child %d whose parent is %d", rank, k, c, m.Parent(c))
+			}
+		}
+	}
+	if roots != len(m.Roots) {
+		t.Fatalf("rank %d: %d roots listed, %d nodes without a parent", rank, len(m.Roots), roots)
+	}
+	return m
 }
 
 // TestSumPassed: Sum on more nodes than it takes between calls to passed
 // gives the same sums as a walk up from each target, tells passed about
 // every node's object exactly once, and never asks for an object it has
-// said it is past; on a random forest, and on one where two nodes, one in
+// said it is past; with Rank, it keeps the paths to the biggest matches,
+// each share's. On a random forest, and on one where two nodes, one in
 // the other's subtree, have more children than sum takes one at a time
 // (the outer one's subtrees are summed on two cores).
 func TestSumPassed(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
 	for _, hot := range []bool{false, true} {
-		testSumPassed(t, hot)
+		for _, rank := range []int{0, 25} {
+			testSumPassed(t, hot, rank)
+		}
 	}
 }
 
-func testSumPassed(t *testing.T, hot bool) {
+func testSumPassed(t *testing.T, hot bool, rank int) {
 	r := rand.New(rand.NewPCG(7, 7))
 	n := 8*passChunk + 123
-	build := func() *Tree {
-		t := &Tree{Nodes: make([]Node, n), parent: make([]int32, n), matches: bitset.New(3*n + 1)}
-		for k := range t.Nodes {
-			t.Nodes[k] = Node{Object: heap.ObjectIndex(3*k + 1)}
-			if k%5 != 0 {
-				t.matches.Add(int32(t.Nodes[k].Object))
-			}
-			up := int32(-1)
-			switch {
-			case k == 0 || k%100 == 0:
-			case hot && k == 3:
-				up = 1
-			case hot && k > 3 && k%2 == 1:
-				up = 1 // node 1, below root 0: half the nodes are its children
-			case hot && k > 3 && k%4 == 2:
-				up = 3 // node 3, below node 1: a quarter
-			default:
-				up = int32(r.IntN(k))
-			}
-			t.parent[k] = up
+	// Node k is object 3k+1; as Merge leaves the tree, but for the
+	// search: the parents by object, the objects on the paths, the
+	// matches.
+	objects := 3*n + 1
+	m := &Tree{up: make([]int32, objects), matches: bitset.New(objects)}
+	onPath := bitset.New(objects)
+	parent := make([]int32, n)
+	for k := range n {
+		o := int32(3*k + 1)
+		onPath.Add(o)
+		if k%5 != 0 {
+			m.matches.Add(o)
+			m.reached++
 		}
-		t.parent[1] = 0
-		t.link()
-		return t
+		up := int32(-1)
+		switch {
+		case k == 0 || k%100 == 0:
+		case k == 1:
+			up = 0
+		case hot && k == 3:
+			up = 1
+		case hot && k > 3 && k%2 == 1:
+			up = 1 // node 1, below root 0: half the nodes are its children
+		case hot && k > 3 && k%4 == 2:
+			up = 3 // node 3, below node 1: a quarter
+		default:
+			up = int32(r.IntN(k))
+		}
+		parent[k] = up
+		m.up[o] = rootParent
+		if up >= 0 {
+			m.up[o] = 3*up + 1
+		}
 	}
+	m.onPath = bitset.Number(onPath)
 	// Sizes 1-7, and 107-ish for one node in 40,000 (objects 3k+1), so
 	// that the biggest matches lie in both of Sum's shares.
 	size := func(o heap.ObjectIndex) uint64 {
@@ -443,26 +531,20 @@ func testSumPassed(t *testing.T, hot bool) {
 		}
 		return uint64(o%7 + 1)
 	}
-	m := build()
-	for _, k := range []int32{1, 3} {
-		if c := m.childStart[k+1] - m.childStart[k]; hot && par.Shares(int(c), 0) < 2 {
-			t.Fatalf("node %d has %d children, too few for par.For to split", k, c)
-		}
-	}
 	want := make([]Node, n)
-	for k, nd := range m.Nodes {
-		if !m.Target(int32(k)) {
+	var ranked []int32 // the matches' nodes, biggest first
+	for k := range n {
+		o := heap.ObjectIndex(3*k + 1)
+		if !m.matches.Has(int32(o)) {
 			continue
 		}
-		for x := int32(k); x >= 0; x = m.Parent(x) {
+		ranked = append(ranked, int32(k))
+		for x := int32(k); x >= 0; x = parent[x] {
 			want[x].Targets++
-			want[x].Retained += size(nd.Object)
+			want[x].Retained += size(o)
 		}
 	}
-	objs := make([]heap.ObjectIndex, n) // read while Sum writes the nodes
-	for k, nd := range m.Nodes {
-		objs[k] = nd.Object
-	}
+	slices.SortStableFunc(ranked, func(a, b int32) int { return cmp.Compare(size(heap.ObjectIndex(3*b+1)), size(heap.ObjectIndex(3*a+1))) })
 	var mu sync.Mutex
 	passedTimes := map[heap.ObjectIndex]int{}
 	asked := func(o heap.ObjectIndex) uint64 {
@@ -473,34 +555,57 @@ func testSumPassed(t *testing.T, hot bool) {
 		}
 		return size(o)
 	}
-	m.Rank(25)
+	m.Rank(rank)
 	m.Sum(asked, nil, func(lo, hi heap.ObjectIndex) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, o := range objs {
-			if o >= lo && o < hi {
+		for o := lo; o < hi; o++ {
+			if (o-1)%3 == 0 {
 				passedTimes[o]++
 			}
 		}
 	})
-	// The 25 biggest matches, kept by each share as it summed: the
-	// targets by their own size, ties by node.
-	var ranked []int32
-	for k := range m.Nodes {
-		if m.Target(int32(k)) {
-			ranked = append(ranked, int32(k))
+	if hot && rank == 0 {
+		for _, k := range []int32{1, 3} {
+			if c := m.childStart[k+1] - m.childStart[k]; par.Shares(int(c), 0) < 2 {
+				t.Fatalf("node %d has %d children, too few for par.For to split", k, c)
+			}
 		}
 	}
-	slices.SortStableFunc(ranked, func(a, b int32) int { return cmp.Compare(size(objs[b]), size(objs[a])) })
-	if got := m.Biggest(); !slices.Equal(got, ranked[:25]) {
-		t.Fatalf("hot %v: Biggest %v, want %v", hot, got, ranked[:25])
+	// With rank, the biggest matches by their own size, ties by object,
+	// and their paths: all of them and nothing else.
+	var biggest []int32
+	for _, k := range m.Biggest() {
+		biggest = append(biggest, (int32(m.Nodes[k].Object)-1)/3)
+	}
+	if rank > 0 && !slices.Equal(biggest, ranked[:rank]) || rank == 0 && biggest != nil {
+		t.Fatalf("hot %v, rank %d: Biggest %v, want %v", hot, rank, biggest, ranked[:rank])
+	}
+	nodes := n
+	if rank > 0 {
+		onPaths := map[int32]bool{}
+		for _, k := range ranked[:rank] {
+			for x := k; x >= 0 && !onPaths[x]; x = parent[x] {
+				onPaths[x] = true
+			}
+		}
+		nodes = len(onPaths)
+	}
+	if len(m.Nodes) != nodes {
+		t.Fatalf("hot %v, rank %d: %d nodes, want %d", hot, rank, len(m.Nodes), nodes)
 	}
 	for k, nd := range m.Nodes {
-		if nd.Targets != want[k].Targets || nd.Retained != want[k].Retained {
-			t.Fatalf("hot %v, node %d: %d targets, %d bytes; want %d, %d", hot, k, nd.Targets, nd.Retained, want[k].Targets, want[k].Retained)
+		x := (int32(nd.Object) - 1) / 3
+		if nd.Targets != want[x].Targets || nd.Retained != want[x].Retained {
+			t.Fatalf("hot %v, rank %d, node %d: %d targets, %d bytes; want %d, %d", hot, rank, x, nd.Targets, nd.Retained, want[x].Targets, want[x].Retained)
 		}
-		if passedTimes[nd.Object] != 1 {
-			t.Fatalf("hot %v, node %d's object passed %d times", hot, k, passedTimes[nd.Object])
+		if p := m.Parent(int32(k)); p >= 0 && (int32(m.Nodes[p].Object)-1)/3 != parent[x] || p < 0 && parent[x] >= 0 {
+			t.Fatalf("hot %v, rank %d, node %d: parent node %d, want object %d's", hot, rank, x, p, parent[x])
+		}
+	}
+	for k := range n {
+		if o := heap.ObjectIndex(3*k + 1); passedTimes[o] != 1 {
+			t.Fatalf("hot %v, rank %d: object %d passed %d times", hot, rank, o, passedTimes[o])
 		}
 	}
 }
@@ -514,10 +619,35 @@ func testSumPassed(t *testing.T, hot bool) {
 func TestSumNested(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 4))
 	nested := 0 // nodes where some target below counts inside another
+	long := 0   // matches whose walk up in sumRanked is longer than maxWalk
 	for iter := 0; iter < 200; iter++ {
 		w := hproftest.New(8, "")
 		n := 2 + r.IntN(40)
-		ids := w.RandomArrays(r, n, 3) // up to 2 references: chains and trees
+		var ids []uint64
+		if iter%10 == 9 {
+			// A chain longer than maxWalk, from the last array to the
+			// first, with some references across: walks up from matches
+			// deep below the biggest, which sumRanked finishes on one core.
+			n = 3*maxWalk + r.IntN(100)
+			arr := w.ObjectArrayClass()
+			ids = make([]uint64, n)
+			for i := range ids {
+				ids[i] = w.NewID()
+			}
+			for i := range ids {
+				var elems []uint64
+				if i > 0 {
+					elems = append(elems, ids[i-1])
+				}
+				if r.IntN(10) == 0 {
+					elems = append(elems, ids[r.IntN(n)])
+				}
+				w.ObjArray(ids[i], arr, elems)
+			}
+			ids[0], ids[n-1] = ids[n-1], ids[0] // the root: ids[0]
+		} else {
+			ids = w.RandomArrays(r, n, 3) // up to 2 references: chains and trees
+		}
 		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
 		g := heaptest.Build(t, w.Bytes())
 		s := Find(g, Options{})
@@ -598,11 +728,40 @@ func TestSumNested(t *testing.T) {
 					t.Fatalf("heap %d, %s: node %+v, want %d targets, %d bytes", iter, name, nd, len(below[nd.Object]), want(nd.Object))
 				}
 			}
+			if m := checkRanked(t, r, s, targets, targets, size, idom, func(x heap.ObjectIndex) (int32, uint64) {
+				return int32(len(below[x])), want(x)
+			}); m != nil {
+				long += longWalks(s, m, targets)
+			}
 		}
 	}
 	if nested < 100 {
 		t.Errorf("only %d nodes with a target inside another below them", nested)
 	}
+	if long < 100 {
+		t.Errorf("only %d matches more than maxWalk below the paths kept", long)
+	}
+}
+
+// longWalks counts the targets more than maxWalk references below the
+// nodes of m.
+func longWalks(s *Search, m *Tree, targets []heap.ObjectIndex) int {
+	kept := map[heap.ObjectIndex]bool{}
+	for _, nd := range m.Nodes {
+		kept[nd.Object] = true
+	}
+	long := 0
+	for _, o := range targets {
+		p := s.Path(o)
+		d := 0
+		for i := len(p) - 1; i >= 0 && !kept[p[i]]; i-- {
+			d++
+		}
+		if d > maxWalk {
+			long++
+		}
+	}
+	return long
 }
 
 // TestSumNestedOnCores: targets below a node whose subtrees are summed on
