@@ -557,7 +557,7 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	// The kept nodes, numbered from each path's top down, so that a node
 	// comes after its parent: keptObj[k] is node k's object, t.parent[k]
 	// its parent node.
-	memo := keptMemo{t: t, of: mem.Make[int32](t.onPath.Len())}
+	memo := keptMemo{t: t, of: mem.Make[int32](t.onPath.Len()), isKept: bitset.New(len(t.up))}
 	var keptObj, chain []int32
 	t.parent = nil
 	for _, m := range best {
@@ -576,6 +576,7 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 			keptObj = append(keptObj, chain[i])
 			t.parent = append(t.parent, up)
 			memo.set(chain[i], k, above)
+			memo.isKept.Add(chain[i])
 			up, above = k, above || t.matches.Has(chain[i])
 		}
 	}
@@ -602,8 +603,8 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 			// d is on the path above o: below o's kept node, or at it,
 			// its size then counts on no kept node; else kept itself.
 			kd := k
-			if dk, ok := memo.kept(d, keptObj); ok {
-				kd = dk
+			if memo.isKept.Has(d) {
+				kd, _ = memo.get(d)
 			}
 			sizes[j][kd] -= r // uint64 arithmetic wraps: the sum comes right
 		}
@@ -671,6 +672,9 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 type keptMemo struct {
 	t  *Tree
 	of []int32 // 0 unknown, else (kept node + 2) << 1 | above
+	// isKept: a bit per object, set for the kept ones, which the walks
+	// on all cores look for (of, read at random, costs cache misses).
+	isKept bitset.Set
 }
 
 // maxWalk bounds the walks up that Sum makes on all cores: a match's path
@@ -693,21 +697,12 @@ func (m keptMemo) set(x, k int32, above bool) {
 	m.of[m.t.onPath.Of(x)] = v
 }
 
-// kept returns x's node when x is kept (keptObj: the kept nodes' objects).
-func (m keptMemo) kept(x int32, keptObj []int32) (int32, bool) {
-	if !m.known(x) {
-		return 0, false
-	}
-	k, _ := m.get(x)
-	return k, k >= 0 && keptObj[k] == x
-}
-
 // walk returns x's kept node and whether a match is above x, from a walk
 // up of at most maxWalk steps that writes nothing (ok false when it is
 // longer).
 func (m keptMemo) walk(x int32) (k int32, above, ok bool) {
 	t := m.t
-	if m.known(x) {
+	if m.isKept.Has(x) {
 		k, above = m.get(x)
 		return k, above, true
 	}
@@ -715,7 +710,7 @@ func (m keptMemo) walk(x int32) (k int32, above, ok bool) {
 		if x = t.up[x]; x == rootParent {
 			return -1, false, true
 		}
-		if m.known(x) {
+		if m.isKept.Has(x) {
 			k, a := m.get(x)
 			return k, above || a || t.matches.Has(x), true
 		}
