@@ -316,7 +316,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		return fields
 	}
 	// children returns the children of node k to print, with their labels:
-	// all of them, for Keep has left only the paths to print.
+	// all of them, for the tree holds only the paths to print (Rank).
 	children := func(k int32) ([]int32, []string) {
 		cs := m.Children(k, 0)
 		return cs, labels(k, cs)
