@@ -621,119 +621,9 @@ func TestSumNested(t *testing.T) {
 	nested := 0 // nodes where some target below counts inside another
 	long := 0   // matches whose walk up in sumRanked is longer than maxWalk
 	for iter := 0; iter < 200; iter++ {
-		w := hproftest.New(8, "")
-		n := 2 + r.IntN(40)
-		var ids []uint64
-		if iter%10 == 9 {
-			// A chain longer than maxWalk, from the last array to the
-			// first, with some references across: walks up from matches
-			// deep below the biggest, which sumRanked finishes on one core.
-			n = 3*maxWalk + r.IntN(100)
-			arr := w.ObjectArrayClass()
-			ids = make([]uint64, n)
-			for i := range ids {
-				ids[i] = w.NewID()
-			}
-			for i := range ids {
-				var elems []uint64
-				if i > 0 {
-					elems = append(elems, ids[i-1])
-				}
-				if r.IntN(10) == 0 {
-					elems = append(elems, ids[r.IntN(n)])
-				}
-				w.ObjArray(ids[i], arr, elems)
-			}
-			ids[0], ids[n-1] = ids[n-1], ids[0] // the root: ids[0]
-		} else {
-			ids = w.RandomArrays(r, n, 3) // up to 2 references: chains and trees
-		}
-		w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-		g := heaptest.Build(t, w.Bytes())
-		s := Find(g, Options{})
-		var targets []heap.ObjectIndex
-		isTarget := map[heap.ObjectIndex]bool{}
-		for _, id := range ids {
-			if x := g.Lookup(id); r.IntN(3) == 0 && s.Reached(x) {
-				targets = append(targets, x)
-				isTarget[x] = true
-			}
-		}
-		// reachableWithout[a][o]: o is reached from the roots when a is
-		// taken out of the heap.
-		reachableWithout := func(a heap.ObjectIndex) map[heap.ObjectIndex]bool {
-			seen := map[heap.ObjectIndex]bool{}
-			roots, _ := g.RootSet()
-			var queue []heap.ObjectIndex
-			for _, x := range roots {
-				if x != a && !seen[x] {
-					seen[x] = true
-					queue = append(queue, x)
-				}
-			}
-			for len(queue) > 0 {
-				v := queue[0]
-				queue = queue[1:]
-				s.Successors(v, func(x heap.ObjectIndex) {
-					if x != a && !seen[x] {
-						seen[x] = true
-						queue = append(queue, x)
-					}
-				})
-			}
-			return seen
-		}
-		without := map[heap.ObjectIndex]map[heap.ObjectIndex]bool{}
-		for _, a := range targets {
-			without[a] = reachableWithout(a)
-		}
-		dominates := func(a, b heap.ObjectIndex) bool { return a != b && !without[a][b] }
-		size := func(o heap.ObjectIndex) uint64 { return uint64(o)*7 + 1 }
-		// below[x]: the targets whose path passes x.
-		below := map[heap.ObjectIndex][]heap.ObjectIndex{}
-		for _, o := range targets {
-			for _, x := range s.Path(o) {
-				below[x] = append(below[x], o)
-			}
-		}
-		want := func(x heap.ObjectIndex) uint64 {
-			var sum uint64
-			for _, b := range below[x] {
-				inner := false
-				for _, a := range below[x] {
-					inner = inner || dominates(a, b)
-				}
-				if !inner {
-					sum += size(b)
-				}
-			}
-			return sum
-		}
-		for x, bs := range below {
-			var all uint64
-			for _, b := range bs {
-				all += size(b)
-			}
-			if all != want(x) {
-				nested++
-			}
-		}
-		tree := dominator.Compute(g, dominator.Options{})
-		part := dominator.ComputeBelow(g, dominator.Options{}, targets)
-		for name, idom := range map[string]func(heap.ObjectIndex) int32{"tree": tree.Idom, "below": part.Idom} {
-			m := s.Merge(targets)
-			m.Sum(size, idom, nil)
-			for _, nd := range m.Nodes {
-				if nd.Retained != want(nd.Object) || int(nd.Targets) != len(below[nd.Object]) {
-					t.Fatalf("heap %d, %s: node %+v, want %d targets, %d bytes", iter, name, nd, len(below[nd.Object]), want(nd.Object))
-				}
-			}
-			if m := checkRanked(t, r, s, targets, targets, size, idom, func(x heap.ObjectIndex) (int32, uint64) {
-				return int32(len(below[x])), want(x)
-			}); m != nil {
-				long += longWalks(s, m, targets)
-			}
-		}
+		n, l := checkSumNested(t, r, iter%10 == 9)
+		nested += n
+		long += l
 	}
 	if nested < 100 {
 		t.Errorf("only %d nodes with a target inside another below them", nested)
@@ -741,6 +631,138 @@ func TestSumNested(t *testing.T) {
 	if long < 100 {
 		t.Errorf("only %d matches more than maxWalk below the paths kept", long)
 	}
+}
+
+// FuzzSumNested is TestSumNested's check on the heap that the seeds draw.
+func FuzzSumNested(f *testing.F) {
+	f.Add(uint64(9), uint64(4), false)
+	f.Add(uint64(1), uint64(2), true)
+	f.Fuzz(func(t *testing.T, a, b uint64, chain bool) {
+		checkSumNested(t, rand.New(rand.NewPCG(a, b)), chain)
+	})
+}
+
+// checkSumNested checks Sum, without Rank and with, on a random heap
+// with random targets, against sums found naively; chain makes the heap a
+// chain longer than maxWalk. It returns how many nodes have a target
+// inside another below them, and how many targets are more than maxWalk
+// below the paths a ranked Sum kept.
+func checkSumNested(t *testing.T, r *rand.Rand, chain bool) (nested, long int) {
+	t.Helper()
+	w := hproftest.New(8, "")
+	n := 2 + r.IntN(40)
+	var ids []uint64
+	if chain {
+		// A chain longer than maxWalk, from the last array to the
+		// first, with some references across: walks up from matches
+		// deep below the biggest, which sumRanked finishes on one core.
+		n = 3*maxWalk + r.IntN(100)
+		arr := w.ObjectArrayClass()
+		ids = make([]uint64, n)
+		for i := range ids {
+			ids[i] = w.NewID()
+		}
+		for i := range ids {
+			var elems []uint64
+			if i > 0 {
+				elems = append(elems, ids[i-1])
+			}
+			if r.IntN(10) == 0 {
+				elems = append(elems, ids[r.IntN(n)])
+			}
+			w.ObjArray(ids[i], arr, elems)
+		}
+		ids[0], ids[n-1] = ids[n-1], ids[0] // the root: ids[0]
+	} else {
+		ids = w.RandomArrays(r, n, 3) // up to 2 references: chains and trees
+	}
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	s := Find(g, Options{})
+	var targets []heap.ObjectIndex
+	isTarget := map[heap.ObjectIndex]bool{}
+	for _, id := range ids {
+		if x := g.Lookup(id); r.IntN(3) == 0 && s.Reached(x) {
+			targets = append(targets, x)
+			isTarget[x] = true
+		}
+	}
+	// reachableWithout[a][o]: o is reached from the roots when a is
+	// taken out of the heap.
+	reachableWithout := func(a heap.ObjectIndex) map[heap.ObjectIndex]bool {
+		seen := map[heap.ObjectIndex]bool{}
+		roots, _ := g.RootSet()
+		var queue []heap.ObjectIndex
+		for _, x := range roots {
+			if x != a && !seen[x] {
+				seen[x] = true
+				queue = append(queue, x)
+			}
+		}
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			s.Successors(v, func(x heap.ObjectIndex) {
+				if x != a && !seen[x] {
+					seen[x] = true
+					queue = append(queue, x)
+				}
+			})
+		}
+		return seen
+	}
+	without := map[heap.ObjectIndex]map[heap.ObjectIndex]bool{}
+	for _, a := range targets {
+		without[a] = reachableWithout(a)
+	}
+	dominates := func(a, b heap.ObjectIndex) bool { return a != b && !without[a][b] }
+	size := func(o heap.ObjectIndex) uint64 { return uint64(o)*7 + 1 }
+	// below[x]: the targets whose path passes x.
+	below := map[heap.ObjectIndex][]heap.ObjectIndex{}
+	for _, o := range targets {
+		for _, x := range s.Path(o) {
+			below[x] = append(below[x], o)
+		}
+	}
+	want := func(x heap.ObjectIndex) uint64 {
+		var sum uint64
+		for _, b := range below[x] {
+			inner := false
+			for _, a := range below[x] {
+				inner = inner || dominates(a, b)
+			}
+			if !inner {
+				sum += size(b)
+			}
+		}
+		return sum
+	}
+	for x, bs := range below {
+		var all uint64
+		for _, b := range bs {
+			all += size(b)
+		}
+		if all != want(x) {
+			nested++
+		}
+	}
+	tree := dominator.Compute(g, dominator.Options{})
+	part := dominator.ComputeBelow(g, dominator.Options{}, targets)
+	for name, idom := range map[string]func(heap.ObjectIndex) int32{"tree": tree.Idom, "below": part.Idom} {
+		m := s.Merge(targets)
+		m.Sum(size, idom, nil)
+		for _, nd := range m.Nodes {
+			if nd.Retained != want(nd.Object) || int(nd.Targets) != len(below[nd.Object]) {
+				t.Fatalf("%s: node %+v, want %d targets, %d bytes", name, nd, len(below[nd.Object]), want(nd.Object))
+			}
+		}
+		if m := checkRanked(t, r, s, targets, targets, size, idom, func(x heap.ObjectIndex) (int32, uint64) {
+			return int32(len(below[x])), want(x)
+		}); m != nil {
+			long += longWalks(s, m, targets)
+		}
+	}
+	return nested, long
 }
 
 // longWalks counts the targets more than maxWalk references below the
