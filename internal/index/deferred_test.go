@@ -37,6 +37,59 @@ func TestBlockCRCs(t *testing.T) {
 	}
 }
 
+// TestBlocksFunc: a section made by its fill as it is written gives the
+// same part file, byte for byte, as the same bytes added whole; for
+// lengths around the block size and over several pieces, beside other
+// sections. Its blocks check as read.
+func TestBlocksFunc(t *testing.T) {
+	data := make([]byte, 2*writePieceSize+3*blockSize+12)
+	for i := range data {
+		data[i] = byte(i*131 + i>>9)
+	}
+	dir, id := fakeDump(t)
+	for _, n := range []int{0, 4, blockSize, blockSize + 8, writePieceSize, len(data)} {
+		var whole, filled Writer
+		for _, w := range []*Writer{&whole, &filled} {
+			w.Add("meta", []byte("x"))
+			w.AddBlocks("before", data[:blockSize+4])
+		}
+		whole.AddBlocks("s", data[:n])
+		filled.AddBlocksFunc("s", n, func(dst []byte, off int) {
+			if off%blockSize != 0 || len(dst) > writePieceSize {
+				t.Errorf("%d bytes: asked for %d at %d", n, len(dst), off)
+			}
+			copy(dst, data[off:off+len(dst)])
+		})
+		for _, w := range []*Writer{&whole, &filled} {
+			w.Add("after", data[:12])
+		}
+		if err := whole.Commit(dir, "whole", id); err != nil {
+			t.Fatal(err)
+		}
+		if err := filled.Commit(dir, "filled", id); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(filepath.Join(dir, "whole.idx"))
+		b, _ := os.ReadFile(filepath.Join(dir, "filled.idx"))
+		if !slices.Equal(a, b) {
+			t.Fatalf("%d bytes: the part differs when the section is filled (%d against %d bytes)", n, len(b), len(a))
+		}
+		p, err := Open(dir, "filled", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, d, err := p.Deferred("s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Check()
+		if !slices.Equal(s, data[:n]) {
+			t.Fatalf("%d bytes: the section reads back otherwise", n)
+		}
+		p.Close()
+	}
+}
+
 // TestDeferred writes a part with a section checked as it is read, then
 // damages one of its blocks: the blocks before it still check, a range or
 // a whole check that reaches it panics with a FaultError that names the

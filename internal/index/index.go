@@ -51,7 +51,9 @@ import (
 // (every command now gives them): a part of version 6 would not.
 // 8: the old hprof agent's dumps of 64-bit JVMs are sized by the layout
 // java.vm.name suggests, no longer as a 32-bit JVM's.
-const Version = 8
+// 9: the dominators part holds the retained sizes in 4 bytes each
+// (retained4), those of 4 GiB or more in a table (bigRetained).
+const Version = 9
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
@@ -204,23 +206,38 @@ type Writer struct {
 	data  [][]byte
 	// blocked[i]: section i gets a table of its blocks' CRCs (AddBlocks).
 	blocked []bool
+	// fill[i], for a section added with AddBlocksFunc, makes its bytes
+	// as Commit writes them; size[i] is its length.
+	fill []func(dst []byte, off int)
+	size []int
 }
 
 // Add appends a section. The bytes must stay unchanged until Commit.
-func (w *Writer) Add(name string, data []byte) { w.add(name, data, false) }
+func (w *Writer) Add(name string, data []byte) { w.add(name, data, false, nil, len(data)) }
 
 // AddBlocks appends a section that can be checked a block at a time as it
 // is read (Part.Deferred): beside it goes a section name+"@" of its
 // blocks' CRCs.
-func (w *Writer) AddBlocks(name string, data []byte) { w.add(name, data, true) }
+func (w *Writer) AddBlocks(name string, data []byte) { w.add(name, data, true, nil, len(data)) }
 
-func (w *Writer) add(name string, data []byte, blocked bool) {
+// AddBlocksFunc is AddBlocks for a section of n bytes made as it is
+// written: fill(dst, off) sets dst to bytes [off, off+len(dst)) of it, a
+// piece at a time, from several goroutines. An encoding of an array then
+// needs no copy of the whole (which would be memory fresh from the
+// system, as dear to touch as the page cache it is written to).
+func (w *Writer) AddBlocksFunc(name string, n int, fill func(dst []byte, off int)) {
+	w.add(name, nil, true, fill, n)
+}
+
+func (w *Writer) add(name string, data []byte, blocked bool, fill func([]byte, int), n int) {
 	if len(name) > 16 || (blocked && len(name)+len(blockTable) > 16) {
 		panic("index: section name too long: " + name)
 	}
 	w.names = append(w.names, name)
 	w.data = append(w.data, data)
 	w.blocked = append(w.blocked, blocked)
+	w.fill = append(w.fill, fill)
+	w.size = append(w.size, n)
 }
 
 // Commit writes the part to dir/part.idx through a temporary file and a
@@ -233,21 +250,86 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	crcs := make([]uint32, len(w.data))
-	blocks := make([][]uint32, len(w.data))
-	forEach(len(w.data), func(i int) {
-		if !w.blocked[i] {
+	n := len(w.names)
+	crcs := make([]uint32, n)
+	blocks := make([][]uint32, n)
+	forEach(n, func(i int) {
+		switch {
+		case w.fill[i] != nil:
+			blocks[i] = make([]uint32, (w.size[i]+blockSize-1)/blockSize) // set as it is written
+		case w.blocked[i]:
+			blocks[i], crcs[i] = blockCRCs(w.data[i])
+		default:
 			crcs[i] = checksum(w.data[i])
-			return
 		}
-		blocks[i], crcs[i] = blockCRCs(w.data[i])
 	})
-	names, data := w.names, w.data
+	names, sizes := w.names, w.size
 	for i, b := range blocks {
 		if w.blocked[i] {
 			names = append(names[:len(names):len(names)], w.names[i]+blockTable)
-			data = append(data[:len(data):len(data)], AsBytes(b))
+			sizes = append(sizes[:len(sizes):len(sizes)], 4*len(b))
+		}
+	}
+	off := alignUp(uint64(headerSize + len(names)*entrySize))
+	at := make([]uint64, len(names)) // where each section goes
+	for i, size := range sizes {
+		at[i] = off
+		off = alignUp(off + uint64(size))
+	}
+	if k := len(names); k > 0 {
+		// The file ends where the last section does (a hole would not
+		// set its size).
+		if err := tmp.Truncate(int64(at[k-1] + uint64(sizes[k-1]))); err != nil {
+			return fmt.Errorf("writing index part %s: %w", part, err)
+		}
+	}
+	// The sections are written in pieces at their offsets on all cores,
+	// in calls of mem.WriteSize: the copy into fresh page-cache pages is
+	// most of a write's cost (on the bench machine, where those pages'
+	// first touch is dear, a fifth of a first run's CPU time, on one
+	// core). The gaps between sections are holes, read as zeros. The
+	// block tables and the header, which hold the CRCs of what a fill
+	// makes, come last.
+	type piece struct{ section, lo, hi int }
+	var pieces []piece
+	for i := range n {
+		for lo := 0; lo < w.size[i]; lo += writePieceSize {
+			pieces = append(pieces, piece{i, lo, min(lo+writePieceSize, w.size[i])})
+		}
+	}
+	bufs := make([][]byte, runtime.GOMAXPROCS(0)) // a fill's, per worker
+	errs := make([]error, len(pieces))
+	par.Each(len(pieces), len(bufs), func(worker, k int) {
+		p := pieces[k]
+		var b []byte
+		if fill := w.fill[p.section]; fill == nil {
+			b = w.data[p.section][p.lo:p.hi]
+		} else {
+			if bufs[worker] == nil {
+				bufs[worker] = make([]byte, writePieceSize)
+			}
+			b = bufs[worker][:p.hi-p.lo]
+			fill(b, p.lo)
+			for lo := 0; lo < len(b); lo += blockSize { // a piece is whole blocks
+				blocks[p.section][(p.lo+lo)/blockSize] = crc32.Checksum(b[lo:min(lo+blockSize, len(b))], castagnoli)
+			}
+		}
+		errs[k] = mem.WriteAt(tmp, b, int64(at[p.section]+uint64(p.lo)))
+	})
+	err = errors.Join(errs...)
+	for i := range n {
+		if w.fill[i] != nil {
+			crcs[i] = combineBlocks(blocks[i], w.size[i])
+		}
+	}
+	k := n
+	for i, b := range blocks {
+		if w.blocked[i] {
 			crcs = append(crcs, checksum(AsBytes(b)))
+			if err == nil {
+				err = mem.WriteAt(tmp, AsBytes(b), int64(at[k]))
+			}
+			k++
 		}
 	}
 	head := make([]byte, 0, headerSize+len(names)*entrySize)
@@ -257,41 +339,17 @@ func (w *Writer) Commit(dir, part string, id Identity) error {
 	head = binary.LittleEndian.AppendUint64(head, uint64(id.Size))
 	head = binary.LittleEndian.AppendUint64(head, uint64(id.ModTime))
 	head = append(head, id.Hash[:]...)
-	off := alignUp(uint64(headerSize + len(names)*entrySize))
-	at := make([]uint64, len(names)) // where each section goes
 	for i, name := range names {
 		var nb [16]byte
 		copy(nb[:], name)
 		head = append(head, nb[:]...)
-		head = binary.LittleEndian.AppendUint64(head, off)
-		head = binary.LittleEndian.AppendUint64(head, uint64(len(data[i])))
+		head = binary.LittleEndian.AppendUint64(head, at[i])
+		head = binary.LittleEndian.AppendUint64(head, uint64(sizes[i]))
 		head = binary.LittleEndian.AppendUint32(head, crcs[i])
-		at[i] = off
-		off = alignUp(off + uint64(len(data[i])))
 	}
-	// The sections are written in pieces at their offsets on all cores,
-	// in calls of mem.WriteSize: the copy into fresh page-cache pages is
-	// most of a write's cost (on the bench machine, where those pages'
-	// first touch is dear, a fifth of a first run's CPU time, on one
-	// core). The gaps between sections are holes, read as zeros.
-	pieces := []writePiece{{0, head}}
-	for i, d := range data {
-		for lo := 0; lo < len(d); lo += writePieceSize {
-			pieces = append(pieces, writePiece{at[i] + uint64(lo), d[lo:min(lo+writePieceSize, len(d))]})
-		}
+	if err == nil {
+		err = mem.WriteAt(tmp, head, 0)
 	}
-	if n := len(data); n > 0 {
-		// The file ends where the last section does (a hole would not
-		// set its size).
-		if err := tmp.Truncate(int64(at[n-1] + uint64(len(data[n-1])))); err != nil {
-			return fmt.Errorf("writing index part %s: %w", part, err)
-		}
-	}
-	errs := make([]error, len(pieces))
-	par.Each(len(pieces), 0, func(_, k int) {
-		errs[k] = mem.WriteAt(tmp, pieces[k].b, int64(pieces[k].at))
-	})
-	err = errors.Join(errs...)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -340,14 +398,11 @@ func forEach(n int, fn func(i int)) { par.Run(n, fn) }
 
 func alignUp(n uint64) uint64 { return (n + align - 1) &^ (align - 1) }
 
-// writePiece is bytes to write at an offset of an index file.
-type writePiece struct {
-	at uint64
-	b  []byte
-}
-
-// writePieceSize is the most Commit gives a core at once.
+// writePieceSize is the most Commit gives a core at once: whole blocks,
+// so that a filled piece's block CRCs are its own.
 const writePieceSize = 8 << 20
+
+var _ = [1]int{}[writePieceSize%blockSize] // does not compile unless whole blocks
 
 // ErrStale says a part does not belong to this dump or this version.
 var ErrStale = errors.New("index part is stale")
@@ -500,17 +555,22 @@ func blockCRCs(b []byte) (blocks []uint32, crc uint32) {
 			blocks[k] = crc32.Checksum(b[k*blockSize:min(len(b), (k+1)*blockSize)], castagnoli)
 		}
 	})
+	return blocks, combineBlocks(blocks, len(b))
+}
+
+// combineBlocks returns the CRC of n bytes from the CRCs of their blocks.
+func combineBlocks(blocks []uint32, n int) (crc uint32) {
 	whole := xPow8n(blockSize) // the shift over a whole block, for crcCombine
 	for k, c := range blocks {
 		if k == 0 {
 			crc = c
-		} else if k < n-1 || len(b)%blockSize == 0 {
+		} else if k < len(blocks)-1 || n%blockSize == 0 {
 			crc = gfMul(whole, crc) ^ c
 		} else {
-			crc = crcCombine(crc, c, uint64(len(b)%blockSize))
+			crc = crcCombine(crc, c, uint64(n%blockSize))
 		}
 	}
-	return blocks, crc
+	return crc
 }
 
 // Load returns a section: checked now when d is nil (Bytes), else handed
@@ -706,6 +766,9 @@ func (p *Part) checksum(s section) (uint32, error) {
 // crcStretch is how many bytes of a mapped section are checked between
 // evictions.
 const crcStretch = 4 << 20
+
+// Path returns the part's file name, for errors about what it holds.
+func (p *Part) Path() string { return p.path }
 
 // Evictor returns a function that drops the pages of a slice of the part's
 // sections from the process's resident set, or nil when the part was read
