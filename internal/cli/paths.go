@@ -134,8 +134,7 @@ dump analysed last from this folder.`,
 			if t, ok := dom.(*dominator.Tree); ok {
 				passed = t.DropRetained
 				if index.ReadsMost(len(targets), graph.NumObjects()) {
-					sizes := t.RetainedSizes() // checked whole first, not on the way
-					retained = func(o heap.ObjectIndex) uint64 { return sizes[o] }
+					retained = t.RetainedReader() // checked whole first, not on the way
 				}
 			}
 			// Sum takes a match's size back at a match dominating it, which

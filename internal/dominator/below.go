@@ -146,7 +146,7 @@ func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 	}
 	b.in = bitset.Number(in)
 	m := b.in.Len()
-	if m == len(t.idom) {
+	if m == len(t.idom) && t.retained != nil {
 		// Every object: t's arrays serve as they are, numbered alike.
 		b.idom, b.retained = t.idom, t.retained
 		for o, d := range b.idom {
@@ -163,7 +163,7 @@ func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 		if !ok {
 			continue
 		}
-		b.retained[k] = t.retained[o]
+		b.retained[k] = t.retainedAt(heap.ObjectIndex(o))
 		if b.idom[k] = Outside; d >= 0 && in.Has(d) {
 			b.idom[k] = d
 		}

@@ -65,7 +65,7 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 			}
 			if t.evict != nil {
 				t.evict(index.AsBytes(t.idom[from:to]))
-				t.evict(index.AsBytes(t.retained[from:to]))
+				t.DropRetained(heap.ObjectIndex(from), heap.ObjectIndex(to))
 			}
 		}
 		best[s] = mine

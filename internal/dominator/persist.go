@@ -2,6 +2,7 @@ package dominator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -20,7 +21,8 @@ type treeMeta struct {
 }
 
 // SaveIndex adds the tree's sections to w: idom and retained sizes per
-// object, and the top level in display order.
+// object (the sizes in 4 bytes, with a table of those of 4 GiB or more),
+// and the top level in display order.
 func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 	meta, err := json.Marshal(&treeMeta{madeWith: madeWithOf(opts), ReachableObjects: t.ReachableObjects, UnreachableObjects: t.UnreachableObjects,
 		ReachableBytes: t.ReachableBytes, UnreachableBytes: t.UnreachableBytes, KeptObjects: t.KeptObjects, KeptBytes: t.KeptBytes, ThreadLocals: t.ThreadLocals})
@@ -31,7 +33,22 @@ func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 	t.idomChecked.Check()
 	t.retainedChecked.Check()
 	w.AddBlocks("idom", index.AsBytes(t.idom))
-	w.AddBlocks("retained", index.AsBytes(t.retained))
+	if t.retained == nil {
+		return errors.New("dominators: a tree mapped from an index saved to one") // it has no 8-byte sizes
+	}
+	w.AddBlocksFunc("retained4", 4*len(t.retained), func(dst []byte, off int) {
+		d := index.As[uint32](dst)
+		for i, r := range t.retained[off/4 : off/4+len(d)] {
+			d[i] = uint32(min(r, retainedOver))
+		}
+	})
+	var big []uint64
+	for o, r := range t.retained {
+		if r >= retainedOver {
+			big = append(big, uint64(o), r)
+		}
+	}
+	w.Add("bigRetained", index.AsBytes(big))
 	w.Add("topLevel", index.AsBytes(t.Children(heap.None)))
 	return nil
 }
@@ -51,13 +68,17 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	n := g.NumObjects()
 	// idom and retained are checked as they are used (idomChecked,
 	// retainedChecked): dominators and paths read a few entries of them.
-	deferred := map[string]**index.Deferred{"idom": &t.idomChecked, "retained": &t.retainedChecked}
+	deferred := map[string]**index.Deferred{"idom": &t.idomChecked, "retained4": &t.retainedChecked}
 	for _, s := range []struct {
 		name string
 		into func([]byte) bool
 	}{
 		{"idom", func(b []byte) bool { t.idom = index.As[int32](b); return len(t.idom) == n }},
-		{"retained", func(b []byte) bool { t.retained = index.As[uint64](b); return len(t.retained) == n }},
+		{"retained4", func(b []byte) bool { t.retained4 = index.As[uint32](b); return len(t.retained4) == n }},
+		{"bigRetained", func(b []byte) bool {
+			t.bigRetained = index.As[uint64](b)
+			return validBigRetained(t.bigRetained, n) && len(b) == 8*len(t.bigRetained)
+		}},
 		{"topLevel", func(b []byte) bool {
 			t.topLevel = index.As[heap.ObjectIndex](b)
 			return t.topLevel != nil || len(b) == 0
@@ -76,7 +97,23 @@ func LoadIndex(p *index.Part, g *heap.Graph, opts Options) (t *Tree, ok bool, er
 	}
 	t.topOnce.Do(func() {}) // topLevel is the index's
 	t.evict = p.Evictor()
+	t.indexPath = p.Path()
 	return t, true, nil
+}
+
+// validBigRetained reports whether pairs is a bigRetained section for n
+// objects: pairs of object and size, objects in increasing order and
+// below n, sizes that retained4 could not hold.
+func validBigRetained(pairs []uint64, n int) bool {
+	if len(pairs)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i] >= uint64(n) || pairs[i+1] < retainedOver || i > 0 && pairs[i] <= pairs[i-2] {
+			return false
+		}
+	}
+	return true
 }
 
 // LoadUnreachable reads how many objects, and bytes, the tree in a

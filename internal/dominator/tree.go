@@ -1,6 +1,8 @@
 package dominator
 
 import (
+	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -42,6 +44,13 @@ type Tree struct {
 	idom []int32
 	// retained[o]: bytes freed if o were: o and everything it dominates.
 	retained []uint64
+	// retained4 and bigRetained hold them instead in a tree mapped from
+	// an index (half the bytes to write and read): retained4[o] is o's
+	// size, or retainedOver for one of 4 GiB or more, which bigRetained
+	// holds (pairs of object and size, in object order).
+	retained4   []uint32
+	bigRetained []uint64
+	indexPath   string // the part mapped, for errors
 	// ReachableObjects and ReachableBytes count what the tree holds: what
 	// the GC roots keep alive and, with KeepUnreachable, the rest too
 	// (KeptObjects and KeptBytes of them).
@@ -180,22 +189,60 @@ func (t *Tree) checkIdomAt(o heap.ObjectIndex) { t.idomChecked.CheckEntry(uint64
 func (t *Tree) Retained(o heap.ObjectIndex) uint64 {
 	if t.retainedChecked != nil { // no call in a tree computed here
 		t.checkRetainedAt(o)
+		return t.mappedRetained(o)
 	}
 	return t.retained[o]
 }
 
-// RetainedSizes returns the retained size of every object, by object
-// index, checked whole first if mapped from an index: for a scan of
-// millions of them, which Retained would check one call each.
-func (t *Tree) RetainedSizes() []uint64 {
+// retainedOver in retained4 says that the size is in bigRetained.
+const retainedOver = math.MaxUint32
+
+// retainedAt is Retained without a check.
+func (t *Tree) retainedAt(o heap.ObjectIndex) uint64 {
+	if t.retained4 != nil {
+		return t.mappedRetained(o)
+	}
+	return t.retained[o]
+}
+
+// mappedRetained is retainedAt in a tree mapped from an index.
+func (t *Tree) mappedRetained(o heap.ObjectIndex) uint64 {
+	if v := t.retained4[o]; v != retainedOver {
+		return uint64(v)
+	}
+	pairs := t.bigRetained
+	lo, hi := 0, len(pairs)/2
+	for lo < hi {
+		if m := (lo + hi) / 2; pairs[2*m] < uint64(o) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if 2*lo >= len(pairs) || pairs[2*lo] != uint64(o) {
+		// Both sections pass their checksums, so the part was written
+		// so: damaged all the same, and rebuilt as a failed check is.
+		panic(&par.FaultError{Path: t.indexPath, Damaged: fmt.Errorf("%s: object %d's retained size is marked as 4 GiB or more, but section bigRetained does not hold it (corrupt)", t.indexPath, o)})
+	}
+	return pairs[2*lo+1]
+}
+
+// RetainedReader returns Retained for a scan of millions of objects'
+// sizes: checked whole first if mapped from an index, instead of one
+// call each.
+func (t *Tree) RetainedReader() func(heap.ObjectIndex) uint64 {
+	if t.retained4 == nil {
+		r := t.retained
+		return func(o heap.ObjectIndex) uint64 { return r[o] }
+	}
 	t.retainedChecked.Check()
-	return t.retained
+	return t.mappedRetained
 }
 
 // checkRetainedAt checks the block of the retained array that
 // Retained(o) reads (a call of its own, so that Retained stays inlined).
 func (t *Tree) checkRetainedAt(o heap.ObjectIndex) {
-	t.retainedChecked.CheckEntry(uint64(o), 8)
+	t.retainedChecked.CheckEntry(uint64(o), 4)
 }
 
 // DropRetained says that the retained sizes of objects lo..hi-1 will not be
@@ -204,7 +251,11 @@ func (t *Tree) checkRetainedAt(o heap.ObjectIndex) {
 // are asked for after all). A scan over millions of objects' sizes calls it
 // behind itself.
 func (t *Tree) DropRetained(lo, hi heap.ObjectIndex) {
-	if t.evict != nil && lo < hi {
+	switch {
+	case t.evict == nil || lo >= hi:
+	case t.retained4 != nil:
+		t.evict(index.AsBytes(t.retained4[lo:hi]))
+	default:
 		t.evict(index.AsBytes(t.retained[lo:hi]))
 	}
 }
@@ -446,7 +497,7 @@ func (t *Tree) GroupRetained(groupOf []int32, groups int) []uint64 {
 	push := func(o heap.ObjectIndex) {
 		if k := groupOf[classes[o]]; k >= 0 {
 			if active[k] == 0 {
-				out[k] += t.retained[o]
+				out[k] += t.retainedAt(o)
 			}
 			active[k]++
 		}
