@@ -52,13 +52,28 @@ type Tree struct {
 	// Unreached counts matching objects no GC root reaches, reached those
 	// it does.
 	Unreached, reached int
-	// onPath, from Merge until Sum is done: the objects on the paths,
-	// numbered as the nodes are (see nodeOf).
+	// onPath, from Sum's marking until it is done: the objects on the
+	// paths, numbered as the nodes are (see nodeOf). A ranked Sum makes
+	// none.
 	onPath bitset.Numbering
 	// up and evict, from Merge until Sum is done: the search's parent
-	// array (by object), and what drops its pages (Search.evict).
-	up    []int32
-	evict func([]byte)
+	// array (by object), and what drops its pages (Search.evict); s and
+	// lookup: the search, and whether its parent array's blocks are to be
+	// checked as they are read (see parentOf).
+	up     []int32
+	evict  func([]byte)
+	s      *Search
+	lookup bool
+}
+
+// parentOf returns the parent of object x in the search, checked as it
+// is read when the search's parent array is mapped from an index and not
+// checked whole.
+func (t *Tree) parentOf(x int32) int32 {
+	if t.lookup {
+		t.s.checkParentAt(x)
+	}
+	return t.up[x]
 }
 
 // nodeOf returns the node of object o, or -1 when o is on no path.
@@ -94,64 +109,72 @@ func (t *Tree) Labels(s *Search, k int32, children []int32) []string {
 	return s.Labels(t.Nodes[k].Object, objs)
 }
 
-// Merge finds the objects on the shortest paths to targets: Sum makes the
-// tree of them, with their counts and sizes, and must be called before the
-// tree is used. A target named twice counts once.
+// Merge gathers the targets that a GC root reaches: Sum makes the tree
+// of their shortest paths, with their counts and sizes, and must be called
+// before the tree is used. A target named twice counts once.
 //
-// Millions of targets make millions of nodes, so Merge keeps no table over
-// all objects: it marks the objects on the paths in a bitset, walking each
-// target's path up until it meets a marked object (on all cores), and
-// numbers the marked objects in object order, so that an object's node is
-// its rank among the marked bits. Sum then sums each node into its parent
-// from the leaves up, or with Rank, only the nodes on the paths it keeps.
+// Millions of targets make millions of nodes, so the tree keeps no table
+// over all objects. Without Rank, Sum marks the objects on the paths in a
+// bitset (mark) and numbers them in object order, so that an object's node
+// is its rank among the marked bits; then it sums each node into its
+// parent from the leaves up. After Rank, it makes nodes only of the paths
+// it keeps (sumRanked).
 func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	if index.ReadsMost(len(targets), len(s.parent)) {
 		s.parentChecked.Check() // not one block at a time as the walks come to them
 	}
 	// lookup: the parent array's blocks are to be checked as they are
 	// read (parentOf does, but with a call even once all are checked).
-	lookup := !s.parentChecked.Done()
-	t := &Tree{}
+	t := &Tree{up: s.parent, evict: s.evict, s: s, lookup: !s.parentChecked.Done()}
 	t.matches = bitset.New(len(s.parent))
-	reached := make([]heap.ObjectIndex, 0, len(targets))
 	for _, o := range targets {
-		if t.matches.Has(int32(o)) {
-			continue
-		}
 		t.matches.Add(int32(o))
-		if lookup {
-			s.checkParentAt(int32(o))
-		}
-		if s.parent[o] != unreached {
-			reached = append(reached, o)
-		} else {
-			t.Unreached++
-		}
 	}
-	// Whoever marks an object goes on to mark its parent, so stopping at
-	// a marked object leaves no path unmarked, whichever goroutine got
-	// there first.
-	onPath := bitset.New(len(s.parent))
-	par.For(len(reached), 0, func(lo, hi int) {
-		for _, o := range reached[lo:hi] {
-			for x := int32(o); ; {
-				bit := uint64(1) << (uint(x) & 63)
-				if atomic.LoadUint64(&onPath[x>>6])&bit != 0 || atomic.OrUint64(&onPath[x>>6], bit)&bit != 0 {
-					break
+	// The matches no GC root reaches leave the set: they are on no path.
+	var nReached, nUnreached atomic.Int64
+	par.For(len(t.matches), 0, func(lo, hi int) {
+		var r, u int64
+		for w := lo; w < hi; w++ {
+			for b := t.matches[w]; b != 0; b &= b - 1 {
+				o := int32(w<<6 + bits.TrailingZeros64(b))
+				if t.parentOf(o) == unreached {
+					t.matches[w] &^= 1 << (uint(o) & 63) // this share's word
+					u++
+				} else {
+					r++
 				}
-				if lookup {
-					s.checkParentAt(x)
-				}
-				if x = s.parent[x]; x == rootParent {
-					break
+			}
+		}
+		nReached.Add(r)
+		nUnreached.Add(u)
+	})
+	t.reached, t.Unreached = int(nReached.Load()), int(nUnreached.Load())
+	return t
+}
+
+// mark marks the objects on the paths to the matches and numbers them
+// (onPath), walking each match's path up until it meets a marked object,
+// on all cores. Whoever marks an object goes on to mark its parent, so
+// stopping at a marked object leaves no path unmarked, whichever goroutine
+// got there first.
+func (t *Tree) mark() {
+	onPath := bitset.New(len(t.up))
+	par.For(len(t.matches), 0, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			for b := t.matches[w]; b != 0; b &= b - 1 {
+				for x := int32(w<<6 + bits.TrailingZeros64(b)); ; {
+					bit := uint64(1) << (uint(x) & 63)
+					if atomic.LoadUint64(&onPath[x>>6])&bit != 0 || atomic.OrUint64(&onPath[x>>6], bit)&bit != 0 {
+						break
+					}
+					if x = t.parentOf(x); x == rootParent {
+						break
+					}
 				}
 			}
 		}
 	})
 	t.onPath = bitset.Number(onPath)
-	t.reached = len(reached)
-	t.up, t.evict = s.parent, s.evict // read, so checked, on the paths
-	return t
 }
 
 // build makes a node of every object on the paths, and links them.
@@ -165,8 +188,8 @@ func (t *Tree) build() {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				t.Nodes[k] = Node{Object: heap.ObjectIndex(o)}
 				t.parent[k] = -1
-				if p := t.up[o]; p != rootParent {
-					t.parent[k] = t.onPath.Of(p) // marked: see Merge
+				if p := t.up[o]; p != rootParent { // read, so checked, by mark
+					t.parent[k] = t.onPath.Of(p) // marked: see mark
 				}
 				k++
 			}
@@ -210,6 +233,9 @@ func (t *Tree) Sum(retained func(heap.ObjectIndex) uint64, idom func(heap.Object
 		return
 	}
 	if t.Nodes == nil {
+		if t.onPath.Set == nil {
+			t.mark()
+		}
 		t.build()
 	}
 	t.doneWithParents()
@@ -394,8 +420,11 @@ func (s *summer) dominatingTarget(o heap.ObjectIndex) int32 {
 			found = d
 			break
 		}
-		if !t.onPath.Has(x) {
-			break // not on a path, so not a dominator after all: none
+		if t.onPath.Set != nil && !t.onPath.Has(x) {
+			// Not on a path, so not a dominator after all: none. (A
+			// ranked Sum marks no paths; a dominator of a match is on
+			// every path to it, the search's included.)
+			break
 		}
 		if t.matches.Has(x) {
 			found = x
@@ -525,10 +554,10 @@ func (t *Tree) cmp(a, b int32) int {
 // the paths: the nodes kept are all the objects above any one of them, so
 // a match's path passes a kept node exactly when the first kept object on
 // the path passes it. Sum adds each match at that object (its kept
-// object, from a walk up that stops at an object whose kept object is
-// known), and then each kept node into its parent.
+// object, from a walk up that stops there), and then each kept node into
+// its parent.
 func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.ObjectIndex) int32, passed func(lo, hi heap.ObjectIndex)) {
-	words := len(t.onPath.Set)
+	words := len(t.matches)
 	// Round 1: the biggest matches.
 	var (
 		mu   sync.Mutex
@@ -537,7 +566,7 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	par.For(words, 0, func(lo, hi int) {
 		var mine lastOnTop
 		for w := lo; w < hi; w++ {
-			for b := t.onPath.Set[w] & t.matches[w]; b != 0; b &= b - 1 {
+			for b := t.matches[w]; b != 0; b &= b - 1 {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				mine.offer(rankedMatch{retained(heap.ObjectIndex(o)), o}, t.rank)
 			}
@@ -557,29 +586,29 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	// The kept nodes, numbered from each path's top down, so that a node
 	// comes after its parent: keptObj[k] is node k's object, t.parent[k]
 	// its parent node.
-	memo := keptMemo{t: t, of: mem.Make[int32](t.onPath.Len()), isKept: bitset.New(len(t.up))}
+	memo := newKeptMemo(t)
 	var keptObj, chain []int32
 	t.parent = nil
 	for _, m := range best {
 		chain = chain[:0]
 		x := m.k
-		for ; x != rootParent && !memo.known(x); x = t.up[x] {
+		for ; x != rootParent && !memo.isKept.Has(x); x = t.parentOf(x) {
 			chain = append(chain, x)
 		}
 		up, above := int32(-1), false
 		if x != rootParent {
-			up, above = memo.get(x)
+			up, above = memo.keptOf(x)
 			above = above || t.matches.Has(x)
 		}
 		for i := len(chain) - 1; i >= 0; i-- {
 			k := int32(len(keptObj))
 			keptObj = append(keptObj, chain[i])
 			t.parent = append(t.parent, up)
-			memo.set(chain[i], k, above)
-			memo.isKept.Add(chain[i])
+			memo.keep(chain[i], k, above)
 			up, above = k, above || t.matches.Has(chain[i])
 		}
 	}
+	memo.sortKept()
 
 	// Round 2: each match added at its kept node, on each share's own
 	// counts, with its size taken back at the kept node of the nearest
@@ -590,7 +619,7 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	counts := make([][]int32, shares)
 	sizes := make([][]uint64, shares)
 	long := make([][]rankedMatch, shares) // size, object
-	add := func(j int, s *summer, o int32, r uint64, k int32, above bool) {
+	add := func(j int, s *summer, m *keptMemo, o int32, r uint64, k int32, above bool) {
 		if k < 0 {
 			return // on no kept path
 		}
@@ -603,8 +632,8 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 			// d is on the path above o: below o's kept node, or at it,
 			// its size then counts on no kept node; else kept itself.
 			kd := k
-			if memo.isKept.Has(d) {
-				kd, _ = memo.get(d)
+			if m.isKept.Has(d) {
+				kd, _ = m.keptOf(d)
 			}
 			sizes[j][kd] -= r // uint64 arithmetic wraps: the sum comes right
 		}
@@ -612,13 +641,14 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	par.InShares(words, shares, func(j, lo, hi int) {
 		counts[j], sizes[j] = make([]int32, len(keptObj)), make([]uint64, len(keptObj))
 		s := &summer{t: t, idom: idom}
+		m := memo // its own cache of the last kept object met
 		from := lo
 		for w := lo; w < hi; w++ {
-			for b := t.onPath.Set[w] & t.matches[w]; b != 0; b &= b - 1 {
+			for b := t.matches[w]; b != 0; b &= b - 1 {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				r := retained(heap.ObjectIndex(o))
-				if k, above, ok := memo.walk(o); ok {
-					add(j, s, o, r, k, above)
+				if k, above, ok := m.walk(o); ok {
+					add(j, s, &m, o, r, k, above)
 				} else {
 					long[j] = append(long[j], rankedMatch{r, o})
 				}
@@ -633,7 +663,7 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	for _, l := range long {
 		for _, m := range l {
 			k, above := memo.resolve(m.k, &chain)
-			add(0, s, m.k, m.size, k, above)
+			add(0, s, &memo, m.k, m.size, k, above)
 		}
 	}
 	t.doneWithParents()
@@ -655,26 +685,42 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 	}
 	t.biggest = make([]int32, len(best))
 	for i, m := range best {
-		t.biggest[i], _ = memo.get(m.k)
+		t.biggest[i], _ = memo.keptOf(m.k)
 	}
-	t.onPath = bitset.Numbering{}
 	t.link()
 	t.sortChildren(t.Roots)
 }
 
-// keptMemo holds, for each object on the paths (by its node number in
-// Merge's numbering), its kept node: the first kept object on its path
-// from itself up, or -1 for none; and whether a match lies above it on
-// its path. Sum sets it for the kept nodes first; then a walk up from a
-// match that takes more than maxWalk steps sets it for every object it
-// passes, so that no object is walked past twice (a linked list of a
-// million matches would be walked a million times over).
+// keptMemo says, for an object on the paths, what sumRanked needs: its
+// kept node (the first kept object on its path from itself up, or -1 for
+// none) and whether a match lies above it on its path. It knows the kept
+// objects from the start (isKept, and kept sorted by object); a walk up
+// from a match that takes more than maxWalk steps adds every object it
+// passes (more), so that no object is walked past twice (a linked list of
+// a million matches would be walked a million times over).
 type keptMemo struct {
-	t  *Tree
-	of []int32 // 0 unknown, else (kept node + 2) << 1 | above
-	// isKept: a bit per object, set for the kept ones, which the walks
-	// on all cores look for (of, read at random, costs cache misses).
+	t *Tree
+	// isKept: a bit per object, set for the kept ones, which the walks on
+	// all cores look for.
 	isKept bitset.Set
+	// kept: the kept objects' values, in object order (from making, a
+	// map while they are made); last, one goroutine's cache of the last
+	// one found (most matches meet the same one: the table of the map
+	// that holds them).
+	kept   []keptValue
+	making map[int32]int32
+	last   keptValue
+	// more: the values of objects that long walks passed, not kept.
+	more map[int32]int32
+}
+
+type keptValue struct {
+	o int32
+	v int32 // (kept node + 2) << 1 | above
+}
+
+func newKeptMemo(t *Tree) keptMemo {
+	return keptMemo{t: t, isKept: bitset.New(len(t.up)), making: map[int32]int32{}, last: keptValue{o: -1}}
 }
 
 // maxWalk bounds the walks up that Sum makes on all cores: a match's path
@@ -682,36 +728,60 @@ type keptMemo struct {
 // them.
 const maxWalk = 32
 
-func (m keptMemo) known(x int32) bool { return m.of[m.t.onPath.Of(x)] != 0 }
-
-func (m keptMemo) get(x int32) (k int32, above bool) {
-	v := m.of[m.t.onPath.Of(x)]
-	return v>>1 - 2, v&1 != 0
-}
-
-func (m keptMemo) set(x, k int32, above bool) {
+func pack(k int32, above bool) int32 {
 	v := (k + 2) << 1
 	if above {
 		v |= 1
 	}
-	m.of[m.t.onPath.Of(x)] = v
+	return v
+}
+
+func unpack(v int32) (int32, bool) { return v>>1 - 2, v&1 != 0 }
+
+// keep records kept object x as node k, while the kept nodes are made.
+func (m *keptMemo) keep(x, k int32, above bool) {
+	m.isKept.Add(x)
+	m.making[x] = pack(k, above)
+}
+
+// sortKept ends the making: the values go in a slice by object, read on
+// all cores.
+func (m *keptMemo) sortKept() {
+	m.kept = make([]keptValue, 0, len(m.making))
+	for x, v := range m.making {
+		m.kept = append(m.kept, keptValue{x, v})
+	}
+	slices.SortFunc(m.kept, func(a, b keptValue) int { return int(a.o - b.o) })
+	m.making = nil
+}
+
+// keptOf returns kept object x's node, and whether a match is above it.
+func (m *keptMemo) keptOf(x int32) (int32, bool) {
+	if m.making != nil {
+		return unpack(m.making[x])
+	}
+	if m.last.o != x {
+		i, _ := slices.BinarySearchFunc(m.kept, x, func(e keptValue, x int32) int { return int(e.o - x) })
+		m.last = m.kept[i] // x is kept
+	}
+	return unpack(m.last.v)
 }
 
 // walk returns x's kept node and whether a match is above x, from a walk
-// up of at most maxWalk steps that writes nothing (ok false when it is
-// longer).
-func (m keptMemo) walk(x int32) (k int32, above, ok bool) {
+// up of at most maxWalk steps that writes nothing but the cache (ok false
+// when it is longer).
+func (m *keptMemo) walk(x int32) (k int32, above, ok bool) {
 	t := m.t
 	if m.isKept.Has(x) {
-		k, above = m.get(x)
+		k, above = m.keptOf(x)
 		return k, above, true
 	}
 	for range maxWalk {
-		if x = t.up[x]; x == rootParent {
+		if x = t.parentOf(x); x == rootParent {
 			return -1, false, true
 		}
 		if m.isKept.Has(x) {
-			k, a := m.get(x)
+			k, a := m.keptOf(x)
 			return k, above || a || t.matches.Has(x), true
 		}
 		above = above || t.matches.Has(x)
@@ -719,24 +789,40 @@ func (m keptMemo) walk(x int32) (k int32, above, ok bool) {
 	return 0, false, false
 }
 
-// resolve is walk without a bound: it sets the values of every object it
-// passes, on the way back; chain is room for the walk.
-func (m keptMemo) resolve(x int32, chain *[]int32) (int32, bool) {
+// resolve is walk without a bound: it records the values of every object
+// it passes, on the way back; chain is room for the walk.
+func (m *keptMemo) resolve(x int32, chain *[]int32) (int32, bool) {
 	t := m.t
+	if m.more == nil {
+		m.more = map[int32]int32{}
+	}
+	known := func(x int32) (int32, bool, bool) {
+		if m.isKept.Has(x) {
+			k, above := m.keptOf(x)
+			return k, above, true
+		}
+		if v, ok := m.more[x]; ok {
+			k, above := unpack(v)
+			return k, above, true
+		}
+		return 0, false, false
+	}
 	c := (*chain)[:0]
-	for ; x != rootParent && !m.known(x); x = t.up[x] {
+	k, above, ok := int32(-1), false, false
+	for ; x != rootParent; x = t.parentOf(x) {
+		if k, above, ok = known(x); ok {
+			break
+		}
 		c = append(c, x)
 	}
 	if len(c) == 0 {
-		return m.get(x)
+		return k, above
 	}
-	k, above := int32(-1), false
-	if x != rootParent {
-		k, above = m.get(x)
+	if ok {
 		above = above || t.matches.Has(x)
 	}
 	for i := len(c) - 1; i >= 0; i-- {
-		m.set(c[i], k, above)
+		m.more[c[i]] = pack(k, above)
 		if i > 0 {
 			above = above || t.matches.Has(c[i])
 		}
