@@ -808,18 +808,16 @@ func (m *keptMemo) resolve(x int32, chain *[]int32) (int32, bool) {
 		return 0, false, false
 	}
 	c := (*chain)[:0]
-	k, above, ok := int32(-1), false, false
+	k, above := int32(-1), false // at a GC root not kept: no kept node
 	for ; x != rootParent; x = t.parentOf(x) {
-		if k, above, ok = known(x); ok {
+		if xk, xabove, ok := known(x); ok {
+			if len(c) == 0 {
+				return xk, xabove
+			}
+			k, above = xk, xabove || t.matches.Has(x)
 			break
 		}
 		c = append(c, x)
-	}
-	if len(c) == 0 {
-		return k, above
-	}
-	if ok {
-		above = above || t.matches.Has(x)
 	}
 	for i := len(c) - 1; i >= 0; i-- {
 		m.more[c[i]] = pack(k, above)

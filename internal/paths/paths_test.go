@@ -653,10 +653,13 @@ func checkSumNested(t *testing.T, r *rand.Rand, chain bool) (nested, long int) {
 	n := 2 + r.IntN(40)
 	var ids []uint64
 	if chain {
-		// A chain longer than maxWalk, from the last array to the
-		// first, with some references across: walks up from matches
-		// deep below the biggest, which sumRanked finishes on one core.
-		n = 3*maxWalk + r.IntN(100)
+		// Two chains longer than maxWalk, each from its last array to
+		// its first, with some references across: walks up from matches
+		// deep below the biggest, which sumRanked finishes on one core,
+		// and from matches on a chain with none of the biggest, up to a
+		// GC root that is on no path kept.
+		n = 6*maxWalk + r.IntN(200)
+		h := n/2 + r.IntN(maxWalk) // the second chain's first array
 		arr := w.ObjectArrayClass()
 		ids = make([]uint64, n)
 		for i := range ids {
@@ -664,15 +667,16 @@ func checkSumNested(t *testing.T, r *rand.Rand, chain bool) (nested, long int) {
 		}
 		for i := range ids {
 			var elems []uint64
-			if i > 0 {
+			if i > 0 && i != h {
 				elems = append(elems, ids[i-1])
 			}
-			if r.IntN(10) == 0 {
+			if r.IntN(20) == 0 {
 				elems = append(elems, ids[r.IntN(n)])
 			}
 			w.ObjArray(ids[i], arr, elems)
 		}
-		ids[0], ids[n-1] = ids[n-1], ids[0] // the root: ids[0]
+		w.Root(hprof.SubRootJNIGlobal, ids[h-1], 0, 0)
+		ids[0], ids[n-1] = ids[n-1], ids[0] // the other root: ids[0]
 	} else {
 		ids = w.RandomArrays(r, n, 3) // up to 2 references: chains and trees
 	}
