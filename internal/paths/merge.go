@@ -56,12 +56,9 @@ type Tree struct {
 	// paths, numbered as the nodes are (see nodeOf). A ranked Sum makes
 	// none.
 	onPath bitset.Numbering
-	// up and evict, from Merge until Sum is done: the search's parent
-	// array (by object), and what drops its pages (Search.evict); s and
-	// lookup: the search, and whether its parent array's blocks are to be
-	// checked as they are read (see parentOf).
-	up     []int32
-	evict  func([]byte)
+	// s and lookup: the search, whose parent array Sum walks, and whether
+	// that array's blocks are to be checked as they are read (see
+	// parentOf).
 	s      *Search
 	lookup bool
 }
@@ -73,7 +70,7 @@ func (t *Tree) parentOf(x int32) int32 {
 	if t.lookup {
 		t.s.checkParentAt(x)
 	}
-	return t.up[x]
+	return t.s.parent[x]
 }
 
 // nodeOf returns the node of object o, or -1 when o is on no path.
@@ -125,7 +122,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 	}
 	// lookup: the parent array's blocks are to be checked as they are
 	// read (parentOf does, but with a call even once all are checked).
-	t := &Tree{up: s.parent, evict: s.evict, s: s, lookup: !s.parentChecked.Done()}
+	t := &Tree{s: s, lookup: !s.parentChecked.Done()}
 	t.matches = bitset.New(len(s.parent))
 	for _, o := range targets {
 		t.matches.Add(int32(o))
@@ -158,7 +155,7 @@ func (s *Search) Merge(targets []heap.ObjectIndex) *Tree {
 // stopping at a marked object leaves no path unmarked, whichever goroutine
 // got there first.
 func (t *Tree) mark() {
-	onPath := bitset.New(len(t.up))
+	onPath := bitset.New(len(t.s.parent))
 	par.For(len(t.matches), 0, func(lo, hi int) {
 		for w := lo; w < hi; w++ {
 			for b := t.matches[w]; b != 0; b &= b - 1 {
@@ -188,7 +185,7 @@ func (t *Tree) build() {
 				o := int32(w<<6 + bits.TrailingZeros64(b))
 				t.Nodes[k] = Node{Object: heap.ObjectIndex(o)}
 				t.parent[k] = -1
-				if p := t.up[o]; p != rootParent { // read, so checked, by mark
+				if p := t.s.parent[o]; p != rootParent { // read, so checked, by mark
 					t.parent[k] = t.onPath.Of(p) // marked: see mark
 				}
 				k++
@@ -198,13 +195,12 @@ func (t *Tree) build() {
 	t.link()
 }
 
-// doneWithParents drops the parent array's pages, which millions of paths
-// read nearly whole, at random, and lets it go.
+// doneWithParents drops the pages of the parent array mapped from an
+// index, which millions of paths read nearly whole, at random.
 func (t *Tree) doneWithParents() {
-	if t.evict != nil {
-		t.evict(index.AsBytes(t.up))
+	if t.s != nil && t.s.evict != nil {
+		t.s.evict(index.AsBytes(t.s.parent))
 	}
-	t.up, t.evict = nil, nil
 }
 
 // Sum gives each target its retained size, from retained (called from
@@ -654,7 +650,7 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 				}
 			}
 			if passed != nil && (w+1-from == passChunk/64 || w+1 == hi) {
-				passed(heap.ObjectIndex(from<<6), heap.ObjectIndex(min((w+1)<<6, len(t.up))))
+				passed(heap.ObjectIndex(from<<6), heap.ObjectIndex(min((w+1)<<6, len(t.s.parent))))
 				from = w + 1
 			}
 		}
@@ -720,7 +716,7 @@ type keptValue struct {
 }
 
 func newKeptMemo(t *Tree) keptMemo {
-	return keptMemo{t: t, isKept: bitset.New(len(t.up)), making: map[int32]int32{}, last: keptValue{o: -1}}
+	return keptMemo{t: t, isKept: bitset.New(len(t.s.parent)), making: map[int32]int32{}, last: keptValue{o: -1}}
 }
 
 // maxWalk bounds the walks up that Sum makes on all cores: a match's path

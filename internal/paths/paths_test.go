@@ -488,11 +488,11 @@ func TestSumPassed(t *testing.T) {
 func testSumPassed(t *testing.T, hot bool, rank int) {
 	r := rand.New(rand.NewPCG(7, 7))
 	n := 8*passChunk + 123
-	// Node k is object 3k+1; as Merge leaves the tree, but for the
-	// search: the parents by object, the objects on the paths, the
-	// matches.
+	// Node k is object 3k+1. The tree as Merge leaves it, from a search
+	// that holds only the parents by object, with the matches; and, for
+	// Sum without Rank, the objects on the paths already marked.
 	objects := 3*n + 1
-	m := &Tree{up: make([]int32, objects), matches: bitset.New(objects)}
+	m := &Tree{s: &Search{parent: make([]int32, objects)}, matches: bitset.New(objects)}
 	onPath := bitset.New(objects)
 	parent := make([]int32, n)
 	for k := range n {
@@ -517,9 +517,9 @@ func testSumPassed(t *testing.T, hot bool, rank int) {
 			up = int32(r.IntN(k))
 		}
 		parent[k] = up
-		m.up[o] = rootParent
+		m.s.parent[o] = rootParent
 		if up >= 0 {
-			m.up[o] = 3*up + 1
+			m.s.parent[o] = 3*up + 1
 		}
 	}
 	m.onPath = bitset.Number(onPath)
