@@ -604,7 +604,6 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 			up, above = k, above || t.matches.Has(chain[i])
 		}
 	}
-	memo.sortKept()
 
 	// Round 2: each match added at its kept node, on each share's own
 	// counts, with its size taken back at the kept node of the nearest
@@ -690,22 +689,20 @@ func (t *Tree) sumRanked(retained func(heap.ObjectIndex) uint64, idom func(heap.
 // keptMemo says, for an object on the paths, what sumRanked needs: its
 // kept node (the first kept object on its path from itself up, or -1 for
 // none) and whether a match lies above it on its path. It knows the kept
-// objects from the start (isKept, and kept sorted by object); a walk up
-// from a match that takes more than maxWalk steps adds every object it
-// passes (more), so that no object is walked past twice (a linked list of
-// a million matches would be walked a million times over).
+// objects from the start (isKept, and kept); a walk up from a match that
+// takes more than maxWalk steps adds every object it passes (more), so
+// that no object is walked past twice (a linked list of a million matches
+// would be walked a million times over).
 type keptMemo struct {
 	t *Tree
 	// isKept: a bit per object, set for the kept ones, which the walks on
 	// all cores look for.
 	isKept bitset.Set
-	// kept: the kept objects' values, in object order (from making, a
-	// map while they are made); last, one goroutine's cache of the last
-	// one found (most matches meet the same one: the table of the map
-	// that holds them).
-	kept   []keptValue
-	making map[int32]int32
-	last   keptValue
+	// kept: the kept objects' values, by object, only read once they are
+	// made; last, one goroutine's cache of the last one found (most
+	// matches meet the same one: the table of the map that holds them).
+	kept map[int32]int32
+	last keptValue
 	// more: the values of objects that long walks passed, not kept.
 	more map[int32]int32
 }
@@ -716,7 +713,7 @@ type keptValue struct {
 }
 
 func newKeptMemo(t *Tree) keptMemo {
-	return keptMemo{t: t, isKept: bitset.New(len(t.s.parent)), making: map[int32]int32{}, last: keptValue{o: -1}}
+	return keptMemo{t: t, isKept: bitset.New(len(t.s.parent)), kept: map[int32]int32{}, last: keptValue{o: -1}}
 }
 
 // maxWalk bounds the walks up that Sum makes on all cores: a match's path
@@ -734,31 +731,16 @@ func pack(k int32, above bool) int32 {
 
 func unpack(v int32) (int32, bool) { return v>>1 - 2, v&1 != 0 }
 
-// keep records kept object x as node k, while the kept nodes are made.
+// keep records kept object x as node k.
 func (m *keptMemo) keep(x, k int32, above bool) {
 	m.isKept.Add(x)
-	m.making[x] = pack(k, above)
-}
-
-// sortKept ends the making: the values go in a slice by object, read on
-// all cores.
-func (m *keptMemo) sortKept() {
-	m.kept = make([]keptValue, 0, len(m.making))
-	for x, v := range m.making {
-		m.kept = append(m.kept, keptValue{x, v})
-	}
-	slices.SortFunc(m.kept, func(a, b keptValue) int { return int(a.o - b.o) })
-	m.making = nil
+	m.kept[x] = pack(k, above)
 }
 
 // keptOf returns kept object x's node, and whether a match is above it.
 func (m *keptMemo) keptOf(x int32) (int32, bool) {
-	if m.making != nil {
-		return unpack(m.making[x])
-	}
 	if m.last.o != x {
-		i, _ := slices.BinarySearchFunc(m.kept, x, func(e keptValue, x int32) int { return int(e.o - x) })
-		m.last = m.kept[i] // x is kept
+		m.last = keptValue{x, m.kept[x]}
 	}
 	return unpack(m.last.v)
 }
