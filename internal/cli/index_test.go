@@ -407,8 +407,8 @@ func TestIndexKeepsNameBytes(t *testing.T) {
 }
 
 // TestIndexDamagedAsRead damages the sections that are checked a block at
-// a time as they are read (the sizes, the references, the immediate
-// dominators): the command that reads a damaged block warns, rebuilds the
+// a time as they are read (the sizes, the references, the classes, the
+// immediate dominators): the command that reads a damaged block warns, rebuilds the
 // part and answers as before, and the next run finds the index whole.
 // Every block of the section is damaged, so whichever the command reads
 // fails.
@@ -436,6 +436,7 @@ func TestIndexDamagedAsRead(t *testing.T) {
 		{"dominators", "retained4", 0},
 		{"graph", "edges", 1}, {"dominators", "retained4", 1}, {"dominators", "idom", 1}, {"paths", "parent", 1},
 		{"graph", "size", 2}, {"dominators", "retained4", 2},
+		{"graph", "class", 0}, {"graph", "class", 1}, // ClassOf, and the scan for the matches
 	} {
 		path := filepath.Join(dir, tc.part+".idx")
 		if _, err := os.Stat(path); err != nil {

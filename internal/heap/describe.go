@@ -182,7 +182,7 @@ func (g *Graph) MirrorClass(o ObjectIndex) (ClassIndex, bool) {
 // the class object of ("java.util" for a HashMap$Node[]); "" for the
 // default package.
 func (g *Graph) Package(o ObjectIndex) string {
-	name := g.Classes[g.class[o]].Name
+	name := g.Classes[g.ClassOf(o)].Name
 	if g.IsClassObject(o) {
 		name = g.ClassNameOfMirror(o)
 	}
@@ -212,5 +212,5 @@ func (g *Graph) ObjectLabel(o ObjectIndex, sourceNames bool) string {
 	if g.IsClassObject(o) {
 		return "class " + name(g.ClassNameOfMirror(o))
 	}
-	return name(g.Classes[g.class[o]].Name)
+	return name(g.Classes[g.ClassOf(o)].Name)
 }

@@ -86,6 +86,10 @@ type Graph struct {
 	// (checkSize, checkEdges), a lookup the blocks it reads. Nil
 	// otherwise, and then ShallowSize and Refs inline with no call.
 	sizeChecked, startChecked, edgesChecked *index.Deferred
+	// classChecked checks the class array so: ClassOf the block it
+	// reads, ClassArray the whole array, and the scans here (ObjectsOf,
+	// Histogram, Referrers) each stretch before they read it.
+	classChecked *index.Deferred
 
 	// For tests: whether pass B's references went to slots, and how many
 	// chunks had more than refsAtMost said.
@@ -143,7 +147,19 @@ func (g *Graph) NumObjects() int { return len(g.class) }
 
 // ClassOf returns the class of object i (java.lang.Class for class
 // objects).
-func (g *Graph) ClassOf(i ObjectIndex) ClassIndex { return g.class[i] }
+func (g *Graph) ClassOf(i ObjectIndex) ClassIndex {
+	if g.classChecked != nil {
+		g.checkClassAt(i)
+	}
+	return g.class[i]
+}
+
+// checkClassAt checks the block of the class array that ClassOf(i) reads.
+func (g *Graph) checkClassAt(i ObjectIndex) { g.classChecked.CheckEntry(uint64(i), 4) }
+
+// checkClasses checks the classes of objects lo to hi-1, for a scan that
+// reads them next, in stretches on all cores.
+func (g *Graph) checkClasses(lo, hi int) { g.classChecked.CheckStretch(uint64(lo)*4, uint64(hi)*4) }
 
 // ShallowSize returns the bytes object i occupies in the JVM heap.
 func (g *Graph) ShallowSize(i ObjectIndex) uint64 {
@@ -237,7 +253,7 @@ func (g *Graph) IsClassObject(i ObjectIndex) bool { return g.mirror[i>>6]&(1<<(u
 // ClassObject returns the class object of object i's class (the implicit
 // instance → class reference), or None when the dump lacks it.
 func (g *Graph) ClassObject(i ObjectIndex) ObjectIndex {
-	return g.Classes[g.class[i]].Object
+	return g.Classes[g.ClassOf(i)].Object
 }
 
 // Kind returns what sort of object i is.
@@ -245,7 +261,7 @@ func (g *Graph) Kind(i ObjectIndex) ObjectKind {
 	if g.IsClassObject(i) {
 		return KindClass
 	}
-	switch g.Classes[g.class[i]].Kind {
+	switch g.Classes[g.ClassOf(i)].Kind {
 	case ClassObjectArray:
 		return KindObjectArray
 	case ClassPrimitiveArray:
@@ -262,7 +278,10 @@ func (g *Graph) EdgeArrays() (start []uint32, edges []ObjectIndex) {
 }
 
 // ClassArray returns every object's class, indexed by object. Read-only.
-func (g *Graph) ClassArray() []ClassIndex { return g.class }
+func (g *Graph) ClassArray() []ClassIndex {
+	g.classChecked.Check()
+	return g.class
+}
 
 // ClassObjects returns, indexed by class, the index of its class object
 // (-1, None, when the dump lacks it), as int32 for the searches that
@@ -300,6 +319,9 @@ func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
 	par.InShares(words, k, func(t, lo, hi int) {
 		count := 0
 		for w := lo; w < hi; w++ {
+			if (w-lo)%evictWords == 0 {
+				g.checkClasses(w*64, min(w+evictWords, hi)*64)
+			}
 			var m uint64
 			for i, c := range g.class[w*64 : min(w*64+64, n)] {
 				m |= is[c] << uint(i)

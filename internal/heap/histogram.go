@@ -28,6 +28,7 @@ func (g *Graph) histogram(workers int) []ClassStats {
 		rows := make([]ClassStats, len(g.Classes))
 		for from := lo; from < hi; from += ScanBlock {
 			to := min(from+ScanBlock, hi)
+			g.checkClasses(from, to)
 			for i := from; i < to; i++ {
 				r := &rows[g.class[i]]
 				r.Instances++

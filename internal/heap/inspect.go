@@ -63,7 +63,7 @@ func (g *Graph) InstanceFields(i ObjectIndex) ([]FieldValue, error) {
 	idSize := g.Model.IDSize
 	var out []FieldValue
 	off := 0
-	for c, steps := g.class[i], 0; c >= 0 && steps < len(g.Classes); c, steps = g.Classes[c].Super, steps+1 {
+	for c, steps := g.ClassOf(i), 0; c >= 0 && steps < len(g.Classes); c, steps = g.Classes[c].Super, steps+1 {
 		for _, f := range g.Classes[c].Fields {
 			n := f.Type.Size(idSize)
 			if off+n > len(rec.Body) {
@@ -99,7 +99,7 @@ func (g *Graph) StringValue(i ObjectIndex) (string, bool) {
 	if i == None {
 		return "", false
 	}
-	switch g.Classes[g.class[i]].Name {
+	switch g.Classes[g.ClassOf(i)].Name {
 	case "[C":
 		return g.charArray(i, 0, -1, 0)
 	case "java.lang.String":

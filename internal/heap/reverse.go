@@ -30,6 +30,7 @@ func (g *Graph) referrers(o ObjectIndex, k int) []ObjectIndex {
 		var out []ObjectIndex
 		for from := lo; from < hi; from += ScanBlock {
 			to := min(from+ScanBlock, hi)
+			g.checkClasses(from, to)
 			for i := from; i < to; i++ {
 				if instance[g.class[i]] {
 					out = append(out, ObjectIndex(i))

@@ -53,7 +53,8 @@ import (
 // java.vm.name suggests, no longer as a 32-bit JVM's.
 // 9: the dominators part holds the retained sizes in 4 bytes each
 // (retained4), those of 4 GiB or more in a table (bigRetained).
-const Version = 9
+// 10: the graph's class array has its blocks' CRCs beside it.
+const Version = 10
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
@@ -652,6 +653,23 @@ func (d *Deferred) CheckRange(lo, hi uint64) {
 // CheckEntry checks the block that holds entry i of the section, as an
 // array of size-byte entries: what a lookup of one entry reads.
 func (d *Deferred) CheckEntry(i, size uint64) { d.CheckRange(i*size, i*size+size) }
+
+// CheckStretch checks the blocks of bytes [lo, hi) that are not checked
+// yet, for a scan that reads the section in order, in shares on all
+// cores, each share checking the stretch it reads next: unlike
+// CheckRange, it never turns into a Check of the whole section, which
+// would read it all once more.
+func (d *Deferred) CheckStretch(lo, hi uint64) {
+	if d == nil || d.all.Load() {
+		return
+	}
+	hi = min(hi, uint64(len(d.data)))
+	for k := lo >> blockShift; k<<blockShift < hi; k++ {
+		if !d.isChecked(k) {
+			d.checkBlock(k)
+		}
+	}
+}
 
 // ReadsMost reports whether reads lookups spread over a section of
 // entries entries will come to most of its blocks (a 64 KiB block holds
