@@ -2,6 +2,7 @@ package paths
 
 import (
 	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -230,32 +231,39 @@ func TestChildrenTopK(t *testing.T) {
 
 // TestLabelsOfArray: one pass over a big array names every slot asked
 // for, the first where an id repeats, and falls back to "<class>" and "?".
+// TestLabelsOfArray labels an array's elements by their first slot, in
+// arrays of 4- and 8-byte ids, small and big enough to be scanned on all
+// cores (findIDs), where a later share finds an object again.
 func TestLabelsOfArray(t *testing.T) {
-	w := hproftest.New(8, "")
-	ac := w.ObjectArrayClass()
-	arr, fill, x, y, z, none := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
-	elems := make([]uint64, 10000)
-	for i := range elems {
-		elems[i] = fill
-	}
-	elems[5000], elems[7000], elems[9000], elems[9999] = x, y, x, z
-	w.ObjArray(arr, ac, elems)
-	for _, id := range []uint64{fill, x, y, z, none} {
-		w.PrimArray(id, hprof.TypeInt, 1, nil)
-	}
-	w.Root(hprof.SubRootJNIGlobal, arr, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	s := Find(g, Options{})
-	at := g.Lookup
-	to := []heap.ObjectIndex{at(y), at(x), at(z), at(none), g.ClassObject(at(arr)), at(x)}
-	got := s.Labels(at(arr), to)
-	want := []string{"[7000]", "[5000]", "[9999]", "?", "<class>", "[5000]"}
-	if !slices.Equal(got, want) {
-		t.Errorf("Labels = %q, want %q", got, want)
-	}
-	for i, o := range to {
-		if l := s.Label(at(arr), o); l != want[i] {
-			t.Errorf("Label(%d) = %q, want %q", i, l, want[i])
+	for _, idSize := range []int{4, 8} {
+		for _, n := range []int{10000, 1<<20 + 10} {
+			w := hproftest.New(idSize, "")
+			ac := w.ObjectArrayClass()
+			arr, fill, x, y, z, none := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+			elems := make([]uint64, n)
+			for i := range elems {
+				elems[i] = fill
+			}
+			elems[5000], elems[n-3000], elems[n-1000], elems[n-1] = x, y, x, z
+			w.ObjArray(arr, ac, elems)
+			for _, id := range []uint64{fill, x, y, z, none} {
+				w.PrimArray(id, hprof.TypeInt, 1, nil)
+			}
+			w.Root(hprof.SubRootJNIGlobal, arr, 0, 0)
+			g := heaptest.Build(t, w.Bytes())
+			s := Find(g, Options{})
+			at := g.Lookup
+			to := []heap.ObjectIndex{at(y), at(x), at(z), at(none), g.ClassObject(at(arr)), at(x)}
+			got := s.Labels(at(arr), to)
+			want := []string{fmt.Sprintf("[%d]", n-3000), "[5000]", fmt.Sprintf("[%d]", n-1), "?", "<class>", "[5000]"}
+			if !slices.Equal(got, want) {
+				t.Errorf("%d-byte ids, %d elements: Labels = %q, want %q", idSize, n, got, want)
+			}
+			for i, o := range to {
+				if l := s.Label(at(arr), o); l != want[i] {
+					t.Errorf("%d-byte ids, %d elements: Label(%d) = %q, want %q", idSize, n, i, l, want[i])
+				}
+			}
 		}
 	}
 }
