@@ -102,9 +102,9 @@ type Graph struct {
 	loose       []looseOffset
 	walkMu      sync.Mutex
 	walker      *hprof.HeapReader
-	walkChunk   int
+	walkKey     int // the stretch walked: chunk*(checkpointEvery/markEvery) + mark
 	walkOffsets []int64
-	// walked: offsets found by earlier walks of the chunks walked last
+	// walked: offsets found by earlier walks of the stretches walked last
 	// (walkedOrder, oldest first); see keepWalked.
 	walked      map[int][]int64
 	walkedOrder []int

@@ -341,18 +341,29 @@ func TestRecordsWhileReleased(t *testing.T) {
 // TestRecordsAcrossChunks reads records of an in-memory dump from one
 // chunk, another, and back: the reader kept for locating records switches
 // sources without comparing them (an in-memory source is a byte slice,
-// which Go cannot compare: this panicked once).
+// which Go cannot compare: this panicked once). The records lie in heap
+// dump segments of unequal lengths, one of which a mark's record starts,
+// with roots between them.
 func TestRecordsAcrossChunks(t *testing.T) {
 	w := hproftest.New(8, "")
 	var ids []uint64
 	for k := range 300_000 {
 		id := w.NewID()
 		ids = append(ids, id)
+		if k%1000 == 999 || k == 3*markEvery || k == 5*markEvery+1 {
+			w.Flush()
+		}
 		w.PrimArray(id, hprof.TypeInt, 1+k%3, nil)
+		if k%333 == 0 {
+			w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
+		}
 	}
 	g := buildBytes(t, w.Bytes(), Options{})
 	if len(g.chunks) < 2 {
 		t.Fatalf("%d chunks: the test needs several", len(g.chunks))
+	}
+	if got, want := len(g.chunks[0].marks), checkpointEvery/markEvery-1; got != want {
+		t.Fatalf("the first chunk has %d marks, want %d", got, want)
 	}
 	for _, k := range []int{0, len(ids) - 1, len(ids) / 2, 1} {
 		rec, err := g.Record(g.Lookup(ids[k]))
@@ -392,8 +403,8 @@ func TestRecordsAcrossChunks(t *testing.T) {
 	}
 	// The chunks left keep their offsets (a path's steps go back and
 	// forth between chunks), a bounded number of them.
-	if len(g.walked) == 0 || len(g.walked) > walkedChunks || len(g.walkedOrder) != len(g.walked) {
-		t.Errorf("%d chunks' offsets kept (%d in order), want 1 to %d", len(g.walked), len(g.walkedOrder), walkedChunks)
+	if len(g.walked) == 0 || len(g.walked) > walkedStretches || len(g.walkedOrder) != len(g.walked) {
+		t.Errorf("%d stretches' offsets kept (%d in order), want 1 to %d", len(g.walked), len(g.walkedOrder), walkedStretches)
 	}
 }
 

@@ -41,6 +41,10 @@ func (g *Graph) encodeMeta() []byte {
 		e.Int(c.end)
 		e.Int(int64(c.base))
 		e.Int(int64(c.n))
+		index.EncodeList(&e, c.marks, func(k recordMark) {
+			e.Int(k.pos)
+			e.Int(k.segEnd)
+		})
 	})
 	encodeRoots(&e, g.Roots)
 	encodeThreads(&e, g.Threads)
@@ -86,8 +90,10 @@ func decodeMeta(raw []byte) (*Graph, idsMeta, error) {
 	if ids.n < 0 {
 		return nil, ids, fmt.Errorf("index graph part: %d objects", ids.n)
 	}
-	g.chunks = index.DecodeList(d, 5, func() chunk {
-		return chunk{pos: d.Int(), segEnd: d.Int(), end: d.Int(), base: d.Int32(), n: d.Int32(), slot: -1}
+	g.chunks = index.DecodeList(d, 6, func() chunk {
+		c := chunk{pos: d.Int(), segEnd: d.Int(), end: d.Int(), base: d.Int32(), n: d.Int32(), slot: -1}
+		c.marks = index.DecodeList(d, 2, func() recordMark { return recordMark{pos: d.Int(), segEnd: d.Int()} })
+		return c
 	})
 	g.Roots = decodeRoots(d)
 	g.Threads = decodeThreads(d)
@@ -350,6 +356,16 @@ func (g *Graph) checkMeta(n int) error {
 	for _, c := range g.chunks {
 		if c.base < 0 || c.n < 0 || int(c.base)+int(c.n) > n {
 			return fmt.Errorf("a chunk of records holds objects %d to %d of %d", c.base, int(c.base)+int(c.n), n)
+		}
+		if len(c.marks) > max(0, int(c.n)-1)/markEvery {
+			return fmt.Errorf("a chunk of %d records has %d marks", c.n, len(c.marks))
+		}
+		at := c.pos
+		for _, k := range c.marks {
+			if k.pos <= at || k.pos >= c.end || k.segEnd <= k.pos {
+				return fmt.Errorf("a chunk's records from %d to %d have a mark at %d (segment end %d) after %d", c.pos, c.end, k.pos, k.segEnd, at)
+			}
+			at = k.pos
 		}
 	}
 	return nil

@@ -20,6 +20,11 @@ const unitBytes = 16 << 20
 // checkpointEvery is how many object records a pass-B work chunk holds.
 const checkpointEvery = 1 << 16
 
+// markEvery is how many object records lie between the marks of a chunk:
+// RecordOffset walks from the mark before the record it looks for, not
+// from the chunk's start (a walk of up to 4 Ki records, not 64 Ki).
+const markEvery = 1 << 12
+
 // checkpoint starts a run of object records that pass B decodes as one
 // chunk; pass A notes whether its ids ascend, so that pass B can number the
 // objects without looking each id up.
@@ -29,7 +34,13 @@ type checkpoint struct {
 	first, last uint64
 	ascending   bool
 	refs        int64 // at least as many as the chunk's references (see refsAtMost)
+	marks       []recordMark
 }
+
+// recordMark is where object record k*markEvery of a chunk starts (k =
+// 1, 2, ...), and the end of its heap dump segment: a walk of the records
+// may start there.
+type recordMark struct{ pos, segEnd int64 }
 
 // unitResult is what pass A collects from one run of segments.
 type unitResult struct {
@@ -159,6 +170,10 @@ func (g *Graph) scanUnit(r *hprof.HeapReader, u *unitResult, bytes int64, sample
 		} else if rec.ID <= cp.last {
 			cp.ascending = false
 		}
+		if cp.n > 0 && cp.n%markEvery == 0 {
+			_, segEnd := r.Position()
+			cp.marks = append(cp.marks, recordMark{rec.Offset, segEnd})
+		}
 		cp.n++
 		cp.last = rec.ID
 		cp.refs += refsAtMost(rec, g.Model.IDSize)
@@ -198,6 +213,7 @@ type chunk struct {
 	n                int32 // object records
 	refs             int64 // a bound on its references (refsAtMost)
 	slot             int64 // where its references go in the slots (see passB), or -1
+	marks            []recordMark
 }
 
 func (a *passAResult) chunks(d hprof.Dump, ids *idIndex) []chunk {
@@ -207,7 +223,7 @@ func (a *passAResult) chunks(d hprof.Dump, ids *idIndex) []chunk {
 		if i+1 < len(a.checkpoints) {
 			end = a.checkpoints[i+1].pos
 		}
-		c := chunk{pos: cp.pos, segEnd: cp.segEnd, end: end, base: -1, n: cp.n, refs: cp.refs, slot: -1}
+		c := chunk{pos: cp.pos, segEnd: cp.segEnd, end: end, base: -1, n: cp.n, refs: cp.refs, slot: -1, marks: cp.marks}
 		if cp.ascending {
 			if lo, hi := ids.lookup(cp.first), ids.lookup(cp.last); lo >= 0 && hi-lo == cp.n-1 {
 				c.base = lo

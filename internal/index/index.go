@@ -54,7 +54,8 @@ import (
 // 9: the dominators part holds the retained sizes in 4 bytes each
 // (retained4), those of 4 GiB or more in a table (bigRetained).
 // 10: the graph's class array has its blocks' CRCs beside it.
-const Version = 10
+// 11: the graph's chunks of records hold a mark every 4,096 records.
+const Version = 11
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
