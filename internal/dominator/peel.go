@@ -130,18 +130,33 @@ func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, in
 			a, b := int32(lo*64), int32(min(hi*64, n))
 			f := scratch[a:a:b]
 			try := func(x int32) {
-				if !next.Has(x) && g.settled(x, int32(lo), int32(hi), next, sink, resume) {
+				if g.settled(x, int32(lo), int32(hi), next, sink, resume) {
 					next.Add(x)
 					f = append(f, x)
 				}
 			}
+			// The objects not joined yet, a word of the set at a time
+			// (a word is the range's own: the ranges are whole words):
+			// from the third pass on, most words are full. Testing each
+			// object's bit took the peel 1.03 s against 0.83 s (medians
+			// of 6 alternating rounds in one process).
 			if up {
-				for x := a; x < b; x++ {
-					try(x)
+				for w := lo; w < hi; w++ {
+					for m := ^next[w]; m != 0; m &= m - 1 {
+						if x := int32(w<<6 + bits.TrailingZeros64(m)); x < b {
+							try(x)
+						}
+					}
 				}
 			} else {
-				for x := b - 1; x >= a; x-- {
-					try(x)
+				for w := hi - 1; w >= lo; w-- {
+					for m := ^next[w]; m != 0; {
+						i := 63 - bits.LeadingZeros64(m)
+						m &^= 1 << uint(i)
+						if x := int32(w<<6 + i); x < b {
+							try(x)
+						}
+					}
 				}
 			}
 			found[t] = f
