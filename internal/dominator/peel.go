@@ -243,7 +243,7 @@ type tnode struct {
 	idom  int32
 	depth int32 // 0 for the super-root; negative until placed
 	jump  int32 // an ancestor: a skew-binary jump pointer (see place)
-	spare int32 // 16 bytes, prefetched by shifting; see peelDominators
+	spare int32 // pads the node to 16 bytes, prefetched by shifting
 }
 
 // tnodes is the tree under construction, indexed by object; the last
@@ -497,34 +497,12 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		progress("dominators", placed, int64(n))
 	}
 
-	// The immediate dominators go into the nodes' spare fields on all
-	// cores, then down to the array's first quarter on one: the k-th
-	// lands in node k/4, read before. The array's second half becomes
-	// the retained sizes, and its second quarter goes back. No array is
-	// faulted in for them (114 and 228 MB on the bench dump).
-	var reached atomic.Int64
-	par.For(n, workers, func(lo, hi int) {
-		c := 0
-		for o := lo; o < hi; o++ {
-			x := &tn[o]
-			switch {
-			case x.depth < 0:
-				x.spare = Unreachable
-			case x.idom == super:
-				x.spare = TopLevel
-				c++
-			default:
-				x.spare = x.idom
-				c++
-			}
-		}
-		reached.Add(int64(c))
-	})
-	idom := mem.Recast[int32](work, n)
-	for o := range idom {
-		idom[o] = tn[o].spare
-	}
-	p := &peeled{idom: idom, corder: corder, porder: porder, groups: groups, work: work, reached: reached.Load()}
+	// The immediate dominators go down to the array's first quarter
+	// (compactIdoms). The array's second half becomes the retained sizes,
+	// and its second quarter goes back. No array is faulted in for them
+	// (114 and 228 MB on the bench dump).
+	idom, reached := compactIdoms(work, workers)
+	p := &peeled{idom: idom, corder: corder, porder: porder, groups: groups, work: work, reached: reached}
 	mem.Discard(mem.Recast[int32](work, 2*n)[n:])
 	tn = nil
 	mem.Release(16 * n) // what C's search left, before spare allocates
@@ -535,6 +513,62 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 		par.Go(spare) // its faults are for what waits for its work to see
 	}
 	return p, true
+}
+
+// compactIdoms writes each object's immediate dominator (TopLevel for the
+// super-root, Unreachable for an object never placed) into the first
+// quarter of the nodes' own array, and counts the objects placed: object
+// o's lands in bytes 4o to 4o+4, inside node o/4. The objects go in
+// levels, [n/4, n), [n/16, n/4) and so on, the lowest first and each on
+// all cores: a level's objects write only into nodes of the levels below,
+// read already, and into none it reads. (Marking each node's value, then
+// moving the values down on one core, took 0.11 s on the bench dump.)
+func compactIdoms(work []tnode, workers int) ([]int32, int64) {
+	n := len(work) - 1 // the last node is the super-root
+	tn := tnodes(work)
+	super := int32(n)
+	idom := mem.Recast[int32](work, n)
+	move := func(lo, hi int) (reached int64) {
+		for o := lo; o < hi; o++ {
+			x := tn[o] // read whole before idom[o] is written: o = 0 shares its node
+			switch {
+			case x.depth < 0:
+				idom[o] = Unreachable
+			case x.idom == super:
+				idom[o] = TopLevel
+				reached++
+			default:
+				idom[o] = x.idom
+				reached++
+			}
+		}
+		return reached
+	}
+	bounds := idomLevels(n)
+	// The lowest level in order: o writes into node o/4 <= o, read before.
+	reached := move(0, bounds[len(bounds)-1])
+	for i := len(bounds) - 2; i >= 0; i-- {
+		var c atomic.Int64
+		par.For(bounds[i]-bounds[i+1], workers, func(lo, hi int) {
+			c.Add(move(bounds[i+1]+lo, bounds[i+1]+hi))
+		})
+		reached += c.Load()
+	}
+	return idom, reached
+}
+
+// idomLevels returns the bounds of compactIdoms' levels, from n down:
+// level i holds objects bounds[i+1] to bounds[i]-1, and the last bound
+// ends the lowest level, which starts at 0. A level's writes end in the
+// node of byte 4*bounds[i]-1, node (bounds[i]+3)/4 - 1: its start, the
+// one above's divided by 4 and rounded up, is past them.
+func idomLevels(n int) []int {
+	bounds := []int{n}
+	for b := n; b > 1<<12; {
+		b = (b + 3) / 4
+		bounds = append(bounds, b)
+	}
+	return bounds
 }
 
 // retained returns every object's retained size (0 for one no root

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -265,4 +266,52 @@ func TestPeelPassLimit(t *testing.T) {
 		t.Errorf("%d passes, want %d", len(groups), maxPasses)
 	}
 	checkPeeled(t, "zigzag chain", v, adj)
+}
+
+// TestCompactIdoms: the immediate dominators moved down in place, in
+// levels on several cores, equal each node's value read from a copy, for
+// sizes around the lowest level's bound and beyond several levels.
+func TestCompactIdoms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 5, 4095, 4096, 4097, 16389, 70001, 300000} {
+		work := make([]tnode, n+1)
+		for o := range work[:n] {
+			switch r := rng.IntN(10); {
+			case r == 0:
+				work[o] = tnode{idom: -1, depth: -1}
+			case r == 1:
+				work[o] = tnode{idom: int32(n), depth: 1}
+			default:
+				work[o] = tnode{idom: rng.Int32N(int32(n)), depth: 1 + rng.Int32N(50), jump: rng.Int32(), spare: rng.Int32()}
+			}
+		}
+		want := make([]int32, n)
+		var wantReached int64
+		for o, x := range work[:n] {
+			switch {
+			case x.depth < 0:
+				want[o] = Unreachable
+			case x.idom == int32(n):
+				want[o] = TopLevel
+				wantReached++
+			default:
+				want[o] = x.idom
+				wantReached++
+			}
+		}
+		// No level writes into a node it reads.
+		bounds := idomLevels(n)
+		for i := 0; i+1 < len(bounds); i++ {
+			if lastNode := (4*bounds[i] - 1) / 16; lastNode >= bounds[i+1] {
+				t.Fatalf("%d objects: level %d to %d writes into node %d, its own", n, bounds[i+1], bounds[i], lastNode)
+			}
+		}
+		for _, workers := range []int{1, 2, 3} {
+			w := slices.Clone(work)
+			got, reached := compactIdoms(w, workers)
+			if !slices.Equal(got, want) || reached != wantReached {
+				t.Fatalf("%d objects, %d workers: %d placed (want %d), immediate dominators equal: %v", n, workers, reached, wantReached, slices.Equal(got, want))
+			}
+		}
+	}
 }
