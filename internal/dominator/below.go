@@ -213,11 +213,7 @@ func subgraph(v *view, in bitset.Set) (sub *view, objs []int32, local func(int32
 					edges = append(edges, heap.ObjectIndex(num.Of(c)))
 				}
 			}
-			first, end := v.start[o], v.start[o+1]
-			if first < end && bit(v.skipFirst, o) {
-				first++
-			}
-			for _, y := range v.edges[first:end] {
+			for _, y := range v.stored(o) {
 				if in.Has(int32(y)) {
 					edges = append(edges, heap.ObjectIndex(num.Of(int32(y))))
 				}

@@ -346,11 +346,7 @@ func (g *view) push(u int32, t tnodes) {
 			t.fold(c, u, du)
 		}
 	}
-	s, e := g.start[u], g.start[u+1]
-	if s < e && bit(g.skipFirst, u) {
-		s++
-	}
-	for _, w := range g.edges[s:e] {
+	for _, w := range g.stored(u) {
 		t.fold(int32(w), u, du)
 	}
 	if bit(g.hasExtra, u) {
@@ -479,12 +475,9 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 					}
 				}
 				if i >= 4 {
-					y := list[i-4]
-					s := v.start[y]
-					if bit(v.skipFirst, y) {
-						s++ // may lead anywhere, even to an object being placed
-					}
-					prefetchCandidates(tn, v.edges[s:max(s, v.start[y+1])])
+					// Not a skipped first edge: it may lead anywhere,
+					// even to an object being placed.
+					prefetchCandidates(tn, v.stored(list[i-4]))
 				}
 				x := list[i]
 				if int32(atomic.LoadUint64(tn.word(x))) >= 0 {

@@ -85,11 +85,7 @@ func reachAvoiding(v *view, isTarget bitset.Set, workers int, progress func(stri
 			if c := v.classObject[v.classOf[x]]; c >= 0 {
 				r.see(c)
 			}
-			s, e := v.start[x], v.start[x+1]
-			if s < e && bit(v.skipFirst, x) {
-				s++
-			}
-			for _, y := range v.edges[s:e] {
+			for _, y := range v.stored(x) {
 				r.see(int32(y))
 			}
 			if bit(v.hasExtra, x) {

@@ -51,11 +51,7 @@ type preSemi struct{ pre, semi uint32 }
 // a slice, the edges of a 4.6 M-slot array kept 25 MB more resident and
 // the folder fell behind the search (tried).
 func (g *view) forStored(v int32, fn func(w int32) bool) {
-	s, e := g.start[v], g.start[v+1]
-	if s < e && bit(g.skipFirst, v) {
-		s++
-	}
-	for _, w := range g.edges[s:e] {
+	for _, w := range g.stored(v) {
 		if !fn(int32(w)) {
 			return
 		}

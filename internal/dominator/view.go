@@ -64,6 +64,15 @@ func (g *view) rootSet() bitset.Set {
 	return s
 }
 
+// stored returns v's stored references, less a skipped first one.
+func (g *view) stored(v int32) []heap.ObjectIndex {
+	s, e := g.start[v], g.start[v+1]
+	if s < e && bit(g.skipFirst, v) {
+		s++
+	}
+	return g.edges[s:e]
+}
+
 func bit(b []uint64, v int32) bool { return b != nil && b[v>>6]&(1<<(uint(v)&63)) != 0 }
 
 // popcount counts set bits, for tests.
