@@ -318,22 +318,22 @@ func (g *Graph) objectsOf(match []bool, k int) []ObjectIndex {
 	at := make([]int, k+1)
 	par.InShares(words, k, func(t, lo, hi int) {
 		count := 0
-		for w := lo; w < hi; w++ {
-			if (w-lo)%evictWords == 0 {
-				g.checkClasses(w*64, min(w+evictWords, hi)*64)
+		for from := lo; from < hi; from += evictWords {
+			to := min(from+evictWords, hi)
+			g.checkClasses(from*64, to*64)
+			for w := from; w < to; w++ {
+				var m uint64
+				for i, c := range g.class[w*64 : min(w*64+64, n)] {
+					m |= is[c] << uint(i)
+				}
+				m &^= g.mirror[w]
+				found[w] = m
+				count += bits.OnesCount64(m)
 			}
-			var m uint64
-			for i, c := range g.class[w*64 : min(w*64+64, n)] {
-				m |= is[c] << uint(i)
-			}
-			m &^= g.mirror[w]
-			found[w] = m
-			count += bits.OnesCount64(m)
-			if g.evict != nil && ((w+1-lo)%evictWords == 0 || w+1 == hi) {
+			if g.evict != nil {
 				// A mapped class array is read once here: its pages
 				// need not stay (120 MB for 30 M objects).
-				from := lo + (w-lo)/evictWords*evictWords
-				g.evict(index.AsBytes(g.class[from*64 : min((w+1)*64, n)]))
+				g.evict(index.AsBytes(g.class[from*64 : min(to*64, n)]))
 			}
 		}
 		at[t+1] = count

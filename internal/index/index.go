@@ -647,7 +647,7 @@ type Deferred struct {
 // and a branch.
 func (d *Deferred) CheckRange(lo, hi uint64) {
 	if d != nil && !d.all.Load() {
-		d.checkRange(lo, hi)
+		d.checkRange(lo, hi, true)
 	}
 }
 
@@ -661,14 +661,8 @@ func (d *Deferred) CheckEntry(i, size uint64) { d.CheckRange(i*size, i*size+size
 // CheckRange, it never turns into a Check of the whole section, which
 // would read it all once more.
 func (d *Deferred) CheckStretch(lo, hi uint64) {
-	if d == nil || d.all.Load() {
-		return
-	}
-	hi = min(hi, uint64(len(d.data)))
-	for k := lo >> blockShift; k<<blockShift < hi; k++ {
-		if !d.isChecked(k) {
-			d.checkBlock(k)
-		}
+	if d != nil && !d.all.Load() {
+		d.checkRange(lo, hi, false)
 	}
 }
 
@@ -698,12 +692,16 @@ func (d *Deferred) scanning() {
 	}
 }
 
-func (d *Deferred) checkRange(lo, hi uint64) {
+// checkRange checks the blocks of bytes [lo, hi) not checked yet, and
+// with scan, the whole section once lookups look like a scan (scanning).
+func (d *Deferred) checkRange(lo, hi uint64, scan bool) {
 	hi = min(hi, uint64(len(d.data))) // lo >= hi: nothing to check
 	for k := lo >> blockShift; k<<blockShift < hi; k++ {
 		if !d.isChecked(k) {
 			d.checkBlock(k)
-			d.scanning()
+			if scan {
+				d.scanning()
+			}
 		}
 	}
 }
