@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -211,14 +212,7 @@ func (t *Tree) mappedRetained(o heap.ObjectIndex) uint64 {
 		return uint64(v)
 	}
 	pairs := t.bigRetained
-	lo, hi := 0, len(pairs)/2
-	for lo < hi {
-		if m := (lo + hi) / 2; pairs[2*m] < uint64(o) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
+	lo := sort.Search(len(pairs)/2, func(m int) bool { return pairs[2*m] >= uint64(o) })
 	if 2*lo >= len(pairs) || pairs[2*lo] != uint64(o) {
 		// Both sections pass their checksums, so the part was written
 		// so: damaged all the same, and rebuilt as a failed check is.
