@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"testing"
 
@@ -230,7 +229,6 @@ func TestCheckInputErrors(t *testing.T) {
 	// --cpuprofile, the one other file check writes, may not be a
 	// report's either (the profile is started before the check fails).
 	_, errOut, code := run(t, "check", missing, "--rules", "builtin:spark", "--cpuprofile", report, "--junit", report)
-	pprof.StopCPUProfile()
 	if code != 2 || errOut != "leakscan: --junit "+report+" and --cpuprofile "+report+" name one file: give each a file of its own\n" {
 		t.Errorf("--cpuprofile and --junit one file: exit %d, stderr %q", code, errOut)
 	}
@@ -480,7 +478,6 @@ func TestOutputNotAnInput(t *testing.T) {
 		{[]string{"dominators", dump, "--cpuprofile", dump}, "--cpuprofile " + dump + " names an input of the command"},
 	} {
 		_, errOut, code := run(t, append(c.args, "--no-index")...)
-		pprof.StopCPUProfile() // where it was started
 		if code != 2 || !strings.Contains(errOut, c.say) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q; want exit 2 and one line saying %q", c.args, code, errOut, c.say)
 		}

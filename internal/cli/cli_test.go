@@ -1168,3 +1168,22 @@ func TestDominatorsTopLevelCount(t *testing.T) {
 		t.Errorf("top_level_objects %v with %d objects, want %d with 3", r.TopLevel, len(r.Objects), want)
 	}
 }
+
+// TestCPUProfileOnFailure: a command that fails still stops and writes
+// the profile --cpuprofile started (cobra runs no PostRun after an
+// error), so that the next run can start one.
+func TestCPUProfileOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.hprof")
+	for i := range 2 {
+		prof := filepath.Join(dir, fmt.Sprintf("cpu%d.prof", i))
+		_, errOut, code := run(t, "dominators", missing, "--cpuprofile", prof)
+		if code != 2 || strings.Contains(errOut, "profil") {
+			t.Fatalf("run %d: exit %d, stderr %q; want exit 2 for the missing dump alone", i, code, errOut)
+		}
+		b, err := os.ReadFile(prof)
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("run %d: the profile is not written (%d bytes, %v): want a gzipped pprof profile", i, len(b), err)
+		}
+	}
+}

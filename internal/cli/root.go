@@ -37,6 +37,10 @@ type IOStreams struct {
 	// warned holds the warnings given (warnOnce); NewRoot makes it, and
 	// runMain hands it to the runs again that a damaged index part makes.
 	warned *warnedSet
+	// stopProfile, set by NewRoot when --cpuprofile starts a profile,
+	// stops and writes it: runMain calls it however the command ends (an
+	// error or a fault too, where cobra runs no PostRun).
+	stopProfile func()
 }
 
 type warnedSet struct {
@@ -140,6 +144,11 @@ func runMain(args []string, s *IOStreams, retries int) (code int) {
 		}
 	}()
 	s = &IOStreams{In: s.In, Out: out, Err: s.Err, Progress: s.Progress, warned: s.warned}
+	defer func() {
+		if s.stopProfile != nil {
+			s.stopProfile() // before a run again starts its own
+		}
+	}()
 	root := NewRoot(s)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -248,13 +257,15 @@ stderr names the file, byte offset and what was expected).`,
 		if profile, err = os.Create(g.cpuProfile); err != nil {
 			return err
 		}
-		return pprof.StartCPUProfile(profile)
-	}
-	root.PersistentPostRun = func(cmd *cobra.Command, args []string) {
-		if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
+			profile.Close()
+			return err
+		}
+		s.stopProfile = sync.OnceFunc(func() {
 			pprof.StopCPUProfile()
 			profile.Close()
-		}
+		})
+		return nil
 	}
 	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g), newIndexCmd(s, g), newCheckCmd(s, g), newDiffCmd(s, g),
 		newClassLoadersCmd(s, g), newOffHeapCmd(s, g), newThreadsCmd(s, g), newSparkCmd(s, g), newSuspectsCmd(s, g), newReportCmd(s, g))
