@@ -7,6 +7,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 )
 
@@ -95,7 +96,10 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	for _, x := range entered {
 		sub.rootList = append(sub.rootList, local(x))
 	}
-	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
+	idomPre, order, ok := forestDominators(sub, progress, opts.Spare)
+	if !ok {
+		idomPre, order = semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
+	}
 	in := bitset.New(n)
 	for k, o := range order {
 		order[k] = objs[o]
@@ -130,6 +134,81 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		}
 	})
 	return b
+}
+
+// forestMode, for tests: 0 takes the forest's way when it can, -1 never.
+var forestMode int
+
+// forestDominators is semiNCA for a graph whose objects other than the
+// roots have one predecessor each at most (a reference of an object to
+// itself left out: it changes no dominator). What the roots reach is
+// then a forest, every object's immediate dominator is its predecessor,
+// and a search from the roots finds the tree. It reports false for any
+// other graph. The objects come in the search's order, each after its
+// parent, numbered from 1 as semiNCA numbers them: idom[p] is the number
+// of p's parent, 0 for a root.
+//
+// What paths --class puts below its targets is often such a forest:
+// containers and what they alone hold (their arrays, entries, fresh
+// strings and the strings' arrays), while what is shared lies outside,
+// reached without the targets. On the bench dump's 3.75 M ArrayLists
+// (18.7 M objects below them), ComputeBelow took 2.13 against 2.80 s
+// with Semi-NCA (medians of 4 alternating runs in one process): finding
+// that the graph is a forest took 0.09-0.13 s and the search 0.32-0.42
+// s, where Semi-NCA's search, sorts and two passes took 1.2-1.5 s.
+func forestDominators(g *view, progress func(string, int64, int64), spare func()) (idom []uint32, order []int32, ok bool) {
+	if forestMode < 0 {
+		return nil, nil, false
+	}
+	n := g.n
+	progress("forest", 0, int64(n))
+	isRoot := g.rootSet()
+	// Whether each object has a predecessor, and a second one.
+	one, two := bitset.New(n), bitset.New(n)
+	for v := range n {
+		for _, w := range g.edges[g.start[v]:g.start[v+1]] {
+			switch {
+			case int(w) == v:
+			case one.Has(int32(w)):
+				two.Add(int32(w))
+			default:
+				one.Add(int32(w))
+			}
+		}
+	}
+	for i := range two {
+		if two[i]&^isRoot[i] != 0 {
+			return nil, nil, false
+		}
+	}
+	// The roots first, then breadth first. An object other than a root
+	// is met once, from its one predecessor; a root met below another
+	// keeps the super-root as its dominator, and is not entered again.
+	order = mem.Make[int32](n)[:0]
+	idom = mem.Make[uint32](n + 1)[:1]
+	listed := one // empty again for the roots listed
+	clear(listed)
+	for _, r := range g.rootList {
+		if r >= 0 && !listed.Has(r) {
+			listed.Add(r)
+			order = append(order, r)
+			idom = append(idom, 0)
+		}
+	}
+	one, two, listed = nil, nil, nil
+	for p := 0; p < len(order); p++ {
+		v := order[p]
+		for _, w := range g.edges[g.start[v]:g.start[v+1]] {
+			if int32(w) != v && !isRoot.Has(int32(w)) {
+				order = append(order, int32(w))
+				idom = append(idom, uint32(p+1))
+			}
+		}
+	}
+	if spare != nil {
+		par.Go(spare) // as semiNCA does once its search is done
+	}
+	return idom, order, true
 }
 
 // fromTree fills b from the whole tree t: U is what t reaches outside R

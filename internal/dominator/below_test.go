@@ -312,3 +312,180 @@ func TestReachAvoidingFault(t *testing.T) {
 		t.Fatal("the search still waits after a fault")
 	}
 }
+
+// TestForestDominators: on random graphs whose objects other than the
+// roots mostly have one predecessor, the forest's way answers exactly
+// when each has at most one (a reference to itself left out), and then
+// with the naive dominators; the objects come each after its parent, and
+// those no root reaches not at all.
+func TestForestDominators(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 40))
+	forests := 0
+	for iter := range 2000 {
+		n := 1 + r.IntN(30)
+		adj := make([][]int32, n)
+		var roots []int32
+		for k := 1 + r.IntN(3); k > 0; k-- {
+			roots = append(roots, int32(r.IntN(n)))
+		}
+		for w := range n {
+			// One predecessor, none, or (now and then) two; self-loops
+			// and references into roots besides.
+			preds := 1
+			switch x := r.IntN(20); {
+			case x < 3:
+				preds = 0
+			case x == 3:
+				preds = 2
+			}
+			for range preds {
+				v := r.IntN(n)
+				adj[v] = append(adj[v], int32(w))
+			}
+			if r.IntN(10) == 0 {
+				adj[w] = append(adj[w], int32(w))
+			}
+		}
+		for range r.IntN(3) {
+			adj[r.IntN(n)] = append(adj[r.IntN(n)], roots[r.IntN(len(roots))])
+		}
+		g := adjacency(n, adj, roots)
+		idomPre, order, ok := forestDominators(g, func(string, int64, int64) {}, nil)
+		isRoot := map[int32]bool{}
+		for _, x := range roots {
+			isRoot[x] = true
+		}
+		preds := make([]int, n)
+		for v := range n {
+			for _, w := range adj[v] {
+				if int(w) != v {
+					preds[w]++
+				}
+			}
+		}
+		want := true
+		for w := range n {
+			if preds[w] > 1 && !isRoot[int32(w)] {
+				want = false
+			}
+		}
+		if ok != want {
+			t.Fatalf("graph %d (%v, roots %v): forest %v, want %v", iter, adj, roots, ok, want)
+		}
+		if !ok {
+			continue
+		}
+		forests++
+		naive, _ := naiveDominators(n, adj, roots)
+		number := map[int32]int{}
+		for p, o := range order {
+			if _, twice := number[o]; twice {
+				t.Fatalf("graph %d: object %d listed twice", iter, o)
+			}
+			number[o] = p + 1
+		}
+		for o := range n {
+			p, listed := number[int32(o)]
+			if listed != (naive[o] != Unreachable) {
+				t.Fatalf("graph %d (%v, roots %v): object %d listed %v, naive idom %d", iter, adj, roots, o, listed, naive[o])
+			}
+			if !listed {
+				continue
+			}
+			got := TopLevel
+			if d := idomPre[p]; d != 0 {
+				if int(d) >= p {
+					t.Fatalf("graph %d: object %d (number %d) after its parent's number %d", iter, o, p, d)
+				}
+				got = order[d-1]
+			}
+			if got != naive[o] {
+				t.Fatalf("graph %d (%v, roots %v): object %d: idom %d, naive %d", iter, adj, roots, o, got, naive[o])
+			}
+		}
+	}
+	if forests < 500 {
+		t.Fatalf("only %d of the graphs were forests", forests)
+	}
+}
+
+// TestBelowForest: below targets that alone hold trees of fresh arrays
+// (and arrays shared with a root's), ComputeBelow takes the forest's way,
+// and gives the whole tree's idoms and retained sizes.
+func TestBelowForest(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	for iter := range 100 {
+		w := hproftest.New(8, "")
+		arr := w.ObjectArrayClass()
+		shared := make([]uint64, 1+r.IntN(5))
+		for i := range shared {
+			shared[i] = w.NewID()
+			w.ObjArray(shared[i], arr, nil)
+		}
+		var containers []uint64
+		for range 1 + r.IntN(20) {
+			// A tree of fresh arrays below each container, written
+			// leaves first, with a shared array here and there.
+			var build func(depth int) uint64
+			build = func(depth int) uint64 {
+				id := w.NewID()
+				var elems []uint64
+				for k := r.IntN(4); k > 0 && depth < 4; k-- {
+					elems = append(elems, build(depth+1))
+				}
+				if r.IntN(3) == 0 {
+					elems = append(elems, shared[r.IntN(len(shared))])
+				}
+				w.ObjArray(id, arr, elems)
+				return id
+			}
+			containers = append(containers, build(0))
+		}
+		top := w.NewID()
+		w.ObjArray(top, arr, append(slices.Clone(containers), shared...))
+		w.Root(hprof.SubRootJNIGlobal, top, 0, 0)
+		g := heaptest.Build(t, w.Bytes())
+		var targets []heap.ObjectIndex
+		for _, c := range containers {
+			targets = append(targets, g.Lookup(c))
+		}
+		// The copy below the targets is a forest.
+		v := newView(g, Options{})
+		isTarget := bitset.New(g.NumObjects())
+		for _, x := range targets {
+			isTarget.Add(int32(x))
+		}
+		seen, entered := reachAvoiding(v, isTarget, 1, func(string, int64, int64) {})
+		seen.Complement(g.NumObjects())
+		for i := range seen {
+			seen[i] |= isTarget[i]
+		}
+		sub, _, local := subgraph(v, seen)
+		for _, x := range entered {
+			sub.rootList = append(sub.rootList, local(x))
+		}
+		if _, _, ok := forestDominators(sub, func(string, int64, int64) {}, nil); !ok {
+			t.Fatalf("heap %d: not a forest below the targets", iter)
+		}
+		tree := Compute(g, Options{})
+		b := ComputeBelow(g, Options{}, targets)
+		for o := range g.NumObjects() {
+			x := heap.ObjectIndex(o)
+			if !b.Contains(x) {
+				continue
+			}
+			want := tree.Idom(x)
+			if want < 0 || !b.Contains(heap.ObjectIndex(want)) {
+				want = Outside
+			}
+			if b.Idom(x) != want || b.Retained(x) != tree.Retained(x) {
+				t.Fatalf("heap %d: object %d: idom %d retained %d, want %d %d", iter, o, b.Idom(x), b.Retained(x), want, tree.Retained(x))
+			}
+		}
+		for _, x := range targets {
+			if !b.Contains(x) {
+				t.Fatalf("heap %d: target %d not below", iter, x)
+			}
+		}
+	}
+}
