@@ -100,12 +100,23 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	if !ok {
 		idomPre, order = semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
 	}
-	in := bitset.New(n)
-	for k, o := range order {
-		order[k] = objs[o]
-		in.Add(order[k])
+	// U is what the search met of C: all of it where no object of C is
+	// unreachable (a dump of live objects), and C's set serves.
+	in := inC
+	if len(order) < sub.n {
+		in = bitset.New(n)
 	}
-	objs = nil
+	par.For(len(order), 0, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			order[k] = objs[order[k]]
+		}
+	})
+	if len(order) < sub.n {
+		for _, o := range order {
+			in.Add(o)
+		}
+	}
+	objs, sub = nil, nil
 	b.in = bitset.Number(in)
 	m := b.in.Len()
 	// Retained sizes by preorder number, as in Compute.
