@@ -174,22 +174,18 @@ func forestDominators(g *view, progress func(string, int64, int64), spare func()
 	n := g.n
 	progress("forest", 0, int64(n))
 	isRoot := g.rootSet()
-	// Whether each object has a predecessor, and a second one.
-	one, two := bitset.New(n), bitset.New(n)
+	// Which objects have a predecessor: a second one of an object other
+	// than a root ends it.
+	one := bitset.New(n)
 	for v := range n {
 		for _, w := range g.edges[g.start[v]:g.start[v+1]] {
 			switch {
 			case int(w) == v:
-			case one.Has(int32(w)):
-				two.Add(int32(w))
-			default:
+			case !one.Has(int32(w)):
 				one.Add(int32(w))
+			case !isRoot.Has(int32(w)):
+				return nil, nil, false
 			}
-		}
-	}
-	for i := range two {
-		if two[i]&^isRoot[i] != 0 {
-			return nil, nil, false
 		}
 	}
 	// The roots first, then breadth first. An object other than a root
@@ -206,7 +202,7 @@ func forestDominators(g *view, progress func(string, int64, int64), spare func()
 			idom = append(idom, 0)
 		}
 	}
-	one, two, listed = nil, nil, nil
+	one, listed = nil, nil
 	for p := 0; p < len(order); p++ {
 		v := order[p]
 		for _, w := range g.edges[g.start[v]:g.start[v+1]] {
