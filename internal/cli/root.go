@@ -236,7 +236,6 @@ stderr names the file, byte offset and what was expected).`,
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	pf.MarkHidden("cpuprofile")
 	pf.BoolVar(&g.timings, "timings", false, "print each phase's wall and CPU time, faults and peak memory on stderr (no progress bar)")
-	var profile *os.File
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if err := checkFlags(cmd, g); err != nil {
 			return err
@@ -253,18 +252,18 @@ stderr names the file, byte offset and what was expected).`,
 		if err := notAnInput([]outputFile{{"--cpuprofile", g.cpuProfile}}, inputFiles(cmd, args)...); err != nil {
 			return err
 		}
-		var err error
-		if profile, err = os.Create(g.cpuProfile); err != nil {
+		profile, err := os.Create(g.cpuProfile)
+		if err != nil {
 			return err
 		}
 		if err := pprof.StartCPUProfile(profile); err != nil {
 			profile.Close()
 			return err
 		}
-		s.stopProfile = sync.OnceFunc(func() {
+		s.stopProfile = func() {
 			pprof.StopCPUProfile()
 			profile.Close()
-		})
+		}
 		return nil
 	}
 	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g), newIndexCmd(s, g), newCheckCmd(s, g), newDiffCmd(s, g),

@@ -411,7 +411,7 @@ func TestForestDominators(t *testing.T) {
 
 // TestBelowForest: below targets that alone hold trees of fresh arrays
 // (and arrays shared with a root's), ComputeBelow takes the forest's way,
-// and gives the whole tree's idoms and retained sizes.
+// and gives Semi-NCA's and the whole tree's idoms and retained sizes.
 func TestBelowForest(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 1))
 	for iter := range 100 {
@@ -469,6 +469,13 @@ func TestBelowForest(t *testing.T) {
 		}
 		tree := Compute(g, Options{})
 		b := ComputeBelow(g, Options{}, targets)
+		// Semi-NCA's way gives the same.
+		forestMode = -1
+		semi := ComputeBelow(g, Options{}, targets)
+		forestMode = 0
+		if !slices.Equal(b.idom, semi.idom) || !slices.Equal(b.retained, semi.retained) || b.Objects() != semi.Objects() {
+			t.Fatalf("heap %d: the forest's way and Semi-NCA's differ", iter)
+		}
 		for o := range g.NumObjects() {
 			x := heap.ObjectIndex(o)
 			if !b.Contains(x) {
