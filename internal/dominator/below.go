@@ -102,16 +102,14 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	}
 	// U is what the search met of C: all of it where no object of C is
 	// unreachable (a dump of live objects), and C's set serves.
-	in := inC
-	if len(order) < sub.n {
-		in = bitset.New(n)
-	}
 	par.For(len(order), 0, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			order[k] = objs[order[k]]
 		}
 	})
+	in := inC
 	if len(order) < sub.n {
+		in = bitset.New(n)
 		for _, o := range order {
 			in.Add(o)
 		}

@@ -12,7 +12,6 @@
 package paths
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -553,12 +552,7 @@ func findIDs(body []byte, idSize int, filter *[64]uint64, want map[uint64][]int,
 		var out []slotHit
 		found := map[int]bool{}
 		for i := lo; i < hi && (shares > 1 || len(found) < left); i++ {
-			var id uint64
-			if idSize == 8 {
-				id = binary.BigEndian.Uint64(body[i*8:])
-			} else {
-				id = hprof.ReadID(body[i*idSize:], idSize)
-			}
+			id := hprof.ReadID(body[i*idSize:], idSize)
 			if h := idHash(id); filter[h>>6&63]&(1<<(h&63)) == 0 {
 				continue
 			}

@@ -230,10 +230,9 @@ func TestChildrenTopK(t *testing.T) {
 }
 
 // TestLabelsOfArray: one pass over a big array names every slot asked
-// for, the first where an id repeats, and falls back to "<class>" and "?".
-// TestLabelsOfArray labels an array's elements by their first slot, in
-// arrays of 4- and 8-byte ids, small and big enough to be scanned on all
-// cores (findIDs), where a later share finds an object again.
+// for, the first where an id repeats, and falls back to "<class>" and "?";
+// in arrays of 4- and 8-byte ids, small and big enough to be scanned on
+// all cores (findIDs), where a later share finds an object again.
 func TestLabelsOfArray(t *testing.T) {
 	for _, idSize := range []int{4, 8} {
 		for _, n := range []int{10000, 1<<20 + 10} {
