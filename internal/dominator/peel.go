@@ -58,7 +58,8 @@ var peelShares int
 // It returns P's objects in the order they joined, each after all of its
 // successors in P, and the groups of that order: groups[k][r] to
 // groups[k][r+1] is what range r added in pass k. work, if it holds 2n
-// zeros, is used for the passes' two work arrays; else they are made.
+// zeros, faulted in (mem.Touch), is used for the passes' two work arrays;
+// else they are made.
 func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, int64, int64), work []uint32) (inP bitset.Set, order []int32, groups [][]int) {
 	n := g.n
 	progress("peel", 0, int64(n)) // the phase starts here, not at the first pass's end
@@ -80,13 +81,14 @@ func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, in
 	// joined (see settled). scratch holds each range's additions.
 	if len(work) < 2*n {
 		work = mem.Make[uint32](2 * n)
+		// settled reads resume[x] before it writes it: a page first
+		// read maps the shared zero page, and the write then faults
+		// again and flushes the other cores' TLBs (on the bench dump
+		// 0.7 s of CPU time in 4 KiB pages). Written first, each page
+		// faults once. (peelDominators' array comes faulted in.)
+		mem.Touch(work[:n], workers)
 	}
 	resume := work[:n]
-	// settled reads resume[x] before it writes it: a page first read
-	// maps the shared zero page, and the write then faults again and
-	// flushes the other cores' TLBs (on the bench dump 0.7 s of CPU time
-	// in 4 KiB pages). Written first, each page faults once.
-	mem.Touch(resume, workers)
 	scratch := mem.Recast[int32](work[n:], n)
 	order = mem.Make[int32](n)
 	// The passes append to order on one core between them: its page
@@ -402,11 +404,10 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 	// third of the CPU time of dominators). Zero, as the passes need.
 	//
 	// All of them are faulted in here, in one sweep on all cores, right
-	// after the graph build gave its scratch memory back: the passes
-	// fault in the first half themselves, but the second half used to be
-	// faulted in by the nodes' initialisation, and there its 60 K faults
-	// took 0.1-0.8 s of system time (0.08 s for the sweep over all 120 K
-	// here). On the bench dump, placing took 1.03-1.07 s against
+	// after the graph build gave its scratch memory back. The passes
+	// faulted in the first half before, and the nodes' initialisation
+	// the second: there its 60 K faults took 0.1-0.8 s of system time
+	// (0.08 s for the sweep over all 120 K here). On the bench dump, placing took 1.03-1.07 s against
 	// 1.09-1.68 s, dominators --no-index 3.48 against 3.55 s at a quick
 	// moment and 3.68 against 4.00 s at a slower one (medians of 6 and 5
 	// alternating runs).
