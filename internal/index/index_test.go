@@ -29,7 +29,7 @@ func bothWays(t *testing.T, test func(*testing.T)) {
 
 // fakeDump writes a file to identify parts by in a fresh folder, and
 // returns the folder and the file's identity.
-func fakeDump(t *testing.T) (dir string, id Identity) {
+func fakeDump(t testing.TB) (dir string, id Identity) {
 	t.Helper()
 	dir = t.TempDir()
 	dump := filepath.Join(dir, "x.hprof")
