@@ -42,10 +42,15 @@ func (t *Tree) SaveIndex(w *index.Writer, opts Options) error {
 			d[i] = uint32(min(r, retainedOver))
 		}
 	})
+	// No object retains more than the tree holds: unless that is 4 GiB
+	// or more, the table is empty without a pass over the sizes (240 MB
+	// on the bench dump, 0.06 s of a first run's CPU time).
 	var big []uint64
-	for o, r := range t.retained {
-		if r >= retainedOver {
-			big = append(big, uint64(o), r)
+	if t.ReachableBytes >= retainedOver {
+		for o, r := range t.retained {
+			if r >= retainedOver {
+				big = append(big, uint64(o), r)
+			}
 		}
 	}
 	w.Add("bigRetained", index.AsBytes(big))

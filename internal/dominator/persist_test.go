@@ -36,6 +36,7 @@ func TestRetainedInIndex(t *testing.T) {
 	for o := 0; o < n; o += 7 {
 		tree.retained[o] = sizes[o/7%len(sizes)]
 	}
+	tree.ReachableBytes = 1 << 41 // what the tree holds says so too
 	dir := t.TempDir()
 	dump := filepath.Join(dir, "x.hprof")
 	if err := os.WriteFile(dump, []byte(strings.Repeat("JAVA PROFILE 1.0.2\x00", 100)), 0o644); err != nil {
