@@ -41,6 +41,28 @@ measure() { # name, command... (PREP, if set, runs untimed before each run)
 	printf '| %s | %s s | %s MB/s | %s MB | %s |\n' "$name" "$w" "$tput" "$((r / 1024))" "$(printf '%s ' "${walls[@]}")"
 }
 
+# side_by_side name A B [PREP]: RUNS pairs of runs of the commands A and B
+# (strings for bash -c), A then B (PREP, if set, untimed before B), and the
+# medians over the pairs of B's time beyond A's and of B against A: the
+# host's speed swings less within a pair than between medians taken
+# minutes apart.
+side_by_side() {
+	local name=$1 a=$2 b=$3 prep=${4:-}
+	local beyond=() ratio=() ta tb
+	for _ in $(seq "$RUNS"); do
+		/usr/bin/time -o "$BENCH/.time" -f '%e' bash -c "$a" >/dev/null 2>&1
+		ta=$(tail -1 "$BENCH/.time")
+		if [ -n "$prep" ]; then bash -c "$prep"; fi
+		/usr/bin/time -o "$BENCH/.time" -f '%e' bash -c "$b" >/dev/null 2>&1
+		tb=$(tail -1 "$BENCH/.time")
+		beyond+=("$(echo "$tb - $ta" | bc -l)")
+		ratio+=("$(echo "($tb / $ta - 1) * 100" | bc -l)")
+	done
+	printf '%s, %s pairs side by side: %+.2f s, %+.0f%% (medians; pairs: %s)\n' "$name" "$RUNS" \
+		"$(printf '%s\n' "${beyond[@]}" | median)" "$(printf '%s\n' "${ratio[@]}" | median)" \
+		"$(printf '%+.2f s\n' "${beyond[@]}" | paste -sd, - | sed 's/,/, /g')"
+}
+
 echo "dump: $DUMP ($((size / 1000000)) MB), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), runs: $RUNS"
 echo
 echo "| command | median wall | throughput | median peak RSS | all runs (s) |"
@@ -53,6 +75,9 @@ measure "leakscan paths --class java.util.ArrayList (3.75 M objects)" $BIN paths
 measure "leakscan suspects" $BIN suspects "$DUMP" -q --no-index
 measure "leakscan report" $BIN report "$DUMP" -q --no-index -o "$(mktemp -d)/report.html"
 echo
+side_by_side "paths --class java.util.ArrayList (3.75 M objects) beyond info" \
+	"$BIN info '$DUMP' -q --no-index" "$BIN paths '$DUMP' -q --class java.util.ArrayList --max-paths 3 --no-index"
+echo
 echo "phases of one dominators run:"
 $BIN dominators "$DUMP" --timings --top 1 --no-index 2>&1 >/dev/null | sed 's/^/    /'
 
@@ -61,6 +86,8 @@ echo
 # The old index is removed untimed: deleting a 1 GB file takes 0.3 s here
 # (a first run has none to delete).
 PREP="rm -rf '$DUMP.leakscan' && sync" measure "leakscan dominators, first run writing the index" $BIN dominators "$DUMP" -q --top 10
+side_by_side "dominators, first run writing the index, against --no-index" \
+	"$BIN dominators '$DUMP' -q --top 10 --no-index" "$BIN dominators '$DUMP' -q --top 10" "rm -rf '$DUMP.leakscan' && sync"
 $BIN index "$DUMP" -q >/dev/null
 echo "index: $(du -sb "$DUMP.leakscan" | cut -f1) bytes, $(ls "$DUMP.leakscan")" | tr '\n' ' '
 echo
