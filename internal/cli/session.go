@@ -44,7 +44,8 @@ type session struct {
 	graphGate    chan struct{}
 	releaseGraph func()
 	// ahead is a search started while the dominator tree is computed,
-	// on the core its EVAL phase leaves idle (see searchAhead).
+	// once it reaches its last phases (dominator.Options.Spare; see
+	// searchAhead).
 	ahead *aheadSearch
 	// listsWarnings: the command shows the dump's warnings itself (info),
 	// so warnDump leaves them out.
@@ -320,8 +321,11 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The graph's write waits for the dominator computation's EVAL phase,
-	// which leaves a core idle.
+	// The graph's write waits for the dominator computation's last
+	// phases (dominator.Options.Spare): Semi-NCA's EVAL leaves a core
+	// idle; after a peel's placing, the write runs beside the retained
+	// sizes (run 54 in BENCHMARKS.md: no core is idle anywhere then, and
+	// starting it earlier gained nothing).
 	open := x.holdGraphWrite()
 	defer open()
 	g, err := x.Graph()
@@ -341,8 +345,8 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 }
 
 // computeTree computes the dominator tree and writes it to the index. A
-// held graph write is released, and the ahead search started, when EVAL
-// leaves a core idle.
+// held graph write is released, and the ahead search started, when the
+// computation reaches its last phases (dominator.Options.Spare).
 func (x *session) computeTree(g *heap.Graph, dopts dominator.Options) *dominator.Tree {
 	open := x.holdGraphWrite()
 	defer open()
@@ -537,8 +541,8 @@ type dominance interface {
 // other core: for a few objects, a fraction of the whole tree's cost.
 // then, if set, is called once with the search before Below returns: when
 // the tree below is computed, as soon as the search is done and that
-// computation has a core to spare (its EVAL phase), so that work needing
-// only the search overlaps the tree's last phases.
+// computation reaches its last phases (dominator.Options.Spare), so that
+// work needing only the search overlaps them.
 func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.Options, then func(*paths.Search)) (dominance, *paths.Search, error) {
 	dopts, err := t.options()
 	if err != nil {

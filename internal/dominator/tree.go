@@ -25,8 +25,11 @@ type Options struct {
 	KeepUnreachable bool
 	Progress        func(phase string, done, total int64)
 	// Spare, if set, is started on a goroutine of its own when the
-	// computation has a core to spare (from the EVAL phase on, which runs
-	// on one); Compute and ComputeBelow do not wait for it, and
+	// computation reaches its last phases: Semi-NCA's EVAL, which runs on
+	// one core; the end of a peel's placing, once the nodes are freed
+	// (what Spare allocates would add to them at the peak, and placing
+	// keeps every core busy); the end of ComputeBelow's search of a
+	// forest. Compute and ComputeBelow do not wait for it, and
 	// ComputeBelow may return without starting it (when it has no search
 	// to make). A fault on a mapped file ends it there (par.Go) and is
 	// dropped: Spare hands it on to what waits for its work.
