@@ -411,6 +411,7 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 	// 1.09-1.68 s, dominators --no-index 3.48 against 3.55 s at a quick
 	// moment and 3.68 against 4.00 s at a slower one (medians of 6 and 5
 	// alternating runs).
+	progress("peel", 0, int64(n)) // the sweep counts in the phase (--timings)
 	work := mem.Make[tnode](n + 1)
 	mem.Touch(work, workers)
 	inP, porder, groups := peelOrder(v, v.rootSet(), workers, progress, mem.Recast[uint32](work, 2*n))
