@@ -59,10 +59,11 @@ var peelShares int
 // successors in P, and the groups of that order: groups[k][r] to
 // groups[k][r+1] is what range r added in pass k. work, if it holds 2n
 // zeros, faulted in (mem.Touch), is used for the passes' two work arrays;
-// else they are made.
+// else they are made. The caller starts the "peel" phase (peelDominators
+// does before it makes its array, so that the sweep counts in it); the
+// passes report their progress in it.
 func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, int64, int64), work []uint32) (inP bitset.Set, order []int32, groups [][]int) {
 	n := g.n
-	progress("peel", 0, int64(n)) // the phase starts here, not at the first pass's end
 	words := len(isRoot)
 	sink := bitset.New(n) // P and the roots, as of the last pass
 	copy(sink, isRoot)
@@ -407,11 +408,11 @@ func peelDominators(v *view, workers int, progress func(string, int64, int64), s
 	// after the graph build gave its scratch memory back. The passes
 	// faulted in the first half before, and the nodes' initialisation
 	// the second: there its 60 K faults took 0.1-0.8 s of system time
-	// (0.08 s for the sweep over all 120 K here). On the bench dump, placing took 1.03-1.07 s against
-	// 1.09-1.68 s, dominators --no-index 3.48 against 3.55 s at a quick
-	// moment and 3.68 against 4.00 s at a slower one (medians of 6 and 5
-	// alternating runs).
-	progress("peel", 0, int64(n)) // the sweep counts in the phase (--timings)
+	// (0.08 s for the sweep over all 120 K here). On the bench dump,
+	// placing took 1.03-1.07 s against 1.09-1.68 s, dominators --no-index
+	// 3.48 against 3.55 s at a quick moment and 3.68 against 4.00 s at a
+	// slower one (medians of 6 and 5 alternating runs).
+	progress("peel", 0, int64(n)) // the phase, and the sweep in it (--timings)
 	work := mem.Make[tnode](n + 1)
 	mem.Touch(work, workers)
 	inP, porder, groups := peelOrder(v, v.rootSet(), workers, progress, mem.Recast[uint32](work, 2*n))
