@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakscan/leakscan/internal/heap"
-	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/heap/heaptest"
 )
 
 // BenchmarkCompute times the dominator tree of the dump named by
@@ -17,7 +16,7 @@ import (
 // built once: repeated runs in one process show what a change to the
 // algorithm does without the noise of a whole command's runs.
 func BenchmarkCompute(b *testing.B) {
-	g := benchGraph(b)
+	g := heaptest.BenchGraph(b)
 	benchPhases(b, func(progress func(string, int64, int64)) {
 		Compute(g, Options{Progress: progress})
 	})
@@ -27,31 +26,11 @@ func BenchmarkCompute(b *testing.B) {
 // java.util.ArrayLists (3.75 M of them, holding 62% of its objects), as
 // paths --class java.util.ArrayList computes it without an index.
 func BenchmarkComputeBelow(b *testing.B) {
-	g := benchGraph(b)
-	match := make([]bool, len(g.Classes))
-	for c := range g.Classes {
-		match[c] = g.Classes[c].Name == "java.util.ArrayList"
-	}
-	targets := g.ObjectsOf(match)
-	if len(targets) == 0 {
-		b.Skip("no java.util.ArrayList in the bench dump")
-	}
+	g := heaptest.BenchGraph(b)
+	targets := heaptest.BenchInstances(b, g, "java.util.ArrayList")
 	benchPhases(b, func(progress func(string, int64, int64)) {
 		ComputeBelow(g, Options{Progress: progress}, targets)
 	})
-}
-
-func benchGraph(b *testing.B) *heap.Graph {
-	path := os.Getenv("LEAKSCAN_BENCH_DUMP")
-	if path == "" {
-		b.Skip("LEAKSCAN_BENCH_DUMP names no dump (make bench fetches one)")
-	}
-	g, err := heap.Open(path, hprof.Options{}, heap.Options{Dump: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { g.Close() })
-	return g
 }
 
 // benchPhases runs run b.N times and prints each phase's median and least

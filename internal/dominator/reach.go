@@ -79,7 +79,7 @@ func reachAvoiding(v *view, isTarget bitset.Set, workers int, progress func(stri
 					read = b
 				}
 			}
-			mem.PrefetchQueue(read, head, unsafe.Pointer(&v.start[0]), unsafe.Pointer(&v.classOf[0]))
+			mem.PrefetchQueue(read, head, v.start, unsafe.Pointer(unsafe.SliceData(v.edges)), unsafe.Pointer(&v.classOf[0]))
 			x := read[head]
 			head++
 			if c := v.classObject[v.classOf[x]]; c >= 0 {

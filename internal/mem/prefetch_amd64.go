@@ -7,3 +7,17 @@ import "unsafe"
 //
 //go:noescape
 func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint)
+
+// prefetchVia asks the CPU to start loading base + 4*table[i] for each of
+// n 32-bit indices i, 4 bytes apart from idx, table holding 32-bit
+// offsets (read, so they had better be in cache already).
+//
+//go:noescape
+func prefetchVia(base, table, idx unsafe.Pointer, n int)
+
+// prefetchBits asks the CPU to start loading, for each of n 32-bit
+// indices i 4 bytes apart from idx, the 64-bit word of the bitset at bits
+// that holds bit i.
+//
+//go:noescape
+func prefetchBits(bits, idx unsafe.Pointer, n int)

@@ -6,3 +6,7 @@ import "unsafe"
 
 // prefetch is a hint this architecture is not given.
 func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint) {}
+
+func prefetchVia(base, table, idx unsafe.Pointer, n int) {}
+
+func prefetchBits(bits, idx unsafe.Pointer, n int) {}

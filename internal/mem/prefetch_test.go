@@ -24,8 +24,13 @@ func TestPrefetchInBounds(t *testing.T) {
 	Prefetch16(unsafe.Pointer(&a16[0]), idx)
 	Prefetch64(unsafe.Pointer(&a64[0]), idx)
 	Prefetch4(unsafe.Pointer(&a4[0]), nil)
+	// Edge offsets into a4, the last one its length.
+	start := make([]uint32, len(a4)+1)
+	for i := range start {
+		start[i] = uint32(i)
+	}
 	for head := range idx { // the queue's last places included
-		PrefetchQueue(idx, head, unsafe.Pointer(&a4[0]), unsafe.Pointer(&a4[0]))
+		PrefetchQueue(idx, head, start, unsafe.Pointer(&a4[0]), unsafe.Pointer(&a4[0]))
 	}
 	for i := range a4 {
 		if a4[i] != 0 || a8[i] != 0 || a16[i] != [2]uint64{} || a64[i] != [8]uint64{} {
