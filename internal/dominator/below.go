@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
@@ -72,12 +73,14 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// whole one).
 	seen, entered := reachAvoiding(v, isTarget, runtime.GOMAXPROCS(0)-opts.Beside, progress)
 	// U lies in C, the objects outside R (targets included): C is U and
-	// what nothing reaches. C as a graph of its own, numbered in object
-	// order, is built in one pass over the objects in order, and the
-	// search from the entered targets finds U in it. (Searching the whole
-	// graph with R marked visited instead took 1.9 s against 1.4 s with
-	// the build, on the bench dump's ArrayLists: the search alone ran
-	// twice as fast on the copy.)
+	// what nothing reaches. A search from the entered targets finds U in
+	// C: on the graph itself when what they reach of C is a forest (the
+	// common case, see forestDominators), else on a copy of C, a graph of
+	// its own numbered in object order and built in one pass over the
+	// objects, where Semi-NCA runs. (Semi-NCA's search on the whole graph
+	// with R marked visited instead took 1.9 s against 1.4 s with the
+	// copy, on the bench dump's ArrayLists: the search alone ran twice as
+	// fast on the copy.)
 	if len(entered) == 0 {
 		return b // no target is reached: nothing below them is either
 	}
@@ -87,6 +90,12 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 		inC[i] |= isTarget[i]
 	}
 	isTarget = nil
+	below := *v
+	below.rootList = entered
+	if idomPre, order, ok := forestDominators(&below, inC, progress, opts.Spare); ok {
+		return b.fill(n, inC, idomPre, order, progress)
+	}
+	progress("copy", 0, int64(n))
 	sub, objs, local := subgraph(v, inC)
 	if sub == nil {
 		// Too many edges for the copy's 32-bit offsets: U from the
@@ -96,24 +105,12 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	for _, x := range entered {
 		sub.rootList = append(sub.rootList, local(x))
 	}
-	idomPre, order, ok := forestDominators(sub, progress, opts.Spare)
-	if !ok {
-		idomPre, order = semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
-	}
-	// U is what the search met of C: all of it where no object of C is
-	// unreachable (a dump of live objects), and C's set serves.
+	idomPre, order := semiNCA(sub, nil, runtime.GOMAXPROCS(0), progress, opts.Spare)
 	par.For(len(order), 0, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			order[k] = objs[order[k]]
 		}
 	})
-	in := inC
-	if len(order) < sub.n {
-		in = bitset.New(n)
-		for _, o := range order {
-			in.Add(o)
-		}
-	}
 	// The copy is collected before the sizes' arrays are made, which take
 	// its pages (as Semi-NCA's arrays are given back as it goes): on the
 	// bench dump's ArrayLists, paths --no-index peaked at 1,730 MB
@@ -122,7 +119,24 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// system time, for 1,340 MB.
 	objs, sub = nil, nil
 	runtime.GC()
-	b.in = bitset.Number(in)
+	return b.fill(n, inC, idomPre, order, progress)
+}
+
+// fill fills b from the dominators of U as semiNCA numbers them: order
+// lists U's objects (object indices) by number, idomPre their immediate
+// dominators' numbers. U is what the search met of inC: all of it where
+// no object of C is unreachable (a dump of live objects), and C's set
+// serves.
+func (b *Below) fill(n int, inC bitset.Set, idomPre []uint32, order []int32, progress func(string, int64, int64)) *Below {
+	g := b.g
+	b.in = bitset.Number(inC)
+	if len(order) < b.in.Len() {
+		in := bitset.New(n)
+		for _, o := range order {
+			in.Add(o)
+		}
+		b.in = bitset.Number(in)
+	}
 	m := b.in.Len()
 	// Retained sizes by preorder number, as in Compute.
 	r := len(order)
@@ -155,53 +169,80 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 // forestMode, for tests: 0 takes the forest's way when it can, -1 never.
 var forestMode int
 
-// forestDominators is semiNCA for a graph whose objects other than the
-// roots have one predecessor each at most (a reference of an object to
-// itself left out: it changes no dominator). What the roots reach is
-// then a forest, every object's immediate dominator is its predecessor,
-// and a search from the roots finds the tree. It reports false for any
-// other graph. The objects come in the search's order, each after its
-// parent, numbered from 1 as semiNCA numbers them: idom[p] is the number
-// of p's parent, 0 for a root.
+// forestDominators is semiNCA for the objects of in (members), with the
+// references among them, when those other than the roots have one
+// predecessor each at most (a reference of an object to itself left out:
+// it changes no dominator). What the roots reach is then a forest, every
+// object's immediate dominator is its predecessor, and a search from the
+// roots finds the tree. It reports false for any other graph. The objects
+// (indices in g) come in the search's order, each after its parent,
+// numbered from 1 as semiNCA numbers them: idom[p] is the number of p's
+// parent, 0 for a root.
 //
 // What paths --class puts below its targets is often such a forest:
 // containers and what they alone hold (their arrays, entries, fresh
 // strings and the strings' arrays), while what is shared lies outside,
 // reached without the targets. On the bench dump's 3.75 M ArrayLists
 // (18.7 M objects below them), ComputeBelow took 2.13 against 2.80 s
-// with Semi-NCA (medians of 4 alternating runs in one process): finding
-// that the graph is a forest took 0.09-0.13 s and the search 0.32-0.42
-// s, where Semi-NCA's search, sorts and two passes took 1.2-1.5 s. (The
-// same check and search on the graph itself, with a test of C's set per
-// reference and without the copy, took as long as the copy and the
-// search on it: 1.04-1.47 against 1.07-1.65 s. The copy is read in
-// order; the graph would be read in the search's.)
-func forestDominators(g *view, progress func(string, int64, int64), spare func()) (idom []uint32, order []int32, ok bool) {
+// with Semi-NCA (medians of 4 alternating runs in one process). Both ran
+// on a copy of C at first, quicker to search than the graph with a test
+// of C's set per reference. Once the search prefetched its objects'
+// references (mem.PrefetchQueue), the check and the search on the graph
+// itself took 1.17-1.38 s against 1.26-1.73 s for the copy and the same
+// on it, and ComputeBelow 1.70-2.23 against 1.88-2.54 s, faster in 8 of
+// 9 alternating rounds of 3 runs (BenchmarkComputeBelow); and the copy's
+// memory is not needed.
+func forestDominators(g *view, in bitset.Set, progress func(string, int64, int64), spare func()) (idom []uint32, order []int32, ok bool) {
 	if forestMode < 0 {
 		return nil, nil, false
 	}
 	n := g.n
 	progress("forest", 0, int64(n))
+	m := 0
+	for _, x := range in {
+		m += bits.OnesCount64(x)
+	}
 	isRoot := g.rootSet()
-	// Which objects have a predecessor: a second one of an object other
-	// than a root ends it.
+	// Which members have a predecessor: a second one of a member other
+	// than a root ends it. (With the words of in and one interleaved, to
+	// read one cache line per reference, and the search testing a set of
+	// the members not roots, the check and the search took 1.32-1.72 s
+	// against 1.17-1.35 s, in 6 alternating rounds.)
 	one := bitset.New(n)
-	for v := range n {
-		for _, w := range g.edges[g.start[v]:g.start[v+1]] {
-			switch {
-			case int(w) == v:
-			case !one.Has(int32(w)):
-				one.Add(int32(w))
-			case !isRoot.Has(int32(w)):
-				return nil, nil, false
+	pred := func(v, w int32) bool {
+		switch {
+		case w == v || !in.Has(w):
+		case !one.Has(w):
+			one.Add(w)
+		case !isRoot.Has(w):
+			return false
+		}
+		return true
+	}
+	for wd, x := range in {
+		for ; x != 0; x &= x - 1 {
+			v := int32(wd<<6 + bits.TrailingZeros64(x))
+			if g.classOf != nil {
+				if c := g.classObject[g.classOf[v]]; c >= 0 && !pred(v, c) {
+					return nil, nil, false
+				}
+			}
+			for _, w := range g.stored(v) {
+				if !pred(v, int32(w)) {
+					return nil, nil, false
+				}
+			}
+			if bit(g.hasExtra, v) {
+				for _, w := range g.extra[v] {
+					if !pred(v, w) {
+						return nil, nil, false
+					}
+				}
 			}
 		}
 	}
-	// The roots first, then breadth first. An object other than a root
-	// is met once, from its one predecessor; a root met below another
-	// keeps the super-root as its dominator, and is not entered again.
-	order = mem.Make[int32](n)[:0]
-	idom = mem.Make[uint32](n + 1)[:1]
+	order = mem.Make[int32](m)[:0]
+	idom = mem.Make[uint32](m + 1)[:1]
 	listed := one // empty again for the roots listed
 	clear(listed)
 	for _, r := range g.rootList {
@@ -212,12 +253,32 @@ func forestDominators(g *view, progress func(string, int64, int64), spare func()
 		}
 	}
 	one, listed = nil, nil
+	// The roots first, then breadth first. A member other than a root is
+	// met once, from its one predecessor; a root met below another keeps
+	// the super-root as its dominator, and is not entered again.
+	edges := unsafe.Pointer(unsafe.SliceData(g.edges))
+	classes := unsafe.Pointer(unsafe.SliceData(g.classOf))
 	for p := 0; p < len(order); p++ {
+		mem.PrefetchQueue(order, p, g.start, edges, classes)
 		v := order[p]
-		for _, w := range g.edges[g.start[v]:g.start[v+1]] {
-			if int32(w) != v && !isRoot.Has(int32(w)) {
-				order = append(order, int32(w))
+		if g.classOf != nil {
+			if c := g.classObject[g.classOf[v]]; c >= 0 && c != v && in.Has(c) && !isRoot.Has(c) {
+				order = append(order, c)
 				idom = append(idom, uint32(p+1))
+			}
+		}
+		for _, y := range g.stored(v) {
+			if w := int32(y); w != v && in.Has(w) && !isRoot.Has(w) {
+				order = append(order, w)
+				idom = append(idom, uint32(p+1))
+			}
+		}
+		if bit(g.hasExtra, v) {
+			for _, w := range g.extra[v] {
+				if w != v && in.Has(w) && !isRoot.Has(w) {
+					order = append(order, w)
+					idom = append(idom, uint32(p+1))
+				}
 			}
 		}
 	}

@@ -350,7 +350,9 @@ func TestForestDominators(t *testing.T) {
 			adj[r.IntN(n)] = append(adj[r.IntN(n)], roots[r.IntN(len(roots))])
 		}
 		g := adjacency(n, adj, roots)
-		idomPre, order, ok := forestDominators(g, func(string, int64, int64) {}, nil)
+		all := bitset.New(n)
+		all.Complement(n)
+		idomPre, order, ok := forestDominators(g, all, func(string, int64, int64) {}, nil)
 		isRoot := map[int32]bool{}
 		for _, x := range roots {
 			isRoot[x] = true
@@ -449,7 +451,7 @@ func TestBelowForest(t *testing.T) {
 		for _, c := range containers {
 			targets = append(targets, g.Lookup(c))
 		}
-		// The copy below the targets is a forest.
+		// What the targets reach of C is a forest.
 		v := newView(g, Options{})
 		isTarget := bitset.New(g.NumObjects())
 		for _, x := range targets {
@@ -460,11 +462,8 @@ func TestBelowForest(t *testing.T) {
 		for i := range seen {
 			seen[i] |= isTarget[i]
 		}
-		sub, _, local := subgraph(v, seen)
-		for _, x := range entered {
-			sub.rootList = append(sub.rootList, local(x))
-		}
-		if _, _, ok := forestDominators(sub, func(string, int64, int64) {}, nil); !ok {
+		v.rootList = entered
+		if _, _, ok := forestDominators(v, seen, func(string, int64, int64) {}, nil); !ok {
 			t.Fatalf("heap %d: not a forest below the targets", iter)
 		}
 		tree := Compute(g, Options{})
