@@ -48,14 +48,6 @@ func PrefetchLow8(base unsafe.Pointer, entries []uint64) {
 	}
 }
 
-// PrefetchBits prefetches the words of the bitset bits that hold the bits
-// of idx.
-func PrefetchBits(bits []uint64, idx []int32) {
-	if len(idx) > 0 {
-		prefetchBits(unsafe.Pointer(&bits[0]), unsafe.Pointer(&idx[0]), len(idx))
-	}
-}
-
 // queueAhead is how far ahead PrefetchQueue looks, and how often.
 const queueAhead = 32
 

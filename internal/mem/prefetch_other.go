@@ -4,9 +4,7 @@ package mem
 
 import "unsafe"
 
-// prefetch is a hint this architecture is not given.
+// prefetch and prefetchVia are hints this architecture is not given.
 func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint) {}
 
 func prefetchVia(base, table, idx unsafe.Pointer, n int) {}
-
-func prefetchBits(bits, idx unsafe.Pointer, n int) {}
