@@ -56,11 +56,12 @@ const queueAhead = 32
 // references (a CSR: edge offsets start, of len objects+1, into the 4-byte
 // edges at edges). Every 32 positions it prefetches in two stages: for the
 // objects 64 to 96 places ahead, their edge offsets and classes (classes,
-// 4 bytes each; nil for none); for those 32 to 64 ahead, whose offsets the last call
-// fetched, the first line of their edges. (With the first stage only, the
-// search for paths waited on the edges' misses for a quarter of its time
-// on the bench dump. A third stage, for the words of the search's bitset
-// that the edges' first 16 references fall in, gained nothing measurable.)
+// 4 bytes each; nil for none); for those 32 to 64 ahead, whose offsets the
+// last call fetched, the first line of their edges. (With the first stage
+// only, the search for paths waited on the edges' misses for a quarter of
+// its time on the bench dump. A third stage, for the words of the search's
+// bitset that the edges' first 16 references fall in, gained nothing
+// measurable.)
 func PrefetchQueue(queue []int32, head int, start []uint32, edges, classes unsafe.Pointer) {
 	if head&(queueAhead-1) == 0 { // inlined: the call is made once in 32
 		prefetchQueue(queue, head, start, edges, classes)

@@ -31,6 +31,7 @@ func TestPrefetchInBounds(t *testing.T) {
 	}
 	for head := range idx { // the queue's last places included
 		PrefetchQueue(idx, head, start, unsafe.Pointer(&a4[0]), unsafe.Pointer(&a4[0]))
+		PrefetchQueue(idx, head, start, unsafe.Pointer(&a4[0]), nil) // no classes
 	}
 	for i := range a4 {
 		if a4[i] != 0 || a8[i] != 0 || a16[i] != [2]uint64{} || a64[i] != [8]uint64{} {
