@@ -256,29 +256,28 @@ func forestDominators(g *view, in bitset.Set, progress func(string, int64, int64
 	// The roots first, then breadth first. A member other than a root is
 	// met once, from its one predecessor; a root met below another keeps
 	// the super-root as its dominator, and is not entered again.
+	meet := func(p int, v, w int32) { // w met from v, number p+1
+		if w != v && in.Has(w) && !isRoot.Has(w) {
+			order = append(order, w)
+			idom = append(idom, uint32(p+1))
+		}
+	}
 	edges := unsafe.Pointer(unsafe.SliceData(g.edges))
 	classes := unsafe.Pointer(unsafe.SliceData(g.classOf))
 	for p := 0; p < len(order); p++ {
 		mem.PrefetchQueue(order, p, g.start, edges, classes)
 		v := order[p]
 		if g.classOf != nil {
-			if c := g.classObject[g.classOf[v]]; c >= 0 && c != v && in.Has(c) && !isRoot.Has(c) {
-				order = append(order, c)
-				idom = append(idom, uint32(p+1))
+			if c := g.classObject[g.classOf[v]]; c >= 0 {
+				meet(p, v, c)
 			}
 		}
-		for _, y := range g.stored(v) {
-			if w := int32(y); w != v && in.Has(w) && !isRoot.Has(w) {
-				order = append(order, w)
-				idom = append(idom, uint32(p+1))
-			}
+		for _, w := range g.stored(v) {
+			meet(p, v, int32(w))
 		}
 		if bit(g.hasExtra, v) {
 			for _, w := range g.extra[v] {
-				if w != v && in.Has(w) && !isRoot.Has(w) {
-					order = append(order, w)
-					idom = append(idom, uint32(p+1))
-				}
+				meet(p, v, w)
 			}
 		}
 	}
