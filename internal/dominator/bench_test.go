@@ -35,25 +35,29 @@ func BenchmarkComputeBelow(b *testing.B) {
 
 // benchPhases runs run b.N times and prints each phase's median and least
 // time, a phase lasting from its first progress report to the next
-// phase's.
+// phase's, or to the end of run.
 func benchPhases(b *testing.B, run func(progress func(string, int64, int64))) {
 	phases := map[string][]time.Duration{}
 	var names []string
 	b.ResetTimer()
 	for range b.N {
 		last, at := "", time.Now()
-		run(func(phase string, done, total int64) {
-			if phase == last {
+		end := func() { // of the phase last
+			if last == "" {
 				return
 			}
-			if last != "" {
-				if _, ok := phases[last]; !ok {
-					names = append(names, last)
-				}
-				phases[last] = append(phases[last], time.Since(at))
+			if _, ok := phases[last]; !ok {
+				names = append(names, last)
 			}
-			last, at = phase, time.Now()
+			phases[last] = append(phases[last], time.Since(at))
+		}
+		run(func(phase string, done, total int64) {
+			if phase != last {
+				end()
+				last, at = phase, time.Now()
+			}
 		})
+		end()
 	}
 	b.StopTimer()
 	for _, name := range names {
