@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
-	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
@@ -27,12 +26,14 @@ const Outside int32 = -3
 // can only point at a target. So whatever an object of U dominates lies in
 // U, and the dominator tree of U, with the targets entered from R (or
 // roots themselves) as the children of a new super-root, is the whole
-// tree's below them. Finding R is one search with a bit per object; the
-// dominator computation then runs on a copy of the objects outside R (U,
-// and whatever no root reaches), searched from the entered targets. For a
-// few targets holding a small part of the heap, this is a fraction of the
-// whole tree's cost; it grows with the unreachable objects too, which a
-// dump of live objects (jcmd GC.heap_dump, the default) has few of.
+// tree's below them. Finding R is one search with a bit per object. U's
+// tree then comes from one pass over the objects outside R (U, and
+// whatever no root reaches) when it is a forest, the common case, and
+// else from Semi-NCA on a copy of them, searched from the entered
+// targets. For a few targets holding a small part of the heap, this is a
+// fraction of the whole tree's cost; it grows with the unreachable objects
+// too, which a dump of live objects (jcmd GC.heap_dump, the default) has
+// few of.
 type Below struct {
 	g *heap.Graph
 	// in: U's objects, numbered in object order (none until the search
@@ -73,14 +74,15 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// whole one).
 	seen, entered := reachAvoiding(v, isTarget, runtime.GOMAXPROCS(0)-opts.Beside, progress)
 	// U lies in C, the objects outside R (targets included): C is U and
-	// what nothing reaches. A search from the entered targets finds U in
-	// C: on the graph itself when what they reach of C is a forest (the
-	// common case, see forestDominators), else on a copy of C, a graph of
-	// its own numbered in object order and built in one pass over the
-	// objects, where Semi-NCA runs. (Semi-NCA's search on the whole graph
-	// with R marked visited instead took 1.9 s against 1.4 s with the
-	// copy, on the bench dump's ArrayLists: the search alone ran twice as
-	// fast on the copy.)
+	// what nothing reaches. When what the entered targets reach of C is a
+	// forest (the common case), a pass over C's references gives U's
+	// tree, and the sums up from its leaves the retained sizes (see
+	// forest). Else Semi-NCA searches U on a copy of C, a graph of its
+	// own numbered in object order and built in one pass over the
+	// objects. (Semi-NCA's search on the whole graph with R marked
+	// visited instead took 1.9 s against 1.4 s with the copy, on the
+	// bench dump's ArrayLists: the search alone ran twice as fast on the
+	// copy.)
 	if len(entered) == 0 {
 		return b // no target is reached: nothing below them is either
 	}
@@ -92,8 +94,12 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	isTarget = nil
 	below := *v
 	below.rootList = entered
-	if idomPre, order, ok := forestDominators(&below, inC, progress, opts.Spare); ok {
-		return b.fill(n, inC, idomPre, order, progress)
+	b.in = bitset.Number(inC)
+	if b.forest(&below, func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }, progress) {
+		if opts.Spare != nil {
+			par.Go(opts.Spare) // as semiNCA does once its search is done
+		}
+		return b
 	}
 	progress("copy", 0, int64(n))
 	sub, objs, local := subgraph(v, inC)
@@ -169,122 +175,197 @@ func (b *Below) fill(n int, inC bitset.Set, idomPre []uint32, order []int32, pro
 // forestMode, for tests: 0 takes the forest's way when it can, -1 never.
 var forestMode int
 
-// forestDominators is semiNCA for the objects of in (members), with the
-// references among them, when those other than the roots have one
-// predecessor each at most (a reference of an object to itself left out:
-// it changes no dominator). What the roots reach is then a forest, every
-// object's immediate dominator is its predecessor, and a search from the
-// roots finds the tree. It reports false for any other graph. The objects
-// (indices in g) come in the search's order, each after its parent,
-// numbered from 1 as semiNCA numbers them: idom[p] is the number of p's
-// parent, 0 for a root.
+// forest fills b, whose in numbers the members (the objects of C, which
+// it may leave out of in), when what g's roots reach of them is a forest:
+// every member other than a root has one predecessor among the members at
+// most (a reference of an object to itself left out: it changes no
+// dominator). Every object's immediate dominator is then its predecessor,
+// and a root's is the super-root (Outside), even where another member
+// refers to it. It reports false for any other graph, and leaves b as it
+// was.
+//
+// The check runs over the members in object order, reading their
+// references as they lie, and notes each one's predecessor and how many
+// members have it as theirs; the sums of sizes then run up from the
+// leaves, a member summed into its predecessor once all its own are
+// summed into it, with no search. What no root reaches (members without
+// a predecessor, members on a cycle, and what hangs below them: a search
+// from those finds it, as each of its members has the one predecessor)
+// is then left out of b.
 //
 // What paths --class puts below its targets is often such a forest:
 // containers and what they alone hold (their arrays, entries, fresh
 // strings and the strings' arrays), while what is shared lies outside,
 // reached without the targets. On the bench dump's 3.75 M ArrayLists
 // (18.7 M objects below them), ComputeBelow took 2.13 against 2.80 s
-// with Semi-NCA (medians of 4 alternating runs in one process). Both ran
-// on a copy of C at first, quicker to search than the graph with a test
-// of C's set per reference. Once the search prefetched its objects'
-// references (mem.PrefetchQueue), the check and the search on the graph
-// itself took 1.17-1.38 s against 1.26-1.73 s for the copy and the same
-// on it, and ComputeBelow 1.70-2.23 against 1.88-2.54 s, faster in 8 of
-// 9 alternating rounds of 3 runs (BenchmarkComputeBelow); and the copy's
-// memory is not needed.
-func forestDominators(g *view, in bitset.Set, progress func(string, int64, int64), spare func()) (idom []uint32, order []int32, ok bool) {
+// with Semi-NCA (medians of 4 alternating runs in one process), when
+// both searched a copy of C. A search of the forest on the graph itself
+// then took ComputeBelow to 1.70-2.23 s (BenchmarkComputeBelow). The sums
+// up from the leaves, without a search, took it to 1.64-2.12 s against
+// 1.94-2.78 s (medians of 3 runs in 5 alternating rounds; the check and
+// the sums 1.19-1.36 against 1.46-2.05 s for the check, the search and
+// fill), and paths --no-index peaked 228 MB lower: the search's order
+// and idoms, and fill's sums by number, are not needed.
+func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, int64, int64)) bool {
 	if forestMode < 0 {
-		return nil, nil, false
+		return false
 	}
-	n := g.n
-	progress("forest", 0, int64(n))
-	m := 0
-	for _, x := range in {
-		m += bits.OnesCount64(x)
-	}
+	progress("forest", 0, int64(g.n))
+	in := b.in.Set
+	m := b.in.Len()
 	isRoot := g.rootSet()
-	// Which members have a predecessor: a second one of a member other
-	// than a root ends it. (With the words of in and one interleaved, to
-	// read one cache line per reference, and the search testing a set of
-	// the members not roots, the check and the search took 1.32-1.72 s
-	// against 1.17-1.35 s, in 6 alternating rounds.)
-	one := bitset.New(n)
+	// one: the members with a predecessor. By member number: parent, the
+	// predecessor (an object index); kids, how many members have this
+	// one as theirs; ret, the sum of sizes. k is the number of v, the
+	// member whose references are read.
+	one := bitset.New(g.n)
+	parent := mem.Make[int32](m)
+	kids := mem.Make[uint32](m)
+	ret := mem.Make[uint64](m)
+	k := int32(0)
 	pred := func(v, w int32) bool {
 		switch {
-		case w == v || !in.Has(w):
-		case !one.Has(w):
-			one.Add(w)
-		case !isRoot.Has(w):
+		case w == v || !in.Has(w) || isRoot.Has(w):
+		case one.Has(w):
 			return false
+		default:
+			one.Add(w)
+			parent[b.in.Of(w)] = v
+			kids[k]++
 		}
 		return true
 	}
+	// The words of in that the references about 256 places ahead fall
+	// in are prefetched, 64 or more references at a time: testing in
+	// took a quarter of the check's time on the bench dump, and the
+	// check 0.91-0.95 s against 1.01-1.24 s with the prefetch, in 4
+	// alternating rounds.
+	const ahead = 256
+	edges := g.edges
+	fetched := 0
 	for wd, x := range in {
-		for ; x != 0; x &= x - 1 {
+		for ; x != 0; x, k = x&(x-1), k+1 {
 			v := int32(wd<<6 + bits.TrailingZeros64(x))
+			if next := int(g.start[v]) + ahead; next > fetched {
+				lo, hi := max(fetched, next-64), min(next+64, len(edges))
+				if lo < hi {
+					mem.PrefetchBits(in, edges[lo:hi])
+				}
+				fetched = hi
+			}
+			ret[k] = size(v)
 			if g.classOf != nil {
 				if c := g.classObject[g.classOf[v]]; c >= 0 && !pred(v, c) {
-					return nil, nil, false
+					return false
 				}
 			}
 			for _, w := range g.stored(v) {
 				if !pred(v, int32(w)) {
-					return nil, nil, false
+					return false
 				}
 			}
 			if bit(g.hasExtra, v) {
 				for _, w := range g.extra[v] {
 					if !pred(v, w) {
-						return nil, nil, false
+						return false
 					}
 				}
 			}
 		}
 	}
-	order = mem.Make[int32](m)[:0]
-	idom = mem.Make[uint32](m + 1)[:1]
-	listed := one // empty again for the roots listed
-	clear(listed)
+	// The roots' sums stop at the super-root, and so do those of the
+	// members that have no predecessor and are not roots, for now.
+	var lost []int32
+	for wd, x := range in {
+		for x &^= one[wd] | isRoot[wd]; x != 0; x &= x - 1 {
+			v := int32(wd<<6 + bits.TrailingZeros64(x))
+			lost = append(lost, v)
+			parent[b.in.Of(v)] = Outside
+		}
+	}
+	one = nil
 	for _, r := range g.rootList {
-		if r >= 0 && !listed.Has(r) {
-			listed.Add(r)
-			order = append(order, r)
-			idom = append(idom, 0)
+		if r >= 0 {
+			parent[b.in.Of(r)] = Outside
 		}
 	}
-	one, listed = nil, nil
-	// The roots first, then breadth first. A member other than a root is
-	// met once, from its one predecessor; a root met below another keeps
-	// the super-root as its dominator, and is not entered again.
-	meet := func(p int, v, w int32) { // w met from v, number p+1
-		if w != v && in.Has(w) && !isRoot.Has(w) {
-			order = append(order, w)
-			idom = append(idom, uint32(p+1))
-		}
-	}
-	edges := unsafe.Pointer(unsafe.SliceData(g.edges))
-	classes := unsafe.Pointer(unsafe.SliceData(g.classOf))
-	for p := 0; p < len(order); p++ {
-		mem.PrefetchQueue(order, p, g.start, edges, classes)
-		v := order[p]
-		if g.classOf != nil {
-			if c := g.classObject[g.classOf[v]]; c >= 0 {
-				meet(p, v, c)
+	progress("retained", int64(g.n), int64(g.n))
+	const summed = math.MaxUint32
+	for k := range kids {
+		for x := int32(k); kids[x] == 0; {
+			kids[x] = summed
+			p := parent[x]
+			if p == Outside {
+				break
 			}
+			q := b.in.Of(p)
+			ret[q] += ret[x]
+			kids[q]--
+			x = q
 		}
-		for _, w := range g.stored(v) {
-			meet(p, v, int32(w))
-		}
-		if bit(g.hasExtra, v) {
-			for _, w := range g.extra[v] {
-				meet(p, v, w)
+	}
+	// A member whose count never came to 0 is on a cycle: one of its
+	// own is summed only after it.
+	k = 0
+	for wd, x := range in {
+		for ; x != 0; x, k = x&(x-1), k+1 {
+			if kids[k] != summed {
+				lost = append(lost, int32(wd<<6+bits.TrailingZeros64(x)))
 			}
 		}
 	}
-	if spare != nil {
-		par.Go(spare) // as semiNCA does once its search is done
+	kids = nil
+	b.idom, b.retained = parent, ret
+	if len(lost) > 0 {
+		gone := bitset.New(g.n)
+		for _, v := range lost {
+			gone.Add(v)
+		}
+		meet := func(w int32) bool {
+			if in.Has(w) && !isRoot.Has(w) && !gone.Has(w) {
+				gone.Add(w)
+				lost = append(lost, w)
+			}
+			return true
+		}
+		for i := 0; i < len(lost); i++ {
+			v := lost[i]
+			if g.classOf != nil {
+				if c := g.classObject[g.classOf[v]]; c >= 0 {
+					meet(c)
+				}
+			}
+			g.forStored(v, meet)
+		}
+		b.without(gone)
 	}
-	return idom, order, true
+	return true
+}
+
+// without leaves the objects of gone out of b, moving the idoms and sums
+// of the others down to their new numbers.
+func (b *Below) without(gone bitset.Set) {
+	in := b.in.Set
+	from, to := 0, 0
+	for wd, x := range in {
+		c := bits.OnesCount64(x)
+		if x&gone[wd] == 0 {
+			copy(b.idom[to:to+c], b.idom[from:from+c])
+			copy(b.retained[to:to+c], b.retained[from:from+c])
+			from, to = from+c, to+c
+			continue
+		}
+		for ; x != 0; x &= x - 1 {
+			if gone[wd]&(x&-x) == 0 {
+				b.idom[to], b.retained[to] = b.idom[from], b.retained[from]
+				to++
+			}
+			from++
+		}
+		in[wd] &^= gone[wd]
+	}
+	b.in = bitset.Number(in)
+	b.idom, b.retained = b.idom[:to], b.retained[:to]
 }
 
 // fromTree fills b from the whole tree t: U is what t reaches outside R

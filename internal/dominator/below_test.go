@@ -313,29 +313,30 @@ func TestReachAvoidingFault(t *testing.T) {
 	}
 }
 
-// TestForestDominators: on random graphs whose objects other than the
-// roots mostly have one predecessor, the forest's way answers exactly
-// when each has at most one (a reference to itself left out), and then
-// with the naive dominators; the objects come each after its parent, and
-// those no root reaches not at all.
-func TestForestDominators(t *testing.T) {
+// TestForest: forest recognises the graphs whose members other than roots
+// have one predecessor at most, and gives them the naive algorithm's idoms
+// and retained sizes, with what no root reaches left out.
+func TestForest(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 40))
-	forests := 0
-	for iter := range 2000 {
+	forests, whole := 0, 0
+	for iter := range 3000 {
 		n := 1 + r.IntN(30)
 		adj := make([][]int32, n)
 		var roots []int32
 		for k := 1 + r.IntN(3); k > 0; k-- {
 			roots = append(roots, int32(r.IntN(n)))
 		}
+		// In half the graphs, now and then an object no reference
+		// reaches.
+		none := 3 * r.IntN(2)
 		for w := range n {
 			// One predecessor, none, or (now and then) two; self-loops
 			// and references into roots besides.
 			preds := 1
-			switch x := r.IntN(20); {
-			case x < 3:
+			switch x := r.IntN(20 * n); {
+			case x < none:
 				preds = 0
-			case x == 3:
+			case x < none+n:
 				preds = 2
 			}
 			for range preds {
@@ -352,7 +353,9 @@ func TestForestDominators(t *testing.T) {
 		g := adjacency(n, adj, roots)
 		all := bitset.New(n)
 		all.Complement(n)
-		idomPre, order, ok := forestDominators(g, all, func(string, int64, int64) {}, nil)
+		size := func(v int32) uint64 { return uint64(1 + v%7) }
+		b := &Below{in: bitset.Number(all)}
+		ok := b.forest(g, size, func(string, int64, int64) {})
 		isRoot := map[int32]bool{}
 		for _, x := range roots {
 			isRoot[x] = true
@@ -375,39 +378,45 @@ func TestForestDominators(t *testing.T) {
 			t.Fatalf("graph %d (%v, roots %v): forest %v, want %v", iter, adj, roots, ok, want)
 		}
 		if !ok {
+			if b.idom != nil || b.in.Len() != n {
+				t.Fatalf("graph %d: not a forest, yet b changed", iter)
+			}
 			continue
 		}
 		forests++
-		naive, _ := naiveDominators(n, adj, roots)
-		number := map[int32]int{}
-		for p, o := range order {
-			if _, twice := number[o]; twice {
-				t.Fatalf("graph %d: object %d listed twice", iter, o)
-			}
-			number[o] = p + 1
+		naive, doms := naiveDominators(n, adj, roots)
+		if !slices.Contains(naive, Unreachable) {
+			whole++
 		}
+		reached := 0
 		for o := range n {
-			p, listed := number[int32(o)]
-			if listed != (naive[o] != Unreachable) {
-				t.Fatalf("graph %d (%v, roots %v): object %d listed %v, naive idom %d", iter, adj, roots, o, listed, naive[o])
-			}
-			if !listed {
+			if naive[o] == Unreachable {
+				if b.Contains(heap.ObjectIndex(o)) {
+					t.Fatalf("graph %d (%v, roots %v): object %d is unreachable, yet below", iter, adj, roots, o)
+				}
 				continue
 			}
-			got := TopLevel
-			if d := idomPre[p]; d != 0 {
-				if int(d) >= p {
-					t.Fatalf("graph %d: object %d (number %d) after its parent's number %d", iter, o, p, d)
-				}
-				got = order[d-1]
+			reached++
+			want := naive[o]
+			if want == TopLevel {
+				want = Outside
 			}
-			if got != naive[o] {
-				t.Fatalf("graph %d (%v, roots %v): object %d: idom %d, naive %d", iter, adj, roots, o, got, naive[o])
+			var sum uint64
+			for w := range n {
+				if doms[w][o] {
+					sum += size(int32(w))
+				}
+			}
+			if got := b.Idom(heap.ObjectIndex(o)); got != want || b.Retained(heap.ObjectIndex(o)) != sum {
+				t.Fatalf("graph %d (%v, roots %v): object %d: idom %d retained %d, naive %d %d", iter, adj, roots, o, got, b.Retained(heap.ObjectIndex(o)), want, sum)
 			}
 		}
+		if b.Objects() != reached || len(b.retained) != reached {
+			t.Fatalf("graph %d: %d objects below, %d reached", iter, b.Objects(), reached)
+		}
 	}
-	if forests < 500 {
-		t.Fatalf("only %d of the graphs were forests", forests)
+	if whole < 200 || forests-whole < 200 {
+		t.Fatalf("%d of the graphs were forests, %d of them reached whole", forests, whole)
 	}
 }
 
@@ -463,7 +472,9 @@ func TestBelowForest(t *testing.T) {
 			seen[i] |= isTarget[i]
 		}
 		v.rootList = entered
-		if _, _, ok := forestDominators(v, seen, func(string, int64, int64) {}, nil); !ok {
+		check := &Below{in: bitset.Number(seen)}
+		size := func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }
+		if !check.forest(v, size, func(string, int64, int64) {}) {
 			t.Fatalf("heap %d: not a forest below the targets", iter)
 		}
 		tree := Compute(g, Options{})

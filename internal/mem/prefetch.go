@@ -48,6 +48,14 @@ func PrefetchLow8(base unsafe.Pointer, entries []uint64) {
 	}
 }
 
+// PrefetchBits prefetches the words of the bitset bits that hold the bits
+// of idx (object indices, say).
+func PrefetchBits[T ~int32](bits []uint64, idx []T) {
+	if len(idx) > 0 {
+		prefetchBits(unsafe.Pointer(&bits[0]), unsafe.Pointer(&idx[0]), len(idx))
+	}
+}
+
 // queueAhead is how far ahead PrefetchQueue looks, and how often.
 const queueAhead = 32
 

@@ -14,3 +14,10 @@ func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint)
 //
 //go:noescape
 func prefetchVia(base, table, idx unsafe.Pointer, n int)
+
+// prefetchBits asks the CPU to start loading, for each of n 32-bit
+// indices i 4 bytes apart from idx, the 64-bit word of the bitset at bits
+// that holds bit i.
+//
+//go:noescape
+func prefetchBits(bits, idx unsafe.Pointer, n int)

@@ -40,3 +40,22 @@ vialoop:
 	JNZ vialoop
 viadone:
 	RET
+
+// func prefetchBits(bits, idx unsafe.Pointer, n int)
+// For each of n 32-bit indices i read 4 bytes apart from idx, issues
+// PREFETCHT0 for the 64-bit word of bits that holds bit i.
+TEXT ·prefetchBits(SB), NOSPLIT, $0-24
+	MOVQ bits+0(FP), AX
+	MOVQ idx+8(FP), SI
+	MOVQ n+16(FP), BX
+	TESTQ BX, BX
+	JZ bitsdone
+bitsloop:
+	MOVL (SI), DX
+	SHRQ $6, DX
+	PREFETCHT0 (AX)(DX*8)
+	ADDQ $4, SI
+	DECQ BX
+	JNZ bitsloop
+bitsdone:
+	RET

@@ -4,7 +4,9 @@ package mem
 
 import "unsafe"
 
-// prefetch and prefetchVia are hints this architecture is not given.
+// prefetch is a hint this architecture is not given.
 func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint) {}
 
 func prefetchVia(base, table, idx unsafe.Pointer, n int) {}
+
+func prefetchBits(bits, idx unsafe.Pointer, n int) {}

@@ -24,6 +24,9 @@ func TestPrefetchInBounds(t *testing.T) {
 	Prefetch16(unsafe.Pointer(&a16[0]), idx)
 	Prefetch64(unsafe.Pointer(&a64[0]), idx)
 	Prefetch4(unsafe.Pointer(&a4[0]), nil)
+	bits := make([]uint64, (len(idx)+63)/64) // a bitset of len(idx) bits
+	PrefetchBits(bits, idx)
+	PrefetchBits(bits, idx[:0])
 	// Edge offsets into a4, the last one its length.
 	start := make([]uint32, len(a4)+1)
 	for i := range start {
@@ -35,6 +38,11 @@ func TestPrefetchInBounds(t *testing.T) {
 	}
 	for i := range a4 {
 		if a4[i] != 0 || a8[i] != 0 || a16[i] != [2]uint64{} || a64[i] != [8]uint64{} {
+			t.Fatal("a prefetch changed memory")
+		}
+	}
+	for _, w := range bits {
+		if w != 0 {
 			t.Fatal("a prefetch changed memory")
 		}
 	}
