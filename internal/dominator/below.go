@@ -95,10 +95,7 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	below := *v
 	below.rootList = entered
 	b.in = bitset.Number(inC)
-	if b.forest(&below, func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }, progress) {
-		if opts.Spare != nil {
-			par.Go(opts.Spare) // as semiNCA does once its search is done
-		}
+	if b.forest(&below, func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }, progress, opts.Spare) {
 		return b
 	}
 	progress("copy", 0, int64(n))
@@ -206,7 +203,7 @@ var forestMode int
 // the sums 1.19-1.36 against 1.46-2.05 s for the check, the search and
 // fill), and paths --no-index peaked 228 MB lower: the search's order
 // and idoms, and fill's sums by number, are not needed.
-func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, int64, int64)) bool {
+func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, int64, int64), spare func()) bool {
 	if forestMode < 0 {
 		return false
 	}
@@ -290,6 +287,9 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 		}
 	}
 	progress("retained", int64(g.n), int64(g.n))
+	if spare != nil {
+		par.Go(spare) // the sums run on one core, as semiNCA's EVAL
+	}
 	const summed = math.MaxUint32
 	for k := range kids {
 		for x := int32(k); kids[x] == 0; {

@@ -355,7 +355,7 @@ func TestForest(t *testing.T) {
 		all.Complement(n)
 		size := func(v int32) uint64 { return uint64(1 + v%7) }
 		b := &Below{in: bitset.Number(all)}
-		ok := b.forest(g, size, func(string, int64, int64) {})
+		ok := b.forest(g, size, func(string, int64, int64) {}, nil)
 		isRoot := map[int32]bool{}
 		for _, x := range roots {
 			isRoot[x] = true
@@ -474,7 +474,7 @@ func TestBelowForest(t *testing.T) {
 		v.rootList = entered
 		check := &Below{in: bitset.Number(seen)}
 		size := func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }
-		if !check.forest(v, size, func(string, int64, int64) {}) {
+		if !check.forest(v, size, func(string, int64, int64) {}, nil) {
 			t.Fatalf("heap %d: not a forest below the targets", iter)
 		}
 		tree := Compute(g, Options{})

@@ -28,8 +28,8 @@ type Options struct {
 	// computation reaches its last phases: Semi-NCA's EVAL, which runs on
 	// one core; the end of a peel's placing, once the nodes are freed
 	// (what Spare allocates would add to them at the peak, and placing
-	// keeps every core busy); the end of ComputeBelow's sums over a
-	// forest. Compute and ComputeBelow do not wait for it, and
+	// keeps every core busy); the start of ComputeBelow's sums over a
+	// forest, which run on one core. Compute and ComputeBelow do not wait for it, and
 	// ComputeBelow may return without starting it (when it has no search
 	// to make). A fault on a mapped file ends it there (par.Go) and is
 	// dropped: Spare hands it on to what waits for its work.
