@@ -36,9 +36,9 @@ const Outside int32 = -3
 // few of.
 type Below struct {
 	g *heap.Graph
-	// in: U's objects, numbered in object order (none until the search
-	// finds them). By that number: immediate dominator (object index, or
-	// Outside) and retained size.
+	// in: U's objects, numbered in object order (C's while ComputeBelow
+	// finds U in them). By that number: immediate dominator (object
+	// index, or Outside) and retained size.
 	in       bitset.Numbering
 	idom     []int32
 	retained []uint64
@@ -176,10 +176,10 @@ var forestMode int
 // it may leave out of in), when what g's roots reach of them is a forest:
 // every member other than a root has one predecessor among the members at
 // most (a reference of an object to itself left out: it changes no
-// dominator). Every object's immediate dominator is then its predecessor,
-// and a root's is the super-root (Outside), even where another member
-// refers to it. It reports false for any other graph, and leaves b as it
-// was.
+// dominator; the same one's references to it, however many, make one).
+// Every object's immediate dominator is then its predecessor, and a
+// root's is the super-root (Outside), even where another member refers to
+// it. It reports false for any other graph, and leaves b as it was.
 //
 // The check runs over the members in object order, reading their
 // references as they lie, and notes each one's predecessor and how many
@@ -224,7 +224,8 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 		switch {
 		case w == v || !in.Has(w) || isRoot.Has(w):
 		case one.Has(w):
-			return false
+			// A second predecessor ends it; the same one again does not.
+			return parent[b.in.Of(w)] == v
 		default:
 			one.Add(w)
 			parent[b.in.Of(w)] = v

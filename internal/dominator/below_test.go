@@ -314,85 +314,142 @@ func TestReachAvoidingFault(t *testing.T) {
 }
 
 // TestForest: forest recognises the graphs whose members other than roots
-// have one predecessor at most, and gives them the naive algorithm's idoms
-// and retained sizes, with what no root reaches left out.
+// have one predecessor among the members at most, and gives them the naive
+// algorithm's idoms and retained sizes (on the members, with the references
+// among them), with what no root reaches left out. The graphs mix in class
+// edges, stack locals, references repeated, into roots, to non-members and
+// to the object itself, objects no reference reaches and cycles; one in ten
+// spans several bitset words and the check's prefetches.
 func TestForest(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 40))
 	forests, whole := 0, 0
 	for iter := range 3000 {
 		n := 1 + r.IntN(30)
-		adj := make([][]int32, n)
+		if iter%10 == 0 {
+			n = 100 + r.IntN(300)
+		}
 		var roots []int32
 		for k := 1 + r.IntN(3); k > 0; k-- {
 			roots = append(roots, int32(r.IntN(n)))
 		}
-		// In half the graphs, now and then an object no reference
-		// reaches.
-		none := 3 * r.IntN(2)
+		isRoot := map[int32]bool{}
+		for _, x := range roots {
+			isRoot[x] = true
+		}
+		member := make([]bool, n)
+		sparse := r.IntN(2) == 0 // some objects not members
+		for o := range member {
+			member[o] = isRoot[int32(o)] || !sparse || r.IntN(10) > 0
+		}
+		// Each object one predecessor (itself now and then), in half
+		// the graphs a few none; then a second one for an object, the
+		// same reference twice, references into roots.
+		adj := make([][]int32, n)
+		noPred := map[int]bool{}
+		for k := r.IntN(2) * r.IntN(3); k > 0; k-- {
+			noPred[r.IntN(n)] = true
+		}
 		for w := range n {
-			// One predecessor, none, or (now and then) two; self-loops
-			// and references into roots besides.
-			preds := 1
-			switch x := r.IntN(20 * n); {
-			case x < none:
-				preds = 0
-			case x < none+n:
-				preds = 2
-			}
-			for range preds {
+			if !noPred[w] {
 				v := r.IntN(n)
 				adj[v] = append(adj[v], int32(w))
 			}
-			if r.IntN(10) == 0 {
-				adj[w] = append(adj[w], int32(w))
-			}
+		}
+		if r.IntN(3) == 0 {
+			adj[r.IntN(n)] = append(adj[r.IntN(n)], int32(r.IntN(n)))
+		}
+		if v := r.IntN(n); r.IntN(3) == 0 && len(adj[v]) > 0 {
+			adj[v] = append(adj[v], adj[v][r.IntN(len(adj[v]))])
 		}
 		for range r.IntN(3) {
 			adj[r.IntN(n)] = append(adj[r.IntN(n)], roots[r.IntN(len(roots))])
 		}
 		g := adjacency(n, adj, roots)
-		all := bitset.New(n)
-		all.Complement(n)
-		size := func(v int32) uint64 { return uint64(1 + v%7) }
-		b := &Below{in: bitset.Number(all)}
-		ok := b.forest(g, size, func(string, int64, int64) {}, nil)
-		isRoot := map[int32]bool{}
-		for _, x := range roots {
-			isRoot[x] = true
-		}
-		preds := make([]int, n)
+		// Class edges in half the graphs: to a root, a non-member, none,
+		// and now and then any object.
+		full := make([][]int32, n) // every reference, for the naive way
 		for v := range n {
-			for _, w := range adj[v] {
-				if int(w) != v {
-					preds[w]++
+			full[v] = slices.Clone(adj[v])
+		}
+		if r.IntN(2) == 0 {
+			g.classObject = make([]int32, 1+r.IntN(3))
+			for c := range g.classObject {
+				switch r.IntN(4) {
+				case 0:
+					g.classObject[c] = roots[0]
+				case 1:
+					g.classObject[c] = int32(r.IntN(n))
+					if r.IntN(4) > 0 {
+						member[g.classObject[c]] = isRoot[g.classObject[c]]
+					}
+				default:
+					g.classObject[c] = -1
+				}
+			}
+			g.classOf = make([]heap.ClassIndex, n)
+			for v := range n {
+				g.classOf[v] = heap.ClassIndex(r.IntN(len(g.classObject)))
+				if c := g.classObject[g.classOf[v]]; c >= 0 {
+					full[v] = append(full[v], c)
+				}
+			}
+		}
+		// A thread's stack locals now and then.
+		if r.IntN(4) == 0 {
+			th, l := int32(r.IntN(n)), int32(r.IntN(n))
+			g.hasExtra = bitset.New(n)
+			g.hasExtra.Add(th)
+			g.extra[th] = []int32{l}
+			full[th] = append(full[th], l)
+		}
+		in := bitset.New(n)
+		for o, ok := range member {
+			if ok {
+				in.Add(int32(o))
+			}
+		}
+		members := popcount(in) // forest leaves out of in what is not reached
+		size := func(v int32) uint64 { return uint64(1 + v%7) }
+		b := &Below{in: bitset.Number(in)}
+		ok := b.forest(g, size, func(string, int64, int64) {}, nil)
+		// The naive way, on the members and the references among them.
+		among := make([][]int32, n)
+		preds := make([]map[int32]bool, n)
+		for v := range n {
+			for _, w := range full[v] {
+				if member[v] && member[w] {
+					among[v] = append(among[v], w)
+					if int(w) != v {
+						if preds[w] == nil {
+							preds[w] = map[int32]bool{}
+						}
+						preds[w][int32(v)] = true
+					}
 				}
 			}
 		}
 		want := true
 		for w := range n {
-			if preds[w] > 1 && !isRoot[int32(w)] {
+			if len(preds[w]) > 1 && !isRoot[int32(w)] {
 				want = false
 			}
 		}
 		if ok != want {
-			t.Fatalf("graph %d (%v, roots %v): forest %v, want %v", iter, adj, roots, ok, want)
+			t.Fatalf("graph %d (%v, roots %v, members %v): forest %v, want %v", iter, full, roots, member, ok, want)
 		}
 		if !ok {
-			if b.idom != nil || b.in.Len() != n {
+			if b.idom != nil || b.in.Len() != members || popcount(in) != members {
 				t.Fatalf("graph %d: not a forest, yet b changed", iter)
 			}
 			continue
 		}
 		forests++
-		naive, doms := naiveDominators(n, adj, roots)
-		if !slices.Contains(naive, Unreachable) {
-			whole++
-		}
+		naive, doms := naiveDominators(n, among, roots)
 		reached := 0
 		for o := range n {
 			if naive[o] == Unreachable {
 				if b.Contains(heap.ObjectIndex(o)) {
-					t.Fatalf("graph %d (%v, roots %v): object %d is unreachable, yet below", iter, adj, roots, o)
+					t.Fatalf("graph %d (%v, roots %v): object %d is unreachable, yet below", iter, among, roots, o)
 				}
 				continue
 			}
@@ -408,8 +465,11 @@ func TestForest(t *testing.T) {
 				}
 			}
 			if got := b.Idom(heap.ObjectIndex(o)); got != want || b.Retained(heap.ObjectIndex(o)) != sum {
-				t.Fatalf("graph %d (%v, roots %v): object %d: idom %d retained %d, naive %d %d", iter, adj, roots, o, got, b.Retained(heap.ObjectIndex(o)), want, sum)
+				t.Fatalf("graph %d (%v, roots %v): object %d: idom %d retained %d, naive %d %d", iter, among, roots, o, got, b.Retained(heap.ObjectIndex(o)), want, sum)
 			}
+		}
+		if reached == members {
+			whole++
 		}
 		if b.Objects() != reached || len(b.retained) != reached {
 			t.Fatalf("graph %d: %d objects below, %d reached", iter, b.Objects(), reached)
@@ -417,6 +477,50 @@ func TestForest(t *testing.T) {
 	}
 	if whole < 200 || forests-whole < 200 {
 		t.Fatalf("%d of the graphs were forests, %d of them reached whole", forests, whole)
+	}
+}
+
+// TestWithout: the objects left out, the others keep their idoms and
+// sums under their new numbers, on sets with whole words untouched.
+func TestWithout(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 50))
+	for iter := range 2000 {
+		n := 1 + r.IntN(600)
+		in, gone := bitset.New(n), bitset.New(n)
+		density := r.IntN(4) // of the objects left out: none, few, some, many
+		for o := range n {
+			if r.IntN(3) > 0 {
+				in.Add(int32(o))
+				if density > 0 && r.IntN(200) < density*density*density {
+					gone.Add(int32(o))
+				}
+			}
+		}
+		b := &Below{in: bitset.Number(slices.Clone(in))}
+		for k := range b.in.Len() {
+			b.idom = append(b.idom, int32(k))
+			b.retained = append(b.retained, uint64(k)*3)
+		}
+		want := map[int32][2]uint64{}
+		for o := range int32(n) {
+			if in.Has(o) && !gone.Has(o) {
+				k := b.in.Of(o)
+				want[o] = [2]uint64{uint64(b.idom[k]), b.retained[k]}
+			}
+		}
+		b.without(gone)
+		if b.Objects() != len(want) || len(b.retained) != len(want) {
+			t.Fatalf("set %d: %d objects left, want %d", iter, b.Objects(), len(want))
+		}
+		for o := range int32(n) {
+			w, ok := want[o]
+			if b.Contains(heap.ObjectIndex(o)) != ok {
+				t.Fatalf("set %d: object %d below %v, want %v", iter, o, !ok, ok)
+			}
+			if ok && (uint64(b.Idom(heap.ObjectIndex(o))) != w[0] || b.Retained(heap.ObjectIndex(o)) != w[1]) {
+				t.Fatalf("set %d: object %d: %d %d, want %v", iter, o, b.Idom(heap.ObjectIndex(o)), b.Retained(heap.ObjectIndex(o)), w)
+			}
+		}
 	}
 }
 
