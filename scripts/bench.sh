@@ -72,6 +72,7 @@ measure "leakscan info (full graph build)" $BIN info "$DUMP" -q --no-index
 measure "leakscan dominators" $BIN dominators "$DUMP" -q --top 10 --no-index
 measure "leakscan paths --class double[] (1 object)" $BIN paths "$DUMP" -q --class 'double[]' --no-index
 measure "leakscan paths --class java.util.ArrayList (3.75 M objects)" $BIN paths "$DUMP" -q --class java.util.ArrayList --max-paths 3 --no-index
+measure "leakscan paths --class java.util.HashMap (260 objects, one holding nearly all)" $BIN paths "$DUMP" -q --class java.util.HashMap --max-paths 3 --no-index
 measure "leakscan suspects" $BIN suspects "$DUMP" -q --no-index
 measure "leakscan report" $BIN report "$DUMP" -q --no-index -o "$(mktemp -d)/report.html"
 echo
