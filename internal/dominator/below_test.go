@@ -323,6 +323,7 @@ func TestReachAvoidingFault(t *testing.T) {
 func TestForest(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 40))
 	forests, whole := 0, 0
+	joined, refused := 0, 0 // graphs with joins, taken and not
 	for iter := range 3000 {
 		n := 1 + r.IntN(30)
 		if iter%10 == 0 {
@@ -355,8 +356,10 @@ func TestForest(t *testing.T) {
 				adj[v] = append(adj[v], int32(w))
 			}
 		}
-		if r.IntN(3) == 0 {
-			adj[r.IntN(n)] = append(adj[r.IntN(n)], int32(r.IntN(n)))
+		if r.IntN(3) == 0 { // a second predecessor or more
+			for k := 1 + r.IntN(3); k > 0; k-- {
+				adj[r.IntN(n)] = append(adj[r.IntN(n)], int32(r.IntN(n)))
+			}
 		}
 		if v := r.IntN(n); r.IntN(3) == 0 && len(adj[v]) > 0 {
 			adj[v] = append(adj[v], adj[v][r.IntN(len(adj[v]))])
@@ -428,14 +431,20 @@ func TestForest(t *testing.T) {
 				}
 			}
 		}
-		want := true
+		forest := true
 		for w := range n {
 			if len(preds[w]) > 1 && !isRoot[int32(w)] {
-				want = false
+				forest = false
 			}
 		}
-		if ok != want {
-			t.Fatalf("graph %d (%v, roots %v, members %v): forest %v, want %v", iter, full, roots, member, ok, want)
+		if forest && !ok {
+			t.Fatalf("graph %d (%v, roots %v, members %v): a forest not taken", iter, full, roots, member)
+		}
+		switch {
+		case !forest && ok:
+			joined++
+		case !forest:
+			refused++
 		}
 		if !ok {
 			if b.idom != nil || b.in.Len() != members || popcount(in) != members {
@@ -475,8 +484,8 @@ func TestForest(t *testing.T) {
 			t.Fatalf("graph %d: %d objects below, %d reached", iter, b.Objects(), reached)
 		}
 	}
-	if whole < 200 || forests-whole < 200 {
-		t.Fatalf("%d of the graphs were forests, %d of them reached whole", forests, whole)
+	if whole < 200 || forests-whole < 200 || joined < 200 || refused < 100 {
+		t.Fatalf("%d of the graphs taken, %d of them reached whole; %d with joins taken, %d not", forests, whole, joined, refused)
 	}
 }
 
