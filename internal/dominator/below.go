@@ -240,7 +240,7 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 		joins    []int32
 		joinPred = map[int32][]int32{}
 	)
-	maxJoins := 1 + m/1024
+	maxJoins, entries := 1+m/joinShare, 0
 	pred := func(v, w int32) bool {
 		switch {
 		case w == v || !in.Has(w) || isRoot.Has(w):
@@ -251,6 +251,9 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 						return false
 					}
 					joins = append(joins, w)
+				}
+				if entries++; entries > m { // their walks could not pay
+					return false
 				}
 				joinPred[w] = append(joinPred[w], v)
 			}
@@ -382,6 +385,10 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 	return true
 }
 
+// joinShare: forest takes one join per joinShare members at most (a
+// variable, for tests).
+var joinShare = 1024
+
 // notUp is forest's parent, for a while, of the members without a
 // predecessor that are not roots: no root is above them.
 const notUp = Outside - 1
@@ -408,60 +415,68 @@ func (b *Below) joinDominators(joins []int32, joinPred map[int32][]int32, parent
 		isJoin[j] = true
 	}
 	steps := 0
-	// up lists x's dominators, x first, until the super-root (top) or a
-	// member without a predecessor (lost); false for a join met, or the
-	// steps spent.
-	up := func(x int32, path []int32) (_ []int32, top, fine bool) {
-		for {
+	// up walks from x through the parents until the super-root (top), a
+	// member without a predecessor, or one that stop reports, with visit
+	// called for each member before it is left; false for a join met, or
+	// the steps spent.
+	up := func(x int32, stop func(int32) bool, visit func(int32)) (top, fine bool) {
+		for !stop(x) {
 			if isJoin[x] || steps > m {
-				return path, false, false
+				return false, false
 			}
 			steps++
-			path = append(path, x)
+			visit(x)
 			switch p := parent[b.in.Of(x)]; p {
 			case Outside:
-				return path, true, true
+				return true, true
 			case notUp:
-				return path, false, true
+				return false, true
 			default:
 				x = p
 			}
 		}
+		return false, true
 	}
 	// The dominators common to the predecessors so far: common[lo:],
 	// on[x] giving x's place there.
 	var common []int32
 	on := map[int32]int{}
+	never := func(int32) bool { return false }
+	note := func(x int32) { on[x] = len(common); common = append(common, x) }
 	for _, j := range joins {
 		first := parent[b.in.Of(j)]
 		reached, top := false, false // top: the super-root is the nearest
 		lo := 0
-		clear(on)
 		for _, p := range append(joinPred[j], first) {
-			path, isTop, fine := up(p, nil)
-			if !fine {
-				return nil, false
-			}
-			if !isTop {
-				continue // no root reaches p
-			}
 			if !reached {
-				reached, common = true, path
-				for i, x := range common {
-					on[x] = i
+				clear(on)
+				common = common[:0]
+				isTop, fine := up(p, never, note)
+				if !fine {
+					return nil, false
 				}
+				reached = isTop // else no root reaches p
 				continue
 			}
-			// The nearest of p's dominators that is common so far.
-			top = true
-			for _, x := range path {
-				if i, ok := on[x]; ok {
-					for _, y := range common[lo:i] {
-						delete(on, y)
-					}
-					lo, top = i, false
-					break
+			// Up from p to the nearest dominator common so far.
+			met := -1
+			isTop, fine := up(p, func(x int32) bool {
+				i, ok := on[x]
+				if ok {
+					met = i
 				}
+				return ok
+			}, func(int32) {})
+			switch {
+			case !fine:
+				return nil, false
+			case met >= 0:
+				for _, y := range common[lo:met] {
+					delete(on, y)
+				}
+				lo = met
+			case isTop:
+				top = true
 			}
 			if top {
 				break

@@ -313,18 +313,22 @@ func TestReachAvoidingFault(t *testing.T) {
 	}
 }
 
-// TestForest: forest recognises the graphs whose members other than roots
-// have one predecessor among the members at most, and gives them the naive
-// algorithm's idoms and retained sizes (on the members, with the references
-// among them), with what no root reaches left out. The graphs mix in class
-// edges, stack locals, references repeated, into roots, to non-members and
-// to the object itself, objects no reference reaches and cycles; one in ten
-// spans several bitset words and the check's prefetches.
+// TestForest: forest takes the graphs whose members other than roots have
+// one predecessor among the members at most (and some with joins, more in
+// every other graph), and gives them the naive algorithm's idoms and
+// retained sizes (on the members, with the references among them), with
+// what no root reaches left out. The graphs mix in class edges, stack
+// locals, references repeated, into roots, to non-members and to the
+// object itself, objects no reference reaches and cycles; one in ten spans
+// several bitset words and the check's prefetches.
 func TestForest(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 40))
 	forests, whole := 0, 0
 	joined, refused := 0, 0 // graphs with joins, taken and not
+	defer func(old int) { joinShare = old }(joinShare)
 	for iter := range 3000 {
+		// Every other graph with as many joins taken as members.
+		joinShare = map[bool]int{true: 1, false: 1024}[iter%2 == 1]
 		n := 1 + r.IntN(30)
 		if iter%10 == 0 {
 			n = 100 + r.IntN(300)
@@ -356,8 +360,8 @@ func TestForest(t *testing.T) {
 				adj[v] = append(adj[v], int32(w))
 			}
 		}
-		if r.IntN(3) == 0 { // a second predecessor or more
-			for k := 1 + r.IntN(3); k > 0; k-- {
+		if r.IntN(3) == 0 || iter%2 == 1 { // a second predecessor or more
+			for k := 1 + r.IntN(3+5*(iter%2)); k > 0; k-- {
 				adj[r.IntN(n)] = append(adj[r.IntN(n)], int32(r.IntN(n)))
 			}
 		}
