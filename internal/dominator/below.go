@@ -199,9 +199,10 @@ var forestMode int
 // members have it as theirs; the sums of sizes then run up from the
 // leaves, a member summed into its predecessor once all its own are
 // summed into it, with no search. What no root reaches (members without
-// a predecessor, members on a cycle, and what hangs below them: a search
-// from those finds it, as each of its members has the one predecessor)
-// is then left out of b.
+// a predecessor, members on a cycle, joins whose predecessors no root
+// reaches, and what hangs below them: a search from those finds it, as
+// each of its members but the joins has the one predecessor) is then left
+// out of b.
 //
 // What paths --class puts below its targets is often such a forest:
 // containers and what they alone hold (their arrays, entries, fresh
