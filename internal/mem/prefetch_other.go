@@ -4,7 +4,8 @@ package mem
 
 import "unsafe"
 
-// prefetch is a hint this architecture is not given.
+// prefetch, prefetchVia and prefetchBits are hints this architecture is
+// not given.
 func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint) {}
 
 func prefetchVia(base, table, idx unsafe.Pointer, n int) {}
