@@ -51,8 +51,13 @@ func Number(s Set) Numbering {
 	return Numbering{Set: s, rank: rank}
 }
 
-// Len returns how many members there are.
-func (n Numbering) Len() int { return int(n.rank[len(n.Set)]) }
+// Len returns how many members there are (none in the zero Numbering).
+func (n Numbering) Len() int {
+	if n.rank == nil {
+		return 0
+	}
+	return int(n.rank[len(n.Set)])
+}
 
 // Before returns how many members come before word w of the set: the
 // number of its first member.

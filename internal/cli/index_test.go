@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -487,4 +488,59 @@ func damageBlocks(t *testing.T, path, section string) {
 		return
 	}
 	t.Fatalf("%s has no section %s", path, section)
+}
+
+// TestIndexPathsKeepsWholeTree: paths for an object holding nearly all of
+// the heap, with shared objects below it (no forest), computes the whole
+// tree instead of the part below (dominator.ComputeBelow), and writes it
+// to the index, where dominators then finds it.
+func TestIndexPathsKeepsWholeTree(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	item := w.Class("com/example/Item", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	box := w.Class("com/example/Box", obj, 0, nil, []hproftest.Field{{Name: "table", Type: hprof.TypeObject}})
+	arr := w.ObjectArrayClass()
+	// Each item in two buckets: thousands of objects with two referrers.
+	const buckets, per = 300, 20
+	items := make([]uint64, buckets*per)
+	for i := range items {
+		id, data := w.NewID(), w.NewID()
+		w.PrimArray(data, hprof.TypeByte, 16+i%50, nil)
+		w.Instance(id, item, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+		items[i] = id
+	}
+	var ids []uint64
+	for b := range buckets {
+		next := (b + 1) % buckets
+		bucket := w.NewID()
+		w.ObjArray(bucket, arr, append(slices.Clone(items[b*per:(b+1)*per]), items[next*per:(next+1)*per]...))
+		ids = append(ids, bucket)
+	}
+	table, b := w.NewID(), w.NewID()
+	w.ObjArray(table, arr, ids)
+	w.Instance(b, box, []hprof.BasicType{hprof.TypeObject}, []uint64{table})
+	w.Root(hprof.SubRootJNIGlobal, b, 0, 0)
+	dump := writeDump(t, w, "box.hprof")
+	paths := []string{"paths", dump, "--class", "com.example.Box", "--format", "json"}
+	plain, errOut, code := run(t, paths...)
+	if code != 0 || errOut != "" {
+		t.Fatalf("paths --no-index: exit %d, stderr %q", code, errOut)
+	}
+	if out, errOut, code := runIndexed(t, paths...); code != 0 || errOut != "" || out != plain {
+		t.Fatalf("paths: exit %d, stderr %q, same as --no-index %v", code, errOut, out == plain)
+	}
+	part := filepath.Join(dump+".leakscan", "dominators.idx")
+	before, err := os.Stat(part)
+	if err != nil {
+		t.Fatalf("paths wrote no dominators part: %v", err)
+	}
+	doms := []string{"dominators", dump, "--top", "5", "--format", "csv"}
+	plain, _, _ = run(t, doms...)
+	out, errOut, code := runIndexed(t, doms...)
+	if code != 0 || errOut != "" || out != plain {
+		t.Errorf("dominators: exit %d, stderr %q, same as --no-index %v", code, errOut, out == plain)
+	}
+	if now, err := os.Stat(part); err != nil || !os.SameFile(before, now) || !now.ModTime().Equal(before.ModTime()) {
+		t.Errorf("dominators wrote the part again rather than read it (%v)", err)
+	}
 }

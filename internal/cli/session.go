@@ -600,6 +600,12 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	wait()
 	afterSearch() // if ComputeBelow did not start it, or to wait for it
 	bar.Done()
+	if t := below.Whole(); t != nil && defaultTree(dopts) {
+		// The whole tree was cheaper (the objects below the targets are
+		// most of the heap): kept, as computeTree keeps it.
+		t.Children(heap.None) // computed here, not while the writer reads it
+		x.save("dominators", false, func(w *index.Writer) error { return t.SaveIndex(w, dopts) })
+	}
 	x.holdGraphWrite()() // both cores are free now
 	return below, search, searchErr
 }

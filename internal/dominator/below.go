@@ -42,6 +42,9 @@ type Below struct {
 	in       bitset.Numbering
 	idom     []int32
 	retained []uint64
+	// whole: the whole tree, when ComputeBelow computed it; in is then
+	// U, and idom and retained are t's, by object index (fromTree).
+	whole *Tree
 }
 
 // ComputeBelow computes the dominator tree below targets. With
@@ -100,13 +103,15 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	}
 	if 4*b.in.Len() > 3*n {
 		// C is most of the heap: the whole tree, peeled (see Compute),
-		// takes less time and memory than Semi-NCA on a copy of C. For
-		// the bench dump's java.util.HashMaps, the one holding every
-		// page among them (C all but 7,533 of its 30 M objects), paths
-		// --no-index took 8.82 s and 1,651 MB against 13.08 s and 2,090
-		// MB; at 62% and 50% of the objects (java.lang.String,
-		// java.lang.Object[]) the copy was quicker, 8.71 against 9.84 s
-		// and 6.08 against 8.16 s.
+		// takes less time and memory than Semi-NCA on a copy of C, and
+		// b is a view of it (which Whole returns, to keep). For the
+		// bench dump's java.util.HashMaps, the one holding every page
+		// among them (C all but 7,533 of its 30 M objects), paths
+		// --no-index took 8.72-9.42 s and 1,518 MB against 12.95-14.34 s
+		// and 1,978 MB (2 alternating pairs at a slow moment); at 62%
+		// and 50% of the objects (java.lang.String, java.lang.Object[])
+		// the copy was quicker, 8.71 against 9.84 s and 6.08 against
+		// 8.16 s.
 		return b.fromTree(Compute(g, opts), inC)
 	}
 	progress("copy", 0, int64(n))
@@ -524,9 +529,10 @@ func (b *Below) without(gone bitset.Set) {
 	b.idom, b.retained = b.idom[:to], b.retained[:to]
 }
 
-// fromTree fills b from the whole tree t: U is what t reaches outside R
-// (inC, the objects outside R; nil for no R), an idom outside U is
-// Outside, and the retained sizes are t's (see Below).
+// fromTree makes b a view of the whole tree t: U is what t reaches
+// outside R (inC, the objects outside R; nil for no R), an idom outside U
+// is Outside, and the retained sizes are t's (see Below). t's arrays serve
+// as they are (Whole returns t).
 func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 	t.idomChecked.Check()
 	t.retainedChecked.Check()
@@ -537,29 +543,7 @@ func (b *Below) fromTree(t *Tree, inC []uint64) *Below {
 		}
 	}
 	b.in = bitset.Number(in)
-	m := b.in.Len()
-	if m == len(t.idom) && t.retained != nil {
-		// Every object: t's arrays serve as they are, numbered alike.
-		b.idom, b.retained = t.idom, t.retained
-		for o, d := range b.idom {
-			if d < 0 {
-				b.idom[o] = Outside
-			}
-		}
-		return b
-	}
-	b.idom = make([]int32, m)
-	b.retained = make([]uint64, len(b.idom))
-	for o, d := range t.idom {
-		k, ok := b.in.Lookup(int32(o))
-		if !ok {
-			continue
-		}
-		b.retained[k] = t.retainedAt(heap.ObjectIndex(o))
-		if b.idom[k] = Outside; d >= 0 && in.Has(d) {
-			b.idom[k] = d
-		}
-	}
+	b.whole = t
 	return b
 }
 
@@ -636,12 +620,22 @@ func (b *Below) Graph() *heap.Graph { return b.g }
 func (b *Below) Contains(o heap.ObjectIndex) bool { return b.in.Has(int32(o)) }
 
 // Objects returns the number of objects below the targets.
-func (b *Below) Objects() int { return len(b.idom) }
+func (b *Below) Objects() int { return b.in.Len() }
+
+// Whole returns the whole tree when ComputeBelow computed it (nil
+// otherwise): one worth keeping, as an index's dominators part.
+func (b *Below) Whole() *Tree { return b.whole }
 
 // Idom returns o's immediate dominator when it is below the targets too,
 // and Outside otherwise.
 func (b *Below) Idom(o heap.ObjectIndex) int32 {
 	if !b.Contains(o) {
+		return Outside
+	}
+	if b.whole != nil {
+		if d := b.whole.idom[o]; d >= 0 && b.in.Has(d) {
+			return d
+		}
 		return Outside
 	}
 	return b.idom[b.in.Of(int32(o))]
@@ -652,6 +646,9 @@ func (b *Below) Idom(o heap.ObjectIndex) int32 {
 func (b *Below) Retained(o heap.ObjectIndex) uint64 {
 	if !b.Contains(o) {
 		return 0
+	}
+	if b.whole != nil {
+		return b.whole.retainedAt(o)
 	}
 	return b.retained[b.in.Of(int32(o))]
 }
