@@ -43,7 +43,8 @@ type Below struct {
 	idom     []int32
 	retained []uint64
 	// whole: the whole tree, when ComputeBelow computed it; in is then
-	// U, and idom and retained are t's, by object index (fromTree).
+	// U, idom and retained are unused, and Idom and Retained read t's,
+	// by object index (fromTree).
 	whole *Tree
 }
 
@@ -138,17 +139,16 @@ func ComputeBelow(g *heap.Graph, opts Options, targets []heap.ObjectIndex) *Belo
 	// system time, for 1,340 MB.
 	objs, sub = nil, nil
 	runtime.GC()
-	return b.fill(n, inC, idomPre, order, progress)
+	return b.fill(n, idomPre, order, progress)
 }
 
 // fill fills b from the dominators of U as semiNCA numbers them: order
 // lists U's objects (object indices) by number, idomPre their immediate
-// dominators' numbers. U is what the search met of inC: all of it where
-// no object of C is unreachable (a dump of live objects), and C's set
-// serves.
-func (b *Below) fill(n int, inC bitset.Set, idomPre []uint32, order []int32, progress func(string, int64, int64)) *Below {
+// dominators' numbers. b.in numbers C, where U is what the search met:
+// all of it where no object of C is unreachable (a dump of live objects),
+// and C's numbering serves.
+func (b *Below) fill(n int, idomPre []uint32, order []int32, progress func(string, int64, int64)) *Below {
 	g := b.g
-	b.in = bitset.Number(inC)
 	if len(order) < b.in.Len() {
 		in := bitset.New(n)
 		for _, o := range order {
@@ -416,10 +416,6 @@ const notUp = Outside - 1
 // and 1,427 MB with the join placed so (the same output). Up to one join
 // per 1,024 members is taken.
 func (b *Below) joinDominators(joins []int32, joinPred map[int32][]int32, parent []int32, kids []uint32, m int) (unreached []int32, ok bool) {
-	isJoin := map[int32]bool{}
-	for _, j := range joins {
-		isJoin[j] = true
-	}
 	steps := 0
 	// up walks from x through the parents until the super-root (top), a
 	// member without a predecessor, or one that stop reports, with visit
@@ -427,7 +423,7 @@ func (b *Below) joinDominators(joins []int32, joinPred map[int32][]int32, parent
 	// the steps spent.
 	up := func(x int32, stop func(int32) bool, visit func(int32)) (top, fine bool) {
 		for !stop(x) {
-			if isJoin[x] || steps > m {
+			if joinPred[x] != nil || steps > m { // a join
 				return false, false
 			}
 			steps++
