@@ -377,11 +377,17 @@ func (x *session) computeTree(g *heap.Graph, dopts dominator.Options) *dominator
 	tree := dominator.Compute(g, dopts)
 	computed = true
 	bar.Done()
+	x.keepTree(tree, dopts)
+	return tree
+}
+
+// keepTree writes tree, computed with dopts, to the index in the
+// background when it has the default semantics (see defaultTree).
+func (x *session) keepTree(tree *dominator.Tree, dopts dominator.Options) {
 	if defaultTree(dopts) {
 		tree.Children(heap.None) // computed here, not while the writer reads it
 		x.save("dominators", false, func(w *index.Writer) error { return tree.SaveIndex(w, dopts) })
 	}
-	return tree
 }
 
 // defaultTree reports whether dopts are the default semantics, the only
@@ -600,11 +606,10 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	wait()
 	afterSearch() // if ComputeBelow did not start it, or to wait for it
 	bar.Done()
-	if t := below.Whole(); t != nil && defaultTree(dopts) {
+	if t := below.Whole(); t != nil {
 		// The whole tree was cheaper (the objects below the targets are
-		// most of the heap): kept, as computeTree keeps it.
-		t.Children(heap.None) // computed here, not while the writer reads it
-		x.save("dominators", false, func(w *index.Writer) error { return t.SaveIndex(w, dopts) })
+		// most of the heap).
+		x.keepTree(t, dopts)
 	}
 	x.holdGraphWrite()() // both cores are free now
 	return below, search, searchErr
