@@ -12,7 +12,7 @@ import "unsafe"
 // for every i in idx.
 func Prefetch4(base unsafe.Pointer, idx []int32) {
 	if len(idx) > 0 {
-		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 2)
+		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 0, 2)
 	}
 }
 
@@ -20,7 +20,7 @@ func Prefetch4(base unsafe.Pointer, idx []int32) {
 // for every i in idx.
 func Prefetch8(base unsafe.Pointer, idx []int32) {
 	if len(idx) > 0 {
-		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 3)
+		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 0, 3)
 	}
 }
 
@@ -28,7 +28,7 @@ func Prefetch8(base unsafe.Pointer, idx []int32) {
 // base, for every i in idx.
 func Prefetch16(base unsafe.Pointer, idx []int32) {
 	if len(idx) > 0 {
-		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 4)
+		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 0, 4)
 	}
 }
 
@@ -36,7 +36,7 @@ func Prefetch16(base unsafe.Pointer, idx []int32) {
 // base, for every i in idx.
 func Prefetch64(base unsafe.Pointer, idx []int32) {
 	if len(idx) > 0 {
-		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 6)
+		prefetch(base, unsafe.Pointer(&idx[0]), len(idx), 4, 0, 6)
 	}
 }
 
@@ -44,7 +44,7 @@ func Prefetch64(base unsafe.Pointer, idx []int32) {
 // base, for i the low 32 bits of every entry.
 func PrefetchLow8(base unsafe.Pointer, entries []uint64) {
 	if len(entries) > 0 {
-		prefetch(base, unsafe.Pointer(&entries[0]), len(entries), 8, 3)
+		prefetch(base, unsafe.Pointer(&entries[0]), len(entries), 8, 0, 3)
 	}
 }
 
@@ -52,7 +52,7 @@ func PrefetchLow8(base unsafe.Pointer, entries []uint64) {
 // of idx (object indices, say).
 func PrefetchBits[T ~int32](bits []uint64, idx []T) {
 	if len(idx) > 0 {
-		prefetchBits(unsafe.Pointer(&bits[0]), unsafe.Pointer(&idx[0]), len(idx))
+		prefetch(unsafe.Pointer(&bits[0]), unsafe.Pointer(&idx[0]), len(idx), 4, 6, 3)
 	}
 }
 

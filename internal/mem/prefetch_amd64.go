@@ -2,11 +2,11 @@ package mem
 
 import "unsafe"
 
-// prefetch asks the CPU to start loading base + i<<shift for each of n
-// 32-bit indices i read stride bytes apart from idx.
+// prefetch asks the CPU to start loading base + (i>>down)<<up for each of
+// n 32-bit indices i read stride bytes apart from idx.
 //
 //go:noescape
-func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint)
+func prefetch(base, idx unsafe.Pointer, n, stride int, down, up uint)
 
 // prefetchVia asks the CPU to start loading base + 4*table[i] for each of
 // n 32-bit indices i, 4 bytes apart from idx, table holding 32-bit
@@ -14,10 +14,3 @@ func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint)
 //
 //go:noescape
 func prefetchVia(base, table, idx unsafe.Pointer, n int)
-
-// prefetchBits asks the CPU to start loading, for each of n 32-bit
-// indices i 4 bytes apart from idx, the 64-bit word of the bitset at bits
-// that holds bit i.
-//
-//go:noescape
-func prefetchBits(bits, idx unsafe.Pointer, n int)

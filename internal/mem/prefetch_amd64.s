@@ -1,18 +1,22 @@
 #include "textflag.h"
 
-// func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint)
+// func prefetch(base, idx unsafe.Pointer, n, stride int, down, up uint)
 // For each of n 32-bit indices i read stride bytes apart from idx, issues
-// PREFETCHT0 for base + i<<shift.
-TEXT ·prefetch(SB), NOSPLIT, $0-40
+// PREFETCHT0 for base + (i>>down)<<up.
+TEXT ·prefetch(SB), NOSPLIT, $0-48
 	MOVQ base+0(FP), AX
 	MOVQ idx+8(FP), SI
 	MOVQ n+16(FP), BX
 	MOVQ stride+24(FP), DI
-	MOVQ shift+32(FP), CX
+	MOVQ down+32(FP), R8
+	MOVQ up+40(FP), R9
 	TESTQ BX, BX
 	JZ done
 loop:
 	MOVL (SI), DX
+	MOVQ R8, CX
+	SHRQ CX, DX
+	MOVQ R9, CX
 	SHLQ CX, DX
 	PREFETCHT0 (AX)(DX*1)
 	ADDQ DI, SI
@@ -39,23 +43,4 @@ vialoop:
 	DECQ BX
 	JNZ vialoop
 viadone:
-	RET
-
-// func prefetchBits(bits, idx unsafe.Pointer, n int)
-// For each of n 32-bit indices i read 4 bytes apart from idx, issues
-// PREFETCHT0 for the 64-bit word of bits that holds bit i.
-TEXT ·prefetchBits(SB), NOSPLIT, $0-24
-	MOVQ bits+0(FP), AX
-	MOVQ idx+8(FP), SI
-	MOVQ n+16(FP), BX
-	TESTQ BX, BX
-	JZ bitsdone
-bitsloop:
-	MOVL (SI), DX
-	SHRQ $6, DX
-	PREFETCHT0 (AX)(DX*8)
-	ADDQ $4, SI
-	DECQ BX
-	JNZ bitsloop
-bitsdone:
 	RET

@@ -4,10 +4,7 @@ package mem
 
 import "unsafe"
 
-// prefetch, prefetchVia and prefetchBits are hints this architecture is
-// not given.
-func prefetch(base, idx unsafe.Pointer, n, stride int, shift uint) {}
+// prefetch and prefetchVia are hints this architecture is not given.
+func prefetch(base, idx unsafe.Pointer, n, stride int, down, up uint) {}
 
 func prefetchVia(base, table, idx unsafe.Pointer, n int) {}
-
-func prefetchBits(bits, idx unsafe.Pointer, n int) {}
