@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
@@ -602,7 +603,9 @@ func (x *session) Below(t *treeOptions, targets []heap.ObjectIndex, opts paths.O
 	}
 	var below *dominator.Below
 	wait := par.Go(func() { below = dominator.ComputeBelow(g, dopts, targets) })
+	began := time.Now()
 	find()
+	bar.Beside("search", time.Since(began))
 	wait()
 	afterSearch() // if ComputeBelow did not start it, or to wait for it
 	bar.Done()

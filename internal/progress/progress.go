@@ -99,6 +99,17 @@ func (b *Bar) flushTiming() {
 	}
 }
 
+// Beside reports, on the timings only, work that took d beside the
+// phases (on another goroutine, at the same time as them).
+func (b *Bar) Beside(name string, d time.Duration) {
+	if b == nil || b.Timings == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.Timings, "timing: %-12s %6.3f s  (beside the phases)\n", name, d.Seconds())
+}
+
 // sample returns usage's figures: user and system ns, faults, peak RSS.
 func sample() ([4]int64, bool) {
 	u, s, f, p, ok := usage()

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTimings(t *testing.T) {
@@ -28,6 +29,29 @@ func TestTimings(t *testing.T) {
 		if runtime.GOOS == "linux" && (m[2] == "" || m[3] == "0") {
 			t.Errorf("line %d = %q: no CPU times, faults and peak RSS on Linux", i, lines[i])
 		}
+	}
+}
+
+// TestBeside: work beside the phases gets a line of its own, between the
+// phases', on the timings only.
+func TestBeside(t *testing.T) {
+	var out bytes.Buffer
+	b := NewTimings(&out)
+	b.Update("forest", 0, 10)
+	b.Beside("search", 1500*time.Millisecond)
+	b.Update("retained", 0, 10)
+	b.Done()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[0] != "timing: search        1.500 s  (beside the phases)" ||
+		!strings.HasPrefix(lines[1], "timing: forest ") || !strings.HasPrefix(lines[2], "timing: retained ") {
+		t.Fatalf("got %q", out.String())
+	}
+	var drawn bytes.Buffer
+	New(&drawn, true).Beside("search", time.Second)
+	var nilBar *Bar
+	nilBar.Beside("search", time.Second)
+	if drawn.Len() != 0 {
+		t.Fatalf("a bar without timings wrote %q", drawn.String())
 	}
 }
 
