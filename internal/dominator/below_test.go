@@ -320,15 +320,18 @@ func TestReachAvoidingFault(t *testing.T) {
 // what no root reaches left out. The graphs mix in class edges, stack
 // locals, references repeated, into roots, to non-members and to the
 // object itself, objects no reference reaches and cycles; one in ten spans
-// several bitset words and the check's prefetches.
+// several bitset words and the check's prefetches. Most are summed in
+// chunks of a few members, so that sums cross chunks.
 func TestForest(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 40))
 	forests, whole := 0, 0
 	joined, refused := 0, 0 // graphs with joins, taken and not
-	defer func(old int) { joinShare = old }(joinShare)
+	defer func(old, chunk int) { joinShare, sumChunk = old, chunk }(joinShare, sumChunk)
 	for iter := range 3000 {
-		// Every other graph with as many joins taken as members.
+		// Every other graph with as many joins taken as members; two in
+		// three summed in chunks of a few members.
 		joinShare = map[bool]int{true: 1, false: 1024}[iter%2 == 1]
+		sumChunk = map[bool]int{true: 1 << 16, false: 1 + r.IntN(4)}[iter%3 == 0]
 		n := 1 + r.IntN(30)
 		if iter%10 == 0 {
 			n = 100 + r.IntN(300)
