@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
@@ -336,9 +337,6 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 		parent[b.in.Of(v)] = Outside
 	}
 	progress("retained", int64(g.n), int64(g.n))
-	if spare != nil {
-		par.Go(spare) // beside the sums, which leave a core free when their chunks run out
-	}
 	// Each member's sum goes to its parent's once its own members' have
 	// (Kahn's order), on all cores: the members are taken in chunks, and
 	// a walk up stays in its chunk, whose counts no other core touches.
@@ -347,36 +345,55 @@ func (b *Below) forest(g *view, size func(int32) uint64, progress func(string, i
 	// dump's order: on the bench dump, paths --class java.util.ArrayList
 	// leaves 712 carries of 18.75 M members, and the sums take 0.09-0.11 s
 	// on two cores against 0.17-0.24 s on one.
+	//
+	// One core takes chunks only once spare is done: the work beside,
+	// which may keep it busy still (paths' search, the longer side at a
+	// slow host's moments, where the sums' taking its core made the
+	// command slower in 5 of 6 pairs).
 	const summed = math.MaxUint32
 	chunks := max(1, m/sumChunk)
-	carries := make([][]carry, runtime.GOMAXPROCS(0))
+	workers := runtime.GOMAXPROCS(0)
+	carries := make([][]carry, max(2, workers))
 	counted := make([]int, len(carries)) // the members summed, by worker
-	par.Each(chunks, 0, func(w, c int) {
-		lo, hi := c*m/chunks, (c+1)*m/chunks
-		// The walk inline, on the chunk's own (as a call it took 0.3 s
-		// on one core).
-		kids, parent, ret := kids[lo:hi], parent[lo:hi], ret[lo:hi]
-		n := 0
-		for k := range kids {
-			for x := int32(k); kids[x] == 0; {
-				kids[x] = summed
-				n++
-				p := parent[x]
-				if p == Outside {
-					break
+	var next atomic.Int64
+	sum := func(w int) {
+		for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+			lo, hi := c*m/chunks, (c+1)*m/chunks
+			// The walk inline, on the chunk's own (as a call it took
+			// 0.3 s on one core).
+			kids, parent, ret := kids[lo:hi], parent[lo:hi], ret[lo:hi]
+			n := 0
+			for k := range kids {
+				for x := int32(k); kids[x] == 0; {
+					kids[x] = summed
+					n++
+					p := parent[x]
+					if p == Outside {
+						break
+					}
+					q := b.in.Of(p) - int32(lo)
+					if uint32(q) >= uint32(len(kids)) {
+						carries[w] = append(carries[w], carry{to: q + int32(lo), from: x + int32(lo)})
+						break
+					}
+					ret[q] += ret[x]
+					kids[q]--
+					x = q
 				}
-				q := b.in.Of(p) - int32(lo)
-				if uint32(q) >= uint32(len(kids)) {
-					carries[w] = append(carries[w], carry{to: q + int32(lo), from: x + int32(lo)})
-					break
-				}
-				ret[q] += ret[x]
-				kids[q]--
-				x = q
 			}
+			counted[w] += n
 		}
-		counted[w] += n
+	}
+	others := par.Go(func() {
+		par.Run(max(1, workers-1), func(t int) {
+			if t == 0 && spare != nil {
+				spare()
+			}
+			sum(1 + t)
+		})
 	})
+	sum(0)
+	others()
 	n := 0 // (the walk again, on the whole of C)
 	for _, cs := range carries {
 		for _, c := range cs {
