@@ -29,11 +29,13 @@ type Options struct {
 	// one core; the end of a peel's placing, once the nodes are freed
 	// (what Spare allocates would add to them at the peak, and placing
 	// keeps every core busy); the start of ComputeBelow's sums over a
-	// forest, which run on one core. Compute and ComputeBelow do not
-	// wait for it, and ComputeBelow may return without starting it (when
-	// there is no target, or none is reached). A fault on a mapped file
-	// ends it there (par.Go) and is dropped: Spare hands it on to what
-	// waits for its work.
+	// forest, which its goroutine joins once it returns (ComputeBelow
+	// then waits for it, and a fault on a mapped file in it panics
+	// there). Otherwise Compute and ComputeBelow do not wait for it, and
+	// ComputeBelow may return without starting it (when there is no
+	// target, or none is reached); a fault on a mapped file ends it there
+	// (par.Go) and is dropped: Spare hands it on to what waits for its
+	// work.
 	Spare func()
 	// Beside is how many cores another computation keeps busy while
 	// this one runs (the search for paths beside ComputeBelow): its
