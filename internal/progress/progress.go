@@ -89,7 +89,7 @@ func (b *Bar) Update(phase string, done, total int64) {
 
 func (b *Bar) flushTiming() {
 	if b.Timings != nil && b.tphase != "" {
-		line := fmt.Sprintf("timing: %-12s %6.3f s", b.tphase, time.Since(b.tstart).Seconds())
+		line := timing(b.tphase, time.Since(b.tstart))
 		if u, ok := sample(); ok {
 			line += fmt.Sprintf("  (user %.3f s, sys %.3f s, %d faults, peak RSS %d MB)",
 				float64(u[0]-b.tusage[0])/1e9, float64(u[1]-b.tusage[1])/1e9, u[2]-b.tusage[2], u[3]>>20)
@@ -107,7 +107,12 @@ func (b *Bar) Beside(name string, d time.Duration) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	fmt.Fprintf(b.Timings, "timing: %-12s %6.3f s  (beside the phases)\n", name, d.Seconds())
+	fmt.Fprintln(b.Timings, timing(name, d)+"  (beside the phases)")
+}
+
+// timing starts a --timings line: the phase and its wall time.
+func timing(phase string, d time.Duration) string {
+	return fmt.Sprintf("timing: %-12s %6.3f s", phase, d.Seconds())
 }
 
 // sample returns usage's figures: user and system ns, faults, peak RSS.
