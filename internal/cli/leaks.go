@@ -484,6 +484,9 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 		if task.ExecutionMemory >= 0 {
 			exec = render.Size(uint64(task.ExecutionMemory))
 		}
+		if task.OffHeapExecutionMemory > 0 {
+			exec += " on the heap, " + render.Size(uint64(task.OffHeapExecutionMemory)) + " off it"
+		}
 		fmt.Fprintf(w, "  task attempt %d  TaskMemoryManager %s  retains %s; execution memory granted: %s\n", task.TaskAttemptID, task.ID, render.Size(task.Retained), exec)
 		if len(task.Consumers) == 0 {
 			fmt.Fprintln(w, "    no memory consumers")
@@ -493,8 +496,13 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 			{Title: "Retains", Key: "retained", Kind: render.Bytes}, {Title: "", Key: "flag"}}}
 		for _, c := range task.Consumers {
 			flag := ""
-			if c.Unaccounted {
+			switch {
+			case c.Unaccounted && c.OffHeap():
+				flag = "◀ retains on the heap, where it claims nothing (SPARK-22713)"
+			case c.Unaccounted:
 				flag = "◀ retains far more than it claims (SPARK-22713)"
+			case c.OffHeap():
+				flag = "(claims off the heap)"
 			}
 			cg.Rows = append(cg.Rows, []any{"    " + c.Class, c.ID, uint64(max(c.Used, 0)), c.Retained, flag})
 		}
@@ -510,7 +518,7 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 		pg := &render.Grid{Columns: []render.Column{{Title: "  Pool", Key: "pool"}, {Title: "Size", Key: "size", Kind: render.Bytes}, {Title: "Used (accounted)", Key: "used", Kind: render.Bytes}, {Title: "Heap holds", Key: "holds", Kind: render.Bytes}}}
 		for _, p := range m.Pools {
 			var holds any = p.HeapHolds
-			if strings.HasPrefix(p.Name, "offHeap") {
+			if p.OffHeap() {
 				holds = "- (off the heap)"
 			}
 			pg.Rows = append(pg.Rows, []any{"  " + p.Name, uint64(max(p.PoolSize, 0)), uint64(max(p.Used, 0)), holds})
@@ -518,8 +526,10 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 		if err := pg.Write(w, render.Table); err != nil {
 			return err
 		}
-		for _, k := range slices.Sorted(maps.Keys(m.MemoryForTask)) {
-			fmt.Fprintf(w, "  memoryForTask[%d] = %s\n", k, render.Size(uint64(max(m.MemoryForTask[k], 0))))
+		for _, p := range m.Pools {
+			for _, k := range slices.Sorted(maps.Keys(p.MemoryForTask)) {
+				fmt.Fprintf(w, "  %s memoryForTask[%d] = %s\n", p.Name, k, render.Size(uint64(max(p.MemoryForTask[k], 0))))
+			}
 		}
 	}
 	if len(r.Blocks) == 0 {
@@ -553,17 +563,18 @@ func sizeOrUnknown(n int64) string {
 }
 
 // consumerGrid is one row per memory consumer of a task, with the task's
-// attempt and execution memory (-1: unknown); a task without consumers has
-// a row with the consumer's columns empty.
+// attempt and execution memory on and off the heap (-1: unknown); a task
+// without consumers has a row with the consumer's columns empty.
 func consumerGrid(r *leaks.SparkReport) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{{Key: "task_attempt_id", Kind: render.Count}, {Key: "task_memory_manager"}, {Key: "execution_memory_bytes", Kind: render.Bytes},
-		{Key: "consumer_class"}, {Key: "consumer_id"}, {Key: "used_bytes", Kind: render.Bytes}, {Key: "retained_bytes", Kind: render.Bytes}, {Key: "unaccounted"}}}
+		{Key: "off_heap_execution_memory_bytes", Kind: render.Bytes}, {Key: "consumer_class"}, {Key: "consumer_id"}, {Key: "mode"}, {Key: "used_bytes", Kind: render.Bytes},
+		{Key: "retained_bytes", Kind: render.Bytes}, {Key: "unaccounted"}}}
 	for _, task := range r.Tasks {
 		if len(task.Consumers) == 0 {
-			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, "", "", "", "", ""})
+			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, task.OffHeapExecutionMemory, "", "", "", "", "", ""})
 		}
 		for _, c := range task.Consumers {
-			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, c.Class, c.ID, c.Used, c.Retained, strconv.FormatBool(c.Unaccounted)})
+			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, task.OffHeapExecutionMemory, c.Class, c.ID, c.Mode, c.Used, c.Retained, strconv.FormatBool(c.Unaccounted)})
 		}
 	}
 	return grid

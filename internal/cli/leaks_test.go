@@ -25,8 +25,9 @@ func TestLeakCommandsCSV(t *testing.T) {
 	}{
 		{"offheap", "Netty.hprof", []string{"id", "kind", "capacity_bytes", "views", "owner", "address"},
 			[]string{"0xfd5c0da8", "allocate-direct", "16777216", "2", "io.netty.buffer.PoolChunk"}},
-		{"spark", "Spark22713.hprof", []string{"task_attempt_id", "task_memory_manager", "execution_memory_bytes", "consumer_class", "consumer_id", "used_bytes", "retained_bytes", "unaccounted"},
-			[]string{"223", "812944", "0xfab1e388", "0", "true"}},
+		{"spark", "Spark22713.hprof", []string{"task_attempt_id", "task_memory_manager", "execution_memory_bytes", "off_heap_execution_memory_bytes", "consumer_class",
+			"consumer_id", "mode", "used_bytes", "retained_bytes", "unaccounted"},
+			[]string{"223", "812944", "-1", "0xfab1e388", "ON_HEAP", "0", "true"}},
 		{"threads", "Spark22713.hprof", []string{"id", "name", "daemon", "state", "retained_bytes", "frames", "locals"},
 			[]string{"Executor task launch worker for task 223", "false", "WAITING"}},
 		{"classloaders", "JobServer.hprof", []string{"class", "id", "parent", "classes", "instances", "retained_bytes", "builtin", "unreachable"},
@@ -202,6 +203,34 @@ func TestSparkMissingParts(t *testing.T) {
 	writeSpark(&out, r)
 	if want := "Tasks: none (no org.apache.spark.memory.TaskMemoryManager in the heap).\n\nMemory manager: none (no org.apache.spark.memory.MemoryManager in the heap).\n\nCached blocks: none.\n\nNetty direct memory:\n  io.netty.buffer.PoolChunk: 1 buffer, 16 MiB\n"; out.String() != want {
 		t.Errorf("wrote\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestSparkOffHeapTable: a task granted memory off the heap says so beside
+// what it holds on it, an OFF_HEAP consumer's claim is marked as off the
+// heap, and one that retains more than the slack on the heap is flagged
+// as claiming nothing there; each pool lists its own memoryForTask.
+func TestSparkOffHeapTable(t *testing.T) {
+	consumer := func(id, mode string, used int64, retained uint64, unaccounted bool) leaks.Consumer {
+		return leaks.Consumer{Object: leaks.Object{ID: id, Class: "org.apache.spark.unsafe.map.BytesToBytesMap", Retained: retained}, Mode: mode, Used: used, Unaccounted: unaccounted}
+	}
+	r := &leaks.SparkReport{Found: true,
+		Tasks: []leaks.Task{{Object: leaks.Object{ID: "0x10", Class: "org.apache.spark.memory.TaskMemoryManager"}, TaskAttemptID: 7, ExecutionMemory: 1 << 20, OffHeapExecutionMemory: 1 << 30,
+			Consumers: []leaks.Consumer{consumer("0x11", "OFF_HEAP", 1<<30, 4<<20, true), consumer("0x12", "OFF_HEAP", 1<<20, 1<<10, false), consumer("0x13", "ON_HEAP", 1<<20, 1<<20, false)}}},
+		Managers: []leaks.MemoryManager{{Object: leaks.Object{ID: "0x20", Class: "org.apache.spark.memory.UnifiedMemoryManager"}, MaxHeapMemory: 8 << 20, StorageRegionSize: 4 << 20,
+			Pools: []leaks.Pool{{Name: "onHeapExecutionMemoryPool", PoolSize: 4 << 20, Used: 1 << 20, MemoryForTask: map[int64]int64{7: 1 << 20}},
+				{Name: "offHeapExecutionMemoryPool", PoolSize: 2 << 30, Used: 1 << 30, MemoryForTask: map[int64]int64{7: 1 << 30}}}}}}
+	var out strings.Builder
+	if err := writeSpark(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"execution memory granted: 1.0 MiB on the heap, 1.0 GiB off it\n",
+		"0x11          1.0 GiB  4.0 MiB  ◀ retains on the heap, where it claims nothing (SPARK-22713)\n",
+		"0x12          1.0 MiB  1.0 KiB  (claims off the heap)\n", "0x13          1.0 MiB  1.0 MiB",
+		"  onHeapExecutionMemoryPool memoryForTask[7] = 1.0 MiB\n  offHeapExecutionMemoryPool memoryForTask[7] = 1.0 GiB\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 

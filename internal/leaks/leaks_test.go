@@ -346,6 +346,89 @@ func TestSparkTaskWithoutEntry(t *testing.T) {
 	}
 }
 
+// TestSparkOffHeap: with spark.memory.offHeap.enabled a task is granted
+// memory from the off-heap execution pool too. That is not the heap's: a
+// task's execution memory on the heap counts the on-heap pools alone (the
+// two were added), and an OFF_HEAP consumer claims nothing on the heap, so
+// what it retains there is beyond its claim however much it uses off it.
+func TestSparkOffHeap(t *testing.T) {
+	const onHeap, offHeap = 3 << 20, 64 << 20
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
+	enum := w.Class("java/lang/Enum", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
+	mode := w.Class("org/apache/spark/memory/MemoryMode", enum, 0, nil, nil)
+	long := w.Class("java/lang/Long", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeLong}})
+	node := w.Class("java/util/HashMap$Node", obj, 0, nil, []hproftest.Field{{Name: "key", Type: hprof.TypeObject}, {Name: "value", Type: hprof.TypeObject}, {Name: "next", Type: hprof.TypeObject}})
+	hashMap := w.Class("java/util/HashMap", obj, 0, nil, []hproftest.Field{{Name: "table", Type: hprof.TypeObject}})
+	hashSet := w.Class("java/util/HashSet", obj, 0, nil, []hproftest.Field{{Name: "map", Type: hprof.TypeObject}})
+	pool := w.Class("org/apache/spark/memory/ExecutionMemoryPool", obj, 0, nil, []hproftest.Field{{Name: "memoryForTask", Type: hprof.TypeObject}})
+	manager := w.Class("org/apache/spark/memory/MemoryManager", obj, 0, nil, []hproftest.Field{
+		{Name: "onHeapExecutionMemoryPool", Type: hprof.TypeObject}, {Name: "offHeapExecutionMemoryPool", Type: hprof.TypeObject}})
+	tmm := w.Class("org/apache/spark/memory/TaskMemoryManager", obj, 0, nil, []hproftest.Field{{Name: "taskAttemptId", Type: hprof.TypeLong}, {Name: "consumers", Type: hprof.TypeObject}})
+	consumer := w.Class("org/apache/spark/memory/MemoryConsumer", obj, 0, nil, []hproftest.Field{
+		{Name: "mode", Type: hprof.TypeObject}, {Name: "used", Type: hprof.TypeLong}, {Name: "data", Type: hprof.TypeObject}})
+	arr := w.ObjectArrayClass()
+	ref := []hprof.BasicType{hprof.TypeObject}
+	newObj := func(class uint64, types []hprof.BasicType, values ...uint64) uint64 {
+		id := w.NewID()
+		w.Instance(id, class, types, values)
+		return id
+	}
+	modeOf := func(name string, ordinal uint64) uint64 {
+		chars := w.NewID()
+		w.PrimArray(chars, hprof.TypeByte, len(name), []byte(name))
+		return newObj(mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, newObj(str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, chars, 0), ordinal)
+	}
+	// hash is a HashMap of one entry, or a HashSet of its key alone.
+	hash := func(k, v uint64) uint64 {
+		table := w.NewID()
+		w.ObjArray(table, arr, []uint64{newObj(node, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, k, v, 0)})
+		return newObj(hashMap, ref, table)
+	}
+	boxed := func(v uint64) uint64 { return newObj(long, []hprof.BasicType{hprof.TypeLong}, v) }
+	consumerOf := func(m, used uint64) uint64 {
+		data := w.NewID()
+		w.PrimArray(data, hprof.TypeByte, 2<<20, nil) // 2 MiB on the heap
+		return newObj(consumer, []hprof.BasicType{hprof.TypeObject, hprof.TypeLong, hprof.TypeObject}, m, used, data)
+	}
+	on, off := consumerOf(modeOf("ON_HEAP", 0), onHeap), consumerOf(modeOf("OFF_HEAP", 1), offHeap)
+	consumers := w.NewID()
+	table := w.NewID()
+	n2 := newObj(node, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, off, 0, 0)
+	w.ObjArray(table, arr, []uint64{newObj(node, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, on, 0, n2)})
+	w.Instance(consumers, hashSet, ref, []uint64{newObj(hashMap, ref, table)})
+	m := newObj(manager, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject},
+		newObj(pool, ref, hash(boxed(7), boxed(onHeap))), newObj(pool, ref, hash(boxed(7), boxed(offHeap))))
+	task := newObj(tmm, []hprof.BasicType{hprof.TypeLong, hprof.TypeObject}, 7, consumers)
+	w.Root(hprof.SubRootJNIGlobal, m, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, task, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	r := Spark(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
+	if len(r.Tasks) != 1 || r.Tasks[0].ExecutionMemory != onHeap || r.Tasks[0].OffHeapExecutionMemory != offHeap {
+		t.Fatalf("tasks %+v, want %d on the heap and %d off it", r.Tasks, onHeap, offHeap)
+	}
+	byMode := map[string]Consumer{}
+	for _, c := range r.Tasks[0].Consumers {
+		byMode[c.Mode] = c
+	}
+	if c := byMode["ON_HEAP"]; c.Used != onHeap || c.Unaccounted || c.Retained < 2<<20 {
+		t.Errorf("on-heap consumer %+v: retains less than its claim", c)
+	}
+	if c := byMode["OFF_HEAP"]; c.Used != offHeap || !c.Unaccounted || !c.OffHeap() {
+		t.Errorf("off-heap consumer %+v: its 2 MiB on the heap are beyond its claim", c)
+	}
+	if len(r.Managers) != 1 || len(r.Managers[0].Pools) != 2 {
+		t.Fatalf("managers %+v", r.Managers)
+	}
+	for _, p := range r.Managers[0].Pools {
+		want, holds := map[bool]int64{false: onHeap, true: offHeap}[p.OffHeap()], map[bool]uint64{false: byMode["ON_HEAP"].Retained}[p.OffHeap()]
+		if p.Used != want || p.MemoryForTask[7] != want || len(p.MemoryForTask) != 1 || p.HeapHolds != holds {
+			t.Errorf("pool %+v: want %d used by task 7, the heap holding %d", p, want, holds)
+		}
+	}
+}
+
 // TestSparkEmptyLists: a task without consumers and a manager without
 // pools are [] in JSON, not null; a manager without maxHeapMemory and
 // onHeapStorageRegionSize (StaticMemoryManager) has them unknown, -1, not 0.

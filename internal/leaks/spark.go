@@ -15,21 +15,34 @@ import (
 type Consumer struct {
 	Object
 	Used int64 `json:"used_bytes"` // what MemoryConsumer.used claims
-	// Unaccounted is set when the consumer retains more than it claims by
-	// more than SparkSlack: memory the task memory manager does not know of
+	// Mode is MemoryConsumer.mode, the pool its claim is on: ON_HEAP,
+	// OFF_HEAP, or "" when the consumer has no such field (before Spark
+	// 2.0), taken as on the heap.
+	Mode string `json:"mode"`
+	// Unaccounted is set when the consumer retains more than it claims on
+	// the heap (its Used, or nothing for an OFF_HEAP one) by more than
+	// SparkSlack: memory the task memory manager does not know of
 	// (SPARK-22713).
 	Unaccounted bool `json:"unaccounted"`
 }
+
+// OffHeap reports whether c claims off-heap execution memory: what it
+// retains on the heap is then beyond its claim.
+func (c Consumer) OffHeap() bool { return c.Mode == "OFF_HEAP" }
 
 // Task is one TaskMemoryManager.
 type Task struct {
 	Object
 	TaskAttemptID int64      `json:"task_attempt_id"`
 	Consumers     []Consumer `json:"consumers"`
-	// ExecutionMemory is what the execution pool's memoryForTask says the
-	// task holds: 0 when the map has no entry for it (releaseMemory removes
-	// a task's entry when it reaches 0), -1 when no pool's map was read.
-	ExecutionMemory int64 `json:"execution_memory_bytes"`
+	// ExecutionMemory is what the on-heap execution pools' memoryForTask
+	// says the task holds: 0 when the map has no entry for it
+	// (releaseMemory removes a task's entry when it reaches 0), -1 when no
+	// such map was read. OffHeapExecutionMemory is the same of the
+	// off-heap pools (spark.memory.offHeap.enabled), whose memory is not
+	// the heap's: the two are not added.
+	ExecutionMemory        int64 `json:"execution_memory_bytes"`
+	OffHeapExecutionMemory int64 `json:"off_heap_execution_memory_bytes"`
 }
 
 // Pool is a memory pool's size and use.
@@ -39,10 +52,19 @@ type Pool struct {
 	PoolSize int64  `json:"pool_size_bytes"`
 	Used     int64  `json:"used_bytes"`
 	// HeapHolds is what the heap really holds for an on-heap pool: the
-	// retained size of the consumers (execution) or of the cached blocks
+	// retained size of the on-heap consumers (execution) or of the cached blocks
 	// (storage). 0 for the off-heap pools, whose memory is not the heap's.
 	HeapHolds uint64 `json:"heap_holds_bytes"`
+	// MemoryForTask is an execution pool's memoryForTask: task attempt to
+	// bytes granted. Empty for a storage pool, which has none.
+	MemoryForTask map[int64]int64 `json:"memory_for_task"`
+	// readMemoryForTask: the pool's memoryForTask was read, so a task
+	// missing from MemoryForTask holds nothing of it.
+	readMemoryForTask bool
 }
+
+// OffHeap reports whether the pool's memory is off the heap.
+func (p Pool) OffHeap() bool { return strings.HasPrefix(p.Name, "offHeap") }
 
 // MemoryManager is a UnifiedMemoryManager (or StaticMemoryManager).
 type MemoryManager struct {
@@ -50,13 +72,9 @@ type MemoryManager struct {
 	// MaxHeapMemory and StorageRegionSize are UnifiedMemoryManager's
 	// maxHeapMemory and onHeapStorageRegionSize, -1 when the manager has no
 	// such field (StaticMemoryManager).
-	MaxHeapMemory     int64           `json:"max_heap_memory_bytes"`
-	StorageRegionSize int64           `json:"storage_region_bytes"`
-	Pools             []Pool          `json:"pools"`
-	MemoryForTask     map[int64]int64 `json:"memory_for_task"`
-	// readMemoryForTask: some pool's memoryForTask was read, so a task
-	// missing from MemoryForTask holds nothing.
-	readMemoryForTask bool
+	MaxHeapMemory     int64  `json:"max_heap_memory_bytes"`
+	StorageRegionSize int64  `json:"storage_region_bytes"`
+	Pools             []Pool `json:"pools"`
 }
 
 // Block is a cached block in the MemoryStore.
@@ -105,7 +123,7 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 	// Pools first: memoryForTask tells what each task holds.
 	for _, o := range instancesOf(g, "org.apache.spark.memory.MemoryManager") {
 		f := readFields(g, o)
-		m := MemoryManager{Object: objectOf(g, t, o), Pools: []Pool{}, MemoryForTask: map[int64]int64{}}
+		m := MemoryManager{Object: objectOf(g, t, o), Pools: []Pool{}}
 		m.MaxHeapMemory = numOr(f, "maxHeapMemory", -1)
 		m.StorageRegionSize = numOr(f, "onHeapStorageRegionSize", -1)
 		for _, name := range []string{"onHeapStorageMemoryPool", "onHeapExecutionMemoryPool", "offHeapStorageMemoryPool", "offHeapExecutionMemoryPool"} {
@@ -114,16 +132,16 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 				continue
 			}
 			pf := readFields(g, p)
-			pool := Pool{Name: name, Object: objectOf(g, t, p)}
+			pool := Pool{Name: name, Object: objectOf(g, t, p), MemoryForTask: map[int64]int64{}}
 			pool.PoolSize, _ = pf.num("_poolSize")
 			pool.Used, _ = pf.num("_memoryUsed")
 			if mft := pf.ref("memoryForTask"); mft != heap.None {
-				m.readMemoryForTask = true
+				pool.readMemoryForTask = true
 				pool.Used = 0
 				for _, e := range elements(g, mft, maxEntries) {
 					task, _ := readFields(g, e.key).num("value")
 					bytes, _ := readFields(g, e.value).num("value")
-					m.MemoryForTask[task] += bytes
+					pool.MemoryForTask[task] += bytes
 					pool.Used += bytes
 				}
 			}
@@ -136,12 +154,23 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 		f := readFields(g, o)
 		task := Task{Object: objectOf(g, t, o), Consumers: []Consumer{}}
 		task.TaskAttemptID, _ = f.num("taskAttemptId")
-		task.ExecutionMemory = executionMemory(r.Managers, task.TaskAttemptID)
+		task.ExecutionMemory = executionMemory(r.Managers, task.TaskAttemptID, false)
+		task.OffHeapExecutionMemory = executionMemory(r.Managers, task.TaskAttemptID, true)
 		for _, e := range elements(g, f.ref("consumers"), maxEntries) {
-			used, _ := readFields(g, e.key).num("used")
+			cf := readFields(g, e.key)
+			used, _ := cf.num("used")
 			c := Consumer{Object: objectOf(g, t, e.key), Used: used}
-			c.Unaccounted = c.Retained > uint64(max(used, 0))+SparkSlack
-			consumersHold += c.Retained
+			if mode := cf.ref("mode"); mode != heap.None {
+				c.Mode = readFields(g, mode).str("name") // an enum constant's name
+			}
+			onHeap := uint64(max(used, 0))
+			if c.OffHeap() {
+				onHeap = 0
+			}
+			c.Unaccounted = c.Retained > onHeap+SparkSlack
+			if !c.OffHeap() {
+				consumersHold += c.Retained
+			}
 			task.Consumers = append(task.Consumers, c)
 		}
 		slices.SortStableFunc(task.Consumers, func(a, b Consumer) int {
@@ -165,6 +194,7 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 		for j := range r.Managers[i].Pools {
 			p := &r.Managers[i].Pools[j]
 			switch {
+			case p.OffHeap():
 			case strings.Contains(p.Name, "onHeapExecution"):
 				p.HeapHolds = consumersHold
 			case strings.Contains(p.Name, "onHeapStorage"):
@@ -188,13 +218,18 @@ func numOr(f fields, name string, def int64) int64 {
 	return def
 }
 
-// executionMemory is what the managers' memoryForTask maps say a task
-// holds, or -1 when none of them was read.
-func executionMemory(managers []MemoryManager, task int64) int64 {
+// executionMemory is what the managers' memoryForTask maps, of their
+// off-heap pools or of their on-heap ones, say a task holds, or -1 when
+// none of them was read.
+func executionMemory(managers []MemoryManager, task int64, offHeap bool) int64 {
 	bytes, read := int64(0), false
 	for _, m := range managers {
-		bytes += m.MemoryForTask[task]
-		read = read || m.readMemoryForTask
+		for _, p := range m.Pools {
+			if p.OffHeap() == offHeap && p.readMemoryForTask {
+				bytes += p.MemoryForTask[task]
+				read = true
+			}
+		}
 	}
 	if !read {
 		return -1
