@@ -63,14 +63,19 @@ reference holds, which have none. The JDK's loaders are those of a JDK package
 (java., javax., jdk., sun., com.sun.), but for java.net.URLClassLoader and the
 few others applications instantiate. A loader no GC root reaches is marked
 unreachable: the next GC collects it with its classes, so its classes are not
-counted as defined more than once. --top N lists the N loaders that retain the
-most (0 = all; JSON counts the rest in more_loaders); the class names and the
-paths cover every loader. --format csv writes the loaders alone.`,
+counted as defined more than once. <bootstrap> comes first; --top N lists the
+N loaders that retain the most after it (0 = all; JSON counts the rest in
+more_loaders); the class names and the paths cover every loader. --format csv writes the loaders alone.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.ClassLoaders(t.Graph(), t, search)
 			shown := *r
-			if top > 0 && len(r.Loaders) > top {
-				shown.Loaders, shown.MoreLoaders = r.Loaders[:top], len(r.Loaders)-top
+			// <bootstrap> (first) and the top loaders by retained size.
+			first := 0
+			if len(r.Loaders) > 0 && r.Loaders[0].ID == "0x0" {
+				first = 1
+			}
+			if top > 0 && len(r.Loaders) > first+top {
+				shown.Loaders, shown.MoreLoaders = r.Loaders[:first+top], len(r.Loaders)-first-top
 			}
 			switch format {
 			case render.JSON:
@@ -102,7 +107,7 @@ paths cover every loader. --format csv writes the loaders alone.`,
 			writeLoaderPaths(w, r)
 			return nil
 		})
-	cmd.Flags().IntVar(&top, "top", 20, "show only the N class loaders that retain the most (0 = all)")
+	cmd.Flags().IntVar(&top, "top", 20, "show <bootstrap> and the N class loaders that retain the most after it (0 = all)")
 	return cmd
 }
 

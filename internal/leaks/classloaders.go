@@ -86,7 +86,10 @@ type Duplicate struct {
 
 // LoaderReport is what `leakscan classloaders` prints.
 type LoaderReport struct {
-	// Loaders: biggest retained size first, then most classes defined.
+	// Loaders: <bootstrap> first (it retains nothing to rank it by, and
+	// defines the JDK's classes: sorted by size it came last, under
+	// --top's cut), then biggest retained size first, then most classes
+	// defined.
 	Loaders []Loader `json:"loaders"`
 	// MoreLoaders counts the loaders a caller leaves out of Loaders
 	// (classloaders --top); ClassLoaders lists them all.
@@ -182,6 +185,11 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	}
 	slices.SortFunc(r.Loaders, func(a, b Loader) int {
 		switch {
+		case (a.ID == bootstrapLoader.ID) != (b.ID == bootstrapLoader.ID):
+			if a.ID == bootstrapLoader.ID {
+				return -1
+			}
+			return 1
 		case a.Retained != b.Retained:
 			if a.Retained > b.Retained {
 				return -1
