@@ -212,6 +212,18 @@ const LoaderNotInDump = "<not in the dump>"
 // retained size. Classes it defined name loader 0.
 var bootstrapLoader = Object{ID: "0x0", Class: "<bootstrap>"}
 
+// loaderObject is the loader with the given id as an Object: the
+// bootstrap loader for 0, LoaderNotInDump's for an id the dump lacks.
+func loaderObject(g *heap.Graph, t *dominator.Tree, id uint64) Object {
+	if id == 0 {
+		return bootstrapLoader
+	}
+	if o := g.Lookup(id); o != heap.None {
+		return objectOf(g, t, o)
+	}
+	return Object{ID: fmt.Sprintf("0x%x", id), Class: LoaderNotInDump}
+}
+
 // loaderOf describes the loader with the given id (0: the bootstrap
 // loader), without its classes.
 func loaderOf(g *heap.Graph, t *dominator.Tree, s *paths.Search, id uint64) Loader {
@@ -220,7 +232,7 @@ func loaderOf(g *heap.Graph, t *dominator.Tree, s *paths.Search, id uint64) Load
 	}
 	o := g.Lookup(id)
 	if o == heap.None {
-		return Loader{Object: Object{ID: fmt.Sprintf("0x%x", id), Class: LoaderNotInDump}}
+		return Loader{Object: loaderObject(g, t, id)}
 	}
 	l := Loader{Object: objectOf(g, t, o), Builtin: jdkLoader(g.Classes[g.ClassOf(o)].Name), Unreachable: t.Idom(o) == dominator.Unreachable}
 	if v, ok := readFields(g, o).find("parent"); ok && v.Type == hprof.TypeObject {

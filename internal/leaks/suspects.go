@@ -37,8 +37,12 @@ const NoStrongPath = "none: no chain of strong references from a GC root leads t
 type Suspect struct {
 	// Kind is "object" (one object retains the share) or "class" (the
 	// objects of one class do together).
-	Kind      string  `json:"kind"`
-	Class     string  `json:"class"`
+	Kind  string `json:"kind"`
+	Class string `json:"class"`
+	// Loader is a class suspect's class loader when several loaders
+	// define its class's name (a loader per job, say): the suspects of two
+	// such classes are told apart by it.
+	Loader    *Object `json:"loader,omitempty"`
 	Instances int64   `json:"instances"`
 	Retained  uint64  `json:"retained_bytes"`
 	Percent   float64 `json:"percent"`
@@ -128,6 +132,10 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		name := groupName(g, gr.biggest)
 		sp := suspectAt(g, t, s, gr.biggest, "class")
 		sp.Class = name
+		if c := g.ClassOf(gr.biggest); !g.IsClassObject(gr.biggest) && len(g.ClassByName(g.Classes[c].Name)) > 1 {
+			l := loaderObject(g, t, g.Classes[c].LoaderID)
+			sp.Loader = &l
+		}
 		sp.Instances = gr.count
 		sp.Retained = gr.retained
 		sp.Percent = percentOf(gr.retained, t.ReachableBytes)
@@ -291,7 +299,11 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 		}
 	}
 	if sp.Kind == "class" {
-		fmt.Fprintf(&b, "%s instances of %s (the biggest", humanize.Comma(sp.Instances), simpleName(sp.Class))
+		fmt.Fprintf(&b, "%s instances of %s", humanize.Comma(sp.Instances), simpleName(sp.Class))
+		if sp.Loader != nil {
+			fmt.Fprintf(&b, " from loader %s %s", simpleName(sp.Loader.Class), sp.Loader.ID)
+		}
+		b.WriteString(" (the biggest")
 	} else if strings.HasPrefix(named.Class, "class ") {
 		fmt.Fprintf(&b, "The static fields of class %s", simpleName(named.Class))
 	} else {

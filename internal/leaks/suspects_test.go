@@ -12,6 +12,10 @@ import (
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/heap/heaptest"
+	"github.com/leakscan/leakscan/internal/hprof"
+	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/paths"
 )
 
 // Suspects are MAT's: top-level dominators alone, or grouped by class. On
@@ -241,5 +245,52 @@ func TestSuspectSentenceHolds(t *testing.T) {
 	}
 	if checked["object"] < 4 || checked["class"] < 5 || shares == 0 {
 		t.Errorf("%v suspects on the fixtures, %d of them with a biggest class of half or less; want 4 object and 5 class suspects, and 1", checked, shares)
+	}
+}
+
+// TestSuspectsLoaders: a job server's loaders each define Cache, whose
+// instances retain a third of the heap per loader: two class suspects of
+// one name, told apart by their loader (they read the same); a class one
+// loader defines names none.
+func TestSuspectsLoaders(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	base := w.Class("java/lang/ClassLoader", obj, 0, nil, []hproftest.Field{{Name: "parent", Type: hprof.TypeObject}})
+	jobLoader := w.Class("com/example/JobLoader", base, 0, nil, nil)
+	loaders := []uint64{w.NewID(), w.NewID()}
+	field := []hproftest.Field{{Name: "data", Type: hprof.TypeObject}}
+	classes := []uint64{w.Class("com/example/Cache", obj, loaders[0], nil, field), w.Class("com/example/Cache", obj, loaders[1], nil, field),
+		w.Class("com/example/Single", obj, 0, nil, field)}
+	for _, l := range loaders {
+		w.Instance(l, jobLoader, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+		w.Root(hprof.SubRootJNIGlobal, l, 0, 0)
+	}
+	for _, c := range classes {
+		for range 10 { // each 3% of the heap: a suspect by class alone
+			data, x := w.NewID(), w.NewID()
+			w.PrimArray(data, hprof.TypeByte, 50_000, nil)
+			w.Instance(x, c, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+			w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+		}
+	}
+	g := heaptest.Build(t, w.Bytes())
+	sps := Suspects(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}), 0.10)
+	byLoader := map[string]Suspect{}
+	for _, sp := range sps {
+		if sp.Kind != "class" || sp.Instances != 10 {
+			t.Fatalf("suspect %+v: want 3 groups of 10", sp)
+		}
+		id := "none"
+		if sp.Loader != nil {
+			id = sp.Loader.ID
+			if sp.Class != "com.example.Cache" || sp.Loader.Class != "com.example.JobLoader" ||
+				!strings.HasPrefix(sp.Sentence, "10 instances of Cache from loader JobLoader "+id+" (the biggest") {
+				t.Errorf("suspect %+v", sp)
+			}
+		}
+		byLoader[id] = sp
+	}
+	if len(sps) != 3 || byLoader["none"].Class != "com.example.Single" || byLoader[fmt.Sprintf("0x%x", loaders[0])].Loader == nil || byLoader[fmt.Sprintf("0x%x", loaders[1])].Loader == nil {
+		t.Errorf("suspects %+v: want Cache from each loader and Single from none", sps)
 	}
 }
