@@ -65,13 +65,14 @@ few others applications instantiate. A loader no GC root reaches is marked
 unreachable: the next GC collects it with its classes, so its classes are not
 counted as defined more than once. <bootstrap> comes first; --top N lists the
 N loaders that retain the most after it (0 = all; JSON counts the rest in
-more_loaders); the class names and the paths cover every loader. --format csv writes the loaders alone.`,
+more_loaders); the class names and the paths cover every loader. --format
+csv writes the loaders alone.`,
 		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
 			r := leaks.ClassLoaders(t.Graph(), t, search)
 			shown := *r
 			// <bootstrap> (first) and the top loaders by retained size.
 			first := 0
-			if len(r.Loaders) > 0 && r.Loaders[0].ID == "0x0" {
+			if len(r.Loaders) > 0 && r.Loaders[0].Bootstrap() {
 				first = 1
 			}
 			if top > 0 && len(r.Loaders) > first+top {
@@ -86,7 +87,7 @@ more_loaders); the class names and the paths cover every loader. --format csv wr
 			if err := loaderGrid(shown.Loaders, format).Write(w, format); err != nil {
 				return err
 			}
-			if slices.ContainsFunc(shown.Loaders, func(l leaks.Loader) bool { return l.ID == "0x0" }) {
+			if slices.ContainsFunc(shown.Loaders, leaks.Loader.Bootstrap) {
 				fmt.Fprintln(w, "(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)")
 			}
 			fmt.Fprintf(w, "\n%s %s shown\n", shownOf(len(shown.Loaders), len(r.Loaders)), plural(len(r.Loaders), "class loader", "class loaders"))
@@ -183,7 +184,7 @@ func loaderGrid(loaders []leaks.Loader, format render.Format) *render.Grid {
 			class += " (unreachable)"
 		}
 		var retained any = l.Retained
-		if l.ID == "0x0" && !csv {
+		if l.Bootstrap() && !csv {
 			retained = "-" // not an object (the line under the table says so)
 		}
 		row := []any{class, l.ID, parent, l.Classes, l.Instances, retained}

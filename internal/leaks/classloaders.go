@@ -77,6 +77,9 @@ type Loader struct {
 	Path        []Step `json:"path,omitempty"`
 }
 
+// Bootstrap reports whether l is the JVM's own loader, which is no object.
+func (l Loader) Bootstrap() bool { return l.ID == bootstrapLoader.ID }
+
 // Duplicate is a class name several loaders define, unreachable loaders
 // left out.
 type Duplicate struct {
@@ -185,8 +188,8 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	}
 	slices.SortFunc(r.Loaders, func(a, b Loader) int {
 		switch {
-		case (a.ID == bootstrapLoader.ID) != (b.ID == bootstrapLoader.ID):
-			if a.ID == bootstrapLoader.ID {
+		case a.Bootstrap() != b.Bootstrap():
+			if a.Bootstrap() {
 				return -1
 			}
 			return 1

@@ -52,8 +52,9 @@ type Pool struct {
 	PoolSize int64  `json:"pool_size_bytes"`
 	Used     int64  `json:"used_bytes"`
 	// HeapHolds is what the heap really holds for an on-heap pool: the
-	// retained size of the on-heap consumers (execution) or of the cached blocks
-	// (storage). 0 for the off-heap pools, whose memory is not the heap's.
+	// retained size of the on-heap consumers (execution) or of the cached
+	// blocks (storage). 0 for the off-heap pools, whose memory is not the
+	// heap's.
 	HeapHolds uint64 `json:"heap_holds_bytes"`
 	// MemoryForTask is an execution pool's memoryForTask: task attempt to
 	// bytes granted. Empty for a storage pool, which has none.
