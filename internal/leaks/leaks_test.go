@@ -380,10 +380,11 @@ func TestSparkOffHeap(t *testing.T) {
 		w.PrimArray(chars, hprof.TypeByte, len(name), []byte(name))
 		return newObj(mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, newObj(str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, chars, 0), ordinal)
 	}
-	// hash is a HashMap of one entry, or a HashSet of its key alone.
+	nodeTypes := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}
+	// hash is a HashMap of one entry.
 	hash := func(k, v uint64) uint64 {
 		table := w.NewID()
-		w.ObjArray(table, arr, []uint64{newObj(node, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, k, v, 0)})
+		w.ObjArray(table, arr, []uint64{newObj(node, nodeTypes, k, v, 0)})
 		return newObj(hashMap, ref, table)
 	}
 	boxed := func(v uint64) uint64 { return newObj(long, []hprof.BasicType{hprof.TypeLong}, v) }
@@ -393,11 +394,10 @@ func TestSparkOffHeap(t *testing.T) {
 		return newObj(consumer, []hprof.BasicType{hprof.TypeObject, hprof.TypeLong, hprof.TypeObject}, m, used, data)
 	}
 	on, off := consumerOf(modeOf("ON_HEAP", 0), onHeap), consumerOf(modeOf("OFF_HEAP", 1), offHeap)
-	consumers := w.NewID()
+	// The task's consumers: a HashSet of both, chained in one bucket.
 	table := w.NewID()
-	n2 := newObj(node, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, off, 0, 0)
-	w.ObjArray(table, arr, []uint64{newObj(node, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, on, 0, n2)})
-	w.Instance(consumers, hashSet, ref, []uint64{newObj(hashMap, ref, table)})
+	w.ObjArray(table, arr, []uint64{newObj(node, nodeTypes, on, 0, newObj(node, nodeTypes, off, 0, 0))})
+	consumers := newObj(hashSet, ref, newObj(hashMap, ref, table))
 	m := newObj(manager, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject},
 		newObj(pool, ref, hash(boxed(7), boxed(onHeap))), newObj(pool, ref, hash(boxed(7), boxed(offHeap))))
 	task := newObj(tmm, []hprof.BasicType{hprof.TypeLong, hprof.TypeObject}, 7, consumers)
