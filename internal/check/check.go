@@ -417,6 +417,7 @@ func (c *checker) accounting() {
 	g, t := c.in.Graph, c.in.Tree
 	match := withSubclasses(g, classMatch(g, r.Class))
 	allowed := c.limit(r.MaxExcess)
+	offField, offName := r.offHeap()
 	for o, cl := range g.ClassArray() {
 		x := heap.ObjectIndex(o)
 		if !match[cl] || g.IsClassObject(x) || g.Kind(x) != heap.KindInstance || t.Idom(x) == dominator.Unreachable {
@@ -438,17 +439,45 @@ func (c *checker) accounting() {
 			continue
 		}
 		ret := t.Retained(x)
-		if claimed < 0 {
-			claimed = 0
+		claimed = max(claimed, 0)
+		onHeap := uint64(claimed)
+		offHeap := offField != "" && isConstant(g, x, offField, offName)
+		if offHeap {
+			onHeap = 0 // its claim is memory off the heap
 		}
-		if ret > uint64(claimed)+allowed {
-			c.offer(ret-uint64(claimed), func() candidate {
+		if ret > onHeap+allowed {
+			c.offer(ret-onHeap, func() candidate {
+				claim := fmt.Sprintf("claims %s in %s", size(uint64(claimed)), r.Field)
+				if offHeap {
+					claim += fmt.Sprintf(" off the heap (%s), nothing on it,", r.OffHeapWhen)
+				}
 				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
-					message: fmt.Sprintf("%s 0x%x claims %s in %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, true), g.ID(x),
-						size(uint64(claimed)), r.Field, size(ret), size(ret-uint64(claimed)), r.MaxExcess)}
+					message: fmt.Sprintf("%s 0x%x %s but retains %s: %s unaccounted (allowed %s)", g.ObjectLabel(x, true), g.ID(x),
+						claim, size(ret), size(ret-onHeap), r.MaxExcess)}
 			})
 		}
 	}
+}
+
+// isConstant reports whether x's reference field is the enum constant
+// name, or a String of it.
+func isConstant(g *heap.Graph, x heap.ObjectIndex, field, name string) bool {
+	f, ok := g.Field(x, field)
+	if !ok || f.Type != hprof.TypeObject || f.Value == 0 {
+		return false
+	}
+	v := g.Lookup(f.Value)
+	if v == heap.None {
+		return false
+	}
+	if s, ok := g.StringValue(v); ok {
+		return s == name
+	}
+	if n, ok := g.Field(v, "name"); ok && n.Type == hprof.TypeObject && n.Value != 0 { // java.lang.Enum.name
+		s, _ := g.StringValue(g.Lookup(n.Value))
+		return s == name
+	}
+	return false
 }
 
 func (c *checker) duplicates() {

@@ -593,6 +593,7 @@ func TestLoadErrors(t *testing.T) {
 		"negative max":       {"rules: [{id: x, instances: {class: A, max: -1}}]", `"-1": expected a whole number`},
 		"fractional max":     {"rules: [{id: x, instances: {class: A, max: 1.5}}]", `"1.5": expected a whole number`},
 		"no max":             {"rules: [{id: x, instances: {class: A}}]", "instances: no max"},
+		"off-heap-when":      {"rules: [{id: x, accounting: {class: A, field: used, max-excess: 1MiB, off-heap-when: OFF_HEAP}}]", `accounting.off-heap-when: give FIELD=NAME`},
 		"zero loaders":       {"rules: [{id: x, duplicate-classes: {max-loaders: 0}}]", `max-loaders "0": expected a whole number, 1 or more`},
 		"fractional loaders": {"rules: [{id: x, duplicate-classes: {max-loaders: 2.5}}]", `"2.5": expected a whole number`},
 		// A share above 100% can never be exceeded: the rule passed
@@ -837,5 +838,95 @@ func TestParseLimit(t *testing.T) {
 		if (err == nil) != c.ok || (c.ok && (b != c.bytes || p != c.percent)) {
 			t.Errorf("ParseLimit(%q) = %d, %v, %v", c.in, b, p, err)
 		}
+	}
+}
+
+// consumersHeap is a Spark executor's memory consumers, each retaining a
+// 2 MiB byte[]: one ON_HEAP claiming 3 MiB, one OFF_HEAP claiming 64 MiB
+// (off the heap), and one whose mode is a String "OFF_HEAP" claiming 1 KiB.
+// withMode false leaves MemoryConsumer without its field mode (Spark
+// before 2.0).
+func consumersHeap(t *testing.T, withMode bool) (g *heap.Graph, ids []uint64) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
+	enum := w.Class("java/lang/Enum", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
+	mode := w.Class("org/apache/spark/memory/MemoryMode", enum, 0, nil, nil)
+	fields := []hproftest.Field{{Name: "used", Type: hprof.TypeLong}, {Name: "data", Type: hprof.TypeObject}}
+	if withMode {
+		fields = append(fields, hproftest.Field{Name: "mode", Type: hprof.TypeObject})
+	}
+	consumer := w.Class("org/apache/spark/memory/MemoryConsumer", obj, 0, nil, fields)
+	text := func(s string) uint64 {
+		chars, id := w.NewID(), w.NewID()
+		w.PrimArray(chars, hprof.TypeByte, len(s), []byte(s))
+		w.Instance(id, str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, []uint64{chars, 0})
+		return id
+	}
+	constant := func(name string, ordinal uint64) uint64 {
+		id := w.NewID()
+		w.Instance(id, mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, []uint64{text(name), ordinal})
+		w.Root(hprof.SubRootStickyClass, id, 0, 0) // held by its class, not by the consumers
+		return id
+	}
+	onHeap, offHeap := constant("ON_HEAP", 0), constant("OFF_HEAP", 1)
+	for _, c := range []struct{ mode, used uint64 }{{onHeap, 3 << 20}, {offHeap, 64 << 20}, {text("OFF_HEAP"), 1 << 10}} {
+		data, x := w.NewID(), w.NewID()
+		w.PrimArray(data, hprof.TypeByte, 2<<20, nil)
+		types, values := []hprof.BasicType{hprof.TypeLong, hprof.TypeObject}, []uint64{c.used, data}
+		if withMode {
+			types, values = append(types, hprof.TypeObject), append(values, c.mode)
+		}
+		w.Instance(x, consumer, types, values)
+		w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+		ids = append(ids, x)
+	}
+	return heaptest.Build(t, w.Bytes()), ids
+}
+
+// TestAccountingOffHeap: with off-heap-when, a consumer whose mode is
+// OFF_HEAP (an enum constant, or a String) claims nothing on the heap, so
+// the 2 MiB it retains there exceed its claim however much it uses off
+// it; without, the 64 MiB claim hides them. The ON_HEAP one is within its
+// claim either way.
+func TestAccountingOffHeap(t *testing.T) {
+	g, ids := consumersHeap(t, true)
+	in := inputs(t, g)
+	rule := "- {id: a, severity: error, accounting: {class: MemoryConsumer, field: used, max-excess: 1MiB%s}}"
+	got := findings(t, in, fmt.Sprintf(rule, ", off-heap-when: mode=OFF_HEAP"))
+	var flagged []string
+	for _, f := range got {
+		flagged = append(flagged, f.Objects[0].ID)
+		if !strings.Contains(f.Message, " in used off the heap (mode=OFF_HEAP), nothing on it, but retains 2.0 MiB") {
+			t.Errorf("message %q", f.Message)
+		}
+	}
+	slices.Sort(flagged)
+	if want := []string{fmt.Sprintf("0x%x", ids[1]), fmt.Sprintf("0x%x", ids[2])}; !slices.Equal(flagged, want) {
+		t.Errorf("flagged %v, want the two off the heap %v", flagged, want)
+	}
+	if got := findings(t, in, fmt.Sprintf(rule, "")); len(got) != 1 || got[0].Objects[0].ID != fmt.Sprintf("0x%x", ids[2]) {
+		t.Errorf("without off-heap-when: %+v, want the 1 KiB claim alone (64 MiB claimed hides 2 MiB)", got)
+	}
+}
+
+// TestAccountingOffHeapField: a consumer class without the field
+// off-heap-when names is a mistake in a rules file, and in builtin:spark a
+// Spark of another version (before 2.0, no mode): the rule is skipped,
+// saying why.
+func TestAccountingOffHeapField(t *testing.T) {
+	g, _ := consumersHeap(t, false)
+	in := inputs(t, g)
+	_, err := Resolve(rules(t, "rules: [{id: acc, accounting: {class: MemoryConsumer, field: used, max-excess: 1MiB, off-heap-when: mdoe=OFF_HEAP}}]\n"), in.Graph)
+	if err == nil || !strings.Contains(err.Error(), "rule 1 (acc): accounting.off-heap-when: no matching class has a field mdoe (fields that are a reference: data)") {
+		t.Errorf("a misspelt field: %v", err)
+	}
+	plan, err := Resolve(mustLoad(t, "builtin:spark"), in.Graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := plan.Run(in)
+	if r := res.Rules[0]; r.ID != "spark-memory-accounting" || r.Status != Skipped || !strings.Contains(r.Reason, "no matching class has a field mode (fields that are a reference: data)") {
+		t.Errorf("builtin:spark on a consumer without mode: %+v", r)
 	}
 }

@@ -190,6 +190,12 @@ func (a *AccountingRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	if err := checkField(g, withSubclasses(g, named), named, a.Field, isCount, "a long, int or short"); err != nil {
 		return nil, &fieldMismatch{a.Class, err, keyErrorf("accounting.field", "accounting.field: %w", err)}
 	}
+	if field, _ := a.offHeap(); field != "" {
+		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
+		if err := checkField(g, withSubclasses(g, named), named, field, isRef, "a reference"); err != nil {
+			return nil, &fieldMismatch{a.Class, err, keyErrorf("accounting.off-heap-when", "accounting.off-heap-when: %w", err)}
+		}
+	}
 	return nil, nil
 }
 

@@ -64,10 +64,22 @@ type PathRule struct {
 // of Class (and subclasses) whose numeric Field states the bytes they hold
 // are in violation when their retained size exceeds it by more than
 // MaxExcess.
+//
+// OffHeapWhen, "FIELD=NAME", marks the objects whose claim is memory off
+// the heap (Spark's OFF_HEAP consumers: mode=OFF_HEAP): those whose
+// reference field FIELD is the enum constant NAME, or a String of it,
+// claim nothing on the heap, so all they retain counts against MaxExcess.
 type AccountingRule struct {
-	Class     string `yaml:"class"`
-	Field     string `yaml:"field"`
-	MaxExcess string `yaml:"max-excess"`
+	Class       string `yaml:"class"`
+	Field       string `yaml:"field"`
+	MaxExcess   string `yaml:"max-excess"`
+	OffHeapWhen string `yaml:"off-heap-when"`
+}
+
+// offHeap splits OffHeapWhen into its field and name ("" when not given).
+func (a *AccountingRule) offHeap() (field, name string) {
+	field, name, _ = strings.Cut(a.OffHeapWhen, "=")
+	return strings.TrimSpace(field), strings.TrimSpace(name)
 }
 
 // DuplicateRule bounds how many class loaders may define one class name.
@@ -308,6 +320,9 @@ func (r *Rule) validate() error {
 		}
 		if err := checkLimit("accounting.max-excess", r.Accounting.MaxExcess); err != nil {
 			return err
+		}
+		if field, name := r.Accounting.offHeap(); r.Accounting.OffHeapWhen != "" && (field == "" || name == "") {
+			return keyErrorf("accounting.off-heap-when", "accounting.off-heap-when: give FIELD=NAME, the field and the enum constant (or string) that marks a claim off the heap (mode=OFF_HEAP), not %q", r.Accounting.OffHeapWhen)
 		}
 	case r.DuplicateClasses != nil:
 		if m := &r.DuplicateClasses.MaxLoaders; !m.Given {
