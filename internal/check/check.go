@@ -466,18 +466,8 @@ func isConstant(g *heap.Graph, x heap.ObjectIndex, field, name string) bool {
 	if !ok || f.Type != hprof.TypeObject || f.Value == 0 {
 		return false
 	}
-	v := g.Lookup(f.Value)
-	if v == heap.None {
-		return false
-	}
-	if s, ok := g.StringValue(v); ok {
-		return s == name
-	}
-	if n, ok := g.Field(v, "name"); ok && n.Type == hprof.TypeObject && n.Value != 0 { // java.lang.Enum.name
-		s, _ := g.StringValue(g.Lookup(n.Value))
-		return s == name
-	}
-	return false
+	s, ok := g.ConstantName(g.Lookup(f.Value))
+	return ok && s == name
 }
 
 func (c *checker) duplicates() {

@@ -172,6 +172,40 @@ func TestStringValue(t *testing.T) {
 	}
 }
 
+// TestConstantName: a String gives its text, an enum constant the name
+// java.lang.Enum holds; a field called name that another class declares
+// (a thread's) is not a constant's name.
+func TestConstantName(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
+	enum := w.Class("java/lang/Enum", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
+	mode := w.Class("org/apache/spark/memory/MemoryMode", enum, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}})
+	text := func(s string) uint64 {
+		chars, id := w.NewID(), w.NewID()
+		w.PrimArray(chars, hprof.TypeByte, len(s), []byte(s))
+		w.Instance(id, str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, []uint64{chars, 0})
+		return id
+	}
+	s, c, th := text("ON_HEAP"), w.NewID(), w.NewID()
+	w.Instance(c, mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, []uint64{text("OFF_HEAP"), 1})
+	w.Instance(th, thread, []hprof.BasicType{hprof.TypeObject}, []uint64{text("main")})
+	g := buildBytes(t, w.Bytes(), Options{})
+	for _, want := range []struct {
+		id   uint64
+		name string
+		ok   bool
+	}{{s, "ON_HEAP", true}, {c, "OFF_HEAP", true}, {th, "", false}} {
+		if name, ok := g.ConstantName(g.Lookup(want.id)); name != want.name || ok != want.ok {
+			t.Errorf("0x%x: %q %v, want %q %v", want.id, name, ok, want.name, want.ok)
+		}
+	}
+	if name, ok := g.ConstantName(None); name != "" || ok {
+		t.Errorf("None: %q %v", name, ok)
+	}
+}
+
 func TestDuplicateIDsFirstWins(t *testing.T) {
 	w := hproftest.New(8, "")
 	arrClass := w.ObjectArrayClass()

@@ -90,6 +90,25 @@ func (g *Graph) Field(i ObjectIndex, name string) (FieldValue, bool) {
 	return FieldValue{}, false
 }
 
+// ConstantName returns the text of a java.lang.String, or the name of an
+// enum constant (the java.lang.Enum.name it holds): what a field naming a
+// mode or a state says, whichever of the two it holds.
+func (g *Graph) ConstantName(i ObjectIndex) (string, bool) {
+	if s, ok := g.StringValue(i); ok || i == None {
+		return s, ok
+	}
+	fs, err := g.InstanceFields(i)
+	if err != nil {
+		return "", false
+	}
+	for _, f := range fs {
+		if f.Name == "name" && f.Type == hprof.TypeObject && f.Value != 0 && g.Classes[f.Declaring].Name == "java.lang.Enum" {
+			return g.StringValue(g.Lookup(f.Value))
+		}
+	}
+	return "", false
+}
+
 // maxStringChars bounds how much of a string is decoded.
 const maxStringChars = 1 << 16
 

@@ -161,9 +161,7 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 			cf := readFields(g, e.key)
 			used, _ := cf.num("used")
 			c := Consumer{Object: objectOf(g, t, e.key), Used: used}
-			if mode := cf.ref("mode"); mode != heap.None {
-				c.Mode = readFields(g, mode).str("name") // an enum constant's name
-			}
+			c.Mode, _ = g.ConstantName(cf.ref("mode"))
 			onHeap := uint64(max(used, 0))
 			if c.OffHeap() {
 				onHeap = 0
