@@ -167,8 +167,8 @@ type Search struct {
 	mayExclude []bool
 	// special[c]: the search takes an object of class c through
 	// successors. Its class may exclude fields (mayExclude), be a
-	// Reference's whose referent comes first, or be a thread's holding
-	// stack locals. Every other object's successors are its class object
+	// Reference's whose referent comes first (not followed without
+	// IncludeWeak), or be a thread's holding stack locals. Every other object's successors are its class object
 	// and its references: find reads those without a call, and without
 	// testing the object in two bitsets.
 	special []bool
@@ -215,9 +215,11 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 		s.hasLocals[th>>6] |= 1 << (uint(th) & 63)
 		s.special[g.ClassOf(th)] = true
 	}
-	for k, w := range g.ReferentBits() {
-		for ; w != 0; w &= w - 1 {
-			s.special[g.ClassOf(heap.ObjectIndex(k<<6+bits.TrailingZeros64(w)))] = true
+	if !opts.IncludeWeak { // (else a referent is a reference like any other)
+		for k, w := range g.ReferentBits() {
+			for ; w != 0; w &= w - 1 {
+				s.special[g.ClassOf(heap.ObjectIndex(k<<6+bits.TrailingZeros64(w)))] = true
+			}
 		}
 	}
 	return s
