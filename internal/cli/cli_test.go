@@ -110,6 +110,7 @@ func TestGolden(t *testing.T) {
 		"dominators-group-class.txt": {"dominators", spark, "--group-by", "class", "--top", "8"},
 		"paths-spark.txt":            {"paths", spark, "--class", "ExternalAppendOnlyMap"},
 		"paths-spark.json":           {"paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator", "--format", "json"},
+		"paths-spark.csv":            {"paths", spark, "--class", "ExternalAppendOnlyMap", "--format", "csv"},
 		"paths-regex.txt":            {"paths", spark, "--class", `^org\.apache\.spark\.storage\..*BlockId$`, "--regex"},
 		"inspect.txt":                {"inspect", spark, "0xfab1e388", "--limit", "5"},
 		"inspect-array.json":         {"inspect", spark, "0xfab5a9c0", "--limit", "4", "--format", "json"},
@@ -393,9 +394,12 @@ func TestPathsNestedAndKeeps(t *testing.T) {
 		if len(r.Paths) != 1 {
 			t.Fatalf("--max-paths %s: %d roots", maxPaths, len(r.Paths))
 		}
-		for _, c := range r.Paths[0].Children {
-			if c.Keeps {
-				kept = append(kept, c.ID)
+		// The walk nests: each step is the one child of the step above,
+		// as in the dominator tree.
+		for cs := r.Paths[0].Children; len(cs) > 0 && cs[0].Keeps; cs = cs[0].Children {
+			kept = append(kept, cs[0].ID)
+			if len(cs) != 1 && len(kept) > 1 {
+				t.Errorf("--max-paths %s: step %s of the walk has %d siblings", maxPaths, cs[0].ID, len(cs)-1)
 			}
 		}
 		return kept
@@ -604,6 +608,123 @@ func TestPathsLongRun(t *testing.T) {
 	if !regexp.MustCompile(`"id": "0x[0-9a-f]+",\s*"class": "com\.example\.Node",\s*"field": "next",\s*"objects": 1,\s*"retained_bytes": \d+,\s*"elided_references"`).MatchString(out) {
 		t.Errorf("json: the elided run's line is not its first object")
 	}
+}
+
+// paths --format csv is the JSON tree flattened: a row per node in
+// pre-order, whose depth is its nesting in the JSON and whose parent is the
+// node it is nested in, with the same fields. The SPARK-22713 fixture's
+// walk below each match (SpillableIterator → upstream → $outer → data)
+// is a chain, each step the parent of the next; a long run's line keeps its
+// count of references left out.
+func TestPathsCSV(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	rows := checkPathsCSV(t, "paths", spark, "--class", "ExternalAppendOnlyMap")
+	// The first of each field: the spilled map's walk comes first.
+	parentOf, idOf := map[string]string{}, map[string]string{}
+	for _, r := range rows {
+		if _, ok := idOf[r["field"]]; !ok {
+			parentOf[r["field"]], idOf[r["field"]] = r["parent"], r["id"]
+		}
+	}
+	for _, step := range [][2]string{{"readingIterator", "upstream"}, {"upstream", "$outer"}, {"$outer", "data"}} {
+		if parentOf[step[1]] != idOf[step[0]] {
+			t.Errorf("%s's parent is %s, want %s's object %s", step[1], parentOf[step[1]], step[0], idOf[step[0]])
+		}
+	}
+
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	target := w.Class("com/example/Target", obj, 0, nil, nil)
+	const n = 100
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	for i, id := range ids {
+		if i+1 < n {
+			w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{ids[i+1]})
+		} else {
+			w.Instance(id, target, nil, nil)
+		}
+	}
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	rows = checkPathsCSV(t, "paths", writeDump(t, w, "run.hprof"), "--class", "Target")
+	elided := 0
+	for _, r := range rows {
+		e, _ := strconv.Atoi(r["elided_references"])
+		elided += e
+	}
+	if elided == 0 || len(rows)+elided-1 != n {
+		t.Errorf("%d rows with %d references left out, want %d objects in all", len(rows), elided, n)
+	}
+}
+
+// checkPathsCSV runs paths with --format json and csv, checks that the CSV
+// is the JSON's tree a row per node, and returns its rows by column.
+func checkPathsCSV(t *testing.T, args ...string) []map[string]string {
+	t.Helper()
+	out, errOut, code := run(t, append(args, "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("%v json: exit %d, %s", args, code, errOut)
+	}
+	type node struct {
+		ID       string `json:"id"`
+		Class    string `json:"class"`
+		Field    string `json:"field"`
+		Root     string `json:"root"`
+		Objects  int    `json:"objects"`
+		Retained uint64 `json:"retained_bytes"`
+		Match    bool   `json:"match"`
+		Keeps    bool   `json:"dominated"`
+		Elided   int    `json:"elided_references"`
+		Children []node `json:"children"`
+	}
+	var r struct{ Paths []node }
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	var flatten func(ns []node, depth int, parent string)
+	flatten = func(ns []node, depth int, parent string) {
+		for _, n := range ns {
+			objects := strconv.Itoa(n.Objects)
+			if n.Keeps {
+				objects = ""
+			}
+			want = append(want, []string{strconv.Itoa(depth), parent, n.ID, n.Class, n.Field, n.Root, objects,
+				strconv.FormatUint(n.Retained, 10), strconv.FormatBool(n.Match), strconv.FormatBool(n.Keeps), strconv.Itoa(n.Elided)})
+			flatten(n.Children, depth+1, n.ID)
+		}
+	}
+	flatten(r.Paths, 0, "")
+	out, errOut, code = run(t, append(args, "--format", "csv")...)
+	if code != 0 {
+		t.Fatalf("%v csv: exit %d, %s", args, code, errOut)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := []string{"depth", "parent", "id", "class", "field", "root", "objects", "retained_bytes", "match", "dominated", "elided_references"}
+	if len(recs) == 0 || !slices.Equal(recs[0], head) {
+		t.Fatalf("csv header %v, want %v", recs[:min(1, len(recs))], head)
+	}
+	if len(want) == 0 || len(recs)-1 != len(want) {
+		t.Fatalf("%d csv rows, want %d (the JSON's nodes)", len(recs)-1, len(want))
+	}
+	var rows []map[string]string
+	for i, rec := range recs[1:] {
+		if !slices.Equal(rec, want[i]) {
+			t.Errorf("csv row %d: %q, want %q", i+1, rec, want[i])
+		}
+		m := map[string]string{}
+		for j, k := range head {
+			m[k] = rec[j]
+		}
+		rows = append(rows, m)
+	}
+	return rows
 }
 
 // stepLine prints a path's or a chain's elided middle as one line, and a

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -67,7 +68,7 @@ Without DUMP, the only .hprof/.hprof.gz in the folder is used, or else the
 dump analysed last from this folder.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
+			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {
 				return err
 			}
@@ -161,7 +162,7 @@ dump analysed last from this folder.`,
 	f.IntVar(&o.maxPaths, "max-paths", 20, "show the paths to the N matching objects that retain the most (0 = all); counts and sizes cover all")
 	f.BoolVar(&o.includeWeak, "include-weak", false, "follow Reference.referent and Finalizer.unfinalized too")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "do not follow this field: Class:field (repeatable)")
-	f.StringVar(&o.format, "format", "table", "table or json")
+	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; csv is a line per node, with its depth and parent; both carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
 	return cmd
@@ -380,8 +381,11 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	}
 	report.Shown, report.OnPaths = shown, onPaths
 	trimKeeps(report.Paths)
-	if format == render.JSON {
+	switch format {
+	case render.JSON:
 		return render.WriteJSON(s.Out, report)
+	case render.CSV:
+		return pathsCSV(report).Write(s.Out, format)
 	}
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "Path from GC roots", Key: "path"}, {Title: "Object", Key: "id"},
@@ -433,6 +437,35 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	return nil
 }
 
+// pathsCSV flattens the tree as the table prints it, a row per line
+// (pre-order), with the JSON's fields: depth and parent (the line above
+// it in the tree, "" for a root) give the tree back. The summary line is
+// left out, as from the other commands' CSV; JSON has its counts.
+func pathsCSV(report *pathsReport) *render.Grid {
+	grid := &render.Grid{Columns: []render.Column{
+		{Key: "depth", Kind: render.Count}, {Key: "parent"}, {Key: "id"}, {Key: "class"},
+		{Key: "field"}, {Key: "root"}, {Key: "objects", Kind: render.Count},
+		{Key: "retained_bytes", Kind: render.Bytes}, {Key: "match"}, {Key: "dominated"},
+		{Key: "elided_references", Kind: render.Count},
+	}}
+	var walk func(p *pathNode, parent string)
+	walk = func(p *pathNode, parent string) {
+		objects := any(p.Objects)
+		if p.Keeps {
+			objects = "" // below a match: no count of matches, as in the table
+		}
+		grid.Rows = append(grid.Rows, []any{p.depth, parent, p.ID, p.Class, p.Label, p.Root,
+			objects, p.Retained, strconv.FormatBool(p.Match), strconv.FormatBool(p.Keeps), p.Elided})
+		for _, c := range p.Children {
+			walk(c, p.ID)
+		}
+	}
+	for _, p := range report.Paths {
+		walk(p, "")
+	}
+	return grid
+}
+
 // searchedThrough says which references the search left out, for the
 // matching objects it did not reach: with --include-weak it followed
 // weak ones too, and --exclude's fields it never follows.
@@ -475,16 +508,19 @@ func trimKeeps(roots []*pathNode) {
 	var trim func(ps []*pathNode)
 	trim = func(ps []*pathNode) {
 		for _, p := range ps {
-			// The walk is the run of Keeps children before the paths'.
-			cut, end := -1, 0
-			for end < len(p.Children) && p.Children[end].Keeps {
-				if cut < 0 && printed[p.Children[end].ID] {
-					cut = end
+			// A walk is a chain of Keeps nodes, each the one child of the
+			// one above, and its head is the match's first child.
+			if len(p.Children) > 0 && p.Children[0].Keeps && !p.Keeps {
+				if printed[p.Children[0].ID] {
+					p.Children = p.Children[1:]
+				} else {
+					for q := p.Children[0]; len(q.Children) > 0; q = q.Children[0] {
+						if printed[q.Children[0].ID] {
+							q.Children = nil
+							break
+						}
+					}
 				}
-				end++
-			}
-			if cut >= 0 {
-				p.Children = append(p.Children[:cut:cut], p.Children[end:]...)
 			}
 			trim(p.Children)
 		}
@@ -498,7 +534,8 @@ func trimKeeps(roots []*pathNode) {
 // parent's), and it is looked for among the objects x refers to directly,
 // which needs no table of all dominator-tree children; a child x reaches
 // only through others ends the walk early, and so does one of x's class.
-// (trimKeeps then cuts the walk where it meets an object the paths print.)
+// It returns the walk's head, the rest chained below it; trimKeeps then
+// cuts the walk where it meets an object the paths print.
 func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	if o.trim != nil {
@@ -529,5 +566,10 @@ func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectInd
 		x = c
 		depth++
 	}
-	return out
+	// A chain, as the dominator tree has it: each step the child of the
+	// one above (JSON nests it so; the table indents it by depth).
+	for i := 1; i < len(out); i++ {
+		out[i-1].Children = []*pathNode{out[i]}
+	}
+	return out[:min(len(out), 1)]
 }
