@@ -391,8 +391,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		{Title: "Path from GC roots", Key: "path"}, {Title: "Object", Key: "id"},
 		{Title: "Objects", Key: "objects", Kind: render.Count}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
 	}}
-	var walk func(p *pathNode)
-	walk = func(p *pathNode) {
+	report.eachLine(func(p *pathNode, _ string) {
 		text := p.Class
 		switch {
 		case p.Elided > 0:
@@ -407,18 +406,8 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		if p.Match {
 			text += "  ◀"
 		}
-		objects := any(p.Objects)
-		if p.Keeps {
-			objects = ""
-		}
-		grid.Rows = append(grid.Rows, []any{render.Indent(p.depth) + text, p.ID, objects, p.Retained})
-		for _, c := range p.Children {
-			walk(c)
-		}
-	}
-	for _, p := range report.Paths {
-		walk(p)
-	}
+		grid.Rows = append(grid.Rows, []any{render.Indent(p.depth) + text, p.ID, p.objectsCell(), p.Retained})
+	})
 	if err := grid.Write(s.Out, format); err != nil {
 		return err
 	}
@@ -448,22 +437,36 @@ func pathsCSV(report *pathsReport) *render.Grid {
 		{Key: "retained_bytes", Kind: render.Bytes}, {Key: "match"}, {Key: "dominated"},
 		{Key: "elided_references", Kind: render.Count},
 	}}
+	report.eachLine(func(p *pathNode, parent string) {
+		grid.Rows = append(grid.Rows, []any{p.depth, parent, p.ID, p.Class, p.Label, p.Root,
+			p.objectsCell(), p.Retained, strconv.FormatBool(p.Match), strconv.FormatBool(p.Keeps), p.Elided})
+	})
+	return grid
+}
+
+// eachLine calls line for every line of the tree in print order
+// (pre-order), with the id of the line above it in the tree ("" for a
+// root).
+func (r *pathsReport) eachLine(line func(p *pathNode, parent string)) {
 	var walk func(p *pathNode, parent string)
 	walk = func(p *pathNode, parent string) {
-		objects := any(p.Objects)
-		if p.Keeps {
-			objects = "" // below a match: no count of matches, as in the table
-		}
-		grid.Rows = append(grid.Rows, []any{p.depth, parent, p.ID, p.Class, p.Label, p.Root,
-			objects, p.Retained, strconv.FormatBool(p.Match), strconv.FormatBool(p.Keeps), p.Elided})
+		line(p, parent)
 		for _, c := range p.Children {
 			walk(c, p.ID)
 		}
 	}
-	for _, p := range report.Paths {
+	for _, p := range r.Paths {
 		walk(p, "")
 	}
-	return grid
+}
+
+// objectsCell is a line's count of the matches it leads to, left empty
+// on the walk below a match (to where its memory sits), which counts none.
+func (p *pathNode) objectsCell() any {
+	if p.Keeps {
+		return ""
+	}
+	return p.Objects
 }
 
 // searchedThrough says which references the search left out, for the
