@@ -571,26 +571,8 @@ func TestDominatorsDeepTree(t *testing.T) {
 // 40,000-long list wrote 800 MB (quadratic), ran out of memory, and its
 // JSON nested too deep to read back.
 func TestPathsLongRun(t *testing.T) {
-	w := hproftest.New(8, "")
-	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
-	target := w.Class("com/example/Target", obj, 0, nil, nil)
 	const n = 5000
-	ids := make([]uint64, n)
-	for i := range ids {
-		ids[i] = w.NewID()
-	}
-	end := w.NewID()
-	for i, id := range ids {
-		next := end
-		if i+1 < n {
-			next = ids[i+1]
-		}
-		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
-	}
-	w.Instance(end, target, nil, nil)
-	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-	dump := writeDump(t, w, "run.hprof")
+	dump := listDump(t, n)
 	out, errOut, code := run(t, "paths", dump, "--class", "Target")
 	want := fmt.Sprintf("… %s more references (the first: next com.example.Node)", commas(n-2*leaks.StepEnds+1))
 	if code != 0 || !strings.Contains(out, want) || strings.Count(out, "\n") > 2*leaks.StepEnds+10 || !strings.Contains(out, "com.example.Target  ◀") {
@@ -632,32 +614,41 @@ func TestPathsCSV(t *testing.T) {
 		}
 	}
 
-	w := hproftest.New(8, "")
-	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
-	target := w.Class("com/example/Target", obj, 0, nil, nil)
-	const n = 100
-	ids := make([]uint64, n)
-	for i := range ids {
-		ids[i] = w.NewID()
-	}
-	for i, id := range ids {
-		if i+1 < n {
-			w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{ids[i+1]})
-		} else {
-			w.Instance(id, target, nil, nil)
-		}
-	}
-	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-	rows = checkPathsCSV(t, "paths", writeDump(t, w, "run.hprof"), "--class", "Target")
+	const n = 99 // nodes, and the target after them
+	rows = checkPathsCSV(t, "paths", listDump(t, n), "--class", "Target")
 	elided := 0
 	for _, r := range rows {
 		e, _ := strconv.Atoi(r["elided_references"])
 		elided += e
 	}
-	if elided == 0 || len(rows)+elided-1 != n {
-		t.Errorf("%d rows with %d references left out, want %d objects in all", len(rows), elided, n)
+	if elided == 0 || len(rows)+elided-1 != n+1 {
+		t.Errorf("%d rows with %d references left out, want %d objects in all", len(rows), elided, n+1)
 	}
+}
+
+// listDump writes a linked list of n com.example.Node objects, rooted at
+// its head, whose last next is a com.example.Target.
+func listDump(t *testing.T, n int) string {
+	t.Helper()
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	target := w.Class("com/example/Target", obj, 0, nil, nil)
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	end := w.NewID()
+	for i, id := range ids {
+		next := end
+		if i+1 < n {
+			next = ids[i+1]
+		}
+		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
+	}
+	w.Instance(end, target, nil, nil)
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	return writeDump(t, w, "run.hprof")
 }
 
 // checkPathsCSV runs paths with --format json and csv, checks that the CSV
