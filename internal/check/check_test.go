@@ -849,28 +849,20 @@ func TestParseLimit(t *testing.T) {
 func consumersHeap(t *testing.T, withMode bool) (g *heap.Graph, ids []uint64) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
-	enum := w.Class("java/lang/Enum", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
-	mode := w.Class("org/apache/spark/memory/MemoryMode", enum, 0, nil, nil)
+	str := w.StringClass(obj)
+	mode := w.Class("org/apache/spark/memory/MemoryMode", w.EnumClass(obj), 0, nil, nil)
 	fields := []hproftest.Field{{Name: "used", Type: hprof.TypeLong}, {Name: "data", Type: hprof.TypeObject}}
 	if withMode {
 		fields = append(fields, hproftest.Field{Name: "mode", Type: hprof.TypeObject})
 	}
 	consumer := w.Class("org/apache/spark/memory/MemoryConsumer", obj, 0, nil, fields)
-	text := func(s string) uint64 {
-		chars, id := w.NewID(), w.NewID()
-		w.PrimArray(chars, hprof.TypeByte, len(s), []byte(s))
-		w.Instance(id, str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, []uint64{chars, 0})
-		return id
-	}
 	constant := func(name string, ordinal uint64) uint64 {
-		id := w.NewID()
-		w.Instance(id, mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, []uint64{text(name), ordinal})
+		id := w.Constant(mode, w.String(str, name), ordinal)
 		w.Root(hprof.SubRootStickyClass, id, 0, 0) // held by its class, not by the consumers
 		return id
 	}
 	onHeap, offHeap := constant("ON_HEAP", 0), constant("OFF_HEAP", 1)
-	for _, c := range []struct{ mode, used uint64 }{{onHeap, 3 << 20}, {offHeap, 64 << 20}, {text("OFF_HEAP"), 1 << 10}} {
+	for _, c := range []struct{ mode, used uint64 }{{onHeap, 3 << 20}, {offHeap, 64 << 20}, {w.String(str, "OFF_HEAP"), 1 << 10}} {
 		data, x := w.NewID(), w.NewID()
 		w.PrimArray(data, hprof.TypeByte, 2<<20, nil)
 		types, values := []hprof.BasicType{hprof.TypeLong, hprof.TypeObject}, []uint64{c.used, data}

@@ -178,19 +178,11 @@ func TestStringValue(t *testing.T) {
 func TestConstantName(t *testing.T) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
-	enum := w.Class("java/lang/Enum", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
-	mode := w.Class("org/apache/spark/memory/MemoryMode", enum, 0, nil, nil)
+	str := w.StringClass(obj)
+	mode := w.Class("org/apache/spark/memory/MemoryMode", w.EnumClass(obj), 0, nil, nil)
 	thread := w.Class("java/lang/Thread", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}})
-	text := func(s string) uint64 {
-		chars, id := w.NewID(), w.NewID()
-		w.PrimArray(chars, hprof.TypeByte, len(s), []byte(s))
-		w.Instance(id, str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, []uint64{chars, 0})
-		return id
-	}
-	s, c, th := text("ON_HEAP"), w.NewID(), w.NewID()
-	w.Instance(c, mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, []uint64{text("OFF_HEAP"), 1})
-	w.Instance(th, thread, []hprof.BasicType{hprof.TypeObject}, []uint64{text("main")})
+	s, c, th := w.String(str, "ON_HEAP"), w.Constant(mode, w.String(str, "OFF_HEAP"), 1), w.NewID()
+	w.Instance(th, thread, []hprof.BasicType{hprof.TypeObject}, []uint64{w.String(str, "main")})
 	g := buildBytes(t, w.Bytes(), Options{})
 	for _, want := range []struct {
 		id   uint64

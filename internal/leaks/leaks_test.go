@@ -355,9 +355,8 @@ func TestSparkOffHeap(t *testing.T) {
 	const onHeap, offHeap = 3 << 20, 64 << 20
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	str := w.Class("java/lang/String", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
-	enum := w.Class("java/lang/Enum", obj, 0, nil, []hproftest.Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
-	mode := w.Class("org/apache/spark/memory/MemoryMode", enum, 0, nil, nil)
+	str := w.StringClass(obj)
+	mode := w.Class("org/apache/spark/memory/MemoryMode", w.EnumClass(obj), 0, nil, nil)
 	long := w.Class("java/lang/Long", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeLong}})
 	node := w.Class("java/util/HashMap$Node", obj, 0, nil, []hproftest.Field{{Name: "key", Type: hprof.TypeObject}, {Name: "value", Type: hprof.TypeObject}, {Name: "next", Type: hprof.TypeObject}})
 	hashMap := w.Class("java/util/HashMap", obj, 0, nil, []hproftest.Field{{Name: "table", Type: hprof.TypeObject}})
@@ -375,11 +374,7 @@ func TestSparkOffHeap(t *testing.T) {
 		w.Instance(id, class, types, values)
 		return id
 	}
-	modeOf := func(name string, ordinal uint64) uint64 {
-		chars := w.NewID()
-		w.PrimArray(chars, hprof.TypeByte, len(name), []byte(name))
-		return newObj(mode, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, newObj(str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, chars, 0), ordinal)
-	}
+	modeOf := func(name string, ordinal uint64) uint64 { return w.Constant(mode, w.String(str, name), ordinal) }
 	nodeTypes := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}
 	// hash is a HashMap of one entry.
 	hash := func(k, v uint64) uint64 {

@@ -252,3 +252,34 @@ func (w *Writer) RandomArrays(r *rand.Rand, n, maxRefs int) []uint64 {
 	}
 	return ids
 }
+
+// StringClass writes java.lang.String, a subclass of super, laid out as
+// JDK 9 and later lay it out (value, a byte[], then coder), and returns
+// its id.
+func (w *Writer) StringClass(super uint64) uint64 {
+	return w.Class("java/lang/String", super, 0, nil, []Field{{Name: "value", Type: hprof.TypeObject}, {Name: "coder", Type: hprof.TypeByte}})
+}
+
+// String writes a String of s in Latin-1 (coder 0), of class str
+// (StringClass's), and returns its id.
+func (w *Writer) String(str uint64, s string) uint64 {
+	chars, id := w.NewID(), w.NewID()
+	w.PrimArray(chars, hprof.TypeByte, len(s), []byte(s))
+	w.Instance(id, str, []hprof.BasicType{hprof.TypeObject, hprof.TypeByte}, []uint64{chars, 0})
+	return id
+}
+
+// EnumClass writes java.lang.Enum (name, a String, then ordinal), a
+// subclass of super, and returns its id.
+func (w *Writer) EnumClass(super uint64) uint64 {
+	return w.Class("java/lang/Enum", super, 0, nil, []Field{{Name: "name", Type: hprof.TypeObject}, {Name: "ordinal", Type: hprof.TypeInt}})
+}
+
+// Constant writes a constant of enum class c (a subclass of EnumClass's
+// that declares no fields) whose name is the String name, and returns its
+// id.
+func (w *Writer) Constant(c, name, ordinal uint64) uint64 {
+	id := w.NewID()
+	w.Instance(id, c, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, []uint64{name, ordinal})
+	return id
+}
