@@ -168,9 +168,10 @@ type Search struct {
 	// special[c]: the search takes an object of class c through
 	// successors. Its class may exclude fields (mayExclude), be a
 	// Reference's whose referent comes first (not followed without
-	// IncludeWeak), or be a thread's holding stack locals. Every other object's successors are its class object
-	// and its references: find reads those without a call, and without
-	// testing the object in two bitsets.
+	// IncludeWeak), or be a thread's holding stack locals. Every other
+	// object's successors are its class object and its references: find
+	// reads those without a call, and without testing the object in two
+	// bitsets.
 	special []bool
 	opts    Options
 	// partial: the search stopped once it had reached its targets
