@@ -86,6 +86,19 @@ func randomArrayHeap(t *testing.T, r *rand.Rand, n int) *heap.Graph {
 	return heaptest.Build(t, w.Bytes())
 }
 
+// randomRootedArrayHeap is randomArrayHeap with a class a GC root (System
+// Class), as the JDK's classes are in a HotSpot dump: the array class, or
+// only its superclass java.lang.Object, as for HotSpot's array classes.
+func randomRootedArrayHeap(t *testing.T, r *rand.Rand, n int) *heap.Graph {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	arr := w.Class("[Ljava/lang/Object;", obj, 0, nil, nil)
+	ids := w.RandomArraysOf(arr, r, n, 3)
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	w.Root(hprof.SubRootStickyClass, []uint64{arr, obj}[r.IntN(2)], 0, 0)
+	return heaptest.Build(t, w.Bytes())
+}
+
 // TestStaticAndInheritedExcluded: a static field is left out on the class
 // object that holds it (Finalizer.unfinalized by default, another static
 // by --exclude), and an excluded field of a superclass on its subclass's
@@ -859,17 +872,29 @@ func TestSumNestedOnCores(t *testing.T) {
 // It is never saved as the whole search.
 func TestFindTargets(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 21))
+	skipped := 0
 	for iter := 0; iter < 300; iter++ {
-		g := randomArrayHeap(t, r, 2+r.IntN(60))
+		var g *heap.Graph
+		if iter%2 == 0 {
+			g = randomArrayHeap(t, r, 2+r.IntN(60))
+		} else { // the array class a GC root: empty arrays need no search
+			g = randomRootedArrayHeap(t, r, 2+r.IntN(60))
+		}
 		whole := Find(g, Options{})
 		var targets []heap.ObjectIndex
 		for k := r.IntN(4); k >= 0; k-- { // some twice, some unreached
 			targets = append(targets, heap.ObjectIndex(r.IntN(g.NumObjects())))
 		}
 		s := FindTargets(g, Options{}, targets)
+		// A target no root reaches: the search runs to its end, and what
+		// it leaves unreached, it skipped.
+		runs := slices.ContainsFunc(targets, func(x heap.ObjectIndex) bool { return !whole.Reached(x) })
 		for o := range s.parent {
 			if s.parent[o] != unreached && s.parent[o] != whole.parent[o] {
 				t.Fatalf("heap %d: object %d has parent %d, the whole search gives %d", iter, o, s.parent[o], whole.parent[o])
+			}
+			if s.parent[o] == unreached && whole.parent[o] != unreached && runs {
+				skipped++
 			}
 		}
 		for _, x := range targets {
@@ -877,6 +902,10 @@ func TestFindTargets(t *testing.T) {
 				t.Fatalf("heap %d: target %d: path %v, the whole search's %v", iter, x, s.Path(x), whole.Path(x))
 			}
 		}
+	}
+
+	if skipped == 0 {
+		t.Error("no search skipped an object")
 	}
 
 	// A chain of 1,000 arrays from one root: the third is found after

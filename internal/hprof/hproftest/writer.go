@@ -238,7 +238,11 @@ func (w *Writer) ObjectArrayClass() uint64 {
 // references to arrays picked at random among them, and returns their
 // ids: a random heap for checking an algorithm against a naive one.
 func (w *Writer) RandomArrays(r *rand.Rand, n, maxRefs int) []uint64 {
-	arr := w.ObjectArrayClass()
+	return w.RandomArraysOf(w.ObjectArrayClass(), r, n, maxRefs)
+}
+
+// RandomArraysOf is RandomArrays with arrays of class arr.
+func (w *Writer) RandomArraysOf(arr uint64, r *rand.Rand, n, maxRefs int) []uint64 {
 	ids := make([]uint64, n)
 	for i := range ids {
 		ids[i] = w.NewID()
