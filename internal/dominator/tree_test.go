@@ -181,13 +181,22 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 			if sum != want {
 				t.Fatalf("heap %d: Subtree(%d) sums %d, want %d", iter, d, sum, want)
 			}
-			// Without what one object dominates, when d dominates it.
-			skip := heap.ObjectIndex(r.IntN(m))
-			visited := map[heap.ObjectIndex]bool{}
-			tr.SubtreeSkipping(heap.ObjectIndex(d), skip, func(x heap.ObjectIndex) { visited[x] = true })
+			// PlaceBelow d and two other objects: the label of the
+			// nearest of them that dominates an object.
+			tops := slices.Compact([]heap.ObjectIndex{heap.ObjectIndex(d), heap.ObjectIndex(r.IntN(m)), heap.ObjectIndex(r.IntN(m))})
+			labels := []uint8{7, 8, 9}
+			place := tr.PlaceBelow(tops, labels)
 			for x := 0; x < m; x++ {
-				if w := doms[x][d] && !(doms[x][skip] && doms[skip][d]); visited[heap.ObjectIndex(x)] != w {
-					t.Fatalf("heap %d: SubtreeSkipping(%d, %d) visits %d: %v, want %v", iter, d, skip, x, !w, w)
+				want := BelowNone
+				nearest := -1
+				for i, top := range tops {
+					if doms[x][top] && (nearest < 0 || doms[top][tops[nearest]]) {
+						nearest = i
+						want = BelowTop + labels[i]
+					}
+				}
+				if place[x] != want {
+					t.Fatalf("heap %d: PlaceBelow(%v) places %d at %d, want %d", iter, tops, x, place[x], want)
 				}
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/index"
 )
 
 // openDump opens the dump at path and reads its catalog.
@@ -461,6 +462,56 @@ func TestShallowTotal(t *testing.T) {
 			for i, e := range evicted {
 				if e != 1 {
 					t.Fatalf("%d objects, %d shares: size %d evicted %d times", n, k, i, e)
+				}
+			}
+		}
+	}
+}
+
+// TestClassTotals: the count and bytes by group and class, on 1 to 3
+// shares and across block ends, against a sum object by object; each class
+// and size evicted exactly once behind the scan.
+func TestClassTotals(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	for _, n := range []int{0, 1, 1000, ScanBlock + 7, 2*ScanBlock + 3} {
+		g := &Graph{Classes: make([]Class, 5), class: make([]ClassIndex, n), size: make([]uint32, n)}
+		place := make([]uint8, n)
+		const first, groups = 2, 3
+		wantCount := [groups][5]int64{}
+		wantBytes := [groups][5]uint64{}
+		for i := range n {
+			g.class[i], g.size[i], place[i] = ClassIndex(r.IntN(5)), uint32(r.IntN(9)), uint8(r.IntN(first+groups+2))
+			if p := int(place[i]) - first; p >= 0 && p < groups {
+				wantCount[p][g.class[i]]++
+				wantBytes[p][g.class[i]] += uint64(g.size[i]) << 3
+			}
+		}
+		for _, k := range []int{1, 2, 3} {
+			evicted := [2][]int32{make([]int32, n), make([]int32, n)} // class, size
+			var mu sync.Mutex
+			g.evict = func(b []byte) {
+				mu.Lock()
+				defer mu.Unlock()
+				at := uintptr(unsafe.Pointer(&b[0]))
+				for a, arr := range [2][]byte{index.AsBytes(g.class), index.AsBytes(g.size)} {
+					if lo := uintptr(unsafe.Pointer(&arr[0])); at >= lo && at < lo+uintptr(len(arr)) {
+						for i := range len(b) / 4 {
+							evicted[a][int(at-lo)/4+i]++
+						}
+					}
+				}
+			}
+			count, bytes := g.classTotals(place, first, groups, k)
+			for p := range groups {
+				if !slices.Equal(count[p], wantCount[p][:]) || !slices.Equal(bytes[p], wantBytes[p][:]) {
+					t.Fatalf("%d objects, %d shares, group %d: %v objects, %v bytes; want %v, %v", n, k, p, count[p], bytes[p], wantCount[p], wantBytes[p])
+				}
+			}
+			for a, name := range []string{"class", "size"} {
+				for i, e := range evicted[a] {
+					if e != 1 {
+						t.Fatalf("%d objects, %d shares: %s %d evicted %d times", n, k, name, i, e)
+					}
 				}
 			}
 		}
