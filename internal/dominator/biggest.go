@@ -2,6 +2,7 @@ package dominator
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
@@ -110,4 +111,47 @@ func (t *Tree) keepBest(list []heap.ObjectIndex, c heap.ObjectIndex, k int) []he
 		list[i], list[i-1] = list[i-1], list[i]
 	}
 	return list
+}
+
+// BiggestChildrenOver returns, for each object with a child that retains
+// least bytes or more, its biggest such child (first in Children's order),
+// from one scan of the retained sizes on all cores. So an object's biggest
+// child is there whenever that child retains least bytes or more: for a
+// chain of biggest children down from an object that retains much
+// (suspects' accumulation chains), where the children table costs a pass
+// over every object, 8 bytes each, and BiggestChildren a scan a step. It
+// reports false, and nil, when more than limit objects retain that much.
+func (t *Tree) BiggestChildrenOver(least uint64, limit int) (map[heap.ObjectIndex]heap.ObjectIndex, bool) {
+	n := len(t.idom)
+	shares := par.Shares(n, 0)
+	found := make([][]heap.ObjectIndex, shares)
+	var many atomic.Int64
+	retained := t.RetainedReader()
+	par.InShares(n, shares, func(s, lo, hi int) {
+		for from := lo; from < hi && many.Load() <= int64(limit); from += heap.ScanBlock {
+			to := min(from+heap.ScanBlock, hi)
+			k := len(found[s])
+			for o := from; o < to; o++ {
+				if retained(heap.ObjectIndex(o)) >= least {
+					found[s] = append(found[s], heap.ObjectIndex(o))
+				}
+			}
+			many.Add(int64(len(found[s]) - k))
+			t.DropRetained(heap.ObjectIndex(from), heap.ObjectIndex(to))
+		}
+	})
+	if many.Load() > int64(limit) {
+		return nil, false
+	}
+	out := map[heap.ObjectIndex]heap.ObjectIndex{}
+	for _, f := range found {
+		for _, o := range f {
+			if d := t.Idom(o); d >= 0 {
+				if b, ok := out[heap.ObjectIndex(d)]; !ok || t.order(o, b) < 0 {
+					out[heap.ObjectIndex(d)] = o
+				}
+			}
+		}
+	}
+	return out, true
 }

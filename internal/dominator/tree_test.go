@@ -155,6 +155,29 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 		if got := tr.GroupRetainedFrom(tr.ClassRetained, groupOf, groups); !slices.Equal(got, wantGroup) {
 			t.Fatalf("heap %d: GroupRetainedFrom = %v, want %v", iter, got, wantGroup)
 		}
+		// The biggest children over a size: those of Children's first
+		// children that retain it, and false over a limit.
+		least := max(1, tr.Retained(heap.ObjectIndex(r.IntN(m))))
+		over := 0
+		for x := 0; x < m; x++ {
+			if tr.Retained(heap.ObjectIndex(x)) >= least {
+				over++
+			}
+		}
+		if _, ok := tr.BiggestChildrenOver(least, over-1); ok {
+			t.Fatalf("heap %d: BiggestChildrenOver(%d, %d) took %d objects", iter, least, over-1, over)
+		}
+		heavy, ok := tr.BiggestChildrenOver(least, over)
+		if !ok {
+			t.Fatalf("heap %d: BiggestChildrenOver(%d, %d) refused", iter, least, over)
+		}
+		for d := 0; d < m; d++ {
+			kids := tr.Children(heap.ObjectIndex(d))
+			b, has := heavy[heap.ObjectIndex(d)]
+			if want := len(kids) > 0 && tr.Retained(kids[0]) >= least; has != want || has && b != kids[0] {
+				t.Fatalf("heap %d: BiggestChildrenOver(%d) gives %d (%v) for %d, children %v", iter, least, b, has, d, kids)
+			}
+		}
 		for d := 0; d < m; d++ {
 			var want uint64
 			for x := 0; x < m; x++ {

@@ -294,3 +294,55 @@ func TestSuspectsLoaders(t *testing.T) {
 		t.Errorf("suspects %+v: want Cache from each loader and Single from none", sps)
 	}
 }
+
+// TestChainsAsChildren: the biggest children that accumulation chains
+// take, from the objects retaining much and from the children table
+// further down, are Children's first wherever a chain goes on (they keep
+// AccumulationRatio), down from every top-level object of the fixtures
+// that retains 1% or 10% of the heap.
+func TestChainsAsChildren(t *testing.T) {
+	for _, dump := range []string{"Spark22713.hprof", "Basic.hprof", "JobServer.hprof", "Netty.hprof"} {
+		a := fixture(t, dump)
+		steps := 0
+		var taken [][2]heap.ObjectIndex // the chains' steps: object, biggest child
+		for _, percent := range []uint64{1, 10} {
+			min := a.t.ReachableBytes * percent / 100
+			ch := newChains(a.t, min)
+			for _, cur := range a.t.Children(heap.None) {
+				if a.t.Retained(cur) < min {
+					break // (biggest first)
+				}
+				for {
+					kids := a.t.Children(cur)
+					got := ch.biggestChild(cur)
+					if len(kids) == 0 || float64(a.t.Retained(kids[0])) < AccumulationRatio*float64(a.t.Retained(cur)) {
+						if got != heap.None && got != kids[0] {
+							t.Fatalf("%s: biggest child of %d: %d, want none or %d", dump, cur, got, kids[0])
+						}
+						break
+					}
+					if got != kids[0] {
+						t.Fatalf("%s: biggest child of %d: %d, want %d", dump, cur, got, kids[0])
+					}
+					taken = append(taken, [2]heap.ObjectIndex{cur, got})
+					cur = got
+					steps++
+				}
+			}
+			if ch.looked && ch.heavy == nil {
+				t.Fatalf("%s, %d%%: too many objects retain %d bytes", dump, percent, ch.least)
+			}
+		}
+		if steps == 0 {
+			t.Fatalf("%s: no chain has a step", dump)
+		}
+		// A step whose child retains a byte less than the objects kept
+		// apart: the child comes from the table.
+		for _, st := range taken[:min(len(taken), 5)] {
+			ch := &chains{t: a.t, least: a.t.Retained(st[1]) + 1}
+			if got := ch.biggestChild(st[0]); got != st[1] {
+				t.Fatalf("%s: biggest child of %d, objects over %d bytes apart: %d, want %d", dump, st[0], ch.least, got, st[1])
+			}
+		}
+	}
+}
