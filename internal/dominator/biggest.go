@@ -113,15 +113,14 @@ func (t *Tree) keepBest(list []heap.ObjectIndex, c heap.ObjectIndex, k int) []he
 	return list
 }
 
-// BiggestChildrenOver returns, for each object with a child that retains
-// least bytes or more, its biggest such child (first in Children's order),
-// from one scan of the retained sizes on all cores. So an object's biggest
-// child is there whenever that child retains least bytes or more: for a
-// chain of biggest children down from an object that retains much
-// (suspects' accumulation chains), where the children table costs a pass
-// over every object, 8 bytes each, and BiggestChildren a scan a step. It
+// ChildrenOver returns, for each object with children that retain least
+// bytes or more, those children in Children's order (the top level's
+// under heap.None), from one scan of the retained sizes on all cores: for
+// the big subtrees near the top of the tree (suspects' accumulation
+// chains, the report's treemap), where the children table costs a pass
+// over every object, 8 bytes each, and BiggestChildren a scan a level. It
 // reports false, and nil, when more than limit objects retain that much.
-func (t *Tree) BiggestChildrenOver(least uint64, limit int) (map[heap.ObjectIndex]heap.ObjectIndex, bool) {
+func (t *Tree) ChildrenOver(least uint64, limit int) (map[heap.ObjectIndex][]heap.ObjectIndex, bool) {
 	n := len(t.idom)
 	shares := par.Shares(n, 0)
 	found := make([][]heap.ObjectIndex, shares)
@@ -143,15 +142,38 @@ func (t *Tree) BiggestChildrenOver(least uint64, limit int) (map[heap.ObjectInde
 	if many.Load() > int64(limit) {
 		return nil, false
 	}
-	out := map[heap.ObjectIndex]heap.ObjectIndex{}
+	out := map[heap.ObjectIndex][]heap.ObjectIndex{}
 	for _, f := range found {
 		for _, o := range f {
-			if d := t.Idom(o); d >= 0 {
-				if b, ok := out[heap.ObjectIndex(d)]; !ok || t.order(o, b) < 0 {
-					out[heap.ObjectIndex(d)] = o
-				}
+			switch d := t.Idom(o); {
+			case d >= 0:
+				out[heap.ObjectIndex(d)] = append(out[heap.ObjectIndex(d)], o)
+			case d == TopLevel:
+				out[heap.None] = append(out[heap.None], o)
 			}
 		}
 	}
+	for _, c := range out {
+		t.SortByRetained(c)
+	}
 	return out, true
+}
+
+// EachChildOf calls visit for every object whose immediate dominator is
+// in parents (a bit per object; top for the top level), in object order
+// within each of parts shares of the objects, on all cores: visit gets
+// the share's number.
+func (t *Tree) EachChildOf(parents []uint64, top bool, parts int, visit func(part int, parent, child heap.ObjectIndex)) {
+	t.idomChecked.Check()
+	n := len(t.idom)
+	par.InShares(n, parts, func(s, lo, hi int) {
+		for o, d := range t.idom[lo:hi] {
+			switch {
+			case d >= 0 && parents[d>>6]&(1<<(uint(d)&63)) != 0:
+				visit(s, heap.ObjectIndex(d), heap.ObjectIndex(lo+o))
+			case d == TopLevel && top:
+				visit(s, heap.None, heap.ObjectIndex(lo+o))
+			}
+		}
+	})
 }

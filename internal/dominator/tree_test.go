@@ -3,6 +3,7 @@ package dominator
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -164,19 +165,50 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 				over++
 			}
 		}
-		if _, ok := tr.BiggestChildrenOver(least, over-1); ok {
-			t.Fatalf("heap %d: BiggestChildrenOver(%d, %d) took %d objects", iter, least, over-1, over)
+		if _, ok := tr.ChildrenOver(least, over-1); ok {
+			t.Fatalf("heap %d: ChildrenOver(%d, %d) took %d objects", iter, least, over-1, over)
 		}
-		heavy, ok := tr.BiggestChildrenOver(least, over)
+		big, ok := tr.ChildrenOver(least, over)
 		if !ok {
-			t.Fatalf("heap %d: BiggestChildrenOver(%d, %d) refused", iter, least, over)
+			t.Fatalf("heap %d: ChildrenOver(%d, %d) refused", iter, least, over)
 		}
-		for d := 0; d < m; d++ {
-			kids := tr.Children(heap.ObjectIndex(d))
-			b, has := heavy[heap.ObjectIndex(d)]
-			if want := len(kids) > 0 && tr.Retained(kids[0]) >= least; has != want || has && b != kids[0] {
-				t.Fatalf("heap %d: BiggestChildrenOver(%d) gives %d (%v) for %d, children %v", iter, least, b, has, d, kids)
+		for d := -1; d < m; d++ {
+			var want []heap.ObjectIndex
+			for _, c := range tr.Children(heap.ObjectIndex(d)) {
+				if tr.Retained(c) >= least {
+					want = append(want, c)
+				}
 			}
+			if got := big[heap.ObjectIndex(d)]; !slices.Equal(got, want) {
+				t.Fatalf("heap %d: ChildrenOver(%d) gives %v for %d, want %v", iter, least, got, d, want)
+			}
+		}
+		// The children of some objects and of the top level, each once.
+		parents := make([]uint64, (m+63)/64)
+		var picked []heap.ObjectIndex
+		for range 3 {
+			p := heap.ObjectIndex(r.IntN(m))
+			parents[p>>6] |= 1 << (uint(p) & 63)
+			picked = append(picked, p)
+		}
+		seen := map[[2]heap.ObjectIndex]int{}
+		var mu sync.Mutex
+		tr.EachChildOf(parents, true, 1+r.IntN(3), func(_ int, p, c heap.ObjectIndex) {
+			mu.Lock()
+			seen[[2]heap.ObjectIndex{p, c}]++
+			mu.Unlock()
+		})
+		want := 0
+		for _, p := range append(slices.Compact(slices.Sorted(slices.Values(picked))), heap.None) {
+			for _, c := range tr.Children(p) {
+				want++
+				if seen[[2]heap.ObjectIndex{p, c}] != 1 {
+					t.Fatalf("heap %d: EachChildOf visits %d under %d %d times", iter, c, p, seen[[2]heap.ObjectIndex{p, c}])
+				}
+			}
+		}
+		if len(seen) != want {
+			t.Fatalf("heap %d: EachChildOf visits %d pairs, want %d", iter, len(seen), want)
 		}
 		for d := 0; d < m; d++ {
 			var want uint64

@@ -198,8 +198,8 @@ const (
 type chains struct {
 	t      *dominator.Tree
 	least  uint64
-	heavy  map[heap.ObjectIndex]heap.ObjectIndex // nil: the table for all
-	looked bool                                  // heavy was looked for
+	heavy  map[heap.ObjectIndex][]heap.ObjectIndex // nil: the table for all
+	looked bool                                    // heavy was looked for
 }
 
 func newChains(t *dominator.Tree, min uint64) *chains {
@@ -211,14 +211,14 @@ func newChains(t *dominator.Tree, min uint64) *chains {
 // return heap.None or the biggest child when it does not.
 func (c *chains) biggestChild(cur heap.ObjectIndex) heap.ObjectIndex {
 	if !c.looked {
-		c.heavy, _ = c.t.BiggestChildrenOver(c.least, chainLimit)
+		c.heavy, _ = c.t.ChildrenOver(c.least, chainLimit)
 		c.looked = true
 	}
 	if c.heavy == nil || AccumulationRatio*float64(c.t.Retained(cur)) < float64(c.least) {
 		return c.t.BiggestChild(cur)
 	}
-	if b, ok := c.heavy[cur]; ok {
-		return b
+	if b := c.heavy[cur]; len(b) > 0 {
+		return b[0]
 	}
 	return heap.None
 }

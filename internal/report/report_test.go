@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -71,6 +72,13 @@ func TestBuildTree(t *testing.T) {
 	var page bytes.Buffer
 	if err := Write(&page, &Data{Title: "t", Tree: top, Loaders: nil, OffHeap: nil}); err != nil {
 		t.Fatalf("a report with nothing but the tree: %v", err)
+	}
+	// From the children table (more big objects than the scan takes),
+	// the same tree.
+	defer func(old int) { bigLimit = old }(bigLimit)
+	bigLimit = 0
+	if again := BuildTree(dominator.Compute(g, dominator.Options{})); !reflect.DeepEqual(again, top) {
+		t.Error("the tree from the children table differs from the scan's")
 	}
 }
 
