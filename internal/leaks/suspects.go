@@ -275,9 +275,9 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 // that JobServer.hprof's AppClassLoader retains, the second biggest class
 // of what it holds, were missing from its list.
 //
-// No root may dominate another, or what it retains is counted twice: a
-// class suspect's instances are top-level objects, so their retained sets
-// are apart, and walking each once visits every object of the union once.
+// One scan counts each object once, under the nearest of roots above it
+// (a class suspect's instances are top-level objects, whose retained sets
+// are apart anyway).
 func retainedClasses(g *heap.Graph, t *dominator.Tree, roots []heap.ObjectIndex, n int) []ClassShare {
 	count, shallow := g.ClassTotals(t.PlaceBelow(roots, make([]uint8, len(roots))), dominator.BelowTop, 1)
 	return classTally{count[0], shallow[0]}.top(g, n)

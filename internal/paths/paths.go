@@ -346,10 +346,11 @@ func (b *bfs) reach(w, from int32) {
 // references (arrays of primitives), then over the rest in object order,
 // each marked when all it refers to is marked by then (a String, whose
 // byte[] is; an Object[] of Strings that lie before it, as allocation
-// order often has them). On the bench dump it leaves
-// 10.3 M of the 30 M objects to search for the 3.75 M ArrayLists, and the
-// search took 1.36 against 2.11 s (BenchmarkFindTargets, medians of 5
-// alternating rounds; pairs -0.01 to -1.06 s).
+// order often has them). On the bench dump it leaves 10.3 M of the 30 M
+// objects to search for the 3.75 M ArrayLists, and the search took 1.36
+// against 2.11 s (BenchmarkFindTargets, medians of 5 alternating rounds;
+// pairs -0.01 to -1.06 s). paths --no-index is not quicker for it there:
+// ComputeBelow's side is the longer one.
 //
 // (A thread with stack locals is a GC root in every dump we know, and an
 // object of a special class follows fewer references, not more: the
