@@ -157,7 +157,7 @@ type Search struct {
 	locals        map[heap.ObjectIndex][]heap.LocalRoot
 	// hasLocals: bitset of the threads in locals, tested before the map
 	// is read, once per object searched.
-	hasLocals []uint64
+	hasLocals bitset.Set
 	// excluded[c]: field names of class c (instance, with inherited ones,
 	// or static) not followed; isExcluded[c] says whether there are any.
 	// mayExclude[c]: an object of class c may have fields not followed
@@ -210,10 +210,10 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 		s.mayExclude[g.ClassClass] = true
 	}
 	_, s.locals = g.RootSet()
-	s.hasLocals = make([]uint64, (g.NumObjects()+63)/64)
+	s.hasLocals = bitset.New(g.NumObjects())
 	s.special = slices.Clone(s.mayExclude)
 	for th := range s.locals {
-		s.hasLocals[th>>6] |= 1 << (uint(th) & 63)
+		s.hasLocals.Add(int32(th))
 		s.special[g.ClassOf(th)] = true
 	}
 	if !opts.IncludeWeak { // (else a referent is a reference like any other)
@@ -228,7 +228,7 @@ func newSearch(g *heap.Graph, opts Options) *Search {
 
 // threadLocals returns the locals of thread v's stack frames.
 func (s *Search) threadLocals(v heap.ObjectIndex) []heap.LocalRoot {
-	if s.hasLocals[v>>6]&(1<<(uint(v)&63)) == 0 {
+	if !s.hasLocals.Has(int32(v)) {
 		return nil
 	}
 	return s.locals[v]
@@ -279,7 +279,7 @@ func find(g *heap.Graph, opts Options, ts *targetSet) *Search {
 	// The search tests a bitset, not parent: at one bit per object it
 	// stays in cache, where parent, read at random once per edge, would
 	// not.
-	b := &bfs{parent: s.parent, seen: make([]uint64, (n+63)/64), queue: make([]int32, 0, n), targets: ts} // every object enters once
+	b := &bfs{parent: s.parent, seen: bitset.New(n), queue: make([]int32, 0, n), targets: ts} // every object enters once
 	for _, r := range roots {
 		b.reach(int32(r), rootParent)
 	}
@@ -317,13 +317,15 @@ func find(g *heap.Graph, opts Options, ts *targetSet) *Search {
 // bfs is Find's search state.
 type bfs struct {
 	parent  []int32
-	seen    []uint64
+	seen    bitset.Set
 	queue   []int32
 	targets *targetSet // nil: search all
 }
 
 // reach records w, unless already reached, as reached from from.
 func (b *bfs) reach(w, from int32) {
+	// (Written out: with the bitset's Has and Add, reach is over the
+	// inlining budget, and find calls it for every reference.)
 	if b.seen[w>>6]&(1<<(uint(w)&63)) == 0 {
 		b.seen[w>>6] |= 1 << (uint(w) & 63)
 		b.parent[w] = from
@@ -355,17 +357,17 @@ func (b *bfs) reach(w, from int32) {
 // (A thread with stack locals is a GC root in every dump we know, and an
 // object of a special class follows fewer references, not more: the
 // checks for both are a guard.)
-func (b *bfs) skipInert(special []bool, hasLocals []uint64, start []uint32, edges []heap.ObjectIndex, classes []heap.ClassIndex, classObject []int32) {
+func (b *bfs) skipInert(special []bool, hasLocals bitset.Set, start []uint32, edges []heap.ObjectIndex, classes []heap.ClassIndex, classObject []int32) {
 	for _, o := range classObject {
-		if o >= 0 && !b.has(o) && b.inert(o, hasLocals, start, edges, classes, classObject) {
-			b.seen[o>>6] |= 1 << (uint(o) & 63)
+		if o >= 0 && !b.seen.Has(o) && b.inert(o, hasLocals, start, edges, classes, classObject) {
+			b.seen.Add(o)
 		}
 	}
 	// plain[c]: the search follows every reference of c's objects, and
 	// their class object is seen.
 	plain := make([]bool, len(classObject))
 	for c, o := range classObject {
-		plain[c] = !special[c] && (o < 0 || b.has(o))
+		plain[c] = !special[c] && (o < 0 || b.seen.Has(o))
 	}
 	n := len(classes)
 	for k := range b.seen {
@@ -401,11 +403,11 @@ func (b *bfs) skipInert(special []bool, hasLocals []uint64, start []uint32, edge
 // target. (The search follows o's class object and its references, or
 // some of them where its class is special, and a thread's stack locals
 // too.)
-func (b *bfs) inert(o int32, hasLocals []uint64, start []uint32, edges []heap.ObjectIndex, classes []heap.ClassIndex, classObject []int32) bool {
-	if b.targets.is.Has(o) || hasLocals[o>>6]&(1<<(uint(o)&63)) != 0 {
+func (b *bfs) inert(o int32, hasLocals bitset.Set, start []uint32, edges []heap.ObjectIndex, classes []heap.ClassIndex, classObject []int32) bool {
+	if b.targets.is.Has(o) || hasLocals.Has(o) {
 		return false
 	}
-	if c := classObject[classes[o]]; c >= 0 && !b.has(c) {
+	if c := classObject[classes[o]]; c >= 0 && !b.seen.Has(c) {
 		return false
 	}
 	return b.allSeen(edges[start[o]:start[o+1]])
@@ -414,15 +416,12 @@ func (b *bfs) inert(o int32, hasLocals []uint64, start []uint32, edges []heap.Ob
 // allSeen reports whether every object of ws has been seen.
 func (b *bfs) allSeen(ws []heap.ObjectIndex) bool {
 	for _, w := range ws {
-		if !b.has(int32(w)) {
+		if !b.seen.Has(int32(w)) {
 			return false
 		}
 	}
 	return true
 }
-
-// has reports whether o has been seen.
-func (b *bfs) has(o int32) bool { return b.seen[o>>6]&(1<<(uint(o)&63)) != 0 }
 
 // done reports whether every target has been reached.
 func (b *bfs) done() bool { return b.targets != nil && b.targets.left == 0 }
