@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/par"
@@ -160,16 +161,16 @@ func (t *Tree) ChildrenOver(least uint64, limit int) (map[heap.ObjectIndex][]hea
 }
 
 // EachChildOf calls visit for every object whose immediate dominator is
-// in parents (a bit per object; top for the top level), in object order
+// in parents (top for the top level), in object order
 // within each of parts shares of the objects, on all cores: visit gets
 // the share's number.
-func (t *Tree) EachChildOf(parents []uint64, top bool, parts int, visit func(part int, parent, child heap.ObjectIndex)) {
+func (t *Tree) EachChildOf(parents bitset.Set, top bool, parts int, visit func(part int, parent, child heap.ObjectIndex)) {
 	t.idomChecked.Check()
 	n := len(t.idom)
 	par.InShares(n, parts, func(s, lo, hi int) {
 		for o, d := range t.idom[lo:hi] {
 			switch {
-			case d >= 0 && parents[d>>6]&(1<<(uint(d)&63)) != 0:
+			case d >= 0 && parents.Has(d):
 				visit(s, heap.ObjectIndex(d), heap.ObjectIndex(lo+o))
 			case d == TopLevel && top:
 				visit(s, heap.None, heap.ObjectIndex(lo+o))

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -184,11 +185,11 @@ func TestRetainedAgainstBruteForce(t *testing.T) {
 			}
 		}
 		// The children of some objects and of the top level, each once.
-		parents := make([]uint64, (m+63)/64)
+		parents := bitset.New(m)
 		var picked []heap.ObjectIndex
 		for range 3 {
 			p := heap.ObjectIndex(r.IntN(m))
-			parents[p>>6] |= 1 << (uint(p) & 63)
+			parents.Add(int32(p))
 			picked = append(picked, p)
 		}
 		seen := map[[2]heap.ObjectIndex]int{}

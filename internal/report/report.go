@@ -21,6 +21,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/leaks"
@@ -131,7 +132,7 @@ func BuildTree(t *dominator.Tree) *Node {
 		var out []*Node
 		for i, k := range bigOf(p) {
 			if i >= maxKids {
-				mine.add(g.ClassOf(k), t.Retained(k))
+				mine.add(g.ClassOf(k), 1, t.Retained(k))
 				continue
 			}
 			n := &Node{Name: g.ObjectLabel(k, true), Size: t.Retained(k), Package: g.Package(k), ID: fmt.Sprintf("0x%x", g.ID(k))}
@@ -187,12 +188,12 @@ type group struct {
 // classGroups are groups by class.
 type classGroups map[heap.ClassIndex]*group
 
-// add counts an object of class c retaining size bytes.
-func (gs classGroups) add(c heap.ClassIndex, size uint64) {
+// add counts n objects of class c retaining size bytes.
+func (gs classGroups) add(c heap.ClassIndex, n int64, size uint64) {
 	if gs[c] == nil {
 		gs[c] = &group{}
 	}
-	gs[c].n++
+	gs[c].n += n
 	gs[c].size += size
 }
 
@@ -209,42 +210,37 @@ func smallGroups(t *dominator.Tree, shown map[heap.ObjectIndex]bool, min uint64,
 		for p, gs := range out {
 			for _, k := range t.UnorderedChildren(p) {
 				if r := t.Retained(k); r < min {
-					gs.add(g.ClassOf(k), r)
+					gs.add(g.ClassOf(k), 1, r)
 				}
 			}
 		}
 		return out
 	}
-	parents := make([]uint64, (g.NumObjects()+63)/64)
+	parents := bitset.New(g.NumObjects())
 	for p := range shown {
 		if p != heap.None {
-			parents[p>>6] |= 1 << (uint(p) & 63)
+			parents.Add(int32(p))
 		}
 	}
 	classes, retained := g.ClassArray(), t.RetainedReader()
 	parts := make([]map[heap.ObjectIndex]classGroups, par.Shares(g.NumObjects(), 0))
+	for i := range parts {
+		parts[i] = map[heap.ObjectIndex]classGroups{}
+	}
 	t.EachChildOf(parents, true, len(parts), func(part int, p, k heap.ObjectIndex) {
 		if r := retained(k); r < min {
-			if parts[part] == nil {
-				parts[part] = map[heap.ObjectIndex]classGroups{}
-			}
 			gs := parts[part][p]
 			if gs == nil {
 				gs = classGroups{}
 				parts[part][p] = gs
 			}
-			gs.add(classes[k], r)
+			gs.add(classes[k], 1, r)
 		}
 	})
 	for _, part := range parts {
 		for p, gs := range part {
 			for c, gr := range gs {
-				mine := out[p]
-				if mine[c] == nil {
-					mine[c] = &group{}
-				}
-				mine[c].n += gr.n
-				mine[c].size += gr.size
+				out[p].add(c, gr.n, gr.size)
 			}
 		}
 	}
