@@ -212,54 +212,6 @@ func (g *Graph) shallowTotal(k int) uint64 {
 	return total
 }
 
-// ClassTotals counts the objects of each group, and sums their shallow
-// sizes, by class: object o is in group place[o]-first when that is
-// from 0 to groups-1, else in none. It scans the class and size arrays
-// in order on all cores (checked whole first, and, when mapped from an
-// index, dropped from the resident set behind it).
-func (g *Graph) ClassTotals(place []uint8, first uint8, groups int) (count [][]int64, shallow [][]uint64) {
-	return g.classTotals(place, first, groups, par.Shares(len(g.size), 0))
-}
-
-// classTotals is ClassTotals on k shares.
-func (g *Graph) classTotals(place []uint8, first uint8, groups, k int) (count [][]int64, shallow [][]uint64) {
-	g.classChecked.Check()
-	g.checkSize()
-	counts := make([][][]int64, k)
-	sizes := make([][][]uint64, k)
-	par.InShares(len(g.size), k, func(t, lo, hi int) {
-		count, shallow := make([][]int64, groups), make([][]uint64, groups)
-		for i := range groups {
-			count[i], shallow[i] = make([]int64, len(g.Classes)), make([]uint64, len(g.Classes))
-		}
-		for from := lo; from < hi; from += ScanBlock {
-			to := min(from+ScanBlock, hi)
-			for o, p := range place[from:to] {
-				if i := int(p) - int(first); i >= 0 && i < groups {
-					c := g.class[from+o]
-					count[i][c]++
-					shallow[i][c] += uint64(g.size[from+o]) << 3
-				}
-			}
-			if g.evict != nil {
-				g.evict(index.AsBytes(g.class[from:to]))
-				g.evict(index.AsBytes(g.size[from:to]))
-			}
-		}
-		counts[t], sizes[t] = count, shallow
-	})
-	count, shallow = counts[0], sizes[0]
-	for t := 1; t < k; t++ {
-		for i := range groups {
-			for c := range g.Classes {
-				count[i][c] += counts[t][i][c]
-				shallow[i][c] += sizes[t][i][c]
-			}
-		}
-	}
-	return count, shallow
-}
-
 // ScanBlock is how many objects a scan of mapped arrays takes between
 // evictions (1 MB of 4-byte entries), here and in the dominator tree's.
 const ScanBlock = 1 << 18

@@ -501,10 +501,12 @@ func TestClassTotals(t *testing.T) {
 					}
 				}
 			}
-			count, bytes := g.classTotals(place, first, groups, k)
+			totals := g.classTotals(place, first, groups, k)
 			for p := range groups {
-				if !slices.Equal(count[p], wantCount[p][:]) || !slices.Equal(bytes[p], wantBytes[p][:]) {
-					t.Fatalf("%d objects, %d shares, group %d: %v objects, %v bytes; want %v, %v", n, k, p, count[p], bytes[p], wantCount[p], wantBytes[p])
+				for c, row := range totals[p] {
+					if row.Class != ClassIndex(c) || row.Instances != wantCount[p][c] || row.ShallowBytes != wantBytes[p][c] {
+						t.Fatalf("%d objects, %d shares, group %d, class %d: %+v; want %d objects, %d bytes", n, k, p, c, row, wantCount[p][c], wantBytes[p][c])
+					}
 				}
 			}
 			for a, name := range []string{"class", "size"} {

@@ -258,8 +258,8 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 	// object, took suspects from the bench dump's index to 1.83 s
 	// against 1.25 s with this scan, medians of 4 alternating runs.)
 	place := t.PlaceBelow([]heap.ObjectIndex{x, cur}, []uint8{0, 1}) // cur's label last: x may be cur
-	count, shallow := g.ClassTotals(place, dominator.BelowTop, 2)
-	rest, point := classTally{count[0], shallow[0]}, classTally{count[1], shallow[1]}
+	totals := g.ClassTotals(place, dominator.BelowTop, 2)
+	rest, point := classTally(totals[0]), classTally(totals[1])
 	held := point.top(g, 1)
 	sp.Retains = point.top(g, 5, rest)
 	sp.Sentence = sentence(sp, held, PercentBase(t))
@@ -279,34 +279,31 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 // (a class suspect's instances are top-level objects, whose retained sets
 // are apart anyway).
 func retainedClasses(g *heap.Graph, t *dominator.Tree, roots []heap.ObjectIndex, n int) []ClassShare {
-	count, shallow := g.ClassTotals(t.PlaceBelow(roots, make([]uint8, len(roots))), dominator.BelowTop, 1)
-	return classTally{count[0], shallow[0]}.top(g, n)
+	totals := g.ClassTotals(t.PlaceBelow(roots, make([]uint8, len(roots))), dominator.BelowTop, 1)
+	return classTally(totals[0]).top(g, n)
 }
 
 // classTally is a count and a sum of shallow sizes of objects by class
-// index (heap.Graph.ClassTotals').
-type classTally struct {
-	instances []int64
-	shallow   []uint64
-}
+// index (a group of heap.Graph.ClassTotals').
+type classTally []heap.ClassStats
 
 // top returns the n biggest classes by shallow total, in ct and more
 // summed together; classes of one name (in several loaders) count as one.
 func (ct classTally) top(g *heap.Graph, n int, more ...classTally) []ClassShare {
 	per := map[string]*ClassShare{}
 	for _, t := range append([]classTally{ct}, more...) {
-		for c, k := range t.instances {
-			if k == 0 {
+		for _, row := range t {
+			if row.Instances == 0 {
 				continue
 			}
-			name := heap.SourceName(g.Classes[c].Name)
+			name := heap.SourceName(g.Classes[row.Class].Name)
 			s := per[name]
 			if s == nil {
 				s = &ClassShare{Class: name}
 				per[name] = s
 			}
-			s.Instances += k
-			s.Shallow += t.shallow[c]
+			s.Instances += row.Instances
+			s.Shallow += row.ShallowBytes
 		}
 	}
 	var out []ClassShare
