@@ -1016,6 +1016,52 @@ func TestPathsOnTheirPaths(t *testing.T) {
 	}
 }
 
+// TestPathsMatchesBelowAMatch: a match printed in the walk below a shown
+// one (where its memory sits) is marked and counted apart, as one on the
+// paths is: the SPARK-22713 dump's SpillableIterator below the spilled
+// map, under --class 'org.apache.spark.util.collection.*', had no ◀ and
+// "match": false.
+func TestPathsMatchesBelowAMatch(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	one := []hproftest.Field{{Name: "part", Type: hprof.TypeObject}}
+	target := w.Class("com/example/Target", obj, 0, nil, one)
+	part := w.Class("com/example/TargetPart", obj, 0, nil, one)
+	ref := []hprof.BasicType{hprof.TypeObject}
+	outer, inner, small, data := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(outer, target, ref, []uint64{inner})
+	w.Instance(inner, part, ref, []uint64{data})
+	w.Instance(small, target, ref, []uint64{0})
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootJNIGlobal, outer, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, small, 0, 0)
+	dump := writeDump(t, w, "below.hprof")
+	out, errOut, code := run(t, "paths", dump, "--class", "com.example.Target*", "--max-paths", "1")
+	if code != 0 || !strings.Contains(out, "part  com.example.TargetPart  ◀") ||
+		!strings.Contains(out, "3 matching objects; 1 shown (the one that retains the most) and 1 in what it retains;") {
+		t.Errorf("exit %d (%s):\n%s", code, errOut, out)
+	}
+	out, _, _ = run(t, "paths", dump, "--class", "com.example.Target*", "--max-paths", "1", "--format", "json")
+	var r struct {
+		Shown int `json:"shown_objects"`
+		Below int `json:"shown_below_matches"`
+		Paths []struct {
+			Children []struct {
+				Class string `json:"class"`
+				Match bool   `json:"match"`
+				Keeps bool   `json:"dominated"`
+			} `json:"children"`
+		} `json:"paths"`
+	}
+	err := json.Unmarshal([]byte(out), &r)
+	if err != nil || r.Shown != 1 || r.Below != 1 || len(r.Paths) != 1 || len(r.Paths[0].Children) != 1 {
+		t.Fatalf("JSON %+v (%v):\n%s", r, err, out)
+	}
+	if c := r.Paths[0].Children[0]; c.Class != "com.example.TargetPart" || !c.Match || !c.Keeps {
+		t.Errorf("the walk below the match: %+v, want the TargetPart, a match:\n%s", c, out)
+	}
+}
+
 // TestInspectClassAndLoader: inspect names an object's class object and
 // its class's loader, and a class object's superclass and loader, as MAT's
 // inspector does; the JVM's own loader is <bootstrap>, which is no object.

@@ -283,8 +283,10 @@ type pathsReport struct {
 	Unreached int `json:"unreached_objects"`
 	Shown     int `json:"shown_objects"`
 	// OnPaths counts matching objects shown because they lie on the path
-	// to one of the --max-paths biggest, beyond Shown.
+	// to one of the --max-paths biggest, beyond Shown; Below, those shown
+	// in the walk below a shown one, to where its memory sits.
 	OnPaths int         `json:"shown_on_their_paths,omitempty"`
+	Below   int         `json:"shown_below_matches,omitempty"`
 	Paths   []*pathNode `json:"paths"`
 }
 
@@ -367,7 +369,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 			} else {
 				shown++
 			}
-			last.Children = append(last.Children, o.keeps(t, search, m.Nodes[k].Object, last.depth+1)...)
+			last.Children = append(last.Children, o.keeps(t, search, m, m.Nodes[k].Object, last.depth+1)...)
 		}
 		cs, fields := children(k)
 		for i, c := range cs {
@@ -381,6 +383,11 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	}
 	report.Shown, report.OnPaths = shown, onPaths
 	trimKeeps(report.Paths)
+	report.eachLine(func(p *pathNode, _ string) {
+		if p.Keeps && p.Match {
+			report.Below++
+		}
+	})
 	switch format {
 	case render.JSON:
 		return render.WriteJSON(s.Out, report)
@@ -412,12 +419,25 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		return err
 	}
 	fmt.Fprintf(s.Out, "\n%s matching %s; %s shown", commas(int64(matching)), plural(matching, "object", "objects"), commas(int64(shown)))
+	var more []string
 	if onPaths > 0 {
-		which := "the " + commas(int64(shown)) + " that retain the most"
-		if shown == 1 {
-			which = "the one that retains the most"
+		more = append(more, commas(int64(onPaths))+" on their paths")
+	}
+	if report.Below > 0 {
+		more = append(more, commas(int64(report.Below))+" in what "+plural(shown+onPaths, "it retains", "they retain"))
+	}
+	if len(more) > 0 {
+		if len(chosen) > 0 {
+			which := "the " + commas(int64(shown)) + " that retain the most"
+			if shown == 1 {
+				which = "the one that retains the most"
+			}
+			fmt.Fprintf(s.Out, " (%s)", which)
 		}
-		fmt.Fprintf(s.Out, " (%s) and %s on their paths", which, commas(int64(onPaths)))
+		if len(more) == 2 {
+			fmt.Fprintf(s.Out, ", %s", more[0])
+		}
+		fmt.Fprintf(s.Out, " and %s", more[len(more)-1])
 	}
 	if m.Unreached > 0 {
 		fmt.Fprintf(s.Out, "; %s not reachable from any GC root%s", commas(int64(m.Unreached)), o.searchedThrough())
@@ -539,7 +559,7 @@ func trimKeeps(roots []*pathNode) {
 // only through others ends the walk early, and so does one of x's class.
 // It returns the walk's head, the rest chained below it; trimKeeps then
 // cuts the walk where it meets an object the paths print.
-func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectIndex, depth int) []*pathNode {
+func (o *pathsOptions) keeps(t dominance, search *paths.Search, m *paths.Tree, x heap.ObjectIndex, depth int) []*pathNode {
 	g := t.Graph()
 	if o.trim != nil {
 		defer o.trim()
@@ -565,7 +585,7 @@ func (o *pathsOptions) keeps(t dominance, search *paths.Search, x heap.ObjectInd
 		}
 		lbl := search.Label(x, c)
 		out = append(out, &pathNode{ID: fmt.Sprintf("0x%x", g.ID(c)), Class: g.ObjectLabel(c, !o.jvmNames), Label: lbl,
-			Retained: t.Retained(c), Keeps: true, depth: depth})
+			Retained: t.Retained(c), Match: m.Matches(c), Keeps: true, depth: depth})
 		x = c
 		depth++
 	}

@@ -85,7 +85,11 @@ func (t *Tree) nodeOf(o int32) int32 {
 func (t *Tree) Parent(k int32) int32 { return t.parent[k] }
 
 // Target reports whether node k's object is one of the matching objects.
-func (t *Tree) Target(k int32) bool { return t.matches.Has(int32(t.Nodes[k].Object)) }
+func (t *Tree) Target(k int32) bool { return t.Matches(t.Nodes[k].Object) }
+
+// Matches reports whether object o is one of the matching objects, on a
+// path or not.
+func (t *Tree) Matches(o heap.ObjectIndex) bool { return t.matches.Has(int32(o)) }
 
 // Label says how node k's parent references it ("" for roots); computed
 // on demand, as it decodes the parent's record.
