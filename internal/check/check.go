@@ -202,7 +202,7 @@ func (c *checker) steps(o heap.ObjectIndex) []Step {
 		}
 		s := c.step(x, field)
 		if i == 0 {
-			s.GCRoot = c.in.Graph.DescribeRoot(x)
+			s.GCRoot = c.in.Search.DescribeRoot(x)
 		}
 		out = append(out, s)
 	}

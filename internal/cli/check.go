@@ -181,7 +181,7 @@ func (o *checkOptions) report(s *IOStreams, format render.Format, res *check.Res
 // skips them).
 func analyseRules(s *IOStreams, g *globalOptions, dump string, rules *check.File, t *treeOptions) (*session, *check.Plan, *dominator.Tree, *paths.Search, error) {
 	x := g.newSession(s, dump)
-	x.searchAhead(paths.Options{})
+	x.searchAhead(t.search())
 	// As in Tree: a freshly built graph is written to the index once the
 	// dominator computation leaves a core idle, or when a rules error
 	// ends the command.
@@ -212,7 +212,7 @@ func analyseRules(s *IOStreams, g *globalOptions, dump string, rules *check.File
 	if err != nil {
 		return fail(err)
 	}
-	search, err := x.Search(paths.Options{})
+	search, err := x.Search(t.search())
 	if err != nil {
 		return fail(err)
 	}

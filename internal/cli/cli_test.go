@@ -1062,6 +1062,35 @@ func TestPathsMatchesBelowAMatch(t *testing.T) {
 	}
 }
 
+// TestPathsKeepUnreachable: with --keep-unreachable, an object nothing
+// reaches is a root of its own on the paths, as in the dominator tree
+// (<Unreachable>, MAT's name), and suspects say so; the flag changed
+// nothing in paths, which said "not reachable from any GC root".
+func TestPathsKeepUnreachable(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	holder := w.Class("com/example/Holder", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	live, gone, data := w.NewID(), w.NewID(), w.NewID()
+	w.Instance(live, holder, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+	w.Instance(gone, holder, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootJNIGlobal, live, 0, 0)
+	dump := writeDump(t, w, "gone.hprof")
+	out, errOut, code := run(t, "paths", dump, "--class", "Holder")
+	if code != 0 || !strings.Contains(out, "2 matching objects; 1 shown; 1 not reachable from any GC root") {
+		t.Errorf("without --keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
+	}
+	out, errOut, code = run(t, "paths", dump, "--class", "Holder", "--keep-unreachable")
+	if code != 0 || !strings.Contains(out, "<Unreachable> com.example.Holder  ◀") || !strings.Contains(out, "2 matching objects; 2 shown;") {
+		t.Errorf("--keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
+	}
+	out, errOut, code = run(t, "suspects", dump, "--keep-unreachable")
+	if code != 0 || !strings.Contains(out, "One instance of Holder, which nothing reaches (kept as a root of its own: --keep-unreachable)") ||
+		!strings.Contains(out, "<Unreachable>  com.example.Holder") {
+		t.Errorf("suspects --keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
+	}
+}
+
 // TestInspectClassAndLoader: inspect names an object's class object and
 // its class's loader, and a class object's superclass and loader, as MAT's
 // inspector does; the JVM's own loader is <bootstrap>, which is no object.

@@ -10,6 +10,7 @@ import (
 	"github.com/leakscan/leakscan/internal/check"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -29,6 +30,13 @@ func (t *treeOptions) register(cmd *cobra.Command) {
 		_, err := t.options()
 		return err
 	}
+}
+
+// search returns the path search's options that go with the tree's:
+// with --keep-unreachable, the objects the tree makes roots are roots of
+// the paths too.
+func (t *treeOptions) search() paths.Options {
+	return paths.Options{KeepUnreachable: t.keepUnreachable}
 }
 
 func (t *treeOptions) options() (dominator.Options, error) {

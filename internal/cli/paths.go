@@ -97,7 +97,8 @@ dump analysed last from this folder.`,
 			if err != nil {
 				return err // before the analysis, not after
 			}
-			popts := paths.Options{IncludeWeak: o.includeWeak}
+			popts := o.tree.search()
+			popts.IncludeWeak = o.includeWeak
 			for _, e := range o.exclude {
 				ref, err := paths.ParseFieldRef(e)
 				if err != nil {
@@ -305,7 +306,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: field,
 			Objects: int(nd.Targets), Retained: nd.Retained, Match: m.Target(k)}
 		if m.Parent(k) < 0 {
-			p.Root = g.DescribeRoot(nd.Object)
+			p.Root = search.DescribeRoot(nd.Object)
 		}
 		return p
 	}

@@ -639,13 +639,13 @@ func (g *globalOptions) analyse(s *IOStreams, args []string, t *treeOptions) (*s
 		return nil, nil, nil, err
 	}
 	x := g.newSession(s, dump)
-	x.searchAhead(paths.Options{})
+	x.searchAhead(t.search())
 	tree, err := x.Tree(t)
 	if err != nil {
 		x.Close()
 		return nil, nil, nil, err
 	}
-	search, err := x.Search(paths.Options{})
+	search, err := x.Search(t.search())
 	if err != nil {
 		x.Close()
 		return nil, nil, nil, err

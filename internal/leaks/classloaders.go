@@ -137,7 +137,7 @@ func PathTo(g *heap.Graph, t *dominator.Tree, s *paths.Search, o heap.ObjectInde
 		}
 		st := Step{Object: objectOf(g, t, x)}
 		if i == 0 {
-			st.GCRoot = g.DescribeRoot(x)
+			st.GCRoot = s.DescribeRoot(x)
 		} else {
 			st.Field = s.Label(p[i-1], x)
 		}

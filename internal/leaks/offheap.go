@@ -168,7 +168,7 @@ func holderOf(g *heap.Graph, s *paths.Search, locals map[heap.ObjectIndex][]heap
 	// No JDK object but buffers on the path: the buffer (or a view of it)
 	// is a GC root itself, which JNI code holds: named by its root kind.
 	if jdkHolder == "" {
-		return holder{name: g.DescribeRoot(p[0])}
+		return holder{name: s.DescribeRoot(p[0])}
 	}
 	// The JDK's own only from a JDK class's statics (a System Class root:
 	// the jimage reader, the perf counters); a JDK container (an Object[],

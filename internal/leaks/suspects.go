@@ -31,8 +31,9 @@ type ClassShare struct {
 
 // NoStrongPath stands for a Suspect's Path when it is empty: the dominator
 // tree follows the referents of java.lang.ref.Reference, the path search
-// does not.
-const NoStrongPath = "none: no chain of strong references from a GC root leads to it; only the referent of a soft, weak, phantom or final reference does (or nothing, with --keep-unreachable)"
+// does not. (With --keep-unreachable an object nothing reaches has a
+// path: from a root of its own, paths.UnreachableRoot.)
+const NoStrongPath = "none: no chain of strong references from a GC root leads to it; only the referent of a soft, weak, phantom or final reference does"
 
 // Suspect is a leak suspect.
 type Suspect struct {
@@ -354,11 +355,14 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	}
 	if len(sp.Path) == 0 {
 		// Only a Reference's referent leads to it (a cache of soft
-		// references, say), or, with --keep-unreachable, nothing does.
+		// references, say).
 		b.WriteString(", reached from no GC root by strong references alone")
+	} else if root := sp.Path[0]; root.GCRoot == paths.UnreachableRoot && len(sp.Path) == 1 {
+		b.WriteString(", which nothing reaches (kept as a root of its own: --keep-unreachable)")
 	} else {
-		root := sp.Path[0]
 		switch {
+		case root.GCRoot == paths.UnreachableRoot:
+			fmt.Fprintf(&b, ", reached from a %s that nothing reaches (kept as a root: --keep-unreachable)", simpleName(root.Object.Class))
 		case strings.HasPrefix(root.GCRoot, "Thread "):
 			fmt.Fprintf(&b, ", reached from thread %s", strings.TrimPrefix(root.GCRoot, "Thread "))
 		case root.GCRoot != "":

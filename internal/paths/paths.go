@@ -138,6 +138,15 @@ type Options struct {
 	// IncludeWeak follows Reference.referent and Finalizer.unfinalized.
 	IncludeWeak bool
 	Exclude     []FieldRef
+	// KeepUnreachable searches on, once the GC roots reach nothing more,
+	// from each object in index order that nothing reaches, a root of its
+	// own (Unreachable, as MAT calls it): the objects that the dominator
+	// tree's KeepUnreachable makes roots, where a path to one is asked
+	// for. An object that only references the search does not follow
+	// reach (a referent, an excluded field) is reachable, and stays
+	// unreached; under dominator.Options.IgnoreWeak the tree makes such
+	// an object a root too.
+	KeepUnreachable bool
 }
 
 // Search is the result of the breadth-first search.
@@ -177,6 +186,9 @@ type Search struct {
 	// partial: the search stopped once it had reached its targets
 	// (FindTargets); it is not to be kept in the index.
 	partial bool
+	// kept: the objects no GC root reaches that KeepUnreachable made
+	// roots; nil without it.
+	kept bitset.Set
 }
 
 const (
@@ -289,29 +301,96 @@ func find(g *heap.Graph, opts Options, ts *targetSet) *Search {
 	if ts != nil {
 		b.skipInert(s.special, s.hasLocals, start, edges, classes, classObject)
 	}
-	for head := 0; head < len(b.queue) && !b.done(); head++ {
-		// The queue says which objects come next: ask for their edge
-		// offsets, classes and edges ahead of time.
-		mem.PrefetchQueue(b.queue, head, start, unsafe.Pointer(unsafe.SliceData(edges)), unsafe.Pointer(&classes[0]))
-		v := b.queue[head]
-		// (The class is at hand: a call per object cost 0.3 s of CPU on
-		// the bench dump's 30 M objects.)
-		if s.special[classes[v]] {
-			s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) { b.reach(int32(w), v) })
-			continue
+	if opts.KeepUnreachable {
+		s.kept = bitset.New(n)
+	}
+	head, next := 0, 0 // next: where rootOfItsOwn looks on from
+	var reachable bitset.Set
+	for {
+		for ; head < len(b.queue) && !b.done(); head++ {
+			// The queue says which objects come next: ask for their edge
+			// offsets, classes and edges ahead of time.
+			mem.PrefetchQueue(b.queue, head, start, unsafe.Pointer(unsafe.SliceData(edges)), unsafe.Pointer(&classes[0]))
+			v := b.queue[head]
+			// (The class is at hand: a call per object cost 0.3 s of CPU on
+			// the bench dump's 30 M objects.)
+			if s.special[classes[v]] {
+				s.successors(heap.ObjectIndex(v), func(w heap.ObjectIndex) { b.reach(int32(w), v) })
+				continue
+			}
+			// successors, unrolled: the class object, then the references.
+			// (Calling an AppendSuccessors that serves both made the search
+			// about 15% slower: 1.77 -> 2.04 s, medians of 7 interleaved
+			// runs on the bench dump.)
+			if c := classObject[classes[v]]; c >= 0 {
+				b.reach(c, v)
+			}
+			for _, w := range edges[start[v]:start[v+1]] {
+				b.reach(int32(w), v)
+			}
 		}
-		// successors, unrolled: the class object, then the references.
-		// (Calling an AppendSuccessors that serves both made the search
-		// about 15% slower: 1.77 -> 2.04 s, medians of 7 interleaved
-		// runs on the bench dump.)
-		if c := classObject[classes[v]]; c >= 0 {
-			b.reach(c, v)
+		if s.kept == nil || b.done() {
+			return s
 		}
-		for _, w := range edges[start[v]:start[v+1]] {
-			b.reach(int32(w), v)
+		if reachable == nil { // the GC roots reach nothing more
+			reachable = s.notFollowed(b.seen)
+		}
+		if !b.rootOfItsOwn(s.kept, reachable, &next) {
+			return s
 		}
 	}
-	return s
+}
+
+// rootOfItsOwn makes the first object from *next on that the search has
+// not seen, nor is reachable, a root (KeepUnreachable), and records it in
+// kept; false when none is left.
+func (b *bfs) rootOfItsOwn(kept, reachable bitset.Set, next *int) bool {
+	for ; *next < len(b.parent); *next++ {
+		if o := int32(*next); !b.seen.Has(o) && !reachable.Has(o) {
+			kept.Add(o)
+			b.reach(o, rootParent)
+			return true
+		}
+	}
+	return false
+}
+
+// notFollowed returns the objects that seen (the search from the GC
+// roots, done) does not hold but that are reachable all the same: through
+// the references the search does not follow, from an object of a special
+// class (a referent, an excluded field), and on through every reference.
+func (s *Search) notFollowed(seen bitset.Set) bitset.Set {
+	g := s.g
+	n := g.NumObjects()
+	more := bitset.New(n)
+	var stack []heap.ObjectIndex
+	add := func(w heap.ObjectIndex) {
+		if !seen.Has(int32(w)) && !more.Has(int32(w)) {
+			more.Add(int32(w))
+			stack = append(stack, w)
+		}
+	}
+	for v := range heap.ObjectIndex(n) {
+		if s.special[g.ClassOf(v)] && seen.Has(int32(v)) {
+			for _, w := range g.Refs(v) {
+				add(w)
+			}
+		}
+	}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c := g.ClassObject(v); c != heap.None {
+			add(c)
+		}
+		for _, w := range g.Refs(v) {
+			add(w)
+		}
+		for _, l := range s.threadLocals(v) {
+			add(l.Object)
+		}
+	}
+	return more
 }
 
 // bfs is Find's search state.
@@ -560,6 +639,20 @@ func (s *Search) Path(o heap.ObjectIndex) []heap.ObjectIndex {
 		path[i], path[j] = path[j], path[i]
 	}
 	return path
+}
+
+// UnreachableRoot is how DescribeRoot names a root that KeepUnreachable
+// made.
+const UnreachableRoot = "<Unreachable>"
+
+// DescribeRoot says what kind of root o, the top of a path, is:
+// heap.Graph.DescribeRoot's answer, or UnreachableRoot for an object no
+// GC root reaches that KeepUnreachable made a root.
+func (s *Search) DescribeRoot(o heap.ObjectIndex) string {
+	if s.kept != nil && s.kept.Has(int32(o)) {
+		return UnreachableRoot
+	}
+	return s.g.DescribeRoot(o)
 }
 
 // Label says how from references to: a field name, an array slot "[6]",

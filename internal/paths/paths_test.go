@@ -73,6 +73,119 @@ func TestShortestAgainstBFS(t *testing.T) {
 	}
 }
 
+// TestKeepUnreachable: with KeepUnreachable, the objects no GC root
+// reaches are reached from roots of their own, the ones the dominator
+// tree's KeepUnreachable makes top-level; each path is a real chain, and
+// what the GC roots reach has the default search's paths. An object
+// only a weak referent reaches stays unreached, and is no root.
+func TestKeepUnreachable(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 21))
+	for iter := 0; iter < 300; iter++ {
+		var g *heap.Graph
+		if iter%2 == 0 {
+			g = randomArrayHeap(t, r, 2+r.IntN(30))
+		} else {
+			g = randomRootedArrayHeap(t, r, 2+r.IntN(30))
+		}
+		plain := Find(g, Options{})
+		tree := dominator.Compute(g, dominator.Options{KeepUnreachable: true})
+		searches := map[string]*Search{"Find": Find(g, Options{KeepUnreachable: true})}
+		var unreached []heap.ObjectIndex
+		for o := range heap.ObjectIndex(g.NumObjects()) {
+			if !plain.Reached(o) {
+				unreached = append(unreached, o)
+			}
+		}
+		if len(unreached) > 0 {
+			searches["FindTargets"] = FindTargets(g, Options{KeepUnreachable: true}, unreached[r.IntN(len(unreached)):])
+		}
+		for name, s := range searches {
+			kept := 0
+			for o := range heap.ObjectIndex(g.NumObjects()) {
+				if !s.Reached(o) {
+					if name == "Find" {
+						t.Fatalf("heap %d, %s: object %d unreached", iter, name, o)
+					}
+					continue
+				}
+				p := s.Path(o)
+				if s.DescribeRoot(p[0]) == UnreachableRoot {
+					if len(p) == 1 {
+						kept++ // o is one
+					}
+					if want := !plain.Reached(p[0]) && tree.Idom(p[0]) == dominator.TopLevel; !want {
+						t.Fatalf("heap %d, %s: object %d a root of its own, not one of the tree's", iter, name, p[0])
+					}
+				}
+				if plain.Reached(o) && !slices.Equal(p, plain.Path(o)) {
+					t.Fatalf("heap %d, %s: path to %d %v, the default search's %v", iter, name, o, p, plain.Path(o))
+				}
+				for i := 1; i < len(p); i++ {
+					if s.Label(p[i-1], p[i]) == "?" {
+						t.Fatalf("heap %d, %s: no reference %d -> %d on the path", iter, name, p[i-1], p[i])
+					}
+				}
+			}
+			if name == "Find" {
+				// The roots of their own, from a plain walk: the first
+				// object in index order that nothing reached yet, each.
+				reached := map[heap.ObjectIndex]bool{}
+				var walk func(x heap.ObjectIndex)
+				walk = func(x heap.ObjectIndex) {
+					if !reached[x] {
+						reached[x] = true
+						if c := g.ClassObject(x); c != heap.None {
+							walk(c)
+						}
+						for _, y := range g.Refs(x) {
+							walk(y)
+						}
+					}
+				}
+				for o := range heap.ObjectIndex(g.NumObjects()) {
+					if plain.Reached(o) {
+						walk(o)
+					}
+				}
+				want := 0
+				for o := range heap.ObjectIndex(g.NumObjects()) {
+					if !reached[o] {
+						want++
+						walk(o)
+						if s.DescribeRoot(o) != UnreachableRoot {
+							t.Fatalf("heap %d: %d, which nothing before it reaches, is no root of its own", iter, o)
+						}
+					}
+				}
+				if kept != want {
+					t.Fatalf("heap %d: %d roots of their own, want %d", iter, kept, want)
+				}
+			}
+		}
+	}
+
+	// A weak referent alone reaches b, and b d: neither is a root of its
+	// own; c, which nothing reaches, is one, and the path to both is
+	// from c.
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	wr, b, d, c := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(wr, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{b})
+	w.ObjArray(b, obj, []uint64{d})
+	w.ObjArray(d, obj, []uint64{0})
+	w.ObjArray(c, obj, []uint64{b})
+	w.Root(hprof.SubRootJNIGlobal, wr, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	s := Find(g, Options{KeepUnreachable: true})
+	for _, x := range []uint64{b, d} {
+		if p := s.Path(g.Lookup(x)); len(p) < 2 || p[0] != g.Lookup(c) || s.DescribeRoot(p[0]) != UnreachableRoot {
+			t.Errorf("the path to weakly reachable 0x%x: %v, want from the unreachable one, a root of its own", x, p)
+		}
+	}
+}
+
 // randomArrayHeap builds a heap of n object arrays holding up to 2
 // references each to arrays picked at random, the first a GC root and,
 // half the time, another.

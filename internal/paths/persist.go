@@ -19,7 +19,7 @@ func (s *Search) SaveIndex(w *index.Writer) {
 
 // IsDefault reports whether opts are the defaults, the only search the
 // index keeps.
-func (o Options) IsDefault() bool { return !o.IncludeWeak && len(o.Exclude) == 0 }
+func (o Options) IsDefault() bool { return !o.IncludeWeak && len(o.Exclude) == 0 && !o.KeepUnreachable }
 
 // LoadIndex rebuilds a default search of g from a paths part.
 func LoadIndex(p *index.Part, g *heap.Graph) (*Search, error) {
