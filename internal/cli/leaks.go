@@ -636,6 +636,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 // writeSuspects writes the suspects found in t as text; threshold is
 // --threshold's percentage (given as "10" or "10%").
 func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshold float64) {
+	defer writeLeftOut(w, totalsOf(t))
 	if len(sus) == 0 {
 		size := render.Size(t.ReachableBytes)
 		if h := totalsOf(t); h.UnreachableKept {
@@ -680,6 +681,17 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshol
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// writeLeftOut says, under the suspects, what the tree left out: the
+// objects no GC root reaches, which a dump written on OutOfMemoryError may
+// hold most of the heap in (as dominators' and histogram's notes do).
+func writeLeftOut(w io.Writer, h heapTotals) {
+	if h.UnreachableObjects == 0 || h.UnreachableKept {
+		return
+	}
+	fmt.Fprintf(w, "Left out: %s, %s (%.1f%% of the dump's objects' bytes): no GC root reaches them (garbage; --keep-unreachable takes them in as roots).\n",
+		nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"), render.Size(h.UnreachableBytes), percent(h.UnreachableBytes, h.ReachableBytes+h.UnreachableBytes))
 }
 
 // parseThreshold reads --threshold: a percentage of the reachable heap,
