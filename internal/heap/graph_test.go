@@ -652,6 +652,31 @@ func openBytes(t testing.TB, data []byte) (*hprof.File, *hprof.Catalog) {
 	return withCatalog(t, f, err)
 }
 
+// TestCompressedOopsOn32Bit: --compressed-oops on or off is left aside,
+// with a warning, on a dump with 4-byte identifiers (a 32-bit JVM's): it
+// gave 8-byte references and 16-byte headers there.
+func TestCompressedOopsOn32Bit(t *testing.T) {
+	w := hproftest.New(4, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	holder := w.Class("com/example/Holder", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	for range 4 {
+		w.Instance(w.NewID(), holder, []hprof.BasicType{hprof.TypeObject}, []uint64{0})
+	}
+	data := w.Bytes()
+	auto := buildBytes(t, data, Options{})
+	for _, mode := range []CompressedOopsMode{OopsOn, OopsOff} {
+		g := buildBytes(t, data, Options{CompressedOops: mode})
+		if g.Model != auto.Model || g.Model.RefSize != 4 || g.Model.HeaderSize != 8 {
+			t.Errorf("mode %d: layout %+v, want the 32-bit one %+v", mode, g.Model, auto.Model)
+		}
+		if !slices.ContainsFunc(g.Warnings, func(s string) bool {
+			return strings.HasPrefix(s, "--compressed-oops=") && strings.Contains(s, "left aside")
+		}) {
+			t.Errorf("mode %d: warnings %q, want the flag left aside", mode, g.Warnings)
+		}
+	}
+}
+
 // TestGuessedLayoutWarns: a layout the dump gives no evidence for (here no
 // two objects lie next to each other to measure) is a warning of the graph
 // and of the census, naming the flag that settles it; a layout given by the

@@ -389,6 +389,10 @@ func (g *Graph) chooseModel(samples []objectShape, shift uint, jdk int, mode Com
 	wideCCP := Model{IDSize: idSize, RefSize: 8, HeaderSize: 12, WordSize: 8, Alignment: alignment, JDK: jdk}
 	var candidates []Model
 	switch {
+	case idSize == 4 && addresses && mode != OopsAuto:
+		// A 64-bit JVM writes 8-byte ids, compressed oops or not.
+		g.Warnings = append(g.Warnings, fmt.Sprintf("--compressed-oops=%s left aside: the dump has 4-byte identifiers, a 32-bit JVM's, whose references are 4 bytes and object headers 8", map[CompressedOopsMode]string{OopsOn: "on", OopsOff: "off"}[mode]))
+		return m32, "32-bit JVM: 4-byte identifiers (--compressed-oops left aside)", false
 	case mode == OopsOn:
 		return compressed, "compressed oops: set with --compressed-oops=on", false
 	case mode == OopsOff && jdk >= 15:
