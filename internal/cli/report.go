@@ -47,19 +47,26 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 			if err != nil {
 				return err
 			}
+			if out == "" {
+				base := filepath.Base(dump)
+				base = strings.TrimSuffix(strings.TrimSuffix(base, ".gz"), ".hprof")
+				out = base + ".report.html"
+			}
+			// Before the analysis, not after; and naming the file, not
+			// the temporary one writeFile makes beside it.
 			if err := notAnInput([]outputFile{{"-o", out}}, dump); err != nil {
-				return err // before the analysis, not after
+				return err
+			}
+			if out != "-" {
+				if err := writable("-o", out); err != nil {
+					return err
+				}
 			}
 			x, tree, search, err := g.analyse(s, []string{dump}, &topts)
 			if err != nil {
 				return err
 			}
 			defer x.Close()
-			if out == "" {
-				base := filepath.Base(x.dump)
-				base = strings.TrimSuffix(strings.TrimSuffix(base, ".gz"), ".hprof")
-				out = base + ".report.html"
-			}
 			graph := tree.Graph()
 			info := buildInfo(graph)
 			info.Index = indexReport(x)

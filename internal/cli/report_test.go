@@ -215,3 +215,20 @@ func TestParseThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOutputUnwritable: an -o that cannot be written is an input
+// error before the analysis, naming the file: it named the temporary file
+// beside it ("open /nonexistent/.leakscan-377339245"), after the analysis.
+func TestReportOutputUnwritable(t *testing.T) {
+	dump := evilDump(t)
+	folder := t.TempDir()
+	for out, want := range map[string]string{
+		filepath.Join(folder, "missing", "r.html"): "-o " + filepath.Join(folder, "missing", "r.html") + ": cannot write in",
+		folder: "-o " + folder + ": a folder, not a file",
+	} {
+		_, errOut, code := run(t, "report", dump, "-o", out)
+		if code != 2 || !strings.Contains(errOut, want) || strings.Contains(errOut, ".leakscan-") {
+			t.Errorf("-o %s: exit %d, %q; want 2 and %q", out, code, errOut, want)
+		}
+	}
+}
