@@ -180,6 +180,10 @@ func TestErrors(t *testing.T) {
 		{[]string{"dominators", cut, "--top", "-3"}, 2, "--top -3: expected 0 or more"},
 		{[]string{"histogram", cut, "--dump", "-7"}, 2, "--dump -7: expected 0 or more (or -1, the last)"},
 		{[]string{"histogram", cut, "--index-dir", dir}, 2, "--index-dir and --no-index: give one"},
+		// A path given empty (an unset variable) would mean the default.
+		{[]string{"info", cut, "--index-dir", ""}, 2, `--index-dir "": expected a path (is a variable unset?)`},
+		{[]string{"report", cut, "-o", " "}, 2, `--output " ": expected a path`},
+		{[]string{"check", cut, "--rules", "builtin:spark", "--junit", ""}, 2, `--junit "": expected a path`},
 		{[]string{"histogram", cut, "--weak", "bogus"}, 2, `--weak "bogus": expected follow or ignore`},
 		{[]string{"dominators", cut, "--group-by", "class", "--depth", "2"}, 2, "--depth expands objects, and --group-by prints groups"},
 		{[]string{"dominators", cut, "--min-retained", "abc"}, 2, `--min-retained "abc": expected a size`},

@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -291,6 +292,14 @@ func checkFlags(cmd *cobra.Command, g *globalOptions) error {
 			err = fmt.Errorf("--%s %d: expected 0 or more", f.Name, n)
 		}
 	})
+	// A path given empty, as an unset variable in a script gives it, would
+	// mean the default: the index beside the dump, a report in the
+	// current folder, no JUnit file.
+	for _, name := range []string{"index-dir", "tmp-dir", "output", "junit", "sarif", "rules", "cpuprofile"} {
+		if f := cmd.Flags().Lookup(name); err == nil && f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+			err = fmt.Errorf("--%s %q: expected a path (is a variable unset?)", name, f.Value.String())
+		}
+	}
 	if err == nil && g.noIndex && g.indexDir != "" {
 		err = fmt.Errorf("--index-dir and --no-index: give one (--no-index neither reads nor writes an index)")
 	}
