@@ -277,6 +277,8 @@ func TestDumpResolution(t *testing.T) {
 	work := filepath.Join(dir, "work")
 	os.MkdirAll(work, 0o755)
 	os.Chdir(work)
+	// A folder named as a dump is none (it was taken for the only one).
+	os.Mkdir("sub.hprof", 0o755)
 	_, errOut, code := run(t, "histogram", "--top", "1")
 	if code != 2 || !strings.Contains(errOut, "no .hprof or .hprof.gz file in this folder") {
 		t.Errorf("no dump: exit %d, %q", code, errOut)

@@ -63,7 +63,11 @@ func resolveDump(s *IOStreams, args []string) (string, error) {
 	var found []string
 	for _, pat := range []string{"*.hprof", "*.hprof.gz"} {
 		m, _ := filepath.Glob(pat)
-		found = append(found, m...)
+		for _, f := range m {
+			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() { // a folder so named is no dump
+				found = append(found, f)
+			}
+		}
 	}
 	sort.Strings(found)
 	if len(found) == 1 {
