@@ -170,6 +170,32 @@ func TestIndexReuse(t *testing.T) {
 	if _, err := os.Stat(dump + ".leakscan"); err == nil {
 		t.Error("--index-dir still wrote beside the dump")
 	}
+
+	// Another dump's index in that folder is not this one's to remove:
+	// index --rm removed it, saying "removed".
+	other := filepath.Join(t.TempDir(), "other.hprof")
+	data, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, append(data[:len(data):len(data)], 0), 0o644); err != nil { // another size, so another dump
+		t.Fatal(err)
+	}
+	if out, errOut, code = runIndexed(t, "index", "--rm", other, "--index-dir", dir); code != 2 ||
+		!strings.Contains(errOut, "made for another dump, or another version of "+other+": not removed") {
+		t.Errorf("index --rm of another dump's index: exit %d, %q %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "graph.idx")); err != nil {
+		t.Errorf("index --rm of another dump removed this one's: %v", err)
+	}
+	// A folder that holds other files too stays, and the line says so.
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if out, errOut, code = runIndexed(t, "index", "--rm", dump, "--index-dir", dir); code != 0 || !strings.Contains(out, "removed the index parts in "+dir+" (it holds other files, kept)") {
+		t.Errorf("index --rm in a folder with other files: exit %d, %q %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Errorf("index --rm removed a file of the user's: %v", err)
+	}
 }
 
 // TestIndexConcurrentProcesses starts two leakscan processes on one dump

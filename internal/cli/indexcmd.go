@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,10 +43,28 @@ warning. --rm removes it.`,
 					fmt.Fprintf(s.Out, "%s has no index\n", dump)
 					return nil
 				}
+				// A folder --index-dir names may hold another dump's
+				// index: that one is not this dump's to remove. (Beside
+				// the dump or in the cache, a part made for another
+				// version of it is stale, and goes.)
+				if g.indexDir != "" {
+					id, err := index.Identify(dump)
+					if err != nil {
+						return err
+					}
+					if other := index.Foreign(dir, id); len(other) > 0 {
+						return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s: %s made for another dump, or another version of %s: not removed (delete %s yourself if stale)",
+							dir, strings.Join(other, ", ")+plural(len(other), " is", " are"), dump, plural(len(other), "it", "them"))}
+					}
+				}
 				if err := index.Remove(dir); err != nil {
 					return err
 				}
-				fmt.Fprintf(s.Out, "removed %s\n", dir)
+				if _, err := os.Stat(dir); err == nil {
+					fmt.Fprintf(s.Out, "removed the index parts in %s (it holds other files, kept)\n", dir)
+				} else {
+					fmt.Fprintf(s.Out, "removed %s\n", dir)
+				}
 				return nil
 			}
 			if why := g.unindexed(); why != "" {
@@ -66,7 +86,7 @@ warning. --rm removes it.`,
 				return err
 			}
 			r := indexReport(x)
-			fmt.Fprintf(s.Out, "%s: index in %s (%s); parts written: %v, already there: %v\n", dump, r.Dir, render.Size(uint64(r.Bytes)), r.Written, r.Loaded)
+			fmt.Fprintf(s.Out, "%s: index in %s (%s); parts written: %s; already there: %s\n", dump, r.Dir, render.Size(uint64(r.Bytes)), partList(r.Written), partList(r.Loaded))
 			return nil
 		},
 	}
@@ -75,4 +95,12 @@ warning. --rm removes it.`,
 	// tree, which commands with other options compute afresh beside it.
 	o.tree = treeOptions{weak: "follow"}
 	return cmd
+}
+
+// partList names index parts for a line: "census, graph", or "none".
+func partList(parts []string) string {
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }

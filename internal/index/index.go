@@ -177,6 +177,27 @@ func Size(dir string) int64 {
 	return n
 }
 
+// Foreign returns the parts in dir (their names, without .idx) that were
+// not made for the dump whose identity is id: another dump's, another
+// version's of it, or no index part at all.
+func Foreign(dir string, id Identity) []string {
+	var out []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".idx")
+		if !ok {
+			continue
+		}
+		p, err := Open(dir, name, id)
+		if err != nil {
+			out = append(out, name)
+			continue
+		}
+		p.Close()
+	}
+	return out
+}
+
 // Remove deletes an index folder's parts (and the folder when empty).
 func Remove(dir string) error {
 	entries, err := os.ReadDir(dir)
@@ -500,7 +521,7 @@ func (p *Part) readHeader(id Identity) error {
 	got.ModTime = int64(binary.LittleEndian.Uint64(d[24:]))
 	copy(got.Hash[:], d[32:64])
 	if got != id {
-		return fmt.Errorf("%s: made for another version of the dump (size, time or content differ): %w", p.path, ErrStale)
+		return fmt.Errorf("%s: made for another dump, or another version of this one (size, time or content differ): %w", p.path, ErrStale)
 	}
 	if headerSize+count*entrySize > len(d) {
 		return fmt.Errorf("%s: section table past the end (truncated)", p.path)
