@@ -486,12 +486,9 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 		fmt.Fprintf(w, "Tasks (%d):\n", len(r.Tasks))
 	}
 	for _, task := range r.Tasks {
-		exec := "unknown"
-		if task.ExecutionMemory >= 0 {
-			exec = render.Size(uint64(task.ExecutionMemory))
-		}
-		if task.OffHeapExecutionMemory > 0 {
-			exec += " on the heap, " + render.Size(uint64(task.OffHeapExecutionMemory)) + " off it"
+		exec := sizeOrUnknown(task.ExecutionMemory)
+		if m := task.OffHeapExecutionMemory; m != nil && *m > 0 {
+			exec += " on the heap, " + render.Size(uint64(*m)) + " off it"
 		}
 		fmt.Fprintf(w, "  task attempt %d  TaskMemoryManager %s  retains %s; execution memory granted: %s\n", task.TaskAttemptID, task.ID, render.Size(task.Retained), exec)
 		if len(task.Consumers) == 0 {
@@ -561,26 +558,33 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 
 // sizeOrUnknown is a size, or "unknown" for a negative one (a field the
 // dump's classes lack).
-func sizeOrUnknown(n int64) string {
-	if n < 0 {
+func sizeOrUnknown(n *int64) string {
+	if n == nil {
 		return "unknown"
 	}
-	return render.Size(uint64(n))
+	return render.Size(uint64(*n))
 }
 
 // consumerGrid is one row per memory consumer of a task, with the task's
-// attempt and execution memory on and off the heap (-1: unknown); a task
-// without consumers has a row with the consumer's columns empty.
+// attempt and execution memory on and off the heap (empty: unknown); a
+// task without consumers has a row with the consumer's columns empty.
 func consumerGrid(r *leaks.SparkReport) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{{Key: "task_attempt_id", Kind: render.Count}, {Key: "task_memory_manager"}, {Key: "execution_memory_bytes", Kind: render.Bytes},
 		{Key: "off_heap_execution_memory_bytes", Kind: render.Bytes}, {Key: "consumer_class"}, {Key: "consumer_id"}, {Key: "mode"}, {Key: "used_bytes", Kind: render.Bytes},
 		{Key: "retained_bytes", Kind: render.Bytes}, {Key: "unaccounted"}}}
+	known := func(m *int64) any {
+		if m == nil {
+			return ""
+		}
+		return *m
+	}
 	for _, task := range r.Tasks {
+		on, off := known(task.ExecutionMemory), known(task.OffHeapExecutionMemory)
 		if len(task.Consumers) == 0 {
-			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, task.OffHeapExecutionMemory, "", "", "", "", "", ""})
+			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, on, off, "", "", "", "", "", ""})
 		}
 		for _, c := range task.Consumers {
-			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, task.ExecutionMemory, task.OffHeapExecutionMemory, c.Class, c.ID, c.Mode, c.Used, c.Retained, strconv.FormatBool(c.Unaccounted)})
+			grid.Rows = append(grid.Rows, []any{task.TaskAttemptID, task.ID, on, off, c.Class, c.ID, c.Mode, c.Used, c.Retained, strconv.FormatBool(c.Unaccounted)})
 		}
 	}
 	return grid

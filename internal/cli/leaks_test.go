@@ -27,7 +27,7 @@ func TestLeakCommandsCSV(t *testing.T) {
 			[]string{"0xfd5c0da8", "allocate-direct", "16777216", "2", "io.netty.buffer.PoolChunk"}},
 		{"spark", "Spark22713.hprof", []string{"task_attempt_id", "task_memory_manager", "execution_memory_bytes", "off_heap_execution_memory_bytes", "consumer_class",
 			"consumer_id", "mode", "used_bytes", "retained_bytes", "unaccounted"},
-			[]string{"223", "812944", "-1", "0xfab1e388", "ON_HEAP", "0", "true"}},
+			[]string{"223", "812944", "", "0xfab1e388", "ON_HEAP", "0", "true"}},
 		{"threads", "Spark22713.hprof", []string{"id", "name", "daemon", "state", "retained_bytes", "frames", "locals"},
 			[]string{"Executor task launch worker for task 223", "false", "WAITING"}},
 		{"classloaders", "JobServer.hprof", []string{"class", "id", "parent", "classes", "instances", "retained_bytes", "builtin", "unreachable"},
@@ -184,8 +184,8 @@ func TestSparkNotExecutor(t *testing.T) {
 // maxHeapMemory (StaticMemoryManager) an unknown one (it showed "0 B").
 func TestSparkMissingParts(t *testing.T) {
 	r := &leaks.SparkReport{Found: true,
-		Tasks: []leaks.Task{{Object: leaks.Object{ID: "0x10", Class: "org.apache.spark.memory.TaskMemoryManager"}, TaskAttemptID: 7, Consumers: []leaks.Consumer{}}},
-		Managers: []leaks.MemoryManager{{Object: leaks.Object{ID: "0x20", Class: "org.apache.spark.memory.StaticMemoryManager"}, MaxHeapMemory: -1, StorageRegionSize: -1,
+		Tasks: []leaks.Task{{Object: leaks.Object{ID: "0x10", Class: "org.apache.spark.memory.TaskMemoryManager"}, TaskAttemptID: 7, ExecutionMemory: new(int64(0)), Consumers: []leaks.Consumer{}}},
+		Managers: []leaks.MemoryManager{{Object: leaks.Object{ID: "0x20", Class: "org.apache.spark.memory.StaticMemoryManager"},
 			Pools: []leaks.Pool{{Name: "offHeapExecutionMemoryPool", PoolSize: 1 << 30, Used: 1 << 20}}}}}
 	var out strings.Builder
 	if err := writeSpark(&out, r); err != nil {
@@ -215,9 +215,9 @@ func TestSparkOffHeapTable(t *testing.T) {
 		return leaks.Consumer{Object: leaks.Object{ID: id, Class: "org.apache.spark.unsafe.map.BytesToBytesMap", Retained: retained}, Mode: mode, Used: used, Unaccounted: unaccounted}
 	}
 	r := &leaks.SparkReport{Found: true,
-		Tasks: []leaks.Task{{Object: leaks.Object{ID: "0x10", Class: "org.apache.spark.memory.TaskMemoryManager"}, TaskAttemptID: 7, ExecutionMemory: 1 << 20, OffHeapExecutionMemory: 1 << 30,
+		Tasks: []leaks.Task{{Object: leaks.Object{ID: "0x10", Class: "org.apache.spark.memory.TaskMemoryManager"}, TaskAttemptID: 7, ExecutionMemory: new(int64(1 << 20)), OffHeapExecutionMemory: new(int64(1 << 30)),
 			Consumers: []leaks.Consumer{consumer("0x11", "OFF_HEAP", 1<<30, 4<<20, true), consumer("0x12", "OFF_HEAP", 1<<20, 1<<10, false), consumer("0x13", "ON_HEAP", 1<<20, 1<<20, false)}}},
-		Managers: []leaks.MemoryManager{{Object: leaks.Object{ID: "0x20", Class: "org.apache.spark.memory.UnifiedMemoryManager"}, MaxHeapMemory: 8 << 20, StorageRegionSize: 4 << 20,
+		Managers: []leaks.MemoryManager{{Object: leaks.Object{ID: "0x20", Class: "org.apache.spark.memory.UnifiedMemoryManager"}, MaxHeapMemory: new(int64(8 << 20)), StorageRegionSize: new(int64(4 << 20)),
 			Pools: []leaks.Pool{{Name: "onHeapExecutionMemoryPool", PoolSize: 4 << 20, Used: 1 << 20, MemoryForTask: map[int64]int64{7: 1 << 20}},
 				{Name: "offHeapExecutionMemoryPool", PoolSize: 2 << 30, Used: 1 << 30, MemoryForTask: map[int64]int64{7: 1 << 30}}}}}}
 	var out strings.Builder

@@ -340,7 +340,7 @@ func TestSparkTaskWithoutEntry(t *testing.T) {
 		if !readMap {
 			want = -1
 		}
-		if len(r.Tasks) != 1 || r.Tasks[0].ExecutionMemory != want {
+		if len(r.Tasks) != 1 || known(r.Tasks[0].ExecutionMemory) != want {
 			t.Errorf("map read %v: tasks %+v, want execution memory %d", readMap, r.Tasks, want)
 		}
 	}
@@ -400,7 +400,7 @@ func TestSparkOffHeap(t *testing.T) {
 	w.Root(hprof.SubRootJNIGlobal, task, 0, 0)
 	g := heaptest.Build(t, w.Bytes())
 	r := Spark(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
-	if len(r.Tasks) != 1 || r.Tasks[0].ExecutionMemory != onHeap || r.Tasks[0].OffHeapExecutionMemory != offHeap {
+	if len(r.Tasks) != 1 || known(r.Tasks[0].ExecutionMemory) != onHeap || known(r.Tasks[0].OffHeapExecutionMemory) != offHeap {
 		t.Fatalf("tasks %+v, want %d on the heap and %d off it", r.Tasks, onHeap, offHeap)
 	}
 	byMode := map[string]Consumer{}
@@ -426,7 +426,9 @@ func TestSparkOffHeap(t *testing.T) {
 
 // TestSparkEmptyLists: a task without consumers and a manager without
 // pools are [] in JSON, not null; a manager without maxHeapMemory and
-// onHeapStorageRegionSize (StaticMemoryManager) has them unknown, -1, not 0.
+// onHeapStorageRegionSize (StaticMemoryManager) has them unknown, null,
+// not 0 (nor -1, which a sum of them took for bytes), and so is the
+// off-heap execution memory of a task where no off-heap pool was read.
 func TestSparkEmptyLists(t *testing.T) {
 	g := sparkHeap(t, true)
 	r := Spark(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
@@ -434,10 +436,15 @@ func TestSparkEmptyLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), "null") || !strings.Contains(string(b), `"consumers":[]`) {
+	for _, want := range []string{`"consumers":[]`, `"max_heap_memory_bytes":null`, `"storage_region_bytes":null`, `"off_heap_execution_memory_bytes":null`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s: %s", want, b)
+		}
+	}
+	if strings.Count(string(b), "null") != 3 || strings.Contains(string(b), "-1") {
 		t.Errorf("JSON %s", b)
 	}
-	if len(r.Managers) != 1 || r.Managers[0].MaxHeapMemory != -1 || r.Managers[0].StorageRegionSize != -1 {
+	if len(r.Managers) != 1 || r.Managers[0].MaxHeapMemory != nil || r.Managers[0].StorageRegionSize != nil {
 		t.Errorf("managers %+v", r.Managers)
 	}
 }
@@ -452,7 +459,7 @@ func TestSparkReport(t *testing.T) {
 	if !spilled.Unaccounted || spilled.Used != 0 || spilled.Retained < 3<<20 || live.Unaccounted || live.Used != 812944 {
 		t.Errorf("consumers %+v", r.Tasks[0].Consumers)
 	}
-	if r.Tasks[0].ExecutionMemory != 812944 || len(r.Managers) != 1 || len(r.Managers[0].Pools) != 2 || len(r.Blocks) != 3 {
+	if known(r.Tasks[0].ExecutionMemory) != 812944 || len(r.Managers) != 1 || len(r.Managers[0].Pools) != 2 || len(r.Blocks) != 3 {
 		t.Errorf("managers %+v blocks %+v", r.Managers, r.Blocks)
 	}
 	// Biggest first, then by name: they came in the hash table's order
@@ -759,4 +766,12 @@ func TestLongPathsFolded(t *testing.T) {
 	if short := foldSteps(make([]Step, 2*StepEnds+1)); len(short) != 2*StepEnds+1 {
 		t.Errorf("%d steps folded to %d", 2*StepEnds+1, len(short))
 	}
+}
+
+// known reads an execution memory: -1 for none (nil).
+func known(m *int64) int64 {
+	if m == nil {
+		return -1
+	}
+	return *m
 }

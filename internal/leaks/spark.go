@@ -37,12 +37,12 @@ type Task struct {
 	Consumers     []Consumer `json:"consumers"`
 	// ExecutionMemory is what the on-heap execution pools' memoryForTask
 	// says the task holds: 0 when the map has no entry for it
-	// (releaseMemory removes a task's entry when it reaches 0), -1 when no
-	// such map was read. OffHeapExecutionMemory is the same of the
-	// off-heap pools (spark.memory.offHeap.enabled), whose memory is not
-	// the heap's: the two are not added.
-	ExecutionMemory        int64 `json:"execution_memory_bytes"`
-	OffHeapExecutionMemory int64 `json:"off_heap_execution_memory_bytes"`
+	// (releaseMemory removes a task's entry when it reaches 0), nil (JSON
+	// null) when no such map was read. OffHeapExecutionMemory is the same
+	// of the off-heap pools (spark.memory.offHeap.enabled), whose memory
+	// is not the heap's: the two are not added.
+	ExecutionMemory        *int64 `json:"execution_memory_bytes"`
+	OffHeapExecutionMemory *int64 `json:"off_heap_execution_memory_bytes"`
 }
 
 // Pool is a memory pool's size and use.
@@ -71,10 +71,10 @@ func (p Pool) OffHeap() bool { return strings.HasPrefix(p.Name, "offHeap") }
 type MemoryManager struct {
 	Object
 	// MaxHeapMemory and StorageRegionSize are UnifiedMemoryManager's
-	// maxHeapMemory and onHeapStorageRegionSize, -1 when the manager has no
-	// such field (StaticMemoryManager).
-	MaxHeapMemory     int64  `json:"max_heap_memory_bytes"`
-	StorageRegionSize int64  `json:"storage_region_bytes"`
+	// maxHeapMemory and onHeapStorageRegionSize, nil (JSON null) when the
+	// manager has no such field (StaticMemoryManager).
+	MaxHeapMemory     *int64 `json:"max_heap_memory_bytes"`
+	StorageRegionSize *int64 `json:"storage_region_bytes"`
 	Pools             []Pool `json:"pools"`
 }
 
@@ -125,8 +125,8 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 	for _, o := range instancesOf(g, "org.apache.spark.memory.MemoryManager") {
 		f := readFields(g, o)
 		m := MemoryManager{Object: objectOf(g, t, o), Pools: []Pool{}}
-		m.MaxHeapMemory = numOr(f, "maxHeapMemory", -1)
-		m.StorageRegionSize = numOr(f, "onHeapStorageRegionSize", -1)
+		m.MaxHeapMemory = numOrNil(f, "maxHeapMemory")
+		m.StorageRegionSize = numOrNil(f, "onHeapStorageRegionSize")
 		for _, name := range []string{"onHeapStorageMemoryPool", "onHeapExecutionMemoryPool", "offHeapStorageMemoryPool", "offHeapExecutionMemoryPool"} {
 			p := f.ref(name)
 			if p == heap.None {
@@ -209,18 +209,19 @@ func Spark(g *heap.Graph, t *dominator.Tree, s *paths.Search) *SparkReport {
 	return r
 }
 
-// numOr returns a numeric field, or def when the object has no such field.
-func numOr(f fields, name string, def int64) int64 {
+// numOrNil returns a numeric field, or nil when the object has no such
+// field.
+func numOrNil(f fields, name string) *int64 {
 	if n, ok := f.num(name); ok {
-		return n
+		return &n
 	}
-	return def
+	return nil
 }
 
 // executionMemory is what the managers' memoryForTask maps, of their
-// off-heap pools or of their on-heap ones, say a task holds, or -1 when
+// off-heap pools or of their on-heap ones, say a task holds, or nil when
 // none of them was read.
-func executionMemory(managers []MemoryManager, task int64, offHeap bool) int64 {
+func executionMemory(managers []MemoryManager, task int64, offHeap bool) *int64 {
 	bytes, read := int64(0), false
 	for _, m := range managers {
 		for _, p := range m.Pools {
@@ -231,9 +232,9 @@ func executionMemory(managers []MemoryManager, task int64, offHeap bool) int64 {
 		}
 	}
 	if !read {
-		return -1
+		return nil
 	}
-	return bytes
+	return &bytes
 }
 
 // blockName names a BlockId as Spark does (rdd_2_7); other kinds by class.
