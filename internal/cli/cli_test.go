@@ -886,6 +886,34 @@ func TestDominatorsAllChildren(t *testing.T) {
 			t.Errorf("--children %s: exit %d (%s), %d children; want %d:\n%s", children, code, errOut, got, want, out)
 		}
 	}
+	// The children left out are counted, as MAT's "more" line does: they
+	// were left out without a word. 6 of the 9, each a 16-byte leaf, or
+	// the class of the leaves or of the array.
+	out, errOut, code := run(t, "dominators", dump, "--top", "1", "--depth", "1", "--children", "3", "--format", "json")
+	var r struct {
+		Objects []struct {
+			Retained     uint64 `json:"retained_bytes"`
+			Shallow      uint64 `json:"shallow_bytes"`
+			MoreChildren int    `json:"more_children"`
+			MoreRetained uint64 `json:"more_children_retained_bytes"`
+			Children     []struct {
+				Retained uint64 `json:"retained_bytes"`
+			} `json:"children"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || len(r.Objects) != 1 {
+		t.Fatalf("exit %d (%s), %v:\n%s", code, errOut, err, out)
+	}
+	top, shown := r.Objects[0], uint64(0)
+	for _, c := range top.Children {
+		shown += c.Retained
+	}
+	if top.MoreChildren != 6 || top.MoreRetained != top.Retained-top.Shallow-shown || top.MoreRetained == 0 {
+		t.Errorf("more children %d retaining %d, want 6 retaining %d", top.MoreChildren, top.MoreRetained, top.Retained-top.Shallow-shown)
+	}
+	if out, _, _ := run(t, "dominators", dump, "--top", "1", "--depth", "1", "--children", "3"); !strings.Contains(out, "… 6 more children") {
+		t.Errorf("the table lacks the line of the 6 more children:\n%s", out)
+	}
 }
 
 // inspect says how many of an array's elements --limit leaves out, as it

@@ -162,8 +162,13 @@ type domNode struct {
 	Percent  float64    `json:"percent"`
 	Root     string     `json:"root,omitempty"`
 	Children []*domNode `json:"children,omitempty"`
-	depth    int
-	object   heap.ObjectIndex
+	// MoreChildren counts an expanded object's children left out (by
+	// --children or --min-retained), MoreRetained what they retain, as
+	// MAT's "more" line says.
+	MoreChildren int    `json:"more_children,omitempty"`
+	MoreRetained uint64 `json:"more_children_retained_bytes,omitempty"`
+	depth        int
+	object       heap.ObjectIndex
 }
 
 // domReport is the JSON form of `leakscan dominators`.
@@ -272,14 +277,22 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 			objs[i] = n.object
 		}
 		var next []*domNode
-		for i, biggest := range t.BiggestChildren(objs, children) {
+		all, counts := t.BiggestChildren(objs, children)
+		for i, biggest := range all {
+			p := level[i]
+			p.MoreChildren, p.MoreRetained = counts[i], p.Retained-p.Shallow
 			for _, c := range biggest {
 				if t.Retained(c) < min {
 					break
 				}
 				n := o.node(t, c, depth+1)
-				level[i].Children = append(level[i].Children, n)
+				p.Children = append(p.Children, n)
+				p.MoreChildren--
+				p.MoreRetained -= n.Retained
 				next = append(next, n)
+			}
+			if p.MoreChildren == 0 {
+				p.MoreRetained = 0
 			}
 		}
 		level = next
@@ -299,6 +312,7 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 	}}
 	if format == render.CSV {
 		grid.Columns = append([]render.Column{{Title: "Depth", Key: "depth", Kind: render.Count}, {Title: "Parent", Key: "parent"}}, grid.Columns...)
+		grid.Columns = append(grid.Columns, render.Column{Key: "more_children", Kind: render.Count}, render.Column{Key: "more_children_retained_bytes", Kind: render.Bytes})
 	}
 	var walk func(n *domNode, parent string)
 	walk = func(n *domNode, parent string) {
@@ -308,11 +322,15 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 		}
 		row := []any{n.ID, class, n.Shallow, n.Retained, n.Percent, n.Root}
 		if format == render.CSV {
-			row = append([]any{n.depth, parent}, row...)
+			row = append(append([]any{n.depth, parent}, row...), n.MoreChildren, n.MoreRetained)
 		}
 		grid.Rows = append(grid.Rows, row)
 		for _, c := range n.Children {
 			walk(c, n.ID)
+		}
+		if n.MoreChildren > 0 && format == render.Table {
+			more := fmt.Sprintf("%s… %s", render.Indent(n.depth+1), nouns(n.MoreChildren, "more child", "more children"))
+			grid.Rows = append(grid.Rows, []any{"", more, "", n.MoreRetained, percent(n.MoreRetained, t.ReachableBytes), ""})
 		}
 	}
 	for _, n := range nodes {

@@ -12,7 +12,8 @@ import (
 
 // BiggestChildren returns, for each of parents (objects, not heap.None),
 // its first k children in Children's order (biggest retained first, then
-// index), or all of them when it has fewer.
+// index), or all of them when it has fewer; and how many children each
+// has in all.
 //
 // Without the children table it makes one scan of the idom array, on all
 // cores, and keeps the k best children of each parent as it goes: a
@@ -20,23 +21,25 @@ import (
 // costs a pass over every object, 8 bytes each, and sorting whole lists
 // (3.1 M children of the bench dump's map table). A tree mapped from an
 // index drops the pages it scanned.
-func (t *Tree) BiggestChildren(parents []heap.ObjectIndex, k int) [][]heap.ObjectIndex {
+func (t *Tree) BiggestChildren(parents []heap.ObjectIndex, k int) (children [][]heap.ObjectIndex, counts []int) {
 	return t.biggestChildren(parents, k, par.Shares(len(t.idom), 0))
 }
 
 // biggestChildren is BiggestChildren scanning in the given number of
 // shares.
-func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]heap.ObjectIndex {
+func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) ([][]heap.ObjectIndex, []int) {
 	out := make([][]heap.ObjectIndex, len(parents))
+	counts := make([]int, len(parents))
 	if k <= 0 || len(parents) == 0 {
-		return out
+		return out, counts
 	}
 	if t.childStart != nil {
 		for i, p := range parents {
 			c := t.Children(p)
 			out[i] = append([]heap.ObjectIndex(nil), c[:min(k, len(c))]...)
+			counts[i] = len(c)
 		}
-		return out
+		return out, counts
 	}
 	t.idomChecked.Check()
 	n := len(t.idom)
@@ -51,13 +54,16 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 		}
 	}
 	best := make([][][]heap.ObjectIndex, shares) // per share, per distinct parent
+	found := make([][]int, shares)               // how many children, likewise
 	par.InShares(n, shares, func(s, lo, hi int) {
 		mine := make([][]heap.ObjectIndex, len(distinct))
+		seen := make([]int, len(distinct))
 		for from := lo; from < hi; from += heap.ScanBlock {
 			to := min(from+heap.ScanBlock, hi)
 			for x, d := range t.idom[from:to] {
 				if d >= 0 && isParent[d>>6]&(1<<(uint(d)&63)) != 0 {
 					i := slot[d]
+					seen[i]++
 					if k > keepAll {
 						mine[i] = append(mine[i], heap.ObjectIndex(from+x))
 					} else {
@@ -70,11 +76,13 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 				t.DropRetained(heap.ObjectIndex(from), heap.ObjectIndex(to))
 			}
 		}
-		best[s] = mine
+		best[s], found[s] = mine, seen
 	})
 	merged := make([][]heap.ObjectIndex, len(distinct))
+	all := make([]int, len(distinct))
 	for i := range distinct {
 		for s := range best {
+			all[i] += found[s][i]
 			if k > keepAll {
 				merged[i] = append(merged[i], best[s][i]...)
 				continue
@@ -90,8 +98,9 @@ func (t *Tree) biggestChildren(parents []heap.ObjectIndex, k, shares int) [][]he
 	}
 	for i, p := range parents {
 		out[i] = slices.Clone(merged[slot[int32(p)]])
+		counts[i] = all[slot[int32(p)]]
 	}
-	return out
+	return out, counts
 }
 
 // keepAll: for k above it, BiggestChildren collects every child and sorts,

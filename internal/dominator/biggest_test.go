@@ -69,13 +69,16 @@ func TestBiggestChildren(t *testing.T) {
 						}
 					}
 				}
-				got := scan.biggestChildren(parents, k, shares)
-				fromTable := withTable.BiggestChildren(parents, k)
+				got, counts := scan.biggestChildren(parents, k, shares)
+				fromTable, tableCounts := withTable.BiggestChildren(parents, k)
 				for i, p := range parents {
 					all := withTable.Children(p)
 					want := all[:max(0, min(k, len(all)))]
 					if !slices.Equal(got[i], want) {
 						t.Fatalf("n=%d k=%d shares=%d: children of %d: %v, want %v", n, k, shares, p, got[i], want)
+					}
+					if k > 0 && (counts[i] != len(all) || tableCounts[i] != len(all)) {
+						t.Fatalf("n=%d k=%d shares=%d: %d has %d children, counted %d (scan) and %d (table)", n, k, shares, p, len(all), counts[i], tableCounts[i])
 					}
 					if !slices.Equal(fromTable[i], want) {
 						t.Fatalf("n=%d k=%d: children of %d from the table: %v, want %v", n, k, p, fromTable[i], want)
