@@ -6,8 +6,11 @@ FUZZTIME ?= 10s
 
 .PHONY: build test demo bench fixtures fuzz vet pgo
 
+# The version --version prints: the commit, from git where there is one.
+VERSION := $(shell git describe --always --dirty 2>/dev/null)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/leakscan
+	$(GO) build -ldflags "-X github.com/leakscan/leakscan/internal/cli.buildVersion=$(VERSION)" -o $(BIN) ./cmd/leakscan
 
 # vet also type-checks the systems other than this one: the mapping code
 # is per system (Windows has no mmap system call), and the prefetch hints

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,6 +181,11 @@ func TestErrors(t *testing.T) {
 		{[]string{"dominators", cut, "--top", "-3"}, 2, "--top -3: expected 0 or more"},
 		{[]string{"histogram", cut, "--dump", "-7"}, 2, "--dump -7: expected 0 or more (or -1, the last)"},
 		{[]string{"histogram", cut, "--index-dir", dir}, 2, "--index-dir and --no-index: give one"},
+		// In words, not Go's: it said 'strconv.ParseInt: parsing "abc":
+		// invalid syntax', and 'accepts 2 arg(s), received 1'.
+		{[]string{"dominators", cut, "--top", "abc"}, 2, `--top "abc": expected a whole number (see leakscan dominators --help)`},
+		{[]string{"diff", cut}, 2, "diff compares two dumps, BASE and NEW: 1 given"},
+		{[]string{"suspects", cut, "--threshold", "150%"}, 2, `--threshold "150%": a share of the reachable heap is at most 100%`},
 		// A path given empty (an unset variable) would mean the default.
 		{[]string{"info", cut, "--index-dir", ""}, 2, `--index-dir "": expected a path (is a variable unset?)`},
 		{[]string{"report", cut, "-o", " "}, 2, `--output " ": expected a path`},
@@ -1406,5 +1412,15 @@ func TestCPUProfileOnFailure(t *testing.T) {
 		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
 			t.Errorf("run %d: the profile is not written (%d bytes, %v): want a gzipped pprof profile", i, len(b), err)
 		}
+	}
+}
+
+// TestVersion: --version names the build, for CI logs.
+func TestVersion(t *testing.T) {
+	defer func(v string) { buildVersion = v }(buildVersion)
+	buildVersion = "v1.2.3-4-gabcdef"
+	out, errOut, code := runIndexed(t, "--version")
+	if code != 0 || !strings.HasPrefix(out, "leakscan v1.2.3-4-gabcdef") || !strings.Contains(out, runtime.Version()) {
+		t.Errorf("exit %d (%s): %q", code, errOut, out)
 	}
 }

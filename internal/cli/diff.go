@@ -38,7 +38,12 @@ does; retained bytes and the heading's totals count what the GC roots reach.
 A class with unreachable instances may so retain less than its shallow size:
 the table then says under it how many objects (and bytes) each dump holds
 unreachable, and JSON always gives them.`,
-		Args: cobra.ExactArgs(2),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return fmt.Errorf("diff compares two dumps, BASE and NEW: %d given", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
 			if err != nil {

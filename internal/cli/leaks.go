@@ -702,7 +702,10 @@ func writeLeftOut(w io.Writer, h heapTotals) {
 // "10%" or "10", above 0 and at most 100.
 func parseThreshold(v string) (float64, error) {
 	pct, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "%")), 64)
-	if err != nil || !(pct > 0 && pct <= 100) { // NaN too
+	switch {
+	case err == nil && pct > 100:
+		return 0, fmt.Errorf("--threshold %q: a share of the reachable heap is at most 100%%", v)
+	case err != nil || !(pct > 0): // NaN too
 		return 0, fmt.Errorf("--threshold %q: expected a percentage such as 10%%", v)
 	}
 	return pct, nil

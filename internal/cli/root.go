@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -270,9 +271,51 @@ stderr names the file, byte offset and what was expected).`,
 	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g), newIndexCmd(s, g), newCheckCmd(s, g), newDiffCmd(s, g),
 		newClassLoadersCmd(s, g), newOffHeapCmd(s, g), newThreadsCmd(s, g), newSparkCmd(s, g), newSuspectsCmd(s, g), newReportCmd(s, g))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// pflag's words for a value that is no number: 'invalid argument
+		// "abc" for "--top" flag: strconv.ParseInt: parsing "abc":
+		// invalid syntax'.
+		if m := badNumber.FindStringSubmatch(err.Error()); m != nil {
+			err = fmt.Errorf("%s %q: expected a whole number", m[2], m[1])
+		}
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
+	root.Version = version()
+	root.SetVersionTemplate("leakscan {{.Version}}\n")
 	return root
+}
+
+var badNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-[a-z], )?(--[a-z-]+)" flag: strconv\.Parse(?:Int|Uint|Float)`)
+
+// buildVersion, set by make build (-ldflags -X, from git describe), names
+// the commit where the toolchain does not record it (-buildvcs=false).
+var buildVersion string
+
+// version is the module's version (or buildVersion) and the commit it was
+// built from, as the Go toolchain records them.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	if buildVersion != "" {
+		v = buildVersion
+	}
+	var rev, modified string
+	for _, st := range info.Settings {
+		switch st.Key {
+		case "vcs.revision":
+			rev = st.Value
+		case "vcs.modified":
+			if st.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		v += fmt.Sprintf(" (commit %.12s%s)", rev, modified)
+	}
+	return v + ", " + info.GoVersion
 }
 
 // checkFlags rejects flag values no command can use, before any work:
