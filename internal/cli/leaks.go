@@ -363,12 +363,12 @@ func writeBuffers(w io.Writer, buffers []leaks.Buffer) error {
 // bufferGrid lists buffers, at most limit of them (all when negative).
 func bufferGrid(buffers []leaks.Buffer, limit int) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{{Title: "Buffer", Key: "id"}, {Title: "Kind", Key: "kind"}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes},
-		{Title: "Views", Key: "views", Kind: render.Count}, {Title: "Owner", Key: "owner"}, {Title: "Address", Key: "address"}}}
+		{Title: "Views", Key: "views", Kind: render.Count}, {Title: "Owner", Key: "owner"}, {Title: "Address", Key: "address"}, {Title: "Strong", Key: "strong"}}}
 	for i, b := range buffers {
 		if i == limit {
 			break
 		}
-		grid.Rows = append(grid.Rows, []any{b.ID, string(b.Kind), b.Capacity, b.Views, b.Owner, fmt.Sprintf("0x%x", b.Address)})
+		grid.Rows = append(grid.Rows, []any{b.ID, string(b.Kind), b.Capacity, b.Views, b.Owner, fmt.Sprintf("0x%x", b.Address), strconv.FormatBool(b.Strong)})
 	}
 	return grid
 }

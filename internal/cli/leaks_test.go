@@ -23,8 +23,8 @@ func TestLeakCommandsCSV(t *testing.T) {
 		header        []string
 		row           []string // cells some row has
 	}{
-		{"offheap", "Netty.hprof", []string{"id", "kind", "capacity_bytes", "views", "owner", "address"},
-			[]string{"0xfd5c0da8", "allocate-direct", "16777216", "2", "io.netty.buffer.PoolChunk"}},
+		{"offheap", "Netty.hprof", []string{"id", "kind", "capacity_bytes", "views", "owner", "address", "strong"},
+			[]string{"0xfd5c0da8", "allocate-direct", "16777216", "2", "io.netty.buffer.PoolChunk", "true"}},
 		{"spark", "Spark22713.hprof", []string{"task_attempt_id", "task_memory_manager", "execution_memory_bytes", "off_heap_execution_memory_bytes", "consumer_class",
 			"consumer_id", "mode", "used_bytes", "retained_bytes", "unaccounted"},
 			[]string{"223", "812944", "", "0xfab1e388", "ON_HEAP", "0", "true"}},
