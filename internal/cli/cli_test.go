@@ -1424,3 +1424,20 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d (%s): %q", code, errOut, out)
 	}
 }
+
+// TestHistogramMatchBothNames: --match takes a class by either form of its
+// name, whichever --jvm-names shows: with it, '^byte\[\]$' found nothing,
+// where '^\[B$' found byte[] without it.
+func TestHistogramMatchBothNames(t *testing.T) {
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	for _, c := range [][]string{{`^byte\[\]$`, "--jvm-names"}, {`^\[B$`, "--jvm-names"}, {`^byte\[\]$`}, {`^\[B$`}} {
+		out, errOut, code := run(t, append([]string{"histogram", basic, "--format", "csv", "--match"}, c...)...)
+		want := "\nbyte[],"
+		if len(c) > 1 {
+			want = "\n[B,"
+		}
+		if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, want) {
+			t.Errorf("--match %v: exit %d (%s):\n%s", c, code, errOut, out)
+		}
+	}
+}

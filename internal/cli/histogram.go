@@ -132,7 +132,9 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 	belowShallow := false // a shown row retains less than its shallow size
 	for _, row := range rows {
 		name := o.className(census.Classes, row.Class)
-		if re != nil && !re.MatchString(name) && !re.MatchString(census.Classes[row.Class].Name) {
+		// Both forms of a name match, whichever is shown: '\[\]$' found
+		// nothing with --jvm-names, where '^\[' found byte[] without.
+		if jvm := census.Classes[row.Class].Name; re != nil && !re.MatchString(jvm) && !re.MatchString(heap.SourceName(jvm)) {
 			continue
 		}
 		totalN += row.Instances
