@@ -1125,7 +1125,7 @@ func TestPathsKeepUnreachable(t *testing.T) {
 		t.Errorf("--keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
 	}
 	out, errOut, code = run(t, "suspects", dump, "--keep-unreachable")
-	if code != 0 || !strings.Contains(out, "One instance of Holder, which nothing reaches (kept as a root of its own: --keep-unreachable)") ||
+	if code != 0 || !strings.Contains(out, "One instance of Holder, which no GC root reaches (kept as a root of its own: --keep-unreachable)") ||
 		!strings.Contains(out, "<Unreachable>  com.example.Holder") {
 		t.Errorf("suspects --keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
 	}

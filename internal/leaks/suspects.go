@@ -358,11 +358,11 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 		// references, say).
 		b.WriteString(", reached from no GC root by strong references alone")
 	} else if root := sp.Path[0]; root.GCRoot == paths.UnreachableRoot && len(sp.Path) == 1 {
-		b.WriteString(", which nothing reaches (kept as a root of its own: --keep-unreachable)")
+		b.WriteString(", which no GC root reaches (kept as a root of its own: --keep-unreachable)")
 	} else {
 		switch {
 		case root.GCRoot == paths.UnreachableRoot:
-			fmt.Fprintf(&b, ", reached from a %s that nothing reaches (kept as a root: --keep-unreachable)", simpleName(root.Object.Class))
+			fmt.Fprintf(&b, ", reached from a %s that no GC root reaches (kept as a root: --keep-unreachable)", simpleName(root.Object.Class))
 		case strings.HasPrefix(root.GCRoot, "Thread "):
 			fmt.Fprintf(&b, ", reached from thread %s", strings.TrimPrefix(root.GCRoot, "Thread "))
 		case root.GCRoot != "":

@@ -139,13 +139,13 @@ type Options struct {
 	IncludeWeak bool
 	Exclude     []FieldRef
 	// KeepUnreachable searches on, once the GC roots reach nothing more,
-	// from each object in index order that nothing reaches, a root of its
-	// own (Unreachable, as MAT calls it): the objects that the dominator
-	// tree's KeepUnreachable makes roots, where a path to one is asked
-	// for. An object that only references the search does not follow
-	// reach (a referent, an excluded field) is reachable, and stays
-	// unreached; under dominator.Options.IgnoreWeak the tree makes such
-	// an object a root too.
+	// from each object, in index order, that neither they nor such a root
+	// before it reaches, a root of its own (Unreachable, as MAT calls it):
+	// the objects that the dominator tree's KeepUnreachable makes roots,
+	// where a path to one is asked for. An object that only references
+	// the search does not follow reach (a referent, an excluded field) is
+	// reachable, and stays unreached; under dominator.Options.IgnoreWeak
+	// the tree makes such an object a root too.
 	KeepUnreachable bool
 }
 
