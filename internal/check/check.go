@@ -320,14 +320,17 @@ func (c *checker) instances() {
 	}
 }
 
-// path: objects of Class reachable from a GC root through Through.
+// path: objects of Class reachable from a GC root through Through: an
+// object of the through classes (or their subclasses), other than the
+// match itself.
 func (c *checker) path() {
 	r := c.rule.Path
 	g, t, s := c.in.Graph, c.in.Tree, c.in.Search
-	via, field := splitThrough(g, r.Through)
+	via, field := throughClasses(g, r.Through)
 	target := c.classMatch(r.Class)
 	// Start from what the Y objects (or their field f) refer to, among
-	// objects the roots reach.
+	// objects the roots reach: not from a Y object itself, which its own
+	// class does not put behind itself.
 	n := g.NumObjects()
 	from := make([]int32, n) // 0 unseen; -1 a start; else 1 + the object it was reached from
 	start := map[heap.ObjectIndex]heap.ObjectIndex{}
@@ -340,7 +343,11 @@ func (c *checker) path() {
 		}
 		var next []heap.ObjectIndex
 		if field == "" {
-			next = []heap.ObjectIndex{y}
+			s.Successors(y, func(x heap.ObjectIndex) {
+				if !g.IsClassObject(x) { // as spread
+					next = append(next, x)
+				}
+			})
 		} else if fs, err := g.InstanceFields(y); err == nil {
 			for _, f := range fs {
 				if f.Name == field && f.Type == hprof.TypeObject && f.Value != 0 {
@@ -360,8 +367,8 @@ func (c *checker) path() {
 	}
 	queue = c.spread(queue, from)
 	for _, x := range queue {
-		if !target[classes[x]] || g.IsClassObject(x) {
-			continue
+		if !target[classes[x]] || g.IsClassObject(x) || x == start[c.startOf(x, from)] {
+			continue // (the last: back at its own Y, round a cycle)
 		}
 		c.offer(t.Retained(x), func() candidate {
 			return candidate{path: c.throughPath(x, from, start[c.startOf(x, from)], field), objects: []ObjectRef{c.ref(x)},
@@ -392,19 +399,11 @@ func (c *checker) throughPath(x heap.ObjectIndex, from []int32, y heap.ObjectInd
 	}
 	slices.Reverse(tail)
 	steps := c.steps(y)
-	label := field
-	if label == "" {
-		label = s.Label(y, tail[0])
-	}
-	if field == "" {
-		tail = tail[1:] // the start is y itself
-		label = ""
-	}
 	prev := y
 	for i, v := range tail {
 		l := s.Label(prev, v)
-		if i == 0 && label != "" {
-			l = label
+		if i == 0 && field != "" {
+			l = field
 		}
 		steps = append(steps, c.step(v, l))
 		prev = v

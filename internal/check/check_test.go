@@ -365,7 +365,7 @@ func TestResolve(t *testing.T) {
 - {id: cls, retained: {class: com.acme.Cache, max: 1MB}}
 - {id: inst, instances: {class: com.acme.Session, max: 1}}
 - {id: through, path: {class: SizeTrackingAppendOnlyMap, through: com.acme.Holder.map}}
-- {id: empty, path: {class: SizeTrackingAppendOnlyMap, through: java.util.AbstractMap}}
+- {id: empty, path: {class: SizeTrackingAppendOnlyMap, through: java.util.concurrent.locks.ReentrantLock}}
 - {id: owner, direct-memory: {owner: com.acme.Pool, max: 1GB}}
 - {id: dup, duplicate-classes: {class: com.acme.*}}
 `), g)
@@ -377,7 +377,7 @@ func TestResolve(t *testing.T) {
 		"cls":     "retained.class com.acme.Cache matches no class",
 		"inst":    "instances.class com.acme.Session matches no class",
 		"through": "path.through com.acme.Holder.map matches no class",
-		"empty":   "path.through java.util.AbstractMap: no object of that class",
+		"empty":   "path.through java.util.concurrent.locks.ReentrantLock: no object of that class",
 		"owner":   "direct-memory.owner com.acme.Pool matches no class",
 		"dup":     "duplicate-classes.class com.acme.* matches no class",
 	}
@@ -421,7 +421,7 @@ func TestSkipped(t *testing.T) {
 - {id: pkg, retained: {package: com.acme, max: 1MB}}
 - {id: cls, retained: {class: com.acme.Cache, max: 0}}
 - {id: both, path: {class: com.acme.Cache, through: com.acme.Holder.map}}
-- {id: empty, path: {class: SizeTrackingAppendOnlyMap, through: java.util.AbstractMap}}
+- {id: empty, path: {class: SizeTrackingAppendOnlyMap, through: java.util.concurrent.locks.ReentrantLock}}
 - {id: owner, severity: warning, direct-memory: {owner: com.acme.Pool, max: 0}}
 - {id: dup, duplicate-classes: {class: com.acme.*}}
 - {id: threads, instances: {class: java.lang.Thread, max: 0}}
@@ -431,7 +431,7 @@ func TestSkipped(t *testing.T) {
 		"pkg":     "no class of package com.acme",
 		"cls":     "no class matches com.acme.Cache",
 		"both":    "no class matches com.acme.Cache; no class matches com.acme.Holder.map",
-		"empty":   "no object of a class matching java.util.AbstractMap",
+		"empty":   "no object of a class matching java.util.concurrent.locks.ReentrantLock",
 		"owner":   "no class matches com.acme.Pool",
 		"dup":     "no class matches com.acme.*",
 		"threads": "",
@@ -920,5 +920,67 @@ func TestAccountingOffHeapField(t *testing.T) {
 	res := plan.Run(in)
 	if r := res.Rules[0]; r.ID != "spark-memory-accounting" || r.Status != Skipped || !strings.Contains(r.Reason, "no matching class has a field mode (fields that are a reference: data)") {
 		t.Errorf("builtin:spark on a consumer without mode: %+v", r)
+	}
+}
+
+// TestPathThroughSubclassesNotItself: a path rule's through takes the
+// objects of the class's subclasses too, with a field they inherit (a
+// byte[] held by a SmallConsumer's data was left out; through
+// java.lang.ref.Reference.referent, an abstract class's field, was
+// skipped as having no object), and an object is not reachable through
+// itself (through its own class, every match was flagged).
+func TestPathThroughSubclassesNotItself(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	data := []hproftest.Field{{Name: "data", Type: hprof.TypeObject}}
+	consumer := w.Class("com/acme/Consumer", obj, 0, nil, data)
+	small := w.Class("com/acme/SmallConsumer", consumer, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	session := w.Class("com/acme/Session", obj, 0, nil, []hproftest.Field{{Name: "parent", Type: hprof.TypeObject}})
+	one := []hprof.BasicType{hprof.TypeObject}
+	c1, b1, c2, b2, wr, b3, s1, s2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(c1, consumer, one, []uint64{b1})
+	w.PrimArray(b1, hprof.TypeByte, 100, nil)
+	w.Instance(c2, small, one, []uint64{b2})
+	w.PrimArray(b2, hprof.TypeByte, 200, nil)
+	w.Instance(wr, weak, one, []uint64{b3})
+	w.PrimArray(b3, hprof.TypeByte, 300, nil)
+	w.Instance(s1, session, one, []uint64{s2}) // a GC root holds s1, s1 s2, and s2 s1 back:
+	w.Instance(s2, session, one, []uint64{s1}) // each is reachable through the other
+	s3 := w.NewID()
+	w.Instance(s3, session, one, []uint64{0}) // only a GC root holds it
+	for _, r := range []uint64{c1, c2, wr, s1, b3, s3} {
+		w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
+	}
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	flagged := func(yaml string) []string {
+		var ids []string
+		for _, f := range findings(t, in, yaml) {
+			ids = append(ids, f.Objects[0].ID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	hex := func(ids ...uint64) []string {
+		var out []string
+		for _, id := range ids {
+			out = append(out, fmt.Sprintf("0x%x", id))
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		rule string
+		want []string
+	}{
+		{`- {id: p, path: {class: "byte[]", through: com.acme.Consumer.data}}`, hex(b1, b2)},
+		{`- {id: p, path: {class: "byte[]", through: com.acme.Consumer}}`, hex(b1, b2)},
+		{`- {id: p, path: {class: "byte[]", through: java.lang.ref.Reference.referent}}`, hex(b3)},
+		{`- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}`, hex(s1, s2)},
+	} {
+		if got := flagged(c.rule); !slices.Equal(got, c.want) {
+			t.Errorf("%s: flagged %v, want %v", c.rule, got, c.want)
+		}
 	}
 }

@@ -86,14 +86,24 @@ func (c *checker) groupRetained(groupOf []int32, groups []classGroup) []uint64 {
 	return c.in.Tree.GroupRetainedFrom(c.classRetained, groupOf, len(groups))
 }
 
-// splitThrough resolves a path rule's through: the classes it names and,
-// for "Y.f" where Y matches a class of the dump, the field f ("" for
-// none). When Y matches no class, "Y.f" is taken whole as a class name.
-func splitThrough(g *heap.Graph, through string) (via []bool, field string) {
+// splitThrough resolves a path rule's through: the classes it names (not
+// their subclasses: see throughClasses) and, for "Y.f" where Y matches a
+// class of the dump, the field f ("" for none). When Y matches no class,
+// "Y.f" is taken whole as a class name.
+func splitThrough(g *heap.Graph, through string) (named []bool, field string) {
 	if cls, f, ok := throughField(through); ok {
 		if via := classMatch(g, cls); slices.Contains(via, true) {
 			return via, f
 		}
 	}
 	return classMatch(g, through), ""
+}
+
+// throughClasses returns the classes whose objects a path rule's through
+// names: those it matches and their subclasses, whose objects are the
+// named classes' too and hold an inherited field (a field of the abstract
+// java.lang.ref.Reference is held by its subclasses' objects alone).
+func throughClasses(g *heap.Graph, through string) (via []bool, field string) {
+	named, field := splitThrough(g, through)
+	return withSubclasses(g, named), field
 }

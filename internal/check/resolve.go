@@ -162,16 +162,17 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	if !slices.Contains(classMatch(g, p.Class), true) {
 		misses = append(misses, matchesNothing("path.class", p.Class))
 	}
-	via, field := splitThrough(g, p.Through)
+	named, field := splitThrough(g, p.Through)
+	via := withSubclasses(g, named)
 	if field != "" {
 		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
-		if err := checkField(g, via, via, field, isRef, "a reference"); err != nil {
+		if err := checkField(g, via, named, field, isRef, "a reference"); err != nil {
 			class, _, _ := throughField(p.Through)
 			return nil, &fieldMismatch{class, err, keyErrorf("path.through", "path.through %s: %w", p.Through, err)}
 		}
 	}
 	switch {
-	case !slices.Contains(via, true):
+	case !slices.Contains(named, true):
 		misses = append(misses, matchesNothing("path.through", p.Through))
 	case !hasObjects(g, via):
 		misses = append(misses, miss{p.Through, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through),
