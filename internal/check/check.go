@@ -226,6 +226,14 @@ func (c *checker) limit(s string) uint64 {
 
 func size(b uint64) string { return fmt.Sprintf("%s (%d bytes)", humanBytes(b), b) }
 
+// plural says n things: "1 direct buffer", "2 direct buffers".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 func (c *checker) retained() {
 	r := c.rule.Retained
 	g, t := c.in.Graph, c.in.Tree
@@ -517,10 +525,18 @@ func (c *checker) direct() {
 	if r.Owner != "" {
 		held = c.heldBy(c.classMatch(r.Owner))
 	}
-	var total uint64
+	// Only strongly reachable ones: a buffer waiting for its Cleaner (no
+	// strong path to it; a dump taken without a GC holds such) is freed
+	// by the next collection, which the JVM runs before it fails for
+	// direct memory. offheap counts those apart too.
+	var total, pending uint64
 	var buffers []leaks.Buffer // biggest first, as OffHeap gives them
 	for _, b := range rep.Buffers {
 		if held != nil && held[b.Index] == 0 {
+			continue
+		}
+		if !b.Strong {
+			pending += b.Capacity
 			continue
 		}
 		total += b.Capacity
@@ -531,8 +547,11 @@ func (c *checker) direct() {
 		return
 	}
 	c.offer(total, func() candidate {
-		cand := candidate{pathTo: buffers[0].Index,
-			message: fmt.Sprintf("%d direct buffers hold %s off the heap, more than %s", len(buffers), size(total), r.Max)}
+		msg := fmt.Sprintf("%s %s off the heap, more than %s", plural(len(buffers), "direct buffer holds", "direct buffers hold"), size(total), r.Max)
+		if pending > 0 {
+			msg += fmt.Sprintf(" (and %s in buffers waiting for their Cleaner, not counted)", size(pending))
+		}
+		cand := candidate{pathTo: buffers[0].Index, message: msg}
 		for i, b := range buffers {
 			if i >= maxFindings {
 				break

@@ -346,7 +346,7 @@ func pathText(steps []check.Step) string {
 }
 
 func writeCheckText(w io.Writer, r *check.Result) {
-	fmt.Fprintf(w, "leakscan check %s: %d rules\n\n", r.Dump, len(r.Rules))
+	fmt.Fprintf(w, "leakscan check %s: %s\n\n", r.Dump, nouns(len(r.Rules), "rule", "rules"))
 	for _, rule := range r.Rules {
 		status := "ok  "
 		switch {

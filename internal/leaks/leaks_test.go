@@ -71,22 +71,7 @@ func directBufferClass(w *hproftest.Writer, super uint64, viewField string) (uin
 // reaches is waiting to be freed, not strongly reachable.
 func TestOffHeapPendingFree(t *testing.T) {
 	w := hproftest.New(8, "")
-	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
-	phantom := w.Class("java/lang/ref/PhantomReference", ref, 0, nil, nil)
-	cleaner := w.Class("jdk/internal/ref/Cleaner", phantom, 0, nil, []hproftest.Field{{Name: "thunk", Type: hprof.TypeObject}})
-	dealloc := w.Class("java/nio/DirectByteBuffer$Deallocator", obj, 0, nil, nil)
-	direct, types := directBufferClass(w, obj, "att")
-	live, dead, c1, c2, d1, d2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
-	w.Instance(live, direct, types, []uint64{c1, 0, 1 << 20, 0x1000})
-	w.Instance(dead, direct, types, []uint64{c2, 0, 4 << 20, 0x2000})
-	w.Instance(d1, dealloc, nil, nil)
-	w.Instance(d2, dealloc, nil, nil)
-	w.Instance(c1, cleaner, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{d1, live})
-	w.Instance(c2, cleaner, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{d2, dead})
-	w.Root(hprof.SubRootJNIGlobal, c1, 0, 0)
-	w.Root(hprof.SubRootJNIGlobal, c2, 0, 0)
-	w.Root(hprof.SubRootJNIGlobal, live, 0, 0)
+	w.CleanerBuffers(w.Class("java/lang/Object", 0, 0, nil, nil))
 	g := heaptest.Build(t, w.Bytes())
 	r := OffHeap(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}))
 	if r.Total != 5<<20 || r.Strong != 1<<20 || r.PendingFree != 4<<20 {

@@ -287,3 +287,31 @@ func (w *Writer) Constant(c, name, ordinal uint64) uint64 {
 	w.Instance(id, c, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt}, []uint64{name, ordinal})
 	return id
 }
+
+// CleanerBuffers writes two direct buffers from allocateDirect, each with
+// its Cleaner (a phantom reference that runs a Deallocator), and the
+// Cleaners GC roots, as the JDK's list of them makes them: live (1 MiB),
+// which a GC root holds too, and dead (4 MiB), which only its Cleaner
+// reaches: waiting to be freed. obj is java.lang.Object's id.
+func (w *Writer) CleanerBuffers(obj uint64) (live, dead uint64) {
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []Field{{Name: "referent", Type: hprof.TypeObject}})
+	phantom := w.Class("java/lang/ref/PhantomReference", ref, 0, nil, nil)
+	cleaner := w.Class("jdk/internal/ref/Cleaner", phantom, 0, nil, []Field{{Name: "thunk", Type: hprof.TypeObject}})
+	dealloc := w.Class("java/nio/DirectByteBuffer$Deallocator", obj, 0, nil, nil)
+	buffer := w.Class("java/nio/Buffer", obj, 0, nil, []Field{{Name: "capacity", Type: hprof.TypeInt}, {Name: "address", Type: hprof.TypeLong}})
+	direct := w.Class("java/nio/DirectByteBuffer", buffer, 0, nil, []Field{{Name: "cleaner", Type: hprof.TypeObject}, {Name: "att", Type: hprof.TypeObject}})
+	types := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeInt, hprof.TypeLong}
+	two := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+	live, dead = w.NewID(), w.NewID()
+	for _, b := range []struct {
+		id, size, address uint64
+	}{{live, 1 << 20, 0x1000}, {dead, 4 << 20, 0x2000}} {
+		c, d := w.NewID(), w.NewID()
+		w.Instance(b.id, direct, types, []uint64{c, 0, b.size, b.address})
+		w.Instance(d, dealloc, nil, nil)
+		w.Instance(c, cleaner, two, []uint64{d, b.id})
+		w.Root(hprof.SubRootJNIGlobal, c, 0, 0)
+	}
+	w.Root(hprof.SubRootJNIGlobal, live, 0, 0)
+	return live, dead
+}
