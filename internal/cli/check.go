@@ -488,7 +488,9 @@ func writeJUnit(w io.Writer, r *check.Result) error {
 // nothing in the dump, has no result but a note among the invocation's
 // tool execution notifications. (SARIF would also take a result of kind
 // notApplicable, but GitHub code scanning reads no kind and shows every
-// result as an alert.)
+// result as an alert.) A rule with more findings than are listed says how
+// many more in a notification and in its last result's message, which
+// code scanning shows: its results alone looked like all of them.
 func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 	type text struct {
 		Text string `json:"text"`
@@ -552,6 +554,11 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 				loc.LogicalLocations = append(loc.LogicalLocations, logical{Name: o.ID, FullyQualifiedName: o.Class + "@" + o.ID, Kind: "object"})
 			}
 			results = append(results, result{RuleID: rr.ID, RuleIndex: i, Level: f.Severity, Message: text{msg}, Locations: []location{loc}})
+		}
+		if rr.More > 0 {
+			more := fmt.Sprintf("… and %d more findings of rule %s, not listed: %d in all, the %d biggest listed", rr.More, rr.ID, rr.More+len(rr.Findings), len(rr.Findings))
+			results[len(results)-1].Message.Text += "\n" + more
+			notes = append(notes, notification{Level: "warning", Message: text{more}, AssociatedRule: ruleRef{ID: rr.ID, Index: i}})
 		}
 	}
 	if results == nil {

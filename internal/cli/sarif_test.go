@@ -161,6 +161,52 @@ func TestSARIFValidates(t *testing.T) {
 		t.Fatalf("check --rules quiet.yaml: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	validateSARIF(t, sch, quiet)
+
+	// A rule with more findings than are listed says how many more, in a
+	// notification and in its last result: its 10 results looked like all.
+	rules = filepath.Join(dir, "many.yaml")
+	yaml = "rules: [{id: many, severity: warning, retained: {class: \"byte[]\", per: object, max: 1}}]\n"
+	if err := os.WriteFile(rules, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	many := filepath.Join(dir, "many.sarif")
+	if stdout, stderr, code = run(t, "check", spark, "--rules", rules, "--sarif", many, "--format", "json"); code != 0 {
+		t.Fatalf("check --rules many.yaml: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var res struct {
+		Rules []struct {
+			More int `json:"more"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || len(res.Rules) != 1 || res.Rules[0].More == 0 {
+		t.Fatalf("JSON %v: %.300s", err, stdout)
+	}
+	validateSARIF(t, sch, many)
+	data, err = os.ReadFile(many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manyLog struct {
+		Runs []struct {
+			Results []struct {
+				Message struct{ Text string } `json:"message"`
+			} `json:"results"`
+			Invocations []struct {
+				Notifications []struct {
+					Message struct{ Text string } `json:"message"`
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &manyLog); err != nil || len(manyLog.Runs) != 1 {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("… and %d more findings of rule many, not listed: %d in all, the 10 biggest listed", res.Rules[0].More, res.Rules[0].More+10)
+	mr := manyLog.Runs[0]
+	if len(mr.Results) != 10 || !strings.HasSuffix(mr.Results[9].Message.Text, "\n"+want) ||
+		len(mr.Invocations) != 1 || len(mr.Invocations[0].Notifications) != 1 || mr.Invocations[0].Notifications[0].Message.Text != want {
+		t.Errorf("want %q in the last result and a notification:\n%s", want, data)
+	}
 }
 
 // TestSARIFSchemaRejects makes sure the compiled schema is not vacuous: a
