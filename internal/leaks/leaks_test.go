@@ -760,3 +760,29 @@ func known(m *int64) int64 {
 	}
 	return *m
 }
+
+// TestSentenceLocalNotBelow: a suspect a thread holds as a local is
+// "reached from thread … as a local", not "through" a field of its own
+// below it: the sentence said "reached from thread \"main\" through
+// Target.payload", where payload leads to the memory, not to the Target.
+func TestSentenceLocalNotBelow(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	target := w.Class("com/acme/Target", obj, 0, nil, []hproftest.Field{{Name: "payload", Type: hprof.TypeObject}})
+	th, x, data := w.NewID(), w.NewID(), w.NewID()
+	w.Instance(th, thread, nil, nil)
+	w.Instance(x, target, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	w.Root(hprof.SubRootThreadObject, th, 1, 0)
+	w.Root(hprof.SubRootJavaFrame, x, 1, -1)
+	g := heaptest.Build(t, w.Bytes())
+	tree := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tree, paths.Find(g, paths.Options{}), 0.1)
+	if len(sus) == 0 {
+		t.Fatal("no suspect")
+	}
+	if s := sus[0].Sentence; !strings.Contains(s, "One instance of Target, reached from <Thread> as a local, retains") || strings.Contains(s, "through") {
+		t.Errorf("sentence %q", s)
+	}
+}

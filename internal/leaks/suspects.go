@@ -11,6 +11,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/paths"
 )
 
@@ -320,6 +321,10 @@ func (ct classTally) top(g *heap.Graph, n int, more ...classTally) []ClassShare 
 	return out
 }
 
+// javaLocal begins the label of a reference from a thread to a local of
+// one of its frames ("<Java Local> in Foo.run(Foo.java:12)").
+var javaLocal = "<" + heap.RootKindName(hprof.SubRootJavaFrame) + ">"
+
 func simpleName(class string) string {
 	class = heap.SourceName(strings.TrimPrefix(class, "class "))
 	if i := strings.LastIndexByte(class, '.'); i >= 0 {
@@ -336,10 +341,10 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	var b strings.Builder
 	// Name the suspect by the most telling object on its chain: the last
 	// one outside the JDK before the accumulation point, else the first.
-	named := sp.Chain[0].Object
-	for _, st := range sp.Chain[:len(sp.Chain)-1] {
+	named, at := sp.Chain[0].Object, 0 // at: named's step on the chain
+	for i, st := range sp.Chain[:len(sp.Chain)-1] {
 		if !systemPackage(strings.TrimPrefix(st.Object.Class, "class ")) {
-			named = st.Object
+			named, at = st.Object, i
 		}
 	}
 	if sp.Kind == "class" {
@@ -368,16 +373,22 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 		case root.GCRoot != "":
 			fmt.Fprintf(&b, ", reached from %s", root.GCRoot)
 		}
-		// The first field on the way down (the path, then the chain) that
-		// is not a local or an array slot.
-		way := append(append([]Step{}, sp.Path...), sp.Chain[1:]...)
-		for i := 1; i < len(way); i++ {
-			f := way[i].Field
-			if f != "" && !strings.HasPrefix(f, "<") && !strings.HasPrefix(f, "[") {
-				fmt.Fprintf(&b, " through %s.%s", simpleName(way[i-1].Object.Class), strings.TrimPrefix(f, "static "))
-				break
+		// The first field on the way down to the object named (the path,
+		// then the chain to it) that is not a local or an array slot: not
+		// one below it, where its memory sits ("reached from thread main
+		// through Target.payload" named the field of a local below it).
+		// Without one, a thread's local that leads there says where.
+		way := append(append([]Step{}, sp.Path...), sp.Chain[1:at+1]...)
+		through, local := "", ""
+		for i := 1; i < len(way) && through == ""; i++ {
+			switch f := way[i].Field; {
+			case strings.HasPrefix(f, javaLocal) && local == "":
+				local = " as a local" + strings.TrimPrefix(f, javaLocal)
+			case f != "" && !strings.HasPrefix(f, "<") && !strings.HasPrefix(f, "["):
+				through = fmt.Sprintf(" through %s.%s", simpleName(way[i-1].Object.Class), strings.TrimPrefix(f, "static "))
 			}
 		}
+		b.WriteString(cmp.Or(through, local))
 	}
 	verb := "retains"
 	if sp.Kind == "class" {
