@@ -1441,3 +1441,46 @@ func TestHistogramMatchBothNames(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectReferrerEveryField: a referrer that holds the object in
+// several fields or slots lists each (the first few slots, and how many):
+// Two.a and Two.b showed b alone, {SHARED, SHARED} [0] alone.
+func TestInspectReferrerEveryField(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	two := w.Class("com/acme/Two", obj, 0, nil, []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}})
+	arr := w.ObjectArrayClass()
+	shared, holder, pair, many := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(shared, obj, nil, nil)
+	w.Instance(holder, two, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}, []uint64{shared, shared})
+	w.ObjArray(pair, arr, []uint64{shared, shared})
+	w.ObjArray(many, arr, []uint64{shared, 0, shared, shared, shared, shared, shared})
+	for _, r := range []uint64{holder, pair, many} {
+		w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
+	}
+	dump := writeDump(t, w, "shared.hprof")
+	out, errOut, code := run(t, "inspect", dump, fmt.Sprintf("0x%x", shared), "--format", "json")
+	var r struct {
+		Referrers []struct {
+			ID    string `json:"id"`
+			Field string `json:"field"`
+		} `json:"referrers"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+		t.Fatalf("exit %d (%s), %v:\n%s", code, errOut, err, out)
+	}
+	got := map[string]string{}
+	for _, ref := range r.Referrers {
+		got[ref.ID] = ref.Field
+	}
+	for id, fields := range map[uint64][]string{holder: {"a", "b"}, pair: {"[0], [1]"}, many: {"[0], [2], [3], [4], … 6 slots in all"}} {
+		f := got[fmt.Sprintf("0x%x", id)]
+		if len(fields) == 2 { // the order the dump gives the fields in
+			if f != "a, b" && f != "b, a" {
+				t.Errorf("0x%x: %q, want both fields", id, f)
+			}
+		} else if f != fields[0] {
+			t.Errorf("0x%x: %q, want %q", id, f, fields[0])
+		}
+	}
+}

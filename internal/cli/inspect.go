@@ -405,45 +405,60 @@ func stackHolders(g *heap.Graph, x heap.ObjectIndex) map[heap.ObjectIndex]string
 
 // referenceLabel says how from refers to to.
 func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
+	// Every field or slot that holds to, as MAT's incoming references
+	// list each: Two.a and Two.b gave b alone, and {SHARED, SHARED} [0].
+	var labels []string
 	if c, ok := g.MirrorClass(from); ok {
 		for _, st := range g.Classes[c].Statics {
 			if st.Type == hprof.TypeObject && g.Lookup(st.Value) == to {
-				return "static " + st.Name
+				labels = append(labels, "static "+st.Name)
 			}
 		}
-		return "<class>"
+		if len(labels) == 0 {
+			return "<class>"
+		}
+		return strings.Join(labels, ", ")
 	}
 	switch g.Kind(from) {
 	case heap.KindInstance:
 		fs, _ := g.InstanceFields(from)
 		for _, f := range fs {
 			if f.Type == hprof.TypeObject && f.Value != 0 && g.Lookup(f.Value) == to {
-				return f.Name
+				labels = append(labels, f.Name)
 			}
 		}
 	case heap.KindObjectArray:
 		// In place: the array may be big; and its ids compared with to's,
 		// not each looked up (a cache miss apiece, millions for a table).
-		label, want := "", g.ID(to)
+		// The first few slots are named, and how many there are.
+		want, slots := g.ID(to), 0
 		g.WithRecord(from, func(rec hprof.SubRecord) error {
 			idSize := g.Model.IDSize
 			for i := 0; i+idSize <= len(rec.Body); i += idSize {
 				if id := hprof.ReadID(rec.Body[i:], idSize); id != 0 && id == want {
-					label = fmt.Sprintf("[%d]", i/idSize)
-					break
+					if slots++; slots <= slotsNamed {
+						labels = append(labels, fmt.Sprintf("[%d]", i/idSize))
+					}
 				}
 			}
 			return nil
 		})
-		if label != "" {
-			return label
+		if slots > slotsNamed {
+			labels = append(labels, fmt.Sprintf("… %s slots in all", commas(int64(slots))))
 		}
 	}
 	if g.ClassObject(from) == to {
-		return "<class>"
+		labels = append(labels, "<class>")
 	}
-	return "?"
+	if len(labels) == 0 {
+		return "?"
+	}
+	return strings.Join(labels, ", ")
 }
+
+// slotsNamed is how many of an array's slots that hold the object inspect
+// names, beside their count.
+const slotsNamed = 4
 
 // classOf fills in r x's class object and loader, or for a class object
 // its class's loader and superclass.
