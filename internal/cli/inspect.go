@@ -78,6 +78,9 @@ heading counts (JSON: unreachable_referrers).`,
 			if x == heap.None {
 				return fmt.Errorf("no object 0x%x in %s", id, dump)
 			}
+			if o.limit == 0 {
+				o.limit = math.MaxInt32 // all, as --top 0, --children 0 and --max-paths 0 are
+			}
 			r := o.build(tree, x)
 			switch format {
 			case render.JSON:
@@ -90,7 +93,7 @@ heading counts (JSON: unreachable_referrers).`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.limit, "limit", 20, "array elements and referrers to show")
+	f.IntVar(&o.limit, "limit", 20, "array elements and referrers to show (0 = all)")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (the object's row, then one per fact, field, element and referrer; exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
