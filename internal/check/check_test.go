@@ -591,6 +591,7 @@ func TestLoadErrors(t *testing.T) {
 		"two documents":      {"rules: [{id: x, instances: {class: A, max: 1}}]\n---\nrules: [{id: y, instances: {class: B, max: 1}}]\n", ":2: a second YAML document (the first from line 1)"},
 		"only a ---":         {"---\n", "the file is empty"},
 		"negative max":       {"rules: [{id: x, instances: {class: A, max: -1}}]", `"-1": expected a whole number`},
+		"class and package":  {"rules: [{id: x, retained: {class: A, package: com.acme, max: 1MB}}]", "retained: give class or package, not both"},
 		"fractional max":     {"rules: [{id: x, instances: {class: A, max: 1.5}}]", `"1.5": expected a whole number`},
 		"no max":             {"rules: [{id: x, instances: {class: A}}]", "instances: no max"},
 		"off-heap-when":      {"rules: [{id: x, accounting: {class: A, field: used, max-excess: 1MiB, off-heap-when: OFF_HEAP}}]", `accounting.off-heap-when: give FIELD=NAME`},
@@ -998,6 +999,21 @@ func TestDirectMemoryStrongOnly(t *testing.T) {
 	}
 	got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 512KiB}}`)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "1 direct buffer holds 1.0 MiB (1048576 bytes) off the heap, more than 512KiB (and 4.0 MiB (4194304 bytes) in buffers waiting for their Cleaner, not counted)") {
+		t.Errorf("%+v", got)
+	}
+}
+
+// TestShareInMessage: a bound given as a share of the reachable heap is
+// met with the share found, not the bytes alone: "retains 3.1 MiB, more
+// than 10%" left the reader to work the share out.
+func TestShareInMessage(t *testing.T) {
+	in := fixture(t, "Spark22713.hprof")
+	got := findings(t, in, `- {id: r, severity: error, retained: {class: SizeTrackingAppendOnlyMap, per: object, max: 10%}}`)
+	if len(got) == 0 || !strings.Contains(got[0].Message, " (70.93% of the reachable heap), more than 10%") {
+		t.Errorf("%+v", got)
+	}
+	got = findings(t, in, `- {id: r, severity: error, retained: {class: SizeTrackingAppendOnlyMap, per: object, max: 1MB}}`)
+	if len(got) == 0 || !strings.HasSuffix(got[0].Message, "), more than 1MB") || strings.Contains(got[0].Message, "% of the reachable heap") {
 		t.Errorf("%+v", got)
 	}
 }

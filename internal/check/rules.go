@@ -286,8 +286,11 @@ func (r *Rule) validate() error {
 	}
 	switch {
 	case r.Retained != nil:
-		if (r.Retained.Class == "") == (r.Retained.Package == "") {
+		switch {
+		case r.Retained.Class == "" && r.Retained.Package == "":
 			return keyErrorf("retained", "retained: give class or package")
+		case r.Retained.Class != "" && r.Retained.Package != "":
+			return keyErrorf("retained", "retained: give class or package, not both (make each a rule of its own)")
 		}
 		if p := r.Retained.Package; p != "" && !isPackageName(p) {
 			// A glob or a trailing dot matched no class: the rule passed

@@ -83,7 +83,11 @@ unreachable, and JSON always gives them.`,
 					limit = uint64(pct / 100 * float64(d.Base.ReachableBytes))
 				}
 				if d.Growth > 0 && uint64(d.Growth) > limit {
-					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("the reachable heap grew by %s, more than %s", render.Size(uint64(d.Growth)), o.failOnGrowth)}
+					grew := render.Size(uint64(d.Growth))
+					if pct >= 0 && d.Base.ReachableBytes > 0 {
+						grew += fmt.Sprintf(" (%.2f%%)", float64(d.Growth)*100/float64(d.Base.ReachableBytes))
+					}
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("the reachable heap grew by %s, more than %s", grew, o.failOnGrowth)}
 				}
 			}
 			return nil

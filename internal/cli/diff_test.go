@@ -123,6 +123,10 @@ func TestDiff(t *testing.T) {
 	if _, _, code := run(t, "diff", base, next, "--fail-on-growth", "500%"); code != 0 {
 		t.Errorf("--fail-on-growth 500%%: exit %d", code)
 	}
+	// A share says the share it grew by too.
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.0001%"); code != 1 || !regexp.MustCompile(`grew by [^(]+ \(\d+\.\d\d%\), more than 0\.0001%`).MatchString(errOut) {
+		t.Errorf("--fail-on-growth 0.0001%%: exit %d %q", code, errOut)
+	}
 	// A bare fraction is not 0 bytes (every growth failed).
 	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.5"); code != 2 || !strings.Contains(errOut, "a size without a unit counts bytes") {
 		t.Errorf("--fail-on-growth 0.5: exit %d %q", code, errOut)
