@@ -226,14 +226,15 @@ func (c *checker) limit(s string) uint64 {
 
 func size(b uint64) string { return fmt.Sprintf("%s (%d bytes)", humanBytes(b), b) }
 
-// over says how got exceeds the bound max: ", more than 1MB", or with a
-// share of the reachable heap the share got is too (" (32.49% of the
-// reachable heap), more than 32.48%"), which the message lacked.
+// over says got (as size does) and that it exceeds the bound max: "1.2
+// MiB (1234567 bytes), more than 1MB", or, where max is a share of the
+// reachable heap, with got's share too ("3.1 MiB (3302272 bytes, 70.93%
+// of the reachable heap), more than 10%"), which the message lacked.
 func (c *checker) over(got uint64, max string) string {
 	if _, pct, _ := ParseLimit(max); pct >= 0 && c.in.Tree.ReachableBytes > 0 {
-		return fmt.Sprintf(" (%.2f%% of the reachable heap), more than %s", float64(got)*100/float64(c.in.Tree.ReachableBytes), max)
+		return fmt.Sprintf("%s (%d bytes, %.2f%% of the reachable heap), more than %s", humanBytes(got), got, float64(got)*100/float64(c.in.Tree.ReachableBytes), max)
 	}
-	return ", more than " + max
+	return size(got) + ", more than " + max
 }
 
 // plural says n things: "1 direct buffer", "2 direct buffers".
@@ -258,7 +259,7 @@ func (c *checker) retained() {
 		if match[cl] && t.Retained(x) > max {
 			c.offer(t.Retained(x), func() candidate {
 				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
-					message: fmt.Sprintf("%s 0x%x retains %s%s", g.ObjectLabel(x, true), g.ID(x), size(t.Retained(x)), c.over(t.Retained(x), r.Max))}
+					message: fmt.Sprintf("%s 0x%x retains %s", g.ObjectLabel(x, true), g.ID(x), c.over(t.Retained(x), r.Max))}
 			})
 		}
 	}
@@ -300,7 +301,7 @@ func (c *checker) retainedPerClass(match []bool, max uint64) {
 		}
 		c.offer(retained[k], func() candidate {
 			return candidate{pathTo: o, objects: []ObjectRef{c.ref(o)},
-				message: fmt.Sprintf("the objects of %s%s retain %s%s", heap.SourceName(groups[k].name), groups[k].loaded(g), size(retained[k]), c.over(retained[k], c.rule.Retained.Max))}
+				message: fmt.Sprintf("the objects of %s%s retain %s", heap.SourceName(groups[k].name), groups[k].loaded(g), c.over(retained[k], c.rule.Retained.Max))}
 		})
 	}
 }
@@ -557,7 +558,7 @@ func (c *checker) direct() {
 		return
 	}
 	c.offer(total, func() candidate {
-		msg := fmt.Sprintf("%s %s off the heap%s", plural(len(buffers), "direct buffer holds", "direct buffers hold"), size(total), c.over(total, r.Max))
+		msg := fmt.Sprintf("%s off the heap %s", plural(len(buffers), "direct buffer holds", "direct buffers hold"), c.over(total, r.Max))
 		if pending > 0 {
 			msg += fmt.Sprintf(" (and %s in buffers waiting for their Cleaner, not counted)", size(pending))
 		}

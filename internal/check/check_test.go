@@ -545,14 +545,14 @@ func TestDirectMemory(t *testing.T) {
 	in := inputs(t, nettyHeap(t))
 	got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 100MB}}`)
 	// 8 × 16 MiB + 1 MiB; the slice shares the first chunk's memory.
-	if len(got) != 1 || !strings.Contains(got[0].Message, "9 direct buffers hold 129 MiB (135266304 bytes)") {
+	if len(got) != 1 || !strings.Contains(got[0].Message, "9 direct buffers hold off the heap 129 MiB (135266304 bytes)") {
 		t.Fatalf("%+v", got)
 	}
 	if got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 130MiB}}`); len(got) != 0 {
 		t.Errorf("under the bound: %+v", got)
 	}
 	got = findings(t, in, `- {id: m, severity: error, direct-memory: {max: 100MB, owner: io.netty.buffer.PoolArena$DirectArena}}`)
-	if len(got) != 1 || !strings.Contains(got[0].Message, "8 direct buffers hold 128 MiB") {
+	if len(got) != 1 || !strings.Contains(got[0].Message, "8 direct buffers hold off the heap 128 MiB") {
 		t.Errorf("owner: %+v", got)
 	}
 }
@@ -567,7 +567,7 @@ func TestDirectMemoryLeavesOutMappings(t *testing.T) {
 		t.Errorf("the JDK's mappings counted as direct memory: %+v", got)
 	}
 	got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 1KB}}`)
-	if len(got) != 1 || !strings.Contains(got[0].Message, "1 direct buffer holds 2.4 KiB") {
+	if len(got) != 1 || !strings.Contains(got[0].Message, "1 direct buffer holds off the heap 2.4 KiB") {
 		t.Errorf("the one buffer from allocateDirect: %+v", got)
 	}
 }
@@ -998,7 +998,7 @@ func TestDirectMemoryStrongOnly(t *testing.T) {
 		t.Errorf("the 4 MiB waiting for its Cleaner counted: %+v", got)
 	}
 	got := findings(t, in, `- {id: m, severity: error, direct-memory: {max: 512KiB}}`)
-	if len(got) != 1 || !strings.Contains(got[0].Message, "1 direct buffer holds 1.0 MiB (1048576 bytes) off the heap, more than 512KiB (and 4.0 MiB (4194304 bytes) in buffers waiting for their Cleaner, not counted)") {
+	if len(got) != 1 || !strings.Contains(got[0].Message, "1 direct buffer holds off the heap 1.0 MiB (1048576 bytes), more than 512KiB (and 4.0 MiB (4194304 bytes) in buffers waiting for their Cleaner, not counted)") {
 		t.Errorf("%+v", got)
 	}
 }
@@ -1009,7 +1009,7 @@ func TestDirectMemoryStrongOnly(t *testing.T) {
 func TestShareInMessage(t *testing.T) {
 	in := fixture(t, "Spark22713.hprof")
 	got := findings(t, in, `- {id: r, severity: error, retained: {class: SizeTrackingAppendOnlyMap, per: object, max: 10%}}`)
-	if len(got) == 0 || !strings.Contains(got[0].Message, " (70.93% of the reachable heap), more than 10%") {
+	if len(got) == 0 || !strings.Contains(got[0].Message, " (3302272 bytes, 70.93% of the reachable heap), more than 10%") {
 		t.Errorf("%+v", got)
 	}
 	got = findings(t, in, `- {id: r, severity: error, retained: {class: SizeTrackingAppendOnlyMap, per: object, max: 1MB}}`)
