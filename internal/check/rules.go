@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"strconv"
@@ -213,7 +214,11 @@ func Load(name string) (*File, error) {
 	default:
 		var err error
 		if data, err = os.ReadFile(name); err != nil {
-			return nil, err
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the file is named once
+			}
+			return nil, fmt.Errorf("--rules %s: %w", name, err)
 		}
 	}
 	f, err := decode(data)

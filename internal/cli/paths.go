@@ -44,7 +44,7 @@ const keepsRatio = 0.8
 func newPathsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &pathsOptions{}
 	cmd := &cobra.Command{
-		Use:   "paths [DUMP] --class NAME | --object 0xID",
+		Use:   "paths [DUMP] --class NAME and/or --object 0xID",
 		Short: "Merged shortest paths from GC roots to the objects of a class: who holds them",
 		Long: `Prints the shortest reference paths from the GC roots to every object of a
 class (or to single objects), merged into one tree as Eclipse MAT's "merge
