@@ -348,8 +348,8 @@ func (c *checker) path() {
 	via, field := throughClasses(g, r.Through)
 	target := c.classMatch(r.Class)
 	// Start from what the Y objects (or their field f) refer to, among
-	// objects the roots reach: not from a Y object itself, which its own
-	// class does not put behind itself.
+	// objects the roots reach: not from a Y object itself, as a match is
+	// not reachable through itself.
 	n := g.NumObjects()
 	from := make([]int32, n) // 0 unseen; -1 a start; else 1 + the object it was reached from
 	start := map[heap.ObjectIndex]heap.ObjectIndex{}

@@ -32,7 +32,7 @@ type ClassShare struct {
 
 // NoStrongPath stands for a Suspect's Path when it is empty: the dominator
 // tree follows the referents of java.lang.ref.Reference, the path search
-// does not. (With --keep-unreachable an object nothing reaches has a
+// does not. (With --keep-unreachable an object no GC root reaches has a
 // path: from a root of its own, paths.UnreachableRoot.)
 const NoStrongPath = "none: no chain of strong references from a GC root leads to it; only the referent of a soft, weak, phantom or final reference does"
 
