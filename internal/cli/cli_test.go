@@ -1486,3 +1486,40 @@ func TestInspectReferrerEveryField(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsChainOfMatches: the paths down a linked list whose every node
+// matches are written without recursion (2 M nodes with --max-paths 0
+// overflowed the stack), each node a line; JSON, which nests a line's
+// children in it, refuses a chain deeper than it can write, naming CSV.
+func TestPathsChainOfMatches(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/acme/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	const n = 3000
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	for i, id := range ids {
+		next := uint64(0)
+		if i+1 < n {
+			next = ids[i+1]
+		}
+		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
+	}
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	dump := writeDump(t, w, "chain.hprof")
+	out, errOut, code := run(t, "paths", dump, "--class", "Node", "--max-paths", "0", "--format", "csv")
+	if rows := strings.Count(out, "\n"); code != 0 || rows != n+1 || !strings.Contains(out, fmt.Sprintf("\n%d,0x", n-1)) {
+		t.Errorf("csv: exit %d (%s), %d rows, want %d and the last at depth %d", code, errOut, rows, n+1, n-1)
+	}
+	if out, errOut, code = run(t, "paths", dump, "--class", "Node", "--max-paths", "0"); code != 0 || !strings.Contains(out, fmt.Sprintf("(depth %d)", n-1)) {
+		t.Errorf("table: exit %d (%s)", code, errOut)
+	}
+	defer func(d int) { jsonDepth = d }(jsonDepth)
+	jsonDepth = 1000
+	if _, errOut, code = run(t, "paths", dump, "--class", "Node", "--max-paths", "0", "--format", "json"); code != 2 ||
+		!strings.Contains(errOut, "the paths are 3,000 lines deep (a chain of matching objects)") || !strings.Contains(errOut, "--format csv") {
+		t.Errorf("json: exit %d, %q", code, errOut)
+	}
+}

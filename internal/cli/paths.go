@@ -326,13 +326,22 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	}
 	// fieldOf labels the reference from node parent to node k.
 	fieldOf := func(parent, k int32) string { return labels(parent, []int32{k})[0] }
-	var build func(k int32, field string, depth int) *pathNode
-	build = func(k int32, field string, depth int) *pathNode {
-		// A run of lines each with one line to print below it, none a
-		// match, is followed in a loop: a linked list's paths are as long
-		// as the list, and recursion as deep. Only forks recurse, and
-		// --max-paths bounds them. A long run's middle is left out, and
-		// its references are not labelled (each decodes a record).
+	// build makes the lines from node k down and puts the first in *at.
+	// A run of lines each with one line to print below it, none a match,
+	// is followed in a loop, and a long run's middle is left out, its
+	// references not labelled (each decodes a record). What lies below
+	// the run's last line is pushed on todo, not built by recursion: a
+	// linked list's paths are as long as the list, and with --max-paths 0
+	// every node of a list of matches is a line (2 M of them overflowed
+	// the stack).
+	type work struct {
+		k     int32
+		field string
+		depth int
+		at    **pathNode
+	}
+	var todo []work
+	build := func(k int32, field string, depth int, at **pathNode) {
 		run := []int32{k}
 		for !m.Target(k) {
 			cs := m.Children(k, 2)
@@ -373,14 +382,21 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 			last.Children = append(last.Children, o.keeps(t, search, m, m.Nodes[k].Object, last.depth+1)...)
 		}
 		cs, fields := children(k)
-		for i, c := range cs {
-			last.Children = append(last.Children, build(c, fields[i], last.depth+1))
+		first := len(last.Children)
+		last.Children = append(last.Children, make([]*pathNode, len(cs))...)
+		for i := len(cs) - 1; i >= 0; i-- { // the first child taken first
+			todo = append(todo, work{cs[i], fields[i], last.depth + 1, &last.Children[first+i]})
 		}
-		return lines[0]
+		*at = lines[0]
 	}
-	report := &pathsReport{Matching: matching, Unreached: m.Unreached, Paths: []*pathNode{}}
-	for _, r := range m.Roots {
-		report.Paths = append(report.Paths, build(r, "", 0))
+	report := &pathsReport{Matching: matching, Unreached: m.Unreached, Paths: make([]*pathNode, len(m.Roots))}
+	for i := len(m.Roots) - 1; i >= 0; i-- {
+		todo = append(todo, work{m.Roots[i], "", 0, &report.Paths[i]})
+	}
+	for len(todo) > 0 {
+		w := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		build(w.k, w.field, w.depth, w.at)
 	}
 	report.Shown, report.OnPaths = shown, onPaths
 	trimKeeps(report.Paths)
@@ -391,6 +407,12 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	})
 	switch format {
 	case render.JSON:
+		deepest := 0
+		report.eachLine(func(p *pathNode, _ string) { deepest = max(deepest, p.depth) })
+		if deepest > jsonDepth {
+			return &ExitError{Code: ExitError2, Err: fmt.Errorf("the paths are %s lines deep (a chain of matching objects): JSON would nest its children as deep, more than it can write (%s); --format csv gives each line with its depth and parent",
+				commas(int64(deepest+1)), commas(int64(jsonDepth)))}
+		}
 		return render.WriteJSON(s.Out, report)
 	case render.CSV:
 		return pathsCSV(report).Write(s.Out, format)
@@ -447,6 +469,11 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	return nil
 }
 
+// jsonDepth bounds the paths' nesting in JSON: encoding/json recurses a
+// few calls a level, and 2 M levels (a linked list of matches, --max-paths
+// 0) overflowed the stack.
+var jsonDepth = 100_000 // (a variable, for tests)
+
 // pathsCSV flattens the tree as the table prints it, a row per line
 // (pre-order), with the JSON's fields: depth and parent (the line above
 // it in the tree, "" for a root) give the tree back. The summary line is
@@ -469,15 +496,21 @@ func pathsCSV(report *pathsReport) *render.Grid {
 // (pre-order), with the id of the line above it in the tree ("" for a
 // root).
 func (r *pathsReport) eachLine(line func(p *pathNode, parent string)) {
-	var walk func(p *pathNode, parent string)
-	walk = func(p *pathNode, parent string) {
-		line(p, parent)
-		for _, c := range p.Children {
-			walk(c, p.ID)
-		}
+	type item struct {
+		p      *pathNode
+		parent string
 	}
-	for _, p := range r.Paths {
-		walk(p, "")
+	var todo []item // not recursion: the tree may be millions of lines deep
+	for i := len(r.Paths) - 1; i >= 0; i-- {
+		todo = append(todo, item{r.Paths[i], ""})
+	}
+	for len(todo) > 0 {
+		it := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		line(it.p, it.parent)
+		for i := len(it.p.Children) - 1; i >= 0; i-- {
+			todo = append(todo, item{it.p.Children[i], it.p.ID})
+		}
 	}
 }
 
@@ -518,38 +551,38 @@ func plural[N int | int64](n N, one, many string) string {
 // it keeps if it matches. An object the paths reach but --max-paths leaves
 // unprinted stays in the walk.
 func trimKeeps(roots []*pathNode) {
-	printed := map[string]bool{}
-	var mark func(ps []*pathNode)
-	mark = func(ps []*pathNode) {
-		for _, p := range ps {
-			if !p.Keeps {
-				printed[p.ID] = true
-			}
-			mark(p.Children)
+	// Each node once, in any order, without recursion (see eachLine).
+	each := func(fn func(p *pathNode)) {
+		todo := slices.Clone(roots)
+		for len(todo) > 0 {
+			p := todo[len(todo)-1]
+			todo = todo[:len(todo)-1]
+			fn(p)
+			todo = append(todo, p.Children...)
 		}
 	}
-	mark(roots)
-	var trim func(ps []*pathNode)
-	trim = func(ps []*pathNode) {
-		for _, p := range ps {
-			// A walk is a chain of Keeps nodes, each the one child of the
-			// one above, and its head is the match's first child.
-			if len(p.Children) > 0 && p.Children[0].Keeps && !p.Keeps {
-				if printed[p.Children[0].ID] {
-					p.Children = p.Children[1:]
-				} else {
-					for q := p.Children[0]; len(q.Children) > 0; q = q.Children[0] {
-						if printed[q.Children[0].ID] {
-							q.Children = nil
-							break
-						}
+	printed := map[string]bool{}
+	each(func(p *pathNode) {
+		if !p.Keeps {
+			printed[p.ID] = true
+		}
+	})
+	each(func(p *pathNode) {
+		// A walk is a chain of Keeps nodes, each the one child of the
+		// one above, and its head is the match's first child.
+		if len(p.Children) > 0 && p.Children[0].Keeps && !p.Keeps {
+			if printed[p.Children[0].ID] {
+				p.Children = p.Children[1:]
+			} else {
+				for q := p.Children[0]; len(q.Children) > 0; q = q.Children[0] {
+					if printed[q.Children[0].ID] {
+						q.Children = nil
+						break
 					}
 				}
 			}
-			trim(p.Children)
 		}
-	}
-	trim(roots)
+	})
 }
 
 // keeps follows x's dominated objects while one child holds keepsRatio of
