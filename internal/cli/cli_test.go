@@ -540,15 +540,12 @@ func TestPathsExcludeWarnings(t *testing.T) {
 	}
 }
 
-// A dominator tree as deep as a linked list prints one line a level,
-// indented at most render.Indent's depth: indented all the way, every
-// line of a table was padded to the deepest one's width, and 10,000
-// levels wrote 200 MB.
-func TestDominatorsDeepTree(t *testing.T) {
+// chainDump writes a dump of a linked list of n com.example.Node objects,
+// its head a GC root, and returns it and the nodes' ids.
+func chainDump(t *testing.T, n int) (string, []uint64) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
 	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
-	const n = 3000
 	ids := make([]uint64, n)
 	for i := range ids {
 		ids[i] = w.NewID()
@@ -561,7 +558,16 @@ func TestDominatorsDeepTree(t *testing.T) {
 		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
 	}
 	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-	dump := writeDump(t, w, "chain.hprof")
+	return writeDump(t, w, "chain.hprof"), ids
+}
+
+// A dominator tree as deep as a linked list prints one line a level,
+// indented at most render.Indent's depth: indented all the way, every
+// line of a table was padded to the deepest one's width, and 10,000
+// levels wrote 200 MB.
+func TestDominatorsDeepTree(t *testing.T) {
+	const n = 3000
+	dump, ids := chainDump(t, n)
 	out, errOut, code := run(t, "dominators", dump, "--depth", fmt.Sprint(n), "--top", "1")
 	longest := 0
 	for _, l := range strings.Split(out, "\n") {
@@ -1492,23 +1498,8 @@ func TestInspectReferrerEveryField(t *testing.T) {
 // overflowed the stack), each node a line; JSON, which nests a line's
 // children in it, refuses a chain deeper than it can write, naming CSV.
 func TestPathsChainOfMatches(t *testing.T) {
-	w := hproftest.New(8, "")
-	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	node := w.Class("com/acme/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
 	const n = 3000
-	ids := make([]uint64, n)
-	for i := range ids {
-		ids[i] = w.NewID()
-	}
-	for i, id := range ids {
-		next := uint64(0)
-		if i+1 < n {
-			next = ids[i+1]
-		}
-		w.Instance(id, node, []hprof.BasicType{hprof.TypeObject}, []uint64{next})
-	}
-	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
-	dump := writeDump(t, w, "chain.hprof")
+	dump, _ := chainDump(t, n)
 	out, errOut, code := run(t, "paths", dump, "--class", "Node", "--max-paths", "0", "--format", "csv")
 	if rows := strings.Count(out, "\n"); code != 0 || rows != n+1 || !strings.Contains(out, fmt.Sprintf("\n%d,0x", n-1)) {
 		t.Errorf("csv: exit %d (%s), %d rows, want %d and the last at depth %d", code, errOut, rows, n+1, n-1)
