@@ -14,6 +14,7 @@ import (
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/testjvm"
 )
@@ -1015,5 +1016,40 @@ func TestShareInMessage(t *testing.T) {
 	got = findings(t, in, `- {id: r, severity: error, retained: {class: SizeTrackingAppendOnlyMap, per: object, max: 1MB}}`)
 	if len(got) == 0 || !strings.HasSuffix(got[0].Message, "), more than 1MB") || strings.Contains(got[0].Message, "% of the reachable heap") {
 		t.Errorf("%+v", got)
+	}
+}
+
+// TestPathFolded: a finding's path leaves its middle out, as suspects'
+// do (leaks.StepEnds): down a linked list each path rule's finding
+// printed every step, 400,889 of them, into the text, JSON, SARIF and
+// JUnit alike.
+func TestPathFolded(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	next := []hproftest.Field{{Name: "next", Type: hprof.TypeObject}}
+	holder := w.Class("com/acme/Holder", obj, 0, nil, next)
+	node := w.Class("com/acme/Node", obj, 0, nil, next)
+	target := w.Class("com/acme/Target", obj, 0, nil, nil)
+	one := []hprof.BasicType{hprof.TypeObject}
+	const n = 100
+	ids := make([]uint64, n+2)
+	for i := range ids {
+		ids[i] = w.NewID()
+	}
+	w.Instance(ids[0], holder, one, []uint64{ids[1]})
+	for i := 1; i <= n; i++ {
+		w.Instance(ids[i], node, one, []uint64{ids[i+1]})
+	}
+	w.Instance(ids[n+1], target, nil, nil)
+	w.Root(hprof.SubRootJNIGlobal, ids[0], 0, 0)
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	got := findings(t, in, `- {id: p, path: {class: Target, through: com.acme.Holder.next}}`)
+	if len(got) != 1 {
+		t.Fatalf("%+v", got)
+	}
+	p := got[0].Path
+	if len(p) != 2*leaks.StepEnds+1 || p[leaks.StepEnds].Elided != int64(n+2-2*leaks.StepEnds) || p[0].GCRoot == "" ||
+		p[1].Field != "next" || p[len(p)-1].ID != fmt.Sprintf("0x%x", ids[n+1]) {
+		t.Errorf("path %+v", p)
 	}
 }

@@ -340,6 +340,10 @@ func pathText(steps []check.Step) string {
 			b.WriteString(st.Class)
 			continue
 		}
+		if st.Elided > 0 {
+			fmt.Fprintf(&b, " → … %s more steps", commas(st.Elided))
+			continue
+		}
 		fmt.Fprintf(&b, " → %s %s", st.Field, st.Class)
 	}
 	return b.String()

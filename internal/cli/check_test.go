@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakscan/leakscan/internal/check"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 )
@@ -491,5 +492,13 @@ func TestOutputNotAnInput(t *testing.T) {
 	// A report beside them is still written.
 	if _, errOut, code := run(t, "check", dump, "--rules", rules, "--junit", filepath.Join(dir, "junit.xml"), "--no-index"); code != 0 {
 		t.Errorf("check --junit junit.xml: exit %d %s", code, errOut)
+	}
+}
+
+// pathText writes a folded path's middle as a count of the steps left out.
+func TestPathTextFolded(t *testing.T) {
+	got := pathText([]check.Step{{GCRoot: "<JNI Global>", Class: "com.acme.Holder"}, {Field: "next", Class: "com.acme.Node"}, {Elided: 82}, {Field: "next", Class: "com.acme.Target"}})
+	if want := "<JNI Global> com.acme.Holder → next com.acme.Node → … 82 more steps → next com.acme.Target"; got != want {
+		t.Errorf("%q, want %q", got, want)
 	}
 }
