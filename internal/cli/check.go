@@ -364,7 +364,7 @@ func writeCheckText(w io.Writer, r *check.Result) {
 			fmt.Fprintf(w, ": %s", rule.Reason)
 		}
 		if n := len(rule.Findings) + rule.More; n > 0 {
-			fmt.Fprintf(w, ": %d finding(s)", n)
+			fmt.Fprintf(w, ": %s", nouns(n, "finding", "findings"))
 		}
 		fmt.Fprintln(w)
 		for _, f := range rule.Findings {
@@ -374,12 +374,12 @@ func writeCheckText(w io.Writer, r *check.Result) {
 			}
 		}
 		if rule.More > 0 {
-			fmt.Fprintf(w, "      … and %d more\n", rule.More)
+			fmt.Fprintf(w, "      … and %s more\n", commas(int64(rule.More)))
 		}
 	}
-	fmt.Fprintf(w, "\n%d error(s), %d warning(s)", r.Errors, r.Warnings)
+	fmt.Fprintf(w, "\n%s, %s", nouns(r.Errors, "error", "errors"), nouns(r.Warnings, "warning", "warnings"))
 	if r.Skipped > 0 {
-		fmt.Fprintf(w, ", %d skipped", r.Skipped)
+		fmt.Fprintf(w, ", %s skipped", commas(int64(r.Skipped)))
 	}
 	fmt.Fprintln(w)
 }
@@ -463,7 +463,7 @@ func writeJUnit(w io.Writer, r *check.Result) error {
 			}
 		}
 		if rule.More > 0 {
-			fmt.Fprintf(&details, "… and %d more\n", rule.More)
+			fmt.Fprintf(&details, "… and %s more\n", commas(int64(rule.More)))
 		}
 		if len(rule.Findings) > 0 {
 			if rule.Severity == "error" {

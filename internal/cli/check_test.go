@@ -28,7 +28,7 @@ func TestCheck(t *testing.T) {
 	// The fixture's executor has no netty pooled arenas: one line for the
 	// set says which rule checks nothing.
 	nettyNote := "leakscan: warning: builtin:spark: 1 of 3 rules checks nothing, no class in the dump matching it: spark-netty-direct-arenas (io.netty.buffer.PoolArena$DirectArena)\n"
-	if code != 1 || errOut != nettyNote || !strings.Contains(out, "FAIL  spark-memory-accounting") || !strings.Contains(out, "1 error(s), 0 warning(s)") {
+	if code != 1 || errOut != nettyNote || !strings.Contains(out, "FAIL  spark-memory-accounting") || !strings.Contains(out, "1 error, 0 warnings") {
 		t.Errorf("builtin:spark on the SPARK-22713 dump: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 	golden(t, "check-spark.txt", out)
@@ -70,7 +70,7 @@ func TestCheck(t *testing.T) {
 	// A dump without Spark passes: exit 0. Basic holds no Spark class: the
 	// rules are skipped, and one warning says that the built-in set checks
 	// nothing there.
-	if out, errOut, code := run(t, "check", basic, "--rules", "builtin:spark"); code != 0 || !strings.Contains(out, "0 error(s), 0 warning(s), 3 skipped") ||
+	if out, errOut, code := run(t, "check", basic, "--rules", "builtin:spark"); code != 0 || !strings.Contains(out, "0 errors, 0 warnings, 3 skipped") ||
 		errOut != "leakscan: warning: builtin:spark: no Spark class in the dump: its 3 rules check nothing\n" {
 		t.Errorf("clean dump: exit %d, stderr %q\n%s", code, errOut, out)
 	}
@@ -317,7 +317,7 @@ func TestCheckSkipped(t *testing.T) {
 
 	out, errOut, code := run(t, "check", spark, "--rules", rules, "--junit", junit, "--sarif", sarif)
 	if code != 0 || !strings.Contains(out, "skip  sessions (error, instances): "+reason+"\n") || !strings.Contains(out, "ok    threads (error, instances)\n") ||
-		!strings.HasSuffix(out, "\n0 error(s), 0 warning(s), 1 skipped\n") ||
+		!strings.HasSuffix(out, "\n0 errors, 0 warnings, 1 skipped\n") ||
 		errOut != "leakscan: warning: rule sessions: instances.class com.acme.Session matches no class in the dump: the rule checks nothing\n" {
 		t.Errorf("table: exit %d, stderr %q\n%s", code, errOut, out)
 	}
@@ -424,7 +424,7 @@ func TestCheckBuiltinFieldMissing(t *testing.T) {
 
 	out, errOut, code := run(t, "check", dump, "--rules", "builtin:spark")
 	if code != 0 || !strings.Contains(out, "skip  spark-memory-accounting (error, accounting): "+reason+"\n") ||
-		!strings.Contains(out, "ok    spark-duplicate-classes") || !strings.Contains(out, "0 error(s), 0 warning(s), 2 skipped") ||
+		!strings.Contains(out, "ok    spark-duplicate-classes") || !strings.Contains(out, "0 errors, 0 warnings, 2 skipped") ||
 		!strings.Contains(errOut, "builtin:spark: 2 of 3 rules check nothing: spark-memory-accounting") ||
 		!strings.Contains(errOut, "builtin:spark: rule spark-memory-accounting checks nothing") || !strings.Contains(errOut, reason) {
 		t.Errorf("builtin:spark: exit %d, stderr %q\n%s", code, errOut, out)
