@@ -1291,7 +1291,7 @@ func TestInspectCSVAsJSON(t *testing.T) {
 		if r.Length != nil {
 			value("length", strconv.Itoa(*r.Length))
 		}
-		for section, n := range map[string]int{"more-elements": r.MoreElements, "more-referrers": r.More, "unreachable-referrers": r.UnreachableReferrers} {
+		for section, n := range map[string]int{"more-elements": r.MoreElements, "more-statics": r.MoreStatics, "more-referrers": r.More, "unreachable-referrers": r.UnreachableReferrers} {
 			if n > 0 {
 				value(section, strconv.Itoa(n))
 			}
@@ -1512,5 +1512,34 @@ func TestPathsChainOfMatches(t *testing.T) {
 	if _, errOut, code = run(t, "paths", dump, "--class", "Node", "--max-paths", "0", "--format", "json"); code != 2 ||
 		!strings.Contains(errOut, "the paths are 3,000 lines deep (a chain of matching objects)") || !strings.Contains(errOut, "--format csv") {
 		t.Errorf("json: exit %d, %q", code, errOut)
+	}
+}
+
+// TestInspectStaticsLimit: --limit bounds a class object's static fields
+// too, and says how many it left out (5,001 statics printed 5,017 lines).
+func TestInspectStaticsLimit(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	var statics []hproftest.Static
+	for i := range 25 {
+		statics = append(statics, hproftest.Static{Name: fmt.Sprintf("S%d", i), Type: hprof.TypeInt, Value: uint64(i)})
+	}
+	many := w.Class("com/acme/ManyStatics", obj, 0, statics, nil)
+	w.Root(hprof.SubRootStickyClass, many, 0, 0)
+	dump := writeDump(t, w, "statics.hprof")
+	id := fmt.Sprintf("0x%x", many)
+	out, errOut, code := run(t, "inspect", dump, id)
+	if code != 0 || !strings.Contains(out, "S19") || strings.Contains(out, "S20") || !strings.Contains(out, "… and 5 more (--limit)") {
+		t.Errorf("table: exit %d (%s):\n%s", code, errOut, out)
+	}
+	for limit, want := range map[string][2]int{"20": {20, 5}, "0": {25, 0}} {
+		out, _, _ = run(t, "inspect", dump, id, "--limit", limit, "--format", "json")
+		var r struct {
+			Statics     []json.RawMessage `json:"statics"`
+			MoreStatics int               `json:"more_statics"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Statics) != want[0] || r.MoreStatics != want[1] {
+			t.Errorf("--limit %s: %v, %d statics, more_statics %d; want %v", limit, err, len(r.Statics), r.MoreStatics, want)
+		}
 	}
 }

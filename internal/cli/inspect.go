@@ -93,7 +93,7 @@ heading counts (JSON: unreachable_referrers).`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.limit, "limit", 20, "array elements and referrers to show (0 = all)")
+	f.IntVar(&o.limit, "limit", 20, "array elements, static fields and referrers to show (0 = all)")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (the object's row, then one per fact, field, element and referrer; exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	o.tree.register(cmd)
@@ -148,8 +148,11 @@ type inspectReport struct {
 	Fields      []fieldView `json:"fields"`
 	Statics     []fieldView `json:"statics"`
 	Elements    []fieldView `json:"elements"`
-	// MoreElements counts the array's elements --limit leaves out.
+	// MoreElements counts the array's elements --limit leaves out, and
+	// MoreStatics a class object's static fields (5,001 statics printed
+	// 5,017 lines).
 	MoreElements int `json:"more_elements,omitempty"`
+	MoreStatics  int `json:"more_statics,omitempty"`
 	// Referrers: those a GC root reaches first, then the garbage, each
 	// part by object index.
 	Referrers []referrer `json:"referrers"`
@@ -211,6 +214,9 @@ func (r *inspectReport) grid() *render.Grid {
 	}
 	// As the table's "… and N more": a reader of the csv must not take
 	// the rows for all the elements or referrers.
+	if r.MoreStatics > 0 {
+		row("more-statics", "", "", strconv.Itoa(r.MoreStatics), nil)
+	}
 	if r.MoreElements > 0 {
 		row("more-elements", "", "", strconv.Itoa(r.MoreElements), nil)
 	}
@@ -298,7 +304,9 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 		r.String = &str
 	}
 	if c, ok := g.MirrorClass(x); ok {
-		for _, st := range g.Classes[c].Statics {
+		statics := g.Classes[c].Statics
+		r.MoreStatics = len(statics) - min(len(statics), o.limit)
+		for _, st := range statics[:len(statics)-r.MoreStatics] {
 			v := o.value(t, st.Type, st.Value)
 			v.Name = st.Name
 			r.Statics = append(r.Statics, v)
@@ -547,7 +555,7 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 		more(left)
 	}
 	section("Fields", r.Fields, 0)
-	section("Static fields", r.Statics, 0)
+	section("Static fields", r.Statics, r.MoreStatics)
 	section("Elements", r.Elements, r.MoreElements)
 	if len(r.Referrers)+r.More == 0 {
 		fmt.Fprintln(s.Out, "\nReferred to by no object.")
