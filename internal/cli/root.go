@@ -229,7 +229,7 @@ stderr names the file, byte offset and what was expected).`,
 	root.SetErr(s.Err)
 	pf := root.PersistentFlags()
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bar")
-	pf.StringVar(&g.compressedOops, "compressed-oops", "auto", "pointer layout of the 64-bit JVM that wrote the dump: auto, on or off (left aside, with a warning, on a dump with 4-byte ids: a 32-bit JVM's)")
+	pf.StringVar(&g.compressedOops, "compressed-oops", "auto", "pointer layout of the 64-bit JVM that wrote the dump: auto, on or off (left aside, with a warning, on a dump whose ids are 4-byte addresses: a 32-bit JVM's)")
 	pf.BoolVar(&g.allowTruncated, "allow-truncated", false, "analyse a dump that ends early (a JVM killed mid-dump) as far as it goes")
 	pf.IntVar(&g.dump, "dump", -1, "which heap dump of a file holding several (0-based; default the last)")
 	pf.StringVar(&g.tempDir, "tmp-dir", "", "where to inflate compressed dumps (default the system temp folder)")
