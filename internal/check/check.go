@@ -11,6 +11,7 @@ import (
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/paths"
+	"github.com/leakscan/leakscan/internal/render"
 )
 
 // ObjectRef is an object a finding names.
@@ -255,14 +256,6 @@ func (c *checker) over(got uint64, max string) string {
 		return fmt.Sprintf("%s (%d bytes, %.2f%% of the reachable heap), more than %s", humanBytes(got), got, float64(got)*100/float64(c.in.Tree.ReachableBytes), max)
 	}
 	return size(got) + ", more than " + max
-}
-
-// plural says n things: "1 direct buffer", "2 direct buffers".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (c *checker) retained() {
@@ -568,7 +561,7 @@ func (c *checker) direct() {
 		return
 	}
 	c.offer(total, func() candidate {
-		msg := fmt.Sprintf("%s off the heap %s", plural(len(buffers), "direct buffer holds", "direct buffers hold"), c.over(total, r.Max))
+		msg := fmt.Sprintf("%s off the heap %s", render.Nouns(len(buffers), "direct buffer holds", "direct buffers hold"), c.over(total, r.Max))
 		if pending > 0 {
 			msg += fmt.Sprintf(" (and %s in buffers waiting for their Cleaner, not counted)", size(pending))
 		}

@@ -350,7 +350,7 @@ func pathText(steps []check.Step) string {
 }
 
 func writeCheckText(w io.Writer, r *check.Result) {
-	fmt.Fprintf(w, "leakscan check %s: %s\n\n", r.Dump, nouns(len(r.Rules), "rule", "rules"))
+	fmt.Fprintf(w, "leakscan check %s: %s\n\n", r.Dump, render.Nouns(len(r.Rules), "rule", "rules"))
 	for _, rule := range r.Rules {
 		status := "ok  "
 		switch {
@@ -364,7 +364,7 @@ func writeCheckText(w io.Writer, r *check.Result) {
 			fmt.Fprintf(w, ": %s", rule.Reason)
 		}
 		if n := len(rule.Findings) + rule.More; n > 0 {
-			fmt.Fprintf(w, ": %s", nouns(n, "finding", "findings"))
+			fmt.Fprintf(w, ": %s", render.Nouns(n, "finding", "findings"))
 		}
 		fmt.Fprintln(w)
 		for _, f := range rule.Findings {
@@ -377,7 +377,7 @@ func writeCheckText(w io.Writer, r *check.Result) {
 			fmt.Fprintf(w, "      … and %s more\n", commas(int64(rule.More)))
 		}
 	}
-	fmt.Fprintf(w, "\n%s, %s", nouns(r.Errors, "error", "errors"), nouns(r.Warnings, "warning", "warnings"))
+	fmt.Fprintf(w, "\n%s, %s", render.Nouns(r.Errors, "error", "errors"), render.Nouns(r.Warnings, "warning", "warnings"))
 	if r.Skipped > 0 {
 		fmt.Fprintf(w, ", %s skipped", commas(int64(r.Skipped)))
 	}

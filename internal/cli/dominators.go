@@ -329,7 +329,7 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 			walk(c, n.ID)
 		}
 		if n.MoreChildren > 0 && format == render.Table {
-			more := fmt.Sprintf("%s… %s", render.Indent(n.depth+1), nouns(n.MoreChildren, "more child", "more children"))
+			more := fmt.Sprintf("%s… %s", render.Indent(n.depth+1), render.Nouns(n.MoreChildren, "more child", "more children"))
 			grid.Rows = append(grid.Rows, []any{"", more, "", n.MoreRetained, percent(n.MoreRetained, t.ReachableBytes), ""})
 		}
 	}

@@ -188,7 +188,7 @@ func infoPairs(r *infoReport) [][2]string {
 func commas(n int64) string { return humanize.Comma(n) }
 
 // objects counts objects in words: "1 object", "21,501 objects".
-func objects(n int64) string { return nouns(n, "object", "objects") }
+func objects(n int64) string { return render.Nouns(n, "object", "objects") }
 
 // indexInfo says whether an index was used and where it is.
 type indexInfo struct {

@@ -91,7 +91,7 @@ csv writes the loaders alone.`,
 				fmt.Fprintln(w, "(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)")
 			}
 			fmt.Fprintf(w, "\n%s %s shown\n", shownOf(len(shown.Loaders), len(r.Loaders)), plural(len(r.Loaders), "class loader", "class loaders"))
-			fmt.Fprintf(w, "\n%s defined by more than one loader", nouns(len(r.Duplicates), "class name is", "class names are"))
+			fmt.Fprintf(w, "\n%s defined by more than one loader", render.Nouns(len(r.Duplicates), "class name is", "class names are"))
 			if n := unreachableLoaders(r); n > 0 {
 				fmt.Fprintf(w, " (not counting the %d marked unreachable: garbage at the next GC)", n)
 			}
@@ -147,7 +147,7 @@ func writeLoaderPaths(w io.Writer, r *leaks.LoaderReport) {
 		if shapes[k].n == 1 {
 			fmt.Fprintln(w, "  1 loader:")
 		} else {
-			fmt.Fprintf(w, "  %s by paths of this shape; the first's:\n", nouns(shapes[k].n, "loader", "loaders"))
+			fmt.Fprintf(w, "  %s by paths of this shape; the first's:\n", render.Nouns(shapes[k].n, "loader", "loaders"))
 		}
 		for i, st := range shapes[k].path {
 			fmt.Fprintf(w, "    %s%s\n", render.Indent(i), stepLine(st, i == 0, false))
@@ -158,7 +158,7 @@ func writeLoaderPaths(w io.Writer, r *leaks.LoaderReport) {
 		if len(pathless) == 1 {
 			fmt.Fprintf(w, "  1 loader, %s:\n", first)
 		} else {
-			fmt.Fprintf(w, "  %s, the first %s:\n", nouns(len(pathless), "loader", "loaders"), first)
+			fmt.Fprintf(w, "  %s, the first %s:\n", render.Nouns(len(pathless), "loader", "loaders"), first)
 		}
 		fmt.Fprintln(w, "    "+leaks.NoStrongPath)
 	}
@@ -298,13 +298,13 @@ without direct memory says so in a line.
 				return err
 			}
 			if len(r.MappedFiles) > 0 {
-				fmt.Fprintf(w, "\nMapped files (page cache, not direct memory): %s in %s.\n\n", render.Size(r.MappedBytes), nouns(len(r.MappedFiles), "buffer", "buffers"))
+				fmt.Fprintf(w, "\nMapped files (page cache, not direct memory): %s in %s.\n\n", render.Size(r.MappedBytes), render.Nouns(len(r.MappedFiles), "buffer", "buffers"))
 				if err := writeBuffers(w, r.MappedFiles); err != nil {
 					return err
 				}
 			}
 			if len(r.JDKInternal) > 0 {
-				fmt.Fprintf(w, "\nThe JDK's own mappings (held by JDK classes alone, not direct memory): %s in %s.\n\n", render.Size(r.JDKInternalBytes), nouns(len(r.JDKInternal), "buffer", "buffers"))
+				fmt.Fprintf(w, "\nThe JDK's own mappings (held by JDK classes alone, not direct memory): %s in %s.\n\n", render.Size(r.JDKInternalBytes), render.Nouns(len(r.JDKInternal), "buffer", "buffers"))
 				return writeBuffers(w, r.JDKInternal)
 			}
 			return nil
@@ -316,7 +316,7 @@ without direct memory says so in a line.
 func writeDirectMemory(w io.Writer, r *leaks.OffHeapReport) error {
 	garbage := ""
 	if r.Unreachable > 0 {
-		garbage = fmt.Sprintf("; %s that no GC root reaches (%s, garbage at the next GC) left out", nouns(r.Unreachable, "buffer", "buffers"), render.Size(r.UnreachableBytes))
+		garbage = fmt.Sprintf("; %s that no GC root reaches (%s, garbage at the next GC) left out", render.Nouns(r.Unreachable, "buffer", "buffers"), render.Size(r.UnreachableBytes))
 	}
 	if len(r.Buffers) == 0 {
 		_, err := fmt.Fprintf(w, "No direct memory: no reachable java.nio.DirectByteBuffer holds any (from allocateDirect or without a Cleaner)%s.\n", garbage)
@@ -327,8 +327,8 @@ func writeDirectMemory(w io.Writer, r *leaks.OffHeapReport) error {
 		notFreed = fmt.Sprintf(", neither strongly reachable nor freed by a Cleaner %s", render.Size(r.NotFreed))
 	}
 	fmt.Fprintf(w, "Direct memory: %s in %s (from allocateDirect %s; without a Cleaner %s); strongly reachable %s, waiting to be freed %s%s; %s counted with their buffers%s.\n\n",
-		render.Size(r.Total), nouns(len(r.Buffers), "buffer", "buffers"), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree), notFreed,
-		nouns(r.Views, "slice or duplicate", "slices and duplicates"), garbage)
+		render.Size(r.Total), render.Nouns(len(r.Buffers), "buffer", "buffers"), render.Size(r.Allocated), render.Size(r.NoCleaner), render.Size(r.Strong), render.Size(r.PendingFree), notFreed,
+		render.Nouns(r.Views, "slice or duplicate", "slices and duplicates"), garbage)
 	og := &render.Grid{Columns: []render.Column{{Title: "Owner", Key: "owner"}, {Title: "Buffers", Key: "buffers", Kind: render.Count}, {Title: "Capacity", Key: "capacity_bytes", Kind: render.Bytes}}}
 	for _, o := range r.Owners {
 		og.Rows = append(og.Rows, []any{o.Owner, o.Buffers, o.Capacity})
@@ -338,11 +338,6 @@ func writeDirectMemory(w io.Writer, r *leaks.OffHeapReport) error {
 	}
 	fmt.Fprintln(w)
 	return writeBuffers(w, r.Buffers)
-}
-
-// nouns says how many of a thing there are: "1 buffer", "1,024 buffers".
-func nouns[N int | int64](n N, one, many string) string {
-	return commas(int64(n)) + " " + plural(n, one, many)
 }
 
 // maxBuffers bounds the buffers a table lists.
@@ -550,7 +545,7 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 	if len(r.Netty) > 0 {
 		fmt.Fprintln(w, "\nNetty direct memory:")
 		for _, n := range r.Netty {
-			fmt.Fprintf(w, "  %s: %s, %s\n", n.Owner, nouns(n.Buffers, "buffer", "buffers"), render.Size(n.Capacity))
+			fmt.Fprintf(w, "  %s: %s, %s\n", n.Owner, render.Nouns(n.Buffers, "buffer", "buffers"), render.Size(n.Capacity))
 		}
 	}
 	return nil
@@ -644,7 +639,7 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshol
 	if len(sus) == 0 {
 		size := render.Size(t.ReachableBytes)
 		if h := totalsOf(t); h.UnreachableKept {
-			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"))
+			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), render.Nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"))
 		}
 		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of %s (%s).\n", threshold, leaks.PercentBase(t), size)
 		return
@@ -695,7 +690,7 @@ func writeLeftOut(w io.Writer, h heapTotals) {
 		return
 	}
 	fmt.Fprintf(w, "Left out: %s, %s (%.1f%% of the dump's objects' bytes): no GC root reaches them (garbage; --keep-unreachable takes them in as roots).\n",
-		nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"), render.Size(h.UnreachableBytes), percent(h.UnreachableBytes, h.ReachableBytes+h.UnreachableBytes))
+		render.Nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"), render.Size(h.UnreachableBytes), percent(h.UnreachableBytes, h.ReachableBytes+h.UnreachableBytes))
 }
 
 // parseThreshold reads --threshold: a percentage of the reachable heap,

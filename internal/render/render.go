@@ -232,6 +232,15 @@ func human(v any, k Kind) string {
 // Size formats a byte count for people: "1.5 GiB", "312 B".
 func Size(b uint64) string { return humanize.IBytes(b) }
 
+// Nouns counts things in words, with thousands separators: "1 finding",
+// "21,501 findings".
+func Nouns[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return humanize.Comma(int64(n)) + " " + many
+}
+
 // SignedSize formats a byte delta with its sign.
 func SignedSize(b int64) string {
 	if b < 0 {
