@@ -620,7 +620,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 			defer x.Close()
 			sus := leaks.Suspects(tree.Graph(), tree, search, pct/100)
 			if f == render.JSON {
-				return render.WriteJSON(s.Out, sus)
+				return render.WriteJSON(s.Out, suspectsJSON{ThresholdPercent: pct, PercentOf: strings.TrimPrefix(leaks.PercentBase(tree), "the "), heapTotals: totalsOf(tree), Suspects: sus})
 			}
 			writeSuspects(s.Out, sus, tree, pct)
 			return nil
@@ -630,6 +630,16 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 	cmd.Flags().StringVar(&format, "format", "text", "text (or table, the same) or json")
 	topts.register(cmd)
 	return cmd
+}
+
+// suspectsJSON is suspects' JSON: the suspects beside what their shares
+// are of, and the heap's totals, which say what the tree left out (the
+// objects no GC root reaches) as the text's last line does.
+type suspectsJSON struct {
+	ThresholdPercent float64 `json:"threshold_percent"`
+	PercentOf        string  `json:"percent_of"`
+	heapTotals
+	Suspects []leaks.Suspect `json:"suspects"`
 }
 
 // writeSuspects writes the suspects found in t as text; threshold is
