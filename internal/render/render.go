@@ -4,6 +4,7 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
+	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 )
 
@@ -65,31 +67,131 @@ type Grid struct {
 
 // Write renders the grid.
 func (g *Grid) Write(w io.Writer, f Format) error {
+	rows := NewRows(w, f, g.Columns)
+	for _, r := range g.Rows {
+		rows.Add(r...)
+	}
+	return rows.Close()
+}
+
+// Rows writes a grid a row at a time, for output too long to hold as a
+// Grid: CSV and JSON go out as the rows come (the JSON a list of records,
+// as Grid.Write gives it); a table keeps each row's cells as text until
+// Close, as its columns' widths need every row. A command printing
+// millions of rows (dominators --children 0 below a 2 M-slot array) held
+// them as a Grid at 700-800 bytes a row, and tablewriter took 47 of its
+// 57 s to lay them out.
+type Rows struct {
+	f      Format
+	cols   []Column
+	w      *bufio.Writer
+	csv    *csv.Writer
+	json   *json.Encoder
+	buf    bytes.Buffer   // JSON: the record being written
+	rec    []string       // CSV: the row being written
+	record map[string]any // JSON: the row being written
+	n      int            // rows added
+	cells  [][]string     // table: each row's cells, as people read them
+	err    error
+}
+
+// NewRows starts writing rows of cols to w in format f.
+func NewRows(w io.Writer, f Format, cols []Column) *Rows {
+	r := &Rows{f: f, cols: cols, w: bufio.NewWriterSize(w, 64<<10)}
 	switch f {
-	case JSON:
-		return WriteJSON(w, g.Records())
 	case CSV:
-		cw := csv.NewWriter(w)
-		head := make([]string, len(g.Columns))
-		for i, c := range g.Columns {
+		r.csv = csv.NewWriter(r.w)
+		head := make([]string, len(cols))
+		for i, c := range cols {
 			head[i] = c.Key
 		}
-		cw.Write(head)
-		for _, r := range g.Rows {
-			rec := make([]string, len(r))
-			for i, v := range r {
-				rec[i] = exact(v)
-			}
-			cw.Write(rec)
+		r.csv.Write(head)
+	case JSON:
+		r.json = json.NewEncoder(&r.buf)
+		r.json.SetEscapeHTML(false)
+		r.json.SetIndent("  ", "  ")
+	}
+	return r
+}
+
+// Add writes (or, for a table, keeps) one row: a value per column, of the
+// types Grid's rows hold.
+func (r *Rows) Add(row ...any) {
+	if r.err != nil {
+		return
+	}
+	r.n++
+	switch r.f {
+	case CSV:
+		r.rec = r.rec[:0]
+		for _, v := range row {
+			r.rec = append(r.rec, exact(v))
 		}
-		cw.Flush()
-		return cw.Error()
+		r.err = r.csv.Write(r.rec)
+	case JSON:
+		if r.record == nil {
+			r.record = make(map[string]any, len(r.cols))
+		}
+		m := r.record // each key set again for each row
+		for i, c := range r.cols {
+			m[c.Key] = row[i]
+		}
+		r.buf.Reset()
+		if r.err = r.json.Encode(m); r.err != nil {
+			return
+		}
+		sep := ",\n  "
+		if r.n == 1 {
+			sep = "[\n  "
+		}
+		r.w.WriteString(sep)
+		_, r.err = r.w.Write(bytes.TrimSuffix(r.buf.Bytes(), []byte("\n")))
+	default:
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = human(v, r.cols[i].Kind)
+		}
+		r.cells = append(r.cells, rec)
+	}
+}
+
+// Close writes what Add kept back (a table; JSON's closing bracket) and
+// flushes; it returns the first error met.
+func (r *Rows) Close() error {
+	switch {
+	case r.err != nil:
+	case r.f == CSV:
+		r.csv.Flush()
+		r.err = r.csv.Error()
+	case r.f == JSON && r.n == 0:
+		r.w.WriteString("[]\n") // [], not null, when there are none
+	case r.f == JSON:
+		r.w.WriteString("\n]\n")
+	default:
+		r.err = writeTable(r.w, r.cols, r.cells)
+		r.cells = nil
+	}
+	if err := r.w.Flush(); r.err == nil {
+		r.err = err
+	}
+	return r.err
+}
+
+// tablewriterRows: tables of more rows are laid out by layTable, which
+// gives the same text in a tenth of the time. tablewriter measures every
+// cell with a regular expression (for ANSI colours) several times.
+var tablewriterRows = 2000
+
+// writeTable writes cells under the columns' titles, aligned.
+func writeTable(w io.Writer, cols []Column, cells [][]string) error {
+	if len(cells) > tablewriterRows && plain(cols, cells) {
+		return layTable(w, cols, cells)
 	}
 	var buf bytes.Buffer
 	tw := newTable(&buf)
-	head := make([]string, len(g.Columns))
-	aligns := make([]int, len(g.Columns))
-	for i, c := range g.Columns {
+	head := make([]string, len(cols))
+	aligns := make([]int, len(cols))
+	for i, c := range cols {
 		head[i] = c.Title
 		aligns[i] = tablewriter.ALIGN_LEFT
 		if c.Kind != Text {
@@ -98,13 +200,7 @@ func (g *Grid) Write(w io.Writer, f Format) error {
 	}
 	tw.SetHeader(head)
 	tw.SetColumnAlignment(aligns)
-	for _, r := range g.Rows {
-		rec := make([]string, len(r))
-		for i, v := range r {
-			rec[i] = human(v, g.Columns[i].Kind)
-		}
-		tw.Append(rec)
-	}
+	tw.AppendBulk(cells)
 	tw.Render()
 	return writeTrimmed(w, buf.Bytes())
 }
@@ -119,6 +215,90 @@ func writeTrimmed(w io.Writer, table []byte) error {
 	}
 	_, err := w.Write(out)
 	return err
+}
+
+// plain reports whether no title or cell holds a line break or an escape
+// sequence, which tablewriter lays out in ways of its own (a cell over
+// several lines; ANSI colours not counted in widths) that layTable does
+// not copy.
+func plain(cols []Column, cells [][]string) bool {
+	odd := func(s string) bool { return strings.ContainsAny(s, "\n\x1b") }
+	for _, c := range cols {
+		if odd(c.Title) {
+			return false
+		}
+	}
+	for _, row := range cells {
+		for _, c := range row {
+			if odd(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// width is how many columns of a terminal s takes, as runewidth (and so
+// tablewriter) measures it: its length, where every byte is a printable
+// ASCII character (runewidth takes 2 s for a table of 2 M rows).
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return runewidth.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// layTable lays a table out as newTable's tablewriter does, lines
+// trimmed as writeTrimmed trims them: the titles left-aligned, a line of
+// dashes, then the rows, text left- and figures right-aligned; each
+// column as wide as its widest cell (as a terminal shows it: runewidth,
+// tablewriter's measure), two spaces between columns.
+func layTable(w io.Writer, cols []Column, cells [][]string) error {
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = width(c.Title)
+	}
+	for _, row := range cells {
+		for i, c := range row {
+			widths[i] = max(widths[i], width(c))
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var line []byte
+	put := func(row []string, right func(int) bool) {
+		line = line[:0]
+		for i, c := range row {
+			gap := widths[i] - width(c)
+			if right(i) {
+				line = append(line, strings.Repeat(" ", max(gap, 0))...)
+				line = append(line, c...)
+			} else {
+				line = append(line, c...)
+				line = append(line, strings.Repeat(" ", max(gap, 0))...)
+			}
+			line = append(line, "  "...)
+		}
+		bw.Write(bytes.TrimRight(line, " "))
+		bw.WriteByte('\n')
+	}
+	head := make([]string, len(cols))
+	for i, c := range cols {
+		head[i] = c.Title
+	}
+	put(head, func(int) bool { return false })
+	dashes := 2 // tablewriter's line has one before the first column and one after the last
+	for _, wd := range widths {
+		dashes += wd + 2
+	}
+	bw.WriteString(strings.Repeat("-", dashes))
+	bw.WriteByte('\n')
+	right := func(i int) bool { return cols[i].Kind != Text }
+	for _, row := range cells {
+		put(row, right)
+	}
+	return bw.Flush()
 }
 
 // Records returns the rows as JSON gives them, a map from column key to
@@ -167,7 +347,8 @@ func KeyValues(w io.Writer, pairs [][2]string) {
 }
 
 // WriteJSON writes v as indented JSON (unindented when nested too deep to
-// indent).
+// indent), as json.Indent indents it but as it goes: output of millions
+// of lines was held three times, compact, indented and in the encoder.
 func WriteJSON(w io.Writer, v any) error {
 	var compact bytes.Buffer
 	enc := json.NewEncoder(&compact)
@@ -175,16 +356,90 @@ func WriteJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
-		// Nested deeper than encoding/json indents (10,000 levels: the
-		// paths down a long chain of matching objects, a dominator tree
-		// expanded as deep): written unindented, which has no such limit.
-		_, err = w.Write(compact.Bytes())
-		return err
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if b := compact.Bytes(); jsonDepth(b) > maxJSONIndent {
+		// Nested deeper than encoding/json indents (the paths down a long
+		// chain of matching objects, a dominator tree expanded as deep):
+		// written unindented, as indenting each line would make the text
+		// grow as the square of the depth.
+		bw.Write(b)
+	} else {
+		indentJSON(bw, b)
 	}
-	_, err := w.Write(out.Bytes())
-	return err
+	return bw.Flush()
+}
+
+// maxJSONIndent is the deepest nesting WriteJSON indents: encoding/json's
+// own limit for indenting.
+const maxJSONIndent = 10000
+
+// jsonDepth returns how deep the compact JSON b nests objects and lists.
+func jsonDepth(b []byte) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			i = stringEnd(b, i)
+		case '{', '[':
+			depth++
+			deepest = max(deepest, depth)
+		case '}', ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// stringEnd returns the index of the quote that ends the JSON string
+// starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b) && b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++
+		}
+	}
+	return i
+}
+
+// indentJSON writes the compact JSON b (as encoding/json writes it: no
+// space outside strings) indented by two spaces a level, as json.Indent
+// does: an empty object or list stays {} or [].
+func indentJSON(w *bufio.Writer, b []byte) {
+	level := 0
+	newline := func() {
+		w.WriteByte('\n')
+		for range level {
+			w.WriteString("  ")
+		}
+	}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			j := stringEnd(b, i)
+			w.Write(b[i : j+1])
+			i = j
+		case '{', '[':
+			w.WriteByte(c)
+			if i+1 < len(b) && (b[i+1] == '}' || b[i+1] == ']') {
+				w.WriteByte(b[i+1])
+				i++
+				continue
+			}
+			level++
+			newline()
+		case '}', ']':
+			level--
+			newline()
+			w.WriteByte(c)
+		case ',':
+			w.WriteByte(c)
+			newline()
+		case ':':
+			w.WriteString(": ")
+		default:
+			w.WriteByte(c)
+		}
+	}
 }
 
 func exact(v any) string {

@@ -2,7 +2,11 @@ package render
 
 import (
 	"bytes"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -68,5 +72,141 @@ func TestTableLinesTrimmed(t *testing.T) {
 	}
 	if lines[3] != "bb" {
 		t.Errorf("a row whose last cell is empty reads %q, want \"bb\"", lines[3])
+	}
+}
+
+// layTable, which lays out long tables, gives tablewriter's text to the
+// byte: on random grids of text and figures, with wide (CJK) and combining
+// characters, empty cells and titles wider than their cells.
+func TestLayTableAsTablewriter(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 13))
+	words := []string{"", "a", "java.lang.Object[]", "  indented", "\x01", "\t", "\x7f", "日本語", "e\u0301t\u00e9", "0x7f3a", "…", "x y", "(depth 41) Node"}
+	for round := 0; round < 300; round++ {
+		cols := make([]Column, 1+r.IntN(6))
+		for i := range cols {
+			cols[i] = Column{Title: words[r.IntN(len(words))] + fmt.Sprint(i), Key: fmt.Sprint("k", i), Kind: Kind(r.IntN(4))}
+		}
+		cells := make([][]string, r.IntN(40))
+		for j := range cells {
+			cells[j] = make([]string, len(cols))
+			for i := range cols {
+				cells[j][i] = words[r.IntN(len(words))] + strings.Repeat("9", r.IntN(12))
+			}
+		}
+		var lay, tw bytes.Buffer
+		if err := layTable(&lay, cols, cells); err != nil {
+			t.Fatal(err)
+		}
+		defer func(n int) { tablewriterRows = n }(tablewriterRows)
+		tablewriterRows = len(cells) + 1
+		if err := writeTable(&tw, cols, cells); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := strings.Split(lay.String(), "\n"), strings.Split(tw.String(), "\n"); lay.String() != tw.String() {
+			for i := range min(len(a), len(b)) {
+				if a[i] != b[i] {
+					t.Fatalf("round %d, line %d of %d: layTable wrote\n%q\ntablewriter\n%q", round, i, len(b), a[i], b[i])
+				}
+			}
+			t.Fatalf("round %d: %d lines, tablewriter %d", round, len(a), len(b))
+		}
+	}
+}
+
+// Rows writes what Grid.Write wrote before it: CSV row by row, JSON as the
+// list Records gives, a table through tablewriter or, when long, layTable;
+// and a table whose cells break lines goes to tablewriter however long.
+func TestRowsAsGrid(t *testing.T) {
+	g := &Grid{Columns: []Column{{Title: "Object", Key: "id"}, {Title: "Count", Key: "n", Kind: Count}, {Title: "Size", Key: "bytes", Kind: Bytes}, {Title: "%", Key: "pct", Kind: Percent}}}
+	for i := range 5000 {
+		g.Rows = append(g.Rows, []any{fmt.Sprintf("0x%x <\"&\">", i*40), int64(i), uint64(i) << 20, float64(i) / 7})
+	}
+	for _, f := range []Format{CSV, JSON, Table} {
+		for _, n := range []int{0, 1, 2999, 5000} {
+			part := &Grid{Columns: g.Columns, Rows: g.Rows[:n]}
+			var got, want bytes.Buffer
+			if err := part.Write(&got, f); err != nil {
+				t.Fatal(err)
+			}
+			switch f {
+			case JSON:
+				WriteJSON(&want, part.Records())
+			case CSV:
+				cw := csv.NewWriter(&want)
+				cw.Write([]string{"id", "n", "bytes", "pct"})
+				for _, r := range part.Rows {
+					cw.Write([]string{r[0].(string), fmt.Sprint(r[1]), fmt.Sprint(r[2]), strconv.FormatFloat(r[3].(float64), 'f', -1, 64)})
+				}
+				cw.Flush()
+			case Table:
+				defer func(n int) { tablewriterRows = n }(tablewriterRows)
+				tablewriterRows = n + 1
+				part.Write(&want, Table)
+				tablewriterRows = 2000
+			}
+			if got.String() != want.String() {
+				t.Errorf("%s, %d rows: %d bytes differ from the %d expected; first lines\n%.300s\n%.300s", f, n, got.Len(), want.Len(), got.String(), want.String())
+			}
+		}
+	}
+	// Cells over several lines: tablewriter's layout, however many rows.
+	tall := &Grid{Columns: []Column{{Title: "Text", Key: "t"}}}
+	for range 3000 {
+		tall.Rows = append(tall.Rows, []any{"two\nlines"})
+	}
+	var b bytes.Buffer
+	tall.Write(&b, Table)
+	if n := strings.Count(b.String(), "\n"); n != 2+2*3000 {
+		t.Errorf("3,000 two-line cells: %d lines", n)
+	}
+}
+
+// WriteJSON indents as json.Indent does, on random values: nested
+// objects and lists, empty ones, strings with quotes, escapes, brackets
+// and colons in them.
+func TestWriteJSONAsIndent(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	texts := []string{"", `"`, `\`, "a:b,c", "{[}]", "日本", "<&>", "line\nbreak", "\x01"}
+	var value func(depth int) any
+	value = func(depth int) any {
+		switch k := r.IntN(6); {
+		case depth > 5 || k == 0:
+			return texts[r.IntN(len(texts))]
+		case k == 1:
+			return r.Float64() * 1e6
+		case k == 2:
+			return nil
+		case k == 3:
+			l := make([]any, r.IntN(4))
+			for i := range l {
+				l[i] = value(depth + 1)
+			}
+			return l
+		default:
+			m := map[string]any{}
+			for range r.IntN(4) {
+				m[texts[r.IntN(len(texts))]] = value(depth + 1)
+			}
+			return m
+		}
+	}
+	for range 2000 {
+		v := value(0)
+		var got bytes.Buffer
+		if err := WriteJSON(&got, v); err != nil {
+			t.Fatal(err)
+		}
+		compact, _ := json.Marshal(v)
+		compact = bytes.ReplaceAll(compact, []byte(`\u003c`), []byte("<")) // WriteJSON does not escape HTML
+		compact = bytes.ReplaceAll(compact, []byte(`\u003e`), []byte(">"))
+		compact = bytes.ReplaceAll(compact, []byte(`\u0026`), []byte("&"))
+		var want bytes.Buffer
+		if err := json.Indent(&want, compact, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		want.WriteByte('\n')
+		if got.String() != want.String() {
+			t.Fatalf("WriteJSON:\n%s\njson.Indent:\n%s", got.String(), want.String())
+		}
 	}
 }
