@@ -305,15 +305,18 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 	if format == render.JSON {
 		return render.WriteJSON(s.Out, &domReport{heapTotals: totalsOf(t), TopLevelObjects: len(t.Children(heap.None)), Objects: nodes})
 	}
-	grid := &render.Grid{Columns: []render.Column{
+	cols := []render.Column{
 		{Title: "Object", Key: "id"}, {Title: "Class", Key: "class"},
 		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
 		{Title: "%", Key: "percent", Kind: render.Percent}, {Title: "GC root", Key: "root"},
-	}}
-	if format == render.CSV {
-		grid.Columns = append([]render.Column{{Title: "Depth", Key: "depth", Kind: render.Count}, {Title: "Parent", Key: "parent"}}, grid.Columns...)
-		grid.Columns = append(grid.Columns, render.Column{Key: "more_children", Kind: render.Count}, render.Column{Key: "more_children_retained_bytes", Kind: render.Bytes})
 	}
+	if format == render.CSV {
+		cols = append([]render.Column{{Title: "Depth", Key: "depth", Kind: render.Count}, {Title: "Parent", Key: "parent"}}, cols...)
+		cols = append(cols, render.Column{Key: "more_children", Kind: render.Count}, render.Column{Key: "more_children_retained_bytes", Kind: render.Bytes})
+	}
+	// The rows go out as the walk meets them (CSV), or are kept as text
+	// (a table): --children 0 below a big array prints millions.
+	rows := render.NewRows(s.Out, format, cols)
 	var walk func(n *domNode, parent string)
 	walk = func(n *domNode, parent string) {
 		class := n.Class
@@ -324,19 +327,19 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 		if format == render.CSV {
 			row = append(append([]any{n.depth, parent}, row...), n.MoreChildren, n.MoreRetained)
 		}
-		grid.Rows = append(grid.Rows, row)
+		rows.Add(row...)
 		for _, c := range n.Children {
 			walk(c, n.ID)
 		}
 		if n.MoreChildren > 0 && format == render.Table {
 			more := fmt.Sprintf("%s… %s", render.Indent(n.depth+1), render.Nouns(n.MoreChildren, "more child", "more children"))
-			grid.Rows = append(grid.Rows, []any{"", more, "", n.MoreRetained, percent(n.MoreRetained, t.ReachableBytes), ""})
+			rows.Add("", more, "", n.MoreRetained, percent(n.MoreRetained, t.ReachableBytes), "")
 		}
 	}
 	for _, n := range nodes {
 		walk(n, "")
 	}
-	if err := grid.Write(s.Out, format); err != nil {
+	if err := rows.Close(); err != nil {
 		return err
 	}
 	if format == render.Table {
