@@ -1543,3 +1543,37 @@ func TestInspectStaticsLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectClassReferrerLabels: a class object refers to its loader,
+// superclass, signers and protection domain as well as its statics, and
+// inspect names each such referrer's reference as paths does; it said
+// <class> of them all (JobServer's ProtectionDomain, which paths reaches
+// through <protection domain>).
+func TestInspectClassReferrerLabels(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "JobServer.hprof")
+	for _, c := range []struct{ object, referrer, label string }{
+		{"0xfad68518", "0xfad68638", "<protection domain>"}, // by class HiveClientImpl
+		{"0xfaaeabc0", "0xfab0e768", "<classloader>"},       // by class spark.jobserver.JobServer
+	} {
+		out, errOut, code := run(t, "inspect", dump, c.object, "--limit", "0", "--format", "json")
+		var r struct {
+			Referrers []struct{ ID, Field string } `json:"referrers"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("inspect %s: exit %d (%s), %v", c.object, code, errOut, err)
+		}
+		got := ""
+		for _, ref := range r.Referrers {
+			if ref.ID == c.referrer {
+				got = ref.Field
+			}
+		}
+		if got != c.label {
+			t.Errorf("inspect %s: referrer %s through %q, want %q", c.object, c.referrer, got, c.label)
+		}
+	}
+	// paths names the step to the protection domain so too.
+	if out, _, _ := run(t, "paths", dump, "--object", "0xfad68518", "--format", "csv"); !strings.Contains(out, ",0xfad68518,java.security.ProtectionDomain,<protection domain>,") {
+		t.Errorf("paths --object 0xfad68518:\n%s", out)
+	}
+}

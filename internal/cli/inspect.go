@@ -420,15 +420,25 @@ func referenceLabel(g *heap.Graph, from, to heap.ObjectIndex) string {
 	// list each: Two.a and Two.b gave b alone, and {SHARED, SHARED} [0].
 	var labels []string
 	if c, ok := g.MirrorClass(from); ok {
-		for _, st := range g.Classes[c].Statics {
-			if st.Type == hprof.TypeObject && g.Lookup(st.Value) == to {
+		// A class object's references, labelled as paths labels them.
+		cl := &g.Classes[c]
+		holds := func(id uint64) bool { return id != 0 && g.Lookup(id) == to }
+		if cl.Super >= 0 && holds(g.Classes[cl.Super].ID) {
+			labels = append(labels, "<super>")
+		}
+		for _, r := range []struct {
+			id    uint64
+			label string
+		}{{cl.LoaderID, "<classloader>"}, {cl.SignersID, "<signers>"}, {cl.ProtectionDomainID, "<protection domain>"}} {
+			if holds(r.id) {
+				labels = append(labels, r.label)
+			}
+		}
+		for _, st := range cl.Statics {
+			if st.Type == hprof.TypeObject && holds(st.Value) {
 				labels = append(labels, "static "+st.Name)
 			}
 		}
-		if len(labels) == 0 {
-			return "<class>"
-		}
-		return strings.Join(labels, ", ")
 	}
 	switch g.Kind(from) {
 	case heap.KindInstance:
