@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/leakscan/leakscan/internal/bitset"
 	"maps"
 	"slices"
 	"strings"
@@ -267,14 +268,52 @@ func (c *checker) retained() {
 		c.retainedPerClass(match, max)
 		return
 	}
-	for o, cl := range g.ClassArray() {
+	classes := g.ClassArray()
+	inner := nestedIn(t, classes, match)
+	for o, cl := range classes {
 		x := heap.ObjectIndex(o)
-		if match[cl] && t.Retained(x) > max {
+		// One that a matching object dominates is part of that one's
+		// finding (which retains more still): each node of a linked list
+		// of matching objects was a finding, all for the same memory.
+		if match[cl] && t.Retained(x) > max && !inner(x) {
 			c.offer(t.Retained(x), func() candidate {
 				return candidate{pathTo: x, objects: []ObjectRef{c.ref(x)},
 					message: fmt.Sprintf("%s 0x%x retains %s", g.ObjectLabel(x, true), g.ID(x), c.over(t.Retained(x), r.Max))}
 			})
 		}
+	}
+}
+
+// nestedIn returns a test of whether an object of a matching class (by
+// classes, each object's class) dominates x, x itself aside. Each answer
+// is kept for the objects met on the way up, which have the same one (none
+// of them matches), so each object is walked past once in all: a linked
+// list of a million matching nodes takes a million steps, not a million
+// squared.
+func nestedIn(t *dominator.Tree, classes []heap.ClassIndex, match []bool) func(heap.ObjectIndex) bool {
+	known, below := bitset.New(len(classes)), bitset.New(len(classes))
+	var chain []int32
+	return func(x heap.ObjectIndex) bool {
+		chain = append(chain[:0], int32(x))
+		nested := false
+		for p := t.Idom(x); p >= 0; p = t.Idom(heap.ObjectIndex(p)) {
+			if match[classes[p]] {
+				nested = true
+				break
+			}
+			if known.Has(p) {
+				nested = below.Has(p)
+				break
+			}
+			chain = append(chain, p)
+		}
+		for _, v := range chain {
+			known.Add(v)
+			if nested {
+				below.Add(v)
+			}
+		}
+		return nested
 	}
 }
 
