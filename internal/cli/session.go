@@ -409,7 +409,7 @@ func (x *session) ClassRetained(t *treeOptions, tree *dominator.Tree) ([]uint64,
 		return nil, nil, err
 	}
 	if p := x.load("classes"); p != nil {
-		r, ok, err := dominator.LoadClassRetained(p, dopts)
+		r, warnings, ok, err := dominator.LoadClassRetained(p, dopts)
 		if ok && err == nil {
 			// The part is this dump's; its class count must be too.
 			var classes int
@@ -425,6 +425,11 @@ func (x *session) ClassRetained(t *treeOptions, tree *dominator.Tree) ([]uint64,
 			}
 		}
 		if (ok || err != nil) && x.used("classes", err) {
+			// The graph's warnings, which the census's may lack (dangling
+			// references), but for its guess of the layout: the census
+			// gave its own, in other words.
+			warnings = slices.DeleteFunc(warnings, heap.IsGuessWarning)
+			x.warnDump(warnings)
 			return r, nil, nil
 		}
 	}
@@ -435,7 +440,8 @@ func (x *session) ClassRetained(t *treeOptions, tree *dominator.Tree) ([]uint64,
 	}
 	r := tree.ClassRetained()
 	if defaultTree(dopts) {
-		x.save("classes", false, func(w *index.Writer) error { return dominator.SaveClassRetained(w, dopts, r) })
+		warnings := tree.Graph().Warnings
+		x.save("classes", false, func(w *index.Writer) error { return dominator.SaveClassRetained(w, dopts, r, warnings) })
 	}
 	return r, tree, nil
 }

@@ -161,12 +161,15 @@ func readMeta(p *index.Part, part string, m any) error {
 type classesMeta struct {
 	madeWith
 	Classes int
+	// Warnings are the graph's (heap.Graph.Warnings): the sizes rest on
+	// it, and a command they answer reads no graph to give them.
+	Warnings []string
 }
 
 // SaveClassRetained adds the classes' retained sizes (ClassRetained) of a
-// tree made with opts to w.
-func SaveClassRetained(w *index.Writer, opts Options, retained []uint64) error {
-	meta, err := json.Marshal(&classesMeta{madeWith: madeWithOf(opts), Classes: len(retained)})
+// tree made with opts to w, with the warnings of its graph.
+func SaveClassRetained(w *index.Writer, opts Options, retained []uint64, warnings []string) error {
+	meta, err := json.Marshal(&classesMeta{madeWith: madeWithOf(opts), Classes: len(retained), Warnings: warnings})
 	if err != nil {
 		return err
 	}
@@ -176,22 +179,23 @@ func SaveClassRetained(w *index.Writer, opts Options, retained []uint64) error {
 }
 
 // LoadClassRetained reads the classes' retained sizes from a classes part
-// made with opts; ok is false when the part was made with other options.
-// The sizes are a copy: the part may be closed.
-func LoadClassRetained(p *index.Part, opts Options) (retained []uint64, ok bool, err error) {
+// made with opts, and the warnings of the graph they were computed on; ok
+// is false when the part was made with other options. The sizes are a
+// copy: the part may be closed.
+func LoadClassRetained(p *index.Part, opts Options) (retained []uint64, warnings []string, ok bool, err error) {
 	var m classesMeta
 	if err := readMeta(p, "classes", &m); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if m.madeWith != madeWithOf(opts) {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	b, err := p.Bytes("retained")
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if r := index.As[uint64](b); len(r) == m.Classes && len(b) == 8*m.Classes {
-		return slices.Clone(r), true, nil
+		return slices.Clone(r), m.Warnings, true, nil
 	}
-	return nil, false, fmt.Errorf("index classes part: %d bytes for %d classes", len(b), m.Classes)
+	return nil, nil, false, fmt.Errorf("index classes part: %d bytes for %d classes", len(b), m.Classes)
 }

@@ -357,6 +357,13 @@ const (
 	OopsOff
 )
 
+const guessPrefix = "object sizes rest on a guess: "
+
+// IsGuessWarning reports whether w, one of Graph.Warnings or
+// Census.Warnings, says the object layout was guessed. The census's parse
+// and the graph's guess on other evidence, and so say it in other words.
+func IsGuessWarning(w string) bool { return strings.HasPrefix(w, guessPrefix) }
+
 // decideModel sets g's layout (chooseModel) and why, after detectJDK; a
 // layout the dump gives no evidence for is also a warning: the reason is
 // otherwise shown by info alone, and every size would be off by up to 2x
@@ -366,7 +373,7 @@ func (g *Graph) decideModel(samples []objectShape, shift uint, mode CompressedOo
 	var guessed bool
 	g.Model, g.ModelReason, guessed = g.chooseModel(samples, shift, jdk, mode)
 	if guessed {
-		g.Warnings = append(g.Warnings, "object sizes rest on a guess: "+g.ModelReason)
+		g.Warnings = append(g.Warnings, guessPrefix+g.ModelReason)
 	}
 	g.ModelReason = jdkReason + "; " + g.ModelReason
 }
