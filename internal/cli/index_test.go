@@ -570,3 +570,34 @@ func TestIndexPathsKeepsWholeTree(t *testing.T) {
 		t.Errorf("dominators wrote the part again rather than read it (%v)", err)
 	}
 }
+
+// TestIndexUnwritable: where the index cannot be written (--index-dir
+// names a file), leakscan index fails, saying why, and info says no index
+// was written: index exited 0 with "index in  (0 B)", and info said
+// "written to" the folder it could not write (found by an exploratory
+// test of the index).
+func TestIndexUnwritable(t *testing.T) {
+	dump := sparkCopy(t)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runIndexed(t, "index", dump, "--index-dir", file)
+	if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "index not written in full: mkdir "+file+": not a directory (parts written: none; already there: none)") {
+		t.Errorf("index: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out, _, code = runIndexed(t, "info", dump, "--index-dir", file)
+	if code != 0 || !strings.Contains(out, "Index:         none; not written: mkdir "+file+": not a directory\n") {
+		t.Errorf("info: exit %d:\n%s", code, out)
+	}
+	out, _, _ = runIndexed(t, "info", dump, "--index-dir", file, "--format", "json")
+	var r struct {
+		Index struct {
+			Written    []string `json:"written"`
+			NotWritten []string `json:"not_written"`
+		} `json:"index"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Index.Written) != 0 || len(r.Index.NotWritten) != 1 {
+		t.Errorf("info json: %v %+v", err, r)
+	}
+}

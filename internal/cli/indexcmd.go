@@ -72,6 +72,7 @@ warning. --rm removes it.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
+			x.failsUnwritten = true
 			if _, err := x.Census(); err != nil {
 				return err
 			}
@@ -86,6 +87,13 @@ warning. --rm removes it.`,
 				return err
 			}
 			r := indexReport(x)
+			if len(r.NotWritten) > 0 {
+				// Building the index is all this command is for: a CI
+				// step that runs it must not pass when it wrote none.
+				// (The warnings said each part's cause already.)
+				return &ExitError{Code: ExitError2, Err: fmt.Errorf("%s: index not written in full: %s (parts written: %s; already there: %s)",
+					dump, strings.Join(r.NotWritten, "; "), partList(r.Written), partList(r.Loaded))}
+			}
 			fmt.Fprintf(s.Out, "%s: index in %s (%s); parts written: %s; already there: %s\n", dump, r.Dir, render.Size(uint64(r.Bytes)), partList(r.Written), partList(r.Loaded))
 			return nil
 		},

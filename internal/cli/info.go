@@ -169,16 +169,24 @@ func infoPairs(r *infoReport) [][2]string {
 	if r.Truncated > 0 {
 		pairs = append(pairs, [2]string{"Truncated at", commas(r.Truncated)})
 	}
+	ix := r.Index
+	var index string
 	switch {
-	case r.Index.Off != "":
-		pairs = append(pairs, [2]string{"Index", "none (" + r.Index.Off + ")"})
-	case r.Index.Dir == "":
-		pairs = append(pairs, [2]string{"Index", "none"})
-	case len(r.Index.Loaded) > 0:
-		pairs = append(pairs, [2]string{"Index", fmt.Sprintf("used %s (%s)", r.Index.Dir, humanize.IBytes(uint64(r.Index.Bytes)))})
+	case ix.Off != "":
+		index = "none (" + ix.Off + ")"
+	case len(ix.Loaded) > 0:
+		index = fmt.Sprintf("used %s (%s)", ix.Dir, humanize.IBytes(uint64(ix.Bytes)))
+	case len(ix.Written) > 0:
+		index = fmt.Sprintf("written to %s (%s)", ix.Dir, humanize.IBytes(uint64(ix.Bytes)))
 	default:
-		pairs = append(pairs, [2]string{"Index", fmt.Sprintf("written to %s (%s)", r.Index.Dir, humanize.IBytes(uint64(r.Index.Bytes)))})
+		index = "none"
 	}
+	if len(ix.NotWritten) > 0 {
+		// "written to" only what was: a folder that cannot be written to
+		// said "written to DIR (0 B)", or named a stale part's bytes.
+		index += "; not written: " + strings.Join(ix.NotWritten, "; ")
+	}
+	pairs = append(pairs, [2]string{"Index", index})
 	for _, w := range r.Warnings {
 		pairs = append(pairs, [2]string{"Warning", w})
 	}
@@ -197,11 +205,13 @@ type indexInfo struct {
 	Bytes   int64    `json:"bytes"`
 	Loaded  []string `json:"loaded"`
 	Written []string `json:"written"`
+	// NotWritten says why the parts that could not be written were not.
+	NotWritten []string `json:"not_written,omitempty"`
 }
 
 func indexReport(x *session) indexInfo {
 	x.writes.Wait() // report the index as it is on disk
-	r := indexInfo{Off: x.unindexed, Dir: x.dir, Loaded: x.Loaded, Written: x.Written}
+	r := indexInfo{Off: x.unindexed, Dir: x.dir, Loaded: x.Loaded, Written: x.Written, NotWritten: x.Failed}
 	if r.Loaded == nil {
 		r.Loaded = []string{}
 	}

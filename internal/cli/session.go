@@ -33,8 +33,10 @@ type session struct {
 	parts     []*index.Part
 	writes    par.Group
 	mu        sync.Mutex
-	// Loaded and Written name the parts read from and written to the index.
-	Loaded, Written []string
+	// Loaded and Written name the parts read from and written to the index;
+	// Failed says why each part that could not be written was not, in the
+	// words of its warning ("graph: open …: permission denied").
+	Loaded, Written, Failed []string
 	// rebuild: the parts found stale or damaged, which the warning said
 	// would be rebuilt.
 	rebuild map[string]bool
@@ -51,6 +53,9 @@ type session struct {
 	// listsWarnings: the command shows the dump's warnings itself (info),
 	// so warnDump leaves them out.
 	listsWarnings bool
+	// failsUnwritten: the command fails when a part could not be written
+	// (index), with an error that says why: no warning says it before.
+	failsUnwritten bool
 }
 
 // aheadSearch is a search running beside the dominator tree.
@@ -190,8 +195,13 @@ func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill f
 	if x.dir == "" {
 		dir, err := index.Dir(x.dump, x.g.indexDir)
 		if err != nil {
-			x.warn("no index written: %v", err)
+			if !x.failsUnwritten {
+				x.warn("no index written: %v", err)
+			}
 			x.indexed = false
+			x.mu.Lock()
+			x.Failed = append(x.Failed, err.Error())
+			x.mu.Unlock()
 			return
 		}
 		if beside := index.Beside(x.dump); x.g.indexDir == "" && dir != beside {
@@ -210,7 +220,10 @@ func (x *session) saveAfter(part string, wait bool, gate <-chan struct{}, fill f
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		if err != nil {
-			x.warn("index part %s not written: %v", part, err)
+			if !x.failsUnwritten {
+				x.warn("index part %s not written: %v", part, err)
+			}
+			x.Failed = append(x.Failed, part+": "+err.Error())
 			return
 		}
 		x.Written = append(x.Written, part)

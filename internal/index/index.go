@@ -30,9 +30,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/leakscan/leakscan/internal/mem"
@@ -215,6 +217,29 @@ func Remove(dir string) error {
 	return nil
 }
 
+// removeAbandoned removes the temporary files of part in dir that no
+// writer will finish: a process killed as it wrote (a CI job's timeout)
+// left one, up to a whole part, that nothing removed but index --rm. A
+// temporary file names its writer's process (".tmp-graph-4242-…"); one
+// whose process is gone goes, as does one not written to for abandonAfter
+// (a writer on another machine sharing the folder, or an older name).
+func removeAbandoned(dir, part string) {
+	names, _ := filepath.Glob(filepath.Join(dir, ".tmp-"+part+"-*"))
+	for _, name := range names {
+		rest := strings.TrimPrefix(filepath.Base(name), ".tmp-"+part+"-")
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		gone := err == nil && pid != os.Getpid() && !running(pid)
+		if info, err := os.Stat(name); err == nil && (gone || time.Since(info.ModTime()) > abandonAfter) {
+			os.Remove(name)
+		}
+	}
+}
+
+// abandonAfter: a temporary part file not written to for this long is
+// abandoned; writing a part takes seconds.
+const abandonAfter = time.Hour
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const (
@@ -268,7 +293,8 @@ func (w *Writer) add(name string, data []byte, blocked bool, fill func([]byte, i
 // crash fails its size or CRC check when next opened and is rebuilt, so
 // durability would buy only a slower first run.
 func (w *Writer) Commit(dir, part string, id Identity) error {
-	tmp, err := os.CreateTemp(dir, ".tmp-"+part+"-*")
+	removeAbandoned(dir, part)
+	tmp, err := os.CreateTemp(dir, fmt.Sprintf(".tmp-%s-%d-*", part, os.Getpid()))
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,16 @@ package index
 
 import (
 	"errors"
-	"github.com/leakscan/leakscan/internal/mem"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/leakscan/leakscan/internal/mem"
 )
 
 func TestPartRoundTripAndDamage(t *testing.T) { bothWays(t, testPartRoundTripAndDamage) }
@@ -184,5 +188,46 @@ func TestIdentityChanges(t *testing.T) {
 	}
 	if d, err := Dir(dump, ""); err != nil || d != dump+".leakscan" {
 		t.Errorf("Dir = %q, %v", d, err)
+	}
+}
+
+// TestCommitRemovesAbandoned: writing a part removes that part's
+// temporary files left by writers that died (a process killed as it
+// wrote) or left off long ago, and keeps those of live writers and of
+// other parts; a killed writer's file stayed until index --rm.
+func TestCommitRemovesAbandoned(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no asking here whether a process runs: only old files go")
+	}
+	dir, id := fakeDump(t)
+	const dead = 999999999    // above any pid_max: no such process
+	files := map[string]bool{ // name: removed
+		fmt.Sprintf(".tmp-p-%d-1", dead):         true,
+		fmt.Sprintf(".tmp-p-%d-2", os.Getppid()): false, // running
+		fmt.Sprintf(".tmp-p-%d-3", os.Getpid()):  false, // this process's own
+		fmt.Sprintf(".tmp-q-%d-4", dead):         false, // another part's
+		".tmp-p-5":                               true,  // an older name, old
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("half a part"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * abandonAfter)
+	os.Chtimes(filepath.Join(dir, ".tmp-p-5"), old, old)
+	var w Writer
+	w.Add("s", []byte("section"))
+	if err := w.Commit(dir, "p", id); err != nil {
+		t.Fatal(err)
+	}
+	for name, removed := range files {
+		if _, err := os.Stat(filepath.Join(dir, name)); removed != errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: removed %v, want %v", name, !removed, removed)
+		}
+	}
+	if p, err := Open(dir, "p", id); err != nil {
+		t.Errorf("the part: %v", err)
+	} else {
+		p.Close()
 	}
 }

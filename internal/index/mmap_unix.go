@@ -19,3 +19,9 @@ func mapPart(f *os.File, size int64) ([]byte, func([]byte) error, error) {
 	}
 	return data, syscall.Munmap, err
 }
+
+// running reports whether a process with this id runs on this machine.
+func running(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM // EPERM: it runs, as another user
+}
