@@ -180,6 +180,47 @@ func (g *Graph) cutSuperLoops() {
 	}
 }
 
+// maxSuperDepth is how many classes deep a chain of superclasses may go:
+// Java's run to tens; a damaged or made-up dump's can run to thousands,
+// and laying their fields out (each class's with its superclasses') took
+// memory and time as the square of the depth: 1.5 GB and 16 s for a chain
+// of 10,000 classes.
+var maxSuperDepth int32 = 64
+
+// cutDeepSupers cuts the chains of superclasses deeper than maxSuperDepth
+// every maxSuperDepth classes, with a warning (after cutSuperLoops: every
+// chain ends).
+func (g *Graph) cutDeepSupers() {
+	depth := make([]int32, len(g.Classes)) // 0: not known yet
+	cut := 0
+	var first string
+	var chain []ClassIndex
+	for start := range g.Classes {
+		chain = chain[:0]
+		c := ClassIndex(start)
+		for ; c >= 0 && depth[c] == 0; c = g.Classes[c].Super {
+			chain = append(chain, c)
+		}
+		d := int32(0)
+		if c >= 0 {
+			d = depth[c]
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			x := chain[i]
+			if d++; d > maxSuperDepth {
+				if cut++; cut == 1 {
+					first = g.Classes[x].Name
+				}
+				g.Classes[x].Super, d = -1, 1
+			}
+			depth[x] = d
+		}
+	}
+	if cut > 0 {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("superclasses go more than %d classes deep (a damaged dump): the chains are cut every %d classes, %d cuts (the first below %s)", maxSuperDepth, maxSuperDepth, cut, first))
+	}
+}
+
 // buildClasses turns CLASS DUMPs into the class table, names them from
 // LOAD CLASS and UTF8 records, and adds stand-ins for array classes the dump
 // does not describe.
@@ -219,15 +260,44 @@ func (g *Graph) buildClasses(dumps []*hprof.ClassDump) {
 			g.ClassClass = ClassIndex(len(g.Classes) - 1)
 		}
 	}
+	// A superclass that is the class itself, or that no CLASS DUMP
+	// describes, is none (a damaged dump): its instances then hold bytes
+	// their fields do not account for, which misfits also reports.
+	var self, missing int
+	var selfName, missingName string
+	var missingID uint64
 	for _, cd := range dumps {
 		ci, _ := g.classIDs.get(cd.ID)
-		if cd.SuperID != 0 {
-			if sp, ok := g.classIDs.get(cd.SuperID); ok && sp != ci {
-				g.Classes[ci].Super = ClassIndex(sp)
+		if cd.SuperID == 0 {
+			continue
+		}
+		switch sp, ok := g.classIDs.get(cd.SuperID); {
+		case !ok:
+			if missing++; missing == 1 {
+				missingName, missingID = g.Classes[ci].Name, cd.SuperID
 			}
+		case sp == ci:
+			if self++; self == 1 {
+				selfName = g.Classes[ci].Name
+			}
+		default:
+			g.Classes[ci].Super = ClassIndex(sp)
 		}
 	}
+	switch {
+	case self == 1:
+		g.Warnings = append(g.Warnings, fmt.Sprintf("class %s names itself as its superclass (a damaged dump): taken as having none", selfName))
+	case self > 1:
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d classes name themselves as their superclass (the first: %s; a damaged dump): taken as having none", self, selfName))
+	}
+	switch {
+	case missing == 1:
+		g.Warnings = append(g.Warnings, fmt.Sprintf("class %s names a superclass the dump has no CLASS DUMP of (id 0x%x): taken as having none", missingName, missingID))
+	case missing > 1:
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d classes name a superclass the dump has no CLASS DUMP of (the first: %s, superclass id 0x%x): taken as having none", missing, missingName, missingID))
+	}
 	g.cutSuperLoops()
+	g.cutDeepSupers()
 	// Stand-ins for what the dump does not describe.
 	if g.ClassClass < 0 {
 		g.ClassClass = ClassIndex(len(g.Classes))

@@ -61,7 +61,9 @@ func (t *arrayTally) bytes(m Model, elemSize int) uint64 {
 
 // tally is what one run of segments holds.
 type tally struct {
-	instances  map[uint64]int64
+	// instances counts them by class id and field bytes (which are the
+	// class's in a dump that is not damaged: see misfits).
+	instances  map[instanceKind]instanceCount
 	objArrays  map[uint64]*arrayTally
 	primArrays [hprof.TypeLong + 1]arrayTally
 	classDumps []*hprof.ClassDump
@@ -70,11 +72,30 @@ type tally struct {
 	err        error
 }
 
+// instanceKind is a class id and a length of instances' field bytes.
+type instanceKind struct {
+	class  uint64
+	length uint32
+}
+
+// instanceCount counts the instances of a kind, the first at offset at.
+type instanceCount struct{ n, at int64 }
+
 func (t *tally) scan(r *hprof.HeapReader, samples int) {
-	t.instances = map[uint64]int64{}
+	t.instances = map[instanceKind]instanceCount{}
 	t.objArrays = map[uint64]*arrayTally{}
-	var lastClass uint64
-	var lastCount int64
+	var last instanceKind // of the run of instances counted in lastCount
+	var lastCount, lastAt int64
+	count := func() {
+		if lastCount > 0 {
+			c := t.instances[last]
+			if c.n == 0 {
+				c.at = lastAt
+			}
+			c.n += lastCount
+			t.instances[last] = c
+		}
+	}
 	var lastArrayClass uint64
 	var lastArray *arrayTally
 	for r.Next() {
@@ -82,11 +103,9 @@ func (t *tally) scan(r *hprof.HeapReader, samples int) {
 		t.counts[rec.Tag]++
 		switch rec.Tag {
 		case hprof.SubInstanceDump:
-			if rec.ClassID != lastClass {
-				if lastCount > 0 {
-					t.instances[lastClass] += lastCount
-				}
-				lastClass, lastCount = rec.ClassID, 0
+			if k := (instanceKind{rec.ClassID, rec.Length}); k != last {
+				count()
+				last, lastCount, lastAt = k, 0, rec.Offset
 			}
 			lastCount++
 		case hprof.SubObjArrayDump:
@@ -111,9 +130,7 @@ func (t *tally) scan(r *hprof.HeapReader, samples int) {
 			t.samples = append(t.samples, objectShape{id: rec.ID, tag: rec.Tag, classID: rec.ClassID, length: rec.Length, elemType: rec.ElemType})
 		}
 	}
-	if lastCount > 0 {
-		t.instances[lastClass] += lastCount
-	}
+	count()
 	t.err = r.Err()
 }
 
@@ -175,10 +192,13 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 		rows[i].Class = ClassIndex(i)
 	}
 	m := g.Model
+	var misfits misfits
 	for i := range tallies {
 		t := &tallies[i]
-		for id, n := range t.instances {
-			c, ok := g.classIndexByID(id)
+		for k, count := range t.instances {
+			n := count.n
+			c, ok := g.classIndexByID(k.class)
+			misfits.instance(g, k.class, c, ok, k.length, n, count.at)
 			if !ok {
 				c = g.unknown[ClassInstance]
 			}
@@ -225,6 +245,7 @@ func ScanCensus(f *hprof.File, cat *hprof.Catalog, opts Options) (*Census, error
 		}
 	}
 	sortCensus(g.Classes, out)
+	misfits.warn(g)
 	if n := int64(len(classDumps)) - int64(len(seen)); n > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d class dumps repeat a class id; counted once", n))
 	}

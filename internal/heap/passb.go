@@ -24,6 +24,7 @@ type chunkOut struct {
 	objs     []int32       // indices of the chunk's objects, when it has no base
 	loose    []looseOffset // their record offsets
 	dangling int64
+	misfits  misfits
 	err      error
 }
 
@@ -106,11 +107,14 @@ func (g *Graph) passB(chunks []chunk, slots []ObjectIndex, slotted []int, worker
 		progress("objects", done.Add(chunks[ci].end-chunks[ci].pos), total)
 	})
 	var loose []looseOffset
+	var misfits misfits
+	defer misfits.warn(g)
 	for i := range outs {
 		if outs[i].err != nil {
 			return outs[i].err
 		}
 		g.Stats.Dangling += outs[i].dangling
+		misfits.merge(g, outs[i].misfits)
 		loose = append(loose, outs[i].loose...)
 		outs[i].loose = nil
 	}
@@ -308,6 +312,10 @@ func (g *Graph) decodeRecords(r *hprof.HeapReader, mapping *hprof.Mapping, c *ch
 		case hprof.SubInstanceDump:
 			cl = g.recordClass(rec)
 			class := &g.Classes[cl]
+			if int(rec.Length) != class.recordSize || cl == g.unknown[ClassInstance] {
+				_, known := g.classIndexByID(rec.ClassID)
+				out.misfits.instance(g, rec.ClassID, cl, known, rec.Length, 1, rec.Offset)
+			}
 			size = uint64(class.InstanceSize)
 			if size == 0 {
 				size = uint64(m.objectSize(m.HeaderSize + int(rec.Length)))
