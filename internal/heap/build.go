@@ -227,8 +227,13 @@ func (g *Graph) cutDeepSupers() {
 func (g *Graph) buildClasses(dumps []*hprof.ClassDump) {
 	cat := g.Catalog
 	names := make(map[uint64]string, len(cat.LoadClasses))
+	unnamed := 0 // LOAD CLASS records naming a string the dump lacks
 	for _, lc := range cat.LoadClasses {
-		names[lc.ClassID] = jvmName(cat.String(lc.NameID))
+		if name, ok := cat.Strings[lc.NameID]; ok {
+			names[lc.ClassID] = jvmName(name)
+		} else if unnamed++; unnamed == 1 {
+			g.Warnings = append(g.Warnings, fmt.Sprintf("LOAD CLASS records name strings the dump has no UTF8 record of (the first: class 0x%x, string id 0x%x): such a class is named by its id", lc.ClassID, lc.NameID))
+		}
 	}
 	g.classIDs = newIDMap(len(dumps) + 64)
 	for _, cd := range dumps {

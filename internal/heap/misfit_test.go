@@ -1,6 +1,8 @@
 package heap
 
 import (
+	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,6 +107,30 @@ func TestDamagedSuperclasses(t *testing.T) {
 		}
 		if depth > int(maxSuperDepth) {
 			t.Errorf("%s is %d classes deep", g.Classes[i].Name, depth)
+		}
+	}
+}
+
+// TestLoadClassWithoutName: a LOAD CLASS record naming a string id that
+// no UTF8 record has is warned of, and its class keeps a name (a class
+// named by its id where none other names it): the name was "", a blank
+// histogram row.
+func TestLoadClassWithoutName(t *testing.T) {
+	w := hproftest.New(8, "")
+	w.Class("java/lang/Object", 0, 0, nil, nil)
+	named := w.Class("com/acme/Named", 0, 0, nil, nil)
+	lc := binary.BigEndian.AppendUint32(nil, 99)
+	lc = binary.BigEndian.AppendUint64(lc, named)
+	lc = binary.BigEndian.AppendUint32(lc, 0)
+	lc = binary.BigEndian.AppendUint64(lc, 0x7777798)
+	w.Record(hprof.TagLoadClass, lc)
+	g, warnings := bothWarnings(t, w.Bytes())
+	if want := fmt.Sprintf("LOAD CLASS records name strings the dump has no UTF8 record of (the first: class 0x%x, string id 0x7777798)", named); !strings.Contains(strings.Join(warnings, "\n"), want) {
+		t.Errorf("no %q in %q", want, warnings)
+	}
+	for _, c := range g.Classes {
+		if c.Name == "" {
+			t.Errorf("a class without a name: %+v", c)
 		}
 	}
 }
