@@ -27,6 +27,7 @@ import (
 	"github.com/leakscan/leakscan/internal/mem"
 	"github.com/leakscan/leakscan/internal/par"
 	"github.com/leakscan/leakscan/internal/progress"
+	"github.com/leakscan/leakscan/internal/render"
 )
 
 // IOStreams are a command's standard streams.
@@ -117,7 +118,11 @@ func runMain(args []string, s *IOStreams, retries int) (code int) {
 	// the part is removed and the command run again, which rebuilds it,
 	// as a part found damaged when opened is: unless the command had
 	// printed something already, which a second run would print twice.
-	out := &countingWriter{w: s.Out}
+	// What is written escapes the control characters a dump's names and
+	// strings may hold (render.Safe): printed on a terminal, an escape
+	// sequence in a thread's name would act. (Not stderr, whose progress
+	// bar draws with them.)
+	out := &countingWriter{w: render.Safe(s.Out)}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,11 +1,14 @@
 package hprof
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // recordHeaderSize is tag (1) + time (4) + length (4).
@@ -221,7 +224,7 @@ func (c *Catalog) decodeRecord(f *File, tag Tag, off int64, b []byte, idSize int
 	case TagUTF8:
 		id := cur.id()
 		if !cur.short {
-			c.Strings[id] = string(b[cur.pos:])
+			c.Strings[id] = modifiedUTF8(b[cur.pos:])
 		}
 	case TagLoadClass:
 		c.LoadClasses = append(c.LoadClasses, LoadClass{Serial: cur.u4(), ClassID: cur.id(), StackSerial: cur.u4(), NameID: cur.id()})
@@ -284,4 +287,31 @@ func expectLen(want int) string {
 		return "a longer body"
 	}
 	return fmt.Sprintf("%d bytes", want)
+}
+
+// modifiedUTF8 turns the JVM's modified UTF-8, which UTF8 records hold, into
+// UTF-8: a character beyond U+FFFF is two 3-byte surrogates there (an emoji
+// in a name came out as 6 replacement characters), and U+0000 is C0 80.
+// Other bytes are kept as they are, valid or not.
+func modifiedUTF8(b []byte) string {
+	if bytes.IndexByte(b, 0xED) < 0 && bytes.IndexByte(b, 0xC0) < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == 0xC0 && i+1 < len(b) && b[i+1] == 0x80:
+			out = append(out, 0)
+			i++
+		case b[i] == 0xED && i+5 < len(b) && b[i+1]&0xF0 == 0xA0 && b[i+2]&0xC0 == 0x80 &&
+			b[i+3] == 0xED && b[i+4]&0xF0 == 0xB0 && b[i+5]&0xC0 == 0x80:
+			hi := 0xD000 | rune(b[i+1]&0x3F)<<6 | rune(b[i+2]&0x3F)
+			lo := 0xD000 | rune(b[i+4]&0x3F)<<6 | rune(b[i+5]&0x3F)
+			out = utf8.AppendRune(out, utf16.DecodeRune(hi, lo))
+			i += 5
+		default:
+			out = append(out, b[i])
+		}
+	}
+	return string(out)
 }

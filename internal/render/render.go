@@ -149,7 +149,7 @@ func (r *Rows) Add(row ...any) {
 	default:
 		rec := make([]string, len(row))
 		for i, v := range row {
-			rec[i] = human(v, r.cols[i].Kind)
+			rec[i] = Clean(human(v, r.cols[i].Kind))
 		}
 		r.cells = append(r.cells, rec)
 	}
@@ -184,7 +184,7 @@ var tablewriterRows = 2000
 
 // writeTable writes cells under the columns' titles, aligned.
 func writeTable(w io.Writer, cols []Column, cells [][]string) error {
-	if len(cells) > tablewriterRows && plain(cols, cells) {
+	if len(cells) > tablewriterRows { // (Clean made each cell one line, with no escape sequence)
 		return layTable(w, cols, cells)
 	}
 	var buf bytes.Buffer
@@ -215,27 +215,6 @@ func writeTrimmed(w io.Writer, table []byte) error {
 	}
 	_, err := w.Write(out)
 	return err
-}
-
-// plain reports whether no title or cell holds a line break or an escape
-// sequence, which tablewriter lays out in ways of its own (a cell over
-// several lines; ANSI colours not counted in widths) that layTable does
-// not copy.
-func plain(cols []Column, cells [][]string) bool {
-	odd := func(s string) bool { return strings.ContainsAny(s, "\n\x1b") }
-	for _, c := range cols {
-		if odd(c.Title) {
-			return false
-		}
-	}
-	for _, row := range cells {
-		for _, c := range row {
-			if odd(c) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // width is how many columns of a terminal s takes, as runewidth (and so
@@ -518,4 +497,76 @@ func Indent(depth int) string {
 		return strings.Repeat("  ", depth)
 	}
 	return strings.Repeat("  ", MaxIndent) + "(depth " + strconv.Itoa(depth) + ") "
+}
+
+// Clean makes s safe to show on a terminal, and in a table's cell: a
+// control character (C0 but for none, DEL, C1), which a dump's names and
+// strings may hold, would move the cursor, end a line or change colours,
+// so it is written as an escape ("\n", "\x1b", "\u009b").
+func Clean(s string) string {
+	if !hasControl(s, "") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(escapeControl(r))
+	}
+	return b.String()
+}
+
+// hasControl reports whether s holds a control character other than
+// those in keep.
+func hasControl[T string | []byte](s T, keep string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 0x20 || c == 0x7f) && strings.IndexByte(keep, c) < 0 || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+			return true
+		}
+	}
+	return false
+}
+
+// escapeControl returns r as it is, or escaped when it is a control
+// character.
+func escapeControl(r rune) string {
+	switch {
+	case r == '\n':
+		return `\n`
+	case r == '\t':
+		return `\t`
+	case r == '\r':
+		return `\r`
+	case r < 0x20 || r == 0x7f:
+		return fmt.Sprintf(`\x%02x`, r)
+	case r >= 0x80 && r <= 0x9f:
+		return fmt.Sprintf(`\u%04x`, r)
+	}
+	return string(r)
+}
+
+// Safe returns w, made to escape what Clean does but for line breaks and
+// tabs: a command's output, whose text may quote a dump's names (a thread
+// named with an escape sequence). The JSON encoder has escaped C0 already
+// (C1 it writes as it is, and an escape of it means the same in JSON); CSV
+// keeps an escape's text in place of the character.
+func Safe(w io.Writer) io.Writer { return safeWriter{w} }
+
+type safeWriter struct{ w io.Writer }
+
+func (s safeWriter) Write(p []byte) (int, error) {
+	if !hasControl(p, "\n\t") {
+		return s.w.Write(p)
+	}
+	var b strings.Builder
+	for _, r := range string(p) {
+		if r == '\n' || r == '\t' {
+			b.WriteRune(r)
+		} else {
+			b.WriteString(escapeControl(r))
+		}
+	}
+	if _, err := io.WriteString(s.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

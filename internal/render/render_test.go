@@ -114,8 +114,7 @@ func TestLayTableAsTablewriter(t *testing.T) {
 }
 
 // Rows writes what Grid.Write wrote before it: CSV row by row, JSON as the
-// list Records gives, a table through tablewriter or, when long, layTable;
-// and a table whose cells break lines goes to tablewriter however long.
+// list Records gives, a table through tablewriter or, when long, layTable.
 func TestRowsAsGrid(t *testing.T) {
 	g := &Grid{Columns: []Column{{Title: "Object", Key: "id"}, {Title: "Count", Key: "n", Kind: Count}, {Title: "Size", Key: "bytes", Kind: Bytes}, {Title: "%", Key: "pct", Kind: Percent}}}
 	for i := range 5000 {
@@ -149,14 +148,15 @@ func TestRowsAsGrid(t *testing.T) {
 			}
 		}
 	}
-	// Cells over several lines: tablewriter's layout, however many rows.
+	// A cell's line break is escaped (Clean): a row is a line, however
+	// long the table.
 	tall := &Grid{Columns: []Column{{Title: "Text", Key: "t"}}}
 	for range 3000 {
 		tall.Rows = append(tall.Rows, []any{"two\nlines"})
 	}
 	var b bytes.Buffer
 	tall.Write(&b, Table)
-	if n := strings.Count(b.String(), "\n"); n != 2+2*3000 {
+	if n := strings.Count(b.String(), "\n"); n != 2+3000 || !strings.Contains(b.String(), "\ntwo\\nlines\n") {
 		t.Errorf("3,000 two-line cells: %d lines", n)
 	}
 }
@@ -208,5 +208,34 @@ func TestWriteJSONAsIndent(t *testing.T) {
 		if got.String() != want.String() {
 			t.Fatalf("WriteJSON:\n%s\njson.Indent:\n%s", got.String(), want.String())
 		}
+	}
+}
+
+// TestClean: control characters a dump's names and strings may hold are
+// shown escaped, in a table's cells and in what Safe writes (there line
+// breaks and tabs stay); a table's columns line up around them.
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"java.lang.String":    "java.lang.String",
+		"\x1b[31mNode":        `\x1b[31mNode`,
+		"two\nlines\tand\r":   `two\nlines\tand\r`,
+		"del\x7f c1\u009b":    `del\x7f c1\u009b`,
+		"café \u00a9 日本 \x00": `café © 日本 \x00`,
+		"\xc2":                "\xc2", // not a C1 character: a byte kept as it is
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprint(Safe(&b), "thread \x1b]0;pwned\x07 main\n\tat Foo.bar\n")
+	if want := "thread \\x1b]0;pwned\\x07 main\n\tat Foo.bar\n"; b.String() != want {
+		t.Errorf("Safe wrote %q, want %q", b.String(), want)
+	}
+	g := &Grid{Columns: []Column{{Title: "Class", Key: "c"}, {Title: "N", Key: "n", Kind: Count}}, Rows: [][]any{{"\x1b[31mNode", 1}, {"a", 22}}}
+	b.Reset()
+	g.Write(&b, Table)
+	if want := "Class         N\n--------------------\n\\x1b[31mNode   1\na             22\n"; b.String() != want {
+		t.Errorf("table:\n%s\nwant\n%s", b.String(), want)
 	}
 }
