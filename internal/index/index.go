@@ -57,7 +57,10 @@ import (
 // (retained4), those of 4 GiB or more in a table (bigRetained).
 // 10: the graph's class array has its blocks' CRCs beside it.
 // 11: the graph's chunks of records hold a mark every 4,096 records.
-const Version = 11
+// 12: names are decoded from modified UTF-8; the graph's and the census's
+// warnings say what of a damaged dump's classes and instances does not fit
+// (misfits, superclasses), and the classes part keeps the graph's.
+const Version = 12
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 
