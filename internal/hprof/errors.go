@@ -11,9 +11,15 @@ type FormatError struct {
 	File   string
 	Offset int64
 	Msg    string
+	// Inflated: Offset is in the dump a compressed File inflates to, not
+	// in the file on disk.
+	Inflated bool
 }
 
 func (e *FormatError) Error() string {
+	if e.Inflated {
+		return fmt.Sprintf("%s: offset %d of the inflated dump: %s", e.File, e.Offset, e.Msg)
+	}
 	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Msg)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -175,11 +176,22 @@ func (f *File) Close() error {
 }
 
 func (f *File) errorf(off int64, format string, args ...any) error {
-	return &FormatError{File: f.Path, Offset: off, Msg: fmt.Sprintf(format, args...)}
+	return f.formatError(off, format, args...)
 }
 
 func (f *File) truncatedf(off int64, format string, args ...any) error {
-	return &truncatedError{FormatError{File: f.Path, Offset: off, Msg: fmt.Sprintf(format, args...)}}
+	return &truncatedError{*f.formatError(off, format, args...)}
+}
+
+// formatError says what is wrong at offset off of the dump: of the
+// inflated dump, when the file is compressed (the offset is beyond the end
+// of the file named, and "the file" in the message is the inflated dump).
+func (f *File) formatError(off int64, format string, args ...any) *FormatError {
+	msg := fmt.Sprintf(format, args...)
+	if f.Compressed != "" {
+		msg = strings.ReplaceAll(msg, "the file", "the inflated dump")
+	}
+	return &FormatError{File: f.Path, Offset: off, Msg: msg, Inflated: f.Compressed != ""}
 }
 
 var gzipMagic = []byte{0x1f, 0x8b}

@@ -241,3 +241,25 @@ func TestChunkedGzipHeadersOnly(t *testing.T) {
 		t.Errorf("allocated %d MiB for a %d MiB file", alloc>>20, len(gz)>>20)
 	}
 }
+
+// TestGzipErrorOffsetsInflated: the offset of an error in what a gzip
+// file inflates to says so; it named the .gz file and "the file", at an
+// offset beyond that file's end.
+func TestGzipErrorOffsetsInflated(t *testing.T) {
+	data := biggerDump()
+	cut := data[:len(data)/2] // a whole gzip stream of a dump cut short
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(cut)
+	zw.Close()
+	f, err := hprof.OpenBytes("cut.hprof.gz", gz.Bytes(), hprof.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = f.ReadCatalog()
+	if err == nil || !strings.Contains(err.Error(), "cut.hprof.gz: offset ") ||
+		!strings.Contains(err.Error(), " of the inflated dump: ") || !strings.Contains(err.Error(), "remain in the inflated dump") {
+		t.Errorf("%v", err)
+	}
+}
