@@ -58,7 +58,8 @@ func TestDumpWarnings(t *testing.T) {
 
 // TestTruncatedBeforeHeapDump: a dump cut before its heap dump began says
 // so, with --allow-truncated, where it would otherwise say only that the
-// file holds no heap dump.
+// file holds no heap dump; so does one cut on a record's boundary, which
+// reads as whole (found by a hostile-input test).
 func TestTruncatedBeforeHeapDump(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
 	if err != nil {
@@ -70,9 +71,18 @@ func TestTruncatedBeforeHeapDump(t *testing.T) {
 	}
 	for _, cmd := range []string{"histogram", "dominators"} {
 		_, errOut, code := run(t, cmd, cut, "--allow-truncated")
-		if code != 2 || !strings.Contains(errOut, "the file holds no heap dump (it is truncated at offset 399986, before one began)") {
+		if code != 2 || !strings.Contains(errOut, "cut.hprof: offset 400000: expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file is cut short at offset 399986 before one began") {
 			t.Errorf("%s: exit %d, stderr %q", cmd, code, errOut)
 		}
+	}
+	// Cut on a record's boundary, it reads as whole: the error is at the
+	// end, where the heap dump was looked for last (it was at the first
+	// record, offset 31), and says it may be cut short.
+	if err := os.WriteFile(cut, data[:916678], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := run(t, "info", cut); code != 2 || errOut != "leakscan: "+cut+": offset 916678: expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file ends without one (cut short before its heap dump began?)\n" {
+		t.Errorf("cut on a record's boundary: exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -44,12 +45,19 @@ func Open(path string, fopts hprof.Options, opts Options) (*Graph, error) {
 // newGraph checks the options and starts a graph for the chosen dump.
 func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Dump, int, error) {
 	if len(cat.Dumps) == 0 {
-		msg := "no HEAP DUMP or HEAP DUMP SEGMENT record: the file holds no heap dump"
+		// Said at the end, where the heap dump was looked for last: a dump
+		// cut short on a record's boundary before its heap dump began
+		// reads as whole, and said offset 31, its first record's.
+		msg := "expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file ends without one (cut short before its heap dump began?)"
 		if f.Truncated >= 0 {
-			// Cut before the heap dump began (--allow-truncated).
-			msg += fmt.Sprintf(" (it is truncated at offset %d, before one began)", f.Truncated)
+			// Cut inside a record before the heap dump began (--allow-truncated).
+			msg = fmt.Sprintf("expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file is cut short at offset %d before one began", f.Truncated)
 		}
-		return nil, hprof.Dump{}, 0, &hprof.FormatError{File: f.Path, Offset: f.Header.Size, Msg: msg}
+		where := "the file"
+		if f.Compressed != "" {
+			where = "the inflated dump"
+		}
+		return nil, hprof.Dump{}, 0, &hprof.FormatError{File: f.Path, Offset: f.Size(), Msg: strings.ReplaceAll(msg, "the file", where), Inflated: f.Compressed != ""}
 	}
 	di := opts.Dump
 	if di < 0 {
