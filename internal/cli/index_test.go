@@ -602,3 +602,37 @@ func TestIndexUnwritable(t *testing.T) {
 		t.Errorf("info json: %v %+v", err, r)
 	}
 }
+
+// TestIndexStaleOnce: when the dump changes, every part of its index is
+// stale: the first command to find one removes them all, saying so once,
+// and the commands after rebuild the parts they need without a word (each
+// part was a warning of its own, five over four commands, for one change).
+func TestIndexStaleOnce(t *testing.T) {
+	dump := sparkCopy(t)
+	if _, errOut, code := runIndexed(t, "index", dump); code != 0 {
+		t.Fatalf("index: exit %d (%s)", code, errOut)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(dump, later, later); err != nil {
+		t.Fatal(err)
+	}
+	for i, args := range [][]string{
+		{"dominators", dump},
+		{"histogram", dump},
+		{"paths", dump, "--class", "ExternalAppendOnlyMap"},
+		{"histogram", dump, "--retained"},
+	} {
+		out, errOut, code := runIndexed(t, args...)
+		want, _, _ := run(t, append(args, "--no-index")...)
+		if code != 0 || out != want {
+			t.Errorf("%v: exit %d, the output differs from --no-index's", args, code)
+		}
+		warned := strings.Contains(errOut, "is stale")
+		if i == 0 && (!warned || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "its parts census, classes, dominators, graph, paths are removed, and rebuilt as commands need them")) {
+			t.Errorf("%v: stderr %q, want one warning naming every part", args, errOut)
+		}
+		if i > 0 && errOut != "" {
+			t.Errorf("%v: stderr %q, want none", args, errOut)
+		}
+	}
+}

@@ -186,7 +186,27 @@ func Size(dir string) int64 {
 // not made for the dump whose identity is id: another dump's, another
 // version's of it, or no index part at all.
 func Foreign(dir string, id Identity) []string {
-	var out []string
+	names, _ := unfit(dir, id)
+	return names
+}
+
+// RemoveStale deletes the parts in dir made for another dump, or another
+// version of this one, than the one whose identity is id (ErrStale), and
+// returns their names: when the dump changed, they all are, and each would
+// else be found so, and warned of, by a command of its own.
+func RemoveStale(dir string, id Identity) []string {
+	var gone []string
+	names, errs := unfit(dir, id)
+	for i, name := range names {
+		if errors.Is(errs[i], ErrStale) && os.Remove(filepath.Join(dir, name+".idx")) == nil {
+			gone = append(gone, name)
+		}
+	}
+	return gone
+}
+
+// unfit returns the parts in dir that do not open for id, and why.
+func unfit(dir string, id Identity) (names []string, errs []error) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".idx")
@@ -195,12 +215,12 @@ func Foreign(dir string, id Identity) []string {
 		}
 		p, err := Open(dir, name, id)
 		if err != nil {
-			out = append(out, name)
+			names, errs = append(names, name), append(errs, err)
 			continue
 		}
 		p.Close()
 	}
-	return out
+	return names, errs
 }
 
 // Remove deletes an index folder's parts (and the folder when empty).
