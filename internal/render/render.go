@@ -507,41 +507,59 @@ func Clean(s string) string {
 	if !hasControl(s, "") {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteString(escapeControl(r))
-	}
-	return b.String()
+	return string(escapeControls(nil, s, ""))
 }
 
 // hasControl reports whether s holds a control character other than
 // those in keep.
 func hasControl[T string | []byte](s T, keep string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 0x20 || c == 0x7f) && strings.IndexByte(keep, c) < 0 || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+		if control(s, i, keep) > 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// escapeControl returns r as it is, or escaped when it is a control
-// character.
-func escapeControl(r rune) string {
-	switch {
-	case r == '\n':
-		return `\n`
-	case r == '\t':
-		return `\t`
-	case r == '\r':
-		return `\r`
-	case r < 0x20 || r == 0x7f:
-		return fmt.Sprintf(`\x%02x`, r)
-	case r >= 0x80 && r <= 0x9f:
-		return fmt.Sprintf(`\u%04x`, r)
+// control returns how many bytes the control character at s[i] takes (1
+// for C0 and DEL, 2 for C1 in UTF-8), 0 when there is none or it is one
+// of keep.
+func control[T string | []byte](s T, i int, keep string) int {
+	switch c := s[i]; {
+	case (c < 0x20 || c == 0x7f) && strings.IndexByte(keep, c) < 0:
+		return 1
+	case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
+		return 2
 	}
-	return string(r)
+	return 0
+}
+
+// escapeControls appends s to b with its control characters but those in
+// keep escaped; every other byte as it is, valid UTF-8 or not (and a
+// character cut in two by the end of a write stays whole once the next
+// write's bytes follow).
+func escapeControls[T string | []byte](b []byte, s T, keep string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch control(s, i, keep) {
+		case 1:
+			switch c := s[i]; c {
+			case '\n':
+				b = append(b, `\n`...)
+			case '\t':
+				b = append(b, `\t`...)
+			case '\r':
+				b = append(b, `\r`...)
+			default:
+				b = fmt.Appendf(b, `\x%02x`, c)
+			}
+		case 2:
+			b = fmt.Appendf(b, `\u%04x`, s[i+1])
+			i++
+		default:
+			b = append(b, s[i])
+		}
+	}
+	return b
 }
 
 // Safe returns w, made to escape what Clean does but for line breaks and
@@ -557,15 +575,7 @@ func (s safeWriter) Write(p []byte) (int, error) {
 	if !hasControl(p, "\n\t") {
 		return s.w.Write(p)
 	}
-	var b strings.Builder
-	for _, r := range string(p) {
-		if r == '\n' || r == '\t' {
-			b.WriteRune(r)
-		} else {
-			b.WriteString(escapeControl(r))
-		}
-	}
-	if _, err := io.WriteString(s.w, b.String()); err != nil {
+	if _, err := s.w.Write(escapeControls(nil, p, "\n\t")); err != nil {
 		return 0, err
 	}
 	return len(p), nil

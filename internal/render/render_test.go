@@ -228,6 +228,15 @@ func TestClean(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
+	// A write that ends inside a character, beside a control character:
+	// its bytes stay as they are, whole once the next write's follow.
+	safe := Safe(&b)
+	safe.Write([]byte("\x1bcaf\xc3"))
+	safe.Write([]byte("\xa9 \xff"))
+	if want := "\\x1bcafé \xff"; b.String() != want {
+		t.Errorf("Safe wrote %q, want %q", b.String(), want)
+	}
+	b.Reset()
 	fmt.Fprint(Safe(&b), "thread \x1b]0;pwned\x07 main\n\tat Foo.bar\n")
 	if want := "thread \\x1b]0;pwned\\x07 main\n\tat Foo.bar\n"; b.String() != want {
 		t.Errorf("Safe wrote %q, want %q", b.String(), want)
