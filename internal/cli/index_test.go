@@ -628,7 +628,7 @@ func TestIndexStaleOnce(t *testing.T) {
 			t.Errorf("%v: exit %d, the output differs from --no-index's", args, code)
 		}
 		warned := strings.Contains(errOut, "is stale")
-		if i == 0 && (!warned || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "its parts census, classes, dominators, graph, paths are removed, and rebuilt as commands need them")) {
+		if i == 0 && (!warned || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "the parts census, classes, dominators, graph, paths in "+dump+".leakscan are removed, and rebuilt as commands need them")) {
 			t.Errorf("%v: stderr %q, want one warning naming every part", args, errOut)
 		}
 		if i > 0 && errOut != "" {

@@ -134,19 +134,18 @@ func (x *session) load(part string) *index.Part {
 	case errors.Is(err, os.ErrNotExist):
 	case errors.Is(err, index.ErrStale):
 		// The dump changed (or leakscan did): every part made before is
-		// stale, and goes now, said once. Not in a folder --index-dir
-		// names, which may hold another dump's (index --rm refuses them).
-		if x.g.indexDir == "" {
-			if gone := index.RemoveStale(x.dir, x.id); len(gone) > 1 {
-				x.warn("the index of %s is stale (%v): its parts %s are removed, and rebuilt as commands need them", x.dump, err, strings.Join(gone, ", "))
-				if x.rebuild == nil {
-					x.rebuild = map[string]bool{}
-				}
-				for _, p := range gone {
-					x.rebuild[p] = true
-				}
-				return nil
+		// stale, and goes now, said once. In a folder --index-dir names,
+		// which may hold another dump's parts (index --rm refuses them),
+		// only those of another format version, which none can use.
+		if gone := index.RemoveStale(x.dir, x.id, x.g.indexDir != ""); len(gone) > 1 {
+			x.warn("the index of %s is stale (%v): the parts %s in %s are removed, and rebuilt as commands need them", x.dump, err, strings.Join(gone, ", "), x.dir)
+			if x.rebuild == nil {
+				x.rebuild = map[string]bool{}
 			}
+			for _, p := range gone {
+				x.rebuild[p] = true
+			}
+			return nil
 		}
 		x.rebuilding(part, "stale", err)
 	default:

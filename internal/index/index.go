@@ -193,12 +193,18 @@ func Foreign(dir string, id Identity) []string {
 // RemoveStale deletes the parts in dir made for another dump, or another
 // version of this one, than the one whose identity is id (ErrStale), and
 // returns their names: when the dump changed, they all are, and each would
-// else be found so, and warned of, by a command of its own.
-func RemoveStale(dir string, id Identity) []string {
+// else be found so, and warned of, by a command of its own. With
+// versionOnly, it deletes only those of another format version, which no
+// dump's command can use (in a folder that may hold other dumps' parts).
+func RemoveStale(dir string, id Identity, versionOnly bool) []string {
 	var gone []string
 	names, errs := unfit(dir, id)
 	for i, name := range names {
-		if errors.Is(errs[i], ErrStale) && os.Remove(filepath.Join(dir, name+".idx")) == nil {
+		stale := errors.Is(errs[i], ErrStale)
+		if versionOnly {
+			stale = errors.Is(errs[i], errOtherVersion)
+		}
+		if stale && os.Remove(filepath.Join(dir, name+".idx")) == nil {
 			gone = append(gone, name)
 		}
 	}
@@ -490,6 +496,15 @@ var _ = [1]int{}[writePieceSize%blockSize] // does not compile unless whole bloc
 // ErrStale says a part does not belong to this dump or this version.
 var ErrStale = errors.New("index part is stale")
 
+// errOtherVersion is ErrStale for a part another format version wrote,
+// which no dump's command can use.
+var errOtherVersion error = otherVersion{}
+
+type otherVersion struct{}
+
+func (otherVersion) Error() string { return ErrStale.Error() }
+func (otherVersion) Unwrap() error { return ErrStale }
+
 // Part is a mapped part file.
 type Part struct {
 	path  string
@@ -562,7 +577,7 @@ func (p *Part) readHeader(id Identity) error {
 		return fmt.Errorf("%s: not a leakscan index part", p.path)
 	}
 	if v := binary.LittleEndian.Uint32(d[8:]); v != Version {
-		return fmt.Errorf("%s: format version %d, this leakscan writes %d: %w", p.path, v, Version, ErrStale)
+		return fmt.Errorf("%s: format version %d, this leakscan writes %d: %w", p.path, v, Version, errOtherVersion)
 	}
 	count := int(binary.LittleEndian.Uint32(d[12:]))
 	var got Identity

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -229,5 +230,42 @@ func TestCommitRemovesAbandoned(t *testing.T) {
 		t.Errorf("the part: %v", err)
 	} else {
 		p.Close()
+	}
+}
+
+// TestRemoveStale: RemoveStale removes the parts another dump (or another
+// version of it) or another format version made; with versionOnly (a
+// folder --index-dir names, which may hold other dumps' parts) only those
+// of another format version, which no command can use. This dump's stay.
+func TestRemoveStale(t *testing.T) {
+	dir, id := fakeDump(t)
+	other := id
+	other.ModTime++
+	write := func(part string, id Identity, version uint32) {
+		var w Writer
+		w.Add("s", []byte("section"))
+		if err := w.Commit(dir, part, id); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, part+".idx")
+		data, _ := os.ReadFile(path)
+		binary.LittleEndian.PutUint32(data[8:], version)
+		os.WriteFile(path, data, 0o644)
+	}
+	for _, c := range []struct {
+		versionOnly bool
+		gone        []string
+	}{{true, []string{"old"}}, {false, []string{"old", "other"}}} {
+		write("mine", id, Version)
+		write("other", other, Version)
+		write("old", id, Version-1)
+		if gone := RemoveStale(dir, id, c.versionOnly); !slices.Equal(gone, c.gone) {
+			t.Errorf("versionOnly %v: removed %v, want %v", c.versionOnly, gone, c.gone)
+		}
+		if p, err := Open(dir, "mine", id); err != nil {
+			t.Errorf("this dump's part: %v", err)
+		} else {
+			p.Close()
+		}
 	}
 }
