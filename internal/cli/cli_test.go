@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1575,5 +1576,19 @@ func TestInspectClassReferrerLabels(t *testing.T) {
 	// paths names the step to the protection domain so too.
 	if out, _, _ := run(t, "paths", dump, "--object", "0xfad68518", "--format", "csv"); !strings.Contains(out, ",0xfad68518,java.security.ProtectionDomain,<protection domain>,") {
 		t.Errorf("paths --object 0xfad68518:\n%s", out)
+	}
+}
+
+// TestJavaFloat: a float or double field's infinities and NaN read as
+// Java writes them; Go's "+Inf" is no Java literal.
+func TestJavaFloat(t *testing.T) {
+	for _, c := range []struct {
+		f    float64
+		bits int
+		want string
+	}{{math.Inf(1), 64, "Infinity"}, {math.Inf(-1), 32, "-Infinity"}, {math.NaN(), 64, "NaN"}, {1.5, 64, "1.5"}, {0.1, 32, "0.1"}} {
+		if got := javaFloat(c.f, c.bits); got != c.want {
+			t.Errorf("javaFloat(%v, %d) = %q, want %q", c.f, c.bits, got, c.want)
+		}
 	}
 }

@@ -264,9 +264,9 @@ func (o *inspectOptions) value(t *dominator.Tree, typ hprof.BasicType, bits uint
 	case hprof.TypeChar:
 		v.Value = strconv.QuoteRune(rune(bits))
 	case hprof.TypeFloat:
-		v.Value = strconv.FormatFloat(float64(math.Float32frombits(uint32(bits))), 'g', -1, 32)
+		v.Value = javaFloat(float64(math.Float32frombits(uint32(bits))), 32)
 	case hprof.TypeDouble:
-		v.Value = strconv.FormatFloat(math.Float64frombits(bits), 'g', -1, 64)
+		v.Value = javaFloat(math.Float64frombits(bits), 64)
 	case hprof.TypeByte:
 		v.Value = strconv.Itoa(int(int8(bits)))
 	case hprof.TypeShort:
@@ -612,4 +612,18 @@ func parseID(s string) (uint64, error) {
 func dumpName(arg string) bool {
 	fi, err := os.Stat(arg)
 	return err == nil && !fi.IsDir()
+}
+
+// javaFloat writes a float or double field's value, its infinities and
+// NaN as Java writes them ("Infinity", not Go's "+Inf").
+func javaFloat(f float64, bitSize int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return strconv.FormatFloat(f, 'g', -1, bitSize)
 }
