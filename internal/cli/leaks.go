@@ -680,6 +680,12 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshol
 		for j, st := range sp.Chain {
 			fmt.Fprintf(w, "    %s%s\n", render.Indent(j), stepLine(st, false, true))
 		}
+		if len(sp.Parts) > 0 {
+			fmt.Fprintf(w, "  Where it divides (what of it retains %g%% or more):\n", threshold)
+			for _, st := range sp.Parts {
+				fmt.Fprintf(w, "    %s\n", stepLine(st, false, true))
+			}
+		}
 		fmt.Fprintln(w, "  "+classesHead)
 		for _, c := range sp.Retains {
 			noun := "objects"

@@ -346,3 +346,55 @@ func TestChainsAsChildren(t *testing.T) {
 		}
 	}
 }
+
+// TestSuspectParts: where the accumulation chain stops because the memory
+// divides, the suspect names the parts that each still retain the
+// threshold, by their fields: a class with two static caches of half the
+// heap each was "The static fields of class Holder" alone. The rest of a
+// linked structure is not a part of its head.
+func TestSuspectParts(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	arr := w.ObjectArrayClass()
+	cache := func(n, size int) uint64 {
+		elems := make([]uint64, n)
+		for i := range elems {
+			elems[i] = w.NewID()
+			w.PrimArray(elems[i], hprof.TypeByte, size, make([]byte, size))
+		}
+		id := w.NewID()
+		w.ObjArray(id, arr, elems)
+		return id
+	}
+	a, b, small := cache(100, 1000), cache(80, 1000), cache(5, 100)
+	holder := w.Class("com/acme/Holder", obj, 0, []hproftest.Static{
+		{Name: "A", Type: hprof.TypeObject, Value: a}, {Name: "B", Type: hprof.TypeObject, Value: b}, {Name: "C", Type: hprof.TypeObject, Value: small},
+	}, nil)
+	w.Root(hprof.SubRootStickyClass, holder, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tr := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	if len(sus) == 0 || sus[0].Class != "class com.acme.Holder" {
+		t.Fatalf("suspects %+v", sus)
+	}
+	sp := sus[0]
+	var fields []string
+	for _, p := range sp.Parts {
+		fields = append(fields, p.Field+" "+p.Object.ID)
+	}
+	want := []string{fmt.Sprintf("static A 0x%x", a), fmt.Sprintf("static B 0x%x", b)}
+	if !slices.Equal(fields, want) {
+		t.Errorf("parts %q, want %q", fields, want)
+	}
+	if !strings.Contains(sp.Sentence, " It divides into A (") || !strings.Contains(sp.Sentence, ") and B (") {
+		t.Errorf("sentence %q", sp.Sentence)
+	}
+	// Basic's chain of 10,000 ChainNodes: its head is where the memory
+	// accumulates, and its next no part of it.
+	basic := fixture(t, "Basic.hprof")
+	for _, sp := range Suspects(basic.g, basic.t, basic.s, 0.10) {
+		if sp.Kind == "object" && len(sp.Parts) > 0 {
+			t.Errorf("Basic.hprof: %s has parts %+v", sp.Object.Class, sp.Parts)
+		}
+	}
+}
