@@ -143,7 +143,13 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	}
 	mem.Release(len(g.edges) * 4) // pass B's per-chunk reference buffers, if any
 	if g.Stats.Dangling > 0 {
-		g.Warnings = append(g.Warnings, fmt.Sprintf("%d references name ids that no object in the dump has; they are left out", g.Stats.Dangling))
+		w := fmt.Sprintf("%d references name ids that no object in the dump has; they are left out", g.Stats.Dangling)
+		if g.Model.JDK >= 12 {
+			// The likely cause, on a dump of a healthy JVM: java.lang.Class
+			// then counts fewer than the JVM's own histogram, by as many.
+			w += " (with class data sharing, the default from JDK 12, HotSpot leaves objects of its archive out of the dump, class mirrors among them; a JVM run with -Xshare:off writes them all)"
+		}
+		g.Warnings = append(g.Warnings, w)
 	}
 	g.Stats.References = int64(len(g.edges))
 	g.resolveRoots(a.roots)
