@@ -11,6 +11,7 @@ import (
 	"github.com/leakscan/leakscan/internal/check"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -71,6 +72,11 @@ unreachable, and JSON always gives them.`,
 				if retained[i], _, err = x.ClassRetained(t, trees[i]); err != nil {
 					return err
 				}
+			}
+			if m0, m1 := trees[0].Graph().Model, trees[1].Graph().Model; m0.RefSize != m1.RefSize || m0.HeaderSize != m1.HeaderSize || m0.Alignment != m1.Alignment || m0.WordSize != m1.WordSize {
+				// Every object's size differs for that alone: a JVM flag
+				// changed between the dumps would fail --fail-on-growth.
+				s.warnOnce("%s and %s come from JVMs that lay objects out differently (%s; %s): sizes differ by that alone, and their changes below count it", args[0], args[1], layoutWords(m0), layoutWords(m1))
 			}
 			d := o.compute(trees, retained)
 			if err := o.write(s.Out, d, format); err != nil {
@@ -193,14 +199,8 @@ func (o *diffOptions) totals(t *dominator.Tree, retained []uint64) map[string]cl
 // they define (the bootstrap loader as "<bootstrap>").
 func loaders(t *dominator.Tree) map[string][2]int {
 	g := t.Graph()
-	per := map[uint64]int{}
-	for _, c := range g.Classes {
-		if c.ID != 0 {
-			per[c.LoaderID]++
-		}
-	}
 	out := map[string][2]int{}
-	for id, n := range per {
+	for id, n := range leaks.LoaderClasses(g) { // one that defines no class too
 		name := "<bootstrap>"
 		if id != 0 {
 			if o := g.Lookup(id); o != heap.None {
@@ -264,11 +264,11 @@ func (o *diffOptions) compute(trees [2]*dominator.Tree, retained [2][]uint64) *d
 	for n := range lnames {
 		d.Loaders = append(d.Loaders, loaderDelta{LoaderClass: n, LoadersBase: la[n][0], LoadersNew: lb[n][0], ClassesBase: la[n][1], ClassesNew: lb[n][1]})
 	}
+	// Most grown first, in loaders, then in classes defined: 20 more
+	// loaders that define no class are a leak too.
 	slices.SortFunc(d.Loaders, func(p, q loaderDelta) int {
-		if c := cmp.Compare(q.ClassesNew-q.ClassesBase, p.ClassesNew-p.ClassesBase); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.LoaderClass, q.LoaderClass)
+		return cmp.Or(cmp.Compare(q.LoadersNew-q.LoadersBase, p.LoadersNew-p.LoadersBase),
+			cmp.Compare(q.ClassesNew-q.ClassesBase, p.ClassesNew-p.ClassesBase), cmp.Compare(p.LoaderClass, q.LoaderClass))
 	})
 	return d
 }
@@ -319,7 +319,7 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 		{Title: "Loader class", Key: "loader_class"}, {Title: "Loaders", Key: "loaders", Kind: render.Text}, {Title: "Classes defined", Key: "classes", Kind: render.Text},
 	}}
 	for _, l := range d.Loaders {
-		lg.Rows = append(lg.Rows, []any{l.LoaderClass, fmt.Sprintf("%d → %d", l.LoadersBase, l.LoadersNew), fmt.Sprintf("%d → %d", l.ClassesBase, l.ClassesNew)})
+		lg.Rows = append(lg.Rows, []any{l.LoaderClass, commas(int64(l.LoadersBase)) + " → " + commas(int64(l.LoadersNew)), commas(int64(l.ClassesBase)) + " → " + commas(int64(l.ClassesNew))})
 	}
 	return lg.Write(w, format)
 }
@@ -330,4 +330,17 @@ func signedCount(n int64) string {
 		return "+" + commas(n)
 	}
 	return commas(n)
+}
+
+// layoutWords says a dump's object layout in a few words: "64-bit,
+// compressed oops, 12-byte headers, 8-byte alignment".
+func layoutWords(m heap.Model) string {
+	oops := "compressed oops"
+	if !m.CompressedOops() {
+		oops = "no compressed oops"
+	}
+	if m.WordSize == 4 {
+		return fmt.Sprintf("32-bit, %d-byte headers, %d-byte alignment", m.HeaderSize, m.Alignment)
+	}
+	return fmt.Sprintf("64-bit, %s, %d-byte headers, %d-byte alignment", oops, m.HeaderSize, m.Alignment)
 }

@@ -199,3 +199,51 @@ func TestDiffUnreachable(t *testing.T) {
 		t.Errorf("a diff without garbage has the note:\n%s", out)
 	}
 }
+
+// TestDiffLoadersDefiningNone: the loaders section counts every class
+// loader, one that defines no class too (a loader per job whose classes
+// its parent defines), and puts the most grown in loaders first: 20 such
+// leaked loaders were missing from it.
+func TestDiffLoadersDefiningNone(t *testing.T) {
+	dump := func(loaders int) string {
+		w := hproftest.New(8, "")
+		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+		cl := w.Class("java/lang/ClassLoader", obj, 0, nil, nil)
+		mine := w.Class("com/acme/JobLoader", cl, 0, nil, nil)
+		for range loaders {
+			id := w.NewID()
+			w.Instance(id, mine, nil, nil)
+			w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
+		}
+		return writeDump(t, w, fmt.Sprintf("loaders%d.hprof", loaders))
+	}
+	out, errOut, code := run(t, "diff", dump(2), dump(22))
+	_, section, _ := strings.Cut(out, "Class loaders:")
+	lines := strings.Split(strings.TrimSpace(section), "\n")
+	if code != 0 || len(lines) < 3 || !strings.HasPrefix(lines[2], "com.acme.JobLoader") || !strings.Contains(lines[2], "2 → 22") {
+		t.Errorf("exit %d (%s):\n%s", code, errOut, out)
+	}
+}
+
+// TestDiffLayoutsDiffer: BASE and NEW from JVMs that lay objects out
+// differently (a 32- and a 64-bit one here; compressed oops on and off
+// alike) differ in every size for that alone: diff says so on stderr, as
+// --fail-on-growth would otherwise fail on a JVM flag.
+func TestDiffLayoutsDiffer(t *testing.T) {
+	dump := func(idSize int) string {
+		w := hproftest.New(idSize, "")
+		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+		id := w.NewID()
+		w.Instance(id, obj, nil, nil)
+		w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
+		return writeDump(t, w, fmt.Sprintf("ids%d.hprof", idSize))
+	}
+	base, next := dump(4), dump(8)
+	_, errOut, _ := run(t, "diff", base, next)
+	if !strings.Contains(errOut, "come from JVMs that lay objects out differently (32-bit, 8-byte headers, 16-byte alignment; 64-bit, ") {
+		t.Errorf("stderr %q", errOut)
+	}
+	if _, errOut, _ := run(t, "diff", base, base); strings.Contains(errOut, "lay objects out differently") {
+		t.Errorf("a dump with itself: stderr %q", errOut)
+	}
+}

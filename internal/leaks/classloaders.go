@@ -151,7 +151,6 @@ func PathTo(g *heap.Graph, t *dominator.Tree, s *paths.Search, o heap.ObjectInde
 // loaders define more than once; loaders that are not the JDK's get their
 // path from a GC root.
 func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderReport {
-	classesBy := map[uint64]int{}
 	instancesBy := map[uint64]int64{}
 	for _, row := range g.Histogram() {
 		c := &g.Classes[row.Class]
@@ -160,18 +159,11 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 		}
 		instancesBy[c.LoaderID] += row.Instances
 	}
-	for _, c := range g.Classes {
-		if c.ID != 0 {
-			classesBy[c.LoaderID]++
-		}
-	}
 	// Loaders: what defined classes, and every ClassLoader instance.
-	ids := map[uint64]bool{0: true}
+	classesBy := LoaderClasses(g)
+	ids := map[uint64]bool{}
 	for id := range classesBy {
 		ids[id] = true
-	}
-	for _, o := range instancesOf(g, "java.lang.ClassLoader") {
-		ids[g.ID(o)] = true
 	}
 	r := &LoaderReport{}
 	byID := map[uint64]Loader{}
@@ -214,6 +206,24 @@ const LoaderNotInDump = "<not in the dump>"
 // bootstrapLoader is the JVM's own loader: not an object, so it has no
 // retained size. Classes it defined name loader 0.
 var bootstrapLoader = Object{ID: "0x0", Class: "<bootstrap>"}
+
+// LoaderClasses returns the class loaders of the dump by object id, each
+// with how many classes it defined: the bootstrap loader (id 0), the
+// loaders that defined classes, and every ClassLoader instance, one that
+// defined none too (a loader made per job whose classes its parent
+// defines).
+func LoaderClasses(g *heap.Graph) map[uint64]int {
+	out := map[uint64]int{0: 0}
+	for _, c := range g.Classes {
+		if c.ID != 0 {
+			out[c.LoaderID]++
+		}
+	}
+	for _, o := range instancesOf(g, "java.lang.ClassLoader") {
+		out[g.ID(o)] += 0
+	}
+	return out
+}
 
 // loaderObject is the loader with the given id as an Object: the
 // bootstrap loader for 0, LoaderNotInDump's for an id the dump lacks.
