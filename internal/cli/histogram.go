@@ -122,10 +122,7 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 	// A name several loaders define has a row per loader (the JVM's
 	// histogram has too): the table names the loader beside it, as JSON
 	// and CSV do for every row.
-	defined := map[string]int{}
-	for _, row := range rows {
-		defined[census.Classes[row.Class].Name]++
-	}
+	defined := definedBy(census.Classes, rows)
 	var totalN int64
 	var totalB uint64
 	classes := 0          // matching, shown or not
@@ -143,12 +140,9 @@ func (o *histogramOptions) run(s *IOStreams, census *heap.Census, retained []uin
 		if o.top > 0 && len(grid.Rows) >= o.top {
 			continue
 		}
-		loader := "<bootstrap>"
-		if id := census.Classes[row.Class].LoaderID; id != 0 {
-			loader = fmt.Sprintf("0x%x", id)
-		}
-		if format == render.Table && defined[census.Classes[row.Class].Name] > 1 {
-			name += " (loader " + loader + ")"
+		loader := loaderID(census.Classes[row.Class].LoaderID)
+		if format == render.Table {
+			name = withLoader(name, census.Classes, row.Class, defined)
 		}
 		r := []any{name, row.Instances, row.ShallowBytes}
 		if retained != nil {
@@ -186,4 +180,32 @@ func byRetained(rows []heap.ClassStats, retained []uint64) []heap.ClassStats {
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b heap.ClassStats) int { return cmp.Compare(retained[b.Class], retained[a.Class]) })
 	return rows
+}
+
+// definedBy counts the rows of each class name: more than one, and several
+// loaders define it.
+func definedBy(classes []heap.Class, rows []heap.ClassStats) map[string]int {
+	defined := map[string]int{}
+	for _, row := range rows {
+		defined[classes[row.Class].Name]++
+	}
+	return defined
+}
+
+// loaderID names a class loader by its id, "<bootstrap>" for the JVM's own.
+func loaderID(id uint64) string {
+	if id == 0 {
+		return "<bootstrap>"
+	}
+	return fmt.Sprintf("0x%x", id)
+}
+
+// withLoader adds to name, class c's as a row shows it, the loader that
+// defined c when several loaders define its name (defined, by definedBy):
+// "Reloaded (loader 0xfd5d6ef0)".
+func withLoader(name string, classes []heap.Class, c heap.ClassIndex, defined map[string]int) string {
+	if defined[classes[c].Name] > 1 {
+		name += " (loader " + loaderID(classes[c].LoaderID) + ")"
+	}
+	return name
 }

@@ -94,12 +94,13 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				return err
 			}
 			rows := byRetained(graph.Histogram(), retained)
+			defined := definedBy(graph.Classes, rows) // the loader beside a name several define, as histogram's table
 			for i, r := range rows {
 				if i >= reportHistogramRows {
 					d.MoreRows = len(rows) - i
 					break
 				}
-				d.Histogram = append(d.Histogram, report.HistRow{Class: heap.SourceName(graph.Classes[r.Class].Name),
+				d.Histogram = append(d.Histogram, report.HistRow{Class: withLoader(heap.SourceName(graph.Classes[r.Class].Name), graph.Classes, r.Class, defined),
 					Instances: r.Instances, Shallow: r.ShallowBytes, Retained: retained[r.Class]})
 			}
 			return writeReport(s, out, d, g.quiet)

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -230,5 +231,17 @@ func TestReportOutputUnwritable(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, want) || strings.Contains(errOut, ".leakscan-") {
 			t.Errorf("-o %s: exit %d, %q; want 2 and %q", out, code, errOut, want)
 		}
+	}
+}
+
+// TestReportHistogramLoaders: the report's histogram names the loader
+// beside a class name several loaders define, as histogram's table does:
+// JobServer's 40 HiveClientImpl rows read alike.
+func TestReportHistogramLoaders(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "JobServer.hprof")
+	page, errOut, code := run(t, "report", dump, "-o", "-")
+	rows := regexp.MustCompile(`HiveClientImpl \(loader 0x[0-9a-f]+\)`).FindAllString(page, -1)
+	if distinct := len(slices.Compact(slices.Sorted(slices.Values(rows)))); code != 0 || distinct < 10 {
+		t.Errorf("exit %d (%s): %d rows of HiveClientImpl with their loader, %d distinct", code, errOut, len(rows), distinct)
 	}
 }
