@@ -402,6 +402,12 @@ func writeAnnotations(w io.Writer, r *check.Result) {
 			}
 			fmt.Fprintf(w, "::%s title=%s::%s\n", f.Severity, title, esc.Replace(msg))
 		}
+		if rule.More > 0 {
+			// As the text, JUnit and SARIF say it: an annotation each for
+			// the findings listed, and a word of the rest.
+			fmt.Fprintf(w, "::%s title=%s::%s\n", rule.Severity, title, esc.Replace(fmt.Sprintf("… and %s more findings of rule %s, not listed: %s in all",
+				commas(int64(rule.More)), rule.ID, commas(int64(rule.More+len(rule.Findings))))))
+		}
 	}
 }
 

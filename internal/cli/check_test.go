@@ -502,3 +502,16 @@ func TestPathTextFolded(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+// TestAnnotationsMore: the GitHub Actions annotations say what they leave
+// out, as the text, JUnit and SARIF do: 25 findings gave 10 annotations and
+// no word of the other 15 (found by a CI-user test).
+func TestAnnotationsMore(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "true")
+	dump := filepath.Join(root(t), "testdata", "dumps", "JobServer.hprof")
+	_, errOut, _ := run(t, "check", dump, "--rules", "builtin:spark")
+	if !strings.Contains(errOut, "::error title=leakscan spark-duplicate-classes::… and 15 more findings of rule spark-duplicate-classes, not listed: 25 in all\n") ||
+		strings.Count(errOut, "::error title=leakscan spark-duplicate-classes::") != 11 {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+}
