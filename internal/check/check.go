@@ -2,11 +2,13 @@ package check
 
 import (
 	"fmt"
-	"github.com/leakscan/leakscan/internal/bitset"
 	"maps"
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize"
+
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -385,7 +387,7 @@ func (c *checker) instances() {
 		if n > r.Max.N {
 			c.offer(uint64(n), func() candidate {
 				return candidate{pathTo: biggest[k], objects: []ObjectRef{c.ref(biggest[k])},
-					message: fmt.Sprintf("%s has %d instances%s, more than %d (the biggest is shown)", heap.SourceName(groups[k].name), n, groups[k].loaded(g), r.Max.N)}
+					message: fmt.Sprintf("%s has %s instances%s, more than %s (the biggest is shown)", heap.SourceName(groups[k].name), humanize.Comma(n), groups[k].loaded(g), humanize.Comma(int64(r.Max.N)))}
 			})
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
@@ -86,7 +88,7 @@ func TestRuleKindsOnTheSparkFixture(t *testing.T) {
 		// SizeTrackingAppendOnlyMap): their memory is part of its.
 		{"retained by package", `- {id: r, severity: error, retained: {package: org.apache.spark.util, max: 2MB}}`, 1, "ExternalAppendOnlyMap 0xfab1e388 retains 3.2 MiB"},
 		{"retained quiet", `- {id: r, severity: error, retained: {class: "org.apache.spark.*", max: 95%}}`, 0, ""},
-		{"instances fire", `- {id: i, severity: warning, instances: {class: "byte[]", max: 1000}}`, 1, "instances, more than 1000"},
+		{"instances fire", `- {id: i, severity: warning, instances: {class: "byte[]", max: 1000}}`, 1, "instances, more than 1,000"},
 		{"instances quiet", `- {id: i, severity: warning, instances: {class: java.lang.Thread, max: 100}}`, 0, ""},
 		{"duplicates quiet", `- {id: d, severity: error, duplicate-classes: {max-loaders: 1}}`, 0, ""},
 		{"direct memory quiet without buffers", `- {id: m, severity: error, direct-memory: {max: 1MB}}`, 0, ""},
@@ -290,7 +292,7 @@ func TestClassObjectsAreInstances(t *testing.T) {
 		t.Fatalf("the histogram has %d java.lang.Class", n)
 	}
 	got := findings(t, in, fmt.Sprintf("- {id: i, severity: error, instances: {class: java.lang.Class, max: %d}}", n-1))
-	if len(got) != 1 || !strings.Contains(got[0].Message, fmt.Sprintf("java.lang.Class has %d instances", n)) {
+	if len(got) != 1 || !strings.Contains(got[0].Message, fmt.Sprintf("java.lang.Class has %s instances", humanize.Comma(n))) {
 		t.Errorf("max %d: %+v", n-1, got)
 	}
 	if got := findings(t, in, fmt.Sprintf("- {id: i, severity: error, instances: {class: java.lang.Class, max: %d}}", n)); len(got) != 0 {

@@ -264,8 +264,16 @@ func (d *Data) RetainedBelowShallow() bool {
 var pageText string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"size":         func(b uint64) string { return humanize.IBytes(b) },
-	"comma":        func(n int64) string { return humanize.Comma(n) },
+	"size": func(b uint64) string { return humanize.IBytes(b) },
+	"comma": func(n any) string { // int64 counts, and int ones (a loader's classes)
+		switch v := n.(type) {
+		case int:
+			return humanize.Comma(int64(v))
+		case int64:
+			return humanize.Comma(v)
+		}
+		return fmt.Sprint(n)
+	},
 	"inc":          func(i int) int { return i + 1 },
 	"noStrongPath": func() string { return leaks.NoStrongPath },
 	"pct": func(f float64) string {
