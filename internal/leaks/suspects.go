@@ -463,6 +463,11 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	if retained != sp.Retained {
 		fmt.Fprintf(&b, " The %s %s that holds it retains %s (%.0f%%) in all.", simpleName(sp.Object.Class), sp.Object.ID, humanize.IBytes(sp.Retained), sp.Percent)
 	}
+	if awaitsFinalization(sp) {
+		// The Finalizer's queue holds it: paths, which do not follow
+		// Finalizer.unfinalized, find no strong path to those objects.
+		b.WriteString(" It awaits finalization: objects whose class has a finalize() method, which the Finalizer thread has not run yet (leakscan threads shows what that thread is doing).")
+	}
 	return b.String()
 }
 
@@ -483,4 +488,15 @@ func joinAnd(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// awaitsFinalization reports whether a suspect's memory is held through
+// java.lang.ref.Finalizer's list of objects not yet finalized.
+func awaitsFinalization(sp Suspect) bool {
+	for _, st := range append(append([]Step{}, sp.Path...), sp.Chain...) {
+		if st.Field == "static unfinalized" || st.Object.Class == "java.lang.ref.Finalizer" {
+			return true
+		}
+	}
+	return false
 }

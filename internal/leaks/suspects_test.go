@@ -398,3 +398,23 @@ func TestSuspectParts(t *testing.T) {
 		}
 	}
 }
+
+// TestAwaitsFinalization: a suspect held through java.lang.ref.Finalizer's
+// list of objects not yet finalized says so: paths, which do not follow
+// Finalizer.unfinalized, find no strong path to them, and the sentence
+// named class Finalizer's statics alone (found by a leak-scenario test).
+func TestAwaitsFinalization(t *testing.T) {
+	fin := Suspect{Kind: "object", Class: "class java.lang.ref.Finalizer", Retained: 100, Percent: 95,
+		Object: Object{ID: "0x1", Class: "class java.lang.ref.Finalizer", Retained: 100},
+		Chain: []Step{{Object: Object{ID: "0x1", Class: "class java.lang.ref.Finalizer", Retained: 100}},
+			{Field: "static unfinalized", Object: Object{ID: "0x2", Class: "java.lang.ref.Finalizer", Retained: 100}}}}
+	if s := sentence(fin, nil, "the reachable heap"); !strings.Contains(s, " It awaits finalization: ") {
+		t.Errorf("%q", s)
+	}
+	other := fin
+	other.Chain = []Step{{Object: Object{ID: "0x3", Class: "class com.acme.Cache", Retained: 100}}}
+	other.Object = other.Chain[0].Object
+	if s := sentence(other, nil, "the reachable heap"); strings.Contains(s, "finalization") {
+		t.Errorf("%q", s)
+	}
+}
