@@ -73,7 +73,7 @@ type Result struct {
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
 	// Skipped counts the rules not evaluated.
-	Skipped int `json:"skipped,omitempty"`
+	Skipped int `json:"skipped"`
 }
 
 // Inputs are the analyses rules are evaluated against.

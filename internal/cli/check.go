@@ -80,7 +80,7 @@ expects).`,
 	f.StringVar(&o.format, "format", "table", "table (a readable summary) or json")
 	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file")
 	f.StringVar(&o.sarif, "sarif", "", "also write SARIF 2.1.0 to this file")
-	f.BoolVar(&o.init, "init", false, "write a commented example rules file (to --rules, default leakscan-rules.yaml) and stop; no DUMP with it")
+	f.BoolVar(&o.init, "init", false, "write a commented example rules file (to --rules, default leakscan-rules.yaml; - for stdout) and stop; no DUMP with it")
 	o.tree.register(cmd)
 	return cmd
 }
@@ -309,6 +309,10 @@ func (o *checkOptions) writeExample(s *IOStreams) error {
 	}
 	if check.IsBuiltin(path) {
 		return &ExitError{Code: ExitError2, Err: fmt.Errorf("--init --rules %s: that names built-in rules, not a file to write; give a file name (default leakscan-rules.yaml)", path)}
+	}
+	if path == "-" { // stdout, as report -o - means
+		_, err := s.Out.Write(check.Example())
+		return err
 	}
 	// O_EXCL: a file made between a check and the write is not replaced.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

@@ -515,3 +515,18 @@ func TestAnnotationsMore(t *testing.T) {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 }
+
+// TestCheckInitStdout: --init --rules - writes the example to stdout, as
+// report -o - does; it wrote a file named "-" (found by a CI-user test).
+// And the JSON's skipped count is there when 0, as its findings' are.
+func TestCheckInitStdout(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	t.Chdir(t.TempDir())
+	out, errOut, code := run(t, "check", "--init", "--rules", "-")
+	if _, err := os.Stat("-"); code != 0 || !strings.HasPrefix(out, "# leakscan check rules.") || err == nil {
+		t.Errorf("exit %d (%s), a file named - made: %v; stdout %.80q", code, errOut, err == nil, out)
+	}
+	if out, _, _ := run(t, "check", spark, "--rules", "builtin:spark", "--format", "json"); !strings.Contains(out, `"skipped": `) {
+		t.Errorf("no skipped count in:\n%.400s", out)
+	}
+}

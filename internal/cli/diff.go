@@ -299,7 +299,9 @@ func (o *diffOptions) write(w io.Writer, d *diffReport, format render.Format) er
 	}
 	fmt.Fprintf(w, "reachable heap: %s → %s (%s); objects %s → %s\n\n", render.Size(d.Base.ReachableBytes), render.Size(d.New.ReachableBytes),
 		render.SignedSize(d.Growth), commas(d.Base.ReachableObjects), commas(d.New.ReachableObjects))
-	if err := grid.Write(w, format); err != nil {
+	if len(d.Classes) == 0 && format == render.Table {
+		fmt.Fprintln(w, "No class changed: instances, shallow and retained sizes are the same in both.")
+	} else if err := grid.Write(w, format); err != nil {
 		return err
 	}
 	if d.MoreClasses > 0 {

@@ -90,6 +90,9 @@ func TestNoSuspect(t *testing.T) {
 		}
 	}
 	base := jobServer(t, 2)
+	if out, errOut, code := run(t, "diff", base, base); code != 0 || !strings.Contains(out, "\nNo class changed: instances, shallow and retained sizes are the same in both.\n") {
+		t.Errorf("diff of a dump with itself: exit %d %s, wrote\n%s", code, errOut, out)
+	}
 	if out, errOut, code := run(t, "diff", base, base, "--format", "json"); code != 0 || !strings.Contains(out, `"classes": [],`) {
 		t.Errorf("diff of a dump with itself, --format json: exit %d %s, wrote\n%s", code, errOut, out)
 	}
