@@ -169,7 +169,8 @@ func writeLoaderPaths(w io.Writer, r *leaks.LoaderReport) {
 // loaders.
 func loaderGrid(loaders []leaks.Loader, format render.Format) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{{Title: "Class loader", Key: "class"}, {Title: "Object", Key: "id"}, {Title: "Parent", Key: "parent"},
-		{Title: "Classes", Key: "classes", Kind: render.Count}, {Title: "Instances", Key: "instances", Kind: render.Count}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}}}
+		{Title: "Classes", Key: "classes", Kind: render.Count}, {Title: "Instances", Key: "instances", Kind: render.Count}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
+		{Title: "With its classes", Key: "retained_with_classes_bytes", Kind: render.Bytes}}}
 	csv := format == render.CSV
 	if csv {
 		grid.Columns = append(grid.Columns, render.Column{Key: "builtin"}, render.Column{Key: "unreachable"})
@@ -183,11 +184,11 @@ func loaderGrid(loaders []leaks.Loader, format render.Format) *render.Grid {
 		if l.Unreachable && !csv {
 			class += " (unreachable)"
 		}
-		var retained any = l.Retained
+		var retained, with any = l.Retained, l.WithClasses
 		if l.Bootstrap() && !csv {
-			retained = "-" // not an object (the line under the table says so)
+			retained, with = "-", "-" // not an object (the line under the table says so)
 		}
-		row := []any{class, l.ID, parent, l.Classes, l.Instances, retained}
+		row := []any{class, l.ID, parent, l.Classes, l.Instances, retained, with}
 		if csv {
 			row = append(row, strconv.FormatBool(l.Builtin), strconv.FormatBool(l.Unreachable))
 		}

@@ -30,7 +30,7 @@ func TestLeakCommandsCSV(t *testing.T) {
 			[]string{"223", "812944", "", "0xfab1e388", "ON_HEAP", "0", "true"}},
 		{"threads", "Spark22713.hprof", []string{"id", "name", "daemon", "state", "retained_bytes", "frames", "locals"},
 			[]string{"Executor task launch worker for task 223", "false", "WAITING"}},
-		{"classloaders", "JobServer.hprof", []string{"class", "id", "parent", "classes", "instances", "retained_bytes", "builtin", "unreachable"},
+		{"classloaders", "JobServer.hprof", []string{"class", "id", "parent", "classes", "instances", "retained_bytes", "retained_with_classes_bytes", "builtin", "unreachable"},
 			[]string{"org.apache.spark.sql.hive.client.IsolatedClientLoader", "25", "false"}},
 	} {
 		t.Run(c.command, func(t *testing.T) {
@@ -274,8 +274,8 @@ func TestClassLoadersText(t *testing.T) {
 		t.Fatalf("exit %d %s", code, errOut)
 	}
 	for _, want := range []string{"\n1 class name is defined by more than one loader:\n", "0xfd598ba0  <bootstrap> 0x0  ",
-		"---\n<bootstrap>  ", "559     11,132         -\njdk.internal.loader.ClassLoaders$AppClassLoader  ", // first: it ranks by no retained size
-		"752 B\n(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)\n", "\n  1 loader:\n"} {
+		"---\n<bootstrap>  ", "559     11,132         -                 -\njdk.internal.loader.ClassLoaders$AppClassLoader  ", // first: it ranks by no retained size
+		"752 B             864 B\n(<bootstrap> is the JVM's own loader, not an object: it has no retained size.)\n", "\n  1 loader:\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Basic lacks %q:\n%s", want, out)
 		}

@@ -71,6 +71,13 @@ type Loader struct {
 	Builtin   bool    `json:"builtin"`          // the JDK's own (see jdkLoader)
 	Classes   int     `json:"classes"`          // classes it defined
 	Instances int64   `json:"instances"`        // objects of those classes
+	// WithClasses is what the loader and the classes it defined retain
+	// together (their objects that no other of them dominates): what its
+	// release with them frees. A loader that an instance of its class
+	// keeps alive (through the class) retains little itself, where its
+	// classes' statics hold the memory: 2.5 KiB against 589 KiB for the
+	// same leak held by a thread's context loader.
+	WithClasses uint64 `json:"retained_with_classes_bytes"`
 	// Unreachable: no GC root reaches the loader, so the next GC collects
 	// it with its classes (which Duplicates leaves out).
 	Unreachable bool   `json:"unreachable"`
@@ -172,9 +179,13 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	// loaders taken in a map's order walked their parts anew each time
 	// (35 s; each part holds up to 65,536 records).
 	sorted := slices.SortedFunc(maps.Keys(ids), func(a, b uint64) int { return cmp.Compare(g.Lookup(a), g.Lookup(b)) })
+	with := retainedWithClasses(g, t)
 	for _, id := range sorted {
 		l := loaderOf(g, t, s, id)
 		l.Classes, l.Instances = classesBy[id], instancesBy[id]
+		if !l.Bootstrap() {
+			l.WithClasses = with[id]
+		}
 		byID[id] = l
 		r.Loaders = append(r.Loaders, l)
 	}
@@ -182,6 +193,11 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 		switch {
 		case a.Bootstrap() != b.Bootstrap():
 			if a.Bootstrap() {
+				return -1
+			}
+			return 1
+		case a.WithClasses != b.WithClasses: // what releasing it frees
+			if a.WithClasses > b.WithClasses {
 				return -1
 			}
 			return 1
@@ -197,6 +213,36 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	})
 	r.Duplicates = duplicates(g, byID)
 	return r
+}
+
+// retainedWithClasses returns, by loader id, what each loader object and
+// the class objects of the classes it defined retain together: the
+// retained sizes of those of them that no other of them dominates (found
+// up each one's dominators, a few steps for a class object).
+func retainedWithClasses(g *heap.Graph, t *dominator.Tree) map[uint64]uint64 {
+	group := map[heap.ObjectIndex]uint64{} // member object: its loader's id
+	for _, c := range g.Classes {
+		if c.ID != 0 && c.Object != heap.None {
+			group[c.Object] = c.LoaderID
+		}
+	}
+	for id := range LoaderClasses(g) {
+		if o := g.Lookup(id); id != 0 && o != heap.None {
+			group[o] = id
+		}
+	}
+	out := map[uint64]uint64{}
+	for o, id := range group {
+		inner := false
+		for p := t.Idom(o); p >= 0 && !inner; p = t.Idom(heap.ObjectIndex(p)) {
+			k, ok := group[heap.ObjectIndex(p)]
+			inner = ok && k == id
+		}
+		if !inner {
+			out[id] += t.Retained(o)
+		}
+	}
+	return out
 }
 
 // LoaderNotInDump is the class of a loader that classes name but the dump
