@@ -799,7 +799,11 @@ func TestLoaderWithClasses(t *testing.T) {
 	cl := w.Class("java/lang/ClassLoader", obj, 0, nil, nil)
 	url := w.Class("java/net/URLClassLoader", cl, 0, nil, []hproftest.Field{{Name: "classes", Type: hprof.TypeObject}})
 	arr := w.ObjectArrayClass()
-	big := func() uint64 { id := w.NewID(); w.PrimArray(id, hprof.TypeByte, 100000, make([]byte, 100000)); return id }
+	big := func() uint64 {
+		id := w.NewID()
+		w.PrimArray(id, hprof.TypeByte, 100000, make([]byte, 100000))
+		return id
+	}
 	viaInstance, direct := w.NewID(), w.NewID()
 	pluginA := w.Class("com/acme/Plugin", obj, viaInstance, []hproftest.Static{{Name: "DATA", Type: hprof.TypeObject, Value: big()}}, nil)
 	pluginB := w.Class("com/acme/Plugin", obj, direct, []hproftest.Static{{Name: "DATA", Type: hprof.TypeObject, Value: big()}}, nil)
