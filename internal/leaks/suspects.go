@@ -372,6 +372,14 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 			named, at = st.Object, i
 		}
 	}
+	// Where the JDK's objects alone lead to it, an application class
+	// whose statics are the accumulation point is the one named: "One
+	// instance of ClassLoaders$AppClassLoader" said nothing of the class.
+	last := len(sp.Chain) - 1
+	if acc := sp.Chain[last].Object; sp.Kind == "object" && last > 0 && systemPackage(strings.TrimPrefix(named.Class, "class ")) &&
+		strings.HasPrefix(acc.Class, "class ") && !systemPackage(strings.TrimPrefix(acc.Class, "class ")) {
+		named, at = acc, last
+	}
 	if sp.Kind == "class" {
 		fmt.Fprintf(&b, "%s instances of %s", humanize.Comma(sp.Instances), simpleName(sp.Class))
 		if sp.Loader != nil {
@@ -427,7 +435,11 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	}
 	fmt.Fprintf(&b, ", %s %s (%.0f%% of %s)", verb, humanize.IBytes(retained), percent, whole)
 	acc := sp.Chain[len(sp.Chain)-1].Object
-	if len(sp.Chain) > 1 {
+	switch {
+	case len(sp.Chain) == 1 || at == last: // named is where it accumulates
+	case strings.HasPrefix(acc.Class, "class "):
+		fmt.Fprintf(&b, "; the memory accumulates in the static fields of class %s, holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
+	default:
 		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
 	}
 	if len(held) > 0 {

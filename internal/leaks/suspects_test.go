@@ -418,3 +418,28 @@ func TestAwaitsFinalization(t *testing.T) {
 		t.Errorf("%q", s)
 	}
 }
+
+// TestSuspectNamesApplicationClass: where the JDK's objects alone lead to
+// an application class whose statics are where the memory accumulates, the
+// suspect is named by that class, not by the JDK's loader above it ("One
+// instance of ClassLoaders$AppClassLoader … accumulates in one
+// LambdaLeak$Registry" read as an instance; found by a leak-scenario test).
+func TestSuspectNamesApplicationClass(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	loaderClass := w.Class("jdk/internal/loader/ClassLoaders$AppClassLoader", obj, 0, nil, []hproftest.Field{{Name: "classes", Type: hprof.TypeObject}})
+	data := w.NewID()
+	w.PrimArray(data, hprof.TypeLong, 100000, make([]byte, 800000))
+	registry := w.Class("com/acme/Registry", obj, 0, []hproftest.Static{{Name: "STATS", Type: hprof.TypeObject, Value: data}}, nil)
+	classes, loader := w.NewID(), w.NewID()
+	w.ObjArray(classes, w.ObjectArrayClass(), []uint64{registry})
+	w.Instance(loader, loaderClass, []hprof.BasicType{hprof.TypeObject}, []uint64{classes})
+	w.Root(hprof.SubRootJNIGlobal, loader, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tr := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	if len(sus) == 0 || !strings.HasPrefix(sus[0].Sentence, "The static fields of class Registry, reached from <JNI Global> through ClassLoaders$AppClassLoader.classes, retains ") ||
+		!strings.Contains(sus[0].Sentence, "The ClassLoaders$AppClassLoader ") {
+		t.Errorf("%+v", sus)
+	}
+}
