@@ -834,3 +834,29 @@ func TestLoaderWithClasses(t *testing.T) {
 		t.Errorf("the loader held through its class is not among the first: %+v", r.Loaders)
 	}
 }
+
+// TestSentenceHeldByStatic: a suspect whose path comes through a thread's
+// local, and that a static field holds too, names that field: on
+// OutOfMemoryError in a map's put, the map was "reached from thread main as
+// a local", which was the put's operand, and its owner, static
+// OomLeak.ORDERS, was never named (found by a leak-scenario test).
+func TestSentenceHeldByStatic(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	cache := w.Class("com/acme/Cache", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	th, x, data := w.NewID(), w.NewID(), w.NewID()
+	w.Instance(th, thread, nil, nil)
+	w.Instance(x, cache, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+	w.PrimArray(data, hprof.TypeByte, 1<<20, nil)
+	owner := w.Class("com/acme/OomLeak", obj, 0, []hproftest.Static{{Name: "ORDERS", Type: hprof.TypeObject, Value: x}}, nil)
+	w.Root(hprof.SubRootThreadObject, th, 1, 0)
+	w.Root(hprof.SubRootJavaFrame, x, 1, -1)
+	w.Root(hprof.SubRootStickyClass, owner, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tree := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tree, paths.Find(g, paths.Options{}), 0.1)
+	if len(sus) == 0 || sus[0].HeldByStatic != "OomLeak.ORDERS" || !strings.Contains(sus[0].Sentence, " as a local (and held by static OomLeak.ORDERS), retains ") {
+		t.Errorf("%+v", sus)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dustin/go-humanize"
@@ -70,8 +71,13 @@ type Suspect struct {
 	// Retains is the biggest classes of what the suspect retains: a class
 	// suspect's, of what all its instances retain, not Object alone. Class
 	// objects count as java.lang.Class.
-	Retains  []ClassShare `json:"biggest_classes"`
-	Sentence string       `json:"explanation"`
+	Retains []ClassShare `json:"biggest_classes"`
+	// HeldByStatic, when the path comes through a thread's local, names a
+	// static field that holds an object on it too ("OomLeak.ORDERS"): the
+	// owner a reader looks for, where the local may be a method's operand
+	// of the moment (a map's put on OutOfMemoryError).
+	HeldByStatic string `json:"held_by_static,omitempty"`
+	Sentence     string `json:"explanation"`
 }
 
 // Suspects finds objects, or the objects of one class, that retain at
@@ -211,10 +217,39 @@ type chains struct {
 	least  uint64
 	heavy  map[heap.ObjectIndex][]heap.ObjectIndex // nil: the table for all
 	looked bool                                    // heavy was looked for
+	// statics: object id, "Class.FIELD" of the first static field that
+	// holds it (staticHolding).
+	statics map[uint64]string
 }
 
 func newChains(t *dominator.Tree, min uint64) *chains {
 	return &chains{t: t, min: min, least: max(1, uint64(float64(min)*math.Pow(AccumulationRatio, chainSteps)))}
+}
+
+// staticHolding returns "Class.FIELD" of a static field that holds an
+// object of path, where the path comes through a thread's local ("" where
+// it does not, or none does). The statics are looked at once, for all.
+func (c *chains) staticHolding(g *heap.Graph, path []Step) string {
+	if len(path) < 2 || !strings.HasPrefix(path[1].Field, javaLocal) {
+		return ""
+	}
+	if c.statics == nil {
+		c.statics = map[uint64]string{}
+		for _, cl := range g.Classes {
+			for _, st := range cl.Statics {
+				if _, seen := c.statics[st.Value]; st.Type == hprof.TypeObject && st.Value != 0 && !seen {
+					c.statics[st.Value] = simpleName(heap.SourceName(cl.Name)) + "." + st.Name
+				}
+			}
+		}
+	}
+	for _, st := range path[1:] {
+		id, err := strconv.ParseUint(strings.TrimPrefix(st.Object.ID, "0x"), 16, 64)
+		if name, ok := c.statics[id]; err == nil && ok {
+			return name
+		}
+	}
+	return ""
 }
 
 // biggestChild returns the biggest child of cur (heap.None when it has
@@ -241,6 +276,7 @@ func suspectAt(g *heap.Graph, t *dominator.Tree, s *paths.Search, x heap.ObjectI
 	sp := Suspect{Kind: kind, Class: g.ObjectLabel(x, true), Retained: t.Retained(x),
 		Percent: percentOf(t.Retained(x), t.ReachableBytes), Object: objectOf(g, t, x), Path: PathTo(g, t, s, x)}
 	sp.Chain = []Step{{Object: sp.Object}}
+	sp.HeldByStatic = ch.staticHolding(g, sp.Path)
 	if kind == "class" {
 		return sp
 	}
@@ -422,6 +458,9 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 			}
 		}
 		b.WriteString(cmp.Or(through, local))
+		if sp.HeldByStatic != "" && through == "" {
+			fmt.Fprintf(&b, " (and held by static %s)", sp.HeldByStatic)
+		}
 	}
 	verb := "retains"
 	if sp.Kind == "class" {
