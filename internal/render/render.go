@@ -475,8 +475,12 @@ func Nouns[N int | int64](n N, one, many string) string {
 	return humanize.Comma(int64(n)) + " " + many
 }
 
-// SignedSize formats a byte delta with its sign.
+// SignedSize formats a byte delta with its sign, none for no change ("0 B",
+// as a count's "0").
 func SignedSize(b int64) string {
+	if b == 0 {
+		return "0 B"
+	}
 	if b < 0 {
 		return "-" + humanize.IBytes(uint64(-b))
 	}

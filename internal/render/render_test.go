@@ -248,3 +248,13 @@ func TestClean(t *testing.T) {
 		t.Errorf("table:\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// TestSignedSize: a change has its sign, no change none, as a count's "0"
+// beside it in diff's table (which read "0" and "+0 B" side by side).
+func TestSignedSize(t *testing.T) {
+	for b, want := range map[int64]string{0: "0 B", 1536: "+1.5 KiB", -2048: "-2.0 KiB"} {
+		if got := SignedSize(b); got != want {
+			t.Errorf("SignedSize(%d) = %q, want %q", b, got, want)
+		}
+	}
+}
