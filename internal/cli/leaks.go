@@ -620,10 +620,11 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 			}
 			defer x.Close()
 			sus := leaks.Suspects(tree.Graph(), tree, search, pct/100)
+			direct := leaks.DirectSuspectOf(leaks.OffHeap(tree.Graph(), tree, search), tree.ReachableBytes, pct/100)
 			if f == render.JSON {
-				return render.WriteJSON(s.Out, suspectsJSON{ThresholdPercent: pct, PercentOf: strings.TrimPrefix(leaks.PercentBase(tree), "the "), heapTotals: totalsOf(tree), Suspects: sus})
+				return render.WriteJSON(s.Out, suspectsJSON{ThresholdPercent: pct, PercentOf: strings.TrimPrefix(leaks.PercentBase(tree), "the "), heapTotals: totalsOf(tree), Suspects: sus, Direct: direct})
 			}
-			writeSuspects(s.Out, sus, tree, pct)
+			writeSuspects(s.Out, sus, direct, tree, pct)
 			return nil
 		},
 	}
@@ -641,18 +642,26 @@ type suspectsJSON struct {
 	PercentOf        string  `json:"percent_of"`
 	heapTotals
 	Suspects []leaks.Suspect `json:"suspects"`
+	// Direct is the direct memory off the heap when it comes to the
+	// threshold's share of the reachable heap, else null.
+	Direct *leaks.DirectSuspect `json:"direct_memory"`
 }
 
-// writeSuspects writes the suspects found in t as text; threshold is
-// --threshold's percentage (given as "10" or "10%").
-func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshold float64) {
+// writeSuspects writes the suspects found in t as text, and the direct
+// memory when it is one (or nil); threshold is --threshold's percentage
+// (given as "10" or "10%").
+func writeSuspects(w io.Writer, sus []leaks.Suspect, direct *leaks.DirectSuspect, t *dominator.Tree, threshold float64) {
 	defer writeLeftOut(w, totalsOf(t))
+	defer writeDirectSuspect(w, direct)
 	if len(sus) == 0 {
 		size := render.Size(t.ReachableBytes)
 		if h := totalsOf(t); h.UnreachableKept {
 			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), render.Nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"))
 		}
 		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of %s (%s).\n", threshold, leaks.PercentBase(t), size)
+		if direct != nil {
+			fmt.Fprintln(w)
+		}
 		return
 	}
 	for i, sp := range sus {
@@ -696,6 +705,14 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, t *dominator.Tree, threshol
 			fmt.Fprintf(w, "    %-60s %10s %s  %s\n", c.Class, commas(c.Instances), noun, render.Size(c.Shallow))
 		}
 		fmt.Fprintln(w)
+	}
+}
+
+// writeDirectSuspect writes the direct memory under the heap's suspects,
+// when it is one.
+func writeDirectSuspect(w io.Writer, d *leaks.DirectSuspect) {
+	if d != nil {
+		fmt.Fprintf(w, "Suspect off the heap: %s `leakscan offheap` lists the buffers.\n\n", d.Sentence)
 	}
 }
 

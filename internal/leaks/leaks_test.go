@@ -56,6 +56,53 @@ func TestOffHeapNetty(t *testing.T) {
 	}
 }
 
+// TestDirectSuspect: netty's 129 MiB of direct memory, beside a heap of
+// less than a tenth of it, is a suspect of its own, named by its holders;
+// beside a heap ten times bigger it is not.
+func TestDirectSuspect(t *testing.T) {
+	a := fixture(t, "Netty.hprof")
+	r := OffHeap(a.g, a.t, a.s)
+	d := DirectSuspectOf(r, a.t.ReachableBytes, 0.1)
+	if d == nil {
+		t.Fatalf("no direct suspect beside a reachable heap of %d bytes", a.t.ReachableBytes)
+	}
+	var owned uint64
+	for _, og := range d.Owners {
+		owned += og.Capacity
+	}
+	if d.Total != 129<<20 || d.Strong != 129<<20 || d.Buffers != 9 || owned != d.Strong {
+		t.Errorf("direct %d strong %d buffers %d owned %d", d.Total, d.Strong, d.Buffers, owned)
+	}
+	for _, want := range []string{"129 MiB of direct memory in 9 buffers, beside a reachable heap of ", "129 MiB of it strongly reachable, held by io.netty.buffer."} {
+		if !strings.Contains(d.Sentence, want) {
+			t.Errorf("sentence lacks %q: %s", want, d.Sentence)
+		}
+	}
+	if d := DirectSuspectOf(r, 10*r.Total+1, 0.1); d != nil {
+		t.Errorf("a suspect below the threshold: %+v", d)
+	}
+	if d := DirectSuspectOf(&OffHeapReport{}, 0, 0.1); d != nil {
+		t.Errorf("a suspect without direct memory: %+v", d)
+	}
+}
+
+// TestDirectSuspectSentence: what waits for its Cleaner and what nothing
+// frees are said apart from what is held, and owners past the third are
+// counted.
+func TestDirectSuspectSentence(t *testing.T) {
+	r := &OffHeapReport{}
+	for i, o := range []string{"A", "B", "C", "D", "E"} {
+		r.add(Buffer{Kind: Allocated, Capacity: uint64(5-i) << 20, Strong: true, Owner: o})
+	}
+	r.add(Buffer{Kind: Allocated, Capacity: 3 << 20, Owner: "<only a Cleaner: waiting to be freed>"})
+	r.add(Buffer{Kind: NoCleaner, Capacity: 1 << 20, Owner: "<no strong path from a GC root>"})
+	d := DirectSuspectOf(r, 1<<20, 0.1)
+	want := "19 MiB of direct memory in 7 buffers, beside a reachable heap of 1.0 MiB: 15 MiB of it strongly reachable, held by A (5.0 MiB in 1 buffer), B (4.0 MiB in 1 buffer), C (3.0 MiB in 1 buffer) and 2 more owners; 3.0 MiB reachable only through a Cleaner, freed after the next GC; 1.0 MiB in buffers without a Cleaner that no strong path reaches, which nothing frees when they are collected."
+	if d == nil || d.Sentence != want {
+		t.Errorf("got  %+v\nwant %s", d, want)
+	}
+}
+
 // directBufferClass declares java.nio.Buffer (under super) and
 // java.nio.DirectByteBuffer, whose field naming the buffer a view views is
 // viewField (att; viewedBuffer before JDK 7), and returns the latter and
