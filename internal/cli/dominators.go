@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -60,6 +62,7 @@ type dominatorsOptions struct {
 	groupBy     string
 	format      string
 	jvmNames    bool
+	objects     []string // --object: where the view starts
 }
 
 func newDominatorsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -92,6 +95,20 @@ reachable and the unreachable objects together).`,
 			if o.groupBy != "" && o.depth > 0 {
 				return fmt.Errorf("--depth expands objects, and --group-by prints groups: give one")
 			}
+			ids, err := objectIDs(o.objects)
+			if err != nil {
+				return err
+			}
+			if len(ids) > 0 {
+				switch {
+				case o.groupBy != "":
+					return fmt.Errorf("--object starts the tree at an object, and --group-by groups the top-level ones: give one")
+				case cmd.Flags().Changed("top"):
+					return fmt.Errorf("--top counts top-level objects, and --object starts the tree at the objects named: give one")
+				case !cmd.Flags().Changed("depth"):
+					o.depth = 1 // the object and its biggest children, as MAT opens one
+				}
+			}
 			// --children has a default (5), so only Changed tells it
 			// was given; without --depth it would be ignored silently.
 			if cmd.Flags().Changed("children") && o.depth == 0 {
@@ -119,7 +136,22 @@ reachable and the unreachable objects together).`,
 			if o.groupBy != "" {
 				return o.writeGroups(s, tree, min, format)
 			}
-			return o.write(s, tree, min, format)
+			var starts []heap.ObjectIndex
+			named := map[heap.ObjectIndex]bool{} // each once, in the order given
+			for i, id := range ids {
+				x := tree.Graph().Lookup(id)
+				switch {
+				case x == heap.None:
+					return fmt.Errorf("--object %s: no object with that id in %s", o.objects[i], tree.Graph().Source.Path)
+				case tree.Idom(x) == dominator.Unreachable:
+					return fmt.Errorf("--object %s: no GC root reaches it, so the tree leaves it out (--keep-unreachable takes it in)", o.objects[i])
+				}
+				if !named[x] {
+					named[x] = true
+					starts = append(starts, x)
+				}
+			}
+			return o.write(s, tree, starts, min, format)
 		},
 	}
 	o.tree.register(cmd)
@@ -131,6 +163,7 @@ reachable and the unreachable objects together).`,
 	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader (not with --depth)")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
+	f.StringArrayVar(&o.objects, "object", nil, "start the tree at this object (0x…; repeatable) instead of the top level, with what dominates it (--depth defaults to 1)")
 	return cmd
 }
 
@@ -167,8 +200,13 @@ type domNode struct {
 	// MAT's "more" line says.
 	MoreChildren int    `json:"more_children,omitempty"`
 	MoreRetained uint64 `json:"more_children_retained_bytes,omitempty"`
-	depth        int
-	object       heap.ObjectIndex
+	// DominatedBy, for an object --object names, is its chain of
+	// immediate dominators, nearest first, up to a top-level object
+	// ([] for one): each would free it with itself (MAT's immediate
+	// dominators). Absent for the others.
+	DominatedBy *[]*domNode `json:"dominated_by,omitempty"`
+	depth       int
+	object      heap.ObjectIndex
 }
 
 // domReport is the JSON form of `leakscan dominators`.
@@ -254,11 +292,22 @@ const scanLevels = 32
 // collect builds the printed tree level by level: each level's objects
 // get their biggest children in one call (one scan of the tree, not a
 // children table of every object; see dominator.Tree.BiggestChildren),
-// for the first scanLevels levels.
-func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
+// for the first scanLevels levels. It starts at the top-level objects, or
+// at starts when --object names some (each shown whatever it retains,
+// with its dominators).
+func (o *dominatorsOptions) collect(t *dominator.Tree, starts []heap.ObjectIndex, min uint64) []*domNode {
 	out := []*domNode{} // JSON [] when nothing is left
+	for _, x := range starts {
+		n := o.node(t, x, 0)
+		chain := []*domNode{} // JSON [] for a top-level object
+		for d := t.Idom(x); d >= 0; d = t.Idom(heap.ObjectIndex(d)) {
+			chain = append(chain, o.node(t, heap.ObjectIndex(d), 0))
+		}
+		n.DominatedBy = &chain
+		out = append(out, n)
+	}
 	for _, x := range t.Children(heap.None) {
-		if (o.top > 0 && len(out) >= o.top) || t.Retained(x) < min {
+		if starts != nil || (o.top > 0 && len(out) >= o.top) || t.Retained(x) < min {
 			break
 		}
 		out = append(out, o.node(t, x, 0))
@@ -300,8 +349,8 @@ func (o *dominatorsOptions) collect(t *dominator.Tree, min uint64) []*domNode {
 	return out
 }
 
-func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, format render.Format) error {
-	nodes := o.collect(t, min)
+func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, starts []heap.ObjectIndex, min uint64, format render.Format) error {
+	nodes := o.collect(t, starts, min)
 	if format == render.JSON {
 		return render.WriteJSON(s.Out, &domReport{heapTotals: totalsOf(t), TopLevelObjects: len(t.Children(heap.None)), Objects: nodes})
 	}
@@ -342,12 +391,48 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, min uint64, f
 	if err := rows.Close(); err != nil {
 		return err
 	}
-	if format == render.Table {
+	if format == render.Table && starts != nil {
+		fmt.Fprintln(s.Out)
+		for _, n := range nodes {
+			writeDominatedBy(s.Out, n)
+		}
+		fmt.Fprint(s.Out, "\n")
+		writeReachable(s, t)
+	} else if format == render.Table {
 		top := len(t.Children(heap.None))
 		fmt.Fprintf(s.Out, "\n%s top-level %s shown; ", shownOf(len(nodes), top), plural(top, "object", "objects"))
 		writeReachable(s, t)
 	}
 	return nil
+}
+
+// chainShown is how many of an object's dominators the table names, the
+// nearest ones, beside the top-level one.
+const chainShown = 8
+
+// writeDominatedBy says under a table what dominates an object --object
+// named: "0xfae483c0 is dominated by 0xfab1e388 …ExternalAppendOnlyMap
+// (3.2 MiB) ← … ← 0xfab148f0 java.lang.Thread (3.9 MiB, top level)".
+func writeDominatedBy(w io.Writer, n *domNode) {
+	above := *n.DominatedBy
+	if len(above) == 0 {
+		fmt.Fprintf(w, "%s is a top-level object: only the GC roots dominate it.\n", n.ID)
+		return
+	}
+	var chain []string
+	say := func(d *domNode) string { return fmt.Sprintf("%s %s (%s)", d.ID, d.Class, render.Size(d.Retained)) }
+	last := len(above) - 1
+	for i, d := range above {
+		switch {
+		case i == last:
+			chain = append(chain, say(d)+", top level")
+		case i < chainShown || last <= chainShown+1: // not "… 1 more …"
+			chain = append(chain, say(d))
+		case i == chainShown:
+			chain = append(chain, fmt.Sprintf("… %s …", render.Nouns(last-chainShown, "more", "more")))
+		}
+	}
+	fmt.Fprintf(w, "%s is dominated by %s (%s in all).\n", n.ID, strings.Join(chain, " ← "), render.Nouns(len(above), "dominator", "dominators"))
 }
 
 // shownOf says "n" when all are shown, else "n of all".

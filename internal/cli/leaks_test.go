@@ -370,3 +370,53 @@ func TestClassLoadersTop(t *testing.T) {
 		t.Errorf("csv --top 3: %d lines, want a header, <bootstrap> and 3 loaders:\n%s", n, out)
 	}
 }
+
+// TestDominatorsObject: --object starts the tree at an object and says
+// what dominates it. On the SPARK-22713 fixture the data array the spilled
+// map keeps is dominated by the chain the issue names, up to the task's
+// thread; the thread is top level.
+func TestDominatorsObject(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	out, errOut, code := run(t, "dominators", dump, "--object", "0xfaccb5b8", "--object", "0xfab148f0", "--format", "json")
+	var got struct {
+		Objects []struct {
+			ID          string `json:"id"`
+			Children    []json.RawMessage
+			DominatedBy *[]struct {
+				ID, Class, Root string
+			} `json:"dominated_by"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got.Objects) != 2 {
+		t.Fatalf("exit %d %s %v:\n%s", code, errOut, err, out)
+	}
+	array, thread := got.Objects[0], got.Objects[1]
+	var classes []string
+	for _, d := range *array.DominatedBy {
+		classes = append(classes, d.Class)
+	}
+	want := []string{"org.apache.spark.util.collection.SizeTrackingAppendOnlyMap", "org.apache.spark.util.collection.AppendOnlyMap$$anon$1",
+		"org.apache.spark.util.collection.ExternalAppendOnlyMap$SpillableIterator", "org.apache.spark.util.collection.ExternalAppendOnlyMap",
+		"java.util.HashMap$Node", "java.util.HashMap$Node[]", "java.util.HashMap", "java.util.HashSet", "org.apache.spark.memory.TaskMemoryManager", "java.lang.Thread"}
+	if array.ID != "0xfaccb5b8" || !slices.Equal(classes, want) || (*array.DominatedBy)[9].ID != "0xfab148f0" || len(array.Children) == 0 {
+		t.Errorf("the data array: id %s, %d children, dominated by %q", array.ID, len(array.Children), classes)
+	}
+	if thread.DominatedBy == nil || len(*thread.DominatedBy) != 0 || !strings.Contains(out, `"dominated_by": []`) {
+		t.Errorf("the thread is top level: dominated_by %v", thread.DominatedBy)
+	}
+	// Ten dominators are all named; of eleven, the table leaves out the
+	// ninth and tenth.
+	out, _, code = run(t, "dominators", dump, "--object", "0xfaccb5b8", "--object", "0xfab1f3e8", "--object", "0xfaccb5b8")
+	if code != 0 || !strings.Contains(out, "\n0xfaccb5b8 is dominated by 0xfab1ee00 org.apache.spark.util.collection.SizeTrackingAppendOnlyMap (3.1 MiB) ← ") ||
+		!strings.Contains(out, " (3.9 MiB) ← 0xfab15020 org.apache.spark.memory.TaskMemoryManager (4.0 MiB) ← 0xfab148f0 java.lang.Thread (4.0 MiB), top level (10 dominators in all).\n") ||
+		!strings.Contains(out, "\n0xfab1f3e8 is dominated by 0xfaccb5b8 java.lang.Object[] (3.1 MiB) ← ") ||
+		!strings.Contains(out, " (3.9 MiB) ← … 2 more … ← 0xfab148f0 java.lang.Thread (4.0 MiB), top level (11 dominators in all).\n") ||
+		strings.Count(out, "is dominated by") != 2 {
+		t.Errorf("table:\n%s", out)
+	}
+	for _, bad := range [][]string{{"--object", "0x1"}, {"--object", "zz"}, {"--object", "0xfaccb5b8", "--top", "3"}, {"--object", "0xfaccb5b8", "--group-by", "class"}} {
+		if _, errOut, code := run(t, append([]string{"dominators", dump}, bad...)...); code == 0 || errOut == "" {
+			t.Errorf("dominators %q: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+}
