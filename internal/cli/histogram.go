@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/render"
 )
@@ -18,7 +19,9 @@ type histogramOptions struct {
 	format   string
 	jvmNames bool
 	retained bool
-	tree     treeOptions
+	// retainedBy: --retained-by, the object whose retained set to count.
+	retainedBy string
+	tree       treeOptions
 }
 
 func newHistogramCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -47,8 +50,17 @@ bytes) the dump holds unreachable.`,
 			}
 			// Without --retained no tree is built, which these shape.
 			for _, name := range []string{"weak", "keep-unreachable"} {
-				if !o.retained && cmd.Flags().Changed(name) {
-					return fmt.Errorf("--%s needs --retained: it changes retained sizes, and without --retained the histogram has none", name)
+				if !o.retained && o.retainedBy == "" && cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s needs --retained or --retained-by: it changes retained sizes, and without them the histogram has none", name)
+				}
+			}
+			var by uint64
+			if o.retainedBy != "" {
+				if o.retained {
+					return fmt.Errorf("--retained-by counts what one object retains, and --retained adds each class's retained size to the whole heap's: give one")
+				}
+				if by, err = parseID(o.retainedBy); err != nil {
+					return fmt.Errorf("--retained-by %q: expected a hexadecimal id such as 0x7f3a1c20", o.retainedBy)
 				}
 			}
 			var re *regexp.Regexp
@@ -63,6 +75,9 @@ bytes) the dump holds unreachable.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
+			if o.retainedBy != "" {
+				return o.runRetainedBy(s, x, by, re, format)
+			}
 			if !o.retained {
 				census, err := x.Census()
 				if err != nil {
@@ -90,8 +105,38 @@ bytes) the dump holds unreachable.`,
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B, [Ljava.lang.Object;)")
 	f.BoolVar(&o.retained, "retained", false, "add each class's retained size (its objects not dominated by another object of the class); builds the dominator tree")
+	f.StringVar(&o.retainedBy, "retained-by", "", "count only what this object (0x…) retains, itself included: its retained set (MAT's Show Retained Set); builds the dominator tree")
 	o.tree.register(cmd)
 	return cmd
+}
+
+// runRetainedBy writes the histogram of the objects the object id
+// retains, itself included: those it dominates, which the dominator tree
+// places below it. Their shallow sizes add up to its retained size.
+func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, id uint64, re *regexp.Regexp, format render.Format) error {
+	tree, err := x.Tree(&o.tree)
+	if err != nil {
+		return err
+	}
+	g := tree.Graph()
+	obj := g.Lookup(id)
+	switch {
+	case obj == heap.None:
+		return fmt.Errorf("--retained-by %s: no object with that id in %s", o.retainedBy, g.Source.Path)
+	case tree.Idom(obj) == dominator.Unreachable:
+		return fmt.Errorf("--retained-by %s: no GC root reaches it, so it retains nothing (--keep-unreachable takes it in)", o.retainedBy)
+	}
+	var rows []heap.ClassStats
+	for _, row := range g.ClassTotals(tree.PlaceBelow([]heap.ObjectIndex{obj}, []uint8{0}), dominator.BelowTop, 1)[0] {
+		if row.Instances > 0 {
+			rows = append(rows, row)
+		}
+	}
+	heap.SortRows(g.Classes, rows)
+	if format == render.Table {
+		fmt.Fprintf(s.Out, "What 0x%x %s retains (%s):\n\n", id, g.ObjectLabel(obj, !o.jvmNames), render.Size(tree.Retained(obj)))
+	}
+	return o.run(s, &heap.Census{Classes: g.Classes, Rows: rows}, nil, nil, re, format)
 }
 
 func (o *histogramOptions) className(classes []heap.Class, c heap.ClassIndex) string {

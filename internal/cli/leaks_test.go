@@ -420,3 +420,50 @@ func TestDominatorsObject(t *testing.T) {
 		}
 	}
 }
+
+// TestHistogramRetainedBy: the retained set of the spilled map's data
+// array on the SPARK-22713 fixture is its 20,000 entries (the program's
+// SPILLED_MAP_ENTRIES), a url String and a value byte[] each (and each
+// String's byte[]), but what else holds, and its shallow sizes add up to
+// the array's retained size.
+func TestHistogramRetainedBy(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	out, errOut, code := run(t, "histogram", dump, "--retained-by", "0xfaccb5b8", "--format", "json")
+	var rows []struct {
+		Class     string `json:"class"`
+		Instances int64  `json:"instances"`
+		Shallow   uint64 `json:"shallow_bytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); code != 0 || err != nil {
+		t.Fatalf("exit %d %s %v:\n%s", code, errOut, err, out)
+	}
+	count, sum := map[string]int64{}, uint64(0)
+	for _, r := range rows {
+		count[r.Class] += r.Instances
+		sum += r.Shallow
+	}
+	if s := count["java.lang.String"]; s < 19_900 || s > 20_000 || count["byte[]"] != 2*s || count["java.lang.Object[]"] != 1 || len(rows) != 3 {
+		t.Errorf("retained set: %v", count)
+	}
+	var dom struct {
+		Objects []struct {
+			Retained uint64 `json:"retained_bytes"`
+		} `json:"objects"`
+	}
+	out, _, _ = run(t, "dominators", dump, "--object", "0xfaccb5b8", "--depth", "0", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &dom); err != nil || len(dom.Objects) != 1 || dom.Objects[0].Retained != sum {
+		t.Errorf("the retained set's shallow sizes add up to %d; dominators says %+v (%v)", sum, dom.Objects, err)
+	}
+	out, _, code = run(t, "histogram", dump, "--retained-by", "0xfaccb5b8")
+	if code != 0 || !strings.HasPrefix(out, "What 0xfaccb5b8 java.lang.Object[] retains (3.1 MiB):\n\n") || !strings.HasSuffix(out, "\n3 classes shown; total 59,998 objects, 3.1 MiB\n") {
+		t.Errorf("table:\n%s", out)
+	}
+	for _, bad := range [][]string{{"--retained-by", "0x1"}, {"--retained-by", "zz"}, {"--retained-by", "0xfaccb5b8", "--retained"}} {
+		if _, errOut, code := run(t, append([]string{"histogram", dump}, bad...)...); code == 0 || errOut == "" {
+			t.Errorf("histogram %q: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+	if _, _, code := run(t, "histogram", dump, "--retained-by", "0xfaccb5b8", "--weak", "ignore"); code != 0 {
+		t.Errorf("--weak with --retained-by refused: exit %d", code)
+	}
+}

@@ -300,6 +300,10 @@ func addressShift(_ []tally, samples []objectShape) uint {
 	return shift
 }
 
+// SortRows orders histogram rows as Histogram does: biggest shallow size
+// first, ties by class name, then index.
+func SortRows(classes []Class, rows []ClassStats) { sortCensus(classes, rows) }
+
 func sortCensus(classes []Class, rows []ClassStats) {
 	sort.Slice(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
