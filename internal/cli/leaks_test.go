@@ -467,3 +467,37 @@ func TestHistogramRetainedBy(t *testing.T) {
 		t.Errorf("--weak with --retained-by refused: exit %d", code)
 	}
 }
+
+// TestStringsCommand: strings lists the SPARK-22713 fixture's duplicated
+// texts most wasted first in each format, and --top cuts them.
+func TestStringsCommand(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	out, errOut, code := run(t, "strings", dump, "--top", "2")
+	if code != 0 || !regexp.MustCompile(`^[\d,]+ strings reachable, .* with their value arrays; 28 texts held more than once waste 1\.9 KiB \(`).MatchString(out) ||
+		!strings.Contains(out, `"UTF-8"`) || !strings.HasSuffix(out, "\n2 of 28 duplicated texts shown\n") {
+		t.Errorf("exit %d %s:\n%s", code, errOut, out)
+	}
+	var got struct {
+		Wasted     uint64 `json:"wasted_bytes"`
+		More       int    `json:"more_duplicates"`
+		Duplicates []struct {
+			Text   string `json:"text"`
+			Copies int64  `json:"copies"`
+			Wasted uint64 `json:"wasted_bytes"`
+		} `json:"duplicates"`
+	}
+	out, _, code = run(t, "strings", dump, "--top", "0", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got.Duplicates) != 28 || got.More != 0 || got.Duplicates[0].Text != "UTF-8" || got.Duplicates[0].Copies != 4 {
+		t.Fatalf("json: exit %d %v %+v", code, err, got)
+	}
+	var sum uint64
+	for _, d := range got.Duplicates {
+		sum += d.Wasted
+	}
+	if sum != got.Wasted {
+		t.Errorf("wasted %d, the rows' sum %d", got.Wasted, sum)
+	}
+	if out, _, _ := run(t, "strings", dump, "--format", "csv"); !strings.HasPrefix(out, "copies,value_arrays,bytes_each,wasted_bytes,length,text,sample_id\n4,4,48,144,5,UTF-8,0x") {
+		t.Errorf("csv:\n%s", out)
+	}
+}

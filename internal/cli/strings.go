@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/dominator"
+	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/paths"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+// stringsJSON is strings' JSON: the report, its duplicates cut to --top,
+// and how many that left out.
+type stringsJSON struct {
+	*leaks.StringsReport
+	MoreDuplicates int `json:"more_duplicates"`
+}
+
+// textShown is how many characters of a text a table cell shows.
+const textShown = 60
+
+func newStringsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	var top int
+	cmd := leakCommand(s, g, "strings [DUMP]", "Duplicate strings: texts that several java.lang.String objects hold, by the memory the copies waste",
+		`Groups the reachable java.lang.String objects by their text and lists the
+texts held more than once, most memory wasted first: how many copies, how many
+value arrays they point at (fewer where strings share one, as G1's string
+deduplication makes them), one copy's bytes (the String and its array) and
+what keeping one String and one array would free (Eclipse MAT's duplicate
+strings, its "group by value" of java.lang.String). A table shows the first
+60 characters of a text, JSON and CSV the first 200 and the length. Texts are
+compared byte for byte (coder, then the value's bytes). Strings no GC root
+reaches are left out, as the dominator tree leaves them out. --top N lists the
+N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
+		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
+			r := leaks.Duplicates(t.Graph(), t)
+			shown := *r
+			more := 0
+			if top > 0 && len(r.Duplicates) > top {
+				shown.Duplicates, more = r.Duplicates[:top], len(r.Duplicates)-top
+			}
+			if format == render.JSON {
+				return render.WriteJSON(w, stringsJSON{StringsReport: &shown, MoreDuplicates: more})
+			}
+			grid := &render.Grid{Columns: []render.Column{
+				{Title: "Copies", Key: "copies", Kind: render.Count}, {Title: "Arrays", Key: "value_arrays", Kind: render.Count},
+				{Title: "Each", Key: "bytes_each", Kind: render.Bytes}, {Title: "Wasted", Key: "wasted_bytes", Kind: render.Bytes},
+				{Title: "Length", Key: "length", Kind: render.Count}, {Title: "Text", Key: "text"}, {Title: "First copy", Key: "sample_id"},
+			}}
+			for _, d := range shown.Duplicates {
+				text := d.Text
+				if format == render.Table {
+					text = quoteText(text, d.Chars)
+				}
+				grid.Rows = append(grid.Rows, []any{d.Copies, d.Arrays, d.Each, d.Wasted, d.Chars, text, d.Sample.ID})
+			}
+			if format == render.CSV {
+				return grid.Write(w, format)
+			}
+			fmt.Fprintf(w, "%s reachable, %s with their value arrays; %s held more than once %s %s (%.1f%% of the strings' bytes).\n\n",
+				render.Nouns(r.Strings, "string", "strings"), render.Size(r.Bytes), render.Nouns(len(r.Duplicates), "text", "texts"),
+				plural(len(r.Duplicates), "wastes", "waste"), render.Size(r.Wasted), percent(r.Wasted, r.Bytes))
+			if len(r.Duplicates) == 0 {
+				return nil
+			}
+			if err := grid.Write(w, format); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\n%s %s shown\n", shownOf(len(shown.Duplicates), len(r.Duplicates)), plural(len(r.Duplicates), "duplicated text", "duplicated texts"))
+			return nil
+		})
+	cmd.Flags().IntVar(&top, "top", 20, "show the N texts whose copies waste the most (0 = all)")
+	return cmd
+}
+
+// quoteText shows a text in a table cell: quoted, control characters
+// escaped, cut to textShown characters with the length it has.
+func quoteText(text string, length int) string {
+	rs := []rune(text)
+	if len(rs) > textShown {
+		return fmt.Sprintf("%q… (%s chars)", string(rs[:textShown]), commas(int64(length)))
+	}
+	return strings.TrimSpace(fmt.Sprintf("%q", text))
+}
