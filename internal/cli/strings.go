@@ -2,14 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/leaks"
-	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -25,8 +22,12 @@ const textShown = 60
 
 func newStringsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	var top int
-	cmd := leakCommand(s, g, "strings [DUMP]", "Duplicate strings: texts that several java.lang.String objects hold, by the memory the copies waste",
-		`Groups the reachable java.lang.String objects by their text and lists the
+	var format string
+	var topts treeOptions
+	cmd := &cobra.Command{
+		Use:   "strings [DUMP]",
+		Short: "Duplicate strings: texts that several java.lang.String objects hold, by the memory the copies waste",
+		Long: `Groups the reachable java.lang.String objects by their text and lists the
 texts held more than once, most memory wasted first: how many copies, how many
 value arrays they point at (fewer where strings share one, as G1's string
 deduplication makes them), one copy's bytes (the String and its array) and
@@ -36,8 +37,26 @@ strings, its "group by value" of java.lang.String). A table shows the first
 compared byte for byte (coder, then the value's bytes). Strings no GC root
 reaches are left out, as the dominator tree leaves them out. --top N lists the
 N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
-		func(w io.Writer, t *dominator.Tree, search *paths.Search, format render.Format) error {
-			r := leaks.Duplicates(t.Graph(), t)
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := render.ParseFormat(format, render.Table, render.JSON, render.CSV)
+			if err != nil {
+				return err
+			}
+			dump, err := resolveDump(s, args)
+			if err != nil {
+				return err
+			}
+			x := g.newSession(s, dump)
+			defer x.Close()
+			t, err := x.Tree(&topts) // (no search: reachability is the tree's)
+			if err != nil {
+				return err
+			}
+			bar := g.bar(s)
+			r := leaks.Duplicates(t.Graph(), t, bar.Update)
+			bar.Done()
+			w := s.Out
 			shown := *r
 			more := 0
 			if top > 0 && len(r.Duplicates) > top {
@@ -72,8 +91,11 @@ N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 			}
 			fmt.Fprintf(w, "\n%s %s shown\n", shownOf(len(shown.Duplicates), len(r.Duplicates)), plural(len(r.Duplicates), "duplicated text", "duplicated texts"))
 			return nil
-		})
+		},
+	}
 	cmd.Flags().IntVar(&top, "top", 20, "show the N texts whose copies waste the most (0 = all)")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv (one flat table of the duplicates, exact bytes)")
+	topts.register(cmd)
 	return cmd
 }
 
