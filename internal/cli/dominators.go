@@ -412,11 +412,12 @@ const chainShown = 8
 
 // writeDominatedBy says under a table what dominates an object --object
 // named: "0xfae483c0 is dominated by 0xfab1e388 …ExternalAppendOnlyMap
-// (3.2 MiB) ← … ← 0xfab148f0 java.lang.Thread (3.9 MiB, top level)".
+// (3.2 MiB) ← … ← 0xfab148f0 java.lang.Thread (4.0 MiB), top level (7
+// dominators in all)".
 func writeDominatedBy(w io.Writer, n *domNode) {
 	above := *n.DominatedBy
 	if len(above) == 0 {
-		fmt.Fprintf(w, "%s is a top-level object: only the GC roots dominate it.\n", n.ID)
+		fmt.Fprintf(w, "%s is a top-level object: no other object dominates it.\n", n.ID)
 		return
 	}
 	var chain []string

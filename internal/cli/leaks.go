@@ -658,7 +658,11 @@ func writeSuspects(w io.Writer, sus []leaks.Suspect, direct *leaks.DirectSuspect
 		if h := totalsOf(t); h.UnreachableKept {
 			size += fmt.Sprintf(", %s of it in %s", render.Size(h.UnreachableBytes), render.Nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"))
 		}
-		fmt.Fprintf(w, "No suspect: nothing retains %g%% or more of %s (%s).\n", threshold, leaks.PercentBase(t), size)
+		where := ""
+		if direct != nil {
+			where = " on the heap" // the direct memory is one, below
+		}
+		fmt.Fprintf(w, "No suspect%s: nothing retains %g%% or more of %s (%s).\n", where, threshold, leaks.PercentBase(t), size)
 		if direct != nil {
 			fmt.Fprintln(w)
 		}

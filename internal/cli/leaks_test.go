@@ -85,6 +85,10 @@ func TestSuspectsDirectMemory(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || got.Direct == nil || got.Direct.Total != 129<<20 || len(got.Direct.Owners) == 0 {
 		t.Errorf("suspects --format json on Netty: exit %d %s %v, direct_memory %+v", code, errOut, err, got.Direct)
 	}
+	// No suspect on the heap, but one off it: the first line says which.
+	if out, _, _ := run(t, "suspects", netty, "--threshold", "50"); !strings.HasPrefix(out, "No suspect on the heap: nothing retains 50% or more of ") || !strings.Contains(out, "\n\nSuspect off the heap: 129 MiB") {
+		t.Errorf("suspects --threshold 50 on Netty:\n%s", out)
+	}
 	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
 	if out, _, _ := run(t, "suspects", basic, "--format", "json"); !strings.Contains(out, `"direct_memory": null`) {
 		t.Errorf("suspects --format json on Basic lacks a null direct_memory:\n%s", out)

@@ -34,8 +34,11 @@ deduplication makes them), one copy's bytes (the String and its array) and
 what keeping one String and one array would free (Eclipse MAT's duplicate
 strings, its "group by value" of java.lang.String). A table shows the first
 60 characters of a text, JSON and CSV the first 200 and the length. Texts are
-compared byte for byte (coder, then the value's bytes). Strings no GC root
-reaches are left out, as the dominator tree leaves them out. --top N lists the
+compared byte for byte (coder, then the value's bytes); a String whose value
+is null or missing from the dump has none. An array several Strings share
+counts once in the total, and is no copy's to free when it holds a longer
+text (JDK 6's substrings). Strings no GC root reaches are left out, as the
+dominator tree leaves them out, unless --keep-unreachable. --top N lists the
 N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,8 +83,12 @@ N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 			if format == render.CSV {
 				return grid.Write(w, format)
 			}
-			fmt.Fprintf(w, "%s reachable, %s with their value arrays; %s held more than once %s %s (%.1f%% of the strings' bytes).\n\n",
-				render.Nouns(r.Strings, "string", "strings"), render.Size(r.Bytes), render.Nouns(len(r.Duplicates), "text", "texts"),
+			reachable := "reachable"
+			if t.KeptObjects > 0 {
+				reachable = "reachable or kept as roots (--keep-unreachable)"
+			}
+			fmt.Fprintf(w, "%s %s, %s with their value arrays; %s held more than once %s %s (%.1f%% of the strings' bytes).\n\n",
+				render.Nouns(r.Strings, "string", "strings"), reachable, render.Size(r.Bytes), render.Nouns(len(r.Duplicates), "text", "texts"),
 				plural(len(r.Duplicates), "wastes", "waste"), render.Size(r.Wasted), percent(r.Wasted, r.Bytes))
 			if len(r.Duplicates) == 0 {
 				return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
@@ -24,8 +25,9 @@ type DuplicateString struct {
 	// Arrays counts the distinct value arrays the copies point at: fewer
 	// than Copies where strings share one (G1's string deduplication).
 	Arrays int64 `json:"value_arrays"`
-	// Each is one copy's String and value array; Wasted what keeping one
-	// String and one array would free.
+	// Each is one copy's String and value array (the String alone where
+	// its array holds a longer text, JDK 6's substrings); Wasted what
+	// keeping one String and one array would free.
 	Each   uint64 `json:"bytes_each"`
 	Wasted uint64 `json:"wasted_bytes"`
 	Sample Object `json:"sample"` // the first copy in dump order
@@ -34,7 +36,7 @@ type DuplicateString struct {
 // StringsReport is what `leakscan strings` prints.
 type StringsReport struct {
 	Strings    int64             `json:"strings"`       // reachable java.lang.String objects
-	Bytes      uint64            `json:"strings_bytes"` // their and their arrays' shallow sizes
+	Bytes      uint64            `json:"strings_bytes"` // their and their arrays' shallow sizes, each array once
 	Wasted     uint64            `json:"wasted_bytes"`  // over all Duplicates
 	Duplicates []DuplicateString `json:"duplicates"`    // most wasted first
 }
@@ -89,6 +91,7 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	}
 	objs := g.ObjectsOf(match) // in dump order
 	all := make([]aString, 0, len(objs))
+	counted := bitset.New(g.NumObjects())
 	for i, s := range objs {
 		if i%progressEvery == 0 {
 			progress("strings", int64(i), int64(len(objs)))
@@ -105,14 +108,25 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 		}
 		r.Strings++
 		r.Bytes += g.ShallowSize(s)
-		if st.a >= 0 {
+		if st.a >= 0 && !counted.Has(st.a) { // an array Strings share, once
+			counted.Add(st.a)
 			r.Bytes += g.ShallowSize(heap.ObjectIndex(st.a))
 		}
 		all = append(all, st)
 	}
-	// Hash each text, the arrays in dump order.
+	counted = nil
+	// Hash each text, the arrays in dump order. A String whose value is
+	// null, missing from the dump or no array of chars or bytes has no
+	// text: it is left out of the grouping (a = None).
 	seed := maphash.MakeSeed()
-	byArray(g, all, "values", progress, func(st *aString, text []byte, _ hprof.BasicType) { st.hash = maphash.Bytes(seed, text) })
+	byArray(g, all, "values", progress, func(st *aString, text []byte, elem hprof.BasicType, _ bool) {
+		if elem == 0 {
+			st.a = int32(heap.None)
+			return
+		}
+		st.hash = maphash.Bytes(seed, text)
+	})
+	all = slices.DeleteFunc(all, func(st aString) bool { return st.a < 0 })
 	// The hashes met more than once (a sort of bare numbers, quicker than
 	// one of the records), then their copies compared byte for byte, the
 	// arrays in dump order again.
@@ -141,41 +155,49 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	}
 	all = nil
 	type text struct {
-		bytes   []byte
-		elem    hprof.BasicType
-		copies  int64
-		arrays  map[int32]bool
-		first   int32 // the copy first in dump order
-		firstAt int32 // its array
+		bytes  []byte
+		elem   hprof.BasicType
+		copies int64
+		arrays map[int32]bool // the copies' arrays
+		// owned: the arrays that hold this text alone, not a part of a
+		// longer one (JDK 6's substrings share their parent's char[]),
+		// which releasing a copy would free with it.
+		owned map[int32]bool
+		first int32 // the copy first in dump order
 	}
 	texts := map[uint64][]*text{} // by hash: one text, but for a collision or two coders
-	byArray(g, cands, "copies", progress, func(st *aString, b []byte, elem hprof.BasicType) {
+	byArray(g, cands, "copies", progress, func(st *aString, b []byte, elem hprof.BasicType, whole bool) {
 		run := texts[st.hash]
 		i := slices.IndexFunc(run, func(x *text) bool { return bytes.Equal(x.bytes, b) })
 		if i < 0 {
-			run = append(run, &text{bytes: bytes.Clone(b), elem: elem, arrays: map[int32]bool{}, first: st.s, firstAt: st.a})
+			run = append(run, &text{bytes: bytes.Clone(b), elem: elem, arrays: map[int32]bool{}, owned: map[int32]bool{}, first: st.s})
 			texts[st.hash] = run
 			i = len(run) - 1
 		}
 		x := run[i]
 		x.copies++
 		x.arrays[st.a] = true
-		if st.s < x.first {
-			x.first, x.firstAt = st.s, st.a
+		if whole {
+			x.owned[st.a] = true
 		}
+		x.first = min(x.first, st.s)
 	})
 	for _, run := range texts {
 		for _, x := range run {
 			if x.copies < 2 {
 				continue
 			}
+			// A copy is its String and an array of its own: its text's
+			// arrays are all alike. An array shared with a longer text is
+			// not the copy's to free.
 			sShallow, aShallow := g.ShallowSize(heap.ObjectIndex(x.first)), uint64(0)
-			if x.firstAt >= 0 {
-				aShallow = g.ShallowSize(heap.ObjectIndex(x.firstAt))
+			for a := range x.owned {
+				aShallow = g.ShallowSize(heap.ObjectIndex(a))
+				break
 			}
 			d := DuplicateString{Copies: x.copies, Arrays: int64(len(x.arrays)), Each: sShallow + aShallow,
 				Sample: objectOf(g, t, heap.ObjectIndex(x.first))}
-			d.Wasted = uint64(d.Copies-1)*sShallow + uint64(d.Arrays-1)*aShallow
+			d.Wasted = uint64(d.Copies-1)*sShallow + uint64(max(len(x.owned)-1, 0))*aShallow
 			d.Text, d.Chars = decodeText(x.bytes, x.elem, layout.coderAt >= 0)
 			r.Duplicates = append(r.Duplicates, d)
 			r.Wasted += d.Wasted
@@ -237,9 +259,11 @@ func (l fieldsOfString) read(g *heap.Graph, s heap.ObjectIndex) aString {
 }
 
 // byArray calls fn with each String of strs and its text's bytes (the
-// coder, then its part of the value's bytes; valid while fn runs) and the
-// array's element type, the arrays read in dump order, each once.
-func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, int64, int64), fn func(st *aString, text []byte, elem hprof.BasicType)) {
+// coder, then its part of the value's bytes; valid while fn runs), the
+// array's element type (0 for none: no value, or not an array of
+// primitives) and whether the text is the whole array (not JDK 6's part
+// of a longer one), the arrays read in dump order, each once.
+func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, int64, int64), fn func(st *aString, text []byte, elem hprof.BasicType, whole bool)) {
 	// The order as numbers, array then place: a sort of bare numbers (the
 	// arrays mostly in order already) is quicker than one of the records.
 	order := make([]uint64, len(strs))
@@ -263,15 +287,16 @@ func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, 
 		each := func() {
 			for _, o := range order[lo:hi] {
 				st := &strs[uint32(o)]
-				b := body
+				b, whole := body, true
 				if elem == hprof.TypeChar && st.count >= 0 && st.offset >= 0 && 2*(int(st.offset)+int(st.count)) <= len(b) {
 					b = b[2*st.offset : 2*(st.offset+st.count)]
+					whole = len(b) == len(body)
 				}
 				buf = buf[:0]
 				if st.coder >= 0 {
 					buf = append(buf, byte(st.coder))
 				}
-				fn(st, append(buf, b...), elem)
+				fn(st, append(buf, b...), elem, whole)
 			}
 		}
 		if a >= 0 {

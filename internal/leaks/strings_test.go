@@ -67,15 +67,18 @@ func TestDuplicatesNaive(t *testing.T) {
 }
 
 // naiveDuplicates counts the reachable Strings by text through StringValue.
+// A String without a value array of chars or bytes has no text; an array
+// is counted once in the total, and is a copy's own when it holds its
+// text alone (JDK 6's count is the array's length).
 func naiveDuplicates(g *heap.Graph, tr *dominator.Tree) (dups []string, strs int64, total uint64) {
 	type group struct {
-		n       int64
-		arrays  map[heap.ObjectIndex]bool
-		s, a    uint64 // one copy's String and array shallow sizes
-		first   heap.ObjectIndex
-		tooLong bool
+		n      int64
+		arrays map[heap.ObjectIndex]bool
+		owned  map[heap.ObjectIndex]bool
+		s      uint64 // one copy's String shallow size
 	}
 	byText := map[string]*group{}
+	seen := map[heap.ObjectIndex]bool{}
 	for i := 0; i < g.NumObjects(); i++ {
 		o := heap.ObjectIndex(i)
 		if g.Classes[g.ClassOf(o)].Name != "java.lang.String" || g.IsClassObject(o) || tr.Idom(o) == dominator.Unreachable {
@@ -87,20 +90,36 @@ func naiveDuplicates(g *heap.Graph, tr *dominator.Tree) (dups []string, strs int
 		if f, ok := g.Field(o, "value"); ok && f.Value != 0 {
 			a = g.Lookup(f.Value)
 		}
-		if a != heap.None {
+		if a != heap.None && !seen[a] {
+			seen[a] = true
 			total += g.ShallowSize(a)
+		}
+		if a == heap.None {
+			continue
+		}
+		rec, err := g.Record(a)
+		if err != nil || rec.Tag != hprof.SubPrimArrayDump || (rec.ElemType != hprof.TypeChar && rec.ElemType != hprof.TypeByte) {
+			continue
+		}
+		whole := true
+		if f, ok := g.Field(o, "count"); ok && rec.ElemType == hprof.TypeChar {
+			off, _ := g.Field(o, "offset")
+			count, offset, n := int(int32(f.Value)), int(int32(off.Value)), len(rec.Body)/2
+			if count >= 0 && offset >= 0 && offset+count <= n {
+				whole = count == n
+			}
 		}
 		text, _ := g.StringValue(o)
 		gr := byText[text]
 		if gr == nil {
-			gr = &group{arrays: map[heap.ObjectIndex]bool{}, s: g.ShallowSize(o), first: o}
-			if a != heap.None {
-				gr.a = g.ShallowSize(a)
-			}
+			gr = &group{arrays: map[heap.ObjectIndex]bool{}, owned: map[heap.ObjectIndex]bool{}, s: g.ShallowSize(o)}
 			byText[text] = gr
 		}
 		gr.n++
 		gr.arrays[a] = true
+		if whole {
+			gr.owned[a] = true
+		}
 	}
 	for text, gr := range byText {
 		if gr.n < 2 || len([]rune(text)) >= 1<<16 {
@@ -109,7 +128,11 @@ func naiveDuplicates(g *heap.Graph, tr *dominator.Tree) (dups []string, strs int
 		if rs := []rune(text); len(rs) > maxTextChars {
 			text = string(rs[:maxTextChars])
 		}
-		wasted := uint64(gr.n-1)*gr.s + uint64(len(gr.arrays)-1)*gr.a
+		var own uint64
+		for a := range gr.owned {
+			own = g.ShallowSize(a)
+		}
+		wasted := uint64(gr.n-1)*gr.s + uint64(max(len(gr.owned)-1, 0))*own
 		dups = append(dups, fmt.Sprintf("%q ×%d in %d arrays, %d B wasted", text, gr.n, len(gr.arrays), wasted))
 	}
 	slices.Sort(dups)
