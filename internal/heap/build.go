@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"strings"
 
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -48,16 +47,12 @@ func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Du
 		// Said at the end, where the heap dump was looked for last: a dump
 		// cut short on a record's boundary before its heap dump began
 		// reads as whole, and said offset 31, its first record's.
-		msg := "expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file ends without one (cut short before its heap dump began?)"
+		err := f.FormatErrorAt(f.Size(), "expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file ends without one (cut short before its heap dump began?)")
 		if f.Truncated >= 0 {
 			// Cut inside a record before the heap dump began (--allow-truncated).
-			msg = fmt.Sprintf("expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file is cut short at offset %d before one began", f.Truncated)
+			err = f.FormatErrorAt(f.Size(), "expected a HEAP DUMP or HEAP DUMP SEGMENT record, the file is cut short at offset %d before one began", f.Truncated)
 		}
-		where := "the file"
-		if f.Compressed != "" {
-			where = "the inflated dump"
-		}
-		return nil, hprof.Dump{}, 0, &hprof.FormatError{File: f.Path, Offset: f.Size(), Msg: strings.ReplaceAll(msg, "the file", where), Inflated: f.Compressed != ""}
+		return nil, hprof.Dump{}, 0, err
 	}
 	di := opts.Dump
 	if di < 0 {

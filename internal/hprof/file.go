@@ -176,17 +176,17 @@ func (f *File) Close() error {
 }
 
 func (f *File) errorf(off int64, format string, args ...any) error {
-	return f.formatError(off, format, args...)
+	return f.FormatErrorAt(off, format, args...)
 }
 
 func (f *File) truncatedf(off int64, format string, args ...any) error {
-	return &truncatedError{*f.formatError(off, format, args...)}
+	return &truncatedError{*f.FormatErrorAt(off, format, args...)}
 }
 
-// formatError says what is wrong at offset off of the dump: of the
+// FormatErrorAt says what is wrong at offset off of the dump: of the
 // inflated dump, when the file is compressed (the offset is beyond the end
 // of the file named, and "the file" in the message is the inflated dump).
-func (f *File) formatError(off int64, format string, args ...any) *FormatError {
+func (f *File) FormatErrorAt(off int64, format string, args ...any) *FormatError {
 	msg := fmt.Sprintf(format, args...)
 	if f.Compressed != "" {
 		msg = strings.ReplaceAll(msg, "the file", "the inflated dump")
