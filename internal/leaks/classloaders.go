@@ -179,7 +179,7 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	// loaders taken in a map's order walked their parts anew each time
 	// (35 s; each part holds up to 65,536 records).
 	sorted := slices.SortedFunc(maps.Keys(ids), func(a, b uint64) int { return cmp.Compare(g.Lookup(a), g.Lookup(b)) })
-	with := retainedWithClasses(g, t)
+	with := retainedWithClasses(g, t, classesBy)
 	for _, id := range sorted {
 		l := loaderOf(g, t, s, id)
 		l.Classes, l.Instances = classesBy[id], instancesBy[id]
@@ -215,18 +215,19 @@ func ClassLoaders(g *heap.Graph, t *dominator.Tree, s *paths.Search) *LoaderRepo
 	return r
 }
 
-// retainedWithClasses returns, by loader id, what each loader object and
-// the class objects of the classes it defined retain together: the
-// retained sizes of those of them that no other of them dominates (found
-// up each one's dominators, a few steps for a class object).
-func retainedWithClasses(g *heap.Graph, t *dominator.Tree) map[uint64]uint64 {
+// retainedWithClasses returns, by loader id, what each loader object (of
+// loaders, LoaderClasses') and the class objects of the classes it defined
+// retain together: the retained sizes of those of them that no other of
+// them dominates (found up each one's dominators, a few steps for a class
+// object).
+func retainedWithClasses(g *heap.Graph, t *dominator.Tree, loaders map[uint64]int) map[uint64]uint64 {
 	group := map[heap.ObjectIndex]uint64{} // member object: its loader's id
 	for _, c := range g.Classes {
 		if c.ID != 0 && c.Object != heap.None {
 			group[c.Object] = c.LoaderID
 		}
 	}
-	for id := range LoaderClasses(g) {
+	for id := range loaders {
 		if o := g.Lookup(id); id != 0 && o != heap.None {
 			group[o] = id
 		}
