@@ -95,7 +95,7 @@ reachable and the unreachable objects together).`,
 			if o.groupBy != "" && o.depth > 0 {
 				return fmt.Errorf("--depth expands objects, and --group-by prints groups: give one")
 			}
-			ids, err := objectIDs(o.objects)
+			ids, err := objectIDs("--object", o.objects)
 			if err != nil {
 				return err
 			}
@@ -139,10 +139,10 @@ reachable and the unreachable objects together).`,
 			var starts []heap.ObjectIndex
 			named := map[heap.ObjectIndex]bool{} // each once, in the order given
 			for i, id := range ids {
-				x := tree.Graph().Lookup(id)
+				x, err := lookupObject(tree.Graph(), "--object", o.objects[i], id)
 				switch {
-				case x == heap.None:
-					return fmt.Errorf("--object %s: no object with that id in %s", o.objects[i], tree.Graph().Source.Path)
+				case err != nil:
+					return err
 				case tree.Idom(x) == dominator.Unreachable:
 					return fmt.Errorf("--object %s: no GC root reaches it, so the tree leaves it out (--keep-unreachable takes it in)", o.objects[i])
 				}

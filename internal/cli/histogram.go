@@ -54,13 +54,13 @@ bytes) the dump holds unreachable.`,
 					return fmt.Errorf("--%s needs --retained or --retained-by: it changes retained sizes, and without them the histogram has none", name)
 				}
 			}
-			var by uint64
+			var by []uint64
 			if o.retainedBy != "" {
 				if o.retained {
 					return fmt.Errorf("--retained-by counts what one object retains, and --retained adds each class's retained size to the whole heap's: give one")
 				}
-				if by, err = parseID(o.retainedBy); err != nil {
-					return fmt.Errorf("--retained-by %q: expected a hexadecimal id such as 0x7f3a1c20", o.retainedBy)
+				if by, err = objectIDs("--retained-by", []string{o.retainedBy}); err != nil {
+					return err
 				}
 			}
 			var re *regexp.Regexp
@@ -76,7 +76,7 @@ bytes) the dump holds unreachable.`,
 			x := g.newSession(s, dump)
 			defer x.Close()
 			if o.retainedBy != "" {
-				return o.runRetainedBy(s, x, by, re, format)
+				return o.runRetainedBy(s, x, by[0], re, format)
 			}
 			if !o.retained {
 				census, err := x.Census()
@@ -119,10 +119,10 @@ func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, id uint64, re
 		return err
 	}
 	g := tree.Graph()
-	obj := g.Lookup(id)
+	obj, err := lookupObject(g, "--retained-by", o.retainedBy, id)
 	switch {
-	case obj == heap.None:
-		return fmt.Errorf("--retained-by %s: no object with that id in %s", o.retainedBy, g.Source.Path)
+	case err != nil:
+		return err
 	case tree.Idom(obj) == dominator.Unreachable:
 		return fmt.Errorf("--retained-by %s: no GC root reaches it, so it retains nothing (--keep-unreachable takes it in)", o.retainedBy)
 	}

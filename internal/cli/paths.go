@@ -122,7 +122,7 @@ dump analysed last from this folder.`,
 					return fmt.Errorf("--class: %w", err)
 				}
 			}
-			ids, err := objectIDs(o.objects)
+			ids, err := objectIDs("--object", o.objects)
 			if err != nil {
 				return err // before the analysis, not after
 			}
@@ -225,17 +225,27 @@ func warnUnusedExcludes(s *IOStreams, g *heap.Graph, refs []paths.FieldRef) int 
 	return len(unused)
 }
 
-// objectIDs reads the --object values.
-func objectIDs(args []string) ([]uint64, error) {
+// objectIDs reads the values of flag (--object, --retained-by), object ids.
+func objectIDs(flag string, args []string) ([]uint64, error) {
 	ids := make([]uint64, len(args))
 	for i, s := range args {
 		id, err := parseID(s)
 		if err != nil {
-			return nil, fmt.Errorf("--object %q: expected a hexadecimal id such as 0x7f3a1c20", s)
+			return nil, fmt.Errorf("%s %q: expected a hexadecimal id such as 0x7f3a1c20", flag, s)
 		}
 		ids[i] = id
 	}
 	return ids, nil
+}
+
+// lookupObject returns the object with id, which flag's value arg names,
+// or an error saying the dump has none.
+func lookupObject(g *heap.Graph, flag, arg string, id uint64) (heap.ObjectIndex, error) {
+	x := g.Lookup(id)
+	if x == heap.None {
+		return x, fmt.Errorf("%s %s: no object with that id in %s", flag, arg, g.Source.Path)
+	}
+	return x, nil
 }
 
 // targets returns the objects ids names (the --object values, in their
@@ -243,9 +253,9 @@ func objectIDs(args []string) ([]uint64, error) {
 func (o *pathsOptions) targets(g *heap.Graph, ids []uint64, classes *heap.ClassMatcher) ([]heap.ObjectIndex, error) {
 	var out []heap.ObjectIndex
 	for i, id := range ids {
-		x := g.Lookup(id)
-		if x == heap.None {
-			return nil, fmt.Errorf("--object %s: no object with that id in %s", o.objects[i], g.Source.Path)
+		x, err := lookupObject(g, "--object", o.objects[i], id)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, x)
 	}
