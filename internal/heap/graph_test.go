@@ -1,6 +1,8 @@
 package heap
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -372,19 +374,7 @@ func TestRecordsWhileReleased(t *testing.T) {
 // dump segments of unequal lengths, one of which a mark's record starts,
 // with roots between them.
 func TestRecordsAcrossChunks(t *testing.T) {
-	w := hproftest.New(8, "")
-	var ids []uint64
-	for k := range 300_000 {
-		id := w.NewID()
-		ids = append(ids, id)
-		if k%1000 == 999 || k == 3*markEvery || k == 5*markEvery+1 {
-			w.Flush()
-		}
-		w.PrimArray(id, hprof.TypeInt, 1+k%3, nil)
-		if k%333 == 0 {
-			w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
-		}
-	}
+	w, ids := chunkedDump()
 	g := buildBytes(t, w.Bytes(), Options{})
 	if len(g.chunks) < 2 {
 		t.Fatalf("%d chunks: the test needs several", len(g.chunks))
@@ -432,6 +422,85 @@ func TestRecordsAcrossChunks(t *testing.T) {
 	// forth between chunks), a bounded number of them.
 	if len(g.walked) == 0 || len(g.walked) > walkedStretches || len(g.walkedOrder) != len(g.walked) {
 		t.Errorf("%d stretches' offsets kept (%d in order), want 1 to %d", len(g.walked), len(g.walkedOrder), walkedStretches)
+	}
+}
+
+// chunkedDump writes 300,000 int arrays, object k holding 1+k%3
+// elements, in heap dump segments of unequal lengths, one of which a
+// mark's record starts, with roots between them.
+func chunkedDump() (*hproftest.Writer, []uint64) {
+	w := hproftest.New(8, "")
+	var ids []uint64
+	for k := range 300_000 {
+		id := w.NewID()
+		ids = append(ids, id)
+		if k%1000 == 999 || k == 3*markEvery || k == 5*markEvery+1 {
+			w.Flush()
+		}
+		w.PrimArray(id, hprof.TypeInt, 1+k%3, nil)
+		if k%333 == 0 {
+			w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
+		}
+	}
+	return w, ids
+}
+
+// TestEachRecord: EachRecord's walk gives each object asked for the record
+// Record finds on its own, for every object, for a few far apart (each a
+// jump to a mark), for runs and repeats, in a dump in memory and one
+// mapped from a file; it stops at fn's first error and refuses objects out
+// of order.
+func TestEachRecord(t *testing.T) {
+	w, _ := chunkedDump()
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, g := range []*Graph{buildBytes(t, w.Bytes(), Options{}), buildFile(t, w.Bytes())} {
+		n := g.NumObjects()
+		all := make([]ObjectIndex, n)
+		for i := range all {
+			all[i] = ObjectIndex(i)
+		}
+		var sparse, runs []ObjectIndex
+		for range 300 {
+			sparse = append(sparse, ObjectIndex(r.IntN(n)))
+			k := r.IntN(n - 50)
+			for j := range r.IntN(50) {
+				runs = append(runs, ObjectIndex(k+j))
+			}
+		}
+		slices.Sort(sparse)
+		slices.Sort(runs) // overlapping runs repeat objects
+		for _, objs := range [][]ObjectIndex{all, sparse, runs, {ObjectIndex(n - 1)}, nil} {
+			type seen struct {
+				off  int64
+				id   uint64
+				body []byte
+			}
+			var got []seen
+			err := g.EachRecord(objs, func(i ObjectIndex, rec hprof.SubRecord) error {
+				if len(got) < len(objs) && i != objs[len(got)] {
+					return fmt.Errorf("called for object %d, want %d", i, objs[len(got)])
+				}
+				got = append(got, seen{rec.Offset, rec.ID, bytes.Clone(rec.Body)})
+				return nil
+			})
+			if err != nil || len(got) != len(objs) {
+				t.Fatalf("%d objects: %v, %d records", len(objs), err, len(got))
+			}
+			for k, i := range objs {
+				want, err := g.Record(i)
+				if err != nil || got[k].off != want.Offset || got[k].id != want.ID || !bytes.Equal(got[k].body, want.Body) {
+					t.Fatalf("object %d: at %d, id 0x%x, % x; Record: %v, at %d, id 0x%x, % x", i, got[k].off, got[k].id, got[k].body, err, want.Offset, want.ID, want.Body)
+				}
+			}
+		}
+		stop := errors.New("stop")
+		calls := 0
+		if err := g.EachRecord(all, func(ObjectIndex, hprof.SubRecord) error { calls++; return stop }); err != stop || calls != 1 {
+			t.Errorf("fn failing: %v after %d calls, want %v after 1", err, calls, stop)
+		}
+		if err := g.EachRecord([]ObjectIndex{5, 4}, func(ObjectIndex, hprof.SubRecord) error { return nil }); err == nil {
+			t.Error("objects out of order: no error")
+		}
 	}
 }
 

@@ -66,12 +66,11 @@ type aString struct {
 // The texts are hashed first without the Strings' records (the value is
 // the one reference a String holds, but for JDK 6's offset and count),
 // and only the Strings whose hash is met twice are read. Arrays are read
-// in dump order, each once. Each record costs a look-up from the nearest
-// mark (heap.Graph.RecordOffset): on the bench dump's 9.4 M Strings the
-// arrays take 12.6 s, and the command 14.6 s and 2.7 GB of RSS (most of it
-// the dump's pages), against 44 s reading both records of each String at
-// random and 25 s in dump order; a sequential scan of the records would
-// take a fraction of it.
+// in dump order, each once, in one walk of the dump (heap.Graph.EachRecord):
+// on the bench dump's 9.4 M Strings the arrays take 2.7 s and the command
+// 8.4 s and 2.2 GB of RSS, against 8.1 s, 13.4 s and 4.3 GB finding each
+// array's record on its own, and 44 s reading both records of each String
+// at random.
 //
 // progress, if not nil, is told of the three passes: "strings", "values"
 // and "copies", each counted in Strings.
@@ -91,6 +90,7 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	}
 	objs := g.ObjectsOf(match) // in dump order
 	all := make([]aString, 0, len(objs))
+	var unread []int // where in all the Strings whose records are to be read
 	counted := bitset.New(g.NumObjects())
 	for i, s := range objs {
 		if i%progressEvery == 0 {
@@ -101,18 +101,23 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 		}
 		st := aString{s: int32(s), a: int32(heap.None), count: -1, coder: -1}
 		if refs := g.Refs(s); layout.offsetAt >= 0 || len(refs) != 1 {
-			st = layout.read(g, s) // JDK 6's part of an array, or no value
-			st.coder = -1          // read with the candidates, as the others' is
+			unread = append(unread, len(all)) // JDK 6's part of an array, or no value
 		} else {
 			st.a = int32(refs[0]) // value, the one reference a String holds
 		}
 		r.Strings++
 		r.Bytes += g.ShallowSize(s)
-		if st.a >= 0 && !counted.Has(st.a) { // an array Strings share, once
-			counted.Add(st.a)
-			r.Bytes += g.ShallowSize(heap.ObjectIndex(st.a))
-		}
 		all = append(all, st)
+	}
+	// The records of those, in dump order; the coders are read with the
+	// candidates', below.
+	layout.readAll(g, all, unread)
+	for k := range all {
+		all[k].coder = -1
+		if a := all[k].a; a >= 0 && !counted.Has(a) { // an array Strings share, once
+			counted.Add(a)
+			r.Bytes += g.ShallowSize(heap.ObjectIndex(a))
+		}
 	}
 	counted = nil
 	// Hash each text, the arrays in dump order. A String whose value is
@@ -147,13 +152,11 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	var cands []aString
 	for _, st := range all {
 		if twice[st.hash] {
-			hash := st.hash
-			st = layout.read(g, heap.ObjectIndex(st.s))
-			st.hash = hash
 			cands = append(cands, st)
 		}
 	}
 	all = nil
+	layout.readAll(g, cands, nil)
 	type text struct {
 		bytes  []byte
 		elem   hprof.BasicType
@@ -231,31 +234,47 @@ func stringLayout(g *heap.Graph, c heap.ClassIndex) fieldsOfString {
 	return l
 }
 
-// read reads String s's fields.
-func (l fieldsOfString) read(g *heap.Graph, s heap.ObjectIndex) aString {
-	st := aString{s: int32(s), a: int32(heap.None), count: -1, coder: -1}
-	idSize := g.Model.IDSize
-	var id uint64
-	g.WithRecord(s, func(rec hprof.SubRecord) error {
-		b := rec.Body
-		if l.valueAt >= 0 && l.valueAt+idSize <= len(b) {
-			id = hprof.ReadValue(b[l.valueAt:], hprof.TypeObject, idSize)
+// readAll reads the fields of the Strings strs[k] for each k of which
+// (all of strs if which is nil), which lie in dump order: the records are
+// read in one walk (heap.Graph.EachRecord).
+func (l fieldsOfString) readAll(g *heap.Graph, strs []aString, which []int) {
+	if which == nil {
+		which = make([]int, len(strs))
+		for k := range which {
+			which[k] = k
 		}
-		if l.offsetAt >= 0 && l.offsetAt+4 <= len(b) {
-			st.offset = int32(hprof.ReadValue(b[l.offsetAt:], hprof.TypeInt, idSize))
-		}
-		if l.countAt >= 0 && l.countAt+4 <= len(b) {
-			st.count = int32(hprof.ReadValue(b[l.countAt:], hprof.TypeInt, idSize))
-		}
-		if l.coderAt >= 0 && l.coderAt < len(b) {
-			st.coder = int16(b[l.coderAt])
-		}
+	}
+	objs := make([]heap.ObjectIndex, len(which))
+	for n, k := range which {
+		objs[n] = heap.ObjectIndex(strs[k].s)
+	}
+	n := 0
+	g.EachRecord(objs, func(_ heap.ObjectIndex, rec hprof.SubRecord) error {
+		l.read(g, &strs[which[n]], rec.Body)
+		n++
 		return nil
 	})
-	if id != 0 {
-		st.a = int32(g.Lookup(id))
+}
+
+// read sets st's fields from its String's record body b (its value array
+// None if the value is null or no object of the dump).
+func (l fieldsOfString) read(g *heap.Graph, st *aString, b []byte) {
+	idSize := g.Model.IDSize
+	st.a, st.offset, st.count, st.coder = int32(heap.None), 0, -1, -1
+	if l.valueAt >= 0 && l.valueAt+idSize <= len(b) {
+		if id := hprof.ReadValue(b[l.valueAt:], hprof.TypeObject, idSize); id != 0 {
+			st.a = int32(g.Lookup(id))
+		}
 	}
-	return st
+	if l.offsetAt >= 0 && l.offsetAt+4 <= len(b) {
+		st.offset = int32(hprof.ReadValue(b[l.offsetAt:], hprof.TypeInt, idSize))
+	}
+	if l.countAt >= 0 && l.countAt+4 <= len(b) {
+		st.count = int32(hprof.ReadValue(b[l.countAt:], hprof.TypeInt, idSize))
+	}
+	if l.coderAt >= 0 && l.coderAt < len(b) {
+		st.coder = int16(b[l.coderAt])
+	}
 }
 
 // byArray calls fn with each String of strs and its text's bytes (the
@@ -271,46 +290,46 @@ func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, 
 		order[i] = uint64(uint32(st.a))<<32 | uint64(i) // None (-1) last
 	}
 	slices.Sort(order)
+	var arrays []heap.ObjectIndex // each once, in dump order
+	for k, o := range order {
+		if a := int32(o >> 32); a >= 0 && (k == 0 || int32(order[k-1]>>32) != a) {
+			arrays = append(arrays, heap.ObjectIndex(a))
+		}
+	}
 	var buf []byte
-	for lo, next := 0, 0; lo < len(order); {
+	lo, next := 0, 0
+	// group calls fn for the Strings of order[lo:] whose array is the
+	// one there, with its body and element type.
+	group := func(body []byte, elem hprof.BasicType) {
 		if lo >= next {
 			progress(phase, int64(lo), int64(len(order)))
 			next = lo + progressEvery
 		}
 		a := int32(order[lo] >> 32)
-		hi := lo + 1
-		for hi < len(order) && int32(order[hi]>>32) == a {
-			hi++
-		}
-		var body []byte
-		elem := hprof.BasicType(0)
-		each := func() {
-			for _, o := range order[lo:hi] {
-				st := &strs[uint32(o)]
-				b, whole := body, true
-				if elem == hprof.TypeChar && st.count >= 0 && st.offset >= 0 && 2*(int(st.offset)+int(st.count)) <= len(b) {
-					b = b[2*st.offset : 2*(st.offset+st.count)]
-					whole = len(b) == len(body)
-				}
-				buf = buf[:0]
-				if st.coder >= 0 {
-					buf = append(buf, byte(st.coder))
-				}
-				fn(st, append(buf, b...), elem, whole)
+		for ; lo < len(order) && int32(order[lo]>>32) == a; lo++ {
+			st := &strs[uint32(order[lo])]
+			b, whole := body, true
+			if elem == hprof.TypeChar && st.count >= 0 && st.offset >= 0 && 2*(int(st.offset)+int(st.count)) <= len(b) {
+				b = b[2*st.offset : 2*(st.offset+st.count)]
+				whole = len(b) == len(body)
 			}
+			buf = buf[:0]
+			if st.coder >= 0 {
+				buf = append(buf, byte(st.coder))
+			}
+			fn(st, append(buf, b...), elem, whole)
 		}
-		if a >= 0 {
-			g.WithRecord(heap.ObjectIndex(a), func(rec hprof.SubRecord) error {
-				if rec.Tag == hprof.SubPrimArrayDump {
-					body, elem = rec.Body, rec.ElemType
-				}
-				each()
-				return nil
-			})
+	}
+	g.EachRecord(arrays, func(_ heap.ObjectIndex, rec hprof.SubRecord) error {
+		if rec.Tag == hprof.SubPrimArrayDump {
+			group(rec.Body, rec.ElemType)
 		} else {
-			each()
+			group(nil, 0)
 		}
-		lo = hi
+		return nil
+	})
+	for lo < len(order) { // no array (None, last), or one not read
+		group(nil, 0)
 	}
 }
 
