@@ -57,11 +57,21 @@ func (g *Graph) InstanceFields(i ObjectIndex) ([]FieldValue, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.InstanceFieldsIn(i, rec)
+}
+
+// InstanceFieldsIn is InstanceFields with instance i's record already
+// read (by EachRecord, say).
+func (g *Graph) InstanceFieldsIn(i ObjectIndex, rec hprof.SubRecord) ([]FieldValue, error) {
 	if rec.Tag != hprof.SubInstanceDump {
 		return nil, fmt.Errorf("object 0x%x is not an instance", g.ID(i))
 	}
 	idSize := g.Model.IDSize
-	var out []FieldValue
+	n := 0
+	for c, steps := g.ClassOf(i), 0; c >= 0 && steps < len(g.Classes); c, steps = g.Classes[c].Super, steps+1 {
+		n += len(g.Classes[c].Fields)
+	}
+	out := make([]FieldValue, 0, n)
 	off := 0
 	for c, steps := g.ClassOf(i), 0; c >= 0 && steps < len(g.Classes); c, steps = g.Classes[c].Super, steps+1 {
 		for _, f := range g.Classes[c].Fields {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -1051,4 +1052,70 @@ func TestFindTargets(t *testing.T) {
 		}
 	}()
 	s.SaveIndex(&index.Writer{})
+}
+
+// TestLabelAll: LabelAll, reading each referring object's record once in
+// dump order, labels every edge as Label does reading it on its own: the
+// references of a third of the objects (fields, array slots, statics and
+// class objects), thread locals, repeated edges and references that do
+// not exist ("?"), in shuffled order, on the fixture dumps and the shared
+// ones (JDK 5 to 11, 32 and 64 bit).
+func TestLabelAll(t *testing.T) {
+	dumps, _ := filepath.Glob("../../testdata/dumps/*.hprof")
+	shared, _ := filepath.Glob("../../../shared/dumps/*/*.hprof")
+	if len(shared) == 0 {
+		t.Log("../shared/dumps absent: the fixture dumps only")
+	}
+	if len(dumps) == 0 {
+		t.Skip("no dumps in testdata/dumps")
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	for _, path := range append(dumps, shared...) {
+		g, err := heap.Open(path, hprof.Options{}, heap.Options{Dump: -1})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		s := Find(g, Options{})
+		var edges []Edge
+		n := g.NumObjects()
+		for o := 0; o < n && len(edges) < 60_000; o++ {
+			if r.IntN(3) != 0 {
+				continue
+			}
+			x := heap.ObjectIndex(o)
+			for _, y := range g.Refs(x) {
+				edges = append(edges, Edge{x, y})
+			}
+			if c := g.ClassObject(x); c != heap.None {
+				edges = append(edges, Edge{x, c})
+			}
+			edges = append(edges, Edge{x, heap.ObjectIndex(r.IntN(n))}) // mostly no reference
+		}
+		locals := 0
+		for from, ls := range s.locals {
+			for _, l := range ls {
+				edges = append(edges, Edge{from, l.Object})
+				locals++
+			}
+		}
+		edges = append(edges, edges[:100]...)
+		r.Shuffle(len(edges), func(i, j int) { edges[i], edges[j] = edges[j], edges[i] })
+		got := s.LabelAll(edges)
+		unknown := 0
+		for i, e := range edges {
+			if want := s.Label(e.From, e.To); got[i] != want {
+				t.Fatalf("%s: edge %d -> %d: LabelAll %q, Label %q", filepath.Base(path), e.From, e.To, got[i], want)
+			}
+			if got[i] == "?" {
+				unknown++
+			}
+		}
+		if unknown == len(edges) || unknown == 0 {
+			t.Errorf("%s: %d of %d edges unlabelled: the test compares nothing", filepath.Base(path), unknown, len(edges))
+		}
+		if filepath.Base(path) == "Spark22713.hprof" && locals == 0 {
+			t.Errorf("%s: no thread locals among the edges", filepath.Base(path))
+		}
+		g.Close()
+	}
 }
