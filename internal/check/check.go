@@ -406,7 +406,11 @@ func (c *checker) path() {
 	// not reachable through itself.
 	n := g.NumObjects()
 	from := make([]int32, n) // 0 unseen; -1 a start; else 1 + the object it was reached from
-	start := map[heap.ObjectIndex]heap.ObjectIndex{}
+	// origin: the Y object whose walk reached each object seen. A walk
+	// does not take its own Y (back round a cycle): that would keep
+	// another Y's walk from reaching it, and it from being flagged as
+	// reachable through that one.
+	origin := make([]int32, n)
 	var queue []heap.ObjectIndex
 	classes := g.ClassArray()
 	for o, cl := range classes {
@@ -431,31 +435,29 @@ func (c *checker) path() {
 			}
 		}
 		for _, x := range next {
-			if from[x] == 0 {
+			if from[x] == 0 && x != y {
 				from[x] = -1
-				start[x] = y
+				origin[x] = int32(y)
 				queue = append(queue, x)
 			}
 		}
 	}
-	queue = c.spread(queue, from)
+	queue = c.spread(queue, from, func(v, w heap.ObjectIndex) bool {
+		if origin[v] == int32(w) {
+			return false
+		}
+		origin[w] = origin[v]
+		return true
+	})
 	for _, x := range queue {
-		if !target[classes[x]] || g.IsClassObject(x) || x == start[c.startOf(x, from)] {
-			continue // (the last: back at its own Y, round a cycle)
+		if !target[classes[x]] || g.IsClassObject(x) {
+			continue
 		}
 		c.offer(t.Retained(x), func() candidate {
-			return candidate{path: c.throughPath(x, from, start[c.startOf(x, from)], field), objects: []ObjectRef{c.ref(x)},
+			return candidate{path: c.throughPath(x, from, heap.ObjectIndex(origin[x]), field), objects: []ObjectRef{c.ref(x)},
 				message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, true), g.ID(x), size(t.Retained(x)), r.Through)}
 		})
 	}
-}
-
-// startOf returns the start of the walk (spread) that reached x.
-func (c *checker) startOf(x heap.ObjectIndex, from []int32) heap.ObjectIndex {
-	for from[x] != -1 {
-		x = heap.ObjectIndex(from[x] - 1)
-	}
-	return x
 }
 
 // throughPath is the path a path rule shows for x: root → y (an object of
@@ -621,8 +623,10 @@ func (c *checker) direct() {
 // they reach through strong references, recording in from each object's
 // predecessor plus one. It does not go through class objects: being held
 // "through" an object means through its fields and elements, not through
-// its class, its loader and every class that loader defined.
-func (c *checker) spread(queue []heap.ObjectIndex, from []int32) []heap.ObjectIndex {
+// its class, its loader and every class that loader defined. take, if
+// not nil, says whether w, unseen, may be reached from v (else it stays
+// unseen, for another object's walk to reach).
+func (c *checker) spread(queue []heap.ObjectIndex, from []int32, take func(v, w heap.ObjectIndex) bool) []heap.ObjectIndex {
 	g, s := c.in.Graph, c.in.Search
 	for head := 0; head < len(queue); head++ {
 		v := queue[head]
@@ -630,7 +634,7 @@ func (c *checker) spread(queue []heap.ObjectIndex, from []int32) []heap.ObjectIn
 			continue
 		}
 		s.Successors(v, func(w heap.ObjectIndex) {
-			if from[w] == 0 && !g.IsClassObject(w) {
+			if from[w] == 0 && !g.IsClassObject(w) && (take == nil || take(v, w)) {
 				from[w] = int32(v) + 1
 				queue = append(queue, w)
 			}
@@ -664,6 +668,6 @@ func (c *checker) heldBy(match []bool) []int32 {
 			}
 		}
 	}
-	c.spread(queue, from)
+	c.spread(queue, from, nil)
 	return from
 }

@@ -1096,3 +1096,39 @@ func TestRetainedOutermost(t *testing.T) {
 		t.Errorf("findings %v, want the heads %v (biggest first)", ids, want)
 	}
 }
+
+// TestPathThroughAnotherRoundACycle: an object of the through class is
+// flagged when another one reaches it, even where a walk round a cycle
+// from its own fields reaches it first (T1 → A → B → T1, and T2 → C → D →
+// E → T1 longer: T1 went unflagged), or it refers to itself (T3 → T3,
+// and T4 → T3).
+func TestPathThroughAnotherRoundACycle(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	session := w.Class("com/acme/Session", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	link := w.Class("com/acme/Link", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	one := []hprof.BasicType{hprof.TypeObject}
+	t1, a, b, t2, c, d, e, t3, t4 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	for _, o := range []struct {
+		id, class, next uint64
+	}{{t1, session, a}, {a, link, b}, {b, link, t1}, {t2, session, c}, {c, link, d}, {d, link, e}, {e, link, t1}, {t3, session, t3}, {t4, session, t3}} {
+		w.Instance(o.id, o.class, one, []uint64{o.next})
+	}
+	for _, r := range []uint64{t1, t2, t4} {
+		w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
+	}
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	var got []string
+	for _, f := range findings(t, in, `- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}`) {
+		got = append(got, f.Objects[0].ID)
+		if f.Objects[0].ID == fmt.Sprintf("0x%x", t1) && len(f.Path) < 5 {
+			t.Errorf("T1's path %+v: want root → T2 → C → D → E → T1", f.Path)
+		}
+	}
+	slices.Sort(got)
+	want := []string{fmt.Sprintf("0x%x", t1), fmt.Sprintf("0x%x", t3)}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("flagged %v, want T1 and T3 %v", got, want)
+	}
+}
