@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -133,10 +136,25 @@ func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, id uint64, re
 		}
 	}
 	heap.SortRows(g.Classes, rows)
-	if format == render.Table {
+	census := &heap.Census{Classes: g.Classes, Rows: rows}
+	switch format {
+	case render.Table:
 		fmt.Fprintf(s.Out, "What 0x%x %s retains (%s):\n\n", id, g.ObjectLabel(obj, !o.jvmNames), render.Size(tree.Retained(obj)))
+	case render.JSON:
+		// The object beside its rows, as the table's heading gives it
+		// (CSV has the rows alone: their shallow sizes add up to it).
+		var rows bytes.Buffer
+		to := *s
+		to.Out = &rows
+		if err := o.run(&to, census, nil, nil, re, format); err != nil {
+			return err
+		}
+		return render.WriteJSON(s.Out, struct {
+			Object  leaks.Object    `json:"object"`
+			Classes json.RawMessage `json:"classes"`
+		}{leaks.Object{ID: fmt.Sprintf("0x%x", id), Class: g.ObjectLabel(obj, !o.jvmNames), Retained: tree.Retained(obj)}, rows.Bytes()})
 	}
-	return o.run(s, &heap.Census{Classes: g.Classes, Rows: rows}, nil, nil, re, format)
+	return o.run(s, census, nil, nil, re, format)
 }
 
 func (o *histogramOptions) className(classes []heap.Class, c heap.ClassIndex) string {

@@ -433,14 +433,22 @@ func TestDominatorsObject(t *testing.T) {
 func TestHistogramRetainedBy(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
 	out, errOut, code := run(t, "histogram", dump, "--retained-by", "0xfaccb5b8", "--format", "json")
-	var rows []struct {
-		Class     string `json:"class"`
-		Instances int64  `json:"instances"`
-		Shallow   uint64 `json:"shallow_bytes"`
+	var got struct {
+		Object struct {
+			ID       string `json:"id"`
+			Class    string `json:"class"`
+			Retained uint64 `json:"retained_bytes"`
+		} `json:"object"`
+		Classes []struct {
+			Class     string `json:"class"`
+			Instances int64  `json:"instances"`
+			Shallow   uint64 `json:"shallow_bytes"`
+		} `json:"classes"`
 	}
-	if err := json.Unmarshal([]byte(out), &rows); code != 0 || err != nil {
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 		t.Fatalf("exit %d %s %v:\n%s", code, errOut, err, out)
 	}
+	rows := got.Classes
 	count, sum := map[string]int64{}, uint64(0)
 	for _, r := range rows {
 		count[r.Class] += r.Instances
@@ -455,8 +463,11 @@ func TestHistogramRetainedBy(t *testing.T) {
 		} `json:"objects"`
 	}
 	out, _, _ = run(t, "dominators", dump, "--object", "0xfaccb5b8", "--depth", "0", "--format", "json")
-	if err := json.Unmarshal([]byte(out), &dom); err != nil || len(dom.Objects) != 1 || dom.Objects[0].Retained != sum {
-		t.Errorf("the retained set's shallow sizes add up to %d; dominators says %+v (%v)", sum, dom.Objects, err)
+	if err := json.Unmarshal([]byte(out), &dom); err != nil || len(dom.Objects) != 1 || dom.Objects[0].Retained != sum || got.Object.Retained != sum {
+		t.Errorf("the retained set's shallow sizes add up to %d; dominators says %+v (%v), histogram's object %+v", sum, dom.Objects, err, got.Object)
+	}
+	if got.Object.ID != "0xfaccb5b8" || got.Object.Class != "java.lang.Object[]" {
+		t.Errorf("JSON names the object %+v", got.Object)
 	}
 	out, _, code = run(t, "histogram", dump, "--retained-by", "0xfaccb5b8")
 	if code != 0 || !strings.HasPrefix(out, "What 0xfaccb5b8 java.lang.Object[] retains (3.1 MiB):\n\n") || !strings.HasSuffix(out, "\n3 classes shown; total 59,998 objects, 3.1 MiB\n") {
