@@ -1113,7 +1113,8 @@ func TestPathsMatchesBelowAMatch(t *testing.T) {
 
 // TestPathsKeepUnreachable: with --keep-unreachable, an object nothing
 // reaches is a root of its own on the paths, as in the dominator tree
-// (<Unreachable>, MAT's name), and suspects say so; the flag changed
+// (<Unreachable>, MAT's name), dominators names it so, and suspects say
+// so; the flag changed
 // nothing in paths, which said "not reachable from any GC root".
 func TestPathsKeepUnreachable(t *testing.T) {
 	w := hproftest.New(8, "")
@@ -1132,6 +1133,18 @@ func TestPathsKeepUnreachable(t *testing.T) {
 	out, errOut, code = run(t, "paths", dump, "--class", "Holder", "--keep-unreachable")
 	if code != 0 || !strings.Contains(out, "<Unreachable> com.example.Holder  ◀") || !strings.Contains(out, "2 matching objects; 2 shown;") {
 		t.Errorf("--keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
+	}
+	// dominators names the root so too (its GC root cell was empty); not
+	// the live Holder, a JNI global, nor the class, which both reach.
+	out, errOut, code = run(t, "dominators", dump, "--keep-unreachable", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	rootOf := map[string]string{}
+	for _, r := range recs[1:] {
+		rootOf[r[2]] = r[7]
+	}
+	if code != 0 || err != nil || len(rootOf) != 3 || rootOf[fmt.Sprintf("0x%x", gone)] != "<Unreachable>" ||
+		rootOf[fmt.Sprintf("0x%x", live)] != "<JNI Global>" || rootOf[fmt.Sprintf("0x%x", holder)] != "" {
+		t.Errorf("dominators --keep-unreachable: exit %d (%s):\n%s", code, errOut, out)
 	}
 	out, errOut, code = run(t, "suspects", dump, "--keep-unreachable")
 	if code != 0 || !strings.Contains(out, "One instance of Holder, which no GC root reaches (kept as a root of its own: --keep-unreachable)") ||

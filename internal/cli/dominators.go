@@ -273,7 +273,10 @@ func (o *dominatorsOptions) node(t *dominator.Tree, x heap.ObjectIndex, depth in
 	g := t.Graph()
 	n := &domNode{ID: fmt.Sprintf("0x%x", g.ID(x)), Class: g.ObjectLabel(x, !o.jvmNames), Shallow: g.ShallowSize(x),
 		Retained: t.Retained(x), Percent: percent(t.Retained(x), t.ReachableBytes), depth: depth, object: x}
-	if t.Idom(x) == dominator.TopLevel {
+	switch {
+	case t.KeptRoot(x):
+		n.Root = paths.UnreachableRoot // as paths names it, and MAT
+	case t.Idom(x) == dominator.TopLevel:
 		// Empty for objects that are no root themselves but are reached
 		// from several roots with no common dominator.
 		n.Root = g.DescribeRoot(x)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
 	"github.com/leakscan/leakscan/internal/mem"
@@ -72,6 +73,9 @@ type Tree struct {
 	// them: a part of ReachableObjects and ReachableBytes (0 without it).
 	KeptObjects int64
 	KeptBytes   uint64
+	// kept marks those objects (nil without KeepUnreachable); KeptRoot
+	// tells the roots among them.
+	kept bitset.Set
 	// ThreadLocals maps a thread object to the objects its stack frames
 	// hold (JAVA FRAME and JNI LOCAL roots of a known thread), which the
 	// tree treats as referenced by the thread rather than as roots.
@@ -113,9 +117,11 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 		// it has not visited is one they do not reach.
 		extraRoots = func(visited func(int32) bool) []int32 {
 			var out []int32
+			t.kept = bitset.New(n)
 			for o := 0; o < n; o++ {
 				if !visited(int32(o)) {
 					out = append(out, int32(o))
+					t.kept.Add(int32(o))
 					t.KeptObjects++
 					t.KeptBytes += g.ShallowSize(heap.ObjectIndex(o))
 				}
@@ -179,6 +185,12 @@ func (t *Tree) count(reached int64) {
 
 // Graph returns the graph the tree was computed on.
 func (t *Tree) Graph() *heap.Graph { return t.g }
+
+// KeptRoot reports whether o is an object no GC root reaches that
+// KeepUnreachable put at the tree's top level.
+func (t *Tree) KeptRoot(o heap.ObjectIndex) bool {
+	return t.kept != nil && t.kept.Has(int32(o)) && t.Idom(o) == TopLevel
+}
 
 // Idom returns o's immediate dominator, or TopLevel, or Unreachable.
 func (t *Tree) Idom(o heap.ObjectIndex) int32 {
