@@ -412,35 +412,46 @@ func (c *checker) path() {
 	// reachable through that one.
 	origin := make([]int32, n)
 	var queue []heap.ObjectIndex
-	classes := g.ClassArray()
-	for o, cl := range classes {
-		y := heap.ObjectIndex(o)
-		if !via[cl] || !s.Reached(y) {
-			continue
+	start := func(y, x heap.ObjectIndex) {
+		if from[x] == 0 && x != y {
+			from[x] = -1
+			origin[x] = int32(y)
+			queue = append(queue, x)
 		}
-		var next []heap.ObjectIndex
-		if field == "" {
+	}
+	classes := g.ClassArray()
+	var ys []heap.ObjectIndex
+	for o, cl := range classes {
+		if y := heap.ObjectIndex(o); via[cl] && s.Reached(y) {
+			ys = append(ys, y)
+		}
+	}
+	if field == "" {
+		for _, y := range ys {
 			s.Successors(y, func(x heap.ObjectIndex) {
 				if !g.IsClassObject(x) { // as spread
-					next = append(next, x)
+					start(y, x)
 				}
 			})
-		} else if fs, err := g.InstanceFields(y); err == nil {
+		}
+	} else {
+		// The field's values, the records read in one walk of the dump
+		// (heap.Graph.EachRecord): there may be millions of Ys (through
+		// java.lang.ref.Reference.referent).
+		g.EachRecord(ys, func(y heap.ObjectIndex, rec hprof.SubRecord) error {
+			fs, err := g.InstanceFieldsIn(y, rec)
+			if err != nil {
+				return nil
+			}
 			for _, f := range fs {
 				if f.Name == field && f.Type == hprof.TypeObject && f.Value != 0 {
 					if x := g.Lookup(f.Value); x != heap.None {
-						next = append(next, x)
+						start(y, x)
 					}
 				}
 			}
-		}
-		for _, x := range next {
-			if from[x] == 0 && x != y {
-				from[x] = -1
-				origin[x] = int32(y)
-				queue = append(queue, x)
-			}
-		}
+			return nil
+		})
 	}
 	queue = c.spread(queue, from, func(v, w heap.ObjectIndex) bool {
 		if origin[v] == int32(w) {
