@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,8 +23,8 @@ type histogramOptions struct {
 	format   string
 	jvmNames bool
 	retained bool
-	// retainedBy: --retained-by, the object whose retained set to count.
-	retainedBy string
+	// retainedBy: --retained-by, the objects whose retained set to count.
+	retainedBy []string
 	tree       treeOptions
 }
 
@@ -53,16 +54,16 @@ bytes) the dump holds unreachable.`,
 			}
 			// Without --retained no tree is built, which these shape.
 			for _, name := range []string{"weak", "keep-unreachable"} {
-				if !o.retained && o.retainedBy == "" && cmd.Flags().Changed(name) {
+				if !o.retained && len(o.retainedBy) == 0 && cmd.Flags().Changed(name) {
 					return fmt.Errorf("--%s needs --retained or --retained-by: it changes retained sizes, and without them the histogram has none", name)
 				}
 			}
 			var by []uint64
-			if o.retainedBy != "" {
+			if len(o.retainedBy) > 0 {
 				if o.retained {
-					return fmt.Errorf("--retained-by counts what one object retains, and --retained adds each class's retained size to the whole heap's: give one")
+					return fmt.Errorf("--retained-by counts what some objects retain, and --retained adds each class's retained size to the whole heap's: give one")
 				}
-				if by, err = objectIDs("--retained-by", []string{o.retainedBy}); err != nil {
+				if by, err = objectIDs("--retained-by", o.retainedBy); err != nil {
 					return err
 				}
 			}
@@ -78,8 +79,8 @@ bytes) the dump holds unreachable.`,
 			}
 			x := g.newSession(s, dump)
 			defer x.Close()
-			if o.retainedBy != "" {
-				return o.runRetainedBy(s, x, by[0], re, format)
+			if len(o.retainedBy) > 0 {
+				return o.runRetainedBy(s, x, by, re, format)
 			}
 			if !o.retained {
 				census, err := x.Census()
@@ -108,41 +109,95 @@ bytes) the dump holds unreachable.`,
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B, [Ljava.lang.Object;)")
 	f.BoolVar(&o.retained, "retained", false, "add each class's retained size (its objects not dominated by another object of the class); builds the dominator tree")
-	f.StringVar(&o.retainedBy, "retained-by", "", "count only what this object (0x…) retains, itself included: its retained set (MAT's Show Retained Set); builds the dominator tree")
+	f.StringArrayVar(&o.retainedBy, "retained-by", nil, "count only what this object (0x…; repeatable: what they retain together) retains, itself included: its retained set (MAT's Show Retained Set); builds the dominator tree")
 	o.tree.register(cmd)
 	return cmd
 }
 
-// runRetainedBy writes the histogram of the objects the object id
-// retains, itself included: those it dominates, which the dominator tree
-// places below it. Their shallow sizes add up to its retained size.
-func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, id uint64, re *regexp.Regexp, format render.Format) error {
+// runRetainedBy writes the histogram of the objects that the objects ids
+// retain together, themselves included (MAT's Show Retained Set). For
+// one object those are what it dominates, which the dominator tree places
+// below it, and their shallow sizes add up to its retained size. For
+// several they may be more than what each dominates: an object two of
+// them hold, which neither dominates; a search without them finds those
+// (dominator.RetainedSet).
+func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, ids []uint64, re *regexp.Regexp, format render.Format) error {
 	tree, err := x.Tree(&o.tree)
 	if err != nil {
 		return err
 	}
 	g := tree.Graph()
-	obj, err := lookupObject(g, "--retained-by", o.retainedBy, id)
-	switch {
-	case err != nil:
-		return err
-	case tree.Idom(obj) == dominator.Unreachable:
-		return fmt.Errorf("--retained-by %s: no GC root reaches it, so it retains nothing (--keep-unreachable takes it in)", o.retainedBy)
+	var objs []heap.ObjectIndex
+	for i, id := range ids {
+		obj, err := lookupObject(g, "--retained-by", o.retainedBy[i], id)
+		switch {
+		case err != nil:
+			return err
+		case tree.Idom(obj) == dominator.Unreachable:
+			return fmt.Errorf("--retained-by %s: no GC root reaches it, so it retains nothing (--keep-unreachable takes it in)", o.retainedBy[i])
+		}
+		if !slices.Contains(objs, obj) { // (the order given, for the heading)
+			objs = append(objs, obj)
+		}
+	}
+	var place []uint8
+	if len(objs) == 1 {
+		place = tree.PlaceBelow(objs, []uint8{0})
+	} else {
+		dopts, err := o.tree.options()
+		if err != nil {
+			return err
+		}
+		var also []heap.ObjectIndex // the roots --keep-unreachable made
+		if dopts.KeepUnreachable {
+			for i := range g.NumObjects() {
+				if x := heap.ObjectIndex(i); tree.KeptRoot(x) {
+					also = append(also, x)
+				}
+			}
+		}
+		bar := x.g.bar(s)
+		dopts.Progress = bar.Update
+		set := dominator.RetainedSet(g, dopts, objs, also)
+		bar.Done()
+		place = make([]uint8, g.NumObjects())
+		for i := range place {
+			place[i] = dominator.BelowNone
+			if set.Has(int32(i)) {
+				place[i] = dominator.BelowTop
+			}
+		}
 	}
 	var rows []heap.ClassStats
-	for _, row := range g.ClassTotals(tree.PlaceBelow([]heap.ObjectIndex{obj}, []uint8{0}), dominator.BelowTop, 1)[0] {
+	var total uint64
+	for _, row := range g.ClassTotals(place, dominator.BelowTop, 1)[0] {
 		if row.Instances > 0 {
 			rows = append(rows, row)
+			total += row.ShallowBytes
 		}
 	}
 	heap.SortRows(g.Classes, rows)
 	census := &heap.Census{Classes: g.Classes, Rows: rows}
+	refs := make([]leaks.Object, len(objs))
+	names := make([]string, len(objs))
+	for i, obj := range objs {
+		refs[i] = leaks.Object{ID: fmt.Sprintf("0x%x", g.ID(obj)), Class: g.ObjectLabel(obj, !o.jvmNames), Retained: tree.Retained(obj)}
+		names[i] = refs[i].ID + " " + refs[i].Class
+	}
 	switch format {
 	case render.Table:
-		fmt.Fprintf(s.Out, "What 0x%x %s retains (%s):\n\n", id, g.ObjectLabel(obj, !o.jvmNames), render.Size(tree.Retained(obj)))
+		if len(objs) == 1 {
+			fmt.Fprintf(s.Out, "What %s retains (%s):\n\n", names[0], render.Size(total))
+		} else {
+			if len(names) > 5 {
+				names = append(names[:4], fmt.Sprintf("%d more", len(objs)-4))
+			}
+			fmt.Fprintf(s.Out, "What %s and %s retain together (%s):\n\n", strings.Join(names[:len(names)-1], ", "), names[len(names)-1], render.Size(total))
+		}
 	case render.JSON:
-		// The object beside its rows, as the table's heading gives it
-		// (CSV has the rows alone: their shallow sizes add up to it).
+		// The objects beside the rows, as the table's heading gives them
+		// (CSV has the rows alone: their shallow sizes add up to the
+		// total).
 		var rows bytes.Buffer
 		to := *s
 		to.Out = &rows
@@ -150,9 +205,10 @@ func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, id uint64, re
 			return err
 		}
 		return render.WriteJSON(s.Out, struct {
-			Object  leaks.Object    `json:"object"`
-			Classes json.RawMessage `json:"classes"`
-		}{leaks.Object{ID: fmt.Sprintf("0x%x", id), Class: g.ObjectLabel(obj, !o.jvmNames), Retained: tree.Retained(obj)}, rows.Bytes()})
+			Objects  []leaks.Object  `json:"objects"`
+			Retained uint64          `json:"retained_bytes"`
+			Classes  json.RawMessage `json:"classes"`
+		}{refs, total, rows.Bytes()})
 	}
 	return o.run(s, census, nil, nil, re, format)
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -425,6 +427,17 @@ func TestDominatorsObject(t *testing.T) {
 	}
 }
 
+// retainedByJSON is histogram --retained-by's JSON.
+type retainedByJSON struct {
+	Objects  []leaks.Object `json:"objects"`
+	Retained uint64         `json:"retained_bytes"`
+	Classes  []struct {
+		Class     string `json:"class"`
+		Instances int64  `json:"instances"`
+		Shallow   uint64 `json:"shallow_bytes"`
+	} `json:"classes"`
+}
+
 // TestHistogramRetainedBy: the retained set of the spilled map's data
 // array on the SPARK-22713 fixture is its 20,000 entries (the program's
 // SPILLED_MAP_ENTRIES), a url String and a value byte[] each (and each
@@ -433,18 +446,7 @@ func TestDominatorsObject(t *testing.T) {
 func TestHistogramRetainedBy(t *testing.T) {
 	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
 	out, errOut, code := run(t, "histogram", dump, "--retained-by", "0xfaccb5b8", "--format", "json")
-	var got struct {
-		Object struct {
-			ID       string `json:"id"`
-			Class    string `json:"class"`
-			Retained uint64 `json:"retained_bytes"`
-		} `json:"object"`
-		Classes []struct {
-			Class     string `json:"class"`
-			Instances int64  `json:"instances"`
-			Shallow   uint64 `json:"shallow_bytes"`
-		} `json:"classes"`
-	}
+	var got retainedByJSON
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 		t.Fatalf("exit %d %s %v:\n%s", code, errOut, err, out)
 	}
@@ -463,11 +465,11 @@ func TestHistogramRetainedBy(t *testing.T) {
 		} `json:"objects"`
 	}
 	out, _, _ = run(t, "dominators", dump, "--object", "0xfaccb5b8", "--depth", "0", "--format", "json")
-	if err := json.Unmarshal([]byte(out), &dom); err != nil || len(dom.Objects) != 1 || dom.Objects[0].Retained != sum || got.Object.Retained != sum {
-		t.Errorf("the retained set's shallow sizes add up to %d; dominators says %+v (%v), histogram's object %+v", sum, dom.Objects, err, got.Object)
+	if err := json.Unmarshal([]byte(out), &dom); err != nil || len(dom.Objects) != 1 || dom.Objects[0].Retained != sum || got.Retained != sum {
+		t.Errorf("the retained set's shallow sizes add up to %d; dominators says %+v (%v), histogram %d", sum, dom.Objects, err, got.Retained)
 	}
-	if got.Object.ID != "0xfaccb5b8" || got.Object.Class != "java.lang.Object[]" {
-		t.Errorf("JSON names the object %+v", got.Object)
+	if len(got.Objects) != 1 || got.Objects[0].ID != "0xfaccb5b8" || got.Objects[0].Class != "java.lang.Object[]" || got.Objects[0].Retained != sum {
+		t.Errorf("JSON names the object %+v", got.Objects)
 	}
 	out, _, code = run(t, "histogram", dump, "--retained-by", "0xfaccb5b8")
 	if code != 0 || !strings.HasPrefix(out, "What 0xfaccb5b8 java.lang.Object[] retains (3.1 MiB):\n\n") || !strings.HasSuffix(out, "\n3 classes shown; total 59,998 objects, 3.1 MiB\n") {
@@ -480,6 +482,65 @@ func TestHistogramRetainedBy(t *testing.T) {
 	}
 	if _, _, code := run(t, "histogram", dump, "--retained-by", "0xfaccb5b8", "--weak", "ignore"); code != 0 {
 		t.Errorf("--weak with --retained-by refused: exit %d", code)
+	}
+}
+
+// TestHistogramRetainedByTogether: objects given together retain what
+// each dominates and what only they hold between them (MAT's retained set
+// of several objects): A and B both hold C, which holds D, so A alone
+// retains A and its E, and A and B together all five. With
+// --keep-unreachable an object no GC root reaches, U, holding C too, is a
+// root of its own: C and D are then no longer A's and B's to free.
+func TestHistogramRetainedByTogether(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	two := []hproftest.Field{{Name: "shared", Type: hprof.TypeObject}, {Name: "own", Type: hprof.TypeObject}}
+	holder := w.Class("com/example/Holder", obj, 0, nil, two)
+	sharedClass := w.Class("com/example/Shared", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	refs := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+	a, b, c, d, e, u := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(a, holder, refs, []uint64{c, e})
+	w.Instance(b, holder, refs, []uint64{c, 0})
+	w.Instance(u, holder, refs, []uint64{c, 0})
+	w.Instance(c, sharedClass, []hprof.BasicType{hprof.TypeObject}, []uint64{d})
+	w.PrimArray(d, hprof.TypeByte, 1000, nil)
+	w.PrimArray(e, hprof.TypeInt, 10, nil)
+	w.Root(hprof.SubRootJNIGlobal, a, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, b, 0, 0)
+	for _, class := range []uint64{obj, holder, sharedClass} { // as the JVM's classes are
+		w.Root(hprof.SubRootStickyClass, class, 0, 0)
+	}
+	dump := writeDump(t, w, "together.hprof")
+	hex := func(id uint64) string { return fmt.Sprintf("0x%x", id) }
+	for _, c := range []struct {
+		args []string
+		want map[string]int64 // instances by class
+	}{
+		{[]string{"--retained-by", hex(a)}, map[string]int64{"com.example.Holder": 1, "int[]": 1}},
+		{[]string{"--retained-by", hex(a), "--retained-by", hex(b)}, map[string]int64{"com.example.Holder": 2, "com.example.Shared": 1, "byte[]": 1, "int[]": 1}},
+		{[]string{"--retained-by", hex(a), "--retained-by", hex(b), "--retained-by", hex(a)}, map[string]int64{"com.example.Holder": 2, "com.example.Shared": 1, "byte[]": 1, "int[]": 1}},
+		{[]string{"--retained-by", hex(a), "--retained-by", hex(b), "--keep-unreachable"}, map[string]int64{"com.example.Holder": 2, "int[]": 1}},
+	} {
+		out, errOut, code := run(t, append([]string{"histogram", dump, "--format", "json"}, c.args...)...)
+		var r retainedByJSON
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("%v: exit %d %s %v:\n%s", c.args, code, errOut, err, out)
+		}
+		got, sum := map[string]int64{}, uint64(0)
+		for _, row := range r.Classes {
+			got[row.Class] = row.Instances
+			sum += row.Shallow
+		}
+		if !maps.Equal(got, c.want) || r.Retained != sum || r.Objects[0].ID != hex(a) || len(r.Objects) != min(len(c.args)/2, 2) {
+			t.Errorf("%v: %+v; want %v", c.args, r, c.want)
+		}
+	}
+	out, _, code := run(t, "histogram", dump, "--retained-by", hex(a), "--retained-by", hex(b))
+	if want := fmt.Sprintf("What %s com.example.Holder and %s com.example.Holder retain together (", hex(a), hex(b)); code != 0 || !strings.HasPrefix(out, want) {
+		t.Errorf("table: want it to start %q:\n%s", want, out)
+	}
+	if _, errOut, code := run(t, "histogram", dump, "--retained-by", hex(a), "--retained-by", hex(u)); code == 0 || !strings.Contains(errOut, "no GC root reaches it") {
+		t.Errorf("an unreachable object among them: exit %d, %q", code, errOut)
 	}
 }
 

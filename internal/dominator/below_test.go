@@ -25,25 +25,8 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 	defer func(old int64) { maxCopyEdges = old }(maxCopyEdges)
 	for iter := 0; iter < 400; iter++ {
 		w := hproftest.New(8, "")
-		n := 2 + r.IntN(40)
-		if iter%4 == 3 {
-			n = 64 + r.IntN(140) // bitsets of several words
-		}
-		ids := w.RandomArrays(r, n, 4)
-		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-		thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
-		ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
-		weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
-		th, wr := w.NewID(), w.NewID()
-		w.Instance(th, thread, nil, nil)
-		w.Instance(wr, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{ids[r.IntN(n)]})
-		w.Root(hprof.SubRootThreadObject, th, 7, 0)
-		for k := r.IntN(3); k > 0; k-- {
-			w.Root(hprof.SubRootJavaFrame, ids[r.IntN(n)], 7, 0)
-		}
-		for k := 1 + r.IntN(2); k > 0; k-- {
-			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
-		}
+		ids, wr := randomRootedHeap(w, r, iter)
+		n := len(ids)
 		// The weak reference is a GC root, or held by an array that may
 		// lie below a target.
 		holder := uint64(0)
@@ -85,25 +68,7 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 
 		// What the roots reach without entering a target, by a plain
 		// search over the same successors.
-		v := newView(g, opts)
-		avoid := make([]bool, v.n)
-		var stack []int32
-		for _, x := range v.rootList {
-			if x >= 0 && !isTarget[x] && !avoid[x] {
-				avoid[x] = true
-				stack = append(stack, x)
-			}
-		}
-		for len(stack) > 0 {
-			x := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, y := range successors(v, x) {
-				if !isTarget[y] && !avoid[y] {
-					avoid[y] = true
-					stack = append(stack, y)
-				}
-			}
-		}
+		avoid := plainReach(newView(g, opts), isTarget)
 		below := func(o int) bool {
 			return tree.Idom(heap.ObjectIndex(o)) != Unreachable && (isTarget[int32(o)] || !avoid[o])
 		}
@@ -149,6 +114,57 @@ func TestBelowAgainstWholeTree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomRootedHeap writes a random heap of object arrays (2 to 41, or 64
+// to 203 every fourth iter: bitsets of several words), a thread, a GC
+// root, whose frames hold some of them, JNI globals holding others, and a
+// weak reference to one, which it returns unrooted with the arrays' ids.
+func randomRootedHeap(w *hproftest.Writer, r *rand.Rand, iter int) (ids []uint64, weakRef uint64) {
+	n := 2 + r.IntN(40)
+	if iter%4 == 3 {
+		n = 64 + r.IntN(140)
+	}
+	ids = w.RandomArrays(r, n, 4)
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	th, wr := w.NewID(), w.NewID()
+	w.Instance(th, thread, nil, nil)
+	w.Instance(wr, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{ids[r.IntN(n)]})
+	w.Root(hprof.SubRootThreadObject, th, 7, 0)
+	for k := r.IntN(3); k > 0; k-- {
+		w.Root(hprof.SubRootJavaFrame, ids[r.IntN(n)], 7, 0)
+	}
+	for k := 1 + r.IntN(2); k > 0; k-- {
+		w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
+	}
+	return ids, wr
+}
+
+// plainReach returns what v's roots reach without entering an object of
+// avoid, by a plain search over successors.
+func plainReach(v *view, avoid map[int32]bool) []bool {
+	seen := make([]bool, v.n)
+	var stack []int32
+	for _, x := range v.rootList {
+		if x >= 0 && !avoid[x] && !seen[x] {
+			seen[x] = true
+			stack = append(stack, x)
+		}
+	}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, y := range successors(v, x) {
+			if !avoid[y] && !seen[y] {
+				seen[y] = true
+				stack = append(stack, y)
+			}
+		}
+	}
+	return seen
 }
 
 // successors lists v's successors as the search takes them: class object,
