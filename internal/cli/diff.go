@@ -20,6 +20,9 @@ type diffOptions struct {
 	format       string
 	failOnGrowth string
 	jvmNames     bool
+	// dumps: --base-dump and --new-dump, which heap dump of each file
+	// (-1: --dump's).
+	dumps [2]int
 }
 
 func newDiffCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -33,6 +36,10 @@ loaders by their class, with how many loaders and how many classes they
 define before and after (a job server that leaks a class loader per job shows
 here). --fail-on-growth SIZE|PERCENT exits 1 when the reachable heap grew by
 more, for CI. With --format csv only the class table is written.
+
+A file holding several heap dumps (the old hprof agent writes one per
+request) compares with itself: diff FILE FILE --base-dump 0 --new-dump 1.
+--dump picks the same one of both files.
 
 Instances and shallow bytes count every object of the dump, as the histogram
 does; retained bytes and the heading's totals count what the GC roots reach.
@@ -63,7 +70,11 @@ unreachable, and JSON always gives them.`,
 			var trees [2]*dominator.Tree
 			var retained [2][]uint64
 			for i, dump := range args {
-				x := g.newSession(s, dump)
+				gi := *g // (a copy: the other dump may be another of the file's)
+				if o.dumps[i] >= 0 {
+					gi.dump = o.dumps[i]
+				}
+				x := gi.newSession(s, dump)
 				defer x.Close()
 				t := &treeOptions{weak: "follow"}
 				if trees[i], err = x.Tree(t); err != nil {
@@ -104,6 +115,8 @@ unreachable, and JSON always gives them.`,
 	f.StringVar(&o.format, "format", "table", "table, json or csv")
 	f.StringVar(&o.failOnGrowth, "fail-on-growth", "", "exit 1 when the reachable heap grew by more than this: a size (100MB) or a share of BASE's (10%)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
+	f.IntVar(&o.dumps[0], "base-dump", -1, "which heap dump of BASE, when it holds several (0-based; default --dump's)")
+	f.IntVar(&o.dumps[1], "new-dump", -1, "which heap dump of NEW, when it holds several (0-based; default --dump's)")
 	return cmd
 }
 
@@ -111,6 +124,7 @@ unreachable, and JSON always gives them.`,
 // classes' instances and shallow bytes, not in their retained bytes.
 type side struct {
 	Dump               string `json:"dump"`
+	HeapDump           int    `json:"heap_dump"` // which of the file's (0-based)
 	ReachableObjects   int64  `json:"reachable_objects"`
 	ReachableBytes     uint64 `json:"reachable_bytes"`
 	UnreachableObjects int64  `json:"unreachable_objects"`
@@ -118,7 +132,8 @@ type side struct {
 }
 
 func sideOf(t *dominator.Tree) side {
-	return side{Dump: t.Graph().Source.Path, ReachableObjects: t.ReachableObjects, ReachableBytes: t.ReachableBytes,
+	g := t.Graph()
+	return side{Dump: g.Source.Path, HeapDump: g.Dump, ReachableObjects: t.ReachableObjects, ReachableBytes: t.ReachableBytes,
 		UnreachableObjects: t.UnreachableObjects, UnreachableBytes: t.UnreachableBytes}
 }
 

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -245,5 +247,52 @@ func TestDiffLayoutsDiffer(t *testing.T) {
 	}
 	if _, errOut, _ := run(t, "diff", base, base); strings.Contains(errOut, "lay objects out differently") {
 		t.Errorf("a dump with itself: stderr %q", errOut)
+	}
+}
+
+// TestDiffDumpsOfOneFile: diff compares two heap dumps of one file (the
+// old hprof agent's, which holds two) with --base-dump and --new-dump;
+// each side's totals are what dominators says of that dump with --dump,
+// and JSON says which dump each side is. --dump alone picks the same one
+// for both: no change.
+func TestDiffDumpsOfOneFile(t *testing.T) {
+	dump := filepath.Join(root(t), "..", "shared", "dumps", "mat", "oracle_jdk7_21_hprofagent.hprof")
+	if _, err := os.Stat(dump); err != nil {
+		t.Skip("../shared/dumps absent: no dump holding two heap dumps")
+	}
+	type totals struct {
+		Dump           string `json:"dump"`
+		HeapDump       int    `json:"heap_dump"`
+		ReachableBytes uint64 `json:"reachable_bytes"`
+	}
+	var want [2]uint64
+	for i := range want {
+		out, errOut, code := run(t, "dominators", dump, "--dump", fmt.Sprint(i), "--top", "1", "--format", "json")
+		var d struct {
+			Reachable uint64 `json:"reachable_bytes"`
+		}
+		if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil || d.Reachable == 0 {
+			t.Fatalf("dominators --dump %d: exit %d %s %v:\n%s", i, code, errOut, err, out)
+		}
+		want[i] = d.Reachable
+	}
+	if want[0] == want[1] {
+		t.Fatalf("the two heap dumps hold %d reachable bytes each: the test tells nothing apart", want[0])
+	}
+	out, errOut, code := run(t, "diff", dump, dump, "--base-dump", "0", "--new-dump", "1", "--format", "json")
+	var d struct {
+		Base, New totals
+		Growth    int64 `json:"reachable_growth_bytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil {
+		t.Fatalf("diff: exit %d %s %v:\n%s", code, errOut, err, out)
+	}
+	if d.Base.HeapDump != 0 || d.New.HeapDump != 1 || d.Base.ReachableBytes != want[0] || d.New.ReachableBytes != want[1] ||
+		d.Growth != int64(want[1])-int64(want[0]) {
+		t.Errorf("diff of heap dumps 0 and 1: %+v; dominators says %d and %d bytes", d, want[0], want[1])
+	}
+	out, _, code = run(t, "diff", dump, dump, "--dump", "0", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil || d.Growth != 0 || d.Base.HeapDump != 0 || d.New.HeapDump != 0 {
+		t.Errorf("diff --dump 0: exit %d %v %+v", code, err, d)
 	}
 }
