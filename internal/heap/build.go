@@ -455,4 +455,31 @@ func (g *Graph) resolveThreads() {
 		}
 	}
 	sort.SliceStable(g.Threads, func(i, j int) bool { return g.Threads[i].Serial < g.Threads[j].Serial })
+	// A stack's roots name their thread by serial; of one the dump has no
+	// thread object of, they are roots of their own (RootSet), which the
+	// paths and the tree show as such, not below a thread.
+	known := map[uint32]bool{}
+	for _, th := range g.Threads {
+		if th.Object != None {
+			known[th.Serial] = true
+		}
+	}
+	orphans, serials, first := 0, map[uint32]bool{}, uint32(0)
+	for _, r := range g.Roots {
+		if (r.Kind == hprof.SubRootJavaFrame || r.Kind == hprof.SubRootJNILocal) && r.Object != None && !known[r.ThreadSerial] {
+			if orphans == 0 {
+				first = r.ThreadSerial
+			}
+			orphans++
+			serials[r.ThreadSerial] = true
+		}
+	}
+	if orphans > 0 {
+		threads := "a thread"
+		if len(serials) > 1 {
+			threads = fmt.Sprintf("%d threads", len(serials))
+		}
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d stack roots (Java Local, JNI Local) name %s the dump has no thread object of (the first: serial %d): they are taken as GC roots of their own, not as a thread's locals",
+			orphans, threads, first))
+	}
 }

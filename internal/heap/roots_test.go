@@ -2,6 +2,7 @@ package heap_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -85,5 +86,42 @@ func TestRootSetRepeatedSerial(t *testing.T) {
 	}
 	if want := []heap.ObjectIndex{g.Lookup(ta), g.Lookup(tb)}; !slices.Equal(roots, want) {
 		t.Errorf("roots %v, want %v", roots, want)
+	}
+}
+
+// TestStackRootsOfNoThread: Java Local and JNI Local roots whose thread
+// serial no thread of the dump has are GC roots of their own, and the
+// graph says so once; those of a thread the dump has are its locals, and
+// no warning counts them.
+func TestStackRootsOfNoThread(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	thread := w.Class("java/lang/Thread", obj, 0, nil, nil)
+	th, a, b, c := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(th, thread, nil, nil)
+	for _, id := range []uint64{a, b, c} {
+		w.Instance(id, obj, nil, nil)
+	}
+	w.Root(hprof.SubRootThreadObject, th, 5, 0)
+	w.Root(hprof.SubRootJavaFrame, a, 5, 0) // the thread's
+	w.Root(hprof.SubRootJavaFrame, b, 9, 0) // serial 9: no thread
+	w.Root(hprof.SubRootJNILocal, c, 11, 0) // serial 11: none either
+	w.Root(hprof.SubRootJavaFrame, c, 9, 1) // c again, in another frame
+	g := heaptest.Build(t, w.Bytes())
+	var got []string
+	for _, s := range g.Warnings {
+		if strings.Contains(s, "stack roots") {
+			got = append(got, s)
+		}
+	}
+	want := "3 stack roots (Java Local, JNI Local) name 2 threads the dump has no thread object of (the first: serial 9): they are taken as GC roots of their own, not as a thread's locals"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	roots, locals := g.RootSet()
+	at := g.Lookup
+	if !slices.Contains(roots, at(b)) || !slices.Contains(roots, at(c)) || slices.Contains(roots, at(a)) ||
+		len(locals[at(th)]) != 1 || locals[at(th)][0].Object != at(a) {
+		t.Errorf("roots %v, locals %v", roots, locals)
 	}
 }
