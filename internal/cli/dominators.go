@@ -365,6 +365,11 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, starts []heap
 	if format == render.CSV {
 		cols = append([]render.Column{{Title: "Depth", Key: "depth", Kind: render.Count}, {Title: "Parent", Key: "parent"}}, cols...)
 		cols = append(cols, render.Column{Key: "more_children", Kind: render.Count}, render.Column{Key: "more_children_retained_bytes", Kind: render.Bytes})
+		if starts != nil {
+			// JSON's dominated_by as the ids, nearest first, space
+			// separated, on the rows of the objects --object names.
+			cols = append(cols, render.Column{Key: "dominated_by"})
+		}
 	}
 	// The rows go out as the walk meets them (CSV), or are kept as text
 	// (a table): --children 0 below a big array prints millions.
@@ -378,6 +383,15 @@ func (o *dominatorsOptions) write(s *IOStreams, t *dominator.Tree, starts []heap
 		row := []any{n.ID, class, n.Shallow, n.Retained, n.Percent, n.Root}
 		if format == render.CSV {
 			row = append(append([]any{n.depth, parent}, row...), n.MoreChildren, n.MoreRetained)
+			if starts != nil {
+				var ids []string
+				if n.DominatedBy != nil {
+					for _, d := range *n.DominatedBy {
+						ids = append(ids, d.ID)
+					}
+				}
+				row = append(row, strings.Join(ids, " "))
+			}
 		}
 		rows.Add(row...)
 		for _, c := range n.Children {

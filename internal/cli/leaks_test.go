@@ -410,6 +410,29 @@ func TestDominatorsObject(t *testing.T) {
 	if thread.DominatedBy == nil || len(*thread.DominatedBy) != 0 || !strings.Contains(out, `"dominated_by": []`) {
 		t.Errorf("the thread is top level: dominated_by %v", thread.DominatedBy)
 	}
+	// CSV gives the same chain as ids on the objects' rows, none below.
+	var ids []string
+	for _, d := range *array.DominatedBy {
+		ids = append(ids, d.ID)
+	}
+	out, _, code = run(t, "dominators", dump, "--object", "0xfaccb5b8", "--object", "0xfab148f0", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) < 4 || recs[0][len(recs[0])-1] != "dominated_by" {
+		t.Fatalf("csv: exit %d %v:\n%s", code, err, out)
+	}
+	for _, r := range recs[1:] {
+		want := ""
+		switch {
+		case r[0] != "0": // a child
+		case r[2] == "0xfaccb5b8":
+			want = strings.Join(ids, " ")
+		case r[2] != "0xfab148f0":
+			t.Errorf("csv: a top row for %s", r[2])
+		}
+		if got := r[len(r)-1]; got != want {
+			t.Errorf("csv: %s at depth %s dominated by %q, want %q", r[2], r[0], got, want)
+		}
+	}
 	// Ten dominators are all named; of eleven, the table leaves out the
 	// ninth and tenth.
 	out, _, code = run(t, "dominators", dump, "--object", "0xfaccb5b8", "--object", "0xfab1f3e8", "--object", "0xfaccb5b8")
