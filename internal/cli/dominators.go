@@ -119,11 +119,10 @@ reachable and the unreachable objects together).`,
 			}
 			// The flags are checked before the dump is looked for: a
 			// usage error is one line, not "using a.hprof" and then it.
-			dump, err := resolveDump(s, args)
+			x, err := g.openSession(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
 			tree, err := x.Tree(&o.tree)
 			if err != nil {

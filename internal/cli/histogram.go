@@ -73,11 +73,10 @@ bytes) the dump holds unreachable.`,
 					return fmt.Errorf("--match: %w", err)
 				}
 			}
-			dump, err := resolveDump(s, args)
+			x, err := g.openSession(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
 			if len(o.retainedBy) > 0 {
 				return o.runRetainedBy(s, x, by, re, format)

@@ -67,11 +67,10 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dump, err := resolveDump(s, args)
+			x, err := g.openSession(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
 			x.listsWarnings = true // under Warnings
 			graph, err := x.Graph()

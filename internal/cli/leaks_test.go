@@ -600,3 +600,39 @@ func TestStringsCommand(t *testing.T) {
 		t.Errorf("csv:\n%s", out)
 	}
 }
+
+// TestCollectionsCommand: collections lists the SPARK-22713 fixture's
+// collection classes most unused bytes first, in each format; JSON and
+// CSV carry the same rows, and the table's heading their totals.
+func TestCollectionsCommand(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	out, errOut, code := run(t, "collections", dump, "--format", "json", "--top", "0")
+	var got struct {
+		Classes []leaks.CollectionStats `json:"classes"`
+		More    int                     `json:"more_classes"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got.Classes) < 5 || got.More != 0 {
+		t.Fatalf("json: exit %d %s %v:\n%s", code, errOut, err, out)
+	}
+	var n, empty int64
+	for i, r := range got.Classes {
+		n, empty = n+r.Collections, empty+r.Empty
+		if i > 0 && r.UnusedBytes > got.Classes[i-1].UnusedBytes {
+			t.Errorf("%s after %s: not most unused first", r.Class, got.Classes[i-1].Class)
+		}
+		if r.Empty+r.FillUpTo25+r.FillUpTo50+r.FillUpTo75+r.FillOver75 != r.Collections || r.UnusedSlots > r.Slots {
+			t.Errorf("%+v: the buckets do not add up", r)
+		}
+	}
+	out, _, code = run(t, "collections", dump, "--format", "csv", "--top", "3")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 4 || strings.Join(recs[0], ",") != "class,collections,empty,fill_up_to_25,fill_up_to_50,fill_up_to_75,fill_over_75,entries,slots,unused_slots,unused_bytes,bytes,most_unused_id" ||
+		recs[1][0] != got.Classes[0].Class || recs[1][10] != fmt.Sprint(got.Classes[0].UnusedBytes) {
+		t.Errorf("csv: exit %d %v:\n%s", code, err, out)
+	}
+	out, _, code = run(t, "collections", dump, "--top", "2")
+	if want := fmt.Sprintf("%s collections reachable in %d classes, %s of them empty;", commas(n), len(got.Classes), commas(empty)); code != 0 || !strings.HasPrefix(out, want) ||
+		!strings.Contains(out, "\n2 of "+fmt.Sprint(len(got.Classes))+" classes shown;") {
+		t.Errorf("table: want it to start %q:\n%s", want, out)
+	}
+}

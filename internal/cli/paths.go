@@ -136,11 +136,10 @@ dump analysed last from this folder.`,
 				}
 				popts.Exclude = append(popts.Exclude, ref)
 			}
-			dump, err := resolveDump(s, args)
+			x, err := g.openSession(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
 			o.trim.trim = x.trim
 			release := x.holdGraphWrite() // until Below is done with both cores

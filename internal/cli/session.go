@@ -68,6 +68,16 @@ type aheadSearch struct {
 	faults  par.Faults // the search's
 }
 
+// openSession opens the session of the dump the arguments name (see
+// resolveDump). The caller closes it.
+func (g *globalOptions) openSession(s *IOStreams, args []string) (*session, error) {
+	dump, err := resolveDump(s, args)
+	if err != nil {
+		return nil, err
+	}
+	return g.newSession(s, dump), nil
+}
+
 func (g *globalOptions) newSession(s *IOStreams, dump string) *session {
 	x := &session{g: g, s: s, dump: dump, unindexed: g.unindexed()}
 	x.indexed = x.unindexed == ""
@@ -668,11 +678,10 @@ func (x *session) searchAhead(opts paths.Options) {
 // and the strong-path search the leak analyses need. The caller closes the
 // session.
 func (g *globalOptions) analyse(s *IOStreams, args []string, t *treeOptions) (*session, *dominator.Tree, *paths.Search, error) {
-	dump, err := resolveDump(s, args)
+	x, err := g.openSession(s, args)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	x := g.newSession(s, dump)
 	x.searchAhead(t.search())
 	tree, err := x.Tree(t)
 	if err != nil {

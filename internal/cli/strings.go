@@ -46,11 +46,10 @@ N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 			if err != nil {
 				return err
 			}
-			dump, err := resolveDump(s, args)
+			x, err := g.openSession(s, args)
 			if err != nil {
 				return err
 			}
-			x := g.newSession(s, dump)
 			defer x.Close()
 			t, err := x.Tree(&topts) // (no search: reachability is the tree's)
 			if err != nil {
@@ -61,10 +60,8 @@ N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 			bar.Done()
 			w := s.Out
 			shown := *r
-			more := 0
-			if top > 0 && len(r.Duplicates) > top {
-				shown.Duplicates, more = r.Duplicates[:top], len(r.Duplicates)-top
-			}
+			var more int
+			shown.Duplicates, more = firstOf(r.Duplicates, top)
 			if format == render.JSON {
 				return render.WriteJSON(w, stringsJSON{StringsReport: &shown, MoreDuplicates: more})
 			}
