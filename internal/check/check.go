@@ -89,8 +89,10 @@ type Inputs struct {
 // maxFindings bounds the findings listed per rule, biggest first.
 const maxFindings = 10
 
-// Run evaluates the rules the plan does not skip.
-func (p *Plan) Run(in Inputs) *Result {
+// Run evaluates the rules the plan does not skip. It fails when a rule
+// cannot read what it needs of the dump: a rule evaluated in part could
+// pass where the whole would not.
+func (p *Plan) Run(in Inputs) (*Result, error) {
 	r := &Result{Dump: in.Graph.Source.Path}
 	for i := range p.file.Rules {
 		rule := &p.file.Rules[i]
@@ -116,6 +118,9 @@ func (p *Plan) Run(in Inputs) *Result {
 		case "direct-memory":
 			c.direct()
 		}
+		if c.err != nil {
+			return nil, fmt.Errorf("rule %s: %w", rule.ID, c.err)
+		}
 		rr.More = c.count - len(c.found)
 		for _, cand := range c.found {
 			fnd := Finding{Rule: rule.ID, Severity: rule.Severity, Message: cand.message, Objects: cand.objects, Path: cand.path}
@@ -136,7 +141,7 @@ func (p *Plan) Run(in Inputs) *Result {
 		}
 		r.Rules = append(r.Rules, rr)
 	}
-	return r
+	return r, nil
 }
 
 // candidate is a violation before the biggest are picked.
@@ -155,6 +160,8 @@ type checker struct {
 	// biggest first (ties in the order offered); count counts them all.
 	found []candidate
 	count int
+	// err is what kept the rule from reading the dump.
+	err error
 }
 
 // offer records a violation of the given weight. Only one among the
@@ -438,7 +445,7 @@ func (c *checker) path() {
 		// The field's values, the records read in one walk of the dump
 		// (heap.Graph.EachRecord): there may be millions of Ys (through
 		// java.lang.ref.Reference.referent).
-		g.EachRecord(ys, func(y heap.ObjectIndex, rec hprof.SubRecord) error {
+		c.err = g.EachRecord(ys, func(y heap.ObjectIndex, rec hprof.SubRecord) error {
 			fs, err := g.InstanceFieldsIn(y, rec)
 			if err != nil {
 				return nil

@@ -58,7 +58,11 @@ func run(t *testing.T, f *File, in Inputs) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Run(in)
+	res, err := p.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // findings runs one rule and returns its findings.
@@ -495,7 +499,10 @@ func TestBuiltinOtherVersion(t *testing.T) {
 		if !slices.Equal(plan.Notes, notes) {
 			t.Errorf("%s: notes %+v, want %+v", c.name, plan.Notes, notes)
 		}
-		res := plan.Run(in)
+		res, err := plan.Run(in)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r := res.Rules[0]; r.ID != "spark-memory-accounting" || r.Status != Skipped || r.Reason != c.reason || res.Errors != 0 {
 			t.Errorf("%s: %+v, want skipped: %s", c.name, r, c.reason)
 		}
@@ -924,7 +931,10 @@ func TestAccountingOffHeapField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := plan.Run(in)
+	res, err := plan.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r := res.Rules[0]; r.ID != "spark-memory-accounting" || r.Status != Skipped || !strings.Contains(r.Reason, "no matching class has a field mode (fields that are a reference: data)") {
 		t.Errorf("builtin:spark on a consumer without mode: %+v", r)
 	}

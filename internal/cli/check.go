@@ -136,7 +136,10 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 		}
 		return tree.ClassRetained()
 	})
-	res := plan.Run(check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
+	res, err := plan.Run(check.Inputs{Graph: tree.Graph(), Tree: tree, Search: search, ClassRetained: classRetained})
+	if err != nil {
+		return err
+	}
 	if err := o.report(s, format, res, rules); err != nil {
 		return err
 	}

@@ -53,7 +53,10 @@ with the most unused bytes (0 = all).`,
 			if err != nil {
 				return err
 			}
-			rows := leaks.Collections(t.Graph(), t)
+			rows, err := leaks.Collections(t.Graph(), t)
+			if err != nil {
+				return err
+			}
 			shown, more := firstOf(rows, top)
 			if format == render.JSON {
 				return render.WriteJSON(s.Out, collectionsJSON{Classes: shown, MoreClasses: more})

@@ -31,7 +31,8 @@ type pathsOptions struct {
 	// trim drops what the dump's and the index's mappings hold
 	// resident after the reads at random of each object keeps follows
 	// (session.trim). The records read for the labels are read through
-	// mappings of their own, closed as the walk leaves a chunk.
+	// mappings of their own (heap.Graph.EachRecord), closed as the walk
+	// leaves a chunk or has read enough at kept offsets.
 	trim trimmer
 	// excluding: an --exclude names a field of the dump's classes.
 	excluding bool

@@ -56,8 +56,11 @@ N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 				return err
 			}
 			bar := g.bar(s)
-			r := leaks.Duplicates(t.Graph(), t, bar.Update)
+			r, err := leaks.Duplicates(t.Graph(), t, bar.Update)
 			bar.Done()
+			if err != nil {
+				return err
+			}
 			w := s.Out
 			shown := *r
 			var more int

@@ -448,12 +448,15 @@ func chunkedDump() (*hproftest.Writer, []uint64) {
 // TestEachRecord: EachRecord's walk gives each object asked for the record
 // Record finds on its own, for every object, for a few far apart (each a
 // jump to a mark), for runs and repeats, in a dump in memory and one
-// mapped from a file; it stops at fn's first error and refuses objects out
-// of order.
+// mapped from a file, numbered in chunks or not, and where a numbered
+// chunk repeats an id (the graph keeps the first record: the walk read
+// the chunk's); it stops at fn's first error and refuses objects out of
+// order.
 func TestEachRecord(t *testing.T) {
 	w, _ := chunkedDump()
+	mixed := mixedDump(t)
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, g := range []*Graph{buildBytes(t, w.Bytes(), Options{}), buildFile(t, w.Bytes())} {
+	for _, g := range []*Graph{buildBytes(t, w.Bytes(), Options{}), buildFile(t, w.Bytes()), buildBytes(t, mixed, Options{}), buildFile(t, mixed)} {
 		n := g.NumObjects()
 		all := make([]ObjectIndex, n)
 		for i := range all {
@@ -502,6 +505,35 @@ func TestEachRecord(t *testing.T) {
 			t.Error("objects out of order: no error")
 		}
 	}
+}
+
+// mixedDump writes a chunk of int arrays whose ids descend (numbered by
+// looking each up, its offsets kept), then one whose ids ascend (numbered
+// from a base) and repeat, at its 500th record, an id of the first, whose
+// record (7 ints) the graph keeps over the repeat's (3 ints).
+func mixedDump(t *testing.T) []byte {
+	w := hproftest.New(8, "")
+	const high = 0x50000000
+	dup := uint64(high + 500*16)
+	for k := checkpointEvery - 1; k >= 0; k-- {
+		id := uint64(0x10000000 + k*16)
+		if k == 1000 {
+			id = dup
+		}
+		w.PrimArray(id, hprof.TypeInt, 7, nil)
+	}
+	w.Flush()
+	for k := range checkpointEvery {
+		w.PrimArray(uint64(high+k*16), hprof.TypeInt, 3, nil)
+	}
+	data := w.Bytes()
+	g := buildBytes(t, data, Options{})
+	numbered := slices.ContainsFunc(g.chunks, func(c chunk) bool { return c.base >= 0 })
+	if rec, err := g.Record(g.Lookup(dup)); !numbered || len(g.loose) == 0 || err != nil || len(rec.Body) != 28 || g.Stats.Duplicates != 1 {
+		t.Fatalf("the mixed dump: numbered chunks %v, %d offsets kept, the repeated id's record %d bytes (%v), %d duplicates",
+			numbered, len(g.loose), len(rec.Body), err, g.Stats.Duplicates)
+	}
+	return data
 }
 
 // TestShallowTotal: the sum of every object's size, on 1 to 3 shares and

@@ -172,6 +172,14 @@ func (r *HeapReader) ResetIn(m *Mapping, pos, segEnd, end int64) {
 	r.w.use(m.src)
 }
 
+// ResetOne makes r read the one sub-record at off through mapping m, as
+// RecordAt reads it (a window the record's size where m cannot be read in
+// place, not a full one).
+func (r *HeapReader) ResetOne(m *Mapping, off int64) {
+	r.ResetIn(m, off, r.f.size, r.f.size)
+	r.w.refill = 64
+}
+
 // Position returns where the next sub-record starts and the end of the heap
 // record that holds it: a checkpoint for HeapRecordsAt.
 func (r *HeapReader) Position() (pos, segEnd int64) { return r.pos, r.segEnd }

@@ -97,7 +97,7 @@ type aCollection struct {
 // dump order in a few walks (heap.Graph.EachRecord): the collections, then
 // the counter cells and segments, then the arrays. Rows come most unused
 // bytes first.
-func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
+func Collections(g *heap.Graph, t *dominator.Tree) ([]CollectionStats, error) {
 	kindOf := collectionClasses(g)
 	var objs []heap.ObjectIndex
 	for o, c := range g.ClassArray() {
@@ -106,7 +106,7 @@ func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
 		}
 	}
 	all := make([]aCollection, 0, len(objs)) // in object order
-	g.EachRecord(objs, func(x heap.ObjectIndex, rec hprof.SubRecord) error {
+	err := g.EachRecord(objs, func(x heap.ObjectIndex, rec hprof.SubRecord) error {
 		fs, err := g.InstanceFieldsIn(x, rec)
 		if err != nil {
 			return nil
@@ -150,6 +150,9 @@ func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
 		all = append(all, col)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	// The counter cells' values, and the segments' counts and tables.
 	var second []heap.ObjectIndex
 	for _, col := range all {
@@ -166,7 +169,7 @@ func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
 		table heap.ObjectIndex
 	}
 	parts := map[heap.ObjectIndex]part{}
-	g.EachRecord(second, func(x heap.ObjectIndex, rec hprof.SubRecord) error {
+	err = g.EachRecord(second, func(x heap.ObjectIndex, rec hprof.SubRecord) error {
 		fs, err := g.InstanceFieldsIn(x, rec)
 		if err != nil {
 			return nil
@@ -187,6 +190,9 @@ func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
 		parts[x] = p
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	for i := range all {
 		col := &all[i]
 		if col.cells != heap.None && g.Kind(col.cells) == heap.KindObjectArray {
@@ -217,11 +223,14 @@ func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
 	arrays = slices.Compact(arrays)
 	lengths := make([]int64, len(arrays)) // by place in arrays: a few million of them, too many for a map
 	n := 0
-	g.EachRecord(arrays, func(x heap.ObjectIndex, rec hprof.SubRecord) error {
+	err = g.EachRecord(arrays, func(x heap.ObjectIndex, rec hprof.SubRecord) error {
 		lengths[n] = int64(rec.Length)
 		n++
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	length := func(a heap.ObjectIndex) int64 {
 		if k, ok := slices.BinarySearch(arrays, a); ok {
 			return lengths[k]
@@ -326,7 +335,7 @@ func Collections(g *heap.Graph, t *dominator.Tree) []CollectionStats {
 	slices.SortFunc(out, func(a, b CollectionStats) int {
 		return cmp.Or(cmp.Compare(b.UnusedBytes, a.UnusedBytes), cmp.Compare(b.Collections, a.Collections), cmp.Compare(a.Class, b.Class))
 	})
-	return out
+	return out, nil
 }
 
 // collectionClasses returns, for each class, the place in collectionBases

@@ -46,7 +46,11 @@ func TestCollectionsLiveJVM(t *testing.T) {
 	}
 	defer g.Close()
 	rows := map[string]CollectionStats{}
-	for _, r := range Collections(g, dominator.Compute(g, dominator.Options{})) {
+	all, err := Collections(g, dominator.Compute(g, dominator.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
 		rows[r.Class] = r
 	}
 	f, err := os.Open(said)
@@ -100,7 +104,10 @@ func TestCollectionsNaive(t *testing.T) {
 		tr := dominator.Compute(g, dominator.Options{})
 		want, segs := naiveCollections(g, tr)
 		segmented += segs
-		got := Collections(g, tr)
+		got, err := Collections(g, tr)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
 		if len(got) != len(want) {
 			t.Errorf("%s: %d classes, naive %d", filepath.Base(path), len(got), len(want))
 		}

@@ -74,14 +74,14 @@ type aString struct {
 //
 // progress, if not nil, is told of the three passes: "strings", "values"
 // and "copies", each counted in Strings.
-func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, done, total int64)) *StringsReport {
+func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, done, total int64)) (*StringsReport, error) {
 	if progress == nil {
 		progress = func(string, int64, int64) {}
 	}
 	r := &StringsReport{Duplicates: []DuplicateString{}}
 	classes := g.ClassByName("java.lang.String")
 	if len(classes) == 0 {
-		return r
+		return r, nil
 	}
 	layout := stringLayout(g, classes[0])
 	match := make([]bool, len(g.Classes))
@@ -111,7 +111,9 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	}
 	// The records of those, in dump order; the coders are read with the
 	// candidates', below.
-	layout.readAll(g, all, unread)
+	if err := layout.readAll(g, all, unread); err != nil {
+		return nil, err
+	}
 	for k := range all {
 		all[k].coder = -1
 		if a := all[k].a; a >= 0 && !counted.Has(a) { // an array Strings share, once
@@ -124,13 +126,16 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	// null, missing from the dump or no array of chars or bytes has no
 	// text: it is left out of the grouping (a = None).
 	seed := maphash.MakeSeed()
-	byArray(g, all, "values", progress, func(st *aString, text []byte, elem hprof.BasicType, _ bool) {
+	err := byArray(g, all, "values", progress, func(st *aString, text []byte, elem hprof.BasicType, _ bool) {
 		if elem == 0 {
 			st.a = int32(heap.None)
 			return
 		}
 		st.hash = maphash.Bytes(seed, text)
 	})
+	if err != nil {
+		return nil, err
+	}
 	all = slices.DeleteFunc(all, func(st aString) bool { return st.a < 0 })
 	// The hashes met more than once (a sort of bare numbers, quicker than
 	// one of the records), then their copies compared byte for byte, the
@@ -156,7 +161,9 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 		}
 	}
 	all = nil
-	layout.readAll(g, cands, nil)
+	if err := layout.readAll(g, cands, nil); err != nil {
+		return nil, err
+	}
 	type text struct {
 		bytes  []byte
 		elem   hprof.BasicType
@@ -169,7 +176,7 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 		first int32 // the copy first in dump order
 	}
 	texts := map[uint64][]*text{} // by hash: one text, but for a collision or two coders
-	byArray(g, cands, "copies", progress, func(st *aString, b []byte, elem hprof.BasicType, whole bool) {
+	err = byArray(g, cands, "copies", progress, func(st *aString, b []byte, elem hprof.BasicType, whole bool) {
 		run := texts[st.hash]
 		i := slices.IndexFunc(run, func(x *text) bool { return bytes.Equal(x.bytes, b) })
 		if i < 0 {
@@ -185,6 +192,9 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 		}
 		x.first = min(x.first, st.s)
 	})
+	if err != nil {
+		return nil, err
+	}
 	for _, run := range texts {
 		for _, x := range run {
 			if x.copies < 2 {
@@ -209,7 +219,7 @@ func Duplicates(g *heap.Graph, t *dominator.Tree, progress func(phase string, do
 	slices.SortFunc(r.Duplicates, func(a, b DuplicateString) int {
 		return cmp.Or(cmp.Compare(b.Wasted, a.Wasted), cmp.Compare(b.Copies, a.Copies), strings.Compare(a.Text, b.Text), strings.Compare(a.Sample.ID, b.Sample.ID))
 	})
-	return r
+	return r, nil
 }
 
 // fieldsOfString are where java.lang.String's fields lie in its record,
@@ -237,7 +247,7 @@ func stringLayout(g *heap.Graph, c heap.ClassIndex) fieldsOfString {
 // readAll reads the fields of the Strings strs[k] for each k of which
 // (all of strs if which is nil), which lie in dump order: the records are
 // read in one walk (heap.Graph.EachRecord).
-func (l fieldsOfString) readAll(g *heap.Graph, strs []aString, which []int) {
+func (l fieldsOfString) readAll(g *heap.Graph, strs []aString, which []int) error {
 	if which == nil {
 		which = make([]int, len(strs))
 		for k := range which {
@@ -249,7 +259,7 @@ func (l fieldsOfString) readAll(g *heap.Graph, strs []aString, which []int) {
 		objs[n] = heap.ObjectIndex(strs[k].s)
 	}
 	n := 0
-	g.EachRecord(objs, func(_ heap.ObjectIndex, rec hprof.SubRecord) error {
+	return g.EachRecord(objs, func(_ heap.ObjectIndex, rec hprof.SubRecord) error {
 		l.read(g, &strs[which[n]], rec.Body)
 		n++
 		return nil
@@ -282,7 +292,7 @@ func (l fieldsOfString) read(g *heap.Graph, st *aString, b []byte) {
 // array's element type (0 for none: no value, or not an array of
 // primitives) and whether the text is the whole array (not JDK 6's part
 // of a longer one), the arrays read in dump order, each once.
-func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, int64, int64), fn func(st *aString, text []byte, elem hprof.BasicType, whole bool)) {
+func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, int64, int64), fn func(st *aString, text []byte, elem hprof.BasicType, whole bool)) error {
 	// The order as numbers, array then place: a sort of bare numbers (the
 	// arrays mostly in order already) is quicker than one of the records.
 	order := make([]uint64, len(strs))
@@ -320,7 +330,7 @@ func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, 
 			fn(st, append(buf, b...), elem, whole)
 		}
 	}
-	g.EachRecord(arrays, func(_ heap.ObjectIndex, rec hprof.SubRecord) error {
+	err := g.EachRecord(arrays, func(_ heap.ObjectIndex, rec hprof.SubRecord) error {
 		if rec.Tag == hprof.SubPrimArrayDump {
 			group(rec.Body, rec.ElemType)
 		} else {
@@ -328,9 +338,13 @@ func byArray(g *heap.Graph, strs []aString, phase string, progress func(string, 
 		}
 		return nil
 	})
-	for lo < len(order) { // no array (None, last), or one not read
+	if err != nil {
+		return err
+	}
+	for lo < len(order) { // no array (None, last)
 		group(nil, 0)
 	}
+	return nil
 }
 
 // decodeText returns the first maxTextChars characters of a text as

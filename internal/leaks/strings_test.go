@@ -36,7 +36,10 @@ func TestDuplicatesNaive(t *testing.T) {
 			}
 			defer g.Close()
 			tr := dominator.Compute(g, dominator.Options{})
-			got := Duplicates(g, tr, nil)
+			got, err := Duplicates(g, tr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			want, strs, total := naiveDuplicates(g, tr)
 			if filepath.Base(path) == "Spark22713.hprof" && len(want) < 20 {
 				t.Errorf("the naive count finds %d duplicated texts, 28 expected", len(want)) // a test that compares nothing

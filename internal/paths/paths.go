@@ -731,7 +731,7 @@ func (s *Search) LabelAll(edges []Edge) []string {
 		s.labelGroup(from, edges, order[gr.lo:gr.hi], out, &rec)
 		return nil
 	})
-	for _, gr := range read[n:] { // records not read: the dump says why (Labels gives "?")
+	for _, gr := range read[n:] { // a walk stopped by a record it could not read: each read alone ("?" where it cannot be)
 		s.labelGroup(edges[order[gr.lo]].From, edges, order[gr.lo:gr.hi], out, nil)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -1056,8 +1057,8 @@ func TestFindTargets(t *testing.T) {
 
 // TestLabelAll: LabelAll, reading each referring object's record once in
 // dump order, labels every edge as Label does reading it on its own: the
-// references of a third of the objects (fields, array slots, statics and
-// class objects), thread locals, repeated edges and references that do
+// references of a third of the objects (fewer, spread out, in a big dump:
+// fields, array slots, statics and class objects), thread locals, repeated edges and references that do
 // not exist ("?"), in shuffled order, on the fixture dumps and the shared
 // ones (JDK 5 to 11, 32 and 64 bit).
 func TestLabelAll(t *testing.T) {
@@ -1070,7 +1071,13 @@ func TestLabelAll(t *testing.T) {
 		t.Skip("no dumps in testdata/dumps")
 	}
 	r := rand.New(rand.NewPCG(7, 11))
-	for _, path := range append(dumps, shared...) {
+	// Those dumps' records lie outside numbered chunks, read at their
+	// offsets; this one's in chunks the walk goes through.
+	chunked := filepath.Join(t.TempDir(), "chunked.hprof")
+	if err := os.WriteFile(chunked, chunkedHeap(r), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range append(append(dumps, shared...), chunked) {
 		g, err := heap.Open(path, hprof.Options{}, heap.Options{Dump: -1})
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -1079,7 +1086,7 @@ func TestLabelAll(t *testing.T) {
 		var edges []Edge
 		n := g.NumObjects()
 		for o := 0; o < n && len(edges) < 60_000; o++ {
-			if r.IntN(3) != 0 {
+			if r.IntN(max(3, n/20_000)) != 0 { // a third, or fewer spread over a big dump
 				continue
 			}
 			x := heap.ObjectIndex(o)
@@ -1118,4 +1125,36 @@ func TestLabelAll(t *testing.T) {
 		}
 		g.Close()
 	}
+}
+
+// chunkedHeap writes 150,000 objects with ascending ids, in segments of
+// 5,000: instances of a class with two reference fields and object arrays
+// of three, each referring to earlier objects or to nothing, a tenth of
+// them held by JNI globals.
+func chunkedHeap(r *rand.Rand) []byte {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	node := w.Class("com/example/Node", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}, {Name: "n", Type: hprof.TypeInt}, {Name: "other", Type: hprof.TypeObject}})
+	arr := w.ObjectArrayClass()
+	var ids []uint64
+	pick := func() uint64 {
+		if len(ids) == 0 || r.IntN(4) == 0 {
+			return 0
+		}
+		return ids[r.IntN(len(ids))]
+	}
+	for k := range 150_000 {
+		if k%5000 == 4999 {
+			w.Flush()
+		}
+		id := w.NewID()
+		if k%10 == 0 {
+			w.ObjArray(id, arr, []uint64{pick(), pick(), pick()})
+			w.Root(hprof.SubRootJNIGlobal, id, 0, 0)
+		} else {
+			w.Instance(id, node, []hprof.BasicType{hprof.TypeObject, hprof.TypeInt, hprof.TypeObject}, []uint64{pick(), uint64(k), pick()})
+		}
+		ids = append(ids, id)
+	}
+	return w.Bytes()
 }
