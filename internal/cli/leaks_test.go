@@ -513,7 +513,9 @@ func TestHistogramRetainedBy(t *testing.T) {
 // of several objects): A and B both hold C, which holds D, so A alone
 // retains A and its E, and A and B together all five. With
 // --keep-unreachable an object no GC root reaches, U, holding C too, is a
-// root of its own: C and D are then no longer A's and B's to free.
+// root of its own: C and D are then no longer A's and B's to free. Two
+// such roots that share an object retain it: an object the roots' search
+// meets is no root, though at the top of the tree.
 func TestHistogramRetainedByTogether(t *testing.T) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
@@ -528,9 +530,20 @@ func TestHistogramRetainedByTogether(t *testing.T) {
 	w.Instance(c, sharedClass, []hprof.BasicType{hprof.TypeObject}, []uint64{d})
 	w.PrimArray(d, hprof.TypeByte, 1000, nil)
 	w.PrimArray(e, hprof.TypeInt, 10, nil)
+	// K1 and K2, which no GC root reaches, both hold X, and X Y: with
+	// --keep-unreachable K1 and K2 are roots of their own, X not (it is
+	// at the top of the tree, two roots holding it), and the two retain
+	// all four.
+	keeper := w.Class("com/example/Keeper", obj, 0, nil, []hproftest.Field{{Name: "x", Type: hprof.TypeObject}})
+	part := w.Class("com/example/Part", obj, 0, nil, []hproftest.Field{{Name: "y", Type: hprof.TypeObject}})
+	k1, k2, px, py := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(k1, keeper, []hprof.BasicType{hprof.TypeObject}, []uint64{px})
+	w.Instance(px, part, []hprof.BasicType{hprof.TypeObject}, []uint64{py})
+	w.Instance(k2, keeper, []hprof.BasicType{hprof.TypeObject}, []uint64{px})
+	w.PrimArray(py, hprof.TypeLong, 10, nil)
 	w.Root(hprof.SubRootJNIGlobal, a, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, b, 0, 0)
-	for _, class := range []uint64{obj, holder, sharedClass} { // as the JVM's classes are
+	for _, class := range []uint64{obj, holder, sharedClass, keeper, part} { // as the JVM's classes are
 		w.Root(hprof.SubRootStickyClass, class, 0, 0)
 	}
 	dump := writeDump(t, w, "together.hprof")
@@ -543,6 +556,7 @@ func TestHistogramRetainedByTogether(t *testing.T) {
 		{[]string{"--retained-by", hex(a), "--retained-by", hex(b)}, map[string]int64{"com.example.Holder": 2, "com.example.Shared": 1, "byte[]": 1, "int[]": 1}},
 		{[]string{"--retained-by", hex(a), "--retained-by", hex(b), "--retained-by", hex(a)}, map[string]int64{"com.example.Holder": 2, "com.example.Shared": 1, "byte[]": 1, "int[]": 1}},
 		{[]string{"--retained-by", hex(a), "--retained-by", hex(b), "--keep-unreachable"}, map[string]int64{"com.example.Holder": 2, "int[]": 1}},
+		{[]string{"--retained-by", hex(k1), "--retained-by", hex(k2), "--keep-unreachable"}, map[string]int64{"com.example.Keeper": 2, "com.example.Part": 1, "long[]": 1}},
 	} {
 		out, errOut, code := run(t, append([]string{"histogram", dump, "--format", "json"}, c.args...)...)
 		var r retainedByJSON
@@ -554,11 +568,21 @@ func TestHistogramRetainedByTogether(t *testing.T) {
 			got[row.Class] = row.Instances
 			sum += row.Shallow
 		}
-		if !maps.Equal(got, c.want) || r.Retained != sum || r.Objects[0].ID != hex(a) || len(r.Objects) != min(len(c.args)/2, 2) {
+		if !maps.Equal(got, c.want) || r.Retained != sum || r.Objects[0].ID != c.args[1] || len(r.Objects) != min(len(c.args)/2, 2) {
 			t.Errorf("%v: %+v; want %v", c.args, r, c.want)
 		}
 	}
-	out, _, code := run(t, "histogram", dump, "--retained-by", hex(a), "--retained-by", hex(b))
+	out, _, code := run(t, "dominators", dump, "--keep-unreachable", "--format", "csv")
+	rootOf := map[string]string{}
+	if recs, err := csv.NewReader(strings.NewReader(out)).ReadAll(); code == 0 && err == nil {
+		for _, r := range recs[1:] {
+			rootOf[r[2]] = r[7]
+		}
+	}
+	if rootOf[hex(k1)] != "<Unreachable>" || rootOf[hex(k2)] != "<Unreachable>" || rootOf[hex(px)] != "" || len(rootOf) < 3 {
+		t.Errorf("dominators --keep-unreachable: the roots of their own are K1 and K2, not X: %v", rootOf)
+	}
+	out, _, code = run(t, "histogram", dump, "--retained-by", hex(a), "--retained-by", hex(b))
 	if want := fmt.Sprintf("What %s com.example.Holder and %s com.example.Holder retain together (", hex(a), hex(b)); code != 0 || !strings.HasPrefix(out, want) {
 		t.Errorf("table: want it to start %q:\n%s", want, out)
 	}

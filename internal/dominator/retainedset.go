@@ -46,20 +46,7 @@ func RetainedSet(g *heap.Graph, opts Options, targets, also []heap.ObjectIndex) 
 		queue = append(queue, x)
 	}
 	for head := 0; head < len(queue); head++ {
-		x := queue[head]
-		if v.classOf != nil {
-			if c := v.classObject[v.classOf[x]]; c >= 0 {
-				take(c)
-			}
-		}
-		for _, y := range v.stored(x) {
-			take(int32(y))
-		}
-		if bit(v.hasExtra, x) {
-			for _, y := range v.extra[x] {
-				take(y)
-			}
-		}
+		v.eachSuccessor(queue[head], take)
 	}
 	return in
 }

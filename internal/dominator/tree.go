@@ -73,9 +73,10 @@ type Tree struct {
 	// them: a part of ReachableObjects and ReachableBytes (0 without it).
 	KeptObjects int64
 	KeptBytes   uint64
-	// kept marks those objects (nil without KeepUnreachable); KeptRoot
-	// tells the roots among them.
-	kept bitset.Set
+	// keptRoots marks the roots KeepUnreachable made (nil without it):
+	// in object order, each object neither a GC root nor such a root
+	// before it reaches.
+	keptRoots bitset.Set
 	// ThreadLocals maps a thread object to the objects its stack frames
 	// hold (JAVA FRAME and JNI LOCAL roots of a known thread), which the
 	// tree treats as referenced by the thread rather than as roots.
@@ -117,15 +118,14 @@ func Compute(g *heap.Graph, opts Options) *Tree {
 		// it has not visited is one they do not reach.
 		extraRoots = func(visited func(int32) bool) []int32 {
 			var out []int32
-			t.kept = bitset.New(n)
 			for o := 0; o < n; o++ {
 				if !visited(int32(o)) {
 					out = append(out, int32(o))
-					t.kept.Add(int32(o))
 					t.KeptObjects++
 					t.KeptBytes += g.ShallowSize(heap.ObjectIndex(o))
 				}
 			}
+			t.keptRoots = keptRoots(v, out, visited)
 			return out
 		}
 	}
@@ -186,10 +186,37 @@ func (t *Tree) count(reached int64) {
 // Graph returns the graph the tree was computed on.
 func (t *Tree) Graph() *heap.Graph { return t.g }
 
-// KeptRoot reports whether o is an object no GC root reaches that
-// KeepUnreachable put at the tree's top level.
+// KeptRoot reports whether KeepUnreachable made o a root of the tree: no
+// GC root reaches it, nor another such root before it in object order (an
+// object two such roots reach is at the top level too, but no root).
 func (t *Tree) KeptRoot(o heap.ObjectIndex) bool {
-	return t.kept != nil && t.kept.Has(int32(o)) && t.Idom(o) == TopLevel
+	return t.keptRoots != nil && t.keptRoots.Has(int32(o))
+}
+
+// keptRoots returns the roots KeepUnreachable makes of the objects
+// unreached (no GC root reaches them; in object order): each one no root
+// before it reaches, as the search takes them in turn.
+func keptRoots(v *view, unreached []int32, visited func(int32) bool) bitset.Set {
+	roots := bitset.New(v.n)
+	seen := bitset.New(v.n)
+	var queue []int32
+	for _, r := range unreached {
+		if seen.Has(r) {
+			continue
+		}
+		roots.Add(r)
+		seen.Add(r)
+		queue = append(queue[:0], r)
+		for head := 0; head < len(queue); head++ {
+			v.eachSuccessor(queue[head], func(w int32) {
+				if !visited(w) && !seen.Has(w) {
+					seen.Add(w)
+					queue = append(queue, w)
+				}
+			})
+		}
+	}
+	return roots
 }
 
 // Idom returns o's immediate dominator, or TopLevel, or Unreachable.

@@ -64,6 +64,24 @@ func (g *view) rootSet() bitset.Set {
 	return s
 }
 
+// eachSuccessor calls fn with each of x's successors: its class object,
+// its stored references (less a skipped first one), its extra edges.
+func (g *view) eachSuccessor(x int32, fn func(w int32)) {
+	if g.classOf != nil {
+		if c := g.classObject[g.classOf[x]]; c >= 0 {
+			fn(c)
+		}
+	}
+	for _, y := range g.stored(x) {
+		fn(int32(y))
+	}
+	if bit(g.hasExtra, x) {
+		for _, y := range g.extra[x] {
+			fn(y)
+		}
+	}
+}
+
 // stored returns v's stored references, less a skipped first one.
 func (g *view) stored(v int32) []heap.ObjectIndex {
 	s, e := g.start[v], g.start[v+1]

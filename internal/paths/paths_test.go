@@ -151,12 +151,18 @@ func TestKeepUnreachable(t *testing.T) {
 				}
 				want := 0
 				for o := range heap.ObjectIndex(g.NumObjects()) {
-					if !reached[o] {
+					root := !reached[o]
+					if root {
 						want++
 						walk(o)
 						if s.DescribeRoot(o) != UnreachableRoot {
 							t.Fatalf("heap %d: %d, which nothing before it reaches, is no root of its own", iter, o)
 						}
+					}
+					// The tree's roots of their own are the same objects,
+					// not every unreached one at its top level.
+					if tree.KeptRoot(o) != root {
+						t.Fatalf("heap %d: the tree's KeptRoot(%d) = %v, want %v", iter, o, tree.KeptRoot(o), root)
 					}
 				}
 				if kept != want {
