@@ -412,20 +412,7 @@ func (c *checker) path() {
 	// objects the roots reach: not from a Y object itself, as a match is
 	// not reachable through itself.
 	n := g.NumObjects()
-	from := make([]int32, n) // 0 unseen; -1 a start; else 1 + the object it was reached from
-	// origin: the Y object whose walk reached each object seen. A walk
-	// does not take its own Y (back round a cycle): that would keep
-	// another Y's walk from reaching it, and it from being flagged as
-	// reachable through that one.
-	origin := make([]int32, n)
-	var queue []heap.ObjectIndex
-	start := func(y, x heap.ObjectIndex) {
-		if from[x] == 0 && x != y {
-			from[x] = -1
-			origin[x] = int32(y)
-			queue = append(queue, x)
-		}
-	}
+	w := newThroughWalk(n)
 	classes := g.ClassArray()
 	var ys []heap.ObjectIndex
 	for o, cl := range classes {
@@ -437,7 +424,7 @@ func (c *checker) path() {
 		for _, y := range ys {
 			s.Successors(y, func(x heap.ObjectIndex) {
 				if !g.IsClassObject(x) { // as spread
-					start(y, x)
+					w.start(y, x)
 				}
 			})
 		}
@@ -453,45 +440,121 @@ func (c *checker) path() {
 			for _, f := range fs {
 				if f.Name == field && f.Type == hprof.TypeObject && f.Value != 0 {
 					if x := g.Lookup(f.Value); x != heap.None {
-						start(y, x)
+						w.start(y, x)
 					}
 				}
 			}
 			return nil
 		})
 	}
-	queue = c.spread(queue, from, func(v, w heap.ObjectIndex) bool {
-		if origin[v] == int32(w) {
-			return false
-		}
-		origin[w] = origin[v]
-		return true
-	})
-	for _, x := range queue {
-		if !target[classes[x]] || g.IsClassObject(x) {
+	w.spread(g, s)
+	for o, cl := range classes {
+		x := heap.ObjectIndex(o)
+		if w.at[x].from[0] == 0 || !target[cl] || g.IsClassObject(x) {
 			continue
 		}
 		c.offer(t.Retained(x), func() candidate {
-			return candidate{path: c.throughPath(x, from, heap.ObjectIndex(origin[x]), field), objects: []ObjectRef{c.ref(x)},
+			tail, y := w.pathTo(x)
+			path := s.Path(y)
+			return candidate{path: c.along(append(path, tail...), len(path), field), objects: []ObjectRef{c.ref(x)},
 				message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, true), g.ID(x), size(t.Retained(x)), r.Through)}
 		})
 	}
 }
 
-// throughPath is the path a path rule shows for x: root → y (an object of
-// the through class), then y → … → x as the walk from y's field (or y)
-// reached it.
-func (c *checker) throughPath(x heap.ObjectIndex, from []int32, y heap.ObjectIndex, field string) []Step {
-	var tail []heap.ObjectIndex
-	for v := x; ; v = heap.ObjectIndex(from[v] - 1) {
-		tail = append(tail, v)
-		if from[v] == -1 {
-			break
+// throughWalk is a path rule's walk from what the through objects (Ys)
+// refer to: each object it meets is reached by up to two walks whose Ys
+// differ, slot 0 the first. A walk does not take its own Y, back round a
+// cycle: a match is not reachable through itself. With one walk to an
+// object, the first Y's walk to come to it kept any other's from passing
+// on (T1 → X → T1 with T2 → X: X was T1's, which could not go on to T1,
+// and T1 went unflagged when T1's walk came to X first); with two whose
+// Ys differ, every object some Y other than itself reaches is reached.
+type throughWalk struct {
+	// at[x] is object x's two slots, together: a slot's fields are read
+	// at random, one cache line instead of four arrays (the walk through
+	// the bench dump's 3.75 M map nodes took 9.3-13.6 s in four arrays).
+	at []walkSlots
+	// fromOne[k] marks the objects whose slot k was reached from the
+	// predecessor's slot 1.
+	fromOne [2]bitset.Set
+	queue   []uint32 // object | slot<<31
+}
+
+// walkSlots are an object's slots in a throughWalk. from[k]: 0 unreached
+// in slot k; -1 a start (what a Y refers to); else 1 + the object slot k
+// was reached from. origin[k]: slot k's Y.
+type walkSlots struct{ from, origin [2]int32 }
+
+func newThroughWalk(n int) *throughWalk {
+	return &throughWalk{at: make([]walkSlots, n), fromOne: [2]bitset.Set{bitset.New(n), bitset.New(n)}}
+}
+
+// take reaches x from Y y, by predecessor p in its slot ps (p < 0 for a
+// start), into a free slot if x has none from y yet.
+func (w *throughWalk) take(x heap.ObjectIndex, y int32, p int32, ps int) {
+	if int32(x) == y {
+		return
+	}
+	a := &w.at[x]
+	k := 0
+	if a.from[0] != 0 {
+		if a.origin[0] == y || a.from[1] != 0 {
+			return
+		}
+		k = 1
+	}
+	a.origin[k] = y
+	if p < 0 {
+		a.from[k] = -1
+	} else {
+		a.from[k] = 1 + p
+		if ps == 1 {
+			w.fromOne[k].Add(int32(x))
 		}
 	}
+	w.queue = append(w.queue, uint32(x)|uint32(k)<<31)
+}
+
+// start reaches x, which Y y refers to.
+func (w *throughWalk) start(y, x heap.ObjectIndex) { w.take(x, int32(y), -1, 0) }
+
+// spread walks on from the starts through strong references, not
+// through class objects (as checker.spread).
+func (w *throughWalk) spread(g *heap.Graph, s *paths.Search) {
+	for head := 0; head < len(w.queue); head++ {
+		v, k := heap.ObjectIndex(w.queue[head]&(1<<31-1)), int(w.queue[head]>>31)
+		if g.IsClassObject(v) {
+			continue
+		}
+		y := w.at[v].origin[k]
+		s.Successors(v, func(x heap.ObjectIndex) {
+			if !g.IsClassObject(x) {
+				w.take(x, y, int32(v), k)
+			}
+		})
+	}
+}
+
+// pathTo returns the walk to x, from what its Y refers to, and the Y.
+func (w *throughWalk) pathTo(x heap.ObjectIndex) ([]heap.ObjectIndex, heap.ObjectIndex) {
+	k := 0
+	y := heap.ObjectIndex(w.at[x].origin[0])
+	var tail []heap.ObjectIndex
+	for v := x; ; {
+		tail = append(tail, v)
+		f := w.at[v].from[k]
+		if f == -1 {
+			break
+		}
+		next := 0
+		if w.fromOne[k].Has(int32(v)) {
+			next = 1
+		}
+		v, k = heap.ObjectIndex(f-1), next
+	}
 	slices.Reverse(tail)
-	path := c.in.Search.Path(y)
-	return c.along(append(path, tail...), len(path), field)
+	return tail, y
 }
 
 func (c *checker) accounting() {
@@ -641,10 +704,8 @@ func (c *checker) direct() {
 // they reach through strong references, recording in from each object's
 // predecessor plus one. It does not go through class objects: being held
 // "through" an object means through its fields and elements, not through
-// its class, its loader and every class that loader defined. take, if
-// not nil, says whether w, unseen, may be reached from v (else it stays
-// unseen, for another object's walk to reach).
-func (c *checker) spread(queue []heap.ObjectIndex, from []int32, take func(v, w heap.ObjectIndex) bool) []heap.ObjectIndex {
+// its class, its loader and every class that loader defined.
+func (c *checker) spread(queue []heap.ObjectIndex, from []int32) []heap.ObjectIndex {
 	g, s := c.in.Graph, c.in.Search
 	for head := 0; head < len(queue); head++ {
 		v := queue[head]
@@ -652,7 +713,7 @@ func (c *checker) spread(queue []heap.ObjectIndex, from []int32, take func(v, w 
 			continue
 		}
 		s.Successors(v, func(w heap.ObjectIndex) {
-			if from[w] == 0 && !g.IsClassObject(w) && (take == nil || take(v, w)) {
+			if from[w] == 0 && !g.IsClassObject(w) {
 				from[w] = int32(v) + 1
 				queue = append(queue, w)
 			}
@@ -686,6 +747,6 @@ func (c *checker) heldBy(match []bool) []int32 {
 			}
 		}
 	}
-	c.spread(queue, from, nil)
+	c.spread(queue, from)
 	return from
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -1140,5 +1141,94 @@ func TestPathThroughAnotherRoundACycle(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("flagged %v, want T1 and T3 %v", got, want)
+	}
+}
+
+// TestPathRuleAgainstNaive: on random heaps of Sessions and Links, each
+// with two references, a path rule through Session flags every Session
+// some other reached Session reaches (through strong references, from
+// what that one refers to), and no other, as a search from each Session
+// on its own says; and each path it shows is a chain of references from
+// a root through a Session other than the match.
+func TestPathRuleAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 3))
+	flaggedSome := 0
+	for iter := range 300 {
+		w := hproftest.New(8, "")
+		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+		two := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}}
+		session := w.Class("com/acme/Session", obj, 0, nil, two)
+		link := w.Class("com/acme/Link", obj, 0, nil, two)
+		n := 2 + r.IntN(25)
+		ids := make([]uint64, n)
+		for i := range ids {
+			ids[i] = w.NewID()
+		}
+		refs := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+		pick := func() uint64 {
+			if r.IntN(4) == 0 {
+				return 0
+			}
+			return ids[r.IntN(n)]
+		}
+		for _, id := range ids {
+			class := link
+			if r.IntN(2) == 0 {
+				class = session
+			}
+			w.Instance(id, class, refs, []uint64{pick(), pick()})
+		}
+		for k := 1 + r.IntN(3); k > 0; k-- {
+			w.Root(hprof.SubRootJNIGlobal, ids[r.IntN(n)], 0, 0)
+		}
+		for _, c := range []uint64{obj, session, link} {
+			w.Root(hprof.SubRootStickyClass, c, 0, 0)
+		}
+		g := heaptest.Build(t, w.Bytes())
+		in := inputs(t, g)
+		isSession := func(x heap.ObjectIndex) bool { return g.Classes[g.ClassOf(x)].Name == "com.acme.Session" }
+		want := map[string]bool{}
+		for o := range g.NumObjects() {
+			y := heap.ObjectIndex(o)
+			if !isSession(y) || !in.Search.Reached(y) {
+				continue
+			}
+			seen := map[heap.ObjectIndex]bool{}
+			stack := slices.Clone(g.Refs(y))
+			for len(stack) > 0 {
+				x := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if seen[x] || g.IsClassObject(x) {
+					continue
+				}
+				seen[x] = true
+				if isSession(x) && x != y {
+					want[fmt.Sprintf("0x%x", g.ID(x))] = true
+				}
+				stack = append(stack, g.Refs(x)...)
+			}
+		}
+		res := run(t, rules(t, "rules:\n- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}\n"), in)
+		rr := res.Rules[0]
+		if got := len(rr.Findings) + rr.More; got != len(want) {
+			t.Fatalf("heap %d: %d Sessions flagged, want %d (%v)", iter, got, len(want), want)
+		}
+		for _, f := range rr.Findings {
+			id := f.Objects[0].ID
+			if !want[id] {
+				t.Fatalf("heap %d: %s flagged, reachable through no other Session", iter, id)
+			}
+			through := false
+			for _, st := range f.Path[:len(f.Path)-1] {
+				through = through || (st.Class == "com.acme.Session" && st.ID != id)
+			}
+			if f.Path[len(f.Path)-1].ID != id || !through {
+				t.Fatalf("heap %d: the path to %s %+v: not through another Session", iter, id, f.Path)
+			}
+		}
+		flaggedSome += len(want)
+	}
+	if flaggedSome < 100 {
+		t.Errorf("%d Sessions flagged in all: the test compares little", flaggedSome)
 	}
 }
