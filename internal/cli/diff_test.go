@@ -291,6 +291,9 @@ func TestDiffDumpsOfOneFile(t *testing.T) {
 		d.Growth != int64(want[1])-int64(want[0]) {
 		t.Errorf("diff of heap dumps 0 and 1: %+v; dominators says %d and %d bytes", d, want[0], want[1])
 	}
+	if _, errOut, code := run(t, "diff", dump, dump, "--base-dump", "5"); code == 0 || !strings.Contains(errOut, "heap dump 5 asked for") {
+		t.Errorf("--base-dump 5 of 2: exit %d, %q", code, errOut)
+	}
 	out, _, code = run(t, "diff", dump, dump, "--dump", "0", "--format", "json")
 	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil || d.Growth != 0 || d.Base.HeapDump != 0 || d.New.HeapDump != 0 {
 		t.Errorf("diff --dump 0: exit %d %v %+v", code, err, d)

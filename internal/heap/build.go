@@ -59,7 +59,7 @@ func newGraph(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, hprof.Du
 		di = len(cat.Dumps) - 1
 	}
 	if di >= len(cat.Dumps) {
-		return nil, hprof.Dump{}, 0, fmt.Errorf("%s: --dump %d: the file holds %d heap dump(s), numbered 0 to %d", f.Path, di, len(cat.Dumps), len(cat.Dumps)-1)
+		return nil, hprof.Dump{}, 0, fmt.Errorf("%s: heap dump %d asked for (--dump, or diff's --base-dump and --new-dump): the file holds %d heap dump(s), numbered 0 to %d", f.Path, di, len(cat.Dumps), len(cat.Dumps)-1)
 	}
 	workers := opts.Workers
 	if workers <= 0 {
@@ -457,12 +457,13 @@ func (g *Graph) resolveThreads() {
 	sort.SliceStable(g.Threads, func(i, j int) bool { return g.Threads[i].Serial < g.Threads[j].Serial })
 	// A stack's roots name their thread by serial; of one the dump has no
 	// thread object of, they are roots of their own (RootSet), which the
-	// paths and the tree show as such, not below a thread.
+	// paths and the tree show as such, not below a thread. A serial the
+	// dump names no thread by at all (a damaged dump) is warned of; one
+	// whose thread it gives without an object is not (the hprof agent's
+	// dumps have one, serial 200000, id 0: 8 to 11 stack roots).
 	known := map[uint32]bool{}
 	for _, th := range g.Threads {
-		if th.Object != None {
-			known[th.Serial] = true
-		}
+		known[th.Serial] = true
 	}
 	orphans, serials, first := 0, map[uint32]bool{}, uint32(0)
 	for _, r := range g.Roots {
@@ -479,7 +480,7 @@ func (g *Graph) resolveThreads() {
 		if len(serials) > 1 {
 			threads = fmt.Sprintf("%d threads", len(serials))
 		}
-		g.Warnings = append(g.Warnings, fmt.Sprintf("%d stack roots (Java Local, JNI Local) name %s the dump has no thread object of (the first: serial %d): they are taken as GC roots of their own, not as a thread's locals",
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d stack roots (Java Local, JNI Local) name %s the dump has no thread of (the first: serial %d): they are taken as GC roots of their own, not as a thread's locals",
 			orphans, threads, first))
 	}
 }

@@ -92,7 +92,8 @@ func TestRootSetRepeatedSerial(t *testing.T) {
 // TestStackRootsOfNoThread: Java Local and JNI Local roots whose thread
 // serial no thread of the dump has are GC roots of their own, and the
 // graph says so once; those of a thread the dump has are its locals, and
-// no warning counts them.
+// no warning counts them, nor those of a thread the dump gives without an
+// object (the hprof agent's), which are roots of their own.
 func TestStackRootsOfNoThread(t *testing.T) {
 	w := hproftest.New(8, "")
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
@@ -107,6 +108,10 @@ func TestStackRootsOfNoThread(t *testing.T) {
 	w.Root(hprof.SubRootJavaFrame, b, 9, 0) // serial 9: no thread
 	w.Root(hprof.SubRootJNILocal, c, 11, 0) // serial 11: none either
 	w.Root(hprof.SubRootJavaFrame, c, 9, 1) // c again, in another frame
+	d := w.NewID()
+	w.Instance(d, obj, nil, nil)
+	w.Root(hprof.SubRootThreadObject, 0, 12, 0) // a thread without an object (the hprof agent's)
+	w.Root(hprof.SubRootJavaFrame, d, 12, 0)    // its root: a root of its own, not warned of
 	g := heaptest.Build(t, w.Bytes())
 	var got []string
 	for _, s := range g.Warnings {
@@ -114,13 +119,13 @@ func TestStackRootsOfNoThread(t *testing.T) {
 			got = append(got, s)
 		}
 	}
-	want := "3 stack roots (Java Local, JNI Local) name 2 threads the dump has no thread object of (the first: serial 9): they are taken as GC roots of their own, not as a thread's locals"
+	want := "3 stack roots (Java Local, JNI Local) name 2 threads the dump has no thread of (the first: serial 9): they are taken as GC roots of their own, not as a thread's locals"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("warnings %q, want %q", got, want)
 	}
 	roots, locals := g.RootSet()
 	at := g.Lookup
-	if !slices.Contains(roots, at(b)) || !slices.Contains(roots, at(c)) || slices.Contains(roots, at(a)) ||
+	if !slices.Contains(roots, at(b)) || !slices.Contains(roots, at(c)) || !slices.Contains(roots, at(d)) || slices.Contains(roots, at(a)) ||
 		len(locals[at(th)]) != 1 || locals[at(th)][0].Object != at(a) {
 		t.Errorf("roots %v, locals %v", roots, locals)
 	}
