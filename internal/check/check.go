@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -411,8 +412,6 @@ func (c *checker) path() {
 	// Start from what the Y objects (or their field f) refer to, among
 	// objects the roots reach: not from a Y object itself, as a match is
 	// not reachable through itself.
-	n := g.NumObjects()
-	w := newThroughWalk(n)
 	classes := g.ClassArray()
 	var ys []heap.ObjectIndex
 	for o, cl := range classes {
@@ -420,11 +419,14 @@ func (c *checker) path() {
 			ys = append(ys, y)
 		}
 	}
+	// What each Y refers to: its references, or its field's value.
+	type start struct{ y, x heap.ObjectIndex }
+	var starts []start
 	if field == "" {
 		for _, y := range ys {
 			s.Successors(y, func(x heap.ObjectIndex) {
 				if !g.IsClassObject(x) { // as spread
-					w.start(y, x)
+					starts = append(starts, start{y, x})
 				}
 			})
 		}
@@ -440,17 +442,34 @@ func (c *checker) path() {
 			for _, f := range fs {
 				if f.Name == field && f.Type == hprof.TypeObject && f.Value != 0 {
 					if x := g.Lookup(f.Value); x != heap.None {
-						w.start(y, x)
+						starts = append(starts, start{y, x})
 					}
 				}
 			}
 			return nil
 		})
 	}
-	w.spread(g, s)
-	for o, cl := range classes {
+	isTarget := func(x heap.ObjectIndex) bool { return target[classes[x]] && !g.IsClassObject(x) }
+	// Two slots an object, more where they do not decide (see
+	// throughWalk.decided).
+	var w *throughWalk
+	for k := 2; ; k *= 2 {
+		w = newThroughWalk(g.NumObjects(), k)
+		for _, st := range starts {
+			w.take(st.x, int32(st.y), -1)
+		}
+		w.spread(g, s)
+		if w.decided(g, s, isTarget) {
+			break
+		}
+		if 2*k > w.maxSlots {
+			c.err = fmt.Errorf("its through objects' walks cross too often to tell, with %d of them an object, which objects they reach", k)
+			return
+		}
+	}
+	for o := range classes {
 		x := heap.ObjectIndex(o)
-		if w.at[x].from[0] == 0 || !target[cl] || g.IsClassObject(x) {
+		if !isTarget(x) || !w.reached(x) {
 			continue
 		}
 		c.offer(t.Retained(x), func() candidate {
@@ -463,95 +482,131 @@ func (c *checker) path() {
 }
 
 // throughWalk is a path rule's walk from what the through objects (Ys)
-// refer to: each object it meets is reached by up to two walks whose Ys
-// differ, slot 0 the first. A walk does not take its own Y, back round a
-// cycle: a match is not reachable through itself. With one walk to an
-// object, the first Y's walk to come to it kept any other's from passing
-// on (T1 → X → T1 with T2 → X: X was T1's, which could not go on to T1,
-// and T1 went unflagged when T1's walk came to X first); with two whose
-// Ys differ, every object some Y other than itself reaches is reached.
+// refer to (or their field's value), all of them at once. Each object it
+// meets is reached by up to k walks whose Ys differ, in slots. A walk
+// does not enter its own Y: a match is not reachable through itself, and
+// a walk from a Y's field back to the Y (a child's parent field, say)
+// would otherwise go on through the Y's other references, which do not
+// hold what they reach through the field.
+//
+// An object with its k slots full that yet another Y's walk comes to
+// turns it away (it overflows); with one slot, the first walk to come to
+// an object kept any other's from passing (T1 → X → T1 with T2 → X left T1
+// unflagged when T1's walk came to X first). A walk turned away matters
+// only where every walk kept there stops at its own Y further on (T.f = p,
+// z.f = p, p → z, z.g = T and b.f → q1 → q2 → p: p kept T's and z's walks,
+// z's stops at z, T's at T, and T, which b reaches, went unflagged with
+// two slots). So the walk is taken as it is when no object downstream of
+// an overflowing one is a match the walk missed (decided), and made again
+// with twice the slots otherwise.
 type throughWalk struct {
-	// at[x] is object x's two slots, together: a slot's fields are read
-	// at random, one cache line instead of four arrays (the walk through
-	// the bench dump's 3.75 M map nodes took 9.3-13.6 s in four arrays).
-	at []walkSlots
-	// fromOne[k] marks the objects whose slot k was reached from the
-	// predecessor's slot 1.
-	fromOne [2]bitset.Set
-	queue   []uint32 // object | slot<<31
+	k        int
+	maxSlots int        // the most slots an object may have: k*n fits the slot numbers
+	at       []walkSlot // object x's slots are at[x*k : x*k+k], filled from the first
+	queue    []int32    // slots to walk on from
+	overflow []heap.ObjectIndex
 }
 
-// walkSlots are an object's slots in a throughWalk. from[k]: 0 unreached
-// in slot k; -1 a start (what a Y refers to); else 1 + the object slot k
-// was reached from. origin[k]: slot k's Y.
-type walkSlots struct{ from, origin [2]int32 }
+// walkSlot is one walk's arrival at an object: from is 0 for an empty
+// slot, -1 for a start (what a Y refers to), else 1 + the slot it came
+// from; origin is the walk's Y.
+type walkSlot struct{ from, origin int32 }
 
-func newThroughWalk(n int) *throughWalk {
-	return &throughWalk{at: make([]walkSlots, n), fromOne: [2]bitset.Set{bitset.New(n), bitset.New(n)}}
+func newThroughWalk(n, k int) *throughWalk {
+	return &throughWalk{k: k, maxSlots: (math.MaxInt32 - 1) / max(n, 1), at: make([]walkSlot, n*k)}
 }
 
-// take reaches x from Y y, by predecessor p in its slot ps (p < 0 for a
-// start), into a free slot if x has none from y yet.
-func (w *throughWalk) take(x heap.ObjectIndex, y int32, p int32, ps int) {
+// take reaches x from Y y, from slot p (-1 for a start), into a free slot
+// if x has none from y yet.
+func (w *throughWalk) take(x heap.ObjectIndex, y int32, p int32) {
 	if int32(x) == y {
-		return
+		return // not into its own Y
 	}
-	a := &w.at[x]
-	k := 0
-	if a.from[0] != 0 {
-		if a.origin[0] == y || a.from[1] != 0 {
+	slots := w.at[int(x)*w.k : int(x)*w.k+w.k]
+	for j := range slots {
+		switch {
+		case slots[j].from == 0:
+			slots[j] = walkSlot{from: -1, origin: y}
+			if p >= 0 {
+				slots[j].from = 1 + p
+			}
+			w.queue = append(w.queue, int32(int(x)*w.k+j))
+			return
+		case slots[j].origin == y:
 			return
 		}
-		k = 1
 	}
-	a.origin[k] = y
-	if p < 0 {
-		a.from[k] = -1
-	} else {
-		a.from[k] = 1 + p
-		if ps == 1 {
-			w.fromOne[k].Add(int32(x))
-		}
+	if len(w.overflow) == 0 || w.overflow[len(w.overflow)-1] != x {
+		w.overflow = append(w.overflow, x)
 	}
-	w.queue = append(w.queue, uint32(x)|uint32(k)<<31)
 }
-
-// start reaches x, which Y y refers to.
-func (w *throughWalk) start(y, x heap.ObjectIndex) { w.take(x, int32(y), -1, 0) }
 
 // spread walks on from the starts through strong references, not
 // through class objects (as checker.spread).
 func (w *throughWalk) spread(g *heap.Graph, s *paths.Search) {
 	for head := 0; head < len(w.queue); head++ {
-		v, k := heap.ObjectIndex(w.queue[head]&(1<<31-1)), int(w.queue[head]>>31)
+		p := w.queue[head]
+		v := heap.ObjectIndex(int(p) / w.k)
 		if g.IsClassObject(v) {
 			continue
 		}
-		y := w.at[v].origin[k]
+		y := w.at[p].origin
 		s.Successors(v, func(x heap.ObjectIndex) {
 			if !g.IsClassObject(x) {
-				w.take(x, y, int32(v), k)
+				w.take(x, y, p)
 			}
 		})
 	}
 }
 
-// pathTo returns the walk to x, from what its Y refers to, and the Y.
+// reached reports whether a walk reached x.
+func (w *throughWalk) reached(x heap.ObjectIndex) bool { return w.at[int(x)*w.k].from != 0 }
+
+// decided reports whether the walk reached every match it would with as
+// many slots as walks: no match it missed lies downstream (through strong
+// references, not class objects) of an object that overflowed. An
+// object no overflowing one leads to has the walks of all its
+// predecessors, and so its own are all the walks that reach it.
+func (w *throughWalk) decided(g *heap.Graph, s *paths.Search, isTarget func(heap.ObjectIndex) bool) bool {
+	if len(w.overflow) == 0 {
+		return true
+	}
+	seen := bitset.New(g.NumObjects())
+	queue := slices.Clone(w.overflow)
+	for _, x := range queue {
+		seen.Add(int32(x))
+	}
+	for head := 0; head < len(queue); head++ {
+		v := queue[head]
+		if isTarget(v) && !w.reached(v) {
+			return false
+		}
+		if g.IsClassObject(v) {
+			continue
+		}
+		s.Successors(v, func(x heap.ObjectIndex) {
+			if !g.IsClassObject(x) && !seen.Has(int32(x)) {
+				seen.Add(int32(x))
+				queue = append(queue, x)
+			}
+		})
+	}
+	return true
+}
+
+// pathTo returns the walk to x in its first slot, from what its Y refers
+// to, and the Y.
 func (w *throughWalk) pathTo(x heap.ObjectIndex) ([]heap.ObjectIndex, heap.ObjectIndex) {
-	k := 0
-	y := heap.ObjectIndex(w.at[x].origin[0])
+	p := int32(int(x) * w.k)
+	y := heap.ObjectIndex(w.at[p].origin)
 	var tail []heap.ObjectIndex
-	for v := x; ; {
-		tail = append(tail, v)
-		f := w.at[v].from[k]
+	for {
+		tail = append(tail, heap.ObjectIndex(int(p)/w.k))
+		f := w.at[p].from
 		if f == -1 {
 			break
 		}
-		next := 0
-		if w.fromOne[k].Has(int32(v)) {
-			next = 1
-		}
-		v, k = heap.ObjectIndex(f-1), next
+		p = f - 1
 	}
 	slices.Reverse(tail)
 	return tail, y

@@ -1145,15 +1145,16 @@ func TestPathThroughAnotherRoundACycle(t *testing.T) {
 }
 
 // TestPathRuleAgainstNaive: on random heaps of Sessions and Links, each
-// with two references, a path rule through Session flags every Session
-// some other reached Session reaches (through strong references, from
-// what that one refers to), and no other, as a search from each Session
-// on its own says; and each path it shows is a chain of references from
-// a root through a Session other than the match.
+// with two references, a path rule through Session, and one through its
+// field a, flags every Session that some other reached Session reaches
+// from what it refers to (or from its a), by strong references and not
+// back through itself, and no other, as a search from each Session on its
+// own says; each path it shows ends at the match and goes through
+// another Session.
 func TestPathRuleAgainstNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 3))
-	flaggedSome := 0
-	for iter := range 300 {
+	flagged := map[string]int{}
+	for iter := range 1000 {
 		w := hproftest.New(8, "")
 		obj := w.Class("java/lang/Object", 0, 0, nil, nil)
 		two := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}}
@@ -1187,48 +1188,93 @@ func TestPathRuleAgainstNaive(t *testing.T) {
 		g := heaptest.Build(t, w.Bytes())
 		in := inputs(t, g)
 		isSession := func(x heap.ObjectIndex) bool { return g.Classes[g.ClassOf(x)].Name == "com.acme.Session" }
-		want := map[string]bool{}
-		for o := range g.NumObjects() {
-			y := heap.ObjectIndex(o)
-			if !isSession(y) || !in.Search.Reached(y) {
-				continue
-			}
-			seen := map[heap.ObjectIndex]bool{}
-			stack := slices.Clone(g.Refs(y))
-			for len(stack) > 0 {
-				x := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				if seen[x] || g.IsClassObject(x) {
+		for _, through := range []string{"com.acme.Session", "com.acme.Session.a"} {
+			want := map[string]bool{}
+			for o := range g.NumObjects() {
+				y := heap.ObjectIndex(o)
+				if !isSession(y) || !in.Search.Reached(y) {
 					continue
 				}
-				seen[x] = true
-				if isSession(x) && x != y {
-					want[fmt.Sprintf("0x%x", g.ID(x))] = true
+				stack := slices.Clone(g.Refs(y))
+				if through != "com.acme.Session" {
+					stack = nil
+					if f, ok := g.Field(y, "a"); ok && f.Value != 0 {
+						stack = append(stack, g.Lookup(f.Value))
+					}
 				}
-				stack = append(stack, g.Refs(x)...)
+				seen := map[heap.ObjectIndex]bool{}
+				for len(stack) > 0 {
+					x := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					if seen[x] || g.IsClassObject(x) || x == y {
+						continue
+					}
+					seen[x] = true
+					if isSession(x) {
+						want[fmt.Sprintf("0x%x", g.ID(x))] = true
+					}
+					stack = append(stack, g.Refs(x)...)
+				}
 			}
+			res := run(t, rules(t, "rules:\n- {id: p, path: {class: com.acme.Session, through: "+through+"}}\n"), in)
+			rr := res.Rules[0]
+			if got := len(rr.Findings) + rr.More; got != len(want) {
+				t.Fatalf("heap %d, through %s: %d Sessions flagged, want %d (%v)", iter, through, got, len(want), want)
+			}
+			for _, f := range rr.Findings {
+				id := f.Objects[0].ID
+				if !want[id] {
+					t.Fatalf("heap %d, through %s: %s flagged, reachable through no other Session", iter, through, id)
+				}
+				other := false
+				for _, st := range f.Path[:len(f.Path)-1] {
+					other = other || (st.Class == "com.acme.Session" && st.ID != id)
+				}
+				if f.Path[len(f.Path)-1].ID != id || !other {
+					t.Fatalf("heap %d, through %s: the path to %s %+v: not through another Session", iter, through, id, f.Path)
+				}
+			}
+			flagged[through] += len(want)
 		}
-		res := run(t, rules(t, "rules:\n- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}\n"), in)
-		rr := res.Rules[0]
-		if got := len(rr.Findings) + rr.More; got != len(want) {
-			t.Fatalf("heap %d: %d Sessions flagged, want %d (%v)", iter, got, len(want), want)
-		}
-		for _, f := range rr.Findings {
-			id := f.Objects[0].ID
-			if !want[id] {
-				t.Fatalf("heap %d: %s flagged, reachable through no other Session", iter, id)
-			}
-			through := false
-			for _, st := range f.Path[:len(f.Path)-1] {
-				through = through || (st.Class == "com.acme.Session" && st.ID != id)
-			}
-			if f.Path[len(f.Path)-1].ID != id || !through {
-				t.Fatalf("heap %d: the path to %s %+v: not through another Session", iter, id, f.Path)
-			}
-		}
-		flaggedSome += len(want)
 	}
-	if flaggedSome < 100 {
-		t.Errorf("%d Sessions flagged in all: the test compares little", flaggedSome)
+	for through, n := range flagged {
+		if n < 300 {
+			t.Errorf("through %s: %d Sessions flagged in all: the test compares little", through, n)
+		}
+	}
+}
+
+// TestPathThroughFieldChain: walks that stop at their own through object
+// leave a match to a third one's walk, which two slots an object turned
+// away: T.a = p, z.a = p, p → z, z.b = T, and b.a → q1 → q2 → p, b held by
+// a GC root: p kept T's and z's walks; z's stops at z, T's at T; b's
+// reaches T. T is flagged (through b), and z (through T or b).
+func TestPathThroughFieldChain(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	two := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}}
+	session := w.Class("com/acme/Session", obj, 0, nil, two)
+	link := w.Class("com/acme/Link", obj, 0, nil, two)
+	refs := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+	tt, z, p, b, q1, q2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
+	w.Instance(tt, session, refs, []uint64{p, 0})
+	w.Instance(z, session, refs, []uint64{p, tt})
+	w.Instance(p, link, refs, []uint64{z, 0})
+	w.Instance(b, session, refs, []uint64{q1, 0})
+	w.Instance(q1, link, refs, []uint64{q2, 0})
+	w.Instance(q2, link, refs, []uint64{p, 0})
+	w.Root(hprof.SubRootJNIGlobal, b, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, tt, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, z, 0, 0)
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	var got []string
+	for _, f := range findings(t, in, `- {id: p, path: {class: com.acme.Session, through: com.acme.Session.a}}`) {
+		got = append(got, f.Objects[0].ID)
+	}
+	slices.Sort(got)
+	want := []string{fmt.Sprintf("0x%x", tt), fmt.Sprintf("0x%x", z)}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("flagged %v, want T and z %v", got, want)
 	}
 }
