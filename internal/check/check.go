@@ -623,7 +623,7 @@ func (c *checker) accounting() {
 		if !match[cl] || g.IsClassObject(x) || g.Kind(x) != heap.KindInstance || t.Idom(x) == dominator.Unreachable {
 			continue
 		}
-		f, ok := g.Field(x, r.Field)
+		f, ok := c.field(x, r.Field)
 		if !ok {
 			continue
 		}
@@ -641,7 +641,7 @@ func (c *checker) accounting() {
 		ret := t.Retained(x)
 		claimed = max(claimed, 0)
 		onHeap := uint64(claimed)
-		offHeap := offField != "" && isConstant(g, x, offField, offName)
+		offHeap := offField != "" && c.isConstant(x, offField, offName)
 		if offHeap {
 			onHeap = 0 // its claim is memory off the heap
 		}
@@ -659,10 +659,30 @@ func (c *checker) accounting() {
 	}
 }
 
+// field returns instance x's first field called name, as heap.Graph.Field
+// does, but notes in c.err a record that cannot be read: the rule would
+// pass on what it could read.
+func (c *checker) field(x heap.ObjectIndex, name string) (heap.FieldValue, bool) {
+	fs, err := c.in.Graph.InstanceFields(x)
+	if err != nil {
+		if c.err == nil {
+			c.err = err
+		}
+		return heap.FieldValue{}, false
+	}
+	for _, f := range fs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return heap.FieldValue{}, false
+}
+
 // isConstant reports whether x's reference field is the enum constant
 // name, or a String of it.
-func isConstant(g *heap.Graph, x heap.ObjectIndex, field, name string) bool {
-	f, ok := g.Field(x, field)
+func (c *checker) isConstant(x heap.ObjectIndex, field, name string) bool {
+	g := c.in.Graph
+	f, ok := c.field(x, field)
 	if !ok || f.Type != hprof.TypeObject || f.Value == 0 {
 		return false
 	}

@@ -460,7 +460,7 @@ func (g *Graph) resolveThreads() {
 	// paths and the tree show as such, not below a thread. A serial the
 	// dump names no thread by at all (a damaged dump) is warned of; one
 	// whose thread it gives without an object is not (the hprof agent's
-	// dumps have one, serial 200000, id 0: 8 to 11 stack roots).
+	// dumps have one, serial 200000, id 0: 8 to 17 stack roots).
 	known := map[uint32]bool{}
 	for _, th := range g.Threads {
 		known[th.Serial] = true

@@ -146,7 +146,9 @@ type Options struct {
 	// where a path to one is asked for. An object that only references
 	// the search does not follow reach (a referent, an excluded field) is
 	// reachable, and stays unreached; under dominator.Options.IgnoreWeak
-	// the tree makes such an object a root too.
+	// the tree makes such an object a root too. One that a root of its own
+	// reaches only through such references is a root of its own here, where
+	// the tree, following weak references, puts it below that root.
 	KeepUnreachable bool
 }
 
