@@ -17,7 +17,9 @@ import (
 // 8.1 s that way and 2.7 s this way (their hashing included). Objects
 // whose offsets the graph keeps (outside numbered chunks, or whose id
 // an earlier record had: the graph keeps the first) are read at their
-// offsets.
+// offsets. Where two numbered chunks repeat ids (none of the dumps met
+// so far), the graph keeps no offset for them, and this and Record both
+// read the later record, the graph's sizes and references the earlier's.
 //
 // The records are read through mappings of EachRecord's own, closed as it
 // leaves a chunk (and every looseTrimRecords records or looseTrimBytes
