@@ -222,3 +222,60 @@ func TestKeepUnreachableTotals(t *testing.T) {
 		t.Errorf("report --keep-unreachable: the summary of the tree is %.200q", summary)
 	}
 }
+
+// TestHistogramUnreachable: --unreachable counts what no GC root reaches,
+// the three Buffers and their class (no root holds it in this dump, and
+// only they refer to it), and its totals are what dominators leaves out; it is refused beside --retained, and --weak goes with it.
+func TestHistogramUnreachable(t *testing.T) {
+	dump, _, _, _ := garbageDump(t)
+	out, errOut, code := run(t, "histogram", dump, "--unreachable", "--format", "json")
+	var rows []struct {
+		Class     string `json:"class"`
+		Instances int64  `json:"instances"`
+		Shallow   uint64 `json:"shallow_bytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); code != 0 || err != nil {
+		t.Fatalf("exit %d %s %v:\n%s", code, errOut, err, out)
+	}
+	var n int64
+	var b uint64
+	for _, r := range rows {
+		n, b = n+r.Instances, b+r.Shallow
+	}
+	var dom struct {
+		Objects int64  `json:"unreachable_objects"`
+		Bytes   uint64 `json:"unreachable_bytes"`
+	}
+	out, _, _ = run(t, "dominators", dump, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &dom); err != nil || len(rows) != 2 || rows[0].Class != "com.example.Buffer" || rows[0].Instances != 3 ||
+		rows[1].Class != "java.lang.Class" || rows[1].Instances != 1 || n != dom.Objects || b != dom.Bytes {
+		t.Errorf("rows %+v (%d objects, %d bytes); dominators leaves out %+v (%v)", rows, n, b, dom, err)
+	}
+	out, _, code = run(t, "histogram", dump, "--unreachable", "--weak", "ignore")
+	if code != 0 || !strings.HasPrefix(out, "Objects no GC root reaches by strong references (4 objects, ") {
+		t.Errorf("--weak ignore: exit %d:\n%s", code, out)
+	}
+	// A byte[] only a WeakReference holds: reachable as the tree takes
+	// references by default, not with --weak ignore.
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	ref := w.Class("java/lang/ref/Reference", obj, 0, nil, []hproftest.Field{{Name: "referent", Type: hprof.TypeObject}})
+	weak := w.Class("java/lang/ref/WeakReference", ref, 0, nil, nil)
+	wr, x := w.NewID(), w.NewID()
+	w.Instance(wr, weak, []hprof.BasicType{hprof.TypeObject}, []uint64{x})
+	w.PrimArray(x, hprof.TypeByte, 100, nil)
+	w.Root(hprof.SubRootJNIGlobal, wr, 0, 0)
+	for _, c := range []uint64{obj, ref, weak} {
+		w.Root(hprof.SubRootStickyClass, c, 0, 0)
+	}
+	weakDump := writeDump(t, w, "weak.hprof")
+	for weakness, want := range map[string]string{"follow": "(0 objects, 0 B)", "ignore": "(1 object, 120 B)"} {
+		out, _, code := run(t, "histogram", weakDump, "--unreachable", "--weak", weakness)
+		if code != 0 || !strings.Contains(out, want) || (weakness == "ignore") != strings.Contains(out, "byte[]") {
+			t.Errorf("--weak %s: exit %d, want %s:\n%s", weakness, code, want, out)
+		}
+	}
+	if _, errOut, code := run(t, "histogram", dump, "--unreachable", "--retained"); code == 0 || !strings.Contains(errOut, "not with --retained") {
+		t.Errorf("with --retained: exit %d, %q", code, errOut)
+	}
+}

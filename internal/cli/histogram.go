@@ -25,7 +25,9 @@ type histogramOptions struct {
 	retained bool
 	// retainedBy: --retained-by, the objects whose retained set to count.
 	retainedBy []string
-	tree       treeOptions
+	// unreachable: --unreachable, only the objects no GC root reaches.
+	unreachable bool
+	tree        treeOptions
 }
 
 func newHistogramCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -45,7 +47,8 @@ OutOfMemoryError (or with -all) may hold some, which Eclipse MAT leaves out:
 'leakscan dominators' totals it as unreachable, and retained sizes count only
 what the GC roots reach: a class with garbage instances may retain less than
 its shallow size, and the table then says under it how many objects (and
-bytes) the dump holds unreachable.`,
+bytes) the dump holds unreachable. --unreachable counts those objects alone
+(MAT's unreachable objects histogram): what the next collection frees.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -54,9 +57,12 @@ bytes) the dump holds unreachable.`,
 			}
 			// Without --retained no tree is built, which these shape.
 			for _, name := range []string{"weak", "keep-unreachable"} {
-				if !o.retained && len(o.retainedBy) == 0 && cmd.Flags().Changed(name) {
+				if !o.retained && len(o.retainedBy) == 0 && !(o.unreachable && name == "weak") && cmd.Flags().Changed(name) {
 					return fmt.Errorf("--%s needs --retained or --retained-by: it changes retained sizes, and without them the histogram has none", name)
 				}
+			}
+			if o.unreachable && (o.retained || len(o.retainedBy) > 0) {
+				return fmt.Errorf("--unreachable counts what no GC root reaches, which retains nothing: not with --retained or --retained-by")
 			}
 			var by []uint64
 			if len(o.retainedBy) > 0 {
@@ -80,6 +86,9 @@ bytes) the dump holds unreachable.`,
 			defer x.Close()
 			if len(o.retainedBy) > 0 {
 				return o.runRetainedBy(s, x, by, re, format)
+			}
+			if o.unreachable {
+				return o.runUnreachable(s, x, re, format)
 			}
 			if !o.retained {
 				census, err := x.Census()
@@ -109,8 +118,44 @@ bytes) the dump holds unreachable.`,
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B, [Ljava.lang.Object;)")
 	f.BoolVar(&o.retained, "retained", false, "add each class's retained size (its objects not dominated by another object of the class); builds the dominator tree")
 	f.StringArrayVar(&o.retainedBy, "retained-by", nil, "count only what this object (0x…; repeatable: what they retain together) retains, itself included: its retained set (MAT's Show Retained Set); builds the dominator tree")
+	f.BoolVar(&o.unreachable, "unreachable", false, "count only the objects no GC root reaches, garbage the next collection frees (MAT's unreachable objects histogram; with --weak ignore, the weakly reachable too); builds the dominator tree")
 	o.tree.register(cmd)
 	return cmd
+}
+
+// runUnreachable writes the histogram of the objects no GC root reaches,
+// which the dominator tree leaves out.
+func (o *histogramOptions) runUnreachable(s *IOStreams, x *session, re *regexp.Regexp, format render.Format) error {
+	tree, err := x.Tree(&o.tree)
+	if err != nil {
+		return err
+	}
+	g := tree.Graph()
+	place := make([]uint8, g.NumObjects())
+	for i := range place {
+		place[i] = dominator.BelowNone
+		if tree.Idom(heap.ObjectIndex(i)) == dominator.Unreachable {
+			place[i] = dominator.BelowTop
+		}
+	}
+	var rows []heap.ClassStats
+	for _, row := range g.ClassTotals(place, dominator.BelowTop, 1)[0] {
+		if row.Instances > 0 {
+			rows = append(rows, row)
+		}
+	}
+	heap.SortRows(g.Classes, rows)
+	if format == render.Table {
+		what := "no GC root reaches"
+		if o.tree.weak == "ignore" {
+			what = "no GC root reaches by strong references"
+		}
+		fmt.Fprintf(s.Out, "Objects %s (%s, %s), which the next collection frees:\n\n", what, objects(tree.UnreachableObjects), render.Size(tree.UnreachableBytes))
+		if len(rows) == 0 {
+			return nil
+		}
+	}
+	return o.run(s, &heap.Census{Classes: g.Classes, Rows: rows}, nil, nil, re, format)
 }
 
 // runRetainedBy writes the histogram of the objects that the objects ids
