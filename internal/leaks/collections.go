@@ -134,8 +134,9 @@ func Collections(g *heap.Graph, t *dominator.Tree) ([]CollectionStats, error) {
 			col.inner = ref(b.array)
 		case hashTable:
 			// JDK 9+'s Properties keeps its entries in a ConcurrentHashMap
-			// (map), its Hashtable part empty: measured as that map.
-			if f, ok := fieldNamed(fs, "map"); ok && f.Type == hprof.TypeObject && b.name == "java.util.Hashtable" {
+			// (its field map), its Hashtable part empty: measured as that
+			// map.
+			if f, ok := fieldNamed(fs, "map"); ok && f.Type == hprof.TypeObject && g.Classes[f.Declaring].Name == "java.util.Properties" {
 				col.inner = ref("map")
 			}
 			col.array = ref(b.array)

@@ -168,6 +168,15 @@ func naiveCollections(g *heap.Graph, tr *dominator.Tree) (map[string][4]int64, i
 		}
 		return
 	}
+	// delegate is the map a set, or JDK 9+'s Properties, keeps its
+	// entries in.
+	delegate := func(x heap.ObjectIndex, k collectionKind) heap.ObjectIndex {
+		f, ok := g.Field(x, "map")
+		if !ok || f.Type != hprof.TypeObject || f.Value == 0 || (k != hashSet && g.Classes[f.Declaring].Name != "java.util.Properties") {
+			return heap.None
+		}
+		return g.Lookup(f.Value)
+	}
 	kind := collectionClasses(g)
 	out := map[string][4]int64{}
 	inner := map[heap.ObjectIndex]bool{}
@@ -180,14 +189,14 @@ func naiveCollections(g *heap.Graph, tr *dominator.Tree) (map[string][4]int64, i
 		}
 		cols = append(cols, x)
 		b := collectionBases[kind[c]]
-		if m := ref(x, "map"); m != heap.None && (b.kind == hashSet || b.name == "java.util.Hashtable") {
+		if m := delegate(x, b.kind); m != heap.None {
 			inner[m] = true
 		}
 	}
 	var sizeOf func(x heap.ObjectIndex) (size, slots, unused int64)
 	sizeOf = func(x heap.ObjectIndex) (size, slots, unused int64) {
 		b := collectionBases[kind[g.ClassOf(x)]]
-		if m := ref(x, "map"); m != heap.None && (b.kind == hashSet || b.name == "java.util.Hashtable") {
+		if m := delegate(x, b.kind); m != heap.None {
 			return sizeOf(m)
 		}
 		switch b.kind {
