@@ -1250,12 +1250,7 @@ func TestPathRuleAgainstNaive(t *testing.T) {
 // a GC root: p kept T's and z's walks; z's stops at z, T's at T; b's
 // reaches T. T is flagged (through b), and z (through T or b).
 func TestPathThroughFieldChain(t *testing.T) {
-	w := hproftest.New(8, "")
-	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	two := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}}
-	session := w.Class("com/acme/Session", obj, 0, nil, two)
-	link := w.Class("com/acme/Link", obj, 0, nil, two)
-	refs := []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+	w, session, link, refs := sessionsAndLinks()
 	tt, z, p, b, q1, q2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
 	w.Instance(tt, session, refs, []uint64{p, 0})
 	w.Instance(z, session, refs, []uint64{p, tt})
@@ -1277,4 +1272,49 @@ func TestPathThroughFieldChain(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("flagged %v, want T and z %v", got, want)
 	}
+}
+
+// TestPathRuleTooManyWalks: where the walks a match needs pass more than
+// maxWalkSlots through one object, the rule fails rather than guess:
+// Sessions y1 … y16 and b all have a = p, p refers to y1, each yi to the
+// next by b, y16 to T; p keeps y1 … y16's walks, each stopping at its own
+// Session on the chain, and only b's, turned away, would reach y16 and T.
+func TestPathRuleTooManyWalks(t *testing.T) {
+	w, session, link, refs := sessionsAndLinks()
+	ys := make([]uint64, maxWalkSlots)
+	for i := range ys {
+		ys[i] = w.NewID()
+	}
+	b, p, tt := w.NewID(), w.NewID(), w.NewID()
+	for i, y := range ys {
+		next := tt
+		if i+1 < len(ys) {
+			next = ys[i+1]
+		}
+		w.Instance(y, session, refs, []uint64{p, next})
+		w.Root(hprof.SubRootJNIGlobal, y, 0, 0)
+	}
+	w.Instance(b, session, refs, []uint64{p, 0})
+	w.Instance(p, link, refs, []uint64{ys[0], 0})
+	w.Instance(tt, session, refs, []uint64{0, 0})
+	w.Root(hprof.SubRootJNIGlobal, b, 0, 0)
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	plan, err := Resolve(rules(t, "rules:\n- {id: p, path: {class: com.acme.Session, through: com.acme.Session.a}}\n"), in.Graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = plan.Run(in); err == nil || !strings.Contains(err.Error(), "rule p: its through objects' walks cross too often to tell") {
+		t.Errorf("Run: %v", err)
+	}
+}
+
+// sessionsAndLinks starts a dump with the classes com.acme.Session and
+// com.acme.Link, each with two reference fields, a and b.
+func sessionsAndLinks() (w *hproftest.Writer, session, link uint64, refs []hprof.BasicType) {
+	w = hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	two := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}}
+	session = w.Class("com/acme/Session", obj, 0, nil, two)
+	link = w.Class("com/acme/Link", obj, 0, nil, two)
+	return w, session, link, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
 }
