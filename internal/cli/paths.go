@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/leakscan/leakscan/internal/bitset"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
@@ -317,6 +318,7 @@ type pathNode struct {
 	Elided   int         `json:"elided_references,omitempty"`
 	Children []*pathNode `json:"children,omitempty"`
 	depth    int
+	object   heap.ObjectIndex
 }
 
 type pathsReport struct {
@@ -343,7 +345,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	label := func(x heap.ObjectIndex) string { return g.ObjectLabel(x, !o.jvmNames) }
 	node := func(k int32, field string) *pathNode {
 		nd := &m.Nodes[k]
-		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: field,
+		p := &pathNode{object: nd.Object, ID: fmt.Sprintf("0x%x", g.ID(nd.Object)), Class: label(nd.Object), Label: field,
 			Objects: int(nd.Targets), Retained: nd.Retained, Match: m.Target(k)}
 		if m.Parent(k) < 0 {
 			p.Root = search.DescribeRoot(nd.Object)
@@ -440,7 +442,7 @@ func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m 
 	}
 	edges, dests = nil, nil
 	report.Shown, report.OnPaths = shown, onPaths
-	trimKeeps(report.Paths)
+	trimKeeps(report.Paths, g.NumObjects())
 	report.eachLine(func(p *pathNode, _ string) {
 		if p.Keeps && p.Match {
 			report.Below++
@@ -591,7 +593,7 @@ func plural[N int | int64](n N, one, many string) string {
 // the paths print themselves: the lines below the match show it, and what
 // it keeps if it matches. An object the paths reach but --max-paths leaves
 // unprinted stays in the walk.
-func trimKeeps(roots []*pathNode) {
+func trimKeeps(roots []*pathNode, n int) {
 	// Each node once, in any order, without recursion (see eachLine).
 	each := func(fn func(p *pathNode)) {
 		todo := slices.Clone(roots)
@@ -602,21 +604,21 @@ func trimKeeps(roots []*pathNode) {
 			todo = append(todo, p.Children...)
 		}
 	}
-	printed := map[string]bool{}
+	printed := bitset.New(n) // (a map by id took a few hundred MB for 10 M lines)
 	each(func(p *pathNode) {
 		if !p.Keeps {
-			printed[p.ID] = true
+			printed.Add(int32(p.object))
 		}
 	})
 	each(func(p *pathNode) {
 		// A walk is a chain of Keeps nodes, each the one child of the
 		// one above, and its head is the match's first child.
 		if len(p.Children) > 0 && p.Children[0].Keeps && !p.Keeps {
-			if printed[p.Children[0].ID] {
+			if printed.Has(int32(p.Children[0].object)) {
 				p.Children = p.Children[1:]
 			} else {
 				for q := p.Children[0]; len(q.Children) > 0; q = q.Children[0] {
-					if printed[q.Children[0].ID] {
+					if printed.Has(int32(q.Children[0].object)) {
 						q.Children = nil
 						break
 					}
@@ -656,7 +658,7 @@ func (o *pathsOptions) keeps(t dominance, m *paths.Tree, x heap.ObjectIndex, dep
 			// followed 64 lines down a linked list.
 			break
 		}
-		p := &pathNode{ID: fmt.Sprintf("0x%x", g.ID(c)), Class: g.ObjectLabel(c, !o.jvmNames),
+		p := &pathNode{object: c, ID: fmt.Sprintf("0x%x", g.ID(c)), Class: g.ObjectLabel(c, !o.jvmNames),
 			Retained: t.Retained(c), Match: m.Matches(c), Keeps: true, depth: depth}
 		ask(x, c, &p.Label)
 		out = append(out, p)
