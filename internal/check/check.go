@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	mathbits "math/bits"
 	"slices"
 	"strings"
 
@@ -60,6 +61,9 @@ type RuleResult struct {
 	// "" for a rule evaluated, whose findings say whether it held.
 	Status string `json:"status,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Note says what an evaluated rule could not decide, which its
+	// findings leave out ("" for none).
+	Note string `json:"note,omitempty"`
 }
 
 // Skipped is the status of a rule not evaluated.
@@ -122,6 +126,7 @@ func (p *Plan) Run(in Inputs) (*Result, error) {
 		if c.err != nil {
 			return nil, fmt.Errorf("rule %s: %w", rule.ID, c.err)
 		}
+		rr.Note = c.note
 		rr.More = c.count - len(c.found)
 		for _, cand := range c.found {
 			fnd := Finding{Rule: rule.ID, Severity: rule.Severity, Message: cand.message, Objects: cand.objects, Path: cand.path}
@@ -161,8 +166,10 @@ type checker struct {
 	// biggest first (ties in the order offered); count counts them all.
 	found []candidate
 	count int
-	// err is what kept the rule from reading the dump.
-	err error
+	// err is what kept the rule from reading the dump; note what the
+	// rule could not decide (RuleResult.Note).
+	err  error
+	note string
 }
 
 // offer records a violation of the given weight. Only one among the
@@ -454,17 +461,25 @@ func (c *checker) path() {
 	// throughWalk.decided).
 	var w *throughWalk
 	for k := 2; ; k *= 2 {
+		w = nil // (the last walk's slots go before the next's are made)
 		w = newThroughWalk(g.NumObjects(), k)
 		for _, st := range starts {
 			w.take(st.x, int32(st.y), -1)
 		}
 		w.spread(g, s)
-		if w.decided(g, s, isTarget) {
+		undecided := w.undecided(g, s, isTarget)
+		if undecided == 0 {
 			break
 		}
 		if 2*k > min(w.maxSlots, maxWalkSlots) {
-			c.err = fmt.Errorf("its through objects' walks cross too often to tell, with %d of them an object, which objects they reach", k)
-			return
+			// What the walk flags is so; the matches downstream of the
+			// crossings it missed may be so too, and the result says how
+			// many: a rule that failed here would fail a CI job on a
+			// heap's shape (a list of through objects each holding its
+			// owner, whose walks each stop at the next).
+			c.note = fmt.Sprintf("%s downstream of objects where more than %d of its through objects' walks cross could not be told reachable through them or not; they are not counted",
+				render.Nouns(undecided, "match", "matches"), k)
+			break
 		}
 	}
 	for o := range classes {
@@ -497,14 +512,19 @@ func (c *checker) path() {
 // z.f = p, p → z, z.g = T and b.f → q1 → q2 → p: p kept T's and z's walks,
 // z's stops at z, T's at T, and T, which b reaches, went unflagged with
 // two slots). So the walk is taken as it is when no object downstream of
-// an overflowing one is a match the walk missed (decided), and made again
-// with twice the slots otherwise.
+// an overflowing one is a match the walk missed (undecided), and made
+// again with twice the slots otherwise, up to maxWalkSlots; past those,
+// the rule notes how many matches it could not decide. A list of through
+// objects each holding its owner by the field (an owner pointer), the
+// owner the list's head, needs as many slots as the list has objects:
+// each walk stops at its own object, the next on the list.
 type throughWalk struct {
 	k        int
 	maxSlots int        // the most slots an object may have: k*n fits the slot numbers
 	at       []walkSlot // object x's slots are at[x*k : x*k+k], filled from the first
 	queue    []int32    // slots to walk on from
-	overflow []heap.ObjectIndex
+	overflow bitset.Set // the objects that turned a walk away
+	overflew bool
 }
 
 // maxWalkSlots bounds the slots an object has in a throughWalk: 8 bytes
@@ -517,7 +537,7 @@ const maxWalkSlots = 16
 type walkSlot struct{ from, origin int32 }
 
 func newThroughWalk(n, k int) *throughWalk {
-	return &throughWalk{k: k, maxSlots: (math.MaxInt32 - 1) / max(n, 1), at: make([]walkSlot, n*k)}
+	return &throughWalk{k: k, maxSlots: (math.MaxInt32 - 1) / max(n, 1), at: make([]walkSlot, n*k), overflow: bitset.New(n)}
 }
 
 // take reaches x from Y y, from slot p (-1 for a start), into a free slot
@@ -540,9 +560,8 @@ func (w *throughWalk) take(x heap.ObjectIndex, y int32, p int32) {
 			return
 		}
 	}
-	if len(w.overflow) == 0 || w.overflow[len(w.overflow)-1] != x {
-		w.overflow = append(w.overflow, x)
-	}
+	w.overflow.Add(int32(x))
+	w.overflew = true
 }
 
 // spread walks on from the starts through strong references, not
@@ -566,24 +585,28 @@ func (w *throughWalk) spread(g *heap.Graph, s *paths.Search) {
 // reached reports whether a walk reached x.
 func (w *throughWalk) reached(x heap.ObjectIndex) bool { return w.at[int(x)*w.k].from != 0 }
 
-// decided reports whether the walk reached every match it would with as
-// many slots as walks: no match it missed lies downstream (through strong
-// references, not class objects) of an object that overflowed. An
-// object no overflowing one leads to has the walks of all its
-// predecessors, and so its own are all the walks that reach it.
-func (w *throughWalk) decided(g *heap.Graph, s *paths.Search, isTarget func(heap.ObjectIndex) bool) bool {
-	if len(w.overflow) == 0 {
-		return true
+// undecided counts the matches the walk may have missed: those it did
+// not reach that lie downstream (through strong references, not class
+// objects) of an object that overflowed. An object no overflowing one
+// leads to has the walks of all its predecessors, and so its own are all
+// the walks that reach it. (A match downstream that no walk could reach
+// counts too: the walk cannot tell it from one a walk turned away would.)
+func (w *throughWalk) undecided(g *heap.Graph, s *paths.Search, isTarget func(heap.ObjectIndex) bool) int {
+	if !w.overflew {
+		return 0
 	}
-	seen := bitset.New(g.NumObjects())
-	queue := slices.Clone(w.overflow)
-	for _, x := range queue {
-		seen.Add(int32(x))
+	n := 0
+	seen := w.overflow // (not needed after)
+	var queue []heap.ObjectIndex
+	for wd, bits := range seen {
+		for ; bits != 0; bits &= bits - 1 {
+			queue = append(queue, heap.ObjectIndex(wd<<6+mathbits.TrailingZeros64(bits)))
+		}
 	}
 	for head := 0; head < len(queue); head++ {
 		v := queue[head]
 		if isTarget(v) && !w.reached(v) {
-			return false
+			n++
 		}
 		if g.IsClassObject(v) {
 			continue
@@ -595,7 +618,7 @@ func (w *throughWalk) decided(g *heap.Graph, s *paths.Search, isTarget func(heap
 			}
 		})
 	}
-	return true
+	return n
 }
 
 // pathTo returns the walk to x in its first slot, from what its Y refers

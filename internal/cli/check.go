@@ -383,6 +383,9 @@ func writeCheckText(w io.Writer, r *check.Result) {
 		if rule.More > 0 {
 			fmt.Fprintf(w, "      … and %s more\n", commas(int64(rule.More)))
 		}
+		if rule.Note != "" {
+			fmt.Fprintf(w, "      note: %s\n", rule.Note)
+		}
 	}
 	fmt.Fprintf(w, "\n%s, %s", render.Nouns(r.Errors, "error", "errors"), render.Nouns(r.Warnings, "warning", "warnings"))
 	if r.Skipped > 0 {
@@ -401,6 +404,9 @@ func writeAnnotations(w io.Writer, r *check.Result) {
 		title := escProp.Replace("leakscan " + rule.ID)
 		if rule.Status == check.Skipped {
 			fmt.Fprintf(w, "::notice title=%s::%s\n", title, esc.Replace(skipMessage(rule)))
+		}
+		if rule.Note != "" {
+			fmt.Fprintf(w, "::notice title=%s::%s\n", title, esc.Replace("rule "+rule.ID+": "+rule.Note))
 		}
 		for _, f := range rule.Findings {
 			msg := f.Message
