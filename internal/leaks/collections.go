@@ -114,8 +114,10 @@ func Collections(g *heap.Graph, t *dominator.Tree) ([]CollectionStats, error) {
 		c := g.ClassOf(x)
 		b := collectionBases[kindOf[c]]
 		col := aCollection{obj: x, class: c, base: kindOf[c], array: heap.None, cells: heap.None, segments: heap.None, inner: heap.None}
+		// The base class's fields: a subclass may declare fields of the
+		// same names.
 		num := func(name string) int64 {
-			if f, ok := fieldNamed(fs, name); ok && f.Type == hprof.TypeInt {
+			if f, ok := declaredField(g, fs, name, b.name); ok && f.Type == hprof.TypeInt {
 				return int64(int32(f.Value))
 			} else if ok && f.Type == hprof.TypeLong {
 				return int64(f.Value)
@@ -123,7 +125,7 @@ func Collections(g *heap.Graph, t *dominator.Tree) ([]CollectionStats, error) {
 			return 0
 		}
 		ref := func(name string) heap.ObjectIndex {
-			if f, ok := fieldNamed(fs, name); ok && f.Type == hprof.TypeObject && f.Value != 0 {
+			if f, ok := declaredField(g, fs, name, b.name); ok && f.Type == hprof.TypeObject && f.Value != 0 {
 				return g.Lookup(f.Value)
 			}
 			return heap.None
@@ -136,8 +138,8 @@ func Collections(g *heap.Graph, t *dominator.Tree) ([]CollectionStats, error) {
 			// JDK 9+'s Properties keeps its entries in a ConcurrentHashMap
 			// (its field map), its Hashtable part empty: measured as that
 			// map.
-			if f, ok := fieldNamed(fs, "map"); ok && f.Type == hprof.TypeObject && g.Classes[f.Declaring].Name == "java.util.Properties" {
-				col.inner = ref("map")
+			if f, ok := declaredField(g, fs, "map", "java.util.Properties"); ok && f.Type == hprof.TypeObject && f.Value != 0 {
+				col.inner = g.Lookup(f.Value)
 			}
 			col.array = ref(b.array)
 		case deque:
@@ -358,6 +360,17 @@ func collectionClasses(g *heap.Graph) []int {
 		}
 	}
 	return out
+}
+
+// declaredField returns the field called name that the class called
+// class declares.
+func declaredField(g *heap.Graph, fs []heap.FieldValue, name, class string) (heap.FieldValue, bool) {
+	for _, f := range fs {
+		if f.Name == name && g.Classes[f.Declaring].Name == class {
+			return f, true
+		}
+	}
+	return heap.FieldValue{}, false
 }
 
 // fieldNamed returns the first field called name (the most derived class's).

@@ -32,8 +32,14 @@ public class CollectionFill {
     static class Props extends Properties { }
     static class Vec extends Vector<Object> { Vec() { super(20); } }
     static class Ihm extends IdentityHashMap<Object, Object> { }
+    // Fields hiding ArrayList's: the measure is ArrayList's own.
+    static class Shadow extends ArrayList<Object> {
+        int size = 99;
+        Object[] elementData = new Object[3];
+        Shadow() { super(10); }
+    }
 
-    static final Object[] HELD = new Object[9];
+    static final Object[] HELD = new Object[10];
 
     public static void main(String[] args) throws Exception {
         Object[] empty = new Object[1000];
@@ -102,7 +108,15 @@ public class CollectionFill {
             }
             ihms[i] = m;
         }
-        Object[][] all = {empty, full, one, sets, chms, dqs, props, vecs, ihms};
+        Object[] shadows = new Object[6];
+        for (int i = 0; i < shadows.length; i++) {
+            Shadow l = new Shadow();
+            for (int k = 0; k < 7; k++) {
+                l.add(Integer.valueOf(k));
+            }
+            shadows[i] = l;
+        }
+        Object[][] all = {empty, full, one, sets, chms, dqs, props, vecs, ihms, shadows};
         for (int i = 0; i < all.length; i++) {
             HELD[i] = all[i];
         }
