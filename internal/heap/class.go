@@ -55,8 +55,6 @@ type Class struct {
 	recordSize     int      // bytes of an INSTANCE DUMP body: own and inherited fields
 	refOffsets     []uint32 // reference fields' offsets in that body, record order
 	referentOffset int32    // java.lang.ref.Reference.referent's offset, or -1
-	layout         classLayout
-	laidOut        bool
 }
 
 // SourceName returns the name as Java source writes it: "int[]",
