@@ -84,10 +84,8 @@ func TestDamagedSuperclasses(t *testing.T) {
 	w.Class("Orphan", 0x5555550, 0, nil, nil)
 	const deep = 1000
 	super := obj
-	var chain []uint64
 	for i := range deep {
 		super = w.Class("Deep"+strings.Repeat("x", i%3), super, 0, nil, []hproftest.Field{{Name: "f", Type: hprof.TypeInt}})
-		chain = append(chain, super)
 	}
 	g, warnings := bothWarnings(t, w.Bytes())
 	all := strings.Join(warnings, "\n")
