@@ -378,12 +378,11 @@ func (g *Graph) decodeRecords(r *hprof.HeapReader, mapping *hprof.Mapping, c *ch
 // their starts, 0.03 s, before the marks.
 func (g *Graph) RecordOffset(i ObjectIndex) int64 {
 	idx := int32(i)
-	if k, ok := slices.BinarySearchFunc(g.loose, idx, func(l looseOffset, t int32) int { return int(l.index) - int(t) }); ok {
-		return g.loose[k].offset
+	if off, ok := g.looseOffset(i); ok {
+		return off
 	}
-	j, _ := slices.BinarySearchFunc(g.chunks, idx+1, func(c chunk, t int32) int { return int(c.base) - int(t) })
-	j--
-	if j < 0 || idx >= g.chunks[j].base+g.chunks[j].n {
+	j, ok := g.chunkOf(i)
+	if !ok {
 		return -1
 	}
 	g.walkMu.Lock()

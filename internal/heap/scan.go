@@ -51,9 +51,8 @@ func (g *Graph) EachRecord(objs []ObjectIndex, fn func(i ObjectIndex, rec hprof.
 			lo++
 			continue
 		}
-		j, _ := slices.BinarySearchFunc(g.chunks, int32(i)+1, func(c chunk, t int32) int { return int(c.base) - int(t) })
-		j--
-		if j < 0 || int32(i) >= g.chunks[j].base+g.chunks[j].n {
+		j, ok := g.chunkOf(i)
+		if !ok {
 			return fmt.Errorf("object %d: record not found", i)
 		}
 		// A mapping of the chunk's own, closed after it: the pages walked
@@ -103,6 +102,14 @@ func (g *Graph) looseOffset(i ObjectIndex) (int64, bool) {
 		return 0, false
 	}
 	return g.loose[k].offset, true
+}
+
+// chunkOf returns the place in g.chunks of the numbered chunk that holds
+// object i.
+func (g *Graph) chunkOf(i ObjectIndex) (int, bool) {
+	j, _ := slices.BinarySearchFunc(g.chunks, int32(i)+1, func(c chunk, t int32) int { return int(c.base) - int(t) })
+	j--
+	return j, j >= 0 && int32(i) < g.chunks[j].base+g.chunks[j].n
 }
 
 // loose calls fn with object i's record, at offset off.
