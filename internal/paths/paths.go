@@ -587,26 +587,19 @@ func (s *Search) fieldEdgesIn(v heap.ObjectIndex, rec *hprof.SubRecord) []edge {
 	}
 	switch g.Kind(v) {
 	case heap.KindInstance:
-		var fields []heap.FieldValue
-		var err error
-		if rec != nil {
-			fields, err = g.InstanceFieldsIn(v, *rec)
-		} else {
-			fields, err = g.InstanceFields(v)
-		}
-		if err != nil {
-			return nil
-		}
 		ex := s.excluded[g.ClassOf(v)]
-		for _, f := range fields {
-			if f.Type != hprof.TypeObject || f.Value == 0 {
-				continue
+		withRecord(g, v, rec, func(rec hprof.SubRecord) {
+			fields, _ := g.InstanceFieldsIn(v, rec) // (none for a record of another kind)
+			for _, f := range fields {
+				if f.Type != hprof.TypeObject || f.Value == 0 {
+					continue
+				}
+				if t := g.Lookup(f.Value); t != heap.None {
+					weak := f.Name == "referent" && !s.opts.IncludeWeak && g.ReferentFirst(v)
+					out = append(out, edge{t, f.Name, ex[f.Name] || weak})
+				}
 			}
-			if t := g.Lookup(f.Value); t != heap.None {
-				weak := f.Name == "referent" && !s.opts.IncludeWeak && g.ReferentFirst(v)
-				out = append(out, edge{t, f.Name, ex[f.Name] || weak})
-			}
-		}
+		})
 	case heap.KindObjectArray:
 		idSize := g.Model.IDSize
 		withRecord(g, v, rec, func(rec hprof.SubRecord) {
