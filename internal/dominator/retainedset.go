@@ -34,19 +34,9 @@ func RetainedSet(g *heap.Graph, opts Options, targets, also []heap.ObjectIndex) 
 	}
 	seen, entered := reachAvoiding(v, isTarget, runtime.GOMAXPROCS(0), progress)
 	in := bitset.New(n)
-	queue := make([]int32, 0, len(entered))
-	take := func(y int32) {
-		if !seen.Has(y) && !in.Has(y) {
-			in.Add(y)
-			queue = append(queue, y)
-		}
-	}
 	for _, x := range entered {
 		in.Add(x) // (seen: a root, or reached from R)
-		queue = append(queue, x)
 	}
-	for head := 0; head < len(queue); head++ {
-		v.eachSuccessor(queue[head], take)
-	}
+	v.mark(entered, in, func(y int32) bool { return !seen.Has(y) })
 	return in
 }

@@ -206,15 +206,7 @@ func keptRoots(v *view, unreached []int32, visited func(int32) bool) bitset.Set 
 		}
 		roots.Add(r)
 		seen.Add(r)
-		queue = append(queue[:0], r)
-		for head := 0; head < len(queue); head++ {
-			v.eachSuccessor(queue[head], func(w int32) {
-				if !visited(w) && !seen.Has(w) {
-					seen.Add(w)
-					queue = append(queue, w)
-				}
-			})
-		}
+		queue = v.mark(append(queue[:0], r), seen, func(w int32) bool { return !visited(w) })
 	}
 	return roots
 }

@@ -82,6 +82,21 @@ func (g *view) eachSuccessor(x int32, fn func(w int32)) {
 	}
 }
 
+// mark walks on from the objects of queue, which in holds, and adds to
+// in every object they reach through objects ok lets in; it returns the
+// queue, for its array to serve again.
+func (g *view) mark(queue []int32, in bitset.Set, ok func(int32) bool) []int32 {
+	for head := 0; head < len(queue); head++ {
+		g.eachSuccessor(queue[head], func(w int32) {
+			if ok(w) && !in.Has(w) {
+				in.Add(w)
+				queue = append(queue, w)
+			}
+		})
+	}
+	return queue
+}
+
 // stored returns v's stored references, less a skipped first one.
 func (g *view) stored(v int32) []heap.ObjectIndex {
 	s, e := g.start[v], g.start[v+1]
