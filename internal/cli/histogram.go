@@ -131,20 +131,7 @@ func (o *histogramOptions) runUnreachable(s *IOStreams, x *session, re *regexp.R
 		return err
 	}
 	g := tree.Graph()
-	place := make([]uint8, g.NumObjects())
-	for i := range place {
-		place[i] = dominator.BelowNone
-		if tree.Idom(heap.ObjectIndex(i)) == dominator.Unreachable {
-			place[i] = dominator.BelowTop
-		}
-	}
-	var rows []heap.ClassStats
-	for _, row := range g.ClassTotals(place, dominator.BelowTop, 1)[0] {
-		if row.Instances > 0 {
-			rows = append(rows, row)
-		}
-	}
-	heap.SortRows(g.Classes, rows)
+	rows, _ := placedRows(g, placeWhere(g.NumObjects(), func(i int) bool { return tree.Idom(heap.ObjectIndex(i)) == dominator.Unreachable }))
 	if format == render.Table {
 		what := "no GC root reaches"
 		if o.tree.weak == "ignore" {
@@ -204,23 +191,9 @@ func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, ids []uint64,
 		dopts.Progress = bar.Update
 		set := dominator.RetainedSet(g, dopts, objs, also)
 		bar.Done()
-		place = make([]uint8, g.NumObjects())
-		for i := range place {
-			place[i] = dominator.BelowNone
-			if set.Has(int32(i)) {
-				place[i] = dominator.BelowTop
-			}
-		}
+		place = placeWhere(g.NumObjects(), func(i int) bool { return set.Has(int32(i)) })
 	}
-	var rows []heap.ClassStats
-	var total uint64
-	for _, row := range g.ClassTotals(place, dominator.BelowTop, 1)[0] {
-		if row.Instances > 0 {
-			rows = append(rows, row)
-			total += row.ShallowBytes
-		}
-	}
-	heap.SortRows(g.Classes, rows)
+	rows, total := placedRows(g, place)
 	census := &heap.Census{Classes: g.Classes, Rows: rows}
 	refs := make([]leaks.Object, len(objs))
 	names := make([]string, len(objs))
@@ -255,6 +228,35 @@ func (o *histogramOptions) runRetainedBy(s *IOStreams, x *session, ids []uint64,
 		}{refs, total, rows.Bytes()})
 	}
 	return o.run(s, census, nil, nil, re, format)
+}
+
+// placeWhere returns a place for each of n objects (as
+// dominator.Tree.PlaceBelow gives them): BelowTop where in says so, else
+// BelowNone.
+func placeWhere(n int, in func(i int) bool) []uint8 {
+	place := make([]uint8, n)
+	for i := range place {
+		place[i] = dominator.BelowNone
+		if in(i) {
+			place[i] = dominator.BelowTop
+		}
+	}
+	return place
+}
+
+// placedRows returns the histogram's rows of the objects placed BelowTop,
+// in its order, and their shallow bytes in all.
+func placedRows(g *heap.Graph, place []uint8) ([]heap.ClassStats, uint64) {
+	var rows []heap.ClassStats
+	var total uint64
+	for _, row := range g.ClassTotals(place, dominator.BelowTop, 1)[0] {
+		if row.Instances > 0 {
+			rows = append(rows, row)
+			total += row.ShallowBytes
+		}
+	}
+	heap.SortRows(g.Classes, rows)
+	return rows, total
 }
 
 func (o *histogramOptions) className(classes []heap.Class, c heap.ClassIndex) string {
