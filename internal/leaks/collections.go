@@ -177,18 +177,13 @@ func Collections(g *heap.Graph, t *dominator.Tree) ([]CollectionStats, error) {
 		if err != nil {
 			return nil
 		}
-		p := part{table: heap.None}
+		f := fields{g: g, fs: fs}
+		p := part{table: f.ref("table")}
 		for _, name := range []string{"value", "count"} {
-			if f, ok := fieldNamed(fs, name); ok && (f.Type == hprof.TypeLong || f.Type == hprof.TypeInt) {
-				p.value = int64(f.Value)
-				if f.Type == hprof.TypeInt {
-					p.value = int64(int32(f.Value))
-				}
+			if v, ok := f.find(name); ok && (v.Type == hprof.TypeLong || v.Type == hprof.TypeInt) {
+				p.value, _ = f.num(name)
 				break
 			}
-		}
-		if f, ok := fieldNamed(fs, "table"); ok && f.Type == hprof.TypeObject && f.Value != 0 {
-			p.table = g.Lookup(f.Value)
 		}
 		parts[x] = p
 		return nil
@@ -367,16 +362,6 @@ func collectionClasses(g *heap.Graph) []int {
 func declaredField(g *heap.Graph, fs []heap.FieldValue, name, class string) (heap.FieldValue, bool) {
 	for _, f := range fs {
 		if f.Name == name && g.Classes[f.Declaring].Name == class {
-			return f, true
-		}
-	}
-	return heap.FieldValue{}, false
-}
-
-// fieldNamed returns the first field called name (the most derived class's).
-func fieldNamed(fs []heap.FieldValue, name string) (heap.FieldValue, bool) {
-	for _, f := range fs {
-		if f.Name == name {
 			return f, true
 		}
 	}
