@@ -686,23 +686,15 @@ func (c *checker) accounting() {
 	}
 }
 
-// field returns instance x's first field called name, as heap.Graph.Field
-// does, but notes in c.err a record that cannot be read: the rule would
-// pass on what it could read.
+// field returns instance x's first field called name (heap.Graph.ReadField),
+// and notes in c.err a record that cannot be read: the rule would pass on
+// what it could read.
 func (c *checker) field(x heap.ObjectIndex, name string) (heap.FieldValue, bool) {
-	fs, err := c.in.Graph.InstanceFields(x)
-	if err != nil {
-		if c.err == nil {
-			c.err = err
-		}
-		return heap.FieldValue{}, false
+	f, ok, err := c.in.Graph.ReadField(x, name)
+	if err != nil && c.err == nil {
+		c.err = err
 	}
-	for _, f := range fs {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return heap.FieldValue{}, false
+	return f, ok
 }
 
 // isConstant reports whether x's reference field is the enum constant

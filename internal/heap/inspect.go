@@ -88,16 +88,23 @@ func (g *Graph) InstanceFieldsIn(i ObjectIndex, rec hprof.SubRecord) ([]FieldVal
 
 // Field returns the value of the first field called name of instance i.
 func (g *Graph) Field(i ObjectIndex, name string) (FieldValue, bool) {
+	f, ok, _ := g.ReadField(i, name)
+	return f, ok
+}
+
+// ReadField is Field with the error that kept it from reading instance
+// i's record (or that i is no instance).
+func (g *Graph) ReadField(i ObjectIndex, name string) (FieldValue, bool, error) {
 	fs, err := g.InstanceFields(i)
 	if err != nil {
-		return FieldValue{}, false
+		return FieldValue{}, false, err
 	}
 	for _, f := range fs {
 		if f.Name == name {
-			return f, true
+			return f, true, nil
 		}
 	}
-	return FieldValue{}, false
+	return FieldValue{}, false, nil
 }
 
 // ConstantName returns the text of a java.lang.String, or the name of an
