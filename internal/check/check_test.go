@@ -972,30 +972,15 @@ func TestPathThroughSubclassesNotItself(t *testing.T) {
 		w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
 	}
 	in := inputs(t, heaptest.Build(t, w.Bytes()))
-	flagged := func(yaml string) []string {
-		var ids []string
-		for _, f := range findings(t, in, yaml) {
-			ids = append(ids, f.Objects[0].ID)
-		}
-		slices.Sort(ids)
-		return ids
-	}
-	hex := func(ids ...uint64) []string {
-		var out []string
-		for _, id := range ids {
-			out = append(out, fmt.Sprintf("0x%x", id))
-		}
-		slices.Sort(out)
-		return out
-	}
+	flagged := func(yaml string) []string { return flaggedIDs(findings(t, in, yaml)) }
 	for _, c := range []struct {
 		rule string
 		want []string
 	}{
-		{`- {id: p, path: {class: "byte[]", through: com.acme.Consumer.data}}`, hex(b1, b2)},
-		{`- {id: p, path: {class: "byte[]", through: com.acme.Consumer}}`, hex(b1, b2)},
-		{`- {id: p, path: {class: "byte[]", through: java.lang.ref.Reference.referent}}`, hex(b3)},
-		{`- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}`, hex(s1, s2)},
+		{`- {id: p, path: {class: "byte[]", through: com.acme.Consumer.data}}`, hexIDs(b1, b2)},
+		{`- {id: p, path: {class: "byte[]", through: com.acme.Consumer}}`, hexIDs(b1, b2)},
+		{`- {id: p, path: {class: "byte[]", through: java.lang.ref.Reference.referent}}`, hexIDs(b3)},
+		{`- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}`, hexIDs(s1, s2)},
 	} {
 		if got := flagged(c.rule); !slices.Equal(got, c.want) {
 			t.Errorf("%s: flagged %v, want %v", c.rule, got, c.want)
@@ -1129,17 +1114,13 @@ func TestPathThroughAnotherRoundACycle(t *testing.T) {
 		w.Root(hprof.SubRootJNIGlobal, r, 0, 0)
 	}
 	in := inputs(t, heaptest.Build(t, w.Bytes()))
-	var got []string
-	for _, f := range findings(t, in, `- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}`) {
-		got = append(got, f.Objects[0].ID)
+	fs := findings(t, in, `- {id: p, path: {class: com.acme.Session, through: com.acme.Session}}`)
+	for _, f := range fs {
 		if f.Objects[0].ID == fmt.Sprintf("0x%x", t1) && len(f.Path) < 5 {
 			t.Errorf("T1's path %+v: want root → T2 → C → D → E → T1", f.Path)
 		}
 	}
-	slices.Sort(got)
-	want := []string{fmt.Sprintf("0x%x", t1), fmt.Sprintf("0x%x", t3)}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
+	if got, want := flaggedIDs(fs), hexIDs(t1, t3); !slices.Equal(got, want) {
 		t.Errorf("flagged %v, want T1 and T3 %v", got, want)
 	}
 }
@@ -1262,14 +1243,8 @@ func TestPathThroughFieldChain(t *testing.T) {
 	w.Root(hprof.SubRootJNIGlobal, tt, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, z, 0, 0)
 	in := inputs(t, heaptest.Build(t, w.Bytes()))
-	var got []string
-	for _, f := range findings(t, in, `- {id: p, path: {class: com.acme.Session, through: com.acme.Session.a}}`) {
-		got = append(got, f.Objects[0].ID)
-	}
-	slices.Sort(got)
-	want := []string{fmt.Sprintf("0x%x", tt), fmt.Sprintf("0x%x", z)}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
+	fs := findings(t, in, `- {id: p, path: {class: com.acme.Session, through: com.acme.Session.a}}`)
+	if got, want := flaggedIDs(fs), hexIDs(tt, z); !slices.Equal(got, want) {
 		t.Errorf("flagged %v, want T and z %v", got, want)
 	}
 }
@@ -1326,4 +1301,24 @@ func sessionsAndLinks() (w *hproftest.Writer, session, link uint64, refs []hprof
 	session = w.Class("com/acme/Session", obj, 0, nil, two)
 	link = w.Class("com/acme/Link", obj, 0, nil, two)
 	return w, session, link, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
+}
+
+// flaggedIDs returns the ids of the findings' objects, sorted.
+func flaggedIDs(fs []Finding) []string {
+	var ids []string
+	for _, f := range fs {
+		ids = append(ids, f.Objects[0].ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// hexIDs returns the ids as findings give them, sorted.
+func hexIDs(ids ...uint64) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, fmt.Sprintf("0x%x", id))
+	}
+	slices.Sort(out)
+	return out
 }
