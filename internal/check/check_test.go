@@ -12,6 +12,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/leakscan/leakscan/internal/check/checktest"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/heap/heaptest"
@@ -1231,7 +1232,7 @@ func TestPathRuleAgainstNaive(t *testing.T) {
 // a GC root: p kept T's and z's walks; z's stops at z, T's at T; b's
 // reaches T. T is flagged (through b), and z (through T or b).
 func TestPathThroughFieldChain(t *testing.T) {
-	w, session, link, refs := sessionsAndLinks()
+	w, session, link, refs := checktest.SessionsAndLinks()
 	tt, z, p, b, q1, q2 := w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID(), w.NewID()
 	w.Instance(tt, session, refs, []uint64{p, 0})
 	w.Instance(z, session, refs, []uint64{p, tt})
@@ -1257,25 +1258,7 @@ func TestPathThroughFieldChain(t *testing.T) {
 // next by b, y16 to T; p keeps y1 … y16's walks, each stopping at its own
 // Session on the chain, and only b's, turned away, would reach y16 and T.
 func TestPathRuleTooManyWalks(t *testing.T) {
-	w, session, link, refs := sessionsAndLinks()
-	ys := make([]uint64, maxWalkSlots)
-	for i := range ys {
-		ys[i] = w.NewID()
-	}
-	b, p, tt := w.NewID(), w.NewID(), w.NewID()
-	for i, y := range ys {
-		next := tt
-		if i+1 < len(ys) {
-			next = ys[i+1]
-		}
-		w.Instance(y, session, refs, []uint64{p, next})
-		w.Root(hprof.SubRootJNIGlobal, y, 0, 0)
-	}
-	w.Instance(b, session, refs, []uint64{p, 0})
-	w.Instance(p, link, refs, []uint64{ys[0], 0})
-	w.Instance(tt, session, refs, []uint64{0, 0})
-	w.Root(hprof.SubRootJNIGlobal, b, 0, 0)
-	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	in := inputs(t, heaptest.Build(t, checktest.CrossingWalks(maxWalkSlots)))
 	plan, err := Resolve(rules(t, "rules:\n- {id: p, path: {class: com.acme.Session, through: com.acme.Session.a}}\n"), in.Graph)
 	if err != nil {
 		t.Fatal(err)
@@ -1290,17 +1273,6 @@ func TestPathRuleTooManyWalks(t *testing.T) {
 	if got := len(rr.Findings) + rr.More; got != maxWalkSlots-1 || !strings.HasPrefix(rr.Note, "2 matches downstream of objects where more than 16 of its through objects' walks cross could not be told") {
 		t.Errorf("%d findings, note %q", got, rr.Note)
 	}
-}
-
-// sessionsAndLinks starts a dump with the classes com.acme.Session and
-// com.acme.Link, each with two reference fields, a and b.
-func sessionsAndLinks() (w *hproftest.Writer, session, link uint64, refs []hprof.BasicType) {
-	w = hproftest.New(8, "")
-	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
-	two := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}}
-	session = w.Class("com/acme/Session", obj, 0, nil, two)
-	link = w.Class("com/acme/Link", obj, 0, nil, two)
-	return w, session, link, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject}
 }
 
 // flaggedIDs returns the ids of the findings' objects, sorted.

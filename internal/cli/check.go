@@ -429,8 +429,9 @@ func skipMessage(rule check.RuleResult) string {
 	return fmt.Sprintf("rule %s skipped, as it checks nothing in the dump: %s", rule.ID, rule.Reason)
 }
 
-// JUnit XML: one test case per rule; error findings fail it, warnings go
-// to its output, and a rule that checks nothing in the dump is skipped.
+// JUnit XML: one test case per rule; error findings fail it, warnings and
+// a note of what the rule could not decide go to its output, and a rule
+// that checks nothing in the dump is skipped.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -492,6 +493,11 @@ func writeJUnit(w io.Writer, r *check.Result) error {
 				c.SystemOut = "warning: " + details.String()
 			}
 		}
+		if rule.Note != "" {
+			// What the rule could not decide, which a passing case would
+			// otherwise hide.
+			c.SystemOut += "note: " + rule.Note + "\n"
+		}
 		suite.Cases = append(suite.Cases, c)
 		suite.Tests++
 	}
@@ -509,7 +515,8 @@ func writeJUnit(w io.Writer, r *check.Result) error {
 // SARIF 2.1.0: the tool's rules, and a result per finding located at the
 // dump with the objects as logical locations. A rule skipped, as it checks
 // nothing in the dump, has no result but a note among the invocation's
-// tool execution notifications. (SARIF would also take a result of kind
+// tool execution notifications, as has a rule's note of what it could not
+// decide, a warning there. (SARIF would also take a result of kind
 // notApplicable, but GitHub code scanning reads no kind and shows every
 // result as an alert.) A rule with more findings than are listed says how
 // many more in a notification and in its last result's message, which
@@ -565,6 +572,12 @@ func writeSARIF(w io.Writer, r *check.Result, rules *check.File) error {
 		driverRules = append(driverRules, dr)
 		if rr.Status == check.Skipped {
 			notes = append(notes, notification{Level: "note", Message: text{skipMessage(rr)},
+				AssociatedRule: ruleRef{ID: rr.ID, Index: i}})
+		}
+		if rr.Note != "" {
+			// Matches the rule could not decide: a warning, as its
+			// results may lack some.
+			notes = append(notes, notification{Level: "warning", Message: text{"rule " + rr.ID + ": " + rr.Note},
 				AssociatedRule: ruleRef{ID: rr.ID, Index: i}})
 		}
 		for _, f := range rr.Findings {

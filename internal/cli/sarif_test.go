@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/leakscan/leakscan/internal/check"
+	"github.com/leakscan/leakscan/internal/check/checktest"
 )
 
 // sarifSchemaPath is the OASIS SARIF 2.1.0 JSON schema, vendored as test
@@ -281,5 +283,74 @@ func TestSARIFArtifactURI(t *testing.T) {
 				t.Errorf("%s: %q is not its relative reference (%+v)", dump, uri, u)
 			}
 		}
+	}
+}
+
+// TestCheckNoteEverywhere: a path rule's note of the matches it could not
+// decide reaches every output CI reads, not only the table and JSON. The
+// heap is check's TestPathRuleTooManyWalks one (checktest.CrossingWalks):
+// 15 Sessions flagged, 2 matches noted.
+func TestCheckNoteEverywhere(t *testing.T) {
+	dump := filepath.Join(t.TempDir(), "walks.hprof")
+	if err := os.WriteFile(dump, checktest.CrossingWalks(16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(dump)
+	rules := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte("rules: [{id: p, severity: warning, path: {class: com.acme.Session, through: com.acme.Session.a}}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	junit, sarif := filepath.Join(dir, "out.xml"), filepath.Join(dir, "out.sarif")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	out, errOut, code := run(t, "check", dump, "--rules", rules, "--junit", junit, "--sarif", sarif, "--no-index")
+	const note = "2 matches downstream of objects where more than 16 of its through objects' walks cross could not be told"
+	if code != 0 || !strings.Contains(out, "      note: "+note) || !strings.Contains(errOut, "::notice title=leakscan p::rule p: "+note) {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Suites []struct {
+			Cases []struct {
+				Name      string `xml:"name,attr"`
+				SystemOut string `xml:"system-out"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &suites); err != nil || len(suites.Suites) != 1 || len(suites.Suites[0].Cases) != 1 ||
+		!strings.HasPrefix(suites.Suites[0].Cases[0].SystemOut, "warning: ") || !strings.Contains(suites.Suites[0].Cases[0].SystemOut, "\nnote: "+note) {
+		t.Errorf("JUnit (%v):\n%s", err, data)
+	}
+
+	validateSARIF(t, sarifSchema(t), sarif)
+	if data, err = os.ReadFile(sarif); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results     []json.RawMessage `json:"results"`
+			Invocations []struct {
+				Notifications []struct {
+					Level   string                `json:"level"`
+					Message struct{ Text string } `json:"message"`
+					Rule    struct{ ID string }   `json:"associatedRule"`
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Results) != 10 || len(log.Runs[0].Invocations) != 1 {
+		t.Fatalf("SARIF (%v):\n%s", err, data)
+	}
+	found := false
+	for _, n := range log.Runs[0].Invocations[0].Notifications {
+		if n.Level == "warning" && n.Rule.ID == "p" && strings.HasPrefix(n.Message.Text, "rule p: "+note) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning notification of the note:\n%s", data)
 	}
 }
