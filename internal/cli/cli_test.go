@@ -110,6 +110,8 @@ func TestGolden(t *testing.T) {
 		"dominators-spark.json":      {"dominators", spark, "--top", "2", "--depth", "2", "--children", "1", "--format", "json"},
 		"dominators-group.txt":       {"dominators", spark, "--group-by", "package", "--top", "8"},
 		"dominators-group-class.txt": {"dominators", spark, "--group-by", "class", "--top", "8"},
+		"dominators-of.txt":          {"dominators", spark, "--of", "byte[]", "--top", "6"},
+		"dominators-of-spark.json":   {"dominators", spark, "--of", "ExternalAppendOnlyMap", "--format", "json"},
 		"paths-spark.txt":            {"paths", spark, "--class", "ExternalAppendOnlyMap"},
 		"paths-spark.json":           {"paths", spark, "--class", "ExternalAppendOnlyMap$SpillableIterator", "--format", "json"},
 		"paths-spark.csv":            {"paths", spark, "--class", "ExternalAppendOnlyMap", "--format", "csv"},

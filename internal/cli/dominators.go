@@ -12,6 +12,7 @@ import (
 	"github.com/leakscan/leakscan/internal/check"
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/render"
 )
@@ -63,6 +64,8 @@ type dominatorsOptions struct {
 	format      string
 	jvmNames    bool
 	objects     []string // --object: where the view starts
+	of          string   // --of: the class whose objects' dominators are grouped
+	skip        []string // --skip: with --of, the dominators' classes passed over
 }
 
 func newDominatorsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -82,7 +85,21 @@ so a thread retains what only its stack holds; every object references its
 class; referents of java.lang.ref.Reference count unless --weak=ignore;
 objects no root reaches are left out (and totalled) unless --keep-unreachable,
 which makes them roots (and totals them as kept: percentages are then of the
-reachable and the unreachable objects together).`,
+reachable and the unreachable objects together).
+
+--of CLASS prints, instead of the tree, who dominates the objects of a class
+(MAT's Immediate Dominators): each object's immediate dominator, or, while
+that one's class matches --skip (by default the JDK's: java*, jdk.*, sun.*,
+com.sun.*), the dominator above it, grouped by the dominator's class; the
+dominators, the objects they dominate with their shallow and retained sizes
+(each byte once: an object inside another's retained size adds nothing), and
+the dominator of each class that dominates the most. "dominators --of
+byte[]" names what holds the byte arrays past the Strings, HashMaps and
+ArrayLists between. <ROOT> gathers the objects with no dominator but the
+super-root, or none not passed over. Unlike MAT, a GC root at the top of the
+tree is never passed over (a java.lang.Thread whose stack holds them, a JNI
+global), and a class object counts as the class it is ("class
+com.acme.Cache": its statics), not as a java.lang.Class.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON, render.CSV)
@@ -96,6 +113,10 @@ reachable and the unreachable objects together).`,
 				return fmt.Errorf("--depth expands objects, and --group-by prints groups: give one")
 			}
 			ids, err := objectIDs("--object", o.objects)
+			if err != nil {
+				return err
+			}
+			of, skip, err := o.immediateOptions(cmd, len(ids) > 0)
 			if err != nil {
 				return err
 			}
@@ -135,6 +156,9 @@ reachable and the unreachable objects together).`,
 			if o.groupBy != "" {
 				return o.writeGroups(s, tree, min, format)
 			}
+			if of != nil {
+				return o.writeImmediate(s, tree, of, skip, format)
+			}
 			var starts []heap.ObjectIndex
 			named := map[heap.ObjectIndex]bool{} // each once, in the order given
 			for i, id := range ids {
@@ -163,6 +187,8 @@ reachable and the unreachable objects together).`,
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	f.StringArrayVar(&o.objects, "object", nil, "start the tree at this object (0x…; repeatable) instead of the top level, with what dominates it (--depth defaults to 1)")
+	f.StringVar(&o.of, "of", "", "the immediate dominators of the objects of this class (a class pattern), grouped by class (MAT's Immediate Dominators), in place of the tree")
+	f.StringArrayVar(&o.skip, "skip", []string{leaks.JDKSkip}, "with --of, pass over dominators of classes matching this pattern to the one above (repeatable; '' passes over none)")
 	return cmd
 }
 
