@@ -52,58 +52,11 @@ type DominatorClass struct {
 // classes. Rows come biggest dominated retained size first, then
 // dominated shallow size, then class name. It also returns how many
 // objects of objs no GC root reaches (they have no dominator, and are in
-// no row).
-//
-// Each object's walk up the tree stops where an earlier walk passed: every
-// object on a walk notes the first object at or above it that it does not
-// pass over, and whether one of objs lies above it, so the walks together
-// read each dominator once.
+// no row). The walks up the tree are walkUp's.
 func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool) (rows []DominatorClass, unreachable int64) {
 	g := t.Graph()
 	n := g.NumObjects()
-	isObj := bitset.New(n)
-	for _, o := range objs {
-		isObj.Add(int32(o))
-	}
-	// The GC roots (and with KeepUnreachable the tree's own): the top-level
-	// objects not passed over.
-	isRoot := bitset.New(n)
-	roots, _ := g.RootSet()
-	for _, r := range roots {
-		isRoot.Add(int32(r))
-	}
-	// up[x], for an object a walk passed: the first object at or above it
-	// not passed over, plus 1, or -1 for none (the super-root); 0 for an
-	// object no walk passed yet. above: for those, whether an object of
-	// objs lies strictly above.
-	up := mem.Make[int32](n)
-	above := bitset.New(n)
-	var walk []int32
-	resolve := func(x int32) {
-		walk = walk[:0]
-		for up[x] == 0 {
-			walk = append(walk, x)
-			if x = t.Idom(heap.ObjectIndex(x)); x < 0 { // top level
-				break
-			}
-		}
-		for i := len(walk) - 1; i >= 0; i-- { // from the top down
-			y := walk[i]
-			d := t.Idom(heap.ObjectIndex(y))
-			u := int32(-1) // passed over: the one above's, or the super-root
-			if d >= 0 {
-				u = up[d]
-				if isObj.Has(d) || above.Has(d) {
-					above.Add(y)
-				}
-			}
-			c, _ := classOf(g, heap.ObjectIndex(y))
-			if !skip[c] || d < 0 && (isRoot.Has(y) || t.KeptRoot(heap.ObjectIndex(y))) {
-				u = y + 1
-			}
-			up[y] = u
-		}
-	}
+	w := newWalkUp(t, objs, skip)
 	// Each object's dominator not passed over: an object index, or
 	// gone (unreachable) or -1 (the super-root).
 	const gone = -2
@@ -116,12 +69,10 @@ func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool
 		case d < 0:
 			doms[i] = -1
 		default:
-			if up[d] == 0 {
-				resolve(d)
-			}
-			doms[i] = max(up[d]-1, -1)
+			doms[i] = w.holder(d)
 		}
 	}
+	up := w.up
 	// The rows, by class; and a slot for each dominator, in the order met,
 	// its number kept in up (the walks are done with it): its row, and
 	// what the objects it dominates retain. (Sorting the objects by
@@ -172,8 +123,8 @@ func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool
 		}
 		row.Dominated++
 		row.DominatedShallow += g.ShallowSize(o)
-		// Each byte once: not an object below another of objs.
-		if p := t.Idom(o); p < 0 || !isObj.Has(p) && !above.Has(p) {
+		if !w.nested(o) { // each byte once
+
 			r := t.Retained(o)
 			row.DominatedRetained += r
 			if at != nil {
@@ -202,6 +153,86 @@ func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool
 			cmp.Compare(name(a.Class), name(b.Class)), cmp.Compare(a.Class, b.Class), boolOrder(a.Statics, b.Statics))
 	})
 	return rows, unreachable
+}
+
+// walkUp memoises walks up the dominator tree from objects of a set, objs:
+// for each object a walk passed, the first object at or above it that the
+// walks do not pass over (see ImmediateDominators: an object of a class
+// skip marks is passed over, unless it is a GC root at the top), and
+// whether an object of objs lies strictly above it. A walk stops where an
+// earlier one passed, so the walks together read each dominator once.
+type walkUp struct {
+	t             *dominator.Tree
+	g             *heap.Graph
+	skip          []bool
+	isObj, isRoot bitset.Set // (isRoot: the GC roots, and KeepUnreachable's)
+	// up[x], for an object a walk passed: the first object at or above it
+	// not passed over, plus 1, or -1 for none (the super-root); 0 for an
+	// object no walk passed yet. above: for those, whether an object of
+	// objs lies strictly above.
+	up    []int32
+	above bitset.Set
+	walk  []int32
+}
+
+func newWalkUp(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool) *walkUp {
+	g := t.Graph()
+	n := g.NumObjects()
+	w := &walkUp{t: t, g: g, skip: skip, isObj: bitset.New(n), isRoot: bitset.New(n), up: mem.Make[int32](n), above: bitset.New(n)}
+	for _, o := range objs {
+		w.isObj.Add(int32(o))
+	}
+	roots, _ := g.RootSet()
+	for _, r := range roots {
+		w.isRoot.Add(int32(r))
+	}
+	return w
+}
+
+// holder returns the first object at or above x (an object a GC root
+// reaches) that the walks do not pass over, or -1 for none.
+func (w *walkUp) holder(x int32) int32 {
+	if w.up[x] == 0 {
+		w.resolve(x)
+	}
+	return max(w.up[x]-1, -1)
+}
+
+// resolve walks up from x to an object walked before, or the top, and
+// notes up and above for each object it passes, from the top down.
+func (w *walkUp) resolve(x int32) {
+	t := w.t
+	w.walk = w.walk[:0]
+	for w.up[x] == 0 {
+		w.walk = append(w.walk, x)
+		if x = t.Idom(heap.ObjectIndex(x)); x < 0 { // top level
+			break
+		}
+	}
+	for i := len(w.walk) - 1; i >= 0; i-- {
+		y := w.walk[i]
+		d := t.Idom(heap.ObjectIndex(y))
+		u := int32(-1) // passed over: the one above's, or the super-root
+		if d >= 0 {
+			u = w.up[d]
+			if w.isObj.Has(d) || w.above.Has(d) {
+				w.above.Add(y)
+			}
+		}
+		c, _ := classOf(w.g, heap.ObjectIndex(y))
+		if !w.skip[c] || d < 0 && (w.isRoot.Has(y) || t.KeptRoot(heap.ObjectIndex(y))) {
+			u = y + 1
+		}
+		w.up[y] = u
+	}
+}
+
+// nested reports whether another object of objs lies above o in the tree,
+// so that o's retained size is part of that one's. o's dominator must have
+// been walked from (holder): it reads what the walks noted, nothing else.
+func (w *walkUp) nested(o heap.ObjectIndex) bool {
+	p := w.t.Idom(o)
+	return p >= 0 && (w.isObj.Has(p) || w.above.Has(p))
 }
 
 // classOf is the class ImmediateDominators takes object o for: the class
