@@ -391,30 +391,35 @@ frames". --format csv writes one row per thread, without its stack.`,
 				fmt.Fprintln(w, "No live thread: the dump names no thread that a GC root reaches.")
 			}
 			for _, th := range ts {
-				var flags []string
-				if th.Daemon != nil && *th.Daemon {
-					flags = append(flags, "daemon")
-				}
-				if th.State != "" {
-					flags = append(flags, th.State)
-				}
-				fmt.Fprintf(w, "Thread %q %s  %s  retains %s\n", th.Name, th.ID, strings.Join(flags, ", "), render.Size(th.Retained))
-				if len(th.Stack) == 0 && len(th.Unplaced) == 0 {
-					fmt.Fprintln(w, "    no Java frames in the dump")
-				}
-				for _, f := range th.Stack {
-					fmt.Fprintf(w, "    at %s\n", f.Method)
-					for _, l := range f.Locals {
-						fmt.Fprintf(w, "        local %s %s  retains %s\n", l.Class, l.ID, render.Size(l.Retained))
-					}
-				}
-				for _, l := range th.Unplaced {
-					fmt.Fprintf(w, "    local (frame unknown) %s %s  retains %s\n", l.Class, l.ID, render.Size(l.Retained))
-				}
+				writeThread(w, th)
 				fmt.Fprintln(w)
 			}
 			return nil
 		})
+}
+
+// writeThread writes a thread, its stack and the objects its frames hold.
+func writeThread(w io.Writer, th leaks.ThreadInfo) {
+	var flags []string
+	if th.Daemon != nil && *th.Daemon {
+		flags = append(flags, "daemon")
+	}
+	if th.State != "" {
+		flags = append(flags, th.State)
+	}
+	fmt.Fprintf(w, "Thread %q %s  %s  retains %s\n", th.Name, th.ID, strings.Join(flags, ", "), render.Size(th.Retained))
+	if len(th.Stack) == 0 && len(th.Unplaced) == 0 {
+		fmt.Fprintln(w, "    no Java frames in the dump")
+	}
+	for _, f := range th.Stack {
+		fmt.Fprintf(w, "    at %s\n", f.Method)
+		for _, l := range f.Locals {
+			fmt.Fprintf(w, "        local %s %s  retains %s\n", l.Class, l.ID, render.Size(l.Retained))
+		}
+	}
+	for _, l := range th.Unplaced {
+		fmt.Fprintf(w, "    local (frame unknown) %s %s  retains %s\n", l.Class, l.ID, render.Size(l.Retained))
+	}
 }
 
 // threadGrid is one row per thread: daemon is "" where the dump does not

@@ -1,19 +1,13 @@
 package leaks
 
 import (
-	"bufio"
-	"context"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
-	"github.com/leakscan/leakscan/internal/testjvm"
 )
 
 // TestCollectionsLiveJVM: on a dump of CollectionFill, each fixture
@@ -21,30 +15,7 @@ import (
 // dump (size(), and the backing arrays read by reflection): instances,
 // empty ones, fill-ratio buckets, entries, slots and unused slots.
 func TestCollectionsLiveJVM(t *testing.T) {
-	if ok, why := testjvm.Available(); !ok {
-		t.Skip(why)
-	}
-	if testing.Short() {
-		t.Skip("starts a JVM; skipped with -short")
-	}
-	root, err := testjvm.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	said := filepath.Join(dir, "said.txt")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	capt, err := testjvm.Run(ctx, testjvm.Options{Program: "CollectionFill", SourceDir: filepath.Join(root, "testdata", "java"), Args: []string{said},
-		JVMFlags: []string{"-Xmx64m", "-Xshare:off", "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED"}, OutDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := heap.Open(capt.Dump, hprof.Options{}, heap.Options{Dump: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g, said := liveJVM(t, "CollectionFill", "-Xmx64m", "-Xshare:off", "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED")
 	rows := map[string]CollectionStats{}
 	all, err := Collections(g, dominator.Compute(g, dominator.Options{}))
 	if err != nil {
@@ -53,17 +24,10 @@ func TestCollectionsLiveJVM(t *testing.T) {
 	for _, r := range all {
 		rows[r.Class] = r
 	}
-	f, err := os.Open(said)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	lines := 0
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+	for _, fields := range said {
 		if len(fields) != 10 {
-			t.Fatalf("the program wrote %q", sc.Text())
+			t.Fatalf("the program wrote %q", fields)
 		}
 		var want [9]int64
 		for i := range want {

@@ -1,14 +1,17 @@
 package leaks
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakscan/leakscan/internal/dominator"
 	"github.com/leakscan/leakscan/internal/heap"
@@ -906,4 +909,45 @@ func TestSentenceHeldByStatic(t *testing.T) {
 	if len(sus) == 0 || sus[0].HeldByStatic != "OomLeak.ORDERS" || !strings.Contains(sus[0].Sentence, " as a local (and held by static OomLeak.ORDERS), retains ") {
 		t.Errorf("%+v", sus)
 	}
+}
+
+// liveJVM runs the fixture program (testdata/java) with jvmFlags, its
+// first argument a file it writes what it knows of its own heap to, and
+// returns the heap dumped once it said READY, and that file's lines split
+// into fields. It skips the test where no JDK is found, or with -short.
+func liveJVM(t *testing.T, program string, jvmFlags ...string) (*heap.Graph, [][]string) {
+	t.Helper()
+	if ok, why := testjvm.Available(); !ok {
+		t.Skip(why)
+	}
+	if testing.Short() {
+		t.Skip("starts a JVM; skipped with -short")
+	}
+	root, err := testjvm.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	said := filepath.Join(dir, "said.txt")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	capt, err := testjvm.Run(ctx, testjvm.Options{Program: program, SourceDir: filepath.Join(root, "testdata", "java"), Args: []string{said},
+		JVMFlags: jvmFlags, OutDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := heap.Open(capt.Dump, hprof.Options{}, heap.Options{Dump: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	text, err := os.ReadFile(said)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]string
+	for _, l := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+		lines = append(lines, strings.Fields(l))
+	}
+	return g, lines
 }
