@@ -90,10 +90,11 @@ reachable and the unreachable objects together).
 --of CLASS prints, instead of the tree, who dominates the objects of a class
 (MAT's Immediate Dominators): each object's immediate dominator, or, while
 that one's class matches --skip (by default the JDK's: java*, jdk.*, sun.*,
-com.sun.*), the dominator above it, grouped by the dominator's class; the
+com.sun.*; --skip given replaces it), the dominator above it, grouped by the dominator's class; the
 dominators, the objects they dominate with their shallow and retained sizes
-(each byte once: an object inside another's retained size adds nothing), and
-the dominator of each class that dominates the most. "dominators --of
+(each byte once: a matching object inside another's retained size counts in
+that one's row, so a row's retained size may be less than its shallow one),
+and the dominator of each class that dominates the most. "dominators --of
 byte[]" names what holds the byte arrays past the Strings, HashMaps and
 ArrayLists between. <ROOT> gathers the objects with no dominator but the
 super-root, or none not passed over. Unlike MAT, a GC root at the top of the
@@ -145,6 +146,18 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 				return err
 			}
 			defer x.Close()
+			var ofObjects []heap.ObjectIndex
+			if of != nil {
+				// A class the dump lacks is an error before the tree is
+				// made, not after.
+				graph, err := x.Graph()
+				if err != nil {
+					return err
+				}
+				if ofObjects, err = o.ofObjects(graph, of); err != nil {
+					return err
+				}
+			}
 			tree, err := x.Tree(&o.tree)
 			if err != nil {
 				return err
@@ -157,7 +170,7 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 				return o.writeGroups(s, tree, min, format)
 			}
 			if of != nil {
-				return o.writeImmediate(s, tree, of, skip, format)
+				return o.writeImmediate(s, tree, ofObjects, skip, format)
 			}
 			var starts []heap.ObjectIndex
 			named := map[heap.ObjectIndex]bool{} // each once, in the order given
@@ -179,7 +192,7 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 	}
 	o.tree.register(cmd)
 	f := cmd.Flags()
-	f.IntVar(&o.top, "top", 20, "how many top-level objects (0 = all)")
+	f.IntVar(&o.top, "top", 20, "how many top-level objects, or with --of dominator classes (0 = all)")
 	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view; not with --group-by)")
 	f.IntVar(&o.children, "children", 5, "with --depth (required), how many children per object (0 = all)")
 	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap up to 100% (1%)")
@@ -188,7 +201,7 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 	f.BoolVar(&o.jvmNames, "jvm-names", false, "name array classes as the JVM does ([B)")
 	f.StringArrayVar(&o.objects, "object", nil, "start the tree at this object (0x…; repeatable) instead of the top level, with what dominates it (--depth defaults to 1)")
 	f.StringVar(&o.of, "of", "", "the immediate dominators of the objects of this class (a class pattern), grouped by class (MAT's Immediate Dominators), in place of the tree")
-	f.StringArrayVar(&o.skip, "skip", []string{leaks.JDKSkip}, "with --of, pass over dominators of classes matching this pattern to the one above (repeatable; '' passes over none)")
+	f.StringArrayVar(&o.skip, "skip", []string{leaks.JDKSkip}, "with --of, pass over dominators of classes matching this pattern to the one above (repeatable; given, it replaces the default, the JDK's classes; '' passes over none)")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,8 +31,11 @@ type immediateJSON struct {
 
 // immediateRow is one class of dominators (leaks.DominatorClass, named).
 type immediateRow struct {
-	Class             string  `json:"class"`
-	Loader            string  `json:"loader"` // "" for the root's row
+	Class  string `json:"class"`
+	Loader string `json:"loader"` // "" for the root's row
+	// Statics: the dominators are class objects, the class they are
+	// named by (its static fields hold the objects).
+	Statics           bool    `json:"statics"`
 	Dominators        int64   `json:"dominators"`
 	DominatorsShallow uint64  `json:"dominators_shallow_bytes"`
 	Dominated         int64   `json:"dominated"`
@@ -48,6 +52,9 @@ type immediateRow struct {
 // compiles them; of is nil without --of.
 func (o *dominatorsOptions) immediateOptions(cmd *cobra.Command, objects bool) (of *heap.ClassMatcher, skip []*heap.ClassMatcher, err error) {
 	changed := cmd.Flags().Changed
+	if changed("of") && o.of == "" {
+		return nil, nil, fmt.Errorf("--of '': name a class (a class pattern: byte[], com.acme.Cache, com.acme.*)")
+	}
 	if o.of == "" {
 		if changed("skip") {
 			return nil, nil, fmt.Errorf("--skip passes over dominators of the objects --of names: give --of CLASS")
@@ -78,15 +85,20 @@ func (o *dominatorsOptions) immediateOptions(cmd *cobra.Command, objects bool) (
 	return of, skip, nil
 }
 
-// writeImmediate prints the immediate dominators of the objects of the
-// classes of matches, grouped by class (leaks.ImmediateDominators).
-func (o *dominatorsOptions) writeImmediate(s *IOStreams, t *dominator.Tree, of *heap.ClassMatcher, skips []*heap.ClassMatcher, format render.Format) error {
-	g := t.Graph()
+// ofObjects returns the objects of the classes of matches, each once; an
+// error where no class matches.
+func (o *dominatorsOptions) ofObjects(g *heap.Graph, of *heap.ClassMatcher) ([]heap.ObjectIndex, error) {
 	match := g.MatchClasses(of)
 	if !slices.Contains(match, true) {
-		return fmt.Errorf("--of %q: no class of that name in %s", o.of, g.Source.Path)
+		return nil, fmt.Errorf("--of %q: no class of that name in %s", o.of, g.Source.Path)
 	}
-	objs := uniqueObjects(append(classObjects(g, match), g.ObjectsOf(match)...))
+	return uniqueObjects(append(classObjects(g, match), g.ObjectsOf(match)...)), nil
+}
+
+// writeImmediate prints the immediate dominators of objs, grouped by
+// class (leaks.ImmediateDominators).
+func (o *dominatorsOptions) writeImmediate(s *IOStreams, t *dominator.Tree, objs []heap.ObjectIndex, skips []*heap.ClassMatcher, format render.Format) error {
+	g := t.Graph()
 	skip := make([]bool, len(g.Classes))
 	for _, m := range skips {
 		for c, yes := range g.MatchClasses(m) {
@@ -110,6 +122,7 @@ func (o *dominatorsOptions) writeImmediate(s *IOStreams, t *dominator.Tree, of *
 				name = heap.SourceName(name)
 			}
 			row.Class = withLoader(name, g.Classes, r.Class, defined)
+			row.Statics = r.Statics
 			if r.Statics {
 				row.Class = "class " + row.Class // the class object: its statics
 			}
@@ -124,19 +137,27 @@ func (o *dominatorsOptions) writeImmediate(s *IOStreams, t *dominator.Tree, of *
 		return render.WriteJSON(s.Out, immediateJSON{heapTotals: totalsOf(t), Of: o.of, Skip: skipped, MatchingObjects: len(objs),
 			Unreachable: unreachable, Classes: out, MoreClasses: more})
 	}
-	rowsOut := render.NewRows(s.Out, format, []render.Column{
+	cols := []render.Column{
 		{Title: "Dominator class", Key: "class"}, {Title: "Dominators", Key: "dominators", Kind: render.Count},
 		{Title: "Shallow", Key: "dominators_shallow_bytes", Kind: render.Bytes},
 		{Title: "Dominated", Key: "dominated", Kind: render.Count}, {Title: "Dominated shallow", Key: "dominated_shallow_bytes", Kind: render.Bytes},
 		{Title: "Dominated retained", Key: "dominated_retained_bytes", Kind: render.Bytes}, {Title: "%", Key: "percent", Kind: render.Percent},
-		{Title: "Biggest", Key: "biggest_id"}, {Title: "It dominates", Key: "biggest_dominated_retained_bytes", Kind: render.Bytes},
-	})
+		{Title: "Biggest dominator", Key: "biggest_id"}, {Title: "Dominated by it", Key: "biggest_dominated_retained_bytes", Kind: render.Bytes},
+	}
+	if format == render.CSV {
+		cols = append(cols, render.Column{Key: "loader"}, render.Column{Key: "statics"})
+	}
+	rowsOut := render.NewRows(s.Out, format, cols)
 	for _, r := range out {
 		id := ""
 		if r.Biggest != nil {
 			id = r.Biggest.ID
 		}
-		rowsOut.Add(r.Class, r.Dominators, r.DominatorsShallow, r.Dominated, r.DominatedShallow, r.DominatedRetained, r.Percent, id, r.BiggestDominated)
+		cells := []any{r.Class, r.Dominators, r.DominatorsShallow, r.Dominated, r.DominatedShallow, r.DominatedRetained, r.Percent, id, r.BiggestDominated}
+		if format == render.CSV {
+			cells = append(cells, r.Loader, strconv.FormatBool(r.Statics))
+		}
+		rowsOut.Add(cells...)
 	}
 	if err := rowsOut.Close(); err != nil || format != render.Table {
 		return err
@@ -148,9 +169,9 @@ func (o *dominatorsOptions) writeImmediate(s *IOStreams, t *dominator.Tree, of *
 	}
 	fmt.Fprintf(s.Out, " matching %s", o.of)
 	if len(skipped) > 0 {
-		fmt.Fprintf(s.Out, ", dominators of classes matching %s passed over for the one above", strings.Join(skipped, " or "))
+		fmt.Fprintf(s.Out, ", dominators of classes matching %s passed over for the one above (but GC roots at the top)", strings.Join(skipped, " or "))
 	}
-	fmt.Fprint(s.Out, "; Dominated retained counts each byte once")
+	fmt.Fprint(s.Out, "; Dominated retained counts each byte once: a matching object inside another's counts in that one's row")
 	if slices.ContainsFunc(out, func(r immediateRow) bool { return r.Biggest == nil }) {
 		fmt.Fprintf(s.Out, "; %s: no dominator but the super-root, or none not passed over", rootDominators)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // TestDominatorsOf: dominators --of in its three formats gives the same
-// rows; the dominated objects and the unreachable ones are all the
+// rows (CSV marking the statics rows); the dominated objects and the unreachable ones are all the
 // matching objects; --skip ” passes over nothing; flags that shape the
 // tree are refused with it.
 func TestDominatorsOf(t *testing.T) {
@@ -58,11 +59,12 @@ func TestDominatorsOf(t *testing.T) {
 
 	out, _, code := run(t, "dominators", spark, "--of", "byte[]", "--format", "csv", "--top", "0")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if code != 0 || err != nil || len(rows) != len(jdk.Classes)+1 || rows[0][0] != "class" || rows[0][5] != "dominated_retained_bytes" {
+	if code != 0 || err != nil || len(rows) != len(jdk.Classes)+1 || rows[0][0] != "class" || rows[0][5] != "dominated_retained_bytes" || rows[0][10] != "statics" {
 		t.Fatalf("csv: exit %d, %v:\n%s", code, err, out)
 	}
 	for i, c := range jdk.Classes {
-		if rows[i+1][0] != c.Class || rows[i+1][3] != strconv.FormatInt(c.Dominated, 10) || rows[i+1][5] != strconv.FormatUint(c.Retained, 10) {
+		if rows[i+1][0] != c.Class || rows[i+1][3] != strconv.FormatInt(c.Dominated, 10) || rows[i+1][5] != strconv.FormatUint(c.Retained, 10) ||
+			rows[i+1][10] != strconv.FormatBool(strings.HasPrefix(c.Class, "class ")) {
 			t.Errorf("csv row %d %q, json %+v", i+1, rows[i+1], c)
 		}
 	}
@@ -70,9 +72,32 @@ func TestDominatorsOf(t *testing.T) {
 	for _, args := range [][]string{
 		{"--of", "byte[]", "--depth", "1"}, {"--of", "byte[]", "--object", "0xfab15020"}, {"--of", "byte[]", "--group-by", "class"},
 		{"--of", "byte[]", "--children", "2"}, {"--of", "byte[]", "--min-retained", "1%"}, {"--skip", "java.*"}, {"--of", "NoSuchClass"},
+		{"--of", ""},
 	} {
 		if out, errOut, code := run(t, append([]string{"dominators", spark}, args...)...); code != 2 || out != "" || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
+	}
+}
+
+// TestDominatorsOfNoClassNoTree: --of a class the dump lacks is refused
+// before the tree is made: the index gets no dominators part (it got one,
+// the error coming after the tree; found by a review).
+func TestDominatorsOfNoClassNoTree(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "Basic.hprof")
+	data, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Basic.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dump, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	idx := filepath.Join(dir, "idx")
+	if out, errOut, code := runIndexed(t, "dominators", dump, "--of", "NoSuchClass", "--index-dir", idx); code != 2 || out != "" || !strings.Contains(errOut, `--of "NoSuchClass": no class of that name`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(idx, "dominators.idx")); !os.IsNotExist(err) {
+		t.Errorf("the dominators part was written: %v", err)
 	}
 }

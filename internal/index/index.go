@@ -61,7 +61,9 @@ import (
 // warnings say what of a damaged dump's classes and instances does not fit
 // (misfits, superclasses), and the classes part keeps the graph's.
 // 13: the graph's warnings count the stack roots of a thread the dump has
-// no thread object of (3cfc3be): a part of version 12 would not.
+// no thread object of (3cfc3be, and 5a63a13, which leaves out a thread
+// the dump gives without an object): a part of version 12 would lack the
+// warning, or, written between the two, warn of the hprof agent's threads.
 const Version = 13
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}

@@ -50,7 +50,8 @@ type DominatorClass struct {
 // passed over). And a class object counts as the class it is (its
 // statics), not as a java.lang.Class, which MAT skips with the JDK's
 // classes. Rows come biggest dominated retained size first, then
-// dominated shallow size, then class name. It also returns how many
+// dominated shallow size, then class name. objs holds each object once.
+// It also returns how many
 // objects of objs no GC root reaches (they have no dominator, and are in
 // no row). The walks up the tree are walkUp's.
 func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool) (rows []DominatorClass, unreachable int64) {

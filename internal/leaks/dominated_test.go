@@ -266,7 +266,8 @@ func TestImmediateDominatorsByHand(t *testing.T) {
 	// Skipping the JDK's classes: b0-b2 go up past the Object[] and the
 	// ArrayList to the Holder; b4 past o2 to o1, which is top-level and
 	// so not passed over, nor is the Thread; b3 is a root; b5 is held by
-	// the class com.acme.Cache (a java.lang.Class, which is skipped).
+	// the class com.acme.Cache, which counts as com.acme.Cache (not as the
+	// java.lang.Class it is an instance of, which is skipped).
 	got := rowsOf("byte[]", g.MatchClasses(javaSkip))
 	want := []row{
 		{"<ROOT>", 0, 1, size(b[3]), 0},
