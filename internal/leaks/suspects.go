@@ -517,7 +517,7 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	if awaitsFinalization(sp) {
 		// The Finalizer's queue holds it: paths, which do not follow
 		// Finalizer.unfinalized, find no strong path to those objects.
-		b.WriteString(" It awaits finalization: objects whose class has a finalize() method, which the Finalizer thread has not run yet (leakscan threads shows what that thread is doing).")
+		b.WriteString(" It awaits finalization: objects whose class has a finalize() method, which the Finalizer thread has not run yet (leakscan finalizers shows the queue and what that thread is doing).")
 	}
 	return b.String()
 }
