@@ -122,6 +122,8 @@ func (p *Plan) Run(in Inputs) (*Result, error) {
 			c.duplicates()
 		case "direct-memory":
 			c.direct()
+		case "finalizer-queue":
+			c.finalizerQueue()
 		}
 		if c.err != nil {
 			return nil, fmt.Errorf("rule %s: %w", rule.ID, c.err)
@@ -843,4 +845,46 @@ func (c *checker) heldBy(match []bool) []int32 {
 	}
 	c.spread(queue, from)
 	return from
+}
+
+// finalizerQueue counts the objects waiting for finalize(), queued or
+// pending (leaks.Finalizers), and what they retain: one finding when
+// either is over its bound, listing the biggest of them, with the path to
+// the biggest one's Finalizer, and where the finalizer thread is.
+func (c *checker) finalizerQueue() {
+	r := c.rule.FinalizerQueue
+	rep := leaks.Finalizers(c.in.Graph, c.in.Tree)
+	queued, qBytes := rep.Totals(leaks.FinalizeQueued)
+	pending, pBytes := rep.Totals(leaks.FinalizePending)
+	n, retained := queued+pending, qBytes+pBytes
+	var over []string
+	if r.Max != "" && retained > c.limit(r.Max) {
+		over = append(over, "retaining "+c.over(retained, r.Max))
+	}
+	if r.MaxObjects.Given && n > r.MaxObjects.N {
+		over = append(over, fmt.Sprintf("more than %d objects", r.MaxObjects.N))
+	}
+	if len(over) == 0 {
+		return
+	}
+	c.offer(retained, func() candidate {
+		msg := fmt.Sprintf("%s wait for finalize() (%d queued, %d pending): %s", render.Nouns(n, "object", "objects"), queued, pending, strings.Join(over, "; "))
+		if r.Max == "" || retained <= c.limit(r.Max) {
+			msg += fmt.Sprintf(" (retaining %s)", size(retained))
+		}
+		if at := rep.Stuck(); at != "" {
+			msg += "; the finalizer thread " + at
+		}
+		cand := candidate{pathTo: heap.None}
+		for i, o := range rep.Due {
+			if i == 0 {
+				cand.pathTo = rep.DueFinalizers[0]
+			}
+			if i < maxFindings {
+				cand.objects = append(cand.objects, c.ref(o))
+			}
+		}
+		cand.message = msg
+		return cand
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/hprof/hproftest"
 	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/leaks/leakstest"
 	"github.com/leakscan/leakscan/internal/paths"
 	"github.com/leakscan/leakscan/internal/testjvm"
 )
@@ -638,7 +639,7 @@ func TestLoadErrors(t *testing.T) {
 	// The example rules file loads.
 	path := filepath.Join(dir, "example.yaml")
 	os.WriteFile(path, Example(), 0o644)
-	if f, err := Load(path); err != nil || len(f.Rules) != 6 {
+	if f, err := Load(path); err != nil || len(f.Rules) != 7 {
 		t.Errorf("example: %v", err)
 	}
 	// max-loaders defaults to 1; max 0 forbids every instance.
@@ -707,7 +708,7 @@ func TestRulesFileMistakes(t *testing.T) {
 		{"unknown key in a kind", "rules:\n  - id: a\n    instances:\n      class: A\n      maxx: 3\n",
 			":5: rule 1 (a): unknown key instances.maxx (instances takes class, max)"},
 		{"unknown key in a rule", "rules:\n  - id: a\n    severty: error\n    instances: {class: A, max: 3}\n",
-			":3: rule 1 (a): unknown key severty (a rule takes id, description, severity, retained, instances, path, accounting, duplicate-classes, direct-memory)"},
+			":3: rule 1 (a): unknown key severty (a rule takes id, description, severity, retained, instances, path, accounting, duplicate-classes, direct-memory, finalizer-queue)"},
 		{"unknown kind", "rules:\n  - id: a\n    instance: {class: A, max: 3}\n", ":3: rule 1 (a): unknown key instance"},
 		{"unknown key at the top", "rule:\n  - id: a\n", ":1: unknown key rule at the top level (the file takes rules, and ignores keys starting x-)"},
 		{"unknown key in a merge", "rules:\n  - &a {id: a, instances: {class: A, max: 1}}\n  - <<: *a\n    id: b\n    typo: 1\n", ":5: rule 2 (b): unknown key typo"},
@@ -1293,4 +1294,65 @@ func hexIDs(ids ...uint64) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestFinalizerQueue: leakstest.FinalizerHeap has 2 objects queued and 2
+// pending for finalize(), r1 and r2 (1 and 2 KiB arrays) and r4 and r5 (4
+// and 5 KiB): the rule counts those 4, not the running one nor the
+// registered ones, lists them biggest first with the path to the biggest
+// one's Finalizer, and says where the finalizer thread is. A dump without the class
+// skips the rule; a rule bounding nothing is refused.
+func TestFinalizerQueue(t *testing.T) {
+	dump, id := leakstest.FinalizerHeap(false)
+	in := inputs(t, heaptest.Build(t, dump))
+	due := in.Tree.Retained(in.Graph.Lookup(id["r1"])) + in.Tree.Retained(in.Graph.Lookup(id["r2"])) +
+		in.Tree.Retained(in.Graph.Lookup(id["r4"])) + in.Tree.Retained(in.Graph.Lookup(id["r5"]))
+	got := findings(t, in, `- {id: f, finalizer-queue: {max-objects: 3}}`)
+	if len(got) != 1 || !strings.HasPrefix(got[0].Message, "4 objects wait for finalize() (2 queued, 2 pending): more than 3 objects (retaining ") ||
+		!strings.Contains(got[0].Message, `; the finalizer thread "" in `) && !strings.Contains(got[0].Message, `; the finalizer thread "", its stack not in the dump`) {
+		t.Fatalf("%+v", got)
+	}
+	want := []string{fmt.Sprintf("0x%x", id["r5"]), fmt.Sprintf("0x%x", id["r4"]), fmt.Sprintf("0x%x", id["r2"]), fmt.Sprintf("0x%x", id["r1"])}
+	if ids := flaggedObjects(got[0]); !slices.Equal(ids, want) {
+		t.Errorf("objects %v, want r5, r4, r2, r1: %v", ids, want)
+	}
+	if p := got[0].Path; len(p) == 0 || p[len(p)-1].ID != fmt.Sprintf("0x%x", id["f5"]) {
+		t.Errorf("path %+v: want one to r5's Finalizer", p)
+	}
+	if got := findings(t, in, `- {id: f, finalizer-queue: {max-objects: 4}}`); len(got) != 0 {
+		t.Errorf("4 objects, max 4: %+v", got)
+	}
+	got = findings(t, in, fmt.Sprintf("- {id: f, finalizer-queue: {max: %d}}", due-1))
+	if len(got) != 1 || !strings.Contains(got[0].Message, fmt.Sprintf("retaining %s (%d bytes), more than %d", humanBytes(due), due, due-1)) {
+		t.Errorf("max %d: %+v", due-1, got)
+	}
+	if got := findings(t, in, fmt.Sprintf("- {id: f, finalizer-queue: {max: %d, max-objects: 10}}", due)); len(got) != 0 {
+		t.Errorf("max %d: %+v", due, got)
+	}
+
+	res := run(t, rules(t, "rules: [{id: f, finalizer-queue: {max: 1KB}}]\n"), inputs(t, nettyHeap(t)))
+	if rr := res.Rules[0]; rr.Status != Skipped || rr.Reason != "no java.lang.ref.Finalizer class in the dump" {
+		t.Errorf("a dump without Finalizer: %+v", rr)
+	}
+	for yaml, want := range map[string]string{
+		"rules: [{id: f, finalizer-queue: {}}]":                 "finalizer-queue: give max",
+		"rules: [{id: f, finalizer-queue: {max-objects: -1}}]":  `finalizer-queue.max-objects "-1": expected a whole number, 0 or more`,
+		"rules: [{id: f, finalizer-queue: {max: 101%}}]":        "a share of the reachable heap is at most 100%",
+		"rules: [{id: f, finalizer-queue: {max-objects: 1.5}}]": `finalizer-queue.max-objects "1.5"`,
+	} {
+		path := filepath.Join(t.TempDir(), "rules.yaml")
+		os.WriteFile(path, []byte(yaml+"\n"), 0o644)
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", yaml, err, want)
+		}
+	}
+}
+
+// flaggedObjects returns the ids of a finding's objects, in order.
+func flaggedObjects(f Finding) []string {
+	var ids []string
+	for _, o := range f.Objects {
+		ids = append(ids, o.ID)
+	}
+	return ids
 }

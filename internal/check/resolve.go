@@ -151,6 +151,11 @@ func (r *Rule) resolve(g *heap.Graph) (misses []miss, err error) {
 		if r.DirectMemory.Owner != "" && !some(classMatch(g, r.DirectMemory.Owner)) {
 			misses = append(misses, matchesNothing("direct-memory.owner", r.DirectMemory.Owner))
 		}
+	case r.FinalizerQueue != nil:
+		if len(g.ClassByName("java.lang.ref.Finalizer")) == 0 {
+			misses = append(misses, miss{"java.lang.ref.Finalizer", "finalizer-queue: no java.lang.ref.Finalizer class in the dump: the rule checks nothing",
+				"no java.lang.ref.Finalizer class in the dump"})
+		}
 	}
 	return misses, nil
 }

@@ -33,6 +33,7 @@ type Rule struct {
 	Accounting       *AccountingRule `yaml:"accounting,omitempty"`
 	DuplicateClasses *DuplicateRule  `yaml:"duplicate-classes,omitempty"`
 	DirectMemory     *DirectRule     `yaml:"direct-memory,omitempty"`
+	FinalizerQueue   *FinalizerRule  `yaml:"finalizer-queue,omitempty"`
 }
 
 // RetainedRule bounds retained size: per object of the classes, or summed
@@ -94,6 +95,17 @@ type DuplicateRule struct {
 type DirectRule struct {
 	Max   string `yaml:"max"`
 	Owner string `yaml:"owner"`
+}
+
+// FinalizerRule bounds the objects waiting for finalize(): queued in the
+// finalizer's queue or pending on their way there (leaks.Finalizers),
+// found unreachable by the GC and holding on to all they retain until the
+// finalizer thread runs them. Max bounds what they retain (bytes or a
+// share of the reachable heap), MaxObjects how many they are; at least
+// one is given.
+type FinalizerRule struct {
+	Max        string `yaml:"max"`
+	MaxObjects Count  `yaml:"max-objects"`
 }
 
 // Count is a whole number in a rules file. Decoded into an int64, yaml.v3
@@ -249,11 +261,11 @@ func Load(name string) (*File, error) {
 
 // kindNames are the keys of the kinds of rule, in the order of Rule's
 // fields.
-var kindNames = []string{"retained", "instances", "path", "accounting", "duplicate-classes", "direct-memory"}
+var kindNames = []string{"retained", "instances", "path", "accounting", "duplicate-classes", "direct-memory", "finalizer-queue"}
 
 // kinds names the kinds the rule gives: one when it is valid.
 func (r *Rule) kinds() []string {
-	given := []bool{r.Retained != nil, r.Instances != nil, r.Path != nil, r.Accounting != nil, r.DuplicateClasses != nil, r.DirectMemory != nil}
+	given := []bool{r.Retained != nil, r.Instances != nil, r.Path != nil, r.Accounting != nil, r.DuplicateClasses != nil, r.DirectMemory != nil, r.FinalizerQueue != nil}
 	var kinds []string
 	for i, g := range given {
 		if g {
@@ -341,6 +353,21 @@ func (r *Rule) validate() error {
 	case r.DirectMemory != nil:
 		if err := checkLimit("direct-memory.max", r.DirectMemory.Max); err != nil {
 			return err
+		}
+	case r.FinalizerQueue != nil:
+		f := r.FinalizerQueue
+		if f.Max == "" && !f.MaxObjects.Given {
+			return keyErrorf("finalizer-queue", "finalizer-queue: give max (a size, or a share of the reachable heap) or max-objects, or both")
+		}
+		if f.Max != "" {
+			if err := checkLimit("finalizer-queue.max", f.Max); err != nil {
+				return err
+			}
+		}
+		if f.MaxObjects.Given {
+			if err := f.MaxObjects.parse("finalizer-queue.max-objects", 0, ""); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range r.patterns() {

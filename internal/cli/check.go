@@ -38,7 +38,8 @@ func newCheckCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 		Long: `Evaluates the rules of a YAML file against the dump and reports every
 violation with the objects involved and the shortest strong path from a GC
 root. Rule kinds: retained, instances, path, accounting, duplicate-classes,
-direct-memory (see leakscan check --init for a commented example).
+direct-memory, finalizer-queue (see leakscan check --init for a commented
+example).
 --rules builtin:spark checks Spark executors: memory consumers retaining more
 than MemoryConsumer.used says (SPARK-22713), Spark/Hive classes defined by
 several class loaders, netty direct arenas over 2 GB.

@@ -2,6 +2,7 @@ package leaks
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/leakscan/leakscan/internal/bitset"
@@ -57,6 +58,35 @@ type FinalizerReport struct {
 	// cleared, and not yet collected themselves).
 	Finalizers int64 `json:"finalizers"`
 	Cleared    int64 `json:"cleared"`
+	// Due lists the queued and pending objects, biggest retained size
+	// first (then in object order), and DueFinalizers their Finalizers.
+	Due, DueFinalizers []heap.ObjectIndex `json:"-"`
+}
+
+// Stuck says where the finalizer thread is: its name, state and the
+// innermost frame of code outside the JDK, or else its innermost frame
+// ("\"Finalizer\" (WAITING) in Blocker.finalize(Blocker.java:29)"); ""
+// without a finalizer thread.
+func (r *FinalizerReport) Stuck() string {
+	if len(r.Threads) == 0 {
+		return ""
+	}
+	th := r.Threads[0]
+	say := fmt.Sprintf("%q", th.Name)
+	if th.State != "" {
+		say += " (" + th.State + ")"
+	}
+	if len(th.Stack) == 0 {
+		return say + ", its stack not in the dump"
+	}
+	at := th.Stack[0].Method
+	for _, f := range th.Stack {
+		if !systemPackage(f.Method) {
+			at = f.Method
+			break
+		}
+	}
+	return say + " in " + at
 }
 
 // Totals returns the objects and their retained bytes in a state.
@@ -185,11 +215,26 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 		}
 	}
 	for i := range regs {
-		if running[regs[i].obj] {
+		switch {
+		case running[regs[i].obj]:
 			regs[i].state = FinalizeRunning
 			rep.Running = append(rep.Running, objectOf(g, t, regs[i].obj))
+		case regs[i].state == FinalizeQueued || regs[i].state == FinalizePending:
+			rep.Due = append(rep.Due, regs[i].obj)
+			rep.DueFinalizers = append(rep.DueFinalizers, regs[i].f)
 		}
 	}
+	// (Stably: the order among equals stays the object order.)
+	order := make([]int, len(rep.Due))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.Retained(rep.Due[b]), t.Retained(rep.Due[a])) })
+	due, dueF := make([]heap.ObjectIndex, len(order)), make([]heap.ObjectIndex, len(order))
+	for i, k := range order {
+		due[i], dueF[i] = rep.Due[k], rep.DueFinalizers[k]
+	}
+	rep.Due, rep.DueFinalizers = due, dueF
 	// Rows, by state and class, each byte once over all the referents.
 	objs := make([]heap.ObjectIndex, 0, len(regs))
 	for _, r := range regs {
@@ -222,12 +267,12 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			row.Retained += t.Retained(r.obj)
 		}
 	}
-	order := map[string]int{FinalizeRunning: 0, FinalizeQueued: 1, FinalizePending: 2, FinalizeRegistered: 3}
+	states := map[string]int{FinalizeRunning: 0, FinalizeQueued: 1, FinalizePending: 2, FinalizeRegistered: 3}
 	for _, row := range rows {
 		rep.Classes = append(rep.Classes, *row)
 	}
 	slices.SortFunc(rep.Classes, func(a, b FinalizerClass) int {
-		return cmp.Or(cmp.Compare(order[a.State], order[b.State]), cmp.Compare(b.Retained, a.Retained), cmp.Compare(a.Class, b.Class))
+		return cmp.Or(cmp.Compare(states[a.State], states[b.State]), cmp.Compare(b.Retained, a.Retained), cmp.Compare(a.Class, b.Class))
 	})
 	return rep
 }
