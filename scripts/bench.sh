@@ -104,6 +104,8 @@ OBJ=$($BIN dominators "$DUMP" -q --top 1 --depth 2 --format csv | awk -F, 'NR ==
 measure "leakscan inspect $OBJ (index)" $BIN inspect "$DUMP" "$OBJ" -q
 measure "leakscan suspects (index)" $BIN suspects "$DUMP" -q
 measure "leakscan report (index)" $BIN report "$DUMP" -q -o "$(mktemp -d)/report.html"
+measure "leakscan dominators --of byte[] (9.4 M objects; index)" $BIN dominators "$DUMP" -q --of 'byte[]'
+measure "leakscan finalizers (index)" $BIN finalizers "$DUMP" -q
 
 # The peer, VisualVM's heap library (Debian package visualvm): slow, so
 # once each and only when asked.

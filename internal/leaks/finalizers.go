@@ -242,6 +242,9 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			objs = append(objs, r.obj)
 		}
 	}
+	if len(regs) == 0 {
+		return rep // (and no object-sized arrays for the walks)
+	}
 	w := newWalkUp(t, objs, make([]bool, len(g.Classes)))
 	type key struct {
 		state string
