@@ -1303,7 +1303,7 @@ func hexIDs(ids ...uint64) []string {
 // one's Finalizer, and says where the finalizer thread is. A dump without the class
 // skips the rule; a rule bounding nothing is refused.
 func TestFinalizerQueue(t *testing.T) {
-	dump, id := leakstest.FinalizerHeap(false)
+	dump, id := leakstest.FinalizerHeap(leakstest.PendingByDiscovered)
 	in := inputs(t, heaptest.Build(t, dump))
 	due := in.Tree.Retained(in.Graph.Lookup(id["r1"])) + in.Tree.Retained(in.Graph.Lookup(id["r2"])) +
 		in.Tree.Retained(in.Graph.Lookup(id["r4"])) + in.Tree.Retained(in.Graph.Lookup(id["r5"]))

@@ -16,15 +16,19 @@ func newFinalizersCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	return leakCommand(s, g, "finalizers [DUMP]", "Objects awaiting finalize(): the finalizer queue, what its thread runs, what is registered",
 		`The objects registered for finalization (their class has a finalize() that
 does something), by state and class, as MAT's finalizer overview: running
-(a finalizer thread's stack holds it: its finalize() runs now, or is stuck),
+(its finalize() runs now, or is stuck: a finalizer thread has taken it),
 queued (in the finalizer's queue: the GC found it unreachable, and it waits
 for the finalizer thread with all it holds), pending (found unreachable, on
-the list the Reference Handler thread moves to the queue; JDK 8 and before
-keep that list on the heap), registered (in use, or not yet found
-unreachable). A long queue means the finalizer thread is behind, or stuck in
+the GC's list, which the Reference Handler thread moves to the queue; a dump
+taken with a GC first, as jcmd GC.heap_dump's, holds those the GC found),
+active (in use, or not yet found unreachable: not due). The states are read
+from each java.lang.ref.Finalizer's fields, as java.lang.ref.Reference
+documents them. A long queue means the finalizer thread is behind, or stuck in
 one finalize(): its stack is shown. Retained sizes count each byte once, and
 depend on --weak: with "ignore", a queued object that only its Finalizer
-holds retains nothing. --format csv writes the state and class rows.`,
+holds retains nothing (though the JVM holds it strongly: only an active
+Finalizer's referent is weak to it). --format csv writes the state and
+class rows.`,
 		func(w io.Writer, t *dominator.Tree, _ *paths.Search, format render.Format) error {
 			r := leaks.Finalizers(t.Graph(), t)
 			switch format {
@@ -37,6 +41,10 @@ holds retains nothing. --format csv writes the state and class rows.`,
 				fmt.Fprintln(w, "No object registered for finalization: no java.lang.ref.Finalizer that a GC root reaches.")
 				return nil
 			}
+			if r.Finalizers == r.Cleared {
+				fmt.Fprintf(w, "No object registered for finalization: %s finalized, and not yet collected.\n", render.Nouns(r.Cleared, "Finalizer", "Finalizers"))
+				return nil
+			}
 			fmt.Fprintf(w, "%s registered for finalization", render.Nouns(r.Finalizers-r.Cleared, "object", "objects"))
 			if r.Cleared > 0 {
 				fmt.Fprintf(w, "; %s finalized, and not yet collected", render.Nouns(r.Cleared, "Finalizer", "Finalizers"))
@@ -46,7 +54,7 @@ holds retains nothing. --format csv writes the state and class rows.`,
 				{leaks.FinalizeRunning, "Running finalize() now"},
 				{leaks.FinalizeQueued, "Waiting in the finalizer's queue"},
 				{leaks.FinalizePending, "Pending, on their way to the queue"},
-				{leaks.FinalizeRegistered, "Registered, not due"},
+				{leaks.FinalizeActive, "Active, not due"},
 			} {
 				if n, b := r.Totals(st.state); n > 0 {
 					fmt.Fprintf(w, "  %s: %s retaining %s\n", st.says, render.Nouns(n, "object", "objects"), render.Size(b))
@@ -70,11 +78,11 @@ holds retains nothing. --format csv writes the state and class rows.`,
 // finalizerGrid is a row per state and class.
 func finalizerGrid(r *leaks.FinalizerReport) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{
-		{Title: "State", Key: "state"}, {Title: "Class", Key: "class"}, {Title: "Objects", Key: "objects", Kind: render.Count},
+		{Title: "State", Key: "state"}, {Title: "Class", Key: "class"}, {Title: "Loader", Key: "loader"}, {Title: "Objects", Key: "objects", Kind: render.Count},
 		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
 	}}
 	for _, c := range r.Classes {
-		grid.Rows = append(grid.Rows, []any{c.State, c.Class, c.Objects, c.Shallow, c.Retained})
+		grid.Rows = append(grid.Rows, []any{c.State, c.Class, c.Loader, c.Objects, c.Shallow, c.Retained})
 	}
 	return grid
 }

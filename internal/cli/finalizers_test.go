@@ -15,16 +15,16 @@ import (
 // the three formats, and on a dump with no Finalizer.
 func TestFinalizersCommand(t *testing.T) {
 	dump := filepath.Join(t.TempDir(), "finalizers.hprof")
-	heap, _ := leakstest.FinalizerHeap(false)
+	heap, _ := leakstest.FinalizerHeap(leakstest.PendingOffHeap)
 	if err := os.WriteFile(dump, heap, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut, code := run(t, "finalizers", dump)
 	for _, want := range []string{
-		"7 objects registered for finalization; 1 Finalizer finalized, and not yet collected.\n",
-		"  Running finalize() now: 1 object retaining ", "  Waiting in the finalizer's queue: 2 objects retaining ",
-		"  Pending, on their way to the queue: 2 objects retaining ", "  Registered, not due: 2 objects retaining ",
-		"\nqueued      com.acme.Res        2", "\nThread \"\" 0x",
+		"8 objects registered for finalization; 1 Finalizer finalized, and not yet collected.\n",
+		"  Running finalize() now: 2 objects retaining ", "  Waiting in the finalizer's queue: 2 objects retaining ",
+		"  Pending, on their way to the queue: 2 objects retaining ", "  Active, not due: 2 objects retaining ",
+		"\nqueued   com.acme.Res  <bootstrap>        2", "\nThread \"\" 0x",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d, want %q in\n%s%s", code, want, out, errOut)
@@ -42,12 +42,12 @@ func TestFinalizersCommand(t *testing.T) {
 		Cleared    int64                 `json:"cleared"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 || len(r.Classes) != 4 || r.Classes[1].State != "queued" ||
-		len(r.Running) != 1 || len(r.Threads) != 1 || r.Finalizers != 8 || r.Cleared != 1 {
+		len(r.Running) != 2 || len(r.Threads) != 1 || r.Finalizers != 9 || r.Cleared != 1 {
 		t.Errorf("json: exit %d, %v\n%s", code, err, out)
 	}
 	out, _, code = run(t, "finalizers", dump, "--format", "csv")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || code != 0 || len(rows) != 5 || strings.Join(rows[0], ",") != "state,class,objects,shallow_bytes,retained_bytes" || rows[4][0] != "registered" {
+	if err != nil || code != 0 || len(rows) != 5 || strings.Join(rows[0], ",") != "state,class,loader,objects,shallow_bytes,retained_bytes" || rows[4][0] != "active" {
 		t.Errorf("csv: exit %d, %v\n%s", code, err, out)
 	}
 	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")

@@ -125,7 +125,6 @@ func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool
 		row.Dominated++
 		row.DominatedShallow += g.ShallowSize(o)
 		if !w.nested(o) { // each byte once
-
 			r := t.Retained(o)
 			row.DominatedRetained += r
 			if at != nil {

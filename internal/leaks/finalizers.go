@@ -21,31 +21,34 @@ const (
 	// FinalizeQueued: in Finalizer.queue, found unreachable by the GC and
 	// waiting for the finalizer thread, with all it holds.
 	FinalizeQueued = "queued"
-	// FinalizePending: on the list the GC hands to the Reference Handler
-	// thread, not yet in the queue (Reference.pending, JDK 8 and before;
-	// later JDKs keep that list outside the heap).
+	// FinalizePending: found unreachable by the GC, on its list for the
+	// Reference Handler thread, which moves them to the queue.
 	FinalizePending = "pending"
-	// FinalizeRegistered: in use, or unreachable and not yet found so:
-	// registered, not due.
-	FinalizeRegistered = "registered"
+	// FinalizeActive: in use, or unreachable and not yet found so: not
+	// due (java.lang.ref.Reference's "active" state).
+	FinalizeActive = "active"
 )
 
 // FinalizerClass is the objects of one class in one finalization state.
 type FinalizerClass struct {
-	State   string `json:"state"`
-	Class   string `json:"class"`
+	State string `json:"state"`
+	Class string `json:"class"`
+	// Loader is the class's loader ("<bootstrap>" for the JVM's own): a
+	// name several loaders define has a row for each.
+	Loader  string `json:"loader"`
 	Objects int64  `json:"objects"`
 	Shallow uint64 `json:"shallow_bytes"`
 	// Retained is what they retain, each byte once: an object inside
 	// another registered one's retained size adds nothing.
 	Retained uint64 `json:"retained_bytes"`
+	class    heap.ClassIndex
 }
 
 // FinalizerReport is Eclipse MAT's finalizer overview: the objects
 // registered for finalization, by state and class, and the threads that
 // run finalize().
 type FinalizerReport struct {
-	// Classes: by state (running, queued, pending, registered), then
+	// Classes: by state (running, queued, pending, active), then
 	// biggest retained size first, then class name.
 	Classes []FinalizerClass `json:"classes"`
 	// Running lists the objects whose finalize() runs now.
@@ -157,18 +160,7 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			continue
 		}
 		at[f] = len(regs)
-		regs = append(regs, registered{f, obj, FinalizeRegistered})
-	}
-	// mark gives the Finalizers on a list the state, walking from first
-	// by step, to the end or a Finalizer met before.
-	seen := bitset.New(n)
-	mark := func(first heap.ObjectIndex, step func(heap.ObjectIndex) heap.ObjectIndex, state string) {
-		for r := first; r != heap.None && !seen.Has(int32(r)); r = step(r) {
-			seen.Add(int32(r))
-			if i, ok := at[r]; ok {
-				regs[i].state = state
-			}
-		}
+		regs = append(regs, registered{f, obj, FinalizeActive})
 	}
 	static := func(cs []heap.ClassIndex, name string) heap.ObjectIndex {
 		for _, c := range cs {
@@ -180,21 +172,51 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 		}
 		return heap.None
 	}
-	mark(readFields(g, static(finalizer, "queue")).ref("head"), next, FinalizeQueued)
-	var reference []heap.ClassIndex
-	for _, c := range g.ClassByName("java.lang.ref.Reference") {
-		if g.Classes[c].LoaderID == 0 {
-			reference = append(reference, c)
+	jdk := func(name string) (cs []heap.ClassIndex) {
+		for _, c := range g.ClassByName(name) {
+			if g.Classes[c].LoaderID == 0 {
+				cs = append(cs, c)
+			}
+		}
+		return cs
+	}
+	// The queue's list: from its head through Reference.next, to the one
+	// whose next is itself (or a Finalizer met before).
+	onQueue := bitset.New(n)
+	for r := readFields(g, static(finalizer, "queue")).ref("head"); r != heap.None && !onQueue.Has(int32(r)); r = next(r) {
+		onQueue.Add(int32(r))
+	}
+	queues := jdk("java.lang.ref.ReferenceQueue")
+	enqueued, dequeued := static(queues, "ENQUEUED"), static(queues, "NULL")
+	// Each Finalizer's state, from its fields as java.lang.ref.Reference
+	// documents them (JDK 5 to 25): active, next null; pending (found
+	// unreachable, on the GC's list for the Reference Handler thread),
+	// next set and queue the Finalizer's queue (the list itself is on the
+	// heap only up to JDK 8, from Reference.pending); enqueued, queue
+	// ReferenceQueue.ENQUEUED, and on the queue's list; taken from the
+	// queue, queue ReferenceQueue.NULL. A Finalizer whose own next is
+	// itself has been taken off the list of the unfinalized by
+	// runFinalizer, which then calls finalize(), and clears the referent
+	// after: running, as is one taken from the queue, about to be.
+	for i := range regs {
+		f := regs[i].f
+		q := ref(f, "queue")
+		own := heap.None
+		if v, ok := declaredField(g, readFields(g, f).fs, "next", "java.lang.ref.Finalizer"); ok && v.Type == hprof.TypeObject && v.Value != 0 {
+			own = g.Lookup(v.Value)
+		}
+		switch {
+		case own == f, q != heap.None && q == dequeued:
+			regs[i].state = FinalizeRunning
+		case onQueue.Has(int32(f)), q != heap.None && q == enqueued:
+			regs[i].state = FinalizeQueued
+		case ref(f, "next") != heap.None:
+			regs[i].state = FinalizePending
 		}
 	}
-	mark(static(reference, "pending"), func(r heap.ObjectIndex) heap.ObjectIndex {
-		if x := ref(r, "discovered"); x != heap.None {
-			return x // JDK 7 and 8
-		}
-		return next(r)
-	}, FinalizePending)
 	// The finalizer threads, and what their stacks hold.
-	running := map[heap.ObjectIndex]bool{}
+	// (And a Finalizer a finalizer thread's stack holds, as runFinalizer's
+	// this: not the other objects its finalize() may hold in locals.)
 	threads := map[string]bool{} // by id, as ThreadInfo names them
 	_, locals := g.RootSet()
 	for _, th := range g.Threads {
@@ -204,9 +226,8 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 		threads[objectOf(g, t, th.Object).ID] = true
 		for _, l := range locals[th.Object] {
 			if i, ok := at[l.Object]; ok {
-				running[regs[i].obj] = true
+				regs[i].state = FinalizeRunning
 			}
-			running[l.Object] = true
 		}
 	}
 	for _, th := range Threads(g, t) {
@@ -216,8 +237,7 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 	}
 	for i := range regs {
 		switch {
-		case running[regs[i].obj]:
-			regs[i].state = FinalizeRunning
+		case regs[i].state == FinalizeRunning:
 			rep.Running = append(rep.Running, objectOf(g, t, regs[i].obj))
 		case regs[i].state == FinalizeQueued || regs[i].state == FinalizePending:
 			rep.Due = append(rep.Due, regs[i].obj)
@@ -255,7 +275,10 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 		k := key{r.state, g.ClassOf(r.obj)}
 		row := rows[k]
 		if row == nil {
-			row = &FinalizerClass{State: r.state, Class: heap.SourceName(g.Classes[k.class].Name)}
+			row = &FinalizerClass{State: r.state, Class: heap.SourceName(g.Classes[k.class].Name), Loader: "<bootstrap>", class: k.class}
+			if id := g.Classes[k.class].LoaderID; id != 0 {
+				row.Loader = fmt.Sprintf("0x%x", id)
+			}
 			rows[k] = row
 		}
 		row.Objects++
@@ -270,12 +293,12 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			row.Retained += t.Retained(r.obj)
 		}
 	}
-	states := map[string]int{FinalizeRunning: 0, FinalizeQueued: 1, FinalizePending: 2, FinalizeRegistered: 3}
+	states := map[string]int{FinalizeRunning: 0, FinalizeQueued: 1, FinalizePending: 2, FinalizeActive: 3}
 	for _, row := range rows {
 		rep.Classes = append(rep.Classes, *row)
 	}
 	slices.SortFunc(rep.Classes, func(a, b FinalizerClass) int {
-		return cmp.Or(cmp.Compare(states[a.State], states[b.State]), cmp.Compare(b.Retained, a.Retained), cmp.Compare(a.Class, b.Class))
+		return cmp.Or(cmp.Compare(states[a.State], states[b.State]), cmp.Compare(b.Retained, a.Retained), cmp.Compare(a.Class, b.Class), cmp.Compare(a.class, b.class))
 	})
 	return rep
 }

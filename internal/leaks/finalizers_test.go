@@ -16,12 +16,13 @@ import (
 )
 
 // TestFinalizersByHand: leakstest.FinalizerHeap's Finalizers, each in its
-// state, in both ways of linking the GC's pending list; r9 inside r3's
-// retained size adds nothing; the cleared and the unreachable Finalizer
-// are counted apart and not at all.
+// state, in the three forms of the GC's pending list; r9 inside r3's
+// retained size adds nothing; r3, a local of the finalizer thread, is not
+// running; the cleared and the unreachable Finalizer are counted apart and
+// not at all.
 func TestFinalizersByHand(t *testing.T) {
-	for _, jdk6 := range []bool{false, true} {
-		dump, id := leakstest.FinalizerHeap(jdk6)
+	for _, form := range []string{leakstest.PendingByNext, leakstest.PendingByDiscovered, leakstest.PendingOffHeap} {
+		dump, id := leakstest.FinalizerHeap(form)
 		g := heaptest.Build(t, dump)
 		tr := dominator.Compute(g, dominator.Options{})
 		r := Finalizers(g, tr)
@@ -38,32 +39,41 @@ func TestFinalizersByHand(t *testing.T) {
 			objs    []string
 			outside []string // retained inside another's
 		}{
-			{FinalizeRunning, []string{"r6"}, nil}, {FinalizeQueued, []string{"r1", "r2"}, nil},
-			{FinalizePending, []string{"r4", "r5"}, nil}, {FinalizeRegistered, []string{"r3", "r9"}, []string{"r9"}},
+			{FinalizeRunning, []string{"r6", "r10"}, nil}, {FinalizeQueued, []string{"r1", "r2"}, nil},
+			{FinalizePending, []string{"r4", "r5"}, nil}, {FinalizeActive, []string{"r3", "r9"}, []string{"r9"}},
 		} {
 			shallow, retained := size(st.objs...)
 			_, inside := size(st.outside...)
-			want = append(want, FinalizerClass{State: st.state, Class: "com.acme.Res", Objects: int64(len(st.objs)), Shallow: shallow, Retained: retained - inside})
+			want = append(want, FinalizerClass{State: st.state, Class: "com.acme.Res", Loader: "<bootstrap>", Objects: int64(len(st.objs)),
+				Shallow: shallow, Retained: retained - inside, class: g.ClassByName("com.acme.Res")[0]})
 		}
-		if !slices.Equal(r.Classes, want) || r.Finalizers != 8 || r.Cleared != 1 {
-			t.Errorf("jdk6 %v: %d Finalizers, %d cleared, rows\n%+v\nwant 8, 1,\n%+v", jdk6, r.Finalizers, r.Cleared, r.Classes, want)
+		if !slices.Equal(r.Classes, want) || r.Finalizers != 9 || r.Cleared != 1 {
+			t.Errorf("pending list by %s: %d Finalizers, %d cleared, rows\n%+v\nwant 9, 1,\n%+v", form, r.Finalizers, r.Cleared, r.Classes, want)
 		}
-		if len(r.Running) != 1 || r.Running[0].ID != fmt.Sprintf("0x%x", id["r6"]) || len(r.Threads) != 1 || r.Threads[0].ID != fmt.Sprintf("0x%x", id["th"]) {
-			t.Errorf("jdk6 %v: running %+v, threads %+v", jdk6, r.Running, r.Threads)
+		var running []string
+		for _, o := range r.Running {
+			running = append(running, o.ID)
+		}
+		slices.Sort(running)
+		wantRunning := []string{fmt.Sprintf("0x%x", id["r6"]), fmt.Sprintf("0x%x", id["r10"])}
+		slices.Sort(wantRunning)
+		if !slices.Equal(running, wantRunning) || len(r.Threads) != 1 || r.Threads[0].ID != fmt.Sprintf("0x%x", id["th"]) {
+			t.Errorf("pending list by %s: running %v, want %v; threads %+v", form, running, wantRunning, r.Threads)
 		}
 	}
 }
 
 // TestFinalizersShared: on the fixture and shared dumps (JDK 5 to 11, some
 // with a pending list), every reachable Finalizer with a referent is in
-// one row, and every row's objects are Finalizers' referents of its class.
+// the row of its state and its referent's class, the state read here from
+// its fields one Finalizer at a time (naiveFinalizerState).
 func TestFinalizersShared(t *testing.T) {
 	dumps, _ := filepath.Glob("../../testdata/dumps/*.hprof")
-	shared, _ := filepath.Glob("../../../shared/dumps/mat/*.hprof")
+	shared, _ := filepath.Glob("../../../shared/dumps/mat/*.hprof*")
 	if len(shared) == 0 {
 		t.Log("../shared/dumps absent: the fixture dumps only")
 	}
-	pending := 0
+	states := map[string]int{}
 	for _, path := range append(dumps, shared...) {
 		g, err := heap.Open(path, hprof.Options{}, heap.Options{Dump: -1})
 		if err != nil {
@@ -71,7 +81,7 @@ func TestFinalizersShared(t *testing.T) {
 		}
 		tr := dominator.Compute(g, dominator.Options{})
 		r := Finalizers(g, tr)
-		byClass := map[string]int64{}
+		want := map[string]int64{}
 		var finalizers, cleared int64
 		isFinalizer := make([]bool, len(g.Classes))
 		for _, c := range g.ClassByName("java.lang.ref.Finalizer") {
@@ -82,28 +92,81 @@ func TestFinalizersShared(t *testing.T) {
 				continue
 			}
 			finalizers++
-			v, ok := g.Field(f, "referent")
-			if !ok || v.Value == 0 {
+			state, obj := naiveFinalizerState(g, f)
+			if obj == heap.None {
 				cleared++
 				continue
 			}
-			byClass[heap.SourceName(g.Classes[g.ClassOf(g.Lookup(v.Value))].Name)]++
+			want[state+" "+heap.SourceName(g.Classes[g.ClassOf(obj)].Name)]++
 		}
 		got := map[string]int64{}
 		for _, c := range r.Classes {
-			got[c.Class] += c.Objects
-			if c.State == FinalizePending {
-				pending++
-			}
+			got[c.State+" "+c.Class] += c.Objects
+			states[c.State]++
 		}
-		if r.Finalizers != finalizers || r.Cleared != cleared || fmt.Sprint(got) != fmt.Sprint(byClass) {
-			t.Errorf("%s: %d Finalizers, %d cleared, %v; reading each: %d, %d, %v", filepath.Base(path), r.Finalizers, r.Cleared, got, finalizers, cleared, byClass)
+		if r.Finalizers != finalizers || r.Cleared != cleared || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %d Finalizers, %d cleared, %v; reading each: %d, %d, %v", filepath.Base(path), r.Finalizers, r.Cleared, got, finalizers, cleared, want)
 		}
 		g.Close()
 	}
-	if len(shared) > 0 && pending == 0 {
-		t.Error("no pending Finalizer in the shared dumps: the pending list went untested")
+	if len(shared) > 0 && (states[FinalizePending] == 0 || states[FinalizeActive] == 0) {
+		t.Errorf("states met in the shared dumps: %v; pending and active went untested", states)
 	}
+}
+
+// naiveFinalizerState reads Finalizer f's state from its own fields: its
+// referent, and Reference's queue and next, and the queue's sentinels
+// looked up by name each time; running where its own next is itself or
+// its queue is ReferenceQueue.NULL; queued where its queue is
+// ReferenceQueue.ENQUEUED, or the queue's head is it or leads to it;
+// pending where its next is set; else active.
+func naiveFinalizerState(g *heap.Graph, f heap.ObjectIndex) (string, heap.ObjectIndex) {
+	field := func(o heap.ObjectIndex, name, class string) heap.ObjectIndex {
+		fs, _ := g.InstanceFields(o)
+		for _, v := range fs {
+			if v.Name == name && g.Classes[v.Declaring].Name == class && v.Value != 0 {
+				return g.Lookup(v.Value)
+			}
+		}
+		return heap.None
+	}
+	static := func(class, name string) heap.ObjectIndex {
+		for _, c := range g.ClassByName(class) {
+			for _, st := range g.Classes[c].Statics {
+				if st.Name == name && st.Value != 0 {
+					return g.Lookup(st.Value)
+				}
+			}
+		}
+		return heap.None
+	}
+	const ref = "java.lang.ref.Reference"
+	obj := field(f, "referent", ref)
+	q := field(f, "queue", ref)
+	if obj == heap.None {
+		return "", obj
+	}
+	if field(f, "next", "java.lang.ref.Finalizer") == f || q != heap.None && q == static("java.lang.ref.ReferenceQueue", "NULL") {
+		return FinalizeRunning, obj
+	}
+	if q != heap.None && q == static("java.lang.ref.ReferenceQueue", "ENQUEUED") {
+		return FinalizeQueued, obj
+	}
+	head := field(static("java.lang.ref.Finalizer", "queue"), "head", "java.lang.ref.ReferenceQueue")
+	for r, steps := head, 0; r != heap.None && steps < g.NumObjects(); steps++ {
+		if r == f {
+			return FinalizeQueued, obj
+		}
+		n := field(r, "next", ref)
+		if n == r {
+			break
+		}
+		r = n
+	}
+	if field(f, "next", ref) != heap.None {
+		return FinalizePending, obj
+	}
+	return FinalizeActive, obj
 }
 
 // TestFinalizersLiveJVM: on a dump of FinalizerBacklog, whose finalizer

@@ -4,7 +4,7 @@
 //
 // The program writes to args[0] what it knows of its own finalizable
 // objects, read by reflection (--add-opens java.base/java.lang.ref), one
-// line each: "queued CLASS N", "running CLASS N", "registered CLASS N".
+// line each: "queued CLASS N", "running CLASS N", "active CLASS N".
 // It prints READY once every Payload it dropped is in the queue.
 //
 // Rules as for every fixture here (see Basic.java): no lambdas, no string
@@ -16,19 +16,22 @@ import java.lang.reflect.Field;
 import java.util.concurrent.CountDownLatch;
 
 // Blocker's finalize() never returns: the finalizer thread runs it first
-// and then stays there.
+// and then stays there, an Alive in a local (which is not being finalized).
 class Blocker {
     static final CountDownLatch RUNNING = new CountDownLatch(1);
     static final Object LOCK = new Object();
+    static volatile boolean done;
     final byte[] data = new byte[4096];
 
     protected void finalize() throws Throwable {
+        Alive held = FinalizerBacklog.ALIVE[0];
         RUNNING.countDown();
         synchronized (LOCK) {
-            while (true) {
+            while (!done) {
                 LOCK.wait();
             }
         }
+        held.touch();
     }
 }
 
@@ -50,6 +53,10 @@ class Payload {
 class Alive {
     static int finalized;
     final byte[] data = new byte[1000];
+
+    void touch() {
+        data[0]++;
+    }
 
     protected void finalize() {
         finalized++;
@@ -96,12 +103,28 @@ public class FinalizerBacklog {
                 }
             }
         }
+        // The active ones: on the list of the unfinalized (through the
+        // Finalizer's own next), not taken off it to run.
+        Field unfinalized = finalizer.getDeclaredField("unfinalized");
+        unfinalized.setAccessible(true);
+        Field own = finalizer.getDeclaredField("next");
+        own.setAccessible(true);
+        int active = 0;
+        synchronized (finalizer) {
+            for (Object f = unfinalized.get(null); f != null; ) {
+                if (referent.get(f) instanceof Alive && next.get(f) == null) {
+                    active++;
+                }
+                Object n = own.get(f);
+                f = n == f ? null : n;
+            }
+        }
         PrintWriter out = new PrintWriter(args[0], "UTF-8");
         out.print("queued Payload ");
         out.println(queued);
-        out.println("running Blocker 1");
-        out.print("registered Alive ");
-        out.println(ALIVE.length);
+        out.println("running Blocker 1"); // the one finalize() that never returns
+        out.print("active Alive ");
+        out.println(active);
         out.close();
         System.out.println("READY");
         System.out.flush();
