@@ -104,12 +104,10 @@ func (r *FinalizerReport) Totals(state string) (objects int64, retained uint64) 
 
 // Finalizers reads the finalizer's state from the heap: every
 // java.lang.ref.Finalizer a GC root reaches and its referent, the object
-// to finalize; which of them Finalizer.queue holds (walked from its head
-// through Reference.next, which points at itself at the end), which the
-// GC's pending list does (Reference.pending, through discovered, or next
-// before JDK 7), and which a finalizer thread's stack holds (a Finalizer
-// or its referent as a local, as in Finalizer.runFinalizer). A dump
-// without java.lang.ref.Finalizer gives an empty report.
+// to finalize, in the state its fields give (see below), or running where
+// a finalizer thread's stack holds it (as runFinalizer's this); and the
+// finalizer threads. A dump without java.lang.ref.Finalizer gives an
+// empty report.
 func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 	rep := &FinalizerReport{Classes: []FinalizerClass{}, Running: []Object{}, Threads: []ThreadInfo{}}
 	var finalizer []heap.ClassIndex
