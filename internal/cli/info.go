@@ -5,12 +5,14 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/render"
 )
 
@@ -20,40 +22,44 @@ type infoOptions struct {
 
 // infoReport is what `leakscan info` reports; its JSON form is stable.
 type infoReport struct {
-	File            string           `json:"file"`
-	FileBytes       int64            `json:"file_bytes"`
-	Compressed      string           `json:"compressed,omitempty"`
-	DumpBytes       int64            `json:"dump_bytes"`
-	Version         string           `json:"version"`
-	IDSize          int              `json:"id_size"`
-	Timestamp       time.Time        `json:"timestamp"`
-	HeapDumps       int              `json:"heap_dumps"`
-	Dump            int              `json:"dump"`
-	Objects         int              `json:"objects"`
-	Instances       int64            `json:"instances"`
-	ObjectArrays    int64            `json:"object_arrays"`
-	PrimitiveArrays int64            `json:"primitive_arrays"`
-	ClassObjects    int64            `json:"class_objects"`
-	Classes         int              `json:"classes"`
-	ShallowBytes    uint64           `json:"shallow_bytes"`
-	References      int64            `json:"references"`
-	Dangling        int64            `json:"dangling_references"`
-	DanglingRoots   int64            `json:"dangling_roots"`
-	Duplicates      int64            `json:"duplicate_ids"`
-	Roots           map[string]int   `json:"roots"`
-	Threads         int              `json:"threads"`
-	Records         map[string]int   `json:"records"`
-	SubRecords      map[string]int64 `json:"sub_records"`
-	CompressedOops  bool             `json:"compressed_oops"`
-	ReferenceSize   int              `json:"reference_size"`
-	HeaderSize      int              `json:"object_header_size"`
-	Alignment       int              `json:"object_alignment"`
-	JDK             int              `json:"jdk_layout"`
-	ModelReason     string           `json:"layout_reason"`
-	GraphBytes      int64            `json:"graph_memory_bytes"`
-	Truncated       int64            `json:"truncated_at,omitempty"`
-	Index           indexInfo        `json:"index"`
-	Warnings        []string         `json:"warnings"`
+	File            string         `json:"file"`
+	FileBytes       int64          `json:"file_bytes"`
+	Compressed      string         `json:"compressed,omitempty"`
+	DumpBytes       int64          `json:"dump_bytes"`
+	Version         string         `json:"version"`
+	IDSize          int            `json:"id_size"`
+	Timestamp       time.Time      `json:"timestamp"`
+	HeapDumps       int            `json:"heap_dumps"`
+	Dump            int            `json:"dump"`
+	Objects         int            `json:"objects"`
+	Instances       int64          `json:"instances"`
+	ObjectArrays    int64          `json:"object_arrays"`
+	PrimitiveArrays int64          `json:"primitive_arrays"`
+	ClassObjects    int64          `json:"class_objects"`
+	Classes         int            `json:"classes"`
+	ShallowBytes    uint64         `json:"shallow_bytes"`
+	References      int64          `json:"references"`
+	Dangling        int64          `json:"dangling_references"`
+	DanglingRoots   int64          `json:"dangling_roots"`
+	Duplicates      int64          `json:"duplicate_ids"`
+	Roots           map[string]int `json:"roots"`
+	Threads         int            `json:"threads"`
+	// JVM and Command are what the system properties say of the JVM that
+	// wrote the dump and the command it ran ("" where they do not).
+	JVM            string           `json:"jvm,omitempty"`
+	Command        string           `json:"command,omitempty"`
+	Records        map[string]int   `json:"records"`
+	SubRecords     map[string]int64 `json:"sub_records"`
+	CompressedOops bool             `json:"compressed_oops"`
+	ReferenceSize  int              `json:"reference_size"`
+	HeaderSize     int              `json:"object_header_size"`
+	Alignment      int              `json:"object_alignment"`
+	JDK            int              `json:"jdk_layout"`
+	ModelReason    string           `json:"layout_reason"`
+	GraphBytes     int64            `json:"graph_memory_bytes"`
+	Truncated      int64            `json:"truncated_at,omitempty"`
+	Index          indexInfo        `json:"index"`
+	Warnings       []string         `json:"warnings"`
 }
 
 func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -111,6 +117,9 @@ func buildInfo(g *heap.Graph) *infoReport {
 		r.Truncated = src.Truncated
 	}
 	r.ShallowBytes = g.ShallowTotal()
+	if props, _, ok := leaks.SystemProperties(g); ok {
+		r.JVM, r.Command = describeJVM(props), leaks.PropertyValue(props, "sun.java.command")
+	}
 	for _, root := range g.Roots {
 		r.Roots[heap.RootKindName(root.Kind)]++
 	}
@@ -122,6 +131,25 @@ func buildInfo(g *heap.Graph) *infoReport {
 
 func writeInfo(s *IOStreams, r *infoReport) {
 	render.KeyValues(s.Out, infoPairs(r))
+}
+
+// describeJVM names the JVM from its system properties: "OpenJDK 64-Bit
+// Server VM 17.0.15+6 (Debian)"; "" where they do not name it.
+func describeJVM(props []leaks.Property) string {
+	name := leaks.PropertyValue(props, "java.vm.name")
+	if name == "" {
+		return ""
+	}
+	for _, key := range []string{"java.runtime.version", "java.version", "java.vm.version"} {
+		if v := leaks.PropertyValue(props, key); v != "" {
+			name += " " + v
+			break
+		}
+	}
+	if v := leaks.PropertyValue(props, "java.vm.vendor"); v != "" {
+		name += " (" + v + ")"
+	}
+	return name
 }
 
 // infoPairs is the info report as labelled lines (also the HTML report's
@@ -139,6 +167,21 @@ func infoPairs(r *infoReport) [][2]string {
 		{"File", fmt.Sprintf("%s (%s)", r.File, file)},
 		{"Format", fmt.Sprintf("%s, %d-byte identifiers", r.Version, r.IDSize)},
 		{"Written", r.Timestamp.Format(time.RFC3339)},
+	}
+	if r.JVM != "" {
+		pairs = append(pairs, [2]string{"JVM", r.JVM})
+	}
+	if r.Command != "" {
+		cmd := r.Command
+		if n := 200; len(cmd) > n { // (JSON and leakscan properties give it whole)
+			for !utf8.RuneStart(cmd[n]) {
+				n--
+			}
+			cmd = cmd[:n] + "…"
+		}
+		pairs = append(pairs, [2]string{"Command", cmd})
+	}
+	pairs = append(pairs, [][2]string{
 		{"Heap dumps", fmt.Sprintf("%d (analysing dump %d)", r.HeapDumps, r.Dump)},
 		{"Objects", fmt.Sprintf("%s: %s instances, %s object arrays, %s primitive arrays, %s class objects",
 			commas(int64(r.Objects)), commas(r.Instances), commas(r.ObjectArrays), commas(r.PrimitiveArrays), commas(r.ClassObjects))},
@@ -149,7 +192,7 @@ func infoPairs(r *infoReport) [][2]string {
 		{"Layout", fmt.Sprintf("compressed oops %s; %d-byte references, %d-byte headers, %d-byte alignment, JDK %d rules", oops, r.ReferenceSize, r.HeaderSize, r.Alignment, r.JDK)},
 		{"Why", r.ModelReason},
 		{"Graph memory", render.Size(uint64(r.GraphBytes))},
-	}
+	}...)
 	var roots []string
 	for k, n := range r.Roots {
 		roots = append(roots, fmt.Sprintf("%s %d", k, n))

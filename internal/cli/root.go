@@ -274,7 +274,7 @@ stderr names the file, byte offset and what was expected).`,
 		return nil
 	}
 	root.AddCommand(newInfoCmd(s, g), newHistogramCmd(s, g), newDominatorsCmd(s, g), newPathsCmd(s, g), newInspectCmd(s, g), newIndexCmd(s, g), newCheckCmd(s, g), newDiffCmd(s, g),
-		newClassLoadersCmd(s, g), newOffHeapCmd(s, g), newThreadsCmd(s, g), newSparkCmd(s, g), newSuspectsCmd(s, g), newReportCmd(s, g), newStringsCmd(s, g), newCollectionsCmd(s, g), newFinalizersCmd(s, g))
+		newClassLoadersCmd(s, g), newOffHeapCmd(s, g), newThreadsCmd(s, g), newSparkCmd(s, g), newSuspectsCmd(s, g), newReportCmd(s, g), newStringsCmd(s, g), newCollectionsCmd(s, g), newFinalizersCmd(s, g), newPropertiesCmd(s, g))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		// pflag's words for a value that is no number: 'invalid argument
 		// "abc" for "--top" flag: strconv.ParseInt: parsing "abc":

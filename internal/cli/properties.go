@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/spf13/cobra"
+
+	"github.com/leakscan/leakscan/internal/leaks"
+	"github.com/leakscan/leakscan/internal/render"
+)
+
+// propertiesJSON is `leakscan properties`' JSON.
+type propertiesJSON struct {
+	Properties []leaks.Property `json:"properties"`
+	// Unreadable counts the entries the table holds but the dump does not
+	// give as Strings (a reference to an object the dump lacks).
+	Unreadable int `json:"unreadable"`
+}
+
+func newPropertiesCmd(s *IOStreams, g *globalOptions) *cobra.Command {
+	var format, match string
+	cmd := &cobra.Command{
+		Use:   "properties [DUMP]",
+		Short: "The JVM's system properties: java.version, the command line, the class path, user.dir",
+		Long: `Lists the system properties the dump holds (java.lang.System's props, with
+its defaults), sorted by key, as MAT's System Properties query: which JVM
+wrote the dump (java.vm.name, java.runtime.version), the command it ran
+(sun.java.command: a Spark executor's id and host are there), its class
+path, user and folders. --match REGEX keeps the keys it matches. Entries the
+dump does not give as Strings (a reference to an object it lacks) are
+counted, not shown. Reading them needs no dominator tree.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := render.ParseFormat(format, render.Table, render.JSON, render.CSV)
+			if err != nil {
+				return err
+			}
+			var re *regexp.Regexp
+			if match != "" {
+				if re, err = regexp.Compile(match); err != nil {
+					return fmt.Errorf("--match: %w", err)
+				}
+			}
+			x, err := g.openSession(s, args)
+			if err != nil {
+				return err
+			}
+			defer x.Close()
+			graph, err := x.Graph()
+			if err != nil {
+				return err
+			}
+			props, unreadable, ok := leaks.SystemProperties(graph)
+			if !ok {
+				return fmt.Errorf("%s: no system properties in the dump (no java.lang.System with props)", graph.Source.Path)
+			}
+			shown := []leaks.Property{}
+			for _, p := range props {
+				if re == nil || re.MatchString(p.Key) {
+					shown = append(shown, p)
+				}
+			}
+			if f == render.JSON {
+				return render.WriteJSON(s.Out, propertiesJSON{Properties: shown, Unreadable: unreadable})
+			}
+			grid := &render.Grid{Columns: []render.Column{{Title: "Property", Key: "key"}, {Title: "Value", Key: "value"}}}
+			for _, p := range shown {
+				grid.Rows = append(grid.Rows, []any{p.Key, p.Value})
+			}
+			if err := grid.Write(s.Out, f); err != nil || f != render.Table {
+				return err
+			}
+			fmt.Fprintf(s.Out, "\n%s of %s shown", commas(int64(len(shown))), render.Nouns(len(props), "property", "properties"))
+			if unreadable > 0 {
+				fmt.Fprintf(s.Out, "; %s the dump does not give as Strings", render.Nouns(unreadable, "entry", "entries"))
+			}
+			fmt.Fprintln(s.Out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv (exact values)")
+	cmd.Flags().StringVar(&match, "match", "", "only the keys this regular expression matches (java\\.vm, ^user\\.)")
+	return cmd
+}

@@ -1,0 +1,89 @@
+package leaks
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/leakscan/leakscan/internal/heap"
+)
+
+// Property is one of the JVM's system properties.
+type Property struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// SystemProperties reads the system properties the dump holds, as MAT's
+// System Properties query: java.lang.System's static props, a
+// java.util.Properties (its ConcurrentHashMap map from JDK 9, its own
+// Hashtable before), with what its defaults add, sorted by key. Entries
+// whose key or value is not a String, or not in the dump (a reference to
+// an id no object has), are left out, and counted in unreadable where the
+// table's own count says more. ok is false where the dump has no
+// java.lang.System with props (an Android dump, a damaged one).
+func SystemProperties(g *heap.Graph) (props []Property, unreadable int, ok bool) {
+	var holder heap.ObjectIndex = heap.None
+	for _, c := range g.ClassByName("java.lang.System") {
+		if g.Classes[c].LoaderID != 0 {
+			continue
+		}
+		for _, st := range g.Classes[c].Statics {
+			if st.Name == "props" && st.Value != 0 {
+				holder = g.Lookup(st.Value)
+			}
+		}
+	}
+	if holder == heap.None {
+		return nil, 0, false
+	}
+	seen := map[string]bool{}
+	// The properties, then their defaults' (a key the first sets hides
+	// the defaults'), a chain of at most a few.
+	for p, depth := holder, 0; p != heap.None && depth < 16; depth++ {
+		f := readFields(g, p)
+		var entries []entry
+		if m := f.ref("map"); m != heap.None && strings.HasSuffix(g.Classes[g.ClassOf(m)].Name, "ConcurrentHashMap") {
+			entries = elements(g, m, maxProperties)
+		} else {
+			entries = hashEntries(g, f.ref("table"), maxProperties)
+		}
+		read := 0
+		for _, e := range entries {
+			k, kok := g.StringValue(e.key)
+			v, vok := g.StringValue(e.value)
+			if !kok || !vok {
+				continue
+			}
+			read++
+			if !seen[k] {
+				seen[k] = true
+				props = append(props, Property{Key: k, Value: v})
+			}
+		}
+		// The count the table keeps: Hashtable's count, or the map's
+		// baseCount (its counter cells, busy only while threads add,
+		// are not read).
+		count, ok := f.num("count")
+		if !ok {
+			count, ok = readFields(g, f.ref("map")).num("baseCount")
+		}
+		if ok && int(count) > read {
+			unreadable += int(count) - read
+		}
+		p = f.ref("defaults")
+	}
+	slices.SortFunc(props, func(a, b Property) int { return strings.Compare(a.Key, b.Key) })
+	return props, unreadable, true
+}
+
+// maxProperties bounds the entries read from one Properties.
+const maxProperties = 1 << 16
+
+// PropertyValue returns the value of key among props ("" when absent).
+func PropertyValue(props []Property, key string) string {
+	i, found := slices.BinarySearchFunc(props, key, func(p Property, k string) int { return strings.Compare(p.Key, k) })
+	if !found {
+		return ""
+	}
+	return props[i].Value
+}
