@@ -868,23 +868,24 @@ func (c *checker) finalizerQueue() {
 		return
 	}
 	c.offer(retained, func() candidate {
-		msg := fmt.Sprintf("%s wait for finalize() (%d queued, %d pending): %s", render.Nouns(n, "object", "objects"), queued, pending, strings.Join(over, "; "))
+		verb := "wait"
+		if n == 1 {
+			verb = "waits"
+		}
+		msg := fmt.Sprintf("%s %s for finalize() (%d queued, %d pending): %s", render.Nouns(n, "object", "objects"), verb, queued, pending, strings.Join(over, "; "))
 		if r.Max == "" || retained <= c.limit(r.Max) {
 			msg += fmt.Sprintf(" (retaining %s)", size(retained))
 		}
 		if at := rep.Stuck(); at != "" {
 			msg += "; the finalizer thread " + at
 		}
-		cand := candidate{pathTo: heap.None}
-		for i, o := range rep.Due {
-			if i == 0 {
-				cand.pathTo = rep.DueFinalizers[0]
-			}
-			if i < maxFindings {
-				cand.objects = append(cand.objects, c.ref(o))
-			}
+		cand := candidate{pathTo: heap.None, message: msg}
+		if len(rep.Due) > 0 {
+			cand.pathTo = rep.DueFinalizers[0]
 		}
-		cand.message = msg
+		for _, o := range rep.Due[:min(len(rep.Due), maxFindings)] {
+			cand.objects = append(cand.objects, c.ref(o))
+		}
 		return cand
 	})
 }

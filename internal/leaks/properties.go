@@ -42,10 +42,18 @@ func SystemProperties(g *heap.Graph) (props []Property, unreadable int, ok bool)
 	for p, depth := holder, 0; p != heap.None && depth < 16; depth++ {
 		f := readFields(g, p)
 		var entries []entry
+		// The count the table keeps: the map's baseCount (its counter
+		// cells, busy only while threads add, are not read), or
+		// Hashtable's count (0 in JDK 9's Properties, which leave the
+		// Hashtable empty).
+		var count int64
+		var counted bool
 		if m := f.ref("map"); m != heap.None && strings.HasSuffix(g.Classes[g.ClassOf(m)].Name, "ConcurrentHashMap") {
 			entries = elements(g, m, maxProperties)
+			count, counted = readFields(g, m).num("baseCount")
 		} else {
 			entries = hashEntries(g, f.ref("table"), maxProperties)
+			count, counted = f.num("count")
 		}
 		read := 0
 		for _, e := range entries {
@@ -60,14 +68,7 @@ func SystemProperties(g *heap.Graph) (props []Property, unreadable int, ok bool)
 				props = append(props, Property{Key: k, Value: v})
 			}
 		}
-		// The count the table keeps: Hashtable's count, or the map's
-		// baseCount (its counter cells, busy only while threads add,
-		// are not read).
-		count, ok := f.num("count")
-		if !ok {
-			count, ok = readFields(g, f.ref("map")).num("baseCount")
-		}
-		if ok && int(count) > read {
+		if counted && int(count) > read {
 			unreadable += int(count) - read
 		}
 		p = f.ref("defaults")
