@@ -874,7 +874,7 @@ func (c *checker) finalizerQueue() {
 		}
 		msg := fmt.Sprintf("%s %s for finalize() (%d queued, %d pending): %s", render.Nouns(n, "object", "objects"), verb, queued, pending, strings.Join(over, "; "))
 		if r.Max == "" || retained <= c.limit(r.Max) {
-			msg += fmt.Sprintf(" (retaining %s)", size(retained))
+			msg += "; retaining " + size(retained)
 		}
 		if at := rep.Stuck(); at != "" {
 			msg += "; the finalizer thread " + at

@@ -1308,7 +1308,7 @@ func TestFinalizerQueue(t *testing.T) {
 	due := in.Tree.Retained(in.Graph.Lookup(id["r1"])) + in.Tree.Retained(in.Graph.Lookup(id["r2"])) +
 		in.Tree.Retained(in.Graph.Lookup(id["r4"])) + in.Tree.Retained(in.Graph.Lookup(id["r5"]))
 	got := findings(t, in, `- {id: f, finalizer-queue: {max-objects: 3}}`)
-	if len(got) != 1 || !strings.HasPrefix(got[0].Message, "4 objects wait for finalize() (2 queued, 2 pending): more than 3 objects (retaining ") ||
+	if len(got) != 1 || !strings.HasPrefix(got[0].Message, "4 objects wait for finalize() (2 queued, 2 pending): more than 3 objects; retaining ") ||
 		!strings.Contains(got[0].Message, `; the finalizer thread "" in `) && !strings.Contains(got[0].Message, `; the finalizer thread "", its stack not in the dump`) {
 		t.Fatalf("%+v", got)
 	}

@@ -108,6 +108,17 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 	if err != nil {
 		return err
 	}
+	if o.tree.weak == "ignore" {
+		// With the referents left out, what the objects waiting for
+		// finalize() retain would be 0: the JVM holds them strongly (only
+		// an active reference's referent is weak to it), and the rule
+		// would pass whatever the queue holds.
+		for _, r := range rules.Rules {
+			if r.FinalizerQueue != nil && r.FinalizerQueue.Max != "" {
+				return fmt.Errorf("rule %s: finalizer-queue.max bounds what the objects waiting for finalize() retain, which --weak ignore leaves at nothing (the JVM holds them strongly); drop --weak ignore, or bound them by max-objects", r.ID)
+			}
+		}
+	}
 	for _, out := range outs[:2] {
 		if err := writable(out.flag, out.path); err != nil {
 			return err

@@ -55,3 +55,29 @@ func TestFinalizersCommand(t *testing.T) {
 		t.Errorf("Spark22713: exit %d\n%s", code, out)
 	}
 }
+
+// TestFinalizerQueueWeakIgnore: a finalizer-queue rule bounding what the
+// waiting objects retain is refused with --weak ignore, under which they
+// retain nothing (the rule passed, whatever the queue held: found by a
+// review); max-objects alone is taken.
+func TestFinalizerQueueWeakIgnore(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "finalizers.hprof")
+	heap, _ := leakstest.FinalizerHeap(leakstest.PendingOffHeap)
+	if err := os.WriteFile(dump, heap, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte("rules: [{id: fq, finalizer-queue: {max: 1KB}}]\n"), 0o644)
+	if out, errOut, code := run(t, "check", dump, "--rules", rules, "--weak", "ignore"); code != 2 || out != "" ||
+		!strings.HasPrefix(errOut, "leakscan: rule fq: finalizer-queue.max bounds what the objects waiting for finalize() retain, which --weak ignore leaves at nothing") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, _, code := run(t, "check", dump, "--rules", rules); code != 1 {
+		t.Errorf("--weak follow: exit %d, want 1", code)
+	}
+	os.WriteFile(rules, []byte("rules: [{id: fq, finalizer-queue: {max-objects: 3}}]\n"), 0o644)
+	if out, _, code := run(t, "check", dump, "--rules", rules, "--weak", "ignore"); code != 1 || !strings.Contains(out, "4 objects wait for finalize() (2 queued, 2 pending): more than 3 objects") {
+		t.Errorf("max-objects with --weak ignore: exit %d\n%s", code, out)
+	}
+}

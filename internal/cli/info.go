@@ -117,9 +117,7 @@ func buildInfo(g *heap.Graph) *infoReport {
 		r.Truncated = src.Truncated
 	}
 	r.ShallowBytes = g.ShallowTotal()
-	if props, _, ok := leaks.SystemProperties(g); ok {
-		r.JVM, r.Command = describeJVM(props), leaks.PropertyValue(props, "sun.java.command")
-	}
+	r.JVM, r.Command = g.JVM, g.Command
 	for _, root := range g.Roots {
 		r.Roots[heap.RootKindName(root.Kind)]++
 	}
@@ -169,10 +167,10 @@ func infoPairs(r *infoReport) [][2]string {
 		{"Written", r.Timestamp.Format(time.RFC3339)},
 	}
 	if r.JVM != "" {
-		pairs = append(pairs, [2]string{"JVM", r.JVM})
+		pairs = append(pairs, [2]string{"JVM", render.Clean(r.JVM)})
 	}
 	if r.Command != "" {
-		cmd := r.Command
+		cmd := render.Clean(r.Command)
 		if n := 200; len(cmd) > n { // (JSON and leakscan properties give it whole)
 			for !utf8.RuneStart(cmd[n]) {
 				n--

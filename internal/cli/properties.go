@@ -29,7 +29,8 @@ wrote the dump (java.vm.name, java.runtime.version), the command it ran
 (sun.java.command: a Spark executor's id and host are there), its class
 path, user and folders. --match REGEX keeps the keys it matches. Entries the
 dump does not give as Strings (a reference to an object it lacks) are
-counted, not shown. Reading them needs no dominator tree.`,
+counted, not shown. Reading them needs no dominator tree. A dump without
+them (an Android one) says so.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := render.ParseFormat(format, render.Table, render.JSON, render.CSV)
@@ -52,8 +53,10 @@ counted, not shown. Reading them needs no dominator tree.`,
 				return err
 			}
 			props, unreadable, ok := leaks.SystemProperties(graph)
-			if !ok {
-				return fmt.Errorf("%s: no system properties in the dump (no java.lang.System with props)", graph.Source.Path)
+			if !ok && f == render.Table {
+				// As the other commands say a part the dump lacks.
+				fmt.Fprintln(s.Out, "No system properties in the dump: no java.lang.System with props.")
+				return nil
 			}
 			shown := []leaks.Property{}
 			for _, p := range props {

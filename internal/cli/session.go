@@ -15,6 +15,7 @@ import (
 	"github.com/leakscan/leakscan/internal/heap"
 	"github.com/leakscan/leakscan/internal/hprof"
 	"github.com/leakscan/leakscan/internal/index"
+	"github.com/leakscan/leakscan/internal/leaks"
 	"github.com/leakscan/leakscan/internal/par"
 	"github.com/leakscan/leakscan/internal/paths"
 )
@@ -320,6 +321,9 @@ func (x *session) Graph() (*heap.Graph, error) {
 	g, err := x.g.openGraph(x.s, x.dump)
 	if err != nil {
 		return nil, err
+	}
+	if props, _, ok := leaks.SystemProperties(g); ok {
+		g.JVM, g.Command = describeJVM(props), leaks.PropertyValue(props, "sun.java.command")
 	}
 	x.graph = g
 	x.warnDump(g.Warnings)

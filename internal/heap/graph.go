@@ -126,6 +126,12 @@ type Graph struct {
 	Stats   Stats
 	// Warnings are things the user should know about the dump.
 	Warnings []string
+	// JVM and Command say which JVM wrote the dump and the command it ran,
+	// as its system properties do ("" where unknown): set by whoever
+	// builds the graph (reading them needs the dump's records), and kept
+	// in the index, so that a compressed dump need not be inflated to
+	// tell them.
+	JVM, Command string
 }
 
 // Stats counts what the dump holds.

@@ -50,6 +50,8 @@ func (g *Graph) encodeMeta() []byte {
 	encodeThreads(&e, g.Threads)
 	encodeStats(&e, &g.Stats)
 	encodeStrings(&e, g.Warnings)
+	e.Str(g.JVM)
+	e.Str(g.Command)
 	names := map[uint64]string{}
 	for _, fr := range g.Catalog.Frames {
 		for _, id := range []uint64{fr.MethodID, fr.SignatureID, fr.SourceFileID} {
@@ -99,6 +101,7 @@ func decodeMeta(raw []byte) (*Graph, idsMeta, error) {
 	g.Threads = decodeThreads(d)
 	g.Stats = decodeStats(d)
 	g.Warnings = decodeStrings(d)
+	g.JVM, g.Command = d.Str(), d.Str()
 	g.Catalog = decodeCatalog(d)
 	if err := d.Done(); err != nil {
 		return nil, ids, err

@@ -64,7 +64,9 @@ import (
 // no thread object of (3cfc3be, and 5a63a13, which leaves out a thread
 // the dump gives without an object): a part of version 12 would lack the
 // warning, or, written between the two, warn of the hprof agent's threads.
-const Version = 13
+// 14: the graph part says which JVM wrote the dump and the command it ran
+// (its system properties), which info shows.
+const Version = 14
 
 var magic = [8]byte{'L', 'K', 'S', 'C', 'I', 'D', 'X', '\n'}
 

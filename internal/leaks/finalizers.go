@@ -68,7 +68,7 @@ type FinalizerReport struct {
 
 // Stuck says where the finalizer thread is: its name, state and the
 // innermost frame of code outside the JDK, or else its innermost frame
-// ("\"Finalizer\" (WAITING) in Blocker.finalize(Blocker.java:29)"); ""
+// ("\"Finalizer\" (WAITING) in Blocker.finalize(Blocker.java:31)"); ""
 // without a finalizer thread.
 func (r *FinalizerReport) Stuck() string {
 	if len(r.Threads) == 0 {

@@ -42,15 +42,19 @@ func SystemProperties(g *heap.Graph) (props []Property, unreadable int, ok bool)
 	for p, depth := holder, 0; p != heap.None && depth < 16; depth++ {
 		f := readFields(g, p)
 		var entries []entry
-		// The count the table keeps: the map's baseCount (its counter
-		// cells, busy only while threads add, are not read), or
-		// Hashtable's count (0 in JDK 9's Properties, which leave the
-		// Hashtable empty).
+		// The count the table keeps: the map's baseCount and its counter
+		// cells' values (which it never folds back), or Hashtable's count
+		// (0 in JDK 9's Properties, which leave the Hashtable empty).
 		var count int64
 		var counted bool
 		if m := f.ref("map"); m != heap.None && strings.HasSuffix(g.Classes[g.ClassOf(m)].Name, "ConcurrentHashMap") {
 			entries = elements(g, m, maxProperties)
-			count, counted = readFields(g, m).num("baseCount")
+			mf := readFields(g, m)
+			count, counted = mf.num("baseCount")
+			for _, c := range arraySlots(g, mf.ref("counterCells")) {
+				v, _ := readFields(g, c).num("value")
+				count += v
+			}
 		} else {
 			entries = hashEntries(g, f.ref("table"), maxProperties)
 			count, counted = f.num("count")

@@ -84,7 +84,9 @@ func propertiesHeap(t *testing.T, jdk9 bool) *heap.Graph {
 	ref := hprof.TypeObject
 	node := w.Class("java/util/concurrent/ConcurrentHashMap$Node", obj, 0, nil,
 		[]hproftest.Field{{Name: "key", Type: ref}, {Name: "val", Type: ref}, {Name: "next", Type: ref}})
-	chm := w.Class("java/util/concurrent/ConcurrentHashMap", obj, 0, nil, []hproftest.Field{{Name: "table", Type: ref}, {Name: "baseCount", Type: hprof.TypeLong}})
+	chm := w.Class("java/util/concurrent/ConcurrentHashMap", obj, 0, nil,
+		[]hproftest.Field{{Name: "table", Type: ref}, {Name: "baseCount", Type: hprof.TypeLong}, {Name: "counterCells", Type: ref}})
+	cell := w.Class("java/util/concurrent/ConcurrentHashMap$CounterCell", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeLong}})
 	entryClass := w.Class("java/util/Hashtable$Entry", obj, 0, nil, []hproftest.Field{{Name: "key", Type: ref}, {Name: "value", Type: ref}, {Name: "next", Type: ref}})
 	hashtable := w.Class("java/util/Hashtable", obj, 0, nil, []hproftest.Field{{Name: "table", Type: ref}, {Name: "count", Type: hprof.TypeInt}})
 	props := w.Class("java/util/Properties", hashtable, 0, nil, []hproftest.Field{{Name: "defaults", Type: ref}, {Name: "map", Type: ref}})
@@ -106,8 +108,13 @@ func propertiesHeap(t *testing.T, jdk9 bool) *heap.Graph {
 		w.ObjArray(tab, arr, slots)
 		// Properties' fields, then Hashtable's: defaults, map, table, count.
 		if jdk9 {
-			m := w.NewID()
-			w.Instance(m, chm, []hprof.BasicType{ref, hprof.TypeLong}, []uint64{tab, uint64(len(pairs))})
+			// The count split between baseCount and two counter cells,
+			// one of them negative (a removal on another core).
+			m, cells, c1, c2 := w.NewID(), w.NewID(), w.NewID(), w.NewID()
+			w.Instance(c1, cell, []hprof.BasicType{hprof.TypeLong}, []uint64{3})
+			w.Instance(c2, cell, []hprof.BasicType{hprof.TypeLong}, []uint64{^uint64(0)}) // -1
+			w.ObjArray(cells, arr, []uint64{c1, 0, c2})
+			w.Instance(m, chm, []hprof.BasicType{ref, hprof.TypeLong, ref}, []uint64{tab, uint64(len(pairs)) - 2, cells})
 			w.Instance(p, props, []hprof.BasicType{ref, ref, ref, hprof.TypeInt}, []uint64{defaults, m, 0, 0})
 		} else {
 			w.Instance(p, props, []hprof.BasicType{ref, ref, ref, hprof.TypeInt}, []uint64{defaults, 0, tab, uint64(len(pairs))})
@@ -125,7 +132,8 @@ func propertiesHeap(t *testing.T, jdk9 bool) *heap.Graph {
 
 // TestSystemPropertiesByHand: both forms give a=1 (not the defaults' 0),
 // b=2 and c=3 from the defaults, and count the entry whose key the dump
-// lacks (JDK 9's by the map's baseCount: the Hashtable's count is 0).
+// lacks (JDK 9's by the map's baseCount and counter cells: the
+// Hashtable's count is 0).
 func TestSystemPropertiesByHand(t *testing.T) {
 	for _, jdk9 := range []bool{false, true} {
 		props, unreadable, ok := SystemProperties(propertiesHeap(t, jdk9))

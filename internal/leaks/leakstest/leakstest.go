@@ -52,6 +52,9 @@ func FinalizerHeap(pending string) ([]byte, map[string]uint64) {
 		"r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "q", "enqueued", "dequeued", "th"} {
 		id[n] = w.NewID()
 	}
+	if pending != PendingByNext && pending != PendingByDiscovered && pending != PendingOffHeap {
+		panic("leakstest.FinalizerHeap: no pending list form " + pending)
+	}
 	var statics []hproftest.Static
 	if pending != PendingOffHeap {
 		statics = []hproftest.Static{{Name: "pending", Type: ref, Value: id["f4"]}}
