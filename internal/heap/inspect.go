@@ -130,14 +130,19 @@ func (g *Graph) ConstantName(i ObjectIndex) (string, bool) {
 const maxStringChars = 1 << 16
 
 // StringValue decodes a java.lang.String (JDK 6–8 char[] with offset and
-// count, JDK 9+ byte[] with a coder), or a char[] or byte[] directly.
-func (g *Graph) StringValue(i ObjectIndex) (string, bool) {
+// count, JDK 9+ byte[] with a coder), or a char[] or byte[] directly: its
+// first maxStringChars characters.
+func (g *Graph) StringValue(i ObjectIndex) (string, bool) { return g.StringText(i, maxStringChars) }
+
+// StringText is StringValue with the first limit characters, for a text
+// that must be whole (a system property's class path).
+func (g *Graph) StringText(i ObjectIndex, limit int) (string, bool) {
 	if i == None {
 		return "", false
 	}
 	switch g.Classes[g.ClassOf(i)].Name {
 	case "[C":
-		return g.charArray(i, 0, -1, 0)
+		return g.charArray(i, 0, -1, 0, limit)
 	case "java.lang.String":
 	default:
 		return "", false
@@ -163,13 +168,13 @@ func (g *Graph) StringValue(i ObjectIndex) (string, bool) {
 	if value == 0 {
 		return "", true
 	}
-	return g.charArray(g.Lookup(value), offset, count, coder)
+	return g.charArray(g.Lookup(value), offset, count, coder, limit)
 }
 
 // charArray decodes count chars from offset of a char[] (big-endian in the
 // dump) or a compact-strings byte[] (coder 0 Latin-1, 1 UTF-16 little-endian
 // as HotSpot stores it on x86).
-func (g *Graph) charArray(a ObjectIndex, offset, count, coder int) (string, bool) {
+func (g *Graph) charArray(a ObjectIndex, offset, count, coder, limit int) (string, bool) {
 	if a == None {
 		return "", false
 	}
@@ -184,7 +189,7 @@ func (g *Graph) charArray(a ObjectIndex, offset, count, coder int) (string, bool
 		if count < 0 || offset+count > n || offset < 0 {
 			offset, count = 0, n
 		}
-		count = min(count, maxStringChars)
+		count = min(count, limit)
 		u := make([]uint16, count)
 		for k := range u {
 			u[k] = binary.BigEndian.Uint16(b[2*(offset+k):])
@@ -192,14 +197,14 @@ func (g *Graph) charArray(a ObjectIndex, offset, count, coder int) (string, bool
 		return string(utf16.Decode(u)), true
 	case hprof.TypeByte:
 		if coder == 1 {
-			n := min(len(b)/2, maxStringChars)
+			n := min(len(b)/2, limit)
 			u := make([]uint16, n)
 			for k := range u {
 				u[k] = binary.LittleEndian.Uint16(b[2*k:])
 			}
 			return string(utf16.Decode(u)), true
 		}
-		n := min(len(b), maxStringChars)
+		n := min(len(b), limit)
 		r := make([]rune, n)
 		for k := range r {
 			r[k] = rune(b[k])

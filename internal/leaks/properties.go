@@ -1,6 +1,7 @@
 package leaks
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -61,8 +62,9 @@ func SystemProperties(g *heap.Graph) (props []Property, unreadable int, ok bool)
 		}
 		read := 0
 		for _, e := range entries {
-			k, kok := g.StringValue(e.key)
-			v, vok := g.StringValue(e.value)
+			// Whole: a class path passes StringValue's 64 Ki characters.
+			k, kok := g.StringText(e.key, math.MaxInt32)
+			v, vok := g.StringText(e.value, math.MaxInt32)
 			if !kok || !vok {
 				continue
 			}

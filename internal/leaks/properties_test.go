@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/leakscan/leakscan/internal/heap"
@@ -122,7 +123,7 @@ func propertiesHeap(t *testing.T, jdk9 bool) *heap.Graph {
 		return p
 	}
 	s := func(text string) uint64 { return w.String(str, text) }
-	defaults := table([][2]uint64{{s("a"), s("0")}, {s("c"), s("3")}}, 0)
+	defaults := table([][2]uint64{{s("a"), s("0")}, {s("c"), s("3")}, {s("long"), s(strings.Repeat("x", 100_000))}}, 0)
 	missing := uint64(0x7fff0000)
 	p := table([][2]uint64{{s("b"), s("2")}, {s("a"), s("1")}, {missing, s("x")}}, defaults)
 	system := w.Class("java/lang/System", obj, 0, []hproftest.Static{{Name: "props", Type: ref, Value: p}}, nil)
@@ -131,13 +132,13 @@ func propertiesHeap(t *testing.T, jdk9 bool) *heap.Graph {
 }
 
 // TestSystemPropertiesByHand: both forms give a=1 (not the defaults' 0),
-// b=2 and c=3 from the defaults, and count the entry whose key the dump
+// b=2, and c=3 and a value of 100,000 characters, whole, from the defaults, and count the entry whose key the dump
 // lacks (JDK 9's by the map's baseCount and counter cells: the
 // Hashtable's count is 0).
 func TestSystemPropertiesByHand(t *testing.T) {
 	for _, jdk9 := range []bool{false, true} {
 		props, unreadable, ok := SystemProperties(propertiesHeap(t, jdk9))
-		want := []Property{{"a", "1"}, {"b", "2"}, {"c", "3"}}
+		want := []Property{{"a", "1"}, {"b", "2"}, {"c", "3"}, {"long", strings.Repeat("x", 100_000)}}
 		if !ok || !slices.Equal(props, want) || unreadable != 1 {
 			t.Errorf("jdk9 %v: ok %v, %v, %d unreadable; want %v, 1", jdk9, ok, props, unreadable, want)
 		}
