@@ -146,7 +146,7 @@ func ImmediateDominators(t *dominator.Tree, objs []heap.ObjectIndex, skip []bool
 		if c == NoDominatorClass {
 			return ""
 		}
-		return g.Classes[c].Name
+		return heap.SourceName(g.Classes[c].Name) // as the table names them
 	}
 	slices.SortFunc(rows, func(a, b DominatorClass) int {
 		return cmp.Or(cmp.Compare(b.DominatedRetained, a.DominatedRetained), cmp.Compare(b.DominatedShallow, a.DominatedShallow),

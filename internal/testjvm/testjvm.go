@@ -237,7 +237,7 @@ func Run(ctx context.Context, o Options) (*Capture, error) {
 	}
 
 	// Start the program.
-	args := append([]string(nil), o.JVMFlags...)
+	args := forJVM(o.JVMFlags, javaMajor(ctx))
 	args = append(args, "-cp", classDir, mainClass)
 	args = append(args, o.Args...)
 	java := exec.Command("java", args...)
@@ -489,4 +489,47 @@ func Totals(rows []HistoRow) (instances, bytes int64) {
 		bytes += r.Bytes
 	}
 	return instances, bytes
+}
+
+// javaMajor returns the major version of the java on PATH (8 for
+// "1.8.0_392", 17 for "17.0.15"), 0 when java -version does not say.
+func javaMajor(ctx context.Context) int {
+	out, err := exec.CommandContext(ctx, "java", "-version").CombinedOutput()
+	if err != nil {
+		return 0
+	}
+	return parseJavaMajor(string(out))
+}
+
+// javaVersionRe finds the version in java -version's first line:
+// openjdk version "17.0.15" 2025-04-15, java version "1.8.0_392".
+var javaVersionRe = regexp.MustCompile(`version "(1\.)?(\d+)`)
+
+func parseJavaMajor(out string) int {
+	m := javaVersionRe.FindStringSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[2])
+	return n
+}
+
+// forJVM returns flags for a JVM of the given major version: before 9,
+// which has no modules, without --add-opens (its reflection needs none,
+// and the flag makes it exit), in both its forms, "--add-opens X" and
+// "--add-opens=X".
+func forJVM(flags []string, major int) []string {
+	out := make([]string, 0, len(flags))
+	for i := 0; i < len(flags); i++ {
+		switch {
+		case major == 0 || major >= 9:
+		case flags[i] == "--add-opens":
+			i++ // and its argument
+			continue
+		case strings.HasPrefix(flags[i], "--add-opens="):
+			continue
+		}
+		out = append(out, flags[i])
+	}
+	return out
 }

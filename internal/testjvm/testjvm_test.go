@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -372,4 +373,29 @@ func readHead(t *testing.T, path string, n int) []byte {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return b
+}
+
+// TestForJVM: --add-opens, which JDK 8 refuses (it exits), is dropped for
+// a JVM before 9, in both its forms; kept from 9 on, and where the version
+// is unknown. java -version's first lines give the version.
+func TestForJVM(t *testing.T) {
+	flags := []string{"-Xmx64m", "--add-opens", "java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.ref=ALL-UNNAMED", "-Xshare:off"}
+	if got := forJVM(flags, 8); !slices.Equal(got, []string{"-Xmx64m", "-Xshare:off"}) {
+		t.Errorf("JDK 8: %q", got)
+	}
+	for _, major := range []int{0, 9, 17} {
+		if got := forJVM(flags, major); !slices.Equal(got, flags) {
+			t.Errorf("JDK %d: %q", major, got)
+		}
+	}
+	for out, want := range map[string]int{
+		"openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment": 17,
+		"java version \"1.8.0_392\"\nJava(TM) SE Runtime Environment":         8,
+		"openjdk version \"25\" 2025-09-16":                                   25,
+		"something else":                                                      0,
+	} {
+		if got := parseJavaMajor(out); got != want {
+			t.Errorf("%q: %d, want %d", out, got, want)
+		}
+	}
 }
