@@ -53,6 +53,7 @@ with the most unused bytes (0 = all).`,
 			if err != nil {
 				return err
 			}
+			defer tighterGC()()
 			rows, err := leaks.Collections(t.Graph(), t)
 			if err != nil {
 				return err

@@ -336,6 +336,9 @@ type pathsReport struct {
 
 func (o *pathsOptions) write(s *IOStreams, t dominance, search *paths.Search, m *paths.Tree, matching int, format render.Format) error {
 	g := t.Graph()
+	if len(m.Nodes) >= 1<<20 { // a line each, and more below the matches
+		defer tighterGC()()
+	}
 	shown, onPaths := 0, 0
 	// The matches --max-paths chose, when it chose (paths.Tree.Rank);
 	// another match printed lies on the path to one of them.

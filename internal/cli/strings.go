@@ -56,6 +56,7 @@ N that waste the most (0 = all; JSON counts the rest in more_duplicates).`,
 				return err
 			}
 			bar := g.bar(s)
+			defer tighterGC()()
 			r, err := leaks.Duplicates(t.Graph(), t, bar.Update)
 			bar.Done()
 			if err != nil {
