@@ -13,7 +13,7 @@ import (
 )
 
 func newFinalizersCmd(s *IOStreams, g *globalOptions) *cobra.Command {
-	return leakCommand(s, g, "finalizers [DUMP]", "Objects awaiting finalize(): the finalizer queue, what its thread runs, what is registered",
+	return leakCommand(s, g, "finalizers [DUMP]", "Objects awaiting finalize(): the finalizer queue, what its thread runs, what is not yet due",
 		`The objects registered for finalization (their class has a finalize() that
 does something), by state and class, as MAT's finalizer overview: running
 (its finalize() runs now, or is stuck: a finalizer thread has taken it),
