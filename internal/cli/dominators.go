@@ -72,7 +72,7 @@ func newDominatorsCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &dominatorsOptions{}
 	cmd := &cobra.Command{
 		Use:   "dominators [DUMP]",
-		Short: "The biggest objects by retained size: the top of the dominator tree",
+		Short: "The biggest objects by retained size: the top of the dominator tree; --of CLASS: who dominates a class's objects",
 		Long: `Prints the objects that keep the most memory alive: the top of the dominator
 tree, biggest retained size first (ties by object index). An object's retained
 size is what the GC would free if it were gone: itself and everything only it
@@ -89,8 +89,9 @@ reachable and the unreachable objects together).
 
 --of CLASS prints, instead of the tree, who dominates the objects of a class
 (MAT's Immediate Dominators): each object's immediate dominator, or, while
-that one's class matches --skip (by default the JDK's: java*, jdk.*, sun.*,
-com.sun.*; --skip given replaces it), the dominator above it, grouped by the dominator's class; the
+that one's class matches --skip (by default the JDK's: java.*, javax.*,
+jdk.*, sun.*, com.sun.*; --skip given replaces it), the dominator above it,
+grouped by the dominator's class; the
 dominators, the objects they dominate with their shallow and retained sizes
 (each byte once: a matching object inside another's retained size counts in
 that one's row, so a row's retained size may be less than its shallow one),

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -66,7 +67,7 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &infoOptions{}
 	cmd := &cobra.Command{
 		Use:   "info [DUMP]",
-		Short: "What a dump holds: format, counts, roots, pointer layout, warnings",
+		Short: "What a dump holds: format, the JVM that wrote it, counts, roots, pointer layout, warnings",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := render.ParseFormat(o.format, render.Table, render.JSON)
@@ -132,16 +133,23 @@ func writeInfo(s *IOStreams, r *infoReport) {
 }
 
 // describeJVM names the JVM from its system properties: "OpenJDK 64-Bit
-// Server VM 17.0.15+6 (Debian)"; "" where they do not name it.
+// Server VM 17.0.15+6-Debian-1deb12u1 (Debian)"; where the Java version is
+// not among them, the VM's own and the specification's ("Java HotSpot(TM)
+// Client VM, VM 14.2-b01, Java 1.6"); "" where they do not name it.
 func describeJVM(props []leaks.Property) string {
 	name := leaks.PropertyValue(props, "java.vm.name")
 	if name == "" {
 		return ""
 	}
-	for _, key := range []string{"java.runtime.version", "java.version", "java.vm.version"} {
-		if v := leaks.PropertyValue(props, key); v != "" {
-			name += " " + v
-			break
+	switch v := cmp.Or(leaks.PropertyValue(props, "java.runtime.version"), leaks.PropertyValue(props, "java.version")); {
+	case v != "":
+		name += " " + v
+	default:
+		if vm := leaks.PropertyValue(props, "java.vm.version"); vm != "" {
+			name += ", VM " + vm
+		}
+		if spec := leaks.PropertyValue(props, "java.specification.version"); spec != "" {
+			name += ", Java " + spec
 		}
 	}
 	if v := leaks.PropertyValue(props, "java.vm.vendor"); v != "" {

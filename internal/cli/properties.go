@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -12,11 +13,18 @@ import (
 
 // propertiesJSON is `leakscan properties`' JSON.
 type propertiesJSON struct {
+	// Found is false for a dump without them (no java.lang.System with
+	// props); Total counts them all, Properties those --match keeps.
+	Found      bool             `json:"found"`
+	Total      int              `json:"total"`
 	Properties []leaks.Property `json:"properties"`
 	// Unreadable counts the entries the table holds but the dump does not
 	// give as Strings (a reference to an object the dump lacks).
 	Unreadable int `json:"unreadable"`
 }
+
+// maxTableValue is how much of a property's value a table shows.
+const maxTableValue = 200
 
 func newPropertiesCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	var format, match string
@@ -65,11 +73,20 @@ them (an Android one) says so.`,
 				}
 			}
 			if f == render.JSON {
-				return render.WriteJSON(s.Out, propertiesJSON{Properties: shown, Unreadable: unreadable})
+				return render.WriteJSON(s.Out, propertiesJSON{Found: ok, Total: len(props), Properties: shown, Unreadable: unreadable})
 			}
 			grid := &render.Grid{Columns: []render.Column{{Title: "Property", Key: "key"}, {Title: "Value", Key: "value"}}}
 			for _, p := range shown {
-				grid.Rows = append(grid.Rows, []any{p.Key, p.Value})
+				v := p.Value
+				if f == render.Table && len(v) > maxTableValue {
+					// (A class path can be 100 KB; JSON and CSV give it whole.)
+					n := maxTableValue
+					for !utf8.RuneStart(v[n]) {
+						n--
+					}
+					v = v[:n] + fmt.Sprintf("… (%s bytes in all)", commas(int64(len(v))))
+				}
+				grid.Rows = append(grid.Rows, []any{p.Key, v})
 			}
 			if err := grid.Write(s.Out, f); err != nil || f != render.Table {
 				return err

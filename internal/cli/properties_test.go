@@ -44,6 +44,16 @@ func TestPropertiesCommand(t *testing.T) {
 	if out, _, code := run(t, "properties", noProps); code != 0 || out != "No system properties in the dump: no java.lang.System with props.\n" {
 		t.Errorf("a dump without them: exit %d, %q", code, out)
 	}
+	var found struct {
+		Found bool
+		Total int
+	}
+	if out, _, code := run(t, "properties", noProps, "--format", "json"); code != 0 || json.Unmarshal([]byte(out), &found) != nil || found.Found || found.Total != 0 {
+		t.Errorf("a dump without them, json: exit %d, %s", code, out)
+	}
+	if out, _, code := run(t, "properties", spark, "--format", "json", "--match", "nothing-matches-this"); code != 0 || json.Unmarshal([]byte(out), &found) != nil || !found.Found || found.Total != 45 {
+		t.Errorf("none matched, json: exit %d, %s", code, out)
+	}
 	out, _, code = run(t, "info", spark)
 	if code != 0 || !strings.Contains(out, "\nJVM:           OpenJDK 64-Bit Server VM 17.0.15+6-Debian-1deb12u1 (Debian)\nCommand:       org.apache.spark.executor.Executor\n") {
 		t.Errorf("info: exit %d\n%s", code, out)

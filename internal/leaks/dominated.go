@@ -258,10 +258,11 @@ func boolOrder(a, b bool) int {
 // JDKSkip is the class pattern whose dominators ImmediateDominators is
 // given to skip by default: the JDK's classes, so that a byte[] held by a
 // String held by a HashMap's entry shows the application's object above
-// them. MAT's query skips java.* and com.sun.* (java.*|com\.sun\..* as a
-// regular expression, so javax too); this adds jdk.* and sun.*, where the
-// JDK keeps its own since JDK 9 (jdk.internal.loader's class loaders).
-const JDKSkip = `/^(java|jdk\.|sun\.|com\.sun\.)/`
+// them. MAT's query skips java.*|com\.sun\..* as a regular expression,
+// which takes in javax, but also javassist and javafx; this skips java.
+// and javax. only, and adds jdk.* and sun.*, where the JDK keeps its own
+// since JDK 9 (jdk.internal.loader's class loaders).
+const JDKSkip = `/^(java\.|javax\.|jdk\.|sun\.|com\.sun\.)/`
 
 // NoDominatorClass is DominatorClass.Class for the row of the objects that
 // only the super-root dominates.

@@ -62,7 +62,7 @@ type FinalizerReport struct {
 	Finalizers int64 `json:"finalizers"`
 	Cleared    int64 `json:"cleared"`
 	// Due lists the queued and pending objects, biggest retained size
-	// first (then in object order), and DueFinalizers their Finalizers.
+	// first (then by id), and DueFinalizers their Finalizers.
 	Due, DueFinalizers []heap.ObjectIndex `json:"-"`
 }
 
@@ -242,12 +242,14 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			rep.DueFinalizers = append(rep.DueFinalizers, regs[i].f)
 		}
 	}
-	// (Stably: the order among equals stays the object order.)
+	// (Equals by id, as a finding lists them.)
 	order := make([]int, len(rep.Due))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.Retained(rep.Due[b]), t.Retained(rep.Due[a])) })
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(t.Retained(rep.Due[b]), t.Retained(rep.Due[a])), cmp.Compare(g.ID(rep.Due[a]), g.ID(rep.Due[b])))
+	})
 	due, dueF := make([]heap.ObjectIndex, len(order)), make([]heap.ObjectIndex, len(order))
 	for i, k := range order {
 		due[i], dueF[i] = rep.Due[k], rep.DueFinalizers[k]

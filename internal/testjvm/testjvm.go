@@ -501,9 +501,10 @@ func javaMajor(ctx context.Context) int {
 	return parseJavaMajor(string(out))
 }
 
-// javaVersionRe finds the version in java -version's first line:
-// openjdk version "17.0.15" 2025-04-15, java version "1.8.0_392".
-var javaVersionRe = regexp.MustCompile(`version "(1\.)?(\d+)`)
+// javaVersionRe finds the version in java -version's line that gives it
+// (after any "Picked up JAVA_TOOL_OPTIONS: …" line): openjdk version
+// "17.0.15" 2025-04-15, java version "1.8.0_392".
+var javaVersionRe = regexp.MustCompile(`(?m)^\S+ version "(1\.)?(\d+)`)
 
 func parseJavaMajor(out string) int {
 	m := javaVersionRe.FindStringSubmatch(out)

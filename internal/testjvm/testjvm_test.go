@@ -399,3 +399,12 @@ func TestForJVM(t *testing.T) {
 		}
 	}
 }
+
+// TestParseJavaMajorPickedUp: a "Picked up" line before the version line,
+// holding a version "…" of its own, is not taken for it.
+func TestParseJavaMajorPickedUp(t *testing.T) {
+	out := "Picked up JAVA_TOOL_OPTIONS: -Dbuild=version \"2\"\njava version \"1.8.0_392\"\nJava(TM) SE Runtime Environment"
+	if got := parseJavaMajor(out); got != 8 {
+		t.Errorf("%d, want 8", got)
+	}
+}
