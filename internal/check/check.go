@@ -881,10 +881,10 @@ func (c *checker) finalizerQueue() {
 		}
 		cand := candidate{pathTo: heap.None, message: msg}
 		if len(rep.Due) > 0 {
-			cand.pathTo = rep.DueFinalizers[0]
+			cand.pathTo = rep.Due[0].Finalizer
 		}
-		for _, o := range rep.Due[:min(len(rep.Due), maxFindings)] {
-			cand.objects = append(cand.objects, c.ref(o))
+		for _, w := range rep.Due[:min(len(rep.Due), maxFindings)] {
+			cand.objects = append(cand.objects, c.ref(w.Object))
 		}
 		return cand
 	})

@@ -41,6 +41,31 @@ func (f fields) find(name string) (heap.FieldValue, bool) {
 	return heap.FieldValue{}, false
 }
 
+// jdkClasses returns the classes of the name the JVM's own (bootstrap)
+// loader defines.
+func jdkClasses(g *heap.Graph, name string) []heap.ClassIndex {
+	var out []heap.ClassIndex
+	for _, c := range g.ClassByName(name) {
+		if g.Classes[c].LoaderID == 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// jdkStatic returns the object that the static reference field name of
+// the JDK's class (jdkClasses) holds, or None.
+func jdkStatic(g *heap.Graph, class, name string) heap.ObjectIndex {
+	for _, c := range jdkClasses(g, class) {
+		for _, st := range g.Classes[c].Statics {
+			if st.Name == name && st.Type == hprof.TypeObject && st.Value != 0 {
+				return g.Lookup(st.Value)
+			}
+		}
+	}
+	return heap.None
+}
+
 // ref returns the object a reference field points at, or None.
 func (f fields) ref(name string) heap.ObjectIndex {
 	v, ok := f.find(name)

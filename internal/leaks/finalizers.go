@@ -62,9 +62,12 @@ type FinalizerReport struct {
 	Finalizers int64 `json:"finalizers"`
 	Cleared    int64 `json:"cleared"`
 	// Due lists the queued and pending objects, biggest retained size
-	// first (then by id), and DueFinalizers their Finalizers.
-	Due, DueFinalizers []heap.ObjectIndex `json:"-"`
+	// first (then by id).
+	Due []Waiting `json:"-"`
 }
+
+// Waiting is an object waiting for finalize(), and its Finalizer.
+type Waiting struct{ Object, Finalizer heap.ObjectIndex }
 
 // Stuck says where the finalizer thread is: its name, state and the
 // innermost frame of code outside the JDK, or else its innermost frame
@@ -110,12 +113,7 @@ func (r *FinalizerReport) Totals(state string) (objects int64, retained uint64) 
 // empty report.
 func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 	rep := &FinalizerReport{Classes: []FinalizerClass{}, Running: []Object{}, Threads: []ThreadInfo{}}
-	var finalizer []heap.ClassIndex
-	for _, c := range g.ClassByName("java.lang.ref.Finalizer") {
-		if g.Classes[c].LoaderID == 0 {
-			finalizer = append(finalizer, c)
-		}
-	}
+	finalizer := jdkClasses(g, "java.lang.ref.Finalizer")
 	if len(finalizer) == 0 {
 		return rep
 	}
@@ -125,22 +123,37 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 		isFinalizer[c] = true
 	}
 	reached := func(o heap.ObjectIndex) bool { return o != heap.None && t.Idom(o) != dominator.Unreachable }
-	// Reference's own fields: a Finalizer declares a next of its own, for
-	// its list of the registered.
-	ref := func(r heap.ObjectIndex, name string) heap.ObjectIndex {
-		f := readFields(g, r)
-		if v, ok := declaredField(g, f.fs, name, "java.lang.ref.Reference"); ok && v.Type == hprof.TypeObject && v.Value != 0 {
+	// declared reads the reference field name that class declares: a
+	// Finalizer declares a next of its own, for its list of the
+	// unfinalized, beside java.lang.ref.Reference's.
+	const reference = "java.lang.ref.Reference"
+	declared := func(f fields, name, class string) heap.ObjectIndex {
+		if v, ok := declaredField(g, f.fs, name, class); ok && v.Type == hprof.TypeObject && v.Value != 0 {
 			return g.Lookup(v.Value)
 		}
 		return heap.None
 	}
-	next := func(r heap.ObjectIndex) heap.ObjectIndex {
-		if x := ref(r, "next"); x != r {
-			return x
+	// The queue's list: from its head through Reference.next, to the one
+	// whose next is itself (or a Finalizer met before).
+	onQueue := bitset.New(n)
+	for r := readFields(g, jdkStatic(g, "java.lang.ref.Finalizer", "queue")).ref("head"); r != heap.None && !onQueue.Has(int32(r)); {
+		onQueue.Add(int32(r))
+		if r = declared(readFields(g, r), "next", reference); r != heap.None && onQueue.Has(int32(r)) {
+			break // itself: the end
 		}
-		return heap.None
 	}
-	// The Finalizers and their referents, in object order.
+	enqueued, dequeued := jdkStatic(g, "java.lang.ref.ReferenceQueue", "ENQUEUED"), jdkStatic(g, "java.lang.ref.ReferenceQueue", "NULL")
+	// The Finalizers and their referents, in object order, each in the
+	// state its fields give, as java.lang.ref.Reference documents them
+	// (JDK 5 to 25): active, next null; pending (found unreachable, on the
+	// GC's list for the Reference Handler thread), next set and queue the
+	// Finalizer's queue (the list itself is on the heap only up to JDK 8,
+	// from Reference.pending); enqueued, queue ReferenceQueue.ENQUEUED,
+	// and on the queue's list; taken from the queue, queue
+	// ReferenceQueue.NULL. A Finalizer whose own next is itself has been
+	// taken off the list of the unfinalized by runFinalizer, which then
+	// calls finalize(), and clears the referent after: running, as is one
+	// taken from the queue, about to be. Each record is read once.
 	type registered struct {
 		f, obj heap.ObjectIndex
 		state  string
@@ -152,65 +165,24 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			continue
 		}
 		rep.Finalizers++
-		obj := ref(f, "referent")
+		fs := readFields(g, f)
+		obj := declared(fs, "referent", reference)
 		if obj == heap.None {
 			rep.Cleared++
 			continue
 		}
-		at[f] = len(regs)
-		regs = append(regs, registered{f, obj, FinalizeActive})
-	}
-	static := func(cs []heap.ClassIndex, name string) heap.ObjectIndex {
-		for _, c := range cs {
-			for _, st := range g.Classes[c].Statics {
-				if st.Name == name && st.Value != 0 {
-					return g.Lookup(st.Value)
-				}
-			}
-		}
-		return heap.None
-	}
-	jdk := func(name string) (cs []heap.ClassIndex) {
-		for _, c := range g.ClassByName(name) {
-			if g.Classes[c].LoaderID == 0 {
-				cs = append(cs, c)
-			}
-		}
-		return cs
-	}
-	// The queue's list: from its head through Reference.next, to the one
-	// whose next is itself (or a Finalizer met before).
-	onQueue := bitset.New(n)
-	for r := readFields(g, static(finalizer, "queue")).ref("head"); r != heap.None && !onQueue.Has(int32(r)); r = next(r) {
-		onQueue.Add(int32(r))
-	}
-	queues := jdk("java.lang.ref.ReferenceQueue")
-	enqueued, dequeued := static(queues, "ENQUEUED"), static(queues, "NULL")
-	// Each Finalizer's state, from its fields as java.lang.ref.Reference
-	// documents them (JDK 5 to 25): active, next null; pending (found
-	// unreachable, on the GC's list for the Reference Handler thread),
-	// next set and queue the Finalizer's queue (the list itself is on the
-	// heap only up to JDK 8, from Reference.pending); enqueued, queue
-	// ReferenceQueue.ENQUEUED, and on the queue's list; taken from the
-	// queue, queue ReferenceQueue.NULL. A Finalizer whose own next is
-	// itself has been taken off the list of the unfinalized by
-	// runFinalizer, which then calls finalize(), and clears the referent
-	// after: running, as is one taken from the queue, about to be.
-	for i := range regs {
-		f := regs[i].f
-		q := ref(f, "queue")
-		own := heap.None
-		if v, ok := declaredField(g, readFields(g, f).fs, "next", "java.lang.ref.Finalizer"); ok && v.Type == hprof.TypeObject && v.Value != 0 {
-			own = g.Lookup(v.Value)
-		}
+		q := declared(fs, "queue", reference)
+		state := FinalizeActive
 		switch {
-		case own == f, q != heap.None && q == dequeued:
-			regs[i].state = FinalizeRunning
+		case declared(fs, "next", "java.lang.ref.Finalizer") == f, q != heap.None && q == dequeued:
+			state = FinalizeRunning
 		case onQueue.Has(int32(f)), q != heap.None && q == enqueued:
-			regs[i].state = FinalizeQueued
-		case ref(f, "next") != heap.None:
-			regs[i].state = FinalizePending
+			state = FinalizeQueued
+		case declared(fs, "next", reference) != heap.None:
+			state = FinalizePending
 		}
+		at[f] = len(regs)
+		regs = append(regs, registered{f, obj, state})
 	}
 	// The finalizer threads, and what their stacks hold.
 	// (And a Finalizer a finalizer thread's stack holds, as runFinalizer's
@@ -238,23 +210,12 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 		case regs[i].state == FinalizeRunning:
 			rep.Running = append(rep.Running, objectOf(g, t, regs[i].obj))
 		case regs[i].state == FinalizeQueued || regs[i].state == FinalizePending:
-			rep.Due = append(rep.Due, regs[i].obj)
-			rep.DueFinalizers = append(rep.DueFinalizers, regs[i].f)
+			rep.Due = append(rep.Due, Waiting{regs[i].obj, regs[i].f})
 		}
 	}
-	// (Equals by id, as a finding lists them.)
-	order := make([]int, len(rep.Due))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(t.Retained(rep.Due[b]), t.Retained(rep.Due[a])), cmp.Compare(g.ID(rep.Due[a]), g.ID(rep.Due[b])))
+	slices.SortFunc(rep.Due, func(a, b Waiting) int { // equals by id, as a finding lists them
+		return cmp.Or(cmp.Compare(t.Retained(b.Object), t.Retained(a.Object)), cmp.Compare(g.ID(a.Object), g.ID(b.Object)))
 	})
-	due, dueF := make([]heap.ObjectIndex, len(order)), make([]heap.ObjectIndex, len(order))
-	for i, k := range order {
-		due[i], dueF[i] = rep.Due[k], rep.DueFinalizers[k]
-	}
-	rep.Due, rep.DueFinalizers = due, dueF
 	// Rows, by state and class, each byte once over all the referents.
 	objs := make([]heap.ObjectIndex, 0, len(regs))
 	for _, r := range regs {

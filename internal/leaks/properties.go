@@ -23,17 +23,7 @@ type Property struct {
 // table's own count says more. ok is false where the dump has no
 // java.lang.System with props (an Android dump, a damaged one).
 func SystemProperties(g *heap.Graph) (props []Property, unreadable int, ok bool) {
-	var holder heap.ObjectIndex = heap.None
-	for _, c := range g.ClassByName("java.lang.System") {
-		if g.Classes[c].LoaderID != 0 {
-			continue
-		}
-		for _, st := range g.Classes[c].Statics {
-			if st.Name == "props" && st.Value != 0 {
-				holder = g.Lookup(st.Value)
-			}
-		}
-	}
+	holder := jdkStatic(g, "java.lang.System", "props")
 	if holder == heap.None {
 		return nil, 0, false
 	}
