@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -178,14 +177,8 @@ func infoPairs(r *infoReport) [][2]string {
 		pairs = append(pairs, [2]string{"JVM", render.Clean(r.JVM)})
 	}
 	if r.Command != "" {
-		cmd := render.Clean(r.Command)
-		if n := 200; len(cmd) > n { // (JSON and leakscan properties give it whole)
-			for !utf8.RuneStart(cmd[n]) {
-				n--
-			}
-			cmd = cmd[:n] + "…"
-		}
-		pairs = append(pairs, [2]string{"Command", cmd})
+		// (JSON and leakscan properties give it whole.)
+		pairs = append(pairs, [2]string{"Command", truncate(render.Clean(r.Command), 200)})
 	}
 	pairs = append(pairs, [][2]string{
 		{"Heap dumps", fmt.Sprintf("%d (analysing dump %d)", r.HeapDumps, r.Dump)},

@@ -23,7 +23,8 @@ type propertiesJSON struct {
 	Unreadable int `json:"unreadable"`
 }
 
-// maxTableValue is how much of a property's value a table shows.
+// maxTableValue is how many characters of a property's value a table
+// shows.
 const maxTableValue = 200
 
 func newPropertiesCmd(s *IOStreams, g *globalOptions) *cobra.Command {
@@ -78,13 +79,9 @@ them (an Android one) says so.`,
 			grid := &render.Grid{Columns: []render.Column{{Title: "Property", Key: "key"}, {Title: "Value", Key: "value"}}}
 			for _, p := range shown {
 				v := p.Value
-				if f == render.Table && len(v) > maxTableValue {
+				if f == render.Table && utf8.RuneCountInString(v) > maxTableValue {
 					// (A class path can be 100 KB; JSON and CSV give it whole.)
-					n := maxTableValue
-					for !utf8.RuneStart(v[n]) {
-						n--
-					}
-					v = v[:n] + fmt.Sprintf("… (%s bytes in all)", commas(int64(len(v))))
+					v = truncate(v, maxTableValue) + fmt.Sprintf(" (%s bytes in all)", commas(int64(len(v))))
 				}
 				grid.Rows = append(grid.Rows, []any{p.Key, v})
 			}
