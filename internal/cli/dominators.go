@@ -155,7 +155,7 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 				if err != nil {
 					return err
 				}
-				if ofObjects, err = o.ofObjects(graph, of); err != nil {
+				if ofObjects, err = objectsOfClasses(graph, of, "--of", o.of); err != nil {
 					return err
 				}
 			}

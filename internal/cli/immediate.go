@@ -85,16 +85,6 @@ func (o *dominatorsOptions) immediateOptions(cmd *cobra.Command, objects bool) (
 	return of, skip, nil
 }
 
-// ofObjects returns the objects of the classes of matches, each once; an
-// error where no class matches.
-func (o *dominatorsOptions) ofObjects(g *heap.Graph, of *heap.ClassMatcher) ([]heap.ObjectIndex, error) {
-	match := g.MatchClasses(of)
-	if !slices.Contains(match, true) {
-		return nil, fmt.Errorf("--of %q: no class of that name in %s", o.of, g.Source.Path)
-	}
-	return uniqueObjects(append(classObjects(g, match), g.ObjectsOf(match)...)), nil
-}
-
 // writeImmediate prints the immediate dominators of objs, grouped by
 // class (leaks.ImmediateDominators).
 func (o *dominatorsOptions) writeImmediate(s *IOStreams, t *dominator.Tree, objs []heap.ObjectIndex, skips []*heap.ClassMatcher, format render.Format) error {

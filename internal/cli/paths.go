@@ -265,15 +265,26 @@ func (o *pathsOptions) targets(g *heap.Graph, ids []uint64, classes *heap.ClassM
 	if o.class == "" {
 		return uniqueObjects(out), nil
 	}
-	match := g.MatchClasses(classes)
+	objs, err := objectsOfClasses(g, classes, "--class", o.class)
+	if err != nil || len(out) == 0 {
+		return objs, err
+	}
+	return uniqueObjects(slices.Concat(out, objs)), nil
+}
+
+// objectsOfClasses returns the objects of the classes m matches (class
+// objects too, where it takes in java.lang.Class), in object order, each
+// once; an error naming flag and its pattern where no class matches.
+func objectsOfClasses(g *heap.Graph, m *heap.ClassMatcher, flag, pattern string) ([]heap.ObjectIndex, error) {
+	match := g.MatchClasses(m)
 	if !slices.Contains(match, true) {
-		return nil, fmt.Errorf("--class %q: no class of that name in %s", o.class, g.Source.Path)
+		return nil, fmt.Errorf("%s %q: no class of that name in %s", flag, pattern, g.Source.Path)
 	}
-	mirrors := classObjects(g, match)
-	if len(out)+len(mirrors) == 0 {
-		return g.ObjectsOf(match), nil // in order, each once
+	objs := g.ObjectsOf(match) // in order, each once
+	if mirrors := classObjects(g, match); len(mirrors) > 0 {
+		objs = uniqueObjects(append(mirrors, objs...))
 	}
-	return uniqueObjects(slices.Concat(out, mirrors, g.ObjectsOf(match))), nil
+	return objs, nil
 }
 
 // classObjects returns every class object when match takes in
