@@ -2,6 +2,7 @@ package dominator
 
 import (
 	"math/bits"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -57,7 +58,8 @@ var peelShares int
 //
 // It returns P's objects in the order they joined, each after all of its
 // successors in P, and the groups of that order: groups[k][r] to
-// groups[k][r+1] is what range r added in pass k. work, if it holds 2n
+// groups[k][r+1] is what range r added in pass k (range r of K: the
+// r-th of par.InShares' K shares of the words, as retained assumes). work, if it holds 2n
 // zeros, faulted in (mem.Touch), is used for the passes' two work arrays;
 // else they are made. The caller starts the "peel" phase (peelDominators
 // does before it makes its array, so that the sweep counts in it); the
@@ -579,10 +581,23 @@ func idomLevels(n int) []int {
 }
 
 // retained returns every object's retained size (0 for one no root
-// reaches) and the sum of the reachable objects' sizes. An object's size
-// goes to its immediate dominator once all it dominates has come in: so
-// in the order P joined (the ranges of a pass in parallel, as they were
-// placed), then C in reverse preorder.
+// reaches) and the sum of the reachable objects' sizes, once: it takes
+// the peel's arrays for its own. An object's size goes to its immediate
+// dominator once all it dominates has come in: so in the order P joined
+// (the ranges of a pass in parallel, as they were placed), then C in
+// reverse preorder.
+//
+// A range adds into the dominators among its own objects with plain
+// adds. An object whose dominator lies in another range is noted (in
+// place, over the part of P's order the range has read), and its sum
+// added on one core once the pass's ranges are done. That dominator
+// joined in a later pass (an object pointing at one that joined in the
+// same pass lies in the same range), so its sum is not read before, and
+// the object's is whole. On the bench dump, where 6.6 M of the 30 M adds
+// cross ranges, the sums took 0.19-0.20 s, against 0.30-0.34 s with an
+// atomic add for every object (each waits for its cache line, where
+// plain ones overlap their misses) and 0.22-0.27 s with atomic adds on
+// both cores for the crossing ones (4 alternating runs each).
 func (p *peeled) retained(size func(int32) uint64, workers int) (ret []uint64, total uint64) {
 	n := len(p.idom)
 	ret, p.work = mem.Recast[uint64](p.work, 2*n)[n:], nil // not zero
@@ -595,21 +610,40 @@ func (p *peeled) retained(size func(int32) uint64, workers int) (ret []uint64, t
 			ret[o] = s
 		}
 	})
+	words := (n + 63) / 64
 	var top atomic.Uint64
+	var across [][]int32
 	for _, b := range p.groups {
-		par.Run(len(b)-1, func(r int) {
+		k := len(b) - 1
+		// Range r's objects are peelOrder's r-th share of the words (all
+		// of them for a single range).
+		bound := func(r int) int32 { return int32(min(r*words/k*64, n)) }
+		across = slices.Grow(across[:0], k)[:k]
+		par.Run(k, func(r int) {
+			lo, hi := bound(r), bound(r+1)
+			list := p.porder[b[r]:b[r+1]]
+			out := list[:0]
 			var sum uint64
-			for _, x := range p.porder[b[r]:b[r+1]] {
+			for _, x := range list {
 				switch d := p.idom[x]; {
+				case d >= lo && d < hi:
+					ret[d] += ret[x]
 				case d >= 0:
-					atomic.AddUint64(&ret[d], ret[x])
+					out = append(out, x)
 				case d == TopLevel:
 					sum += ret[x]
 				}
 			}
+			across[r] = out
 			top.Add(sum)
 		})
+		for _, xs := range across {
+			for _, x := range xs {
+				ret[p.idom[x]] += ret[x]
+			}
+		}
 	}
+	p.porder = nil
 	total = top.Load()
 	for i := len(p.corder) - 1; i >= 0; i-- {
 		x := p.corder[i]

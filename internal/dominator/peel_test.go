@@ -125,6 +125,50 @@ func TestPeelAgainstNaive(t *testing.T) {
 	}
 }
 
+// TestPeelRangesAgainstNaive: graphs of a few hundred objects, several
+// words, peeled in two to six ranges, so that a range's objects have
+// dominators in other ranges (retained sums carried across them) and in
+// its own; edges mostly downwards or mostly upwards in object order, so
+// that the passes join objects in either direction, with a few cycles.
+func TestPeelRangesAgainstNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 3))
+	for iter := 0; iter < 300; iter++ {
+		forcePeel(t, 2+iter%5)
+		n := 130 + r.IntN(500)
+		down := r.IntN(2) == 0
+		adj := make([][]int32, n)
+		for v := range n {
+			for range r.IntN(4) {
+				w := int32(r.IntN(n))
+				if r.IntN(20) > 0 { // else anywhere: a cycle now and then
+					lo, hi := v+1, n // below v in object order
+					if !down {
+						lo, hi = 0, v
+					}
+					if lo >= hi {
+						continue
+					}
+					w = int32(lo + r.IntN(min(hi-lo, 1+r.IntN(200))))
+					if !down {
+						w = int32(hi - 1 - (int(w) - lo))
+					}
+				}
+				adj[v] = append(adj[v], w)
+			}
+		}
+		var roots []int32
+		for range 1 + r.IntN(4) {
+			roots = append(roots, int32(r.IntN(n)))
+		}
+		if down {
+			roots = append(roots, 0)
+		} else {
+			roots = append(roots, int32(n-1))
+		}
+		checkPeeled(t, "ranges", adjacency(n, adj, roots), adj)
+	}
+}
+
 // TestPeelDeep: a chain a million objects long whose every link also
 // points at one shared object, and the links' class object, so that the
 // nearest common ancestors are asked a million times from ever deeper
@@ -180,9 +224,9 @@ func TestPeelDeep(t *testing.T) {
 }
 
 // TestPeelMatchesSNCA: on the fixture dumps (and the shared dumps of
-// other analyzers' suites, when present), peeling and Semi-NCA on the
-// whole graph agree on every object, with weak references followed and
-// not.
+// other analyzers' suites, when present), peeling in one to three ranges
+// and Semi-NCA on the whole graph agree on every object's immediate
+// dominator and retained size, with weak references followed and not.
 func TestPeelMatchesSNCA(t *testing.T) {
 	dumps, _ := filepath.Glob("../../testdata/dumps/*.hprof")
 	shared, _ := filepath.Glob("../../../shared/dumps/*/*.hprof*")
@@ -203,8 +247,11 @@ func TestPeelMatchesSNCA(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
+		size := func(o int32) uint64 { return g.ShallowSize(heap.ObjectIndex(o)) }
 		for _, weak := range []bool{false, true} {
-			for shares := 1; shares <= 2; shares++ {
+			forcePeel(t, -1)
+			whole := Compute(g, Options{IgnoreWeak: weak}) // Semi-NCA's sums, in preorder
+			for shares := 1; shares <= 3; shares++ {
 				forcePeel(t, shares)
 				v := newView(g, Options{IgnoreWeak: weak})
 				want, _ := dominators(v, nil, 2, nop)
@@ -215,6 +262,15 @@ func TestPeelMatchesSNCA(t *testing.T) {
 				for o := range want {
 					if p.idom[o] != want[o] {
 						t.Fatalf("%s (weak ignored %v, %d ranges): idom(%d) = %d, Semi-NCA says %d", path, weak, shares, o, p.idom[o], want[o])
+					}
+				}
+				ret, total := p.retained(size, 2)
+				if total != whole.ReachableBytes {
+					t.Fatalf("%s (weak ignored %v, %d ranges): reachable bytes %d, Semi-NCA's tree %d", path, weak, shares, total, whole.ReachableBytes)
+				}
+				for o := range ret {
+					if ret[o] != whole.retained[o] {
+						t.Fatalf("%s (weak ignored %v, %d ranges): retained(%d) = %d, Semi-NCA's tree %d", path, weak, shares, o, ret[o], whole.retained[o])
 					}
 				}
 			}
