@@ -10,7 +10,7 @@ import (
 // (GOGC=100, Go's default), until the returned func restores it: for work
 // that builds millions of small objects (paths' lines, duplicate strings'
 // groups, collections' rows), whose heap the default lets double. On the
-// bench dump (BENCHMARKS.md, after run 78): paths --max-paths 0 --format
+// bench dump (docs/benchmark-log.md, after run 78): paths --max-paths 0 --format
 // csv to the 3.75 M ArrayLists 52.0 s / 5.6 GB -> 45.3 s / 4.0 GB (fewer
 // fresh pages to fault in), strings 4.50-4.56 s / 1.33 GB -> 4.30-4.34 s
 // / 1.09-1.12 GB, collections 3.20-3.21 s / 1.17 GB -> 3.23-3.29 s /

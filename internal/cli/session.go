@@ -367,7 +367,7 @@ func (x *session) Tree(t *treeOptions) (*dominator.Tree, error) {
 	// The graph's write waits for the dominator computation's last
 	// phases (dominator.Options.Spare): Semi-NCA's EVAL leaves a core
 	// idle; after a peel's placing, the write runs beside the retained
-	// sizes (run 54 in BENCHMARKS.md: no core is idle anywhere then, and
+	// sizes (run 54 in docs/benchmark-log.md: no core is idle anywhere then, and
 	// starting it earlier gained nothing).
 	open := x.holdGraphWrite()
 	defer open()
