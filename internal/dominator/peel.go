@@ -59,9 +59,9 @@ var peelShares int
 // It returns P's objects in the order they joined, each after all of its
 // successors in P, and the groups of that order: groups[k][r] to
 // groups[k][r+1] is what range r added in pass k (range r of K: the
-// r-th of par.InShares' K shares of the words, as retained assumes). work, if it holds 2n
-// zeros, faulted in (mem.Touch), is used for the passes' two work arrays;
-// else they are made. The caller starts the "peel" phase (peelDominators
+// r-th of par.InShares' K shares of the words, as retained assumes).
+// work, if it holds 2n zeros, faulted in (mem.Touch), is used for the
+// passes' two work arrays; else they are made. The caller starts the "peel" phase (peelDominators
 // does before it makes its array, so that the sweep counts in it); the
 // passes report their progress in it.
 func peelOrder(g *view, isRoot bitset.Set, workers int, progress func(string, int64, int64), work []uint32) (inP bitset.Set, order []int32, groups [][]int) {
@@ -590,14 +590,18 @@ func idomLevels(n int) []int {
 // A range adds into the dominators among its own objects with plain
 // adds. An object whose dominator lies in another range is noted (in
 // place, over the part of P's order the range has read), and its sum
-// added on one core once the pass's ranges are done. That dominator
-// joined in a later pass (an object pointing at one that joined in the
-// same pass lies in the same range), so its sum is not read before, and
-// the object's is whole. On the bench dump, where 6.6 M of the 30 M adds
-// cross ranges, the sums took 0.19-0.20 s, against 0.30-0.34 s with an
-// atomic add for every object (each waits for its cache line, where
-// plain ones overlap their misses) and 0.22-0.27 s with atomic adds on
-// both cores for the crossing ones (4 alternating runs each).
+// added on one core once the pass's ranges are done: before that
+// dominator's own sum is read. A dominator of C (a GC root among them)
+// is read only after P. One of P joined in a later pass: a path from it
+// to the object avoids the roots (else a root would reach the object
+// without it), so it lies in P, and along it each object joined in a
+// later pass than its successor or in the same range of the same pass
+// (settled tests a successor of another range against the last pass's
+// set). On the bench dump, where 6.6 M of the 30 M adds cross ranges,
+// the sums took 0.19-0.20 s, against 0.31-0.35 s with an atomic add for
+// every object (5 alternating runs; each atomic add waits for its cache
+// line, where plain ones overlap their misses), and 0.22-0.27 s with
+// atomic adds on both cores for the crossing ones (4).
 func (p *peeled) retained(size func(int32) uint64, workers int) (ret []uint64, total uint64) {
 	n := len(p.idom)
 	ret, p.work = mem.Recast[uint64](p.work, 2*n)[n:], nil // not zero

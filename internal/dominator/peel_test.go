@@ -25,6 +25,88 @@ func forcePeel(t *testing.T, shares int) {
 
 var nop = func(string, int64, int64) {}
 
+// decorate gives v, made by adjacency from adj, the edges the graph's view
+// has besides the stored references, at random: class edges (a few
+// objects are class objects) in half the graphs, and in a third skipped
+// first edges (weak referents) and extra edges (thread locals). It
+// returns every object's successors as the naive algorithm sees them.
+func decorate(r *rand.Rand, v *view, adj [][]int32) [][]int32 {
+	n := v.n
+	full := make([][]int32, n)
+	if r.IntN(2) == 0 {
+		classes := 1 + r.IntN(min(n, 4))
+		v.classObject = make([]int32, classes+1)
+		for c := range classes {
+			v.classObject[c] = int32(r.IntN(n))
+		}
+		v.classObject[classes] = -1
+		v.classOf = make([]heap.ClassIndex, n)
+		for o := range n {
+			c := heap.ClassIndex(r.IntN(classes + 1))
+			v.classOf[o] = c
+			if x := v.classObject[c]; x >= 0 {
+				full[o] = append(full[o], x)
+			}
+		}
+	}
+	if r.IntN(3) == 0 {
+		v.skipFirst = make([]uint64, (n+63)/64)
+		v.hasExtra = make([]uint64, (n+63)/64)
+		for o := range n {
+			if len(adj[o]) > 0 && r.IntN(3) == 0 {
+				v.skipFirst[o>>6] |= 1 << (o & 63)
+			}
+			if r.IntN(4) == 0 {
+				v.hasExtra[o>>6] |= 1 << (o & 63)
+				v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
+			}
+		}
+	}
+	for o := range n {
+		stored := adj[o]
+		if bit(v.skipFirst, int32(o)) {
+			stored = stored[1:]
+		}
+		full[o] = append(full[o], stored...)
+		if bit(v.hasExtra, int32(o)) {
+			full[o] = append(full[o], v.extra[int32(o)]...)
+		}
+	}
+	return full
+}
+
+// checkCarries checks what retained assumes of a peel: each object of
+// P lies in its range's share of the words, and an immediate dominator
+// of it in P but in another range joined in a later pass.
+func checkCarries(t *testing.T, what string, p *peeled) {
+	t.Helper()
+	n := len(p.idom)
+	words := (n + 63) / 64
+	pass := make([]int, n)
+	for i := range pass {
+		pass[i] = -1
+	}
+	for j, b := range p.groups {
+		for _, x := range p.porder[b[0]:b[len(b)-1]] {
+			pass[x] = j
+		}
+	}
+	for j, b := range p.groups {
+		k := len(b) - 1
+		for r := range k {
+			lo, hi := int32(min(r*words/k*64, n)), int32(min((r+1)*words/k*64, n))
+			for _, x := range p.porder[b[r]:b[r+1]] {
+				if x < lo || x >= hi {
+					t.Fatalf("%s: object %d of pass %d's range %d lies outside it, [%d, %d)", what, x, j, r, lo, hi)
+				}
+				if d := p.idom[x]; d >= 0 && (d < lo || d >= hi) && pass[d] >= 0 && pass[d] <= j {
+					t.Fatalf("%s: object %d of pass %d's range %d has its dominator %d, of pass %d, in another range", what, x, j, r, d, pass[d])
+				}
+			}
+		}
+	}
+}
+
 // checkPeeled compares peeling with the naive algorithm on one graph:
 // every immediate dominator, the reached count, and every retained size
 // (object o weighing o+1 bytes) against the sum over what it dominates.
@@ -48,6 +130,7 @@ func checkPeeled(t *testing.T, what string, v *view, full [][]int32) {
 	if p.reached != int64(reached) {
 		t.Fatalf("%s: reached %d, want %d", what, p.reached, reached)
 	}
+	checkCarries(t, what, p)
 	ret, total := p.retained(func(o int32) uint64 { return uint64(o) + 1 }, 2)
 	var wantTotal uint64
 	for d := 0; d < n; d++ {
@@ -79,78 +162,33 @@ func TestPeelAgainstNaive(t *testing.T) {
 		forcePeel(t, 1+iter%3)
 		n, adj, roots := randomGraph(r)
 		v := adjacency(n, adj, roots)
-		full := make([][]int32, n)
-		if r.IntN(2) == 0 {
-			// Class edges: a few vertices are class objects.
-			classes := 1 + r.IntN(min(n, 4))
-			v.classObject = make([]int32, classes+1)
-			for c := range classes {
-				v.classObject[c] = int32(r.IntN(n))
-			}
-			v.classObject[classes] = -1
-			v.classOf = make([]heap.ClassIndex, n)
-			for o := range n {
-				c := heap.ClassIndex(r.IntN(classes + 1))
-				v.classOf[o] = c
-				if x := v.classObject[c]; x >= 0 {
-					full[o] = append(full[o], x)
-				}
-			}
-		}
-		if r.IntN(3) == 0 {
-			// Skipped first edges, and extra edges.
-			v.skipFirst = make([]uint64, (n+63)/64)
-			v.hasExtra = make([]uint64, (n+63)/64)
-			for o := range n {
-				if len(adj[o]) > 0 && r.IntN(3) == 0 {
-					v.skipFirst[o>>6] |= 1 << (o & 63)
-				}
-				if r.IntN(4) == 0 {
-					v.hasExtra[o>>6] |= 1 << (o & 63)
-					v.extra[int32(o)] = []int32{int32(r.IntN(n)), int32(r.IntN(n))}
-				}
-			}
-		}
-		for o := range n {
-			stored := adj[o]
-			if bit(v.skipFirst, int32(o)) {
-				stored = stored[1:]
-			}
-			full[o] = append(full[o], stored...)
-			if bit(v.hasExtra, int32(o)) {
-				full[o] = append(full[o], v.extra[int32(o)]...)
-			}
-		}
+		full := decorate(r, v, adj)
 		checkPeeled(t, "graph", v, full)
 	}
 }
 
 // TestPeelRangesAgainstNaive: graphs of a few hundred objects, several
-// words, peeled in two to six ranges, so that a range's objects have
+// words, peeled in 1 to 14 ranges, so that a range's objects have
 // dominators in other ranges (retained sums carried across them) and in
-// its own; edges mostly downwards or mostly upwards in object order, so
-// that the passes join objects in either direction, with a few cycles.
+// its own; edges mostly to objects after or mostly to objects before
+// each one in object order, so that the passes join objects in either
+// direction, with a few cycles, and the edges decorate adds.
 func TestPeelRangesAgainstNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 3))
-	for iter := 0; iter < 300; iter++ {
-		forcePeel(t, 2+iter%5)
-		n := 130 + r.IntN(500)
-		down := r.IntN(2) == 0
+	for iter := 0; iter < 400; iter++ {
+		forcePeel(t, 1+r.IntN(14))
+		n := 65 + r.IntN(700)
+		after := r.IntN(2) == 0
 		adj := make([][]int32, n)
 		for v := range n {
 			for range r.IntN(4) {
-				w := int32(r.IntN(n))
-				if r.IntN(20) > 0 { // else anywhere: a cycle now and then
-					lo, hi := v+1, n // below v in object order
-					if !down {
-						lo, hi = 0, v
-					}
-					if lo >= hi {
-						continue
-					}
-					w = int32(lo + r.IntN(min(hi-lo, 1+r.IntN(200))))
-					if !down {
-						w = int32(hi - 1 - (int(w) - lo))
+				w := int32(r.IntN(n)) // anywhere, 1 time in 20: cycles
+				if r.IntN(20) > 0 {
+					span := 1 + r.IntN(300)
+					if after {
+						w = int32(min(n-1, v+1+r.IntN(span)))
+					} else {
+						w = int32(max(0, v-1-r.IntN(span)))
 					}
 				}
 				adj[v] = append(adj[v], w)
@@ -160,12 +198,9 @@ func TestPeelRangesAgainstNaive(t *testing.T) {
 		for range 1 + r.IntN(4) {
 			roots = append(roots, int32(r.IntN(n)))
 		}
-		if down {
-			roots = append(roots, 0)
-		} else {
-			roots = append(roots, int32(n-1))
-		}
-		checkPeeled(t, "ranges", adjacency(n, adj, roots), adj)
+		roots = append(roots, 0, int32(n-1))
+		v := adjacency(n, adj, roots)
+		checkPeeled(t, "ranges", v, decorate(r, v, adj))
 	}
 }
 
@@ -264,6 +299,7 @@ func TestPeelMatchesSNCA(t *testing.T) {
 						t.Fatalf("%s (weak ignored %v, %d ranges): idom(%d) = %d, Semi-NCA says %d", path, weak, shares, o, p.idom[o], want[o])
 					}
 				}
+				checkCarries(t, path, p)
 				ret, total := p.retained(size, 2)
 				if total != whole.ReachableBytes {
 					t.Fatalf("%s (weak ignored %v, %d ranges): reachable bytes %d, Semi-NCA's tree %d", path, weak, shares, total, whole.ReachableBytes)
