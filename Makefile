@@ -66,6 +66,7 @@ pgo:
 	BENCH=$(BENCH) bash scripts/pgo.sh
 
 # Speed and memory on a ~1.5 GB, 30-million-object dump (made once, cached
-# in $(BENCH)); prints the figures BENCHMARKS.md records.
+# in $(BENCH)); prints the figures of a run: BENCHMARKS.md has the latest,
+# docs/benchmark-log.md every one.
 bench: build
 	BENCH=$(BENCH) bash scripts/bench.sh

@@ -2,7 +2,7 @@
 # Benchmarks leakscan on a ~1.5 GB, 30-million-object dump of a PageRank-like
 # program (testdata/java/PageRank.java), made once and cached in $BENCH.
 # Prints the median wall time and peak RSS of several runs of each command;
-# BENCHMARKS.md records the figures.
+# BENCHMARKS.md has the latest run's figures, docs/benchmark-log.md every run's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-$HOME/.cache/leakscan-bench}
