@@ -430,7 +430,8 @@ func TestPathsNestedAndKeeps(t *testing.T) {
 // inspect lists, among an object's referrers, the thread whose stack holds
 // it: the tree and the paths take that local as the thread's reference
 // (the task thread dominates its TaskMemoryManager), so leaving the thread
-// out left the object's dominator missing from its referrers.
+// out left the object's dominator missing from its referrers. Its GC root
+// line names the frame too, as paths does (it named the thread alone).
 func TestInspectStackHolder(t *testing.T) {
 	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
 	out, errOut, code := run(t, "inspect", spark, "0xfab15020", "--format", "json")
@@ -439,6 +440,7 @@ func TestInspectStackHolder(t *testing.T) {
 	}
 	var r struct {
 		Class     string `json:"class"`
+		GCRoot    string `json:"gc_root"`
 		Referrers []struct {
 			Class string `json:"class"`
 			Field string `json:"field"`
@@ -446,6 +448,10 @@ func TestInspectStackHolder(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
+	}
+	const root = `<Java Local> of Thread "Executor task launch worker for task 223" in org.apache.spark.executor.Executor$TaskRunner.run(Executor.java:171)`
+	if r.GCRoot != root {
+		t.Errorf("GC root %q, want %q", r.GCRoot, root)
 	}
 	found := false
 	for _, ref := range r.Referrers {

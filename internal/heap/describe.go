@@ -117,7 +117,8 @@ func (g *Graph) ThreadOf(o ObjectIndex) (Thread, bool) {
 
 // DescribeRoot says what kind of GC root object o is, as MAT users read
 // it: `Thread "main"`, `<System Class> java.lang.ref.Finalizer`,
-// `<JNI Global>`, `<Java Local> of Thread "worker"`; "" when o is no root.
+// `<JNI Global>`, `<Java Local> of Thread "worker" in Worker.run(Worker.java:12)`
+// (the frame where the dump names it); "" when o is no root.
 func (g *Graph) DescribeRoot(o ObjectIndex) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -145,6 +146,9 @@ func (g *Graph) DescribeRoot(o ObjectIndex) string {
 			label := "<" + RootKindName(r.Kind) + ">"
 			if t, ok := g.ThreadBySerial(r.ThreadSerial); ok && t.Name != "" {
 				label += fmt.Sprintf(" of Thread %q", t.Name)
+			}
+			if f := g.FrameDescription(r.ThreadSerial, r.Frame); f != "" {
+				label += " in " + f
 			}
 			add(label)
 		default:
