@@ -1566,6 +1566,75 @@ func TestInspectStaticsLimit(t *testing.T) {
 	}
 }
 
+// TestInspectValuesJSON: inspect's JSON gives each value its JSON type
+// (an int was "5", a null reference "null"), with a String reference's
+// text beside its id, and the table shows them as before; NaN and
+// Infinity, which JSON has no numbers for, stay strings.
+func TestInspectValuesJSON(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	str := w.StringClass(obj)
+	text := w.String(str, "hello")
+	f32 := func(f float32) uint64 { return uint64(math.Float32bits(f)) }
+	statics := []hproftest.Static{
+		{Name: "b", Type: hprof.TypeByte, Value: 0xfe},
+		{Name: "s", Type: hprof.TypeShort, Value: 0x8000},
+		{Name: "i", Type: hprof.TypeInt, Value: 5},
+		{Name: "j", Type: hprof.TypeLong, Value: math.MaxInt64},
+		{Name: "z", Type: hprof.TypeBoolean, Value: 1},
+		{Name: "c", Type: hprof.TypeChar, Value: 'é'},
+		{Name: "f", Type: hprof.TypeFloat, Value: f32(1.5)},
+		{Name: "d", Type: hprof.TypeDouble, Value: math.Float64bits(1e10)},
+		{Name: "nan", Type: hprof.TypeDouble, Value: math.Float64bits(math.NaN())},
+		{Name: "inf", Type: hprof.TypeFloat, Value: f32(float32(math.Inf(-1)))},
+		{Name: "none", Type: hprof.TypeObject, Value: 0},
+		{Name: "str", Type: hprof.TypeObject, Value: text},
+		{Name: "gone", Type: hprof.TypeObject, Value: 0x7777770},
+	}
+	c := w.Class("com/acme/Values", obj, 0, statics, nil)
+	w.Root(hprof.SubRootStickyClass, c, 0, 0)
+	dump := writeDump(t, w, "values.hprof")
+	id := fmt.Sprintf("0x%x", c)
+	out, errOut, code := run(t, "inspect", dump, id, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Statics []map[string]json.RawMessage `json:"statics"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, st := range r.Statics {
+		var name string
+		json.Unmarshal(st["name"], &name)
+		got[name] = string(st["value"])
+		if t, ok := st["text"]; ok {
+			got[name+".text"] = string(t)
+		}
+		if d, ok := st["dangling"]; ok {
+			got[name+".dangling"] = string(d)
+		}
+	}
+	want := map[string]string{
+		"b": "-2", "s": "-32768", "i": "5", "j": "9223372036854775807", "z": "true", "c": `"é"`,
+		"f": "1.5", "d": "1e+10", "nan": `"NaN"`, "inf": `"-Infinity"`, "none": "null",
+		"str": fmt.Sprintf(`"0x%x"`, text), "str.text": `"hello"`, "gone": `"0x7777770"`, "gone.dangling": "true",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	table, _, _ := run(t, "inspect", dump, id)
+	for _, line := range []string{"'é'", "-Infinity", "1e+10", fmt.Sprintf(`0x%x "hello"`, text), "0x7777770 (not in the dump)"} {
+		if !strings.Contains(table, line) {
+			t.Errorf("table lacks %q:\n%s", line, table)
+		}
+	}
+}
+
 // TestInspectClassReferrerLabels: a class object refers to its loader,
 // superclass, signers and protection domain as well as its statics, and
 // inspect names each such referrer's reference as paths does; it said

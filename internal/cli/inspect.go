@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -115,10 +116,21 @@ type objectRef struct {
 }
 
 type fieldView struct {
-	Name  string     `json:"name"`
-	Type  string     `json:"type"`
-	Value string     `json:"value"`
-	Ref   *objectRef `json:"ref,omitempty"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// Value is the value as JSON types it: a number for the integral
+	// types, and for a finite float or double (the digits Java prints);
+	// true or false; a char as a string of it (a lone surrogate as
+	// U+FFFD); NaN and Infinity as strings, which JSON has no number
+	// for; a reference as its id, "0x…"; null for null.
+	Value any `json:"value"`
+	// Text is a java.lang.String's text, for a reference to one.
+	Text *string `json:"text,omitempty"`
+	// Dangling: a reference to an id the dump holds no object for.
+	Dangling bool       `json:"dangling,omitempty"`
+	Ref      *objectRef `json:"ref,omitempty"`
+	// shown is the value as the table and CSV show it.
+	shown string
 }
 
 type referrer struct {
@@ -209,7 +221,7 @@ func (r *inspectReport) grid() *render.Grid {
 		views []fieldView
 	}{{"field", r.Fields}, {"static", r.Statics}, {"element", r.Elements}} {
 		for _, v := range sec.views {
-			row(sec.name, v.Name, v.Type, v.Value, v.Ref)
+			row(sec.name, v.Name, v.Type, v.shown, v.Ref)
 		}
 	}
 	// As the table's "… and N more": a reader of the csv must not take
@@ -239,42 +251,56 @@ func (o *inspectOptions) ref(t *dominator.Tree, x heap.ObjectIndex) *objectRef {
 }
 
 // value renders a field value: primitives as numbers, references as ids
-// (with what they point at), strings as their text.
+// (with what they point at), strings as their text (see fieldView).
 func (o *inspectOptions) value(t *dominator.Tree, typ hprof.BasicType, bits uint64) fieldView {
 	g := t.Graph()
 	v := fieldView{Type: typ.String()}
 	switch typ {
 	case hprof.TypeObject:
 		if bits == 0 {
-			v.Value = "null"
+			v.shown = "null"
 			return v
 		}
+		id := fmt.Sprintf("0x%x", bits)
+		v.Value = id
 		x := g.Lookup(bits)
 		if x == heap.None {
-			v.Value = fmt.Sprintf("0x%x (not in the dump)", bits)
+			v.shown, v.Dangling = id+" (not in the dump)", true
 			return v
 		}
 		v.Ref = o.ref(t, x)
-		v.Value = v.Ref.ID
+		v.shown = v.Ref.ID
 		if str, ok := g.StringValue(x); ok && g.Classes[g.ClassOf(x)].Name == "java.lang.String" {
-			v.Value += " " + strconv.Quote(truncate(str, 80))
+			v.shown += " " + strconv.Quote(truncate(str, 80))
+			v.Text = &str
 		}
 	case hprof.TypeBoolean:
-		v.Value = strconv.FormatBool(bits != 0)
+		v.Value = bits != 0
+		v.shown = strconv.FormatBool(bits != 0)
 	case hprof.TypeChar:
-		v.Value = strconv.QuoteRune(rune(bits))
-	case hprof.TypeFloat:
-		v.Value = javaFloat(float64(math.Float32frombits(uint32(bits))), 32)
-	case hprof.TypeDouble:
-		v.Value = javaFloat(math.Float64frombits(bits), 64)
+		v.Value = string(rune(uint16(bits)))
+		v.shown = strconv.QuoteRune(rune(bits))
+	case hprof.TypeFloat, hprof.TypeDouble:
+		f, size := math.Float64frombits(bits), 64
+		if typ == hprof.TypeFloat {
+			f, size = float64(math.Float32frombits(uint32(bits))), 32
+		}
+		v.shown = javaFloat(f, size)
+		v.Value = v.shown
+		if !math.IsNaN(f) && !math.IsInf(f, 0) {
+			v.Value = json.Number(v.shown)
+		}
 	case hprof.TypeByte:
-		v.Value = strconv.Itoa(int(int8(bits)))
+		v.Value = int8(bits)
 	case hprof.TypeShort:
-		v.Value = strconv.Itoa(int(int16(bits)))
+		v.Value = int16(bits)
 	case hprof.TypeInt:
-		v.Value = strconv.Itoa(int(int32(bits)))
+		v.Value = int32(bits)
 	case hprof.TypeLong:
-		v.Value = strconv.FormatInt(int64(bits), 10)
+		v.Value = int64(bits)
+	}
+	if v.shown == "" {
+		v.shown = fmt.Sprint(v.Value)
 	}
 	return v
 }
@@ -558,7 +584,7 @@ func (o *inspectOptions) writeText(s *IOStreams, r *inspectReport) {
 				if v.Ref != nil {
 					cls, ret = v.Ref.Class, retainedText(v.Ref)
 				}
-				grid.Rows = append(grid.Rows, []any{v.Name, v.Type, v.Value, cls, ret})
+				grid.Rows = append(grid.Rows, []any{v.Name, v.Type, v.shown, cls, ret})
 			}
 			grid.Write(s.Out, render.Table)
 		}
