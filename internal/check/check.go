@@ -416,7 +416,8 @@ func (c *checker) instances() {
 func (c *checker) path() {
 	r := c.rule.Path
 	g, t, s := c.in.Graph, c.in.Tree, c.in.Search
-	via, field := throughClasses(g, r.Through)
+	named, field := splitThrough(g, r.Through)
+	via := withSubclasses(g, named)
 	target := c.classMatch(r.Class)
 	// Start from what the Y objects (or their field f) refer to, among
 	// objects the roots reach: not from a Y object itself, as a match is
@@ -431,6 +432,7 @@ func (c *checker) path() {
 	// What each Y refers to: its references, or its field's value.
 	type start struct{ y, x heap.ObjectIndex }
 	var starts []start
+	fromStatic := map[heap.ObjectIndex]bool{} // class objects whose static field starts a walk
 	if field == "" {
 		for _, y := range ys {
 			s.Successors(y, func(x heap.ObjectIndex) {
@@ -440,6 +442,21 @@ func (c *checker) path() {
 			})
 		}
 	} else {
+		// A static field's values: from the class object of the class
+		// declaring it, which the roots reach.
+		for _, st := range staticFields(g, named, field) {
+			y := g.Classes[st.class].Object
+			if st.Type != hprof.TypeObject || st.Value == 0 || y == heap.None || !s.Reached(y) {
+				continue
+			}
+			if x := g.Lookup(st.Value); x != heap.None {
+				starts = append(starts, start{y, x})
+				fromStatic[y] = true
+			}
+		}
+		if !hasInstanceField(g, via, field) {
+			ys = nil // a static alone: no record to read
+		}
 		// The field's values, the records read in one walk of the dump
 		// (heap.Graph.EachRecord): there may be millions of Ys (through
 		// java.lang.ref.Reference.referent).
@@ -492,7 +509,11 @@ func (c *checker) path() {
 		c.offer(t.Retained(x), func() candidate {
 			tail, y := w.pathTo(x)
 			path := s.Path(y)
-			return candidate{path: c.along(append(path, tail...), len(path), field), objects: []ObjectRef{c.ref(x)},
+			label := field
+			if fromStatic[y] {
+				label = "static " + field
+			}
+			return candidate{path: c.along(append(path, tail...), len(path), label), objects: []ObjectRef{c.ref(x)},
 				message: fmt.Sprintf("%s 0x%x (retaining %s) is reachable through %s", g.ObjectLabel(x, true), g.ID(x), size(t.Retained(x)), r.Through)}
 		})
 	}

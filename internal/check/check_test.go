@@ -352,6 +352,39 @@ func TestNestedSimpleName(t *testing.T) {
 	}
 }
 
+// TestPathThroughStaticAndUpperCase: a path rule's through may name a
+// static field (a static cache, the usual leak: JobServer's
+// JobRegistry.CLIENTS, holding every job's Hive client) and a field
+// whose name starts upper case (SpillableIterator.SPILL_LOCK, an instance
+// field). Both were taken whole as a class name that matched nothing,
+// and the rule skipped with exit 0; a misspelt upper-case field is an
+// error naming the static fields there are.
+func TestPathThroughStaticAndUpperCase(t *testing.T) {
+	res := run(t, rules(t, "rules:\n- {id: p, severity: error, path: {class: HiveConf, through: JobRegistry.CLIENTS}}\n"), fixture(t, "JobServer.hprof"))
+	got := res.Rules[0].Findings
+	if n := len(got) + res.Rules[0].More; n != 40 {
+		t.Fatalf("through JobRegistry.CLIENTS: %d findings (%s), want the 40 jobs' HiveConfs", n, res.Rules[0].Reason)
+	}
+	static := false
+	for _, st := range got[0].Path {
+		static = static || st.Field == "static CLIENTS"
+	}
+	if !static || !strings.Contains(got[0].Message, "reachable through JobRegistry.CLIENTS") {
+		t.Errorf("finding %+v: want a path through static CLIENTS", got[0])
+	}
+	if got := findings(t, fixture(t, "Spark22713.hprof"), `- {id: p, severity: error, path: {class: java.lang.Object, through: SpillableIterator.SPILL_LOCK}}`); len(got) != 1 {
+		t.Errorf("through SpillableIterator.SPILL_LOCK: %+v, want the lock", got)
+	}
+	_, err := Resolve(rules(t, "rules:\n- {id: p, path: {class: HiveConf, through: JobRegistry.CLIENTZ}}\n"), fixture(t, "JobServer.hprof").Graph)
+	if err == nil || !strings.Contains(err.Error(), "no matching class has a field CLIENTZ") || !strings.Contains(err.Error(), "static reference fields: CLIENTS") {
+		t.Errorf("misspelt static: %v", err)
+	}
+	// A class whose simple name follows a dot is still a class.
+	if got := findings(t, fixture(t, "Spark22713.hprof"), `- {id: p, severity: error, path: {class: SizeTrackingAppendOnlyMap, through: org.apache.spark.util.collection.ExternalAppendOnlyMap}}`); len(got) != 2 {
+		t.Errorf("through a fully qualified class: %d findings, want 2", len(got))
+	}
+}
+
 // TestResolve: a field the classes do not declare is an error naming the
 // rule; a pattern matching nothing, or a through class without objects, a
 // note.

@@ -86,24 +86,66 @@ func (c *checker) groupRetained(groupOf []int32, groups []classGroup) []uint64 {
 	return c.in.Tree.GroupRetainedFrom(c.classRetained, groupOf, len(groups))
 }
 
-// splitThrough resolves a path rule's through: the classes it names (not
-// their subclasses: see throughClasses) and, for "Y.f" where Y matches a
-// class of the dump, the field f ("" for none). When Y matches no class,
-// "Y.f" is taken whole as a class name.
+// splitThrough resolves a path rule's through: the classes it names (the
+// path goes through their subclasses' objects too, which hold an
+// inherited field: withSubclasses) and, for "Y.f" where Y matches a class
+// of the dump, the field f ("" for none), an instance field or a static
+// one. A name that starts upper case ("Y.CACHE", a static cache) is a
+// field where a class Y names (or, for an instance field, a subclass)
+// declares it, or where "Y.F" whole matches no class (a field misspelt,
+// which resolve reports); else "Y.F" is a class name, as "Y.f" is when Y
+// matches no class.
 func splitThrough(g *heap.Graph, through string) (named []bool, field string) {
 	if cls, f, ok := throughField(through); ok {
-		if via := classMatch(g, cls); slices.Contains(via, true) {
+		if via := classMatch(g, cls); slices.Contains(via, true) &&
+			(fieldLike(f) || declaresField(g, via, f) || !slices.Contains(classMatch(g, through), true)) {
 			return via, f
 		}
 	}
 	return classMatch(g, through), ""
 }
 
-// throughClasses returns the classes whose objects a path rule's through
-// names: those it matches and their subclasses, whose objects are the
-// named classes' too and hold an inherited field (a field of the abstract
-// java.lang.ref.Reference is held by its subclasses' objects alone).
-func throughClasses(g *heap.Graph, through string) (via []bool, field string) {
-	named, field := splitThrough(g, through)
-	return withSubclasses(g, named), field
+// declaresField reports whether a class named declares or inherits an
+// instance field f, a subclass of one declares it, or a class named
+// declares a static field f.
+func declaresField(g *heap.Graph, named []bool, f string) bool {
+	return hasInstanceField(g, withSubclasses(g, named), f) || len(staticFields(g, named, f)) > 0
+}
+
+// hasInstanceField reports whether a class in match declares or inherits
+// an instance field f.
+func hasInstanceField(g *heap.Graph, match []bool, f string) bool {
+	for c, m := range match {
+		if !m {
+			continue
+		}
+		fields, _ := g.AllFields(heap.ClassIndex(c))
+		if slices.ContainsFunc(fields, func(x heap.Field) bool { return x.Name == f }) {
+			return true
+		}
+	}
+	return false
+}
+
+// staticFields returns the static fields f that the classes named
+// declare (a static belongs to its class, not to subclasses), with their
+// classes.
+func staticFields(g *heap.Graph, named []bool, f string) (out []classStatic) {
+	for c, m := range named {
+		if !m {
+			continue
+		}
+		for _, st := range g.Classes[c].Statics {
+			if st.Name == f {
+				out = append(out, classStatic{heap.ClassIndex(c), st})
+			}
+		}
+	}
+	return out
+}
+
+// classStatic is a static field and its class.
+type classStatic struct {
+	class heap.ClassIndex
+	heap.Static
 }

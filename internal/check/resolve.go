@@ -171,7 +171,21 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	via := withSubclasses(g, named)
 	if field != "" {
 		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
-		if err := checkField(g, via, named, field, isRef, "a reference"); err != nil {
+		err := checkField(g, via, named, field, isRef, "a reference")
+		statics := staticFields(g, named, field)
+		for _, st := range statics {
+			if err != nil && isRef(st.Type) {
+				err = nil // a static reference field of a class named
+			} else if err != nil {
+				err = fmt.Errorf("static %s is of type %s, not a reference", field, st.Type)
+			}
+		}
+		if err != nil && len(statics) == 0 {
+			if names := staticReferences(g, named); len(names) > 0 {
+				err = fmt.Errorf("%w; static reference fields: %s", err, strings.Join(names, ", "))
+			}
+		}
+		if err != nil {
 			class, _, _ := throughField(p.Through)
 			return nil, &fieldMismatch{class, err, keyErrorf("path.through", "path.through %s: %w", p.Through, err)}
 		}
@@ -179,6 +193,8 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	switch {
 	case !slices.Contains(named, true):
 		misses = append(misses, matchesNothing("path.through", p.Through))
+	case field != "" && slices.ContainsFunc(staticFields(g, named, field), func(st classStatic) bool { return g.Classes[st.class].Object != heap.None }):
+		// A static field: its class object holds it.
 	case !hasObjects(g, via):
 		misses = append(misses, miss{p.Through, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through),
 			"no object of a class matching " + p.Through})
@@ -250,6 +266,24 @@ func checkField(g *heap.Graph, match, named []bool, field string, ok func(hprof.
 		candidates = append(candidates[:10], "…")
 	}
 	return fmt.Errorf("no matching class has a field %s (fields that are %s: %s)", field, want, strings.Join(candidates, ", "))
+}
+
+// staticReferences returns the names of the static reference fields the
+// classes named declare, sorted, at most 10 (and "…").
+func staticReferences(g *heap.Graph, named []bool) []string {
+	var names []string
+	for c, m := range named {
+		for _, st := range g.Classes[c].Statics {
+			if m && st.Type == hprof.TypeObject && !strings.HasPrefix(st.Name, "<") && !slices.Contains(names, st.Name) {
+				names = append(names, st.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	if len(names) > 10 {
+		names = append(names[:10], "…")
+	}
+	return names
 }
 
 // hasObjects reports whether some object's class is marked in match.

@@ -441,20 +441,27 @@ func (r *Rule) patterns() []keyedPattern {
 }
 
 // throughField splits a path rule's through "Y.f" into a class pattern and
-// a field when it can name one: what follows the last dot starts as a
-// field name does (lower case, '$' or '_'), where a class name would start
-// upper case. Whether Y is a class pattern depends on the dump (see
-// splitThrough).
+// a field when it can name one: what follows the last dot is a Java
+// identifier. Whether it is a field, and Y a class pattern, depends on
+// the dump (see splitThrough).
 func throughField(through string) (class, field string, ok bool) {
 	i := strings.LastIndexByte(through, '.')
 	if i <= 0 {
 		return "", "", false
 	}
 	class, field = through[:i], through[i+1:]
-	if field == "" || !(field[0] >= 'a' && field[0] <= 'z' || field[0] == '$' || field[0] == '_') {
-		return "", "", false
+	for k, r := range field {
+		if !(r == '$' || r == '_' || unicode.IsLetter(r) || k > 0 && unicode.IsDigit(r)) {
+			return "", "", false
+		}
 	}
-	return class, field, true
+	return class, field, field != ""
+}
+
+// fieldLike reports whether a name starts as a field's does (lower case,
+// '$' or '_'), where a class's starts upper case.
+func fieldLike(name string) bool {
+	return name != "" && (name[0] >= 'a' && name[0] <= 'z' || name[0] == '$' || name[0] == '_')
 }
 
 // ParseLimit reads "500MB", "1 GiB", "0" (bytes) or "10%" (a share,
