@@ -506,7 +506,7 @@ func Indent(depth int) string {
 // Clean makes s safe to show on a terminal, and in a table's cell: a
 // control character (C0 but for none, DEL, C1), which a dump's names and
 // strings may hold, would move the cursor, end a line or change colours,
-// so it is written as an escape ("\n", "\x1b", "\u009b").
+// so it is written as an escape ("\n", "\x1b", "\u007f", "\u009b").
 func Clean(s string) string {
 	if !hasControl(s, "") {
 		return s
@@ -553,6 +553,10 @@ func escapeControls[T string | []byte](b []byte, s T, keep string) []byte {
 				b = append(b, `\t`...)
 			case '\r':
 				b = append(b, `\r`...)
+			case 0x7f:
+				// As JSON escapes it: Safe's JSON stays valid, and means
+				// the same (\x7f broke it).
+				b = append(b, `\u007f`...)
 			default:
 				b = fmt.Appendf(b, `\x%02x`, c)
 			}
@@ -569,8 +573,9 @@ func escapeControls[T string | []byte](b []byte, s T, keep string) []byte {
 // Safe returns w, made to escape what Clean does but for line breaks and
 // tabs: a command's output, whose text may quote a dump's names (a thread
 // named with an escape sequence). The JSON encoder has escaped C0 already
-// (C1 it writes as it is, and an escape of it means the same in JSON); CSV
-// keeps an escape's text in place of the character.
+// (DEL and C1 it writes as they are, and their escapes, \u007f and
+// \u0080-\u009f, mean the same in JSON); CSV keeps an escape's text in
+// place of the character.
 func Safe(w io.Writer) io.Writer { return safeWriter{w} }
 
 type safeWriter struct{ w io.Writer }

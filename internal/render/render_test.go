@@ -219,7 +219,7 @@ func TestClean(t *testing.T) {
 		"java.lang.String":    "java.lang.String",
 		"\x1b[31mNode":        `\x1b[31mNode`,
 		"two\nlines\tand\r":   `two\nlines\tand\r`,
-		"del\x7f c1\u009b":    `del\x7f c1\u009b`,
+		"del\x7f c1\u009b":    `del\u007f c1\u009b`,
 		"café \u00a9 日本 \x00": `café © 日本 \x00`,
 		"\xc2":                "\xc2", // not a C1 character: a byte kept as it is
 	} {
@@ -240,6 +240,17 @@ func TestClean(t *testing.T) {
 	fmt.Fprint(Safe(&b), "thread \x1b]0;pwned\x07 main\n\tat Foo.bar\n")
 	if want := "thread \\x1b]0;pwned\\x07 main\n\tat Foo.bar\n"; b.String() != want {
 		t.Errorf("Safe wrote %q, want %q", b.String(), want)
+	}
+	// JSON through Safe stays valid and means the same: DEL came out as
+	// \x7f, which JSON has no escape for.
+	b.Reset()
+	name := "del\x7f c1\u009b esc\x1b"
+	if err := WriteJSON(Safe(&b), map[string]string{"thread": name}); err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back["thread"] != name {
+		t.Errorf("JSON through Safe: %q: %v, %q", b.String(), err, back["thread"])
 	}
 	g := &Grid{Columns: []Column{{Title: "Class", Key: "c"}, {Title: "N", Key: "n", Kind: Count}}, Rows: [][]any{{"\x1b[31mNode", 1}, {"a", 22}}}
 	b.Reset()
