@@ -227,6 +227,11 @@ func analyseRules(s *IOStreams, g *globalOptions, dump string, rules *check.File
 	if err != nil {
 		return fail(err)
 	}
+	if tree.ReachableObjects == 0 && tree.UnreachableObjects > 0 {
+		// Every rule would hold, nothing being reachable: a passing job
+		// on a dump cut before its roots.
+		return fail(&ExitError{Code: ExitError2, Err: fmt.Errorf("%s has no GC roots (a dump cut short?): no object is reachable, so no rule can be checked; --keep-unreachable makes the unreached objects roots", x.dump)})
+	}
 	search, err := x.Search(t.search())
 	if err != nil {
 		return fail(err)

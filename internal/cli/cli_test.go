@@ -236,6 +236,25 @@ func TestErrors(t *testing.T) {
 	if out, _, code := run(t, "suspects", cut, "--allow-truncated", "--keep-unreachable"); code != 0 || !strings.Contains(out, "Suspect 1") {
 		t.Errorf("suspects --keep-unreachable on a dump without roots: exit %d, %q", code, out)
 	}
+	// check can check no rule there: every one held, and the job passed.
+	if out, errOut, code := run(t, "check", cut, "--allow-truncated", "--rules", "builtin:spark"); code != 2 || !strings.Contains(errOut, "no rule can be checked") {
+		t.Errorf("check on a dump without roots: exit %d, %q, %q", code, errOut, out)
+	}
+	if _, errOut, code := run(t, "check", cut, "--allow-truncated", "--keep-unreachable", "--rules", "builtin:spark"); code != 0 {
+		t.Errorf("check --keep-unreachable on a dump without roots: exit %d, %q", code, errOut)
+	}
+	// References to objects past the cut are the cut's, not class data
+	// sharing's (the Spark fixture, cut at 1 MB, has 540).
+	spark, err := os.ReadFile(filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparkCut := filepath.Join(dir, "spark-cut.hprof")
+	os.WriteFile(sparkCut, spark[:1_000_000], 0o644)
+	if out, _, _ := run(t, "info", sparkCut, "--allow-truncated"); !strings.Contains(out, "references name ids that no object in the dump has; they are left out (the dump is cut short") ||
+		strings.Contains(out, "class data sharing") {
+		t.Errorf("info --allow-truncated: %q; want the cut named as the dangling references' cause", out)
+	}
 }
 
 // TestSpark22713 checks the story the golden file tells: the spilled map

@@ -139,7 +139,12 @@ func Build(f *hprof.File, cat *hprof.Catalog, opts Options) (*Graph, error) {
 	mem.Release(len(g.edges) * 4) // pass B's per-chunk reference buffers, if any
 	if g.Stats.Dangling > 0 {
 		w := fmt.Sprintf("%d references name ids that no object in the dump has; they are left out", g.Stats.Dangling)
-		if g.Model.JDK >= 12 {
+		switch {
+		case f.Truncated >= 0:
+			// The objects written after the cut: the likely cause there,
+			// whatever the JVM.
+			w += " (the dump is cut short: what it would have written after the cut is missing)"
+		case g.Model.JDK >= 12:
 			// The likely cause, on a dump of a healthy JVM: java.lang.Class
 			// then counts fewer than the JVM's own histogram, by as many.
 			w += " (with class data sharing, the default from JDK 12, HotSpot leaves objects of its archive out of the dump, class mirrors among them; a JVM run with -Xshare:off writes them all)"
