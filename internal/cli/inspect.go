@@ -163,14 +163,14 @@ type inspectReport struct {
 	// MoreElements counts the array's elements --limit leaves out, and
 	// MoreStatics a class object's static fields (5,001 statics printed
 	// 5,017 lines).
-	MoreElements int `json:"more_elements,omitempty"`
-	MoreStatics  int `json:"more_statics,omitempty"`
+	MoreElements int `json:"more_elements"`
+	MoreStatics  int `json:"more_statics"`
 	// Referrers: those a GC root reaches first, then the garbage, each
 	// part by object index.
 	Referrers []referrer `json:"referrers"`
-	More      int        `json:"more_referrers,omitempty"`
+	More      int        `json:"more_referrers"`
 	// UnreachableReferrers counts the referrers no GC root reaches, listed or not.
-	UnreachableReferrers int `json:"unreachable_referrers,omitempty"`
+	UnreachableReferrers int `json:"unreachable_referrers"`
 }
 
 // grid is the report as one flat table, for CSV, with what the table and

@@ -371,6 +371,12 @@ func TestClassLoadersTop(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Loaders) != 4 || r.Loaders[0].ID != "0x0" || r.MoreLoaders != 41 || len(r.Duplicates) != 25 {
 		t.Errorf("json --top 3: %v, %d loaders, more_loaders %d, %d duplicates", err, len(r.Loaders), r.MoreLoaders, len(r.Duplicates))
 	}
+	// All shown, more_loaders is still there, 0: a script reading it
+	// broke on a small dump.
+	out, _, _ = run(t, "classloaders", jobs, "--top", "0", "--format", "json")
+	if !strings.Contains(out, `"more_loaders": 0`) {
+		t.Errorf("json --top 0 lacks more_loaders: 0")
+	}
 	out, _, _ = run(t, "classloaders", jobs, "--top", "3", "--format", "csv")
 	if n := strings.Count(out, "\n"); n != 5 {
 		t.Errorf("csv --top 3: %d lines, want a header, <bootstrap> and 3 loaders:\n%s", n, out)

@@ -103,7 +103,7 @@ type LoaderReport struct {
 	Loaders []Loader `json:"loaders"`
 	// MoreLoaders counts the loaders a caller leaves out of Loaders
 	// (classloaders --top); ClassLoaders lists them all.
-	MoreLoaders int         `json:"more_loaders,omitempty"`
+	MoreLoaders int         `json:"more_loaders"`
 	Duplicates  []Duplicate `json:"duplicate_classes"`
 }
 
