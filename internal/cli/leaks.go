@@ -548,11 +548,14 @@ func writeSpark(w io.Writer, r *leaks.SparkReport) error {
 			return err
 		}
 	}
-	if len(r.Netty) > 0 {
-		fmt.Fprintln(w, "\nNetty direct memory:")
-		for _, n := range r.Netty {
-			fmt.Fprintf(w, "  %s: %s, %s\n", n.Owner, render.Nouns(n.Buffers, "buffer", "buffers"), render.Size(n.Capacity))
-		}
+	if len(r.Netty) == 0 {
+		// As the parts above say theirs: a line for a part not found.
+		fmt.Fprintln(w, "\nNetty direct memory: none (no direct buffer held through io.netty classes).")
+		return nil
+	}
+	fmt.Fprintln(w, "\nNetty direct memory:")
+	for _, n := range r.Netty {
+		fmt.Fprintf(w, "  %s: %s, %s\n", n.Owner, render.Nouns(n.Buffers, "buffer", "buffers"), render.Size(n.Capacity))
 	}
 	return nil
 }
