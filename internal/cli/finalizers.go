@@ -35,7 +35,7 @@ class rows.`,
 			case render.JSON:
 				return render.WriteJSON(w, r)
 			case render.CSV:
-				return finalizerGrid(r).Write(w, format)
+				return finalizerGrid(r, format).Write(w, format)
 			}
 			if r.Finalizers == 0 {
 				fmt.Fprintln(w, "No object registered for finalization: no java.lang.ref.Finalizer that a GC root reaches.")
@@ -61,7 +61,7 @@ class rows.`,
 				}
 			}
 			fmt.Fprintln(w)
-			if err := finalizerGrid(r).Write(w, format); err != nil {
+			if err := finalizerGrid(r, format).Write(w, format); err != nil {
 				return err
 			}
 			if len(r.Threads) == 0 {
@@ -75,14 +75,26 @@ class rows.`,
 		})
 }
 
-// finalizerGrid is a row per state and class.
-func finalizerGrid(r *leaks.FinalizerReport) *render.Grid {
+// finalizerGrid is a row per state and class. The table names a loader
+// by its class and id, as classloaders does; CSV gives the two apart.
+func finalizerGrid(r *leaks.FinalizerReport, format render.Format) *render.Grid {
 	grid := &render.Grid{Columns: []render.Column{
 		{Title: "State", Key: "state"}, {Title: "Class", Key: "class"}, {Title: "Loader", Key: "loader"}, {Title: "Objects", Key: "objects", Kind: render.Count},
 		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes},
 	}}
+	if format == render.CSV {
+		grid.Columns = append(grid.Columns, render.Column{Key: "loader_class"})
+	}
 	for _, c := range r.Classes {
-		grid.Rows = append(grid.Rows, []any{c.State, c.Class, c.Loader, c.Objects, c.Shallow, c.Retained})
+		loader := c.Loader
+		if format == render.Table && c.LoaderClass != "" {
+			loader = c.LoaderClass + " " + c.Loader
+		}
+		row := []any{c.State, c.Class, loader, c.Objects, c.Shallow, c.Retained}
+		if format == render.CSV {
+			row = append(row, c.LoaderClass)
+		}
+		grid.Rows = append(grid.Rows, row)
 	}
 	return grid
 }

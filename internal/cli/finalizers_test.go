@@ -47,7 +47,7 @@ func TestFinalizersCommand(t *testing.T) {
 	}
 	out, _, code = run(t, "finalizers", dump, "--format", "csv")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || code != 0 || len(rows) != 5 || strings.Join(rows[0], ",") != "state,class,loader,objects,shallow_bytes,retained_bytes" || rows[4][0] != "active" {
+	if err != nil || code != 0 || len(rows) != 5 || strings.Join(rows[0], ",") != "state,class,loader,objects,shallow_bytes,retained_bytes,loader_class" || rows[4][0] != "active" {
 		t.Errorf("csv: exit %d, %v\n%s", code, err, out)
 	}
 	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")

@@ -35,9 +35,12 @@ type FinalizerClass struct {
 	Class string `json:"class"`
 	// Loader is the class's loader ("<bootstrap>" for the JVM's own): a
 	// name several loaders define has a row for each.
-	Loader  string `json:"loader"`
-	Objects int64  `json:"objects"`
-	Shallow uint64 `json:"shallow_bytes"`
+	Loader string `json:"loader"`
+	// LoaderClass is the loader object's class ("" for <bootstrap>, or a
+	// loader the dump lacks).
+	LoaderClass string `json:"loader_class,omitempty"`
+	Objects     int64  `json:"objects"`
+	Shallow     uint64 `json:"shallow_bytes"`
 	// Retained is what they retain, each byte once: an object inside
 	// another registered one's retained size adds nothing.
 	Retained uint64 `json:"retained_bytes"`
@@ -239,6 +242,9 @@ func Finalizers(g *heap.Graph, t *dominator.Tree) *FinalizerReport {
 			row = &FinalizerClass{State: r.state, Class: heap.SourceName(g.Classes[k.class].Name), Loader: "<bootstrap>", class: k.class}
 			if id := g.Classes[k.class].LoaderID; id != 0 {
 				row.Loader = fmt.Sprintf("0x%x", id)
+				if l := g.Lookup(id); l != heap.None {
+					row.LoaderClass = g.ObjectLabel(l, true)
+				}
 			}
 			rows[k] = row
 		}

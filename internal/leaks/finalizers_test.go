@@ -194,6 +194,11 @@ func TestFinalizersLiveJVM(t *testing.T) {
 		if got := rows[fields[0]+" "+fields[1]].Objects; got != n {
 			t.Errorf("%s %s: %d objects, the JVM says %d", fields[0], fields[1], got, n)
 		}
+		// The program's classes come from the application class loader,
+		// named by its class (a bare id was all the row said).
+		if c := rows[fields[0]+" "+fields[1]]; c.LoaderClass != "jdk.internal.loader.ClassLoaders$AppClassLoader" || !strings.HasPrefix(c.Loader, "0x") {
+			t.Errorf("%s %s: loader %q, %q", fields[0], fields[1], c.Loader, c.LoaderClass)
+		}
 		lines++
 	}
 	if lines != 3 || len(r.Classes) != 3 {
