@@ -96,6 +96,19 @@ func newInfoCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// describedClasses counts the classes the dump describes: not the
+// stand-ins the graph adds for what it does not (<unknown class>, and
+// <unknown class>[]), which info counted too, two more than the dump's.
+func describedClasses(g *heap.Graph) int {
+	n := 0
+	for _, c := range g.Classes {
+		if c.ID != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func buildInfo(g *heap.Graph) *infoReport {
 	src := g.Source
 	r := &infoReport{
@@ -103,7 +116,7 @@ func buildInfo(g *heap.Graph) *infoReport {
 		Version: src.Header.Version, IDSize: src.Header.IDSize, Timestamp: src.Header.Timestamp,
 		HeapDumps: src.HeapDumps, Dump: g.Dump, Objects: g.NumObjects(),
 		Instances: g.Stats.Instances, ObjectArrays: g.Stats.ObjectArrays, PrimitiveArrays: g.Stats.PrimitiveArrays,
-		ClassObjects: g.Stats.ClassObjects, Classes: len(g.Classes), References: g.Stats.References,
+		ClassObjects: g.Stats.ClassObjects, Classes: describedClasses(g), References: g.Stats.References,
 		Dangling: g.Stats.Dangling, DanglingRoots: g.Stats.DanglingRoots, Duplicates: g.Stats.Duplicates,
 		Roots: map[string]int{}, Threads: len(g.Threads), Records: src.RecordCounts, SubRecords: map[string]int64{},
 		CompressedOops: g.Model.CompressedOops(), ReferenceSize: g.Model.RefSize, HeaderSize: g.Model.HeaderSize,
