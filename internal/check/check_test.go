@@ -47,7 +47,7 @@ func rules(t *testing.T, yaml string) *File {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rules.yaml")
 	os.WriteFile(path, []byte(yaml), 0o644)
-	f, err := Load(path)
+	f, err := Load(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestBuiltinSpark(t *testing.T) {
 }
 
 func mustLoad(t *testing.T, name string) *File {
-	f, err := Load(name)
+	f, err := Load(name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -661,18 +661,18 @@ func TestLoadErrors(t *testing.T) {
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(c.body), 0o644)
-		_, err := Load(path)
+		_, err := Load(path, nil)
 		if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: %v, want an error naming the file and saying %q", name, err, c.err)
 		}
 	}
-	if _, err := Load("builtin:nope"); err == nil {
+	if _, err := Load("builtin:nope", nil); err == nil {
 		t.Error("unknown builtin accepted")
 	}
 	// The example rules file loads.
 	path := filepath.Join(dir, "example.yaml")
 	os.WriteFile(path, Example(), 0o644)
-	if f, err := Load(path); err != nil || len(f.Rules) != 7 {
+	if f, err := Load(path, nil); err != nil || len(f.Rules) != 7 {
 		t.Errorf("example: %v", err)
 	}
 	// max-loaders defaults to 1; max 0 forbids every instance.
@@ -718,7 +718,7 @@ x-after: 1
 	} {
 		path := filepath.Join(dir, "documents.yaml")
 		os.WriteFile(path, []byte(body), 0o644)
-		if f, err := Load(path); err != nil || len(f.Rules) != 1 || f.line(0, "id") != strings.Count(body[:strings.Index(body, "rules:")], "\n")+1 {
+		if f, err := Load(path, nil); err != nil || len(f.Rules) != 1 || f.line(0, "id") != strings.Count(body[:strings.Index(body, "rules:")], "\n")+1 {
 			t.Errorf("%q: %v", body, err)
 		}
 	}
@@ -778,7 +778,7 @@ func TestRulesFileMistakes(t *testing.T) {
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(c.body), 0o644)
-		_, err := Load(path)
+		_, err := Load(path, nil)
 		if err == nil || !strings.HasPrefix(err.Error(), path+c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v\nwant %s%s", c.name, err, path, c.want)
 		}
@@ -1375,7 +1375,7 @@ func TestFinalizerQueue(t *testing.T) {
 	} {
 		path := filepath.Join(t.TempDir(), "rules.yaml")
 		os.WriteFile(path, []byte(yaml+"\n"), 0o644)
-		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", yaml, err, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -214,8 +215,13 @@ func Example() []byte { return exampleRules }
 // file.
 func IsBuiltin(name string) bool { return strings.HasPrefix(name, "builtin:") }
 
-// Load reads rules from a file, or a built-in set named "builtin:spark".
-func Load(name string) (*File, error) {
+// Stdin is the --rules name that reads the rules from standard input
+// (errors name it <stdin>), as --init --rules - writes them to stdout.
+const Stdin = "-"
+
+// Load reads rules from a file, a built-in set named "builtin:spark", or
+// stdin for Stdin.
+func Load(name string, stdin io.Reader) (*File, error) {
 	var data []byte
 	builtin, ok := builtins[name]
 	switch {
@@ -223,6 +229,16 @@ func Load(name string) (*File, error) {
 		data = builtin.rules
 	case IsBuiltin(name):
 		return nil, fmt.Errorf("--rules %s: no such built-in rules (there is builtin:spark)", name)
+	case name == Stdin:
+		var err error
+		// Bounded as a file would be by its size: a rules file is small.
+		if data, err = io.ReadAll(io.LimitReader(stdin, maxStdinRules+1)); err != nil {
+			return nil, fmt.Errorf("--rules -: reading standard input: %w", err)
+		}
+		if len(data) > maxStdinRules {
+			return nil, fmt.Errorf("--rules -: standard input holds more than %d MiB: not a rules file", maxStdinRules>>20)
+		}
+		name = "<stdin>"
 	default:
 		var err error
 		if data, err = os.ReadFile(name); err != nil {
@@ -258,6 +274,9 @@ func Load(name string) (*File, error) {
 	}
 	return f, nil
 }
+
+// maxStdinRules bounds the rules read from standard input.
+const maxStdinRules = 16 << 20
 
 // kindNames are the keys of the kinds of rule, in the order of Rule's
 // fields.

@@ -77,7 +77,7 @@ expects).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.rules, "rules", "", "the rules: a YAML file, or builtin:spark")
+	f.StringVar(&o.rules, "rules", "", "the rules: a YAML file, builtin:spark, or - for standard input")
 	f.StringVar(&o.format, "format", "table", "table (a readable summary) or json")
 	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file")
 	f.StringVar(&o.sarif, "sarif", "", "also write SARIF 2.1.0 to this file")
@@ -104,7 +104,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 	if err := distinct(outs); err != nil {
 		return err
 	}
-	rules, err := check.Load(o.rules)
+	rules, err := check.Load(o.rules, s.In)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 		return err
 	}
 	inputs := []string{dump}
-	if !check.IsBuiltin(o.rules) {
+	if !check.IsBuiltin(o.rules) && o.rules != check.Stdin {
 		inputs = append(inputs, o.rules)
 	}
 	if err := notAnInput(outs, inputs...); err != nil {

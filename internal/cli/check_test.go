@@ -160,6 +160,32 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckRulesStdin: --rules - reads the rules from standard input,
+// as --init --rules - writes them to stdout; a mistake there names
+// <stdin> and its line.
+func TestCheckRulesStdin(t *testing.T) {
+	spark := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	check := func(rules string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Main([]string{"check", spark, "--rules", "-", "--no-index"}, &IOStreams{In: strings.NewReader(rules), Out: &out, Err: &errb})
+		return out.String(), errb.String(), code
+	}
+	out, errOut, code := check("rules:\n- {id: maps, severity: error, instances: {class: ExternalAppendOnlyMap, max: 1}}\n")
+	if code != 1 || !strings.Contains(out, "FAIL  maps") {
+		t.Errorf("exit %d, %q\n%s", code, errOut, out)
+	}
+	if _, errOut, code := check("rules:\n- {id: maps, instances: {class: ExternalAppendOnlyMap, maxx: 1}}\n"); code != 2 || !strings.HasPrefix(errOut, "leakscan: <stdin>:2: rule 1 (maps)") {
+		t.Errorf("a mistake: exit %d, %q", code, errOut)
+	}
+	var example bytes.Buffer
+	if code := Main([]string{"check", "--init", "--rules", "-"}, &IOStreams{In: strings.NewReader(""), Out: &example, Err: &bytes.Buffer{}}); code != 0 {
+		t.Fatalf("--init --rules -: exit %d", code)
+	}
+	if _, errOut, code := check(example.String()); code == 2 {
+		t.Errorf("the example through stdin: exit 2, %q", errOut)
+	}
+}
+
 // TestCheckInputErrors: mistakes in the rules or the options exit 2 with
 // one line that names what is wrong, found before the analysis where they
 // can be; rules that merely match nothing in the dump warn on stderr.
