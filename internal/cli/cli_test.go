@@ -502,7 +502,7 @@ func TestInspectCSVAndUsage(t *testing.T) {
 	for _, r := range recs[1:] {
 		sections[r[0]]++
 	}
-	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,shallow_bytes,retained_bytes,reachable" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
+	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,shallow_bytes,retained_bytes,reachable,text" || recs[1][5] != "org.apache.spark.memory.TaskMemoryManager" ||
 		recs[1][6] != "48" || recs[1][7] != "4163216" || sections["object"] != 1 || sections["field"] != 7 || sections["referrer"] != 2 ||
 		recs[len(recs)-1][0] != "more-referrers" || recs[len(recs)-1][3] != "1" {
 		t.Errorf("csv: %q", recs)
@@ -979,7 +979,7 @@ func TestInspectElementsLimit(t *testing.T) {
 		t.Errorf("json: %v, %d elements, more_elements %d", err, len(r.Elements), r.MoreElements)
 	}
 	out, _, _ = run(t, "inspect", spark, data, "--limit", "2", "--format", "csv")
-	if !strings.Contains(out, "\nmore-elements,,,65534,,,,,\n") {
+	if !strings.Contains(out, "\nmore-elements,,,65534,,,,,,\n") {
 		t.Errorf("csv:\n%s", out)
 	}
 	// --limit 0 shows all, as --top 0 does (it showed none).
@@ -1597,6 +1597,8 @@ func TestInspectValuesJSON(t *testing.T) {
 	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
 	str := w.StringClass(obj)
 	text := w.String(str, "hello")
+	longText := strings.Repeat("0123456789", 12)
+	long := w.String(str, longText)
 	f32 := func(f float32) uint64 { return uint64(math.Float32bits(f)) }
 	statics := []hproftest.Static{
 		{Name: "b", Type: hprof.TypeByte, Value: 0xfe},
@@ -1612,6 +1614,7 @@ func TestInspectValuesJSON(t *testing.T) {
 		{Name: "none", Type: hprof.TypeObject, Value: 0},
 		{Name: "str", Type: hprof.TypeObject, Value: text},
 		{Name: "gone", Type: hprof.TypeObject, Value: 0x7777770},
+		{Name: "long", Type: hprof.TypeObject, Value: long},
 	}
 	c := w.Class("com/acme/Values", obj, 0, statics, nil)
 	w.Root(hprof.SubRootStickyClass, c, 0, 0)
@@ -1648,6 +1651,20 @@ func TestInspectValuesJSON(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s: %s, want %s", k, got[k], v)
 		}
+	}
+	// CSV's text column has a String's whole text, which value cuts at
+	// 80 characters.
+	out, _, _ = run(t, "inspect", dump, id, "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{}
+	for _, r := range recs[1:] {
+		texts[r[1]] = r[9]
+	}
+	if recs[0][9] != "text" || texts["str"] != "hello" || texts["long"] != longText || texts["i"] != "" {
+		t.Errorf("csv text column: %q", texts)
 	}
 	table, _, _ := run(t, "inspect", dump, id)
 	for _, line := range []string{"'é'", "-Infinity", "1e+10", fmt.Sprintf(`0x%x "hello"`, text), "0x7777770 (not in the dump)"} {

@@ -81,8 +81,8 @@ func TestInspectUnreachableObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,shallow_bytes,retained_bytes,reachable" ||
-		strings.Join(recs[1][4:], ",") != b1+",com.example.Buffer,24,0,false" {
+	if strings.Join(recs[0], ",") != "section,name,type,value,object,class,shallow_bytes,retained_bytes,reachable,text" ||
+		strings.Join(recs[1][4:], ",") != b1+",com.example.Buffer,24,0,false," {
 		t.Errorf("csv: %q", recs)
 	}
 }

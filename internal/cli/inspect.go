@@ -183,10 +183,11 @@ type inspectReport struct {
 func (r *inspectReport) grid() *render.Grid {
 	gr := &render.Grid{Columns: []render.Column{{Title: "Section", Key: "section"}, {Title: "Name", Key: "name"},
 		{Title: "Type", Key: "type"}, {Title: "Value", Key: "value"}, {Title: "Object", Key: "object"}, {Title: "Class", Key: "class"},
-		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}, {Title: "Reachable", Key: "reachable"}}}
+		{Title: "Shallow", Key: "shallow_bytes", Kind: render.Bytes}, {Title: "Retained", Key: "retained_bytes", Kind: render.Bytes}, {Title: "Reachable", Key: "reachable"},
+		{Title: "Text", Key: "text"}}}
 	// row is a line of the section; p, if set, the object it names.
 	row := func(section, name, typ, value string, p *objectRef) []any {
-		cells := []any{section, name, typ, value, "", "", "", "", ""}
+		cells := []any{section, name, typ, value, "", "", "", "", "", ""}
 		if p != nil {
 			cells[4], cells[5], cells[7], cells[8] = p.ID, p.Class, p.Retained, strconv.FormatBool(p.Reachable)
 		}
@@ -221,7 +222,10 @@ func (r *inspectReport) grid() *render.Grid {
 		views []fieldView
 	}{{"field", r.Fields}, {"static", r.Statics}, {"element", r.Elements}} {
 		for _, v := range sec.views {
-			row(sec.name, v.Name, v.Type, v.shown, v.Ref)
+			// A String's whole text, which value cuts at 80 characters.
+			if cells := row(sec.name, v.Name, v.Type, v.shown, v.Ref); v.Text != nil {
+				cells[9] = *v.Text
+			}
 		}
 	}
 	// As the table's "… and N more": a reader of the csv must not take
