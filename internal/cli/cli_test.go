@@ -484,6 +484,12 @@ func TestInspectStackHolder(t *testing.T) {
 	if r.Class != "org.apache.spark.memory.TaskMemoryManager" || !found {
 		t.Errorf("%s referred to by %+v; want the task thread, <Java Local> with its frame", r.Class, r.Referrers)
 	}
+	// A local held by two frames of one thread (the lock the task waits
+	// on): the thread's line names both, where it named the first.
+	out, _, _ = run(t, "inspect", spark, "0xfab14698")
+	if !strings.Contains(out, "<Java Local> java.lang.Object.wait(Object.java:338), org.apache.spark.executor.Executor$TaskRunner.run(Executor.java:171)") {
+		t.Errorf("two frames: %s", out)
+	}
 }
 
 // inspect --format csv is one flat table (the README promises csv for

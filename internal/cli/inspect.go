@@ -421,25 +421,39 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 // among the referrers too; Referrers, which scans stored references, does
 // not see it.
 func stackHolders(g *heap.Graph, x heap.ObjectIndex) map[heap.ObjectIndex]string {
-	_, locals := g.RootSet()
-	out := map[heap.ObjectIndex]string{}
-	for th, ls := range locals {
-		for _, l := range ls {
-			if l.Object != x {
-				continue
-			}
-			label := "<" + heap.RootKindName(l.Kind) + ">"
-			for _, t := range g.Threads {
-				if t.Object == th {
-					if f := g.FrameDescription(t.Serial, l.Frame); f != "" {
-						label += " " + f
-					}
-					break
-				}
-			}
-			out[th] = label
-			break
+	// Every frame that holds x, in the dump's order (innermost first),
+	// once each: a local passed down a call chain is held by each
+	// caller's frame. From the roots themselves: RootSet's locals keep
+	// one a thread and object.
+	kinds := map[heap.ObjectIndex][]string{}
+	frames := map[heap.ObjectIndex][]string{}
+	seen := map[string]bool{} // thread id and frame (a deep recursion has 700,000)
+	for _, r := range g.Roots {
+		if r.Object != x || r.Kind != hprof.SubRootJavaFrame && r.Kind != hprof.SubRootJNILocal {
+			continue
 		}
+		th, ok := g.ThreadBySerial(r.ThreadSerial)
+		if !ok || th.Object == heap.None {
+			continue
+		}
+		if kind := "<" + heap.RootKindName(r.Kind) + ">"; !slices.Contains(kinds[th.Object], kind) {
+			kinds[th.Object] = append(kinds[th.Object], kind)
+		}
+		if f := g.FrameDescription(r.ThreadSerial, r.Frame); f != "" && !seen[fmt.Sprint(th.Object, f)] {
+			seen[fmt.Sprint(th.Object, f)] = true
+			frames[th.Object] = append(frames[th.Object], f)
+		}
+	}
+	const shown = 5 // frames a referrer's line names
+	out := map[heap.ObjectIndex]string{}
+	for th, ks := range kinds {
+		label := strings.Join(ks, " ")
+		if fs := frames[th]; len(fs) > shown {
+			label += fmt.Sprintf(" %s, … %d more frames", strings.Join(fs[:shown], ", "), len(fs)-shown)
+		} else if len(fs) > 0 {
+			label += " " + strings.Join(fs, ", ")
+		}
+		out[th] = label
 	}
 	return out
 }
