@@ -1680,6 +1680,26 @@ func TestInspectValuesJSON(t *testing.T) {
 	}
 }
 
+// TestInspectManyRootKinds: an object that is a GC root of many kinds
+// (or a local in many frames) has its GC root line cut after 5 of them,
+// saying how many more: a local in a deep recursion through several
+// methods is a part for each frame.
+func TestInspectManyRootKinds(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	x := w.NewID()
+	w.Instance(x, obj, nil, nil)
+	for _, tag := range []hprof.SubTag{hprof.SubRootJNIGlobal, hprof.SubRootJNILocal, hprof.SubRootJavaFrame, hprof.SubRootNativeStack,
+		hprof.SubRootThreadBlock, hprof.SubRootMonitorUsed, hprof.SubRootUnknown} {
+		w.Root(tag, x, 0, 0)
+	}
+	dump := writeDump(t, w, "roots.hprof")
+	out, errOut, code := run(t, "inspect", dump, fmt.Sprintf("0x%x", x))
+	if code != 0 || !strings.Contains(out, ", … 2 more\n") {
+		t.Errorf("exit %d (%s):\n%s", code, errOut, out)
+	}
+}
+
 // TestInspectClassReferrerLabels: a class object refers to its loader,
 // superclass, signers and protection domain as well as its statics, and
 // inspect names each such referrer's reference as paths does; it said

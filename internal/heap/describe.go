@@ -163,6 +163,12 @@ func (g *Graph) DescribeRoot(o ObjectIndex) string {
 		}
 	}
 	sort.Strings(parts)
+	// A local in many frames (a recursion through several methods) is
+	// as many parts: the first few say what it is.
+	const most = 5
+	if len(parts) > most {
+		return fmt.Sprintf("%s, … %d more", strings.Join(parts[:most], ", "), len(parts)-most)
+	}
 	return strings.Join(parts, ", ")
 }
 
