@@ -50,6 +50,11 @@ func TestInspectUnreachableObject(t *testing.T) {
 	if !strings.Contains(out, "\nRetained:  - (unreachable: not in the dominator tree)\n") || !strings.Contains(out, "\nStatus:    unreachable from GC roots\n") {
 		t.Errorf("inspect of garbage:\n%s", out)
 	}
+	// With --keep-unreachable it is in the tree, and the status says why
+	// (it said "reachable; dominated only by the GC roots").
+	if out, _, _ := run(t, "inspect", dump, b1, "--keep-unreachable"); !strings.Contains(out, "\nStatus:    no GC root reaches it: ") {
+		t.Errorf("inspect --keep-unreachable of garbage:\n%s", out)
+	}
 	type ref struct {
 		Retained  *uint64 `json:"retained_bytes"`
 		Reachable *bool   `json:"reachable"`

@@ -323,11 +323,16 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 	switch d := t.Idom(x); {
 	case d == dominator.Unreachable:
 		r.Status = "unreachable from GC roots"
+	case t.KeptRoot(x):
+		r.Status = "no GC root reaches it: a root of the tree as --keep-unreachable makes the unreached objects"
 	case d == dominator.TopLevel:
 		r.Status = "reachable; dominated only by the GC roots"
 	default:
 		r.Status = "reachable"
 		r.Dominator = o.ref(t, heap.ObjectIndex(d))
+	}
+	if o.tree.keepUnreachable && r.Status == "reachable" && keptBelow(t, x) {
+		r.Status = "no GC root reaches it: below a root --keep-unreachable made"
 	}
 	o.classOf(t, x, r)
 	if str, ok := g.StringValue(x); ok {
@@ -412,6 +417,20 @@ func (o *inspectOptions) build(t *dominator.Tree, x heap.ObjectIndex) *inspectRe
 		r.Referrers = append(r.Referrers, referrer{objectRef: *o.ref(t, from), Field: label})
 	}
 	return r
+}
+
+// keptBelow reports whether x lies below a root of the tree that
+// --keep-unreachable made (an object no GC root reaches): the walk up its
+// dominators ends at one.
+func keptBelow(t *dominator.Tree, x heap.ObjectIndex) bool {
+	for steps := 0; steps < t.Graph().NumObjects(); steps++ {
+		d := t.Idom(x)
+		if d < 0 {
+			return t.KeptRoot(x)
+		}
+		x = heap.ObjectIndex(d)
+	}
+	return false
 }
 
 // stackHolders returns the threads whose stacks hold x (JAVA FRAME and JNI
