@@ -195,7 +195,7 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 	f := cmd.Flags()
 	f.IntVar(&o.top, "top", 20, "how many top-level objects, or with --of dominator classes (0 = all)")
 	f.IntVar(&o.depth, "depth", 0, "expand each printed object's biggest children this many levels (MAT's dominator tree view; not with --group-by)")
-	f.IntVar(&o.children, "children", 5, "with --depth (required), how many children per object (0 = all)")
+	f.IntVar(&o.children, "children", 5, "with --depth, or --object (one level by default), how many children per object (0 = all)")
 	f.StringVar(&o.minRetained, "min-retained", "", "leave out objects retaining less: a size (10MB, 512KiB) or a share of the reachable heap up to 100% (1%)")
 	f.StringVar(&o.groupBy, "group-by", "", "aggregate the top-level objects by class, package or classloader (not with --depth)")
 	f.StringVar(&o.format, "format", "table", "table, json or csv (json nests children; json and csv carry exact bytes)")
