@@ -636,7 +636,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&threshold, "threshold", "10%", "report what retains at least this share of the reachable heap")
+	cmd.Flags().StringVar(&threshold, "threshold", "10%", "report what retains at least this share of the reachable heap (a percentage: 10% or 10)")
 	cmd.Flags().StringVar(&format, "format", "text", "text (or table, the same) or json")
 	topts.register(cmd)
 	return cmd
@@ -746,6 +746,8 @@ func parseThreshold(v string) (float64, error) {
 	switch {
 	case err == nil && pct > 100:
 		return 0, fmt.Errorf("--threshold %q: a share of the reachable heap is at most 100%%", v)
+	case err == nil && pct <= 0:
+		return 0, fmt.Errorf("--threshold %q: a share of the reachable heap above 0%% (at 0%%, every object would be a suspect)", v)
 	case err != nil || !(pct > 0): // NaN too
 		return 0, fmt.Errorf("--threshold %q: expected a percentage such as 10%%", v)
 	}
