@@ -379,6 +379,15 @@ func TestPathThroughStaticAndUpperCase(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no matching class has a field CLIENTZ") || !strings.Contains(err.Error(), "static reference fields: CLIENTS") {
 		t.Errorf("misspelt static: %v", err)
 	}
+	// After a pattern, an upper-case part is a class pattern's: it
+	// matches nothing and the rule is skipped, as before (not an error
+	// naming a field); so is a nested class written with a dot.
+	for _, through := range []string{"org.apache.spark.*.NoSuchThing", `"*.NoSuchThing"`, "Map.Entry"} {
+		res := run(t, rules(t, "rules:\n- {id: p, path: {class: java.lang.Object, through: "+through+"}}\n"), fixture(t, "Spark22713.hprof"))
+		if res.Rules[0].Status != Skipped {
+			t.Errorf("through %s: %+v, want the rule skipped", through, res.Rules[0])
+		}
+	}
 	// A class whose simple name follows a dot is still a class.
 	if got := findings(t, fixture(t, "Spark22713.hprof"), `- {id: p, severity: error, path: {class: SizeTrackingAppendOnlyMap, through: org.apache.spark.util.collection.ExternalAppendOnlyMap}}`); len(got) != 2 {
 		t.Errorf("through a fully qualified class: %d findings, want 2", len(got))
@@ -1019,6 +1028,31 @@ func TestPathThroughSubclassesNotItself(t *testing.T) {
 	} {
 		if got := flagged(c.rule); !slices.Equal(got, c.want) {
 			t.Errorf("%s: flagged %v, want %v", c.rule, got, c.want)
+		}
+	}
+}
+
+// TestPathThroughInheritedStatic: Sub.CACHE names the CACHE its
+// superclass declares, as Java reads it; a static and an instance field
+// of one name are both walked from.
+func TestPathThroughInheritedStatic(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	list := w.NewID()
+	base := w.Class("com/acme/Base", obj, 0, []hproftest.Static{{Name: "CACHE", Type: hprof.TypeObject, Value: list}}, nil)
+	sub := w.Class("com/acme/Sub", base, 0, nil, nil)
+	arr := w.ObjectArrayClass()
+	held, other := w.NewID(), w.NewID()
+	w.ObjArray(list, arr, []uint64{held})
+	w.PrimArray(held, hprof.TypeByte, 100, nil)
+	w.PrimArray(other, hprof.TypeByte, 50, nil)
+	for _, r := range []uint64{base, sub, other} {
+		w.Root(hprof.SubRootStickyClass, r, 0, 0)
+	}
+	in := inputs(t, heaptest.Build(t, w.Bytes()))
+	for _, through := range []string{"com.acme.Sub.CACHE", "com.acme.Base.CACHE", "Sub.CACHE"} {
+		if got := flaggedIDs(findings(t, in, `- {id: p, path: {class: "byte[]", through: `+through+`}}`)); !slices.Equal(got, hexIDs(held)) {
+			t.Errorf("through %s: flagged %v, want %v", through, got, hexIDs(held))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/leakscan/leakscan/internal/heap"
 )
@@ -91,18 +92,31 @@ func (c *checker) groupRetained(groupOf []int32, groups []classGroup) []uint64 {
 // inherited field: withSubclasses) and, for "Y.f" where Y matches a class
 // of the dump, the field f ("" for none), an instance field or a static
 // one. A name that starts upper case ("Y.CACHE", a static cache) is a
-// field where a class Y names (or, for an instance field, a subclass)
-// declares it, or where "Y.F" whole matches no class (a field misspelt,
-// which resolve reports); else "Y.F" is a class name, as "Y.f" is when Y
-// matches no class.
+// field where a class Y names (or a subclass, or for a static a
+// superclass) declares it, or where it reads as a field misspelt
+// (misspeltField), which resolve reports; else "Y.F" is a class name, as
+// "Y.f" is when Y matches no class.
 func splitThrough(g *heap.Graph, through string) (named []bool, field string) {
 	if cls, f, ok := throughField(through); ok {
 		if via := classMatch(g, cls); slices.Contains(via, true) &&
-			(fieldLike(f) || declaresField(g, via, f) || !slices.Contains(classMatch(g, through), true)) {
+			(fieldLike(f) || declaresField(g, via, f) || misspeltField(g, cls, f)) {
 			return via, f
 		}
 	}
 	return classMatch(g, through), ""
+}
+
+// misspeltField reports whether an upper-case name f after a plain class
+// name y (no glob, no regular expression), which no class declares, is
+// best read as a field misspelt, which resolve reports: neither "y.f" nor
+// "y$f" (a nested class written with a dot, "Map.Entry") matches a class.
+// After a pattern (com.acme.*.Cache), "y.f" is taken whole as a class
+// pattern, skipped where it matches nothing.
+func misspeltField(g *heap.Graph, y, f string) bool {
+	if strings.ContainsAny(y, "*/") {
+		return false
+	}
+	return !slices.Contains(classMatch(g, y+"."+f), true) && !slices.Contains(classMatch(g, y+"$"+f), true)
 }
 
 // declaresField reports whether a class named declares or inherits an
@@ -128,16 +142,17 @@ func hasInstanceField(g *heap.Graph, match []bool, f string) bool {
 }
 
 // staticFields returns the static fields f that the classes named
-// declare (a static belongs to its class, not to subclasses), with their
-// classes.
+// declare or inherit (Sub.CACHE names a CACHE its superclass declares, as
+// Java reads it), each with its declaring class, once.
 func staticFields(g *heap.Graph, named []bool, f string) (out []classStatic) {
+	seen := map[heap.ClassIndex]bool{}
 	for c, m := range named {
-		if !m {
-			continue
-		}
-		for _, st := range g.Classes[c].Statics {
-			if st.Name == f {
-				out = append(out, classStatic{heap.ClassIndex(c), st})
+		for a, steps := heap.ClassIndex(c), 0; m && a >= 0 && steps < len(g.Classes) && !seen[a]; a, steps = g.Classes[a].Super, steps+1 {
+			seen[a] = true
+			for _, st := range g.Classes[a].Statics {
+				if st.Name == f {
+					out = append(out, classStatic{a, st})
+				}
 			}
 		}
 	}
