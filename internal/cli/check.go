@@ -33,7 +33,7 @@ type checkOptions struct {
 func newCheckCmd(s *IOStreams, g *globalOptions) *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [DUMP] --rules FILE|builtin:spark",
+		Use:   "check [DUMP] --rules FILE|builtin:spark|-",
 		Short: "Fail CI when a dump shows a leak: evaluate rules, exit 1 on an error-severity finding",
 		Long: `Evaluates the rules of a YAML file against the dump and reports every
 violation with the objects involved and the shortest strong path from a GC
@@ -96,7 +96,7 @@ func (o *checkOptions) run(s *IOStreams, g *globalOptions, args []string) error 
 		return err
 	}
 	if o.rules == "" {
-		return &ExitError{Code: ExitError2, Err: fmt.Errorf("give the rules: --rules FILE or --rules builtin:spark (leakscan check --init writes an example)")}
+		return &ExitError{Code: ExitError2, Err: fmt.Errorf("give the rules: --rules FILE, --rules builtin:spark or --rules - (standard input; leakscan check --init writes an example)")}
 	}
 	// The files written: the reports, and the hidden --cpuprofile every
 	// command takes.

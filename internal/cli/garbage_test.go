@@ -52,8 +52,23 @@ func TestInspectUnreachableObject(t *testing.T) {
 	}
 	// With --keep-unreachable it is in the tree, and the status says why
 	// (it said "reachable; dominated only by the GC roots").
-	if out, _, _ := run(t, "inspect", dump, b1, "--keep-unreachable"); !strings.Contains(out, "\nStatus:    no GC root reaches it: ") {
+	if out, _, _ := run(t, "inspect", dump, b1, "--keep-unreachable"); !strings.Contains(out, "\nStatus:    no GC root reaches it: a root of the tree") {
 		t.Errorf("inspect --keep-unreachable of garbage:\n%s", out)
+	}
+	// And what hangs below such a root (b1.next).
+	var fields struct {
+		Fields []struct {
+			Name  string `json:"name"`
+			Value any    `json:"value"`
+		} `json:"fields"`
+	}
+	out, _, _ = run(t, "inspect", dump, b1, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &fields); err != nil || len(fields.Fields) != 2 || fields.Fields[1].Name != "next" {
+		t.Fatalf("b1's fields: %v\n%s", err, out)
+	}
+	b2, _ := fields.Fields[1].Value.(string)
+	if out, _, _ := run(t, "inspect", dump, b2, "--keep-unreachable"); !strings.Contains(out, "no GC root reaches it: below a root --keep-unreachable made\n") {
+		t.Errorf("inspect --keep-unreachable of garbage below garbage (%s):\n%s", b2, out)
 	}
 	type ref struct {
 		Retained  *uint64 `json:"retained_bytes"`

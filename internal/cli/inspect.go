@@ -466,7 +466,7 @@ func stackHolders(g *heap.Graph, x heap.ObjectIndex) map[heap.ObjectIndex]string
 	const shown = 5 // frames a referrer's line names
 	out := map[heap.ObjectIndex]string{}
 	for th, ks := range kinds {
-		label := strings.Join(ks, " ")
+		label := strings.Join(ks, ", ")
 		if fs := frames[th]; len(fs) > shown {
 			label += fmt.Sprintf(" %s, … %d more frames", strings.Join(fs[:shown], ", "), len(fs)-shown)
 		} else if len(fs) > 0 {

@@ -3,7 +3,6 @@ package heap
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/leakscan/leakscan/internal/bitset"
@@ -162,15 +161,38 @@ func (g *Graph) DescribeRoot(o ObjectIndex) string {
 			return p
 		}
 	}
-	sort.Strings(parts)
-	// A local in many frames (a recursion through several methods) is
-	// as many parts: the first few say what it is.
+	// The kinds of root first, the ones that say most about why the
+	// object lives first among them, then the frames holding it as a
+	// local: a local in many frames (a recursion through several
+	// methods) is as many parts, and the few shown must not crowd out,
+	// say, the <System Class> it also is.
+	rank := func(p string) int {
+		if strings.Contains(p, "> of Thread ") || strings.Contains(p, "> in ") {
+			return len(rootRank) + 1
+		}
+		for i, kind := range rootRank {
+			if strings.HasPrefix(p, kind) {
+				return i
+			}
+		}
+		return len(rootRank)
+	}
+	slices.SortFunc(parts, func(a, b string) int {
+		if c := rank(a) - rank(b); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 	const most = 5
 	if len(parts) > most {
 		return fmt.Sprintf("%s, … %d more", strings.Join(parts[:most], ", "), len(parts)-most)
 	}
 	return strings.Join(parts, ", ")
 }
+
+// rootRank orders the kinds of GC root in a description: the most telling
+// first (a class held by the system, a JNI global, a monitor in use).
+var rootRank = []string{"<System Class>", "<JNI Global>", "<Busy Monitor>", "<Thread Block>", "<Native Stack>", "<JNI Local>", "<Java Local>"}
 
 // ClassNameOfMirror returns the name of the class whose class object is o.
 func (g *Graph) ClassNameOfMirror(o ObjectIndex) string {

@@ -38,7 +38,7 @@ type FinalizerClass struct {
 	Loader string `json:"loader"`
 	// LoaderClass is the loader object's class ("" for <bootstrap>, or a
 	// loader the dump lacks).
-	LoaderClass string `json:"loader_class,omitempty"`
+	LoaderClass string `json:"loader_class"`
 	Objects     int64  `json:"objects"`
 	Shallow     uint64 `json:"shallow_bytes"`
 	// Retained is what they retain, each byte once: an object inside
