@@ -85,6 +85,7 @@ threads. Strings from the dump are escaped. -o - writes to stdout.`,
 				UnreachableObjects: tree.UnreachableObjects,
 				UnreachableBytes:   tree.UnreachableBytes,
 			}
+			d.Direct = leaks.DirectSuspectOf(d.OffHeap, tree.ReachableBytes, pct/100) // as suspects gives it
 			if len(d.Threads) > reportThreads {
 				d.MoreThreads = len(d.Threads) - reportThreads
 				d.Threads = d.Threads[:reportThreads]

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,5 +244,23 @@ func TestReportHistogramLoaders(t *testing.T) {
 	rows := regexp.MustCompile(`HiveClientImpl \(loader 0x[0-9a-f]+\)`).FindAllString(page, -1)
 	if distinct := len(slices.Compact(slices.Sorted(slices.Values(rows)))); code != 0 || distinct < 10 {
 		t.Errorf("exit %d (%s): %d rows of HiveClientImpl with their loader, %d distinct", code, errOut, len(rows), distinct)
+	}
+}
+
+// TestReportDirectSuspect: the report's suspects include the direct
+// memory off the heap, as the suspects command gives it (on the Netty
+// fixture, 129 MiB of buffers beside a heap of 449 KiB: the report left
+// the biggest problem out).
+func TestReportDirectSuspect(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Netty.hprof")
+	sus, _, _ := run(t, "suspects", dump)
+	_, sentence, ok := strings.Cut(sus, "Suspect off the heap: ")
+	if !ok {
+		t.Fatalf("suspects gives no direct memory suspect:\n%s", sus)
+	}
+	sentence, _, _ = strings.Cut(sentence, " `leakscan offheap`")
+	page, errOut, code := run(t, "report", dump, "-o", "-")
+	if code != 0 || !strings.Contains(page, "Suspect off the heap: direct memory — 129 MiB") || !strings.Contains(page, html.EscapeString(sentence)) {
+		t.Errorf("exit %d (%s): the report lacks the suspect %q", code, errOut, sentence)
 	}
 }

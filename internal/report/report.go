@@ -53,8 +53,12 @@ type Data struct {
 	Threshold float64 // suspects' threshold, percent of Reachable
 	// Whole names what Reachable is, which percentages are of
 	// (leaks.PercentBase): "the reachable heap".
-	Whole     string
-	Suspects  []leaks.Suspect
+	Whole    string
+	Suspects []leaks.Suspect
+	// Direct is the direct memory off the heap as a suspect, when it is
+	// at least Threshold of Reachable (leaks.DirectSuspectOf), as the
+	// suspects command gives it; nil otherwise.
+	Direct    *leaks.DirectSuspect
 	Tree      *Node
 	Histogram []HistRow // biggest retained first
 	MoreRows  int       // classes left out of Histogram
