@@ -78,6 +78,9 @@ type Suspect struct {
 	// of the moment (a map's put on OutOfMemoryError).
 	HeldByStatic string `json:"held_by_static,omitempty"`
 	Sentence     string `json:"explanation"`
+	// qualified: the sentence names a class suspect's class in full, as
+	// another suspect's class has its simple name (a.Cache and b.Cache).
+	qualified bool
 }
 
 // Suspects finds objects, or the objects of one class, that retain at
@@ -161,6 +164,19 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		sp.Retains = retainedClasses(g, t, gr.members, 5)
 		sp.Sentence = sentence(sp, sp.Retains, PercentBase(t))
 		out = append(out, sp)
+	}
+	// Class suspects whose sentences read the same name their classes in
+	// full: two suspects of 250 instances of Cache each (a.Cache and
+	// b.Cache) read identically.
+	said := map[string]int{}
+	for _, sp := range out {
+		said[sp.Sentence]++
+	}
+	for i := range out {
+		if sp := &out[i]; sp.Kind == "class" && said[sp.Sentence] > 1 {
+			sp.qualified = true
+			sp.Sentence = sentence(*sp, sp.Retains, PercentBase(t))
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Suspect) int {
 		return cmp.Or(cmp.Compare(b.Retained, a.Retained), strings.Compare(a.Object.ID, b.Object.ID)) // biggest first
@@ -417,7 +433,11 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 		named, at = acc, last
 	}
 	if sp.Kind == "class" {
-		fmt.Fprintf(&b, "%s instances of %s", humanize.Comma(sp.Instances), simpleName(sp.Class))
+		name := simpleName(sp.Class)
+		if sp.qualified {
+			name = heap.SourceName(sp.Class)
+		}
+		fmt.Fprintf(&b, "%s instances of %s", humanize.Comma(sp.Instances), name)
 		if sp.Loader != nil {
 			fmt.Fprintf(&b, " from loader %s %s", simpleName(sp.Loader.Class), sp.Loader.ID)
 		}
@@ -447,25 +467,38 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 		// one below it, where its memory sits ("reached from thread main
 		// through Target.payload" named the field of a local below it).
 		// Without one, a thread's local that leads there says where.
+		// A field an application class holds comes before one the JDK's
+		// own do: every leak through a main class's statics on JDK 9+
+		// read "through LauncherHelper.appClass", the launcher's field
+		// that holds the main class.
 		way := append(append([]Step{}, sp.Path...), sp.Chain[1:at+1]...)
-		through, local := "", ""
+		through, local, jdkThrough := "", "", ""
 		for i := 1; i < len(way) && through == ""; i++ {
 			switch f := way[i].Field; {
 			case strings.HasPrefix(f, javaLocal) && local == "":
 				local = " as a local" + strings.TrimPrefix(f, javaLocal)
 			case f != "" && !strings.HasPrefix(f, "<") && !strings.HasPrefix(f, "["):
-				through = fmt.Sprintf(" through %s.%s", simpleName(way[i-1].Object.Class), strings.TrimPrefix(f, "static "))
+				field := fmt.Sprintf(" through %s.%s", simpleName(way[i-1].Object.Class), strings.TrimPrefix(f, "static "))
+				if !systemPackage(strings.TrimPrefix(way[i-1].Object.Class, "class ")) {
+					through = field
+				} else if jdkThrough == "" {
+					jdkThrough = field
+				}
 			}
 		}
+		through = cmp.Or(through, jdkThrough)
 		b.WriteString(cmp.Or(through, local))
 		if sp.HeldByStatic != "" && through == "" {
 			fmt.Fprintf(&b, " (and held by static %s)", sp.HeldByStatic)
 		}
 	}
 	verb := "retains"
-	if sp.Kind == "class" {
+	switch {
+	case sp.Kind == "class":
 		verb = "together retain"
 		b.WriteString(")")
+	case strings.HasPrefix(named.Class, "class "):
+		verb = "retain" // the static fields
 	}
 	retained, percent := sp.Retained, sp.Percent
 	if sp.Kind == "object" && named.ID != sp.Object.ID && sp.Retained > 0 {

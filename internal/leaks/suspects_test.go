@@ -438,8 +438,81 @@ func TestSuspectNamesApplicationClass(t *testing.T) {
 	g := heaptest.Build(t, w.Bytes())
 	tr := dominator.Compute(g, dominator.Options{})
 	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
-	if len(sus) == 0 || !strings.HasPrefix(sus[0].Sentence, "The static fields of class Registry, reached from <JNI Global> through ClassLoaders$AppClassLoader.classes, retains ") ||
+	if len(sus) == 0 || !strings.HasPrefix(sus[0].Sentence, "The static fields of class Registry, reached from <JNI Global> through ClassLoaders$AppClassLoader.classes, retain ") ||
 		!strings.Contains(sus[0].Sentence, "The ClassLoaders$AppClassLoader ") {
 		t.Errorf("%+v", sus)
+	}
+}
+
+// TestSuspectThroughApplicationField: a class suspect reached through the
+// launcher's field that holds the main class, and then the main class's
+// static, is said to be reached through the static: every leak through a
+// main class's statics on JDK 9+ read "through LauncherHelper.appClass".
+// (A second, longer way to the items keeps any one object from
+// dominating them: they are top-level, a class suspect.)
+func TestSuspectThroughApplicationField(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	item := w.Class("com/acme/Item", obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+	items, others := w.NewID(), w.NewID()
+	main := w.Class("com/acme/Main", obj, 0, []hproftest.Static{{Name: "ITEMS", Type: hprof.TypeObject, Value: items}}, nil)
+	launcher := w.Class("sun/launcher/LauncherHelper", obj, 0, []hproftest.Static{{Name: "appClass", Type: hprof.TypeObject, Value: main}}, nil)
+	box := w.Class("java/util/Box", obj, 0, nil, []hproftest.Field{{Name: "next", Type: hprof.TypeObject}})
+	var elems []uint64
+	for range 300 {
+		it, data := w.NewID(), w.NewID()
+		w.PrimArray(data, hprof.TypeLong, 100, make([]byte, 800))
+		w.Instance(it, item, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+		elems = append(elems, it)
+	}
+	w.ObjArray(items, w.ObjectArrayClass(), elems)
+	w.ObjArray(others, w.ObjectArrayClass(), elems)
+	b1, b2, b3 := w.NewID(), w.NewID(), w.NewID()
+	one := []hprof.BasicType{hprof.TypeObject}
+	w.Instance(b1, box, one, []uint64{b2})
+	w.Instance(b2, box, one, []uint64{b3})
+	w.Instance(b3, box, one, []uint64{others})
+	w.Root(hprof.SubRootStickyClass, launcher, 0, 0)
+	w.Root(hprof.SubRootJNIGlobal, b1, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tr := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	for _, sp := range sus {
+		if sp.Kind == "class" && sp.Class == "com.acme.Item" {
+			if !strings.Contains(sp.Sentence, " through Main.ITEMS)") {
+				t.Errorf("%s", sp.Sentence)
+			}
+			return
+		}
+	}
+	for _, sp := range sus {
+		t.Logf("%s %s: %s", sp.Kind, sp.Class, sp.Sentence)
+	}
+	t.Errorf("no class suspect of com.acme.Item")
+}
+
+// TestSuspectsSameSimpleName: two class suspects whose classes share a
+// simple name (a.Cache and b.Cache) name them in full: their sentences
+// read the same.
+func TestSuspectsSameSimpleName(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	for _, name := range []string{"a/Cache", "b/Cache"} {
+		c := w.Class(name, obj, 0, nil, []hproftest.Field{{Name: "data", Type: hprof.TypeObject}})
+		for range 250 {
+			x, data := w.NewID(), w.NewID()
+			w.PrimArray(data, hprof.TypeLong, 100, make([]byte, 800))
+			w.Instance(x, c, []hprof.BasicType{hprof.TypeObject}, []uint64{data})
+			w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
+		}
+	}
+	g := heaptest.Build(t, w.Bytes())
+	tr := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	if len(sus) != 2 || !strings.HasPrefix(sus[0].Sentence, "250 instances of a.Cache") && !strings.HasPrefix(sus[0].Sentence, "250 instances of b.Cache") ||
+		sus[0].Sentence == sus[1].Sentence {
+		for _, sp := range sus {
+			t.Errorf("%s", sp.Sentence)
+		}
 	}
 }
