@@ -212,6 +212,12 @@ func TestKeepUnreachableTotals(t *testing.T) {
 			t.Errorf("%v: exit %d (%s); want the output to end %q:\n%s", c.args, code, errOut, c.want, out)
 		}
 	}
+	// With --weak ignore, what is left out is not all garbage: a soft
+	// reference's referent is live (Basic's SoftTarget).
+	basic := filepath.Join(root(t), "testdata", "dumps", "Basic.hprof")
+	if out, _, _ := run(t, "suspects", basic, "--weak", "ignore"); !strings.Contains(out, "no GC root reaches them through strong references (garbage, or what only weak, soft or phantom references reach") {
+		t.Errorf("suspects --weak ignore: %s", out)
+	}
 	// suspects' JSON gives the totals as dominators' does: what the text's
 	// "Left out" line says.
 	for _, c := range []struct {

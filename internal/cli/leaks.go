@@ -632,7 +632,7 @@ is to the biggest of them, and the classes are those of what they all retain.`,
 			if f == render.JSON {
 				return render.WriteJSON(s.Out, suspectsJSON{ThresholdPercent: pct, PercentOf: strings.TrimPrefix(leaks.PercentBase(tree), "the "), heapTotals: totalsOf(tree), Suspects: sus, Direct: direct})
 			}
-			writeSuspects(s.Out, sus, direct, tree, pct)
+			writeSuspects(s.Out, sus, direct, tree, pct, topts.weak == "ignore")
 			return nil
 		},
 	}
@@ -658,8 +658,8 @@ type suspectsJSON struct {
 // writeSuspects writes the suspects found in t as text, and the direct
 // memory when it is one (or nil); threshold is --threshold's percentage
 // (given as "10" or "10%").
-func writeSuspects(w io.Writer, sus []leaks.Suspect, direct *leaks.DirectSuspect, t *dominator.Tree, threshold float64) {
-	defer writeLeftOut(w, totalsOf(t))
+func writeSuspects(w io.Writer, sus []leaks.Suspect, direct *leaks.DirectSuspect, t *dominator.Tree, threshold float64, weakIgnored bool) {
+	defer writeLeftOut(w, totalsOf(t), weakIgnored)
 	defer writeDirectSuspect(w, direct)
 	if len(sus) == 0 {
 		size := render.Size(t.ReachableBytes)
@@ -731,12 +731,18 @@ func writeDirectSuspect(w io.Writer, d *leaks.DirectSuspect) {
 // writeLeftOut says, under the suspects, what the tree left out: the
 // objects no GC root reaches, which a dump written on OutOfMemoryError may
 // hold most of the heap in (as dominators' and histogram's notes do).
-func writeLeftOut(w io.Writer, h heapTotals) {
+func writeLeftOut(w io.Writer, h heapTotals, weakIgnored bool) {
 	if h.UnreachableObjects == 0 || h.UnreachableKept {
 		return
 	}
-	fmt.Fprintf(w, "Left out: %s, %s (%.1f%% of the dump's objects' bytes): no GC root reaches them (garbage; --keep-unreachable takes them in as roots).\n",
-		render.Nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"), render.Size(h.UnreachableBytes), percent(h.UnreachableBytes, h.ReachableBytes+h.UnreachableBytes))
+	// With --weak ignore, what only weak or soft references reach is
+	// left out too: live, not garbage (a cache of soft references).
+	what := "no GC root reaches them (garbage; --keep-unreachable takes them in as roots)"
+	if weakIgnored {
+		what = "no GC root reaches them through strong references (garbage, or what only weak, soft or phantom references reach, as --weak ignore has it; --keep-unreachable takes them in as roots)"
+	}
+	fmt.Fprintf(w, "Left out: %s, %s (%.1f%% of the dump's objects' bytes): %s.\n",
+		render.Nouns(h.UnreachableObjects, "unreachable object", "unreachable objects"), render.Size(h.UnreachableBytes), percent(h.UnreachableBytes, h.ReachableBytes+h.UnreachableBytes), what)
 }
 
 // parseThreshold reads --threshold: a percentage of the reachable heap,
