@@ -100,11 +100,15 @@ unreachable, and JSON always gives them.`,
 					limit = uint64(pct / 100 * float64(d.Base.ReachableBytes))
 				}
 				if d.Growth > 0 && uint64(d.Growth) > limit {
-					grew := render.Size(uint64(d.Growth))
+					// Both in exact bytes too: "grew by 4.8 MiB, more than
+					// 5MB" read as false (5,016,816 > 5,000,000 bytes).
+					grew := fmt.Sprintf("%s (%s bytes)", render.Size(uint64(d.Growth)), commas(d.Growth))
+					bound := fmt.Sprintf("%s (%s bytes)", o.failOnGrowth, commas(int64(limit)))
 					if pct >= 0 && d.Base.ReachableBytes > 0 {
-						grew += fmt.Sprintf(" (%.2f%%)", float64(d.Growth)*100/float64(d.Base.ReachableBytes))
+						grew = fmt.Sprintf("%s, %.2f%% of the base's", grew, float64(d.Growth)*100/float64(d.Base.ReachableBytes))
+						bound = fmt.Sprintf("%s (%s bytes of the base's %s)", o.failOnGrowth, commas(int64(limit)), commas(int64(d.Base.ReachableBytes)))
 					}
-					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("the reachable heap grew by %s, more than %s", grew, o.failOnGrowth)}
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("the reachable heap grew by %s, more than %s", grew, bound)}
 				}
 			}
 			return nil

@@ -119,14 +119,16 @@ func TestDiff(t *testing.T) {
 	if !found {
 		t.Errorf("byte[] not +8: %+v", d.Classes)
 	}
-	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "1KB"); code != 1 || !strings.Contains(errOut, "grew by") {
+	// In exact bytes beside the sizes: "grew by 4.8 MiB, more than 5MB"
+	// read as false.
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "1KB"); code != 1 || !regexp.MustCompile(`grew by [^(]+ \([\d,]+ bytes\), more than 1KB \(1,000 bytes\)`).MatchString(errOut) {
 		t.Errorf("--fail-on-growth 1KB: exit %d %q", code, errOut)
 	}
 	if _, _, code := run(t, "diff", base, next, "--fail-on-growth", "500%"); code != 0 {
 		t.Errorf("--fail-on-growth 500%%: exit %d", code)
 	}
 	// A share says the share it grew by too.
-	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.0001%"); code != 1 || !regexp.MustCompile(`grew by [^(]+ \(\d+\.\d\d%\), more than 0\.0001%`).MatchString(errOut) {
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.0001%"); code != 1 || !regexp.MustCompile(`grew by [^(]+ \([\d,]+ bytes\), \d+\.\d\d% of the base's, more than 0\.0001% \([\d,]+ bytes of the base's [\d,]+\)`).MatchString(errOut) {
 		t.Errorf("--fail-on-growth 0.0001%%: exit %d %q", code, errOut)
 	}
 	// A bare fraction is not 0 bytes (every growth failed).
