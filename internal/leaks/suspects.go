@@ -424,12 +424,14 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 			named, at = st.Object, i
 		}
 	}
-	// Where the JDK's objects alone lead to it, an application class
-	// whose statics are the accumulation point is the one named: "One
-	// instance of ClassLoaders$AppClassLoader" said nothing of the class.
+	// Where the JDK's objects alone lead to it, an application object or
+	// class (its statics) that is the accumulation point is the one
+	// named: "One instance of ClassLoaders$AppClassLoader" said nothing
+	// of the class, and "One instance of Thread, reached from thread
+	// main" nothing of the object its stack holds.
 	last := len(sp.Chain) - 1
 	if acc := sp.Chain[last].Object; sp.Kind == "object" && last > 0 && systemPackage(strings.TrimPrefix(named.Class, "class ")) &&
-		strings.HasPrefix(acc.Class, "class ") && !systemPackage(strings.TrimPrefix(acc.Class, "class ")) {
+		!systemPackage(strings.TrimPrefix(acc.Class, "class ")) {
 		named, at = acc, last
 	}
 	if sp.Kind == "class" {

@@ -516,3 +516,33 @@ func TestSuspectsSameSimpleName(t *testing.T) {
 		}
 	}
 }
+
+// TestSuspectNamesApplicationObject: where only the JDK's objects lead to
+// an application object that is the accumulation point (a thread and its
+// local, here a JDK holder), that object is the one named: "One instance
+// of Thread, reached from thread main" named the thread.
+func TestSuspectNamesApplicationObject(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	four := []hproftest.Field{{Name: "a", Type: hprof.TypeObject}, {Name: "b", Type: hprof.TypeObject}, {Name: "c", Type: hprof.TypeObject}, {Name: "d", Type: hprof.TypeObject}}
+	big := w.Class("com/acme/Big", obj, 0, nil, four)
+	holder := w.Class("java/util/Holder", obj, 0, nil, []hproftest.Field{{Name: "value", Type: hprof.TypeObject}})
+	var parts []uint64
+	for range 4 { // no one part holds most of it: Big is where it accumulates
+		p := w.NewID()
+		w.PrimArray(p, hprof.TypeLong, 10000, make([]byte, 80000))
+		parts = append(parts, p)
+	}
+	b, h := w.NewID(), w.NewID()
+	w.Instance(b, big, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, parts)
+	w.Instance(h, holder, []hprof.BasicType{hprof.TypeObject}, []uint64{b})
+	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tr := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	if len(sus) == 0 || !strings.HasPrefix(sus[0].Sentence, "One instance of Big, reached from <JNI Global>") || !strings.Contains(sus[0].Sentence, "The Holder ") {
+		for _, sp := range sus {
+			t.Errorf("%s", sp.Sentence)
+		}
+	}
+}
