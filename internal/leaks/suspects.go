@@ -516,7 +516,10 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	default:
 		fmt.Fprintf(&b, "; the memory accumulates in one %s holding %s", simpleName(acc.Class), humanize.IBytes(acc.Retained))
 	}
-	if len(held) > 0 {
+	// What the memory mostly is, unless that is the one object where it
+	// accumulates itself ("accumulates in one byte[] holding 488 KiB,
+	// mostly 1 byte[] (488 KiB)").
+	if len(held) > 0 && !(held[0].Instances == 1 && held[0].Class == heap.SourceName(acc.Class) && at != last && len(sp.Chain) > 1) {
 		whole := acc.Retained
 		if sp.Kind == "class" {
 			whole = sp.Retained // what all the instances retain, as held

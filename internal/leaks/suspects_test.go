@@ -546,3 +546,24 @@ func TestSuspectNamesApplicationObject(t *testing.T) {
 		}
 	}
 }
+
+// TestSuspectSentenceNoEcho: where the memory accumulates in one array,
+// the sentence does not say again that it is mostly that one array
+// ("accumulates in one byte[] holding 488 KiB, mostly 1 byte[] (488 KiB)").
+func TestSuspectSentenceNoEcho(t *testing.T) {
+	w := hproftest.New(8, "")
+	obj := w.Class("java/lang/Object", 0, 0, nil, nil)
+	holder := w.Class("com/acme/Holder", obj, 0, nil, []hproftest.Field{{Name: "buf", Type: hprof.TypeObject}})
+	h, buf := w.NewID(), w.NewID()
+	w.PrimArray(buf, hprof.TypeByte, 500000, make([]byte, 500000))
+	w.Instance(h, holder, []hprof.BasicType{hprof.TypeObject}, []uint64{buf})
+	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
+	g := heaptest.Build(t, w.Bytes())
+	tr := dominator.Compute(g, dominator.Options{})
+	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	if len(sus) != 1 || !strings.Contains(sus[0].Sentence, "; the memory accumulates in one byte[] holding 488 KiB.") {
+		for _, sp := range sus {
+			t.Errorf("%s", sp.Sentence)
+		}
+	}
+}
