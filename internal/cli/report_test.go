@@ -264,3 +264,14 @@ func TestReportDirectSuspect(t *testing.T) {
 		t.Errorf("exit %d (%s): the report lacks the suspect %q", code, errOut, sentence)
 	}
 }
+
+// TestReportThreadsDaemon: the report's threads say which are daemons,
+// as the threads command does (they said nothing).
+func TestReportThreadsDaemon(t *testing.T) {
+	dump := filepath.Join(root(t), "testdata", "dumps", "Spark22713.hprof")
+	page, errOut, code := run(t, "report", dump, "-o", "-")
+	if code != 0 || !strings.Contains(page, `<b>Signal Dispatcher</b> <span class="muted">0xfaac1be0 daemon RUNNABLE</span>`) ||
+		!strings.Contains(page, `<b>main</b> <span class="muted">0xfaaa7698 WAITING</span>`) {
+		t.Errorf("exit %d (%s): the threads do not say which are daemons", code, errOut)
+	}
+}

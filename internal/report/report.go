@@ -279,6 +279,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		return fmt.Sprint(n)
 	},
 	"inc":          func(i int) int { return i + 1 },
+	"isTrue":       func(b *bool) bool { return b != nil && *b }, // a thread's daemon, when the dump says
 	"noStrongPath": func() string { return leaks.NoStrongPath },
 	"pct": func(f float64) string {
 		return strings.TrimRight(strings.TrimRight(humanize.FormatFloat("#.#", f), "0"), ".") + "%"
