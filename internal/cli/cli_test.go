@@ -192,7 +192,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"dominators", cut, "--top", "abc"}, 2, `--top "abc": expected a whole number (see leakscan dominators --help)`},
 		{[]string{"diff", cut}, 2, "diff compares two dumps, BASE and NEW: 1 given"},
 		{[]string{"suspects", cut, "--threshold", "150%"}, 2, `--threshold "150%": a share of the reachable heap is at most 100%`},
-		{[]string{"suspects", cut, "--threshold", "0%"}, 2, `--threshold "0%": a share of the reachable heap above 0%`},
+		{[]string{"suspects", cut, "--threshold", "0%"}, 2, `--threshold "0%": the share must be above 0%`},
 		// A path given empty (an unset variable) would mean the default.
 		{[]string{"info", cut, "--index-dir", ""}, 2, `--index-dir "": expected a path (is a variable unset?)`},
 		{[]string{"report", cut, "-o", " "}, 2, `--output " ": expected a path`},

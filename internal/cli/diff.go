@@ -106,7 +106,7 @@ unreachable, and JSON always gives them.`,
 					bound := fmt.Sprintf("%s (%s bytes)", o.failOnGrowth, commas(int64(limit)))
 					if pct >= 0 && d.Base.ReachableBytes > 0 {
 						grew = fmt.Sprintf("%s, %.2f%% of the base's", grew, float64(d.Growth)*100/float64(d.Base.ReachableBytes))
-						bound = fmt.Sprintf("%s (%s bytes of the base's %s)", o.failOnGrowth, commas(int64(limit)), commas(int64(d.Base.ReachableBytes)))
+						bound = fmt.Sprintf("%s (%s bytes of the base's %s bytes)", o.failOnGrowth, commas(int64(limit)), commas(int64(d.Base.ReachableBytes)))
 					}
 					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("the reachable heap grew by %s, more than %s", grew, bound)}
 				}

@@ -128,7 +128,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("--fail-on-growth 500%%: exit %d", code)
 	}
 	// A share says the share it grew by too.
-	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.0001%"); code != 1 || !regexp.MustCompile(`grew by [^(]+ \([\d,]+ bytes\), \d+\.\d\d% of the base's, more than 0\.0001% \([\d,]+ bytes of the base's [\d,]+\)`).MatchString(errOut) {
+	if _, errOut, code := run(t, "diff", base, next, "--fail-on-growth", "0.0001%"); code != 1 || !regexp.MustCompile(`grew by [^(]+ \([\d,]+ bytes\), \d+\.\d\d% of the base's, more than 0\.0001% \([\d,]+ bytes of the base's [\d,]+ bytes\)`).MatchString(errOut) {
 		t.Errorf("--fail-on-growth 0.0001%%: exit %d %q", code, errOut)
 	}
 	// A bare fraction is not 0 bytes (every growth failed).

@@ -753,7 +753,7 @@ func parseThreshold(v string) (float64, error) {
 	case err == nil && pct > 100:
 		return 0, fmt.Errorf("--threshold %q: a share of the reachable heap is at most 100%%", v)
 	case err == nil && pct <= 0:
-		return 0, fmt.Errorf("--threshold %q: a share of the reachable heap above 0%% (at 0%%, every object would be a suspect)", v)
+		return 0, fmt.Errorf("--threshold %q: the share must be above 0%% (at 0%%, every object would be a suspect)", v)
 	case err != nil || !(pct > 0): // NaN too
 		return 0, fmt.Errorf("--threshold %q: expected a percentage such as 10%%", v)
 	}

@@ -165,15 +165,20 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		sp.Sentence = sentence(sp, sp.Retains, PercentBase(t))
 		out = append(out, sp)
 	}
-	// Class suspects whose sentences read the same name their classes in
-	// full: two suspects of 250 instances of Cache each (a.Cache and
-	// b.Cache) read identically.
-	said := map[string]int{}
+	// Class suspects whose classes share a simple name name them in full:
+	// two suspects of 250 instances of Cache each (a.Cache and b.Cache)
+	// read identically.
+	said := map[string]map[string]bool{} // simple name: the full names
 	for _, sp := range out {
-		said[sp.Sentence]++
+		if sp.Kind == "class" {
+			if said[simpleName(sp.Class)] == nil {
+				said[simpleName(sp.Class)] = map[string]bool{}
+			}
+			said[simpleName(sp.Class)][sp.Class] = true
+		}
 	}
 	for i := range out {
-		if sp := &out[i]; sp.Kind == "class" && said[sp.Sentence] > 1 {
+		if sp := &out[i]; sp.Kind == "class" && len(said[simpleName(sp.Class)]) > 1 {
 			sp.qualified = true
 			sp.Sentence = sentence(*sp, sp.Retains, PercentBase(t))
 		}
@@ -398,6 +403,19 @@ func (ct classTally) top(g *heap.Graph, n int, more ...classTally) []ClassShare 
 	return out
 }
 
+// jdkLabel reports whether an object's label (its class as the steps
+// show it: "byte[]", "java.util.HashMap$Node[]", "class java.lang.System")
+// names a class of the JDK, a primitive array among them.
+func jdkLabel(label string) bool {
+	name := strings.TrimPrefix(label, "class ")
+	elem := strings.TrimRight(name, "[]")
+	switch elem {
+	case "boolean", "char", "byte", "short", "int", "long", "float", "double":
+		return elem != name // a primitive array; a bare primitive name is no class
+	}
+	return systemPackage(elem)
+}
+
 // javaLocal begins the label of a reference from a thread to a local of
 // one of its frames ("<Java Local> in Foo.run(Foo.java:12)").
 var javaLocal = "<" + heap.RootKindName(hprof.SubRootJavaFrame) + ">"
@@ -420,7 +438,7 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	// one outside the JDK before the accumulation point, else the first.
 	named, at := sp.Chain[0].Object, 0 // at: named's step on the chain
 	for i, st := range sp.Chain[:len(sp.Chain)-1] {
-		if !systemPackage(strings.TrimPrefix(st.Object.Class, "class ")) {
+		if !jdkLabel(st.Object.Class) {
 			named, at = st.Object, i
 		}
 	}
@@ -430,8 +448,7 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	// of the class, and "One instance of Thread, reached from thread
 	// main" nothing of the object its stack holds.
 	last := len(sp.Chain) - 1
-	if acc := sp.Chain[last].Object; sp.Kind == "object" && last > 0 && systemPackage(strings.TrimPrefix(named.Class, "class ")) &&
-		!systemPackage(strings.TrimPrefix(acc.Class, "class ")) {
+	if acc := sp.Chain[last].Object; sp.Kind == "object" && last > 0 && jdkLabel(named.Class) && !jdkLabel(acc.Class) {
 		named, at = acc, last
 	}
 	if sp.Kind == "class" {
@@ -481,7 +498,7 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 				local = " as a local" + strings.TrimPrefix(f, javaLocal)
 			case f != "" && !strings.HasPrefix(f, "<") && !strings.HasPrefix(f, "["):
 				field := fmt.Sprintf(" through %s.%s", simpleName(way[i-1].Object.Class), strings.TrimPrefix(f, "static "))
-				if !systemPackage(strings.TrimPrefix(way[i-1].Object.Class, "class ")) {
+				if !jdkLabel(way[i-1].Object.Class) {
 					through = field
 				} else if jdkThrough == "" {
 					jdkThrough = field
@@ -518,8 +535,9 @@ func sentence(sp Suspect, held []ClassShare, whole string) string {
 	}
 	// What the memory mostly is, unless that is the one object where it
 	// accumulates itself ("accumulates in one byte[] holding 488 KiB,
-	// mostly 1 byte[] (488 KiB)").
-	if len(held) > 0 && !(held[0].Instances == 1 && held[0].Class == heap.SourceName(acc.Class) && at != last && len(sp.Chain) > 1) {
+	// mostly 1 byte[] (488 KiB)", or "One instance of byte[] … mostly 1
+	// byte[]").
+	if len(held) > 0 && !(held[0].Instances == 1 && held[0].Class == heap.SourceName(acc.Class)) {
 		whole := acc.Retained
 		if sp.Kind == "class" {
 			whole = sp.Retained // what all the instances retain, as held
