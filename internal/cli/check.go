@@ -45,7 +45,8 @@ than MemoryConsumer.used says (SPARK-22713), Spark/Hive classes defined by
 several class loaders, netty direct arenas over 2 GB.
 
 Exit status: 0 no error-severity finding; 1 at least one; 2 a usage or input
-error (bad rules, unreadable dump). Besides the summary on stdout (or
+error (bad rules, unreadable dump, a dump without GC roots: one cut
+short, where every rule would hold). Besides the summary on stdout (or
 --format json): --junit FILE writes JUnit XML (a test case per rule),
 --sarif FILE writes SARIF 2.1.0, and with GITHUB_ACTIONS=true each finding
 is also printed on stderr as a GitHub Actions ::error / ::warning annotation.

@@ -200,7 +200,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"histogram", cut, "--weak", "bogus"}, 2, `--weak "bogus": expected follow or ignore`},
 		{[]string{"dominators", cut, "--group-by", "class", "--depth", "2"}, 2, "--depth expands objects, and --group-by prints groups"},
 		{[]string{"dominators", cut, "--min-retained", "abc"}, 2, `--min-retained "abc": expected a size`},
-		{[]string{"dominators", cut, "--children", "2"}, 2, "--children 2 needs --depth N (1 or more): only --depth lists an object's children"},
+		{[]string{"dominators", cut, "--children", "2"}, 2, "--children 2 needs --depth N (1 or more), or --object: only they list an object's children"},
 		{[]string{"dominators", cut, "--children", "2", "--depth", "0"}, 2, "--children 2 needs --depth N (1 or more)"},
 		{[]string{"dominators", cut, "--min-retained", "150%"}, 2, `--min-retained "150%": a share of the reachable heap is at most 100%`},
 		{[]string{"dominators", cut, "--min-retained", "NaN%"}, 2, `--min-retained "NaN%": expected a percentage such as 10%`},

@@ -135,7 +135,7 @@ com.acme.Cache": its statics), not as a java.lang.Class.`,
 			// --children has a default (5), so only Changed tells it
 			// was given; without --depth it would be ignored silently.
 			if cmd.Flags().Changed("children") && o.depth == 0 {
-				return fmt.Errorf("--children %d needs --depth N (1 or more): only --depth lists an object's children", o.children)
+				return fmt.Errorf("--children %d needs --depth N (1 or more), or --object: only they list an object's children", o.children)
 			}
 			if _, err := parseMinRetained(o.minRetained, 0); err != nil {
 				return err // before the analysis, not after
