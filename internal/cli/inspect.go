@@ -442,13 +442,17 @@ func keptBelow(t *dominator.Tree, x heap.ObjectIndex) bool {
 func stackHolders(g *heap.Graph, x heap.ObjectIndex) map[heap.ObjectIndex]string {
 	// Every frame that holds x, in the dump's order (innermost first),
 	// once each: a local passed down a call chain is held by each
-	// caller's frame. From the roots themselves: RootSet's locals keep
+	// caller's frame. From x's roots themselves: RootSet's locals keep
 	// one a thread and object.
+	type frame struct {
+		thread heap.ObjectIndex
+		at     string
+	}
 	kinds := map[heap.ObjectIndex][]string{}
 	frames := map[heap.ObjectIndex][]string{}
-	seen := map[string]bool{} // thread id and frame (a deep recursion has 700,000)
-	for _, r := range g.Roots {
-		if r.Object != x || r.Kind != hprof.SubRootJavaFrame && r.Kind != hprof.SubRootJNILocal {
+	seen := map[frame]bool{} // (a deep recursion holds one local in 700,000 frames)
+	for _, r := range g.RootsOf(x) {
+		if r.Kind != hprof.SubRootJavaFrame && r.Kind != hprof.SubRootJNILocal {
 			continue
 		}
 		th, ok := g.ThreadBySerial(r.ThreadSerial)
@@ -458,8 +462,8 @@ func stackHolders(g *heap.Graph, x heap.ObjectIndex) map[heap.ObjectIndex]string
 		if kind := "<" + heap.RootKindName(r.Kind) + ">"; !slices.Contains(kinds[th.Object], kind) {
 			kinds[th.Object] = append(kinds[th.Object], kind)
 		}
-		if f := g.FrameDescription(r.ThreadSerial, r.Frame); f != "" && !seen[fmt.Sprint(th.Object, f)] {
-			seen[fmt.Sprint(th.Object, f)] = true
+		if f := g.FrameDescription(r.ThreadSerial, r.Frame); f != "" && !seen[frame{th.Object, f}] {
+			seen[frame{th.Object, f}] = true
 			frames[th.Object] = append(frames[th.Object], f)
 		}
 	}

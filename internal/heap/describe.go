@@ -9,8 +9,9 @@ import (
 	"github.com/leakscan/leakscan/internal/hprof"
 )
 
-// rootsOf returns the GC roots naming object o, in the dump's order.
-func (g *Graph) rootsOf(o ObjectIndex) []Root {
+// RootsOf returns the GC roots naming object o, in the dump's order,
+// from an index of them made at the first call.
+func (g *Graph) RootsOf(o ObjectIndex) []Root {
 	g.rootIndexOnce.Do(func() { g.rootIndex = newRootIndex(g.Roots, len(g.class)) })
 	x := g.rootIndex
 	k, ok := x.named.Lookup(int32(o))
@@ -64,7 +65,7 @@ func newRootIndex(roots []Root, n int) *rootIndex {
 }
 
 // IsRoot reports whether some GC root names object o.
-func (g *Graph) IsRoot(o ObjectIndex) bool { return len(g.rootsOf(o)) > 0 }
+func (g *Graph) IsRoot(o ObjectIndex) bool { return len(g.RootsOf(o)) > 0 }
 
 // ThreadBySerial returns the thread with the given serial number.
 func (g *Graph) ThreadBySerial(serial uint32) (Thread, bool) {
@@ -127,7 +128,7 @@ func (g *Graph) DescribeRoot(o ObjectIndex) string {
 			parts = append(parts, s)
 		}
 	}
-	for _, r := range g.rootsOf(o) {
+	for _, r := range g.RootsOf(o) {
 		switch r.Kind {
 		case hprof.SubRootThreadObject:
 			if t, ok := g.ThreadOf(o); ok && t.Name != "" {

@@ -647,7 +647,7 @@ func TestRootsOf(t *testing.T) {
 				want = append(want, root)
 			}
 		}
-		if got := g.rootsOf(o); !slices.Equal(got, want) || g.IsRoot(o) != (len(want) > 0) {
+		if got := g.RootsOf(o); !slices.Equal(got, want) || g.IsRoot(o) != (len(want) > 0) {
 			t.Fatalf("object %d: roots %v, want %v", o, got, want)
 		}
 		if len(want) > 0 {
