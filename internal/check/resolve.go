@@ -169,10 +169,11 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	}
 	named, field := splitThrough(g, p.Through)
 	via := withSubclasses(g, named)
+	var statics []classStatic // the static fields field names, if any
 	if field != "" {
 		isRef := func(t hprof.BasicType) bool { return t == hprof.TypeObject }
 		err := checkField(g, via, named, field, isRef, "a reference")
-		statics := staticFields(g, named, field)
+		statics = staticFields(g, named, field)
 		for _, st := range statics {
 			if err != nil && isRef(st.Type) {
 				err = nil // a static reference field of a class named
@@ -193,7 +194,7 @@ func (p *PathRule) resolve(g *heap.Graph) (misses []miss, err error) {
 	switch {
 	case !slices.Contains(named, true):
 		misses = append(misses, matchesNothing("path.through", p.Through))
-	case field != "" && slices.ContainsFunc(staticFields(g, named, field), func(st classStatic) bool { return g.Classes[st.class].Object != heap.None }):
+	case slices.ContainsFunc(statics, func(st classStatic) bool { return g.Classes[st.class].Object != heap.None }):
 		// A static field: its class object holds it.
 	case !hasObjects(g, via):
 		misses = append(misses, miss{p.Through, fmt.Sprintf("path.through %s: no object of that class in the dump: nothing is reachable through it", p.Through),
