@@ -273,8 +273,7 @@ func TestSuspectsLoaders(t *testing.T) {
 			w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
 		}
 	}
-	g := heaptest.Build(t, w.Bytes())
-	sps := Suspects(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}), 0.10)
+	sps := suspectsIn(t, w)
 	byLoader := map[string]Suspect{}
 	for _, sp := range sps {
 		if sp.Kind != "class" || sp.Instances != 10 {
@@ -371,9 +370,7 @@ func TestSuspectParts(t *testing.T) {
 		{Name: "A", Type: hprof.TypeObject, Value: a}, {Name: "B", Type: hprof.TypeObject, Value: b}, {Name: "C", Type: hprof.TypeObject, Value: small},
 	}, nil)
 	w.Root(hprof.SubRootStickyClass, holder, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	if len(sus) == 0 || sus[0].Class != "class com.acme.Holder" {
 		t.Fatalf("suspects %+v", sus)
 	}
@@ -435,9 +432,7 @@ func TestSuspectNamesApplicationClass(t *testing.T) {
 	w.ObjArray(classes, w.ObjectArrayClass(), []uint64{registry})
 	w.Instance(loader, loaderClass, []hprof.BasicType{hprof.TypeObject}, []uint64{classes})
 	w.Root(hprof.SubRootJNIGlobal, loader, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	if len(sus) == 0 || !strings.HasPrefix(sus[0].Sentence, "The static fields of class Registry, reached from <JNI Global> through ClassLoaders$AppClassLoader.classes, retain ") ||
 		!strings.Contains(sus[0].Sentence, "The ClassLoaders$AppClassLoader ") {
 		t.Errorf("%+v", sus)
@@ -474,9 +469,7 @@ func TestSuspectThroughApplicationField(t *testing.T) {
 	w.Instance(b3, box, one, []uint64{others})
 	w.Root(hprof.SubRootStickyClass, launcher, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, b1, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	for _, sp := range sus {
 		if sp.Kind == "class" && sp.Class == "com.acme.Item" {
 			if !strings.Contains(sp.Sentence, " through Main.ITEMS)") {
@@ -507,9 +500,7 @@ func TestSuspectsSameSimpleName(t *testing.T) {
 			w.Root(hprof.SubRootJNIGlobal, x, 0, 0)
 		}
 	}
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	if len(sus) != 2 || !strings.HasPrefix(sus[0].Sentence, "260 instances of b.Cache") || !strings.HasPrefix(sus[1].Sentence, "250 instances of a.Cache") {
 		for _, sp := range sus {
 			t.Errorf("%s", sp.Sentence)
@@ -537,9 +528,7 @@ func TestSuspectNamesApplicationObject(t *testing.T) {
 	w.Instance(b, big, []hprof.BasicType{hprof.TypeObject, hprof.TypeObject, hprof.TypeObject, hprof.TypeObject}, parts)
 	w.Instance(h, holder, []hprof.BasicType{hprof.TypeObject}, []uint64{b})
 	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	if len(sus) == 0 || !strings.HasPrefix(sus[0].Sentence, "One instance of Big, reached from <JNI Global>") || !strings.Contains(sus[0].Sentence, "The Holder ") {
 		for _, sp := range sus {
 			t.Errorf("%s", sp.Sentence)
@@ -558,9 +547,7 @@ func TestSuspectSentenceNoEcho(t *testing.T) {
 	w.PrimArray(buf, hprof.TypeByte, 500000, make([]byte, 500000))
 	w.Instance(h, holder, []hprof.BasicType{hprof.TypeObject}, []uint64{buf})
 	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	if len(sus) != 1 || !strings.Contains(sus[0].Sentence, "; the memory accumulates in one byte[] holding 488 KiB.") {
 		for _, sp := range sus {
 			t.Errorf("%s", sp.Sentence)
@@ -583,9 +570,7 @@ func TestSuspectArraysAreJDK(t *testing.T) {
 	w.Instance(h, baos, []hprof.BasicType{hprof.TypeObject}, []uint64{buf})
 	w.Root(hprof.SubRootJNIGlobal, h, 0, 0)
 	w.Root(hprof.SubRootJNIGlobal, lone, 0, 0)
-	g := heaptest.Build(t, w.Bytes())
-	tr := dominator.Compute(g, dominator.Options{})
-	sus := Suspects(g, tr, paths.Find(g, paths.Options{}), 0.10)
+	sus := suspectsIn(t, w)
 	if len(sus) != 2 || !strings.HasPrefix(sus[0].Sentence, "One instance of ByteArrayOutputStream, reached from <JNI Global>, retains 488 KiB") ||
 		!strings.HasSuffix(sus[0].Sentence, "; the memory accumulates in one byte[] holding 488 KiB.") ||
 		!strings.HasPrefix(sus[1].Sentence, "One instance of byte[], reached from <JNI Global>, retains 391 KiB") || strings.Contains(sus[1].Sentence, "mostly") {
@@ -593,4 +578,12 @@ func TestSuspectArraysAreJDK(t *testing.T) {
 			t.Errorf("%s", sp.Sentence)
 		}
 	}
+}
+
+// suspectsIn returns the suspects of the heap w wrote, at a threshold of
+// 10%, with the default tree and path search.
+func suspectsIn(t *testing.T, w *hproftest.Writer) []Suspect {
+	t.Helper()
+	g := heaptest.Build(t, w.Bytes())
+	return Suspects(g, dominator.Compute(g, dominator.Options{}), paths.Find(g, paths.Options{}), 0.10)
 }
