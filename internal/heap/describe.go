@@ -1,6 +1,7 @@
 package heap
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,80 +121,75 @@ func (g *Graph) ThreadOf(o ObjectIndex) (Thread, bool) {
 // `<JNI Global>`, `<Java Local> of Thread "worker" in Worker.run(Worker.java:12)`
 // (the frame where the dump names it); "" when o is no root.
 func (g *Graph) DescribeRoot(o ObjectIndex) string {
-	var parts []string
+	// Each kind of root once, with its rank (rootRank): the kinds that
+	// say most about why the object lives first, then a thread's locals
+	// (a local in many frames, a recursion through several methods, is
+	// as many parts, and the few shown must not crowd out, say, the
+	// <System Class> it also is).
+	type part struct {
+		text string
+		rank int
+	}
+	var parts []part
 	seen := map[string]bool{}
-	add := func(s string) {
+	add := func(s string, rank int) {
 		if !seen[s] {
 			seen[s] = true
-			parts = append(parts, s)
+			parts = append(parts, part{s, rank})
 		}
+	}
+	rankOf := func(k hprof.SubTag) int {
+		if i := slices.Index(rootRank, k); i >= 0 {
+			return i
+		}
+		return len(rootRank)
 	}
 	for _, r := range g.RootsOf(o) {
 		switch r.Kind {
 		case hprof.SubRootThreadObject:
+			// A thread is a thread first: that it is also some frame's
+			// local says little next to that.
 			if t, ok := g.ThreadOf(o); ok && t.Name != "" {
-				add(fmt.Sprintf("Thread %q", t.Name))
-			} else {
-				add("<Thread>")
+				return fmt.Sprintf("Thread %q", t.Name)
 			}
+			return "<Thread>"
 		case hprof.SubRootStickyClass:
 			if g.IsClassObject(o) {
-				add("<System Class> " + g.ClassNameOfMirror(o))
+				add("<System Class> "+g.ClassNameOfMirror(o), rankOf(r.Kind))
 			} else {
-				add("<System Class>")
+				add("<System Class>", rankOf(r.Kind))
 			}
 		case hprof.SubRootJavaFrame, hprof.SubRootJNILocal, hprof.SubRootNativeStack, hprof.SubRootThreadBlock, hprof.SubRootJNIMonitor:
-			label := "<" + RootKindName(r.Kind) + ">"
+			label, rank := "<"+RootKindName(r.Kind)+">", rankOf(r.Kind)
 			if t, ok := g.ThreadBySerial(r.ThreadSerial); ok && t.Name != "" {
 				label += fmt.Sprintf(" of Thread %q", t.Name)
+				rank = len(rootRank) + 1
 			}
 			if f := g.FrameDescription(r.ThreadSerial, r.Frame); f != "" {
 				label += " in " + f
+				rank = len(rootRank) + 1
 			}
-			add(label)
+			add(label, rank)
 		default:
-			add("<" + RootKindName(r.Kind) + ">")
+			add("<"+RootKindName(r.Kind)+">", rankOf(r.Kind))
 		}
 	}
-	// A thread is a thread first: that it is also some frame's local says
-	// little next to that.
-	for _, p := range parts {
-		if strings.HasPrefix(p, "Thread ") || p == "<Thread>" {
-			return p
-		}
+	slices.SortFunc(parts, func(a, b part) int { return cmp.Or(a.rank-b.rank, strings.Compare(a.text, b.text)) })
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.text
 	}
-	// The kinds of root first, the ones that say most about why the
-	// object lives first among them, then the frames holding it as a
-	// local: a local in many frames (a recursion through several
-	// methods) is as many parts, and the few shown must not crowd out,
-	// say, the <System Class> it also is.
-	rank := func(p string) int {
-		if strings.Contains(p, "> of Thread ") || strings.Contains(p, "> in ") {
-			return len(rootRank) + 1
-		}
-		for i, kind := range rootRank {
-			if strings.HasPrefix(p, kind) {
-				return i
-			}
-		}
-		return len(rootRank)
-	}
-	slices.SortFunc(parts, func(a, b string) int {
-		if c := rank(a) - rank(b); c != 0 {
-			return c
-		}
-		return strings.Compare(a, b)
-	})
 	const most = 5
-	if len(parts) > most {
-		return fmt.Sprintf("%s, … %d more", strings.Join(parts[:most], ", "), len(parts)-most)
+	if len(texts) > most {
+		return fmt.Sprintf("%s, … %d more", strings.Join(texts[:most], ", "), len(texts)-most)
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(texts, ", ")
 }
 
 // rootRank orders the kinds of GC root in a description: the most telling
 // first (a class held by the system, a JNI global, a monitor in use).
-var rootRank = []string{"<System Class>", "<JNI Global>", "<Busy Monitor>", "<Thread Block>", "<Native Stack>", "<JNI Local>", "<Java Local>"}
+var rootRank = []hprof.SubTag{hprof.SubRootStickyClass, hprof.SubRootJNIGlobal, hprof.SubRootMonitorUsed, hprof.SubRootThreadBlock,
+	hprof.SubRootNativeStack, hprof.SubRootJNILocal, hprof.SubRootJavaFrame}
 
 // ClassNameOfMirror returns the name of the class whose class object is o.
 func (g *Graph) ClassNameOfMirror(o ObjectIndex) string {
