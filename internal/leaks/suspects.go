@@ -146,10 +146,22 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 			gr.members = append(gr.members, x)
 		}
 	}
+	// Class suspects whose classes share a simple name name them in full:
+	// two suspects of 250 instances of Cache each (a.Cache and b.Cache)
+	// read identically.
+	fullNames := map[string]map[string]bool{} // by simple name
+	for _, gr := range picked {
+		name := groupName(g, gr.biggest)
+		if fullNames[simpleName(name)] == nil {
+			fullNames[simpleName(name)] = map[string]bool{}
+		}
+		fullNames[simpleName(name)][name] = true
+	}
 	for _, gr := range picked {
 		name := groupName(g, gr.biggest)
 		sp := suspectAt(g, t, s, gr.biggest, "class", ch)
 		sp.Class = name
+		sp.qualified = len(fullNames[simpleName(name)]) > 1
 		if c := g.ClassOf(gr.biggest); !g.IsClassObject(gr.biggest) && len(g.ClassByName(g.Classes[c].Name)) > 1 {
 			l := loaderObject(g, t, g.Classes[c].LoaderID)
 			sp.Loader = &l
@@ -164,24 +176,6 @@ func Suspects(g *heap.Graph, t *dominator.Tree, s *paths.Search, threshold float
 		sp.Retains = retainedClasses(g, t, gr.members, 5)
 		sp.Sentence = sentence(sp, sp.Retains, PercentBase(t))
 		out = append(out, sp)
-	}
-	// Class suspects whose classes share a simple name name them in full:
-	// two suspects of 250 instances of Cache each (a.Cache and b.Cache)
-	// read identically.
-	said := map[string]map[string]bool{} // simple name: the full names
-	for _, sp := range out {
-		if sp.Kind == "class" {
-			if said[simpleName(sp.Class)] == nil {
-				said[simpleName(sp.Class)] = map[string]bool{}
-			}
-			said[simpleName(sp.Class)][sp.Class] = true
-		}
-	}
-	for i := range out {
-		if sp := &out[i]; sp.Kind == "class" && len(said[simpleName(sp.Class)]) > 1 {
-			sp.qualified = true
-			sp.Sentence = sentence(*sp, sp.Retains, PercentBase(t))
-		}
 	}
 	slices.SortStableFunc(out, func(a, b Suspect) int {
 		return cmp.Or(cmp.Compare(b.Retained, a.Retained), strings.Compare(a.Object.ID, b.Object.ID)) // biggest first
